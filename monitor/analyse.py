@@ -1,0 +1,120 @@
+"""The CPU stage of a check: guard, parse, diff and classify one fetch. No I/O of its own.
+
+It reads the past only through ``History``, lazily, so that an unchanged fetch costs a hash
+and never a parse, and an unchanged parse costs a hash and never a diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from monitor import __version__
+from monitor.codec import document_hash, encode_document
+from monitor.diff import diff_documents
+from monitor.errors import ParseError
+from monitor.guard import document_problem, is_html, response_problem
+from monitor.types import (
+    Change,
+    CheckOutcome,
+    Classifier,
+    Document,
+    Fetched,
+    NewSnapshot,
+    ParseContext,
+    Parser,
+    Source,
+    SourceState,
+)
+
+
+class History(Protocol):
+    def document(self) -> Document | None:
+        """The last snapshot as the current parser reads it, or None before the baseline."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Analysis:
+    outcome: CheckOutcome
+    error: str | None = None
+    snapshot: NewSnapshot | None = None
+    changes: tuple[Change, ...] = ()
+    content_hash: str | None = None
+    fingerprint: str | None = None
+    keep_raw: bool = False  # store the raw body as evidence
+
+
+# Parts of an HTML body that no parser reads: they change on every request on EU sites
+# (Dynatrace request ids, converter timestamps), and must not force a re-parse.
+_UNREAD_HTML = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->",
+                          re.IGNORECASE | re.DOTALL)
+
+
+def body_hash(fetched: Fetched) -> str:
+    """SHA-256 of the body; for HTML, of the body without scripts, styles and comments."""
+    content = fetched.content
+    if is_html(fetched):
+        content = _UNREAD_HTML.sub(b"", content)
+    return hashlib.sha256(content).hexdigest()
+
+
+def fingerprint(source: Source) -> str:
+    """Identifies how a source is read: same bytes + same fingerprint = same document."""
+    recipe = f"{__version__}|{source.parser}|{source.options!r}"
+    return hashlib.sha256(recipe.encode()).hexdigest()
+
+
+def parse(parser: Parser, source: Source, fetched: Fetched) -> Document:
+    context = ParseContext(url=fetched.final_url, content_type=fetched.content_type,
+                           options=source.options)
+    return parser(fetched.content, context)
+
+
+def analyse(source: Source, fetched: Fetched, state: SourceState, *, parser: Parser,
+            history: History, classifier: Classifier) -> Analysis:
+    """What this fetch means, given what the source looked like before."""
+    if fetched.not_modified:
+        return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
+    problem = response_problem(fetched)
+    if problem:
+        return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
+    content_hash = body_hash(fetched)
+    recipe = fingerprint(source)
+    if (state.snapshot_id is not None and content_hash == state.content_hash
+            and recipe == state.parse_fingerprint):
+        return Analysis(outcome=CheckOutcome.UNCHANGED, content_hash=content_hash,
+                        fingerprint=recipe)
+    try:
+        document = parse(parser, source, fetched)
+    except ParseError as exc:
+        return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
+    done = _compare(source, document, state, history, classifier)
+    return Analysis(outcome=done.outcome, error=done.error, snapshot=done.snapshot,
+                    changes=done.changes, content_hash=content_hash, fingerprint=recipe,
+                    keep_raw=done.keep_raw)
+
+
+def _compare(source: Source, document: Document, state: SourceState, history: History,
+             classifier: Classifier) -> Analysis:
+    if not document.items:
+        problem = document_problem(document, history.document())
+        if problem:
+            return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
+    encoded = encode_document(document)
+    snapshot = NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
+                           item_count=len(document.items))
+    if snapshot.content_hash == state.snapshot_hash:
+        return Analysis(outcome=CheckOutcome.UNCHANGED)
+    previous = history.document()
+    if previous is None:
+        return Analysis(outcome=CheckOutcome.BASELINE, snapshot=snapshot, keep_raw=True)
+    diffs = diff_documents(previous, document)
+    if not diffs:
+        # Same items in another order: keep the new snapshot, tell nobody.
+        return Analysis(outcome=CheckOutcome.UNCHANGED, snapshot=snapshot, keep_raw=True)
+    changes = classifier.classify(diffs, source, document.kind)
+    return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
+                    keep_raw=True)

@@ -1,0 +1,97 @@
+"""The composition root: the one place that turns Settings into working objects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from monitor.classify import StructuralClassifier
+from monitor.config import Settings, build_source
+from monitor.errors import ConfigError
+from monitor.fetch import Fetcher, FetchPolicy, make_client
+from monitor.pipeline import Checker
+from monitor.types import Parser, Source
+from sources.catalog import builtin_sources
+from sources.parsers import PARSERS
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_sources(settings: Settings,
+                    parsers: Mapping[str, Parser] = PARSERS) -> dict[str, Source]:
+    """The built-in catalog (unless disabled) with the user's sources and overrides applied."""
+    catalog = builtin_sources() if settings.builtin_catalog else {}
+    resolved = dict(catalog)
+    for key, override in settings.sources.items():
+        resolved[key] = build_source(key, catalog.get(key), override, settings.default_interval)
+    for source in resolved.values():
+        if source.parser not in parsers:
+            raise ConfigError(f"sources.{source.key}.parser: unknown parser {source.parser!r};"
+                              f" valid parsers: {', '.join(sorted(parsers))}")
+        if not source.url.startswith(("http://", "https://")):
+            raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
+    return dict(sorted(resolved.items()))
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    http = settings.http
+    return FetchPolicy(
+        user_agent=http.user_agent(),
+        connect_timeout=http.connect_timeout,
+        read_timeout=http.read_timeout,
+        max_body_bytes=int(http.max_body_mb * 1_000_000),
+        retries=http.retries,
+        backoff_base=http.backoff_base,
+        backoff_max=http.backoff_max,
+        max_retry_after=http.max_retry_after,
+        respect_robots=http.respect_robots,
+        per_host_concurrency=http.per_host_concurrency,
+        per_host_spacing=http.per_host_spacing,
+        global_concurrency=http.global_concurrency,
+    )
+
+
+@dataclass
+class App:
+    """Settings, sources and the store, ready to check."""
+
+    settings: Settings
+    sources: dict[str, Source]
+    store: Store
+
+    @classmethod
+    def start(cls, settings: Settings, *, migrate: bool = True) -> App:
+        """Validate the sources, open (and migrate) the database, sync the sources into it."""
+        sources = resolve_sources(settings)
+        if settings.http.contact is None:
+            logger.warning("http.contact is not set: EU webmasters cannot reach you if"
+                           " lexwatch misbehaves; set it in lexwatch.toml")
+        store = Store.open(settings.database_url, migrate=migrate)
+        store.sync_sources(sources.values())
+        return cls(settings=settings, sources=sources, store=store)
+
+    def select(self, keys: list[str] | tuple[str, ...]) -> list[Source]:
+        """The named sources; an unknown key is a ConfigError listing the valid ones."""
+        unknown = [key for key in keys if key not in self.sources]
+        if unknown:
+            raise ConfigError(f"unknown source(s) {', '.join(map(repr, unknown))};"
+                              f" valid keys: {', '.join(self.sources)}")
+        return [self.sources[key] for key in keys]
+
+    def enabled(self) -> list[Source]:
+        return [source for source in self.sources.values() if source.enabled]
+
+    @asynccontextmanager
+    async def checker(self) -> AsyncIterator[Checker]:
+        """A Checker over one shared HTTP client, closed when the block ends."""
+        policy = fetch_policy(self.settings)
+        async with make_client(policy) as client:
+            fetcher = Fetcher(client, policy)
+            yield Checker(store=self.store, fetcher=fetcher, classifier=StructuralClassifier(),
+                          parsers=PARSERS)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,264 @@
+"""The `lexwatch` command.
+
+Exit status: 0 all went well; 1 at least one check failed; 2 bad usage or configuration;
+3 the database could not be used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.progress import Progress
+
+from monitor import __version__, console
+from monitor.app import App
+from monitor.config import load_settings, parse_duration
+from monitor.errors import ConfigError, LexwatchError, StorageError
+from monitor.pipeline import Checker, CheckResult
+from monitor.types import CheckOutcome, Source
+from storage.db import make_engine, upgrade
+from storage.models import ChangeRow
+from storage.queries import ChangeFilter
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = console.make_console()
+err = console.make_console(stderr=True)
+
+
+@dataclass
+class Context:
+    config: Path | None
+
+
+def _fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn lexwatch's own errors into one clear line and an exit status."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            err.print(f"configuration error: {exc}", markup=False)
+            sys.exit(2)
+        except StorageError as exc:
+            err.print(f"database error: {exc}", markup=False)
+            sys.exit(3)
+        except LexwatchError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _app(ctx: click.Context) -> App:
+    app = App.start(load_settings(ctx.find_object(Context).config))  # type: ignore[union-attr]
+    ctx.call_on_close(app.close)
+    return app
+
+
+@click.group()
+@click.version_option(__version__, prog_name="lexwatch")
+@click.option("--config", "-c", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML config file (default: $LEXWATCH_CONFIG or ./lexwatch.toml).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
+    """lexwatch watches EU AI-regulation publications and says what changed."""
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Per-request and per-migration lines drown the ones that matter.
+    for chatty in ("httpx", "alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    ctx.obj = Context(config=config)
+
+
+@main.command()
+@click.argument("keys", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Check every enabled source.")
+@click.option("--dry-run", is_flag=True, help="Fetch, parse and diff, but store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+@_fails_cleanly
+def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: bool,
+          as_json: bool) -> None:
+    """Check sources now and show what changed since the last check."""
+    if not keys and not check_all:
+        raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
+    app = _app(ctx)
+    sources = app.enabled() if check_all else app.select(keys)
+    results = asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
+    if as_json:
+        click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
+    else:
+        _print_results(results, dry_run=dry_run)
+    if any(r.outcome is CheckOutcome.FAILED for r in results):
+        sys.exit(1)
+
+
+async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
+                     progress: bool) -> list[CheckResult]:
+    async with app.checker() as checker:
+        if len(sources) < 2 or not progress or not err.is_terminal:
+            return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run)
+                                               for s in sources)))
+        return await _with_progress(checker, sources, dry_run=dry_run)
+
+
+async def _with_progress(checker: Checker, sources: Sequence[Source], *,
+                         dry_run: bool) -> list[CheckResult]:
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("checking", total=len(sources))
+
+        async def one(source: Source) -> CheckResult:
+            result = await checker.check(source, dry_run=dry_run)
+            bar.advance(task)
+            return result
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def _print_results(results: Sequence[CheckResult], *, dry_run: bool) -> None:
+    out.print(console.check_table(results))
+    for line in console.change_lines(results):
+        out.print(line)
+    if dry_run:
+        out.print("dry run: nothing was stored", style="dim")
+
+
+def _result_json(result: CheckResult) -> dict[str, Any]:
+    return {
+        "source": result.source_key, "outcome": result.outcome.value,
+        "http_status": result.http_status, "duration_ms": result.duration_ms,
+        "error": result.error, "check_id": result.check_id,
+        "changes": [{"item": c.item_key, "category": c.category.value,
+                     "severity": c.severity.value, "title": c.title, "summary": c.summary,
+                     "url": c.url, "evidence": list(c.evidence)} for c in result.changes],
+    }
+
+
+@main.command()
+@click.pass_context
+@_fails_cleanly
+def sources(ctx: click.Context) -> None:
+    """List the configured sources and their health."""
+    app = _app(ctx)
+    rows = {row.key: row for row in app.store.sources()}
+    out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
+
+
+@main.command()
+@click.option("--source", help="Only this source key.")
+@click.option("--category", help="Only this category, e.g. amendment.")
+@click.option("--since", help="Only changes since a date (2025-09-01) or a period ago (7d).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+@_fails_cleanly
+def changes(ctx: click.Context, source: str | None, category: str | None, since: str | None,
+            limit: int, as_json: bool) -> None:
+    """List stored changes, newest first."""
+    where = ChangeFilter(source=source, category=category, since=_since(since), limit=limit)
+    rows = _app(ctx).store.changes(where)
+    if as_json:
+        click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
+    else:
+        out.print(console.changes_table(rows))
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)",
+                                 param_hint="--since") from None
+
+
+def _change_json(row: ChangeRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "source": row.source_key, "item": row.item_key,
+        "category": row.category, "severity": row.severity, "title": row.title,
+        "summary": row.summary, "url": row.url, "detected_at": row.detected_at.isoformat(),
+        "old_date": row.old_date.isoformat() if row.old_date else None,
+        "new_date": row.new_date.isoformat() if row.new_date else None,
+        "evidence": row.evidence, "diff": row.diff,
+    }
+
+
+@main.command()
+@click.argument("change_id", type=int)
+@click.pass_context
+@_fails_cleanly
+def diff(ctx: click.Context, change_id: int) -> None:
+    """Show one change with its word diff."""
+    row = _app(ctx).store.change(change_id)
+    if row is None:
+        raise LexwatchError(f"no change with id {change_id}; see `lexwatch changes`")
+    out.print(console.word_diff(row, marks=not out.is_terminal))
+
+
+@main.command()
+@click.argument("key")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 10_000))
+@click.pass_context
+@_fails_cleanly
+def history(ctx: click.Context, key: str, limit: int) -> None:
+    """Show the recent checks of one source."""
+    app = _app(ctx)
+    app.select([key])
+    out.print(console.history_table(key, app.store.checks(key, limit)))
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@_fails_cleanly
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply pending schema migrations (also done automatically on start)."""
+    settings = load_settings(ctx.find_object(Context).config)  # type: ignore[union-attr]
+    engine = make_engine(settings.database_url)
+    revision = upgrade(engine)
+    engine.dispose()
+    out.print(f"database at schema revision {revision}")
+
+
+@db.command("stats")
+@click.pass_context
+@_fails_cleanly
+def db_stats(ctx: click.Context) -> None:
+    """Row counts of the database tables."""
+    for table, count in _app(ctx).store.counts().items():
+        out.print(f"{table:10} {count}")
+
+
+@main.command()
+@click.pass_context
+@_fails_cleanly
+def run(ctx: click.Context) -> None:
+    """Run the service: check every enabled source on its schedule until stopped."""
+    from monitor.schedule import run_service
+
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    asyncio.run(run_service(_app(ctx)))

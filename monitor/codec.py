@@ -1,0 +1,94 @@
+"""Documents and diffs to and from JSON-ready values, and compressed bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from typing import Any
+
+from monitor.types import (
+    BlockChange,
+    DiffKind,
+    Document,
+    DocumentKind,
+    FieldChange,
+    Item,
+    ItemDiff,
+    TextOp,
+)
+
+
+def encode_document(document: Document) -> bytes:
+    """The document as canonical JSON bytes (same content → same bytes)."""
+    data = {
+        "kind": document.kind.value,
+        "title": document.title,
+        "items": [item_to_dict(item) for item in document.items],
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_document(raw: bytes) -> Document:
+    data = json.loads(raw)
+    return Document(
+        kind=DocumentKind(data["kind"]),
+        title=data["title"],
+        items=tuple(item_from_dict(item) for item in data["items"]),
+    )
+
+
+def document_hash(encoded: bytes) -> str:
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def compress(raw: bytes) -> bytes:
+    return zlib.compress(raw, 6)
+
+
+def decompress(raw: bytes) -> bytes:
+    return zlib.decompress(raw)
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    return {"key": item.key, "title": item.title, "url": item.url, "text": item.text,
+            "fields": dict(item.fields)}
+
+
+def item_from_dict(data: dict[str, Any]) -> Item:
+    return Item(key=data["key"], title=data["title"], url=data["url"], text=data["text"],
+                fields=dict(data["fields"]))
+
+
+def diff_to_dict(diff: ItemDiff) -> dict[str, Any]:
+    return {
+        "kind": diff.kind.value,
+        "key": diff.key,
+        "old": item_to_dict(diff.old) if diff.old else None,
+        "new": item_to_dict(diff.new) if diff.new else None,
+        "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in diff.fields],
+        "blocks": [_block_to_dict(block) for block in diff.blocks],
+        "title_changed": diff.title_changed,
+    }
+
+
+def diff_from_dict(data: dict[str, Any]) -> ItemDiff:
+    return ItemDiff(
+        kind=DiffKind(data["kind"]),
+        key=data["key"],
+        old=item_from_dict(data["old"]) if data["old"] else None,
+        new=item_from_dict(data["new"]) if data["new"] else None,
+        fields=tuple(FieldChange(**f) for f in data["fields"]),
+        blocks=tuple(_block_from_dict(block) for block in data["blocks"]),
+        title_changed=data["title_changed"],
+    )
+
+
+def _block_to_dict(block: BlockChange) -> dict[str, Any]:
+    return {"old": block.old, "new": block.new,
+            "ops": [[op.op, op.text] for op in block.ops]}
+
+
+def _block_from_dict(data: dict[str, Any]) -> BlockChange:
+    return BlockChange(old=data["old"], new=data["new"],
+                       ops=tuple(TextOp(op=op, text=text) for op, text in data["ops"]))

@@ -1,0 +1,81 @@
+"""Guard against false changes: answers that must never be diffed.
+
+A non-2xx answer, an error / maintenance / bot-check page served with 200, or a parse that
+yields nothing where the last snapshot had content is a failed check with a reason. It never
+produces a Change and never replaces the snapshot.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from monitor.types import Document, Fetched
+
+_ERROR_PAGE = re.compile(
+    r"under (?:scheduled )?maintenance|undergoing maintenance|down for maintenance"
+    r"|maintenance in progress|temporarily unavailable|service unavailable"
+    r"|request rejected|requested url was rejected|access denied|attention required"
+    r"|just a moment\.\.\.|checking your browser|enable javascript and cookies to continue"
+    r"|verify you are (?:a )?human|are you a robot|captcha|pardon our interruption"
+    r"|incapsula incident|page not found|404 not found|internal server error|bad gateway"
+    r"|gateway time-?out|too many requests",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_BODY = re.compile(rb"<body[^>]*>(.*)", re.IGNORECASE | re.DOTALL)
+_NOT_TEXT = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(rb"<[^>]+>")
+# A real page can mention "access denied" in passing; an error page says little else.
+_SHORT_PAGE_CHARS = 2_500
+_SNIFF_BYTES = 200_000
+
+
+def response_problem(fetched: Fetched) -> str | None:
+    """Why this answer must not be diffed, or None when it may be."""
+    if not 200 <= fetched.status < 300:
+        return f"HTTP {fetched.status} from {fetched.final_url}"
+    if not fetched.content.strip():
+        return f"empty body from {fetched.final_url}"
+    if is_html(fetched):
+        return error_page_reason(fetched.content)
+    return None
+
+
+def error_page_reason(content: bytes) -> str | None:
+    """Describe the error, maintenance or bot-check page these bytes are, if they are one."""
+    head = content[:_SNIFF_BYTES]
+    title = _TITLE.search(head)
+    if title is not None:
+        found = _ERROR_PAGE.search(_text(title.group(1)))
+        if found:
+            return f"error page served with 200 (title says {found.group(0)!r})"
+    body = _BODY.search(head)
+    text = _text(_NOT_TEXT.sub(b" ", body.group(1) if body else head))
+    if len(text) <= _SHORT_PAGE_CHARS:
+        found = _ERROR_PAGE.search(text)
+        if found:
+            return f"error page served with 200 (page says {found.group(0)!r})"
+    return None
+
+
+def document_problem(document: Document, previous: Document | None) -> str | None:
+    """A parse that found nothing where the last snapshot had content is a failure."""
+    if document.items or previous is None or not previous.items:
+        return None
+    return (
+        f"the page parsed to no items where the last snapshot had {len(previous.items)};"
+        " the layout may have changed or a selector no longer matches"
+    )
+
+
+def is_html(fetched: Fetched) -> bool:
+    """Served as HTML/XHTML, or looks like it."""
+    if "html" in fetched.content_type:
+        return True
+    return fetched.content.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _text(raw: bytes) -> str:
+    decoded = _TAG.sub(b" ", raw).decode("utf-8", "replace")
+    return " ".join(html.unescape(decoded).split())

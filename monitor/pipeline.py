@@ -1,0 +1,179 @@
+"""One check of one source, end to end: fetch → guard → parse → diff → classify → store.
+
+``Checker.check`` is the function the CLI, the scheduler, the workers and the tests all call.
+Fetching is async; the CPU stage runs in a worker thread so a huge page never stalls the
+other fetches; everything one check writes is stored in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitor.analyse import Analysis, analyse, fingerprint, parse
+from monitor.errors import ConfigError, FetchError, ParseError
+from monitor.fetch import Fetcher
+from monitor.types import (
+    Change,
+    CheckOutcome,
+    CheckRecord,
+    Classifier,
+    Document,
+    Fetched,
+    Parser,
+    Source,
+    SourceState,
+)
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckResult:
+    """What one check found, as the CLI and the scheduler report it."""
+
+    source_key: str
+    outcome: CheckOutcome
+    changes: tuple[Change, ...] = ()
+    error: str | None = None
+    http_status: int | None = None
+    duration_ms: int = 0
+    check_id: int | None = None  # None for a dry run
+
+
+class Checker:
+    """Checks sources with one shared fetcher, store and classifier."""
+
+    def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
+                 parsers: Mapping[str, Parser], clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.classifier = classifier
+        self.parsers = parsers
+        self.clock = clock
+
+    async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
+        """Check ``source`` once; with ``dry_run`` nothing is stored."""
+        started, timer = self.clock(), time.perf_counter()
+        state = await asyncio.to_thread(self.store.state, source.key)
+        fetched, fetch_error = await self._fetch(source, state)
+        if fetched is None:
+            analysis = Analysis(outcome=CheckOutcome.FAILED, error=fetch_error)
+        else:
+            analysis = await asyncio.to_thread(self._analyse, source, fetched, state)
+        duration_ms = int((time.perf_counter() - timer) * 1000)
+        record = _record(source, started, duration_ms, fetched, analysis)
+        check_id = None if dry_run else await asyncio.to_thread(self._store, record, state)
+        _log(record)
+        return CheckResult(source_key=source.key, outcome=analysis.outcome,
+                           changes=analysis.changes, error=analysis.error,
+                           http_status=record.http_status, duration_ms=duration_ms,
+                           check_id=check_id)
+
+    async def _fetch(self, source: Source, state: SourceState) -> tuple[Fetched | None, str]:
+        # Validators only make sense when we hold the snapshot they describe.
+        known = state.snapshot_id is not None
+        try:
+            fetched = await self.fetcher.fetch(
+                source.url,
+                etag=state.etag if known else None,
+                last_modified=state.last_modified if known else None,
+            )
+        except FetchError as exc:
+            return None, str(exc)
+        return fetched, ""
+
+    def _analyse(self, source: Source, fetched: Fetched, state: SourceState) -> Analysis:
+        parser = self._parser(source)
+        history = StoredHistory(self.store, state, source, parser)
+        try:
+            return analyse(source, fetched, state, parser=parser, history=history,
+                           classifier=self.classifier)
+        except Exception as exc:  # a bug in one parser must not stop the other sources
+            logger.exception("checking %s failed unexpectedly", source.key)
+            return Analysis(outcome=CheckOutcome.FAILED,
+                            error=f"internal error: {type(exc).__name__}: {exc}")
+
+    def _parser(self, source: Source) -> Parser:
+        try:
+            return self.parsers[source.parser]
+        except KeyError:
+            valid = ", ".join(sorted(self.parsers))
+            raise ConfigError(f"source {source.key!r}: unknown parser {source.parser!r};"
+                              f" valid parsers: {valid}") from None
+
+    def _store(self, record: CheckRecord, state: SourceState) -> int:
+        check = self.store.record(record, state.snapshot_id)
+        assert check.id is not None
+        return check.id
+
+
+class StoredHistory:
+    """The last snapshot, read lazily; re-read from its raw body when the parser changed.
+
+    Re-parsing the old body with today's parser keeps an upgrade of lexwatch or an edit of a
+    source's selectors from showing up as a change of the page.
+    """
+
+    def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser) -> None:
+        self.store, self.state, self.source, self.parser = store, state, source, parser
+        self._document: Document | None = None
+
+    def document(self) -> Document | None:
+        if self._document is None and self.state.snapshot_id is not None:
+            self._document = self._reparsed() or self.store.document(self.state.snapshot_id)
+        return self._document
+
+    def _reparsed(self) -> Document | None:
+        if self.state.parse_fingerprint == fingerprint(self.source):
+            return None
+        raw = self.store.blob(self.state.snapshot_blob) if self.state.snapshot_blob else None
+        if raw is None:
+            return None
+        old = Fetched(url=self.source.url, final_url=self.source.url, status=200, headers={},
+                      content=raw, content_type="", etag=None, last_modified=None,
+                      fetched_at=utcnow(), elapsed=0.0)
+        try:
+            return parse(self.parser, self.source, old)
+        except ParseError:
+            return None
+
+
+def _record(source: Source, started: datetime, duration_ms: int, fetched: Fetched | None,
+            analysis: Analysis) -> CheckRecord:
+    keep_raw = fetched is not None and analysis.keep_raw
+    return CheckRecord(
+        source_key=source.key,
+        started_at=started,
+        duration_ms=duration_ms,
+        outcome=analysis.outcome,
+        http_status=fetched.status if fetched else None,
+        size=len(fetched.content) if fetched else 0,
+        final_url=fetched.final_url if fetched else None,
+        error=analysis.error,
+        etag=fetched.etag if fetched else None,
+        last_modified=fetched.last_modified if fetched else None,
+        raw=fetched.content if fetched and keep_raw else None,
+        content_type=fetched.content_type if fetched else "",
+        content_hash=analysis.content_hash,
+        parse_fingerprint=analysis.fingerprint,
+        snapshot=analysis.snapshot,
+        changes=analysis.changes,
+    )
+
+
+def _log(record: CheckRecord) -> None:
+    if record.outcome is CheckOutcome.FAILED:
+        logger.warning("check %s failed: %s", record.source_key, record.error)
+    else:
+        logger.info("check %s: %s, %d change(s), %d ms", record.source_key,
+                    record.outcome.value, len(record.changes), record.duration_ms)

@@ -1,0 +1,94 @@
+"""Per-host politeness: how many requests may run at once, and how often one host is hit.
+
+One ``HostLimiter`` is shared by every fetch in a process. ``slot(url)`` holds a global
+slot and one of the host's slots for the whole request, and starts requests to one host at
+least ``spacing`` seconds apart (raised per host for a robots.txt ``Crawl-delay``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
+
+
+def host_key(url: str) -> str:
+    """The lower-cased host name of ``url``: the unit that politeness limits apply to."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+@dataclass
+class _Host:
+    semaphore: asyncio.Semaphore
+    spacing: float
+    # Serialises the "wait for my turn, then start" step so starts stay spacing apart.
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_start: float | None = None
+
+
+class HostLimiter:
+    """Caps concurrency globally and per host, and spaces out request starts per host."""
+
+    def __init__(
+        self,
+        per_host_concurrency: int,
+        per_host_spacing: float,
+        global_concurrency: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._per_host = per_host_concurrency
+        self._spacing = per_host_spacing
+        self._global = asyncio.Semaphore(global_concurrency)
+        self._clock = clock
+        self._sleep = sleep
+        self._hosts: dict[str, _Host] = {}
+
+    def set_spacing(self, host: str, seconds: float) -> None:
+        """Start requests to ``host`` (a ``host_key``) ``seconds`` apart; never below default."""
+        state = self._host(host.lower())
+        spacing = max(self._spacing, seconds)
+        if spacing != state.spacing:
+            logger.info("spacing requests to %s %.1fs apart", host, spacing)
+            state.spacing = spacing
+
+    def spacing(self, host: str) -> float:
+        """The current minimum seconds between request starts to ``host``."""
+        state = self._hosts.get(host.lower())
+        return self._spacing if state is None else state.spacing
+
+    @contextlib.asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        """Hold a host slot and a global slot while the body runs; start no sooner than allowed."""
+        state = self._host(host_key(url))
+        async with state.semaphore:
+            async with state.turn:
+                await self._wait_turn(state)
+                # Taken after the spacing wait so sleeping never holds a global slot.
+                await self._global.acquire()
+                state.last_start = self._clock()
+            try:
+                yield
+            finally:
+                self._global.release()
+
+    async def _wait_turn(self, state: _Host) -> None:
+        if state.last_start is None:
+            return
+        wait = state.last_start + state.spacing - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = _Host(semaphore=asyncio.Semaphore(self._per_host), spacing=self._spacing)
+            self._hosts[host] = state
+        return state

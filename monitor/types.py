@@ -1,0 +1,290 @@
+"""The values that flow between lexwatch's stages, and the interfaces between them.
+
+fetch ──► Fetched ──► parse ──► Document(items) ──► diff ──► ItemDiff ──► classify ──► Change
+
+Everything here is a frozen, keyword-only dataclass or a Protocol; stored rows live in
+``storage.models`` and never cross a stage boundary. Datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+
+class Category(enum.StrEnum):
+    """The fixed taxonomy of changes (shared with the evaluation set)."""
+
+    CONSULTATION_OPENED = "consultation_opened"
+    CONSULTATION_CLOSED = "consultation_closed"
+    DEADLINE_EXTENDED = "deadline_extended"
+    DEADLINE_CHANGED = "deadline_changed"
+    PUBLICATION_ADDED = "publication_added"
+    LEGAL_ACT = "legal_act"
+    CORRIGENDUM = "corrigendum"
+    AMENDMENT = "amendment"
+    EVENT_ANNOUNCED = "event_announced"
+    PAGE_REMOVED = "page_removed"
+    EDITORIAL = "editorial"
+    NOISE = "noise"
+
+    @property
+    def alertable(self) -> bool:
+        """False for the categories that are stored for the record but never alerted."""
+        return self not in (Category.EDITORIAL, Category.NOISE)
+
+
+class Severity(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """3 for high, 2 for medium, 1 for low: compare severities with this."""
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class DocumentKind(enum.StrEnum):
+    """What a document's items are: sections of one page, or entries of a feed or listing."""
+
+    PAGE = "page"
+    FEED = "feed"
+    LISTING = "listing"
+
+
+class DiffKind(enum.StrEnum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    REMOVED = "removed"
+
+
+class CheckOutcome(enum.StrEnum):
+    """How one check of one source ended. Only FAILED is a problem; the rest are normal."""
+
+    BASELINE = "baseline"  # first successful check: stored, nothing alerted
+    NOT_MODIFIED = "not_modified"  # HTTP 304
+    UNCHANGED = "unchanged"  # fetched, same normalised content
+    CHANGED = "changed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fetched:
+    """One HTTP answer. A 304 is ``not_modified=True`` with empty content, never an error."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime
+    elapsed: float
+    not_modified: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Item:
+    """One thing inside a source, with a key that stays stable across fetches.
+
+    ``text`` is already normalised; ``fields`` holds structured facts (status, stage,
+    published, feedback_end, ...) as strings, dates in ISO 8601.
+    """
+
+    key: str
+    title: str
+    url: str | None = None
+    text: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Document:
+    """What a parser makes of one fetch: its items, in the publisher's order."""
+
+    kind: DocumentKind
+    items: tuple[Item, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TextOp:
+    """A run of words that is the same in both versions, or only in the old or the new one."""
+
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BlockChange:
+    """One changed text block (paragraph): old and new text, and their word-level diff."""
+
+    old: str | None
+    new: str | None
+    ops: tuple[TextOp, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FieldChange:
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ItemDiff:
+    """How one item differs between two documents."""
+
+    kind: DiffKind
+    key: str
+    old: Item | None
+    new: Item | None
+    fields: tuple[FieldChange, ...] = ()
+    blocks: tuple[BlockChange, ...] = ()
+    title_changed: bool = False
+
+    @property
+    def item(self) -> Item:
+        """The newest version of the item (the old one when it was removed)."""
+        found = self.new or self.old
+        assert found is not None, "an ItemDiff always has at least one side"
+        return found
+
+    def inserted_text(self) -> str:
+        """All words that the new version adds, joined by spaces."""
+        return " ".join(op.text for b in self.blocks for op in b.ops if op.op == "insert")
+
+    def deleted_text(self) -> str:
+        """All words that the new version removes, joined by spaces."""
+        return " ".join(op.text for b in self.blocks for op in b.ops if op.op == "delete")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Change:
+    """The classified, user-facing event that one ItemDiff (or part of it) means."""
+
+    source_key: str
+    item_key: str
+    category: Category
+    severity: Severity
+    title: str
+    summary: str
+    url: str | None
+    diff: ItemDiff
+    evidence: tuple[str, ...] = ()
+    old_date: date | None = None
+    new_date: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceOptions:
+    """Per-source parsing options; every field is optional.
+
+    ``keep``/``drop`` are CSS selectors; ``ignore`` are regular expressions whose matches
+    are removed from the text before diffing; ``items_path``/``key_field``/``title_field``/
+    ``url_field`` tell the JSON parser where the items are; ``sections`` is a CSS selector
+    whose elements become items of a page (instead of sections by heading).
+    """
+
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    sections: str | None = None
+    items_path: str | None = None
+    key_field: str | None = None
+    title_field: str | None = None
+    url_field: str | None = None
+    language: str = "en"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Source:
+    """A watched URL and how to read it."""
+
+    key: str
+    title: str
+    url: str
+    parser: str
+    interval: int  # seconds between checks
+    tags: tuple[str, ...] = ()
+    options: SourceOptions = field(default_factory=SourceOptions)
+    official: bool = True
+    enabled: bool = True
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ParseContext:
+    """What a parser may know besides the bytes: where they came from and the options."""
+
+    url: str
+    content_type: str = ""
+    options: SourceOptions = field(default_factory=SourceOptions)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceState:
+    """What the last checks of a source left behind: validators, hashes, the snapshot."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None  # SHA-256 of the last good raw body
+    parse_fingerprint: str | None = None  # parser + options the snapshot was made with
+    snapshot_id: int | None = None
+    snapshot_hash: str | None = None  # content hash of that snapshot's document
+    snapshot_blob: str | None = None  # the raw body that snapshot was parsed from
+    failure_streak: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewSnapshot:
+    """A document to store, already encoded (canonical JSON) and hashed."""
+
+    encoded: bytes
+    content_hash: str
+    item_count: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckRecord:
+    """Everything one check writes, in one transaction."""
+
+    source_key: str
+    started_at: datetime
+    duration_ms: int
+    outcome: CheckOutcome
+    http_status: int | None = None
+    size: int = 0
+    final_url: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    raw: bytes | None = None
+    content_type: str = ""
+    content_hash: str | None = None
+    parse_fingerprint: str | None = None
+    snapshot: NewSnapshot | None = None
+    changes: tuple[Change, ...] = ()
+
+
+class Parser(Protocol):
+    """Turns the bytes of one fetch into a Document. Pure: no I/O, no clock, no state."""
+
+    def __call__(self, content: bytes, context: ParseContext) -> Document:
+        """Return the document's items; raise ``ParseError`` when the bytes cannot be read."""
+        ...
+
+
+class Classifier(Protocol):
+    """Says what item diffs mean for a user."""
+
+    def classify(
+        self, diffs: Sequence[ItemDiff], source: Source, document_kind: DocumentKind
+    ) -> list[Change]:
+        """Return one or more Changes per diff (``editorial``/``noise`` ones included)."""
+        ...

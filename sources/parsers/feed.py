@@ -1,0 +1,125 @@
+"""RSS/Atom parser: one item per entry, keyed by its guid.
+
+feedparser only ever receives the fetched bytes, never a URL. A feed that feedparser flags
+as broken (``bozo``) is a failed check, not an empty one: the next good fetch is compared
+with the last good one instead of every entry looking removed and then added again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from monitor.errors import ParseError
+from monitor.types import Document, DocumentKind, Item, ParseContext
+from sources.normalise import normalise_line, normalise_text, strip_tracking
+from sources.parsers.html_page import html_to_text
+
+__all__ = ["parse_feed"]
+
+logger = logging.getLogger(__name__)
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def parse_feed(content: bytes, context: ParseContext) -> Document:
+    """Return one item per feed entry, in the feed's order.
+
+    Raises ``ParseError`` when the bytes are not an RSS/Atom feed (e.g. an HTML error page
+    served with status 200) or when feedparser reports the feed as malformed.
+    """
+    parsed = feedparser.parse(content)
+    _check(parsed, context.url)
+    items = tuple(_items(parsed.entries, context.url))
+    logger.debug("parsed feed %s: %d entries", context.url, len(items))
+    title = _plain(parsed.feed.get("title_detail") or {"value": parsed.feed.get("title", "")})
+    return Document(kind=DocumentKind.FEED, items=items, title=title)
+
+
+def _check(parsed: Any, url: str) -> None:
+    """Raise ParseError unless feedparser read a feed without complaint."""
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    # An encoding override means feedparser decoded the bytes another way than the XML
+    # declaration said and succeeded: the entries are fine.
+    if problem is not None and not isinstance(problem, feedparser.CharacterEncodingOverride):
+        raise ParseError(f"malformed feed at {url}: {type(problem).__name__}: {problem}")
+    if not parsed.get("version"):
+        raise ParseError(f"not an RSS or Atom feed at {url} (an HTML or error page?)")
+
+
+def _items(entries: list[Any], base_url: str) -> Iterator[Item]:
+    used: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        key = _key(entry, used)
+        if key is None:
+            logger.warning("feed %s: entry %d has no id, link or title", base_url, position)
+            continue
+        used.add(key)
+        yield _item(entry, key, base_url)
+
+
+def _key(entry: Mapping[str, Any], used: set[str]) -> str | None:
+    """The guid, else the link, else the title; the next candidate when one is repeated."""
+    candidates = [str(entry.get(name) or "").strip() for name in ("id", "link", "title")]
+    candidates = [c for c in candidates if c]
+    if not candidates:
+        return None
+    for candidate in candidates:
+        if candidate not in used:
+            return candidate
+    n = 2
+    while f"{candidates[0]} #{n}" in used:
+        n += 1
+    return f"{candidates[0]} #{n}"
+
+
+def _item(entry: Mapping[str, Any], key: str, base_url: str) -> Item:
+    link = str(entry.get("link") or "").strip()
+    title = _plain(entry.get("title_detail") or {"value": entry.get("title", "")})
+    return Item(
+        key=key,
+        title=title or key,
+        url=strip_tracking(urljoin(base_url, link)) if link else None,
+        text=_body(entry),
+        fields=_fields(entry),
+    )
+
+
+def _body(entry: Mapping[str, Any]) -> str:
+    """The plain text of the entry's content, else of its summary."""
+    contents = entry.get("content") or []
+    if contents:
+        return "\n".join(filter(None, (_text(part) for part in contents)))
+    summary = entry.get("summary_detail") or {"value": entry.get("summary", "")}
+    return _text(summary)
+
+
+def _text(detail: Mapping[str, Any]) -> str:
+    """Normalised plain text of a feedparser text construct (HTML is stripped)."""
+    value = str(detail.get("value") or "")
+    if detail.get("type") in _HTML_TYPES:
+        return html_to_text(value)
+    return normalise_text(value)
+
+
+def _plain(detail: Mapping[str, Any]) -> str:
+    """A title as one line of plain text."""
+    return normalise_line(_text(detail))
+
+
+def _fields(entry: Mapping[str, Any]) -> dict[str, str]:
+    """``published`` (ISO 8601, UTC) and ``categories``; never ``updated``, which churns."""
+    fields = {}
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    if isinstance(stamp, time.struct_time):
+        fields["published"] = datetime(*stamp[:6], tzinfo=UTC).isoformat()
+    terms = {normalise_line(str(tag.get("term") or "")) for tag in entry.get("tags") or []}
+    if terms - {""}:
+        fields["categories"] = ", ".join(sorted(terms - {""}))
+    return fields

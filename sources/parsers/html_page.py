@@ -1,0 +1,449 @@
+"""Generic HTML page parser: one item per heading section, boilerplate removed.
+
+The page is read with lxml and walked once. During the walk, site chrome (scripts, menus,
+header/footer, cookie banners, breadcrumbs, share widgets, "last update" stamps, view
+counters, hidden elements) and the source's ``drop`` selectors are skipped, text outside the
+``keep`` selectors is ignored, and every other block-level element becomes one line of the
+current section. A section starts at each h1-h6 and is keyed by its heading path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from typing import Literal
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import cssselect
+import lxml.html
+from lxml import etree
+
+from monitor.errors import ConfigError, ParseError
+from monitor.types import Document, DocumentKind, Item, ParseContext, SourceOptions
+from sources.normalise import join_blocks, normalise_line, strip_tracking
+
+__all__ = ["apply_ignore", "html_root", "html_to_text", "parse_html_page", "unique_keys"]
+
+logger = logging.getLogger(__name__)
+
+Element = etree._Element
+
+TOP_KEY = "(top)"
+PATH_SEPARATOR = " > "
+
+# Never page content: code, media, embedded documents and site navigation. ``head`` is here
+# because fragments and documents are walked from the root.
+_SKIP_TAGS = frozenset(
+    {
+        "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object",
+        "embed", "canvas", "nav", "aside", "form", "select",
+    }
+)  # fmt: skip
+_SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+# A header/footer inside one of these is the heading or byline of that content (ARIA maps it
+# to no landmark), not the site's banner or footer, so it is kept.
+_SECTIONING = ("article", "main", "section")
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "caption", "center", "dd", "details",
+        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "header",
+        "hr", "html", "legend", "li", "main", "menu", "ol", "p", "pre", "section", "summary",
+        "table", "tbody", "td", "tfoot", "th", "thead", "ul",
+    }
+)  # fmt: skip
+# Well-known class/id names of chrome that changes without the content changing. Kept to
+# names seen on EU sites (ECL, Drupal, webtools) and the big consent/share vendors.
+_CHROME_TOKEN = re.compile(
+    r"""
+    ecl-site-header(?:-\w+)? | ecl-site-footer(?:-\w+)? | ecl-footer(?:-\w+)?
+    | site-header | site-footer | globan | dsm-banner
+    | (?:ecl-|visually-hidden-)?skip-?links? | skip-to-(?:main-)?content
+    | (?:ecl-)?breadcrumbs?(?:-\w+)?
+    | cck(?:-container|-banner)? | cookies?-(?:consent|banner|notice|bar)(?:-\w+)?
+    | cookieconsent | cookie-law-info-bar | onetrust(?:-\w+)? | cybotcookiebotdialog
+    | (?:ecl-)?social-media-share | social-share | share-(?:buttons?|links|tools|widget)
+    | sharethis | addthis\w* | a2a_kit
+    | ecl-page-header__meta | ecl-page-header-core__meta | field--name-changed
+    | last-?updated? | page-updated | date-updated | updated-date
+    | views?-?count(?:er)? | page-?views | hit-counter | visit-counter | statistics-counter
+    """,
+    re.VERBOSE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CSS = cssselect.HTMLTranslator()
+_LINK_SCHEMES = frozenset({"http", "https", "ftp"})
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset", re.IGNORECASE)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def parse_html_page(content: bytes, context: ParseContext) -> Document:
+    """Return the page's heading sections (or ``options.sections`` elements) as items.
+
+    Raises ``ParseError`` when the bytes are not HTML, ``ConfigError`` when a selector or
+    ignore pattern of the source is invalid.
+    """
+    root = html_root(content, context.content_type)
+    walker = _PageWalker(root, context)
+    items = walker.items()
+    logger.debug("parsed %s: %d items", context.url, len(items))
+    return Document(kind=DocumentKind.PAGE, items=items, title=_page_title(root))
+
+
+def html_root(content: bytes, content_type: str = "") -> Element:
+    """Parse HTML bytes, choosing the encoding as a browser would (BOM, header, meta, UTF-8).
+
+    Elements are plain ``lxml.etree`` elements: lxml.html's element classes cost a Python
+    call for every element touched, and nothing here needs their methods.
+    """
+    parser = etree.HTMLParser(encoding=_encoding(content, content_type))
+    try:
+        return lxml.html.fromstring(content, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"not an HTML document: {exc}") from exc
+
+
+def html_to_text(markup: str) -> str:
+    """Return the normalised text blocks of an HTML fragment (e.g. a feed entry's summary)."""
+    if not markup.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return normalise_line(markup)
+    collector = _Collector("inline")
+    _PageWalker(root, ParseContext(url="")).walk(root, True, collector)
+    collector.flush()
+    return join_blocks(collector.sections[0].blocks)
+
+
+def unique_keys(keys: Iterable[str]) -> list[str]:
+    """Return ``keys`` with repeats made unique: the second "A" is "A #2", the third "A #3"."""
+    seen: dict[str, int] = {}
+    unique = []
+    for key in keys:
+        seen[key] = seen.get(key, 0) + 1
+        unique.append(key if seen[key] == 1 else f"{key} #{seen[key]}")
+    return unique
+
+
+def _encoding(content: bytes, content_type: str) -> str | None:
+    """The encoding to force, or None to let libxml2 read a BOM or a ``<meta charset>``."""
+    if content.startswith(_BOMS):
+        return None
+    declared = _CHARSET.search(content_type)
+    if declared and _known_codec(declared.group(1)):
+        return declared.group(1)
+    if _META_CHARSET.search(content[:4096]):
+        return None
+    # Without any declaration libxml2 assumes Latin-1, which garbles the UTF-8 that nearly
+    # every site serves; so try UTF-8 first.
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _page_title(root: Element) -> str:
+    title = root.find("head/title")
+    return normalise_line(" ".join(map(str, title.itertext()))) if title is not None else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _css_xpath(css: str) -> str:
+    """The XPath of a CSS selector (a string, so that threads never share compiled objects)."""
+    try:
+        return _CSS.css_to_xpath(css)
+    except cssselect.SelectorError as exc:
+        raise ConfigError(f"invalid CSS selector {css!r} in source options: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(regex: str) -> re.Pattern[str]:
+    try:
+        return re.compile(regex)
+    except re.error as exc:
+        raise ConfigError(f"invalid ignore pattern {regex!r} in source options: {exc}") from exc
+
+
+def _xpath_strings(root: Element, path: str) -> list[str]:
+    result = root.xpath(path)
+    return [str(value) for value in result] if isinstance(result, list) else []
+
+
+def _select(root: Element, selectors: Iterable[str]) -> set[Element]:
+    found: set[Element] = set()
+    for css in selectors:
+        result = root.xpath(_css_xpath(css))
+        if isinstance(result, list):
+            found.update(el for el in result if isinstance(el, etree._Element))
+    return found
+
+
+def apply_ignore(text: str, options: SourceOptions) -> str:
+    """Remove every ``options.ignore`` match from each line; drop lines left empty."""
+    if not options.ignore or not text:
+        return text
+    patterns = [_pattern(regex) for regex in options.ignore]
+    lines = []
+    for line in text.split("\n"):
+        for pattern in patterns:
+            line = pattern.sub("", line)
+        lines.append(line)
+    return join_blocks(lines)
+
+
+class _Section:
+    """The lines and links gathered under one heading (or in one ``sections`` element)."""
+
+    __slots__ = ("blocks", "links", "path", "title")
+
+    def __init__(self, path: str, title: str) -> None:
+        self.path = path
+        self.title = title
+        self.blocks: list[str] = []
+        self.links: set[str] = set()
+
+
+class _Collector:
+    """Receives text, links and headings from the walk and cuts them into sections.
+
+    ``mode`` says what a heading does: "sections" opens a section keyed by the heading path,
+    "item" takes the first heading as the item's title (later ones are lines), "inline"
+    keeps every heading as a line.
+    """
+
+    __slots__ = ("buffer", "first_heading", "headings", "mode", "sections")
+
+    def __init__(self, mode: Literal["sections", "item", "inline"]) -> None:
+        self.mode = mode
+        self.sections = [_Section(TOP_KEY, "")]
+        self.headings: list[tuple[int, str]] = []
+        self.buffer: list[str] = []
+        self.first_heading: str | None = None
+
+    def text(self, text: str) -> None:
+        self.buffer.append(text)
+
+    def flush(self) -> None:
+        """End the current line (a block-level element started or ended)."""
+        if self.buffer:
+            self.sections[-1].blocks.append("".join(self.buffer))
+            self.buffer.clear()
+
+    def block(self, line: str) -> None:
+        self.flush()
+        self.sections[-1].blocks.append(line)
+
+    def link(self, url: str) -> None:
+        self.sections[-1].links.add(url)
+
+    def heading(self, level: int, text: str) -> None:
+        if not text:
+            return
+        if self.mode == "item" and self.first_heading is None:
+            self.first_heading = text
+        elif self.mode != "sections":
+            self.block(text)
+        else:
+            self.flush()
+            while self.headings and self.headings[-1][0] >= level:
+                self.headings.pop()
+            self.headings.append((level, text))
+            path = PATH_SEPARATOR.join(title for _, title in self.headings)
+            self.sections.append(_Section(path, text))
+
+    def inline_text(self) -> str:
+        """All text gathered so far as one line (for a heading or a table cell)."""
+        self.flush()
+        return normalise_line(" ".join(self.sections[0].blocks))
+
+
+class _PageWalker:
+    """Walks the parsed page once, skipping chrome, and fills collectors."""
+
+    def __init__(self, root: Element, context: ParseContext) -> None:
+        options = context.options
+        self.root = root
+        self.options = options
+        self.base_url = _base_url(root, context.url)
+        self.page_url = strip_tracking(urldefrag(context.url).url) if context.url else None
+        self.dropped = _select(root, options.drop)
+        self.keep = _select(root, options.keep) if options.keep else None
+        self.section_roots = _select(root, (options.sections,)) if options.sections else None
+        self.found_kept = False
+        self.item_collectors: list[tuple[Element, _Collector]] = []
+        # Collapsed accordion/tab panels are hidden until clicked; they are content.
+        self.controlled = set(" ".join(_xpath_strings(root, "//@aria-controls")).split())
+
+    def items(self) -> tuple[Item, ...]:
+        """Walk the page and return its items in document order."""
+        main = _Collector("sections")
+        self.walk(self.root, self.keep is None, None if self.section_roots else main)
+        if self.keep is not None and not self.found_kept:
+            logger.info("no element matches keep selectors %s", self.options.keep)
+            return ()
+        if self.section_roots is not None:
+            return self._element_items()
+        main.flush()
+        return self._section_items(main.sections)
+
+    def walk(self, el: Element, active: bool, out: _Collector | None) -> None:
+        """Send ``el``'s text to ``out``; ``active`` is False outside the kept subtrees."""
+        if self._skipped(el):
+            return
+        if not active and self.keep is not None and el in self.keep:
+            active = self.found_kept = True
+            if out is not None:
+                # A kept subtree is its own block, even when the selector picks inline elements.
+                out.flush()
+                self._emit(el, active, out)
+                out.flush()
+                return
+        if active and self.section_roots is not None and el in self.section_roots:
+            out = _Collector("item")
+            self.item_collectors.append((el, out))
+        if out is None:
+            for child in el:
+                self.walk(child, active, None)
+        elif active:
+            self._emit(el, active, out)
+        else:
+            for child in el:
+                self.walk(child, active, out)
+
+    def _emit(self, el: Element, active: bool, out: _Collector) -> None:
+        tag = el.tag
+        if tag in _HEADINGS:
+            self._heading(el, _HEADINGS[tag], active, out)
+        elif tag == "tr":
+            self._row(el, active, out)
+        elif tag == "br":
+            out.flush()
+        else:
+            block = tag in _BLOCK_TAGS
+            if block:
+                out.flush()
+            if tag == "a":
+                self._link(el.get("href"), out)
+            self._children(el, active, out)
+            if block:
+                out.flush()
+
+    def _children(self, el: Element, active: bool, out: _Collector) -> None:
+        if el.text:
+            out.text(el.text)
+        for child in el:
+            self.walk(child, active, out)
+            if child.tail:
+                out.text(child.tail)
+
+    def _heading(self, el: Element, level: int, active: bool, out: _Collector) -> None:
+        inner = _Collector("inline")
+        self._children(el, active, inner)
+        out.heading(level, inner.inline_text())
+        for url in inner.sections[0].links:
+            out.link(url)
+
+    def _row(self, tr: Element, active: bool, out: _Collector) -> None:
+        """A table row is one line: its non-empty cells joined by " | "."""
+        cells = []
+        for cell in tr:
+            inner = _Collector("inline")
+            self.walk(cell, active, inner)
+            text = inner.inline_text()
+            if text:
+                cells.append(text)
+            for url in inner.sections[0].links:
+                out.link(url)
+        if cells:
+            out.block(" | ".join(cells))
+
+    def _link(self, href: str | None, out: _Collector) -> None:
+        if not href or href.startswith("#"):
+            return
+        url = urljoin(self.base_url, href.strip())
+        if urlsplit(url).scheme in _LINK_SCHEMES:
+            out.link(strip_tracking(url))
+
+    def _skipped(self, el: Element) -> bool:
+        """True for comments, chrome, hidden elements and the source's ``drop`` matches."""
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            return True
+        if (tag == "header" or tag == "footer") and not _in_sectioning(el):
+            return True
+        if el.attrib and (_is_chrome(el) or self._hidden(el)):
+            return True
+        return bool(self.dropped) and el in self.dropped
+
+    def _hidden(self, el: Element) -> bool:
+        hidden = el.get("hidden")
+        if (
+            (hidden is None or hidden == "until-found")
+            and el.get("aria-hidden") != "true"
+            and not _HIDDEN_STYLE.search(el.get("style") or "")
+        ):
+            return False
+        return el.get("id") not in self.controlled
+
+    def _section_items(self, sections: list[_Section]) -> tuple[Item, ...]:
+        built = [(s, apply_ignore(join_blocks(s.blocks), self.options)) for s in sections]
+        built = [(s, text) for s, text in built if s.path != TOP_KEY or text or s.links]
+        keys = unique_keys(s.path for s, _ in built)
+        return tuple(
+            _item(key, s.title or key, self.page_url, text, s.links)
+            for key, (s, text) in zip(keys, built, strict=True)
+        )
+
+    def _element_items(self) -> tuple[Item, ...]:
+        """One item per ``options.sections`` element, keyed by id, else by its first heading."""
+        rows = []
+        for n, (el, collector) in enumerate(self.item_collectors, start=1):
+            collector.flush()
+            section = collector.sections[0]
+            el_id = (el.get("id") or "").strip()
+            name = el_id or collector.first_heading or f"(section {n})"
+            url = f"{self.page_url}#{el_id}" if self.page_url and el_id else self.page_url
+            text = apply_ignore(join_blocks(section.blocks), self.options)
+            rows.append((name, collector.first_heading or name, url, text, section.links))
+        keys = unique_keys(row[0] for row in rows)
+        return tuple(
+            _item(key, title, url, text, links)
+            for key, (_, title, url, text, links) in zip(keys, rows, strict=True)
+        )
+
+
+def _item(key: str, title: str, url: str | None, text: str, links: set[str]) -> Item:
+    fields = {"links": "\n".join(sorted(links))} if links else {}
+    return Item(key=key, title=title, url=url, text=text, fields=fields)
+
+
+def _is_chrome(el: Element) -> bool:
+    if el.get("role") in _SKIP_ROLES:
+        return True
+    names = f"{el.get('id') or ''} {el.get('class') or ''}".lower().split()
+    return any(_CHROME_TOKEN.fullmatch(name) for name in names)
+
+
+def _in_sectioning(el: Element) -> bool:
+    return next(el.iterancestors(*_SECTIONING), None) is not None
+
+
+def _base_url(root: Element, url: str) -> str:
+    """The page URL, or the ``<base href>`` it declares resolved against it."""
+    base = root.find("head/base[@href]")
+    return urljoin(url, base.get("href") or "") if base is not None else url

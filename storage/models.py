@@ -1,0 +1,115 @@
+"""The stored rows. SQLModel tables only; values between stages live in monitor.types."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from storage.types import UtcDateTime
+
+
+def _utc_column(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
+
+
+class SourceRow(SQLModel, table=True):
+    """A watched source: its configuration as last synced, plus its fetch state."""
+
+    __tablename__ = "sources"
+
+    key: str = Field(primary_key=True, max_length=200)
+    title: str
+    url: str
+    parser: str = Field(max_length=50)
+    interval_seconds: int
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    official: bool = True
+    enabled: bool = True
+    # Fetch state: validators for conditional GET and what the last good fetch looked like.
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    parse_fingerprint: str | None = Field(default=None, max_length=64)
+    last_check_at: datetime | None = _utc_column()
+    last_success_at: datetime | None = _utc_column()
+    last_change_at: datetime | None = _utc_column()
+    failure_streak: int = 0
+    last_error: str | None = None
+
+
+class CheckRow(SQLModel, table=True):
+    """One row per check of one source, whatever its outcome."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_source_started", "source_key", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(foreign_key="sources.key", max_length=200)
+    started_at: datetime = _utc_column(nullable=False)
+    duration_ms: int
+    outcome: str = Field(max_length=20)
+    http_status: int | None = None
+    bytes: int = 0
+    final_url: str | None = None
+    error: str | None = None
+    blob_hash: str | None = Field(default=None, max_length=64)
+    snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
+    change_count: int = 0
+
+
+class SnapshotRow(SQLModel, table=True):
+    """A source's parsed, normalised document; stored only when it differs from the last."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_source_created", "source_key", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(foreign_key="sources.key", max_length=200)
+    created_at: datetime = _utc_column(nullable=False)
+    content_hash: str = Field(max_length=64)
+    item_count: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # zlib-compressed JSON
+    blob_hash: str | None = Field(default=None, max_length=64)
+
+
+class BlobRow(SQLModel, table=True):
+    """A raw response body, content-addressed by SHA-256, compressed, stored once."""
+
+    __tablename__ = "blobs"
+
+    hash: str = Field(primary_key=True, max_length=64)
+    size: int
+    content_type: str = ""
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class ChangeRow(SQLModel, table=True):
+    """A classified change, with the diff and evidence that justify it."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_detected", "detected_at"),
+        Index("ix_changes_source_detected", "source_key", "detected_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(foreign_key="sources.key", max_length=200)
+    check_id: int = Field(foreign_key="checks.id")
+    item_key: str
+    category: str = Field(max_length=40, index=True)
+    severity: str = Field(max_length=10)
+    title: str
+    summary: str
+    url: str | None = None
+    old_date: date | None = None
+    new_date: date | None = None
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    diff: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    old_snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
+    new_snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
+    detected_at: datetime = _utc_column(nullable=False)

@@ -1,0 +1,203 @@
+"""Every query lexwatch makes. Functions take a Session and plain values."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from monitor.codec import compress, decode_document, decompress, diff_to_dict
+from monitor.types import CheckOutcome, CheckRecord, Document, Source, SourceState
+from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow, SourceRow
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChangeFilter:
+    source: str | None = None
+    category: str | None = None
+    since: datetime | None = None
+    limit: int = 100
+
+
+def sync_sources(session: Session, sources: Iterable[Source]) -> None:
+    """Insert or update each source's configuration; its fetch state is left alone."""
+    for source in sources:
+        row = session.get(SourceRow, source.key) or SourceRow(
+            key=source.key, title="", url="", parser="", interval_seconds=0
+        )
+        row.title, row.url, row.parser = source.title, source.url, source.parser
+        row.interval_seconds, row.tags = source.interval, list(source.tags)
+        row.options = {k: list(v) if isinstance(v, tuple) else v
+                       for k, v in asdict(source.options).items()}
+        row.official, row.enabled = source.official, source.enabled
+        session.add(row)
+
+
+def source_state(session: Session, key: str) -> SourceState:
+    """The fetch state a check starts from (empty for a source never checked)."""
+    row = session.get(SourceRow, key)
+    if row is None:
+        return SourceState()
+    snapshot = latest_snapshot(session, key)
+    return SourceState(
+        etag=row.etag,
+        last_modified=row.last_modified,
+        content_hash=row.content_hash,
+        parse_fingerprint=row.parse_fingerprint,
+        snapshot_id=snapshot[0] if snapshot else None,
+        snapshot_hash=snapshot[1] if snapshot else None,
+        snapshot_blob=snapshot[2] if snapshot else None,
+        failure_streak=row.failure_streak,
+    )
+
+
+def latest_snapshot(session: Session, key: str) -> tuple[int, str, str | None] | None:
+    """(id, content hash, blob hash) of the source's newest snapshot."""
+    statement = (
+        select(SnapshotRow.id, SnapshotRow.content_hash, SnapshotRow.blob_hash)
+        .where(SnapshotRow.source_key == key)
+        .order_by(col(SnapshotRow.id).desc())
+        .limit(1)
+    )
+    row = session.exec(statement).first()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1], row[2]
+
+
+def load_blob(session: Session, digest: str) -> bytes | None:
+    row = session.get(BlobRow, digest)
+    return decompress(row.data) if row is not None else None
+
+
+def load_document(session: Session, snapshot_id: int) -> Document:
+    row = session.get(SnapshotRow, snapshot_id)
+    if row is None:
+        raise LookupError(f"no snapshot with id {snapshot_id}")
+    return decode_document(decompress(row.data))
+
+
+def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None) -> CheckRow:
+    """Write one check: blob, snapshot, check row, changes, source state (caller commits)."""
+    blob_hash = _store_blob(session, record) if record.raw is not None else None
+    snapshot_id = _store_snapshot(session, record, blob_hash)
+    check = CheckRow(
+        source_key=record.source_key, started_at=record.started_at,
+        duration_ms=record.duration_ms, outcome=record.outcome.value,
+        http_status=record.http_status, bytes=record.size, final_url=record.final_url,
+        error=record.error, blob_hash=blob_hash, snapshot_id=snapshot_id,
+        change_count=len(record.changes),
+    )
+    session.add(check)
+    session.flush()
+    assert check.id is not None
+    _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
+    _update_source(session, record)
+    return check
+
+
+def _store_blob(session: Session, record: CheckRecord) -> str:
+    assert record.raw is not None
+    digest = hashlib.sha256(record.raw).hexdigest()
+    values = {"hash": digest, "size": len(record.raw), "content_type": record.content_type,
+              "data": compress(record.raw), "created_at": record.started_at}
+    # Two processes may store the same body at once: the second insert is a no-op.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(BlobRow).values(**values).on_conflict_do_nothing())
+    return digest
+
+
+def _store_snapshot(session: Session, record: CheckRecord, blob_hash: str | None) -> int | None:
+    if record.snapshot is None:
+        return None
+    row = SnapshotRow(
+        source_key=record.source_key, created_at=record.started_at,
+        content_hash=record.snapshot.content_hash, item_count=record.snapshot.item_count,
+        data=compress(record.snapshot.encoded), blob_hash=blob_hash,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _store_changes(session: Session, record: CheckRecord, check_id: int,
+                   old_snapshot: int | None, new_snapshot: int | None) -> None:
+    for change in record.changes:
+        session.add(ChangeRow(
+            source_key=change.source_key, check_id=check_id, item_key=change.item_key,
+            category=change.category.value, severity=change.severity.value,
+            title=change.title, summary=change.summary, url=change.url,
+            old_date=change.old_date, new_date=change.new_date,
+            evidence=list(change.evidence), diff=diff_to_dict(change.diff),
+            old_snapshot_id=old_snapshot, new_snapshot_id=new_snapshot,
+            detected_at=record.started_at,
+        ))
+
+
+def _update_source(session: Session, record: CheckRecord) -> None:
+    row = session.get(SourceRow, record.source_key)
+    if row is None:
+        raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
+    row.last_check_at = record.started_at
+    if record.outcome is CheckOutcome.FAILED:
+        row.failure_streak += 1
+        row.last_error = record.error
+    else:
+        _record_success(row, record)
+    session.add(row)
+
+
+def _record_success(row: SourceRow, record: CheckRecord) -> None:
+    row.failure_streak, row.last_error = 0, None
+    row.last_success_at = record.started_at
+    if record.outcome is CheckOutcome.NOT_MODIFIED:
+        return
+    row.etag, row.last_modified = record.etag, record.last_modified
+    row.content_hash = record.content_hash
+    row.parse_fingerprint = record.parse_fingerprint
+    if record.changes:
+        row.last_change_at = record.started_at
+
+
+def list_sources(session: Session) -> Sequence[SourceRow]:
+    return session.exec(select(SourceRow).order_by(SourceRow.key)).all()
+
+
+def list_changes(session: Session, where: ChangeFilter) -> Sequence[ChangeRow]:
+    """Changes newest first, filtered by source, category and detection time."""
+    statement = select(ChangeRow)
+    if where.source:
+        statement = statement.where(ChangeRow.source_key == where.source)
+    if where.category:
+        statement = statement.where(ChangeRow.category == where.category)
+    if where.since:
+        statement = statement.where(col(ChangeRow.detected_at) >= where.since)
+    statement = statement.order_by(col(ChangeRow.detected_at).desc(), col(ChangeRow.id).desc())
+    return session.exec(statement.limit(where.limit)).all()
+
+
+def get_change(session: Session, change_id: int) -> ChangeRow | None:
+    return session.get(ChangeRow, change_id)
+
+
+def list_checks(session: Session, source_key: str, limit: int = 50) -> Sequence[CheckRow]:
+    statement = (
+        select(CheckRow)
+        .where(CheckRow.source_key == source_key)
+        .order_by(col(CheckRow.started_at).desc(), col(CheckRow.id).desc())
+        .limit(limit)
+    )
+    return session.exec(statement).all()
+
+
+Table = type[SourceRow] | type[CheckRow] | type[SnapshotRow] | type[BlobRow] | type[ChangeRow]
+
+
+def count_rows(session: Session, table: Table) -> int:
+    return session.exec(select(func.count()).select_from(table)).one()

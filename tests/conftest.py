@@ -1,0 +1,71 @@
+"""Shared fixtures: real components on loopback, the real recorded EU documents, clean env."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.servers.replay import replay_server  # noqa: F401  (fixture)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if os.environ.get("LEXWATCH_SHARED_DIR"):
+    SHARED = Path(os.environ["LEXWATCH_SHARED_DIR"])
+
+
+@pytest.fixture
+def real_fixtures() -> Path:
+    """../shared/fixtures/real, or a skip with the reason when that folder is absent."""
+    path = SHARED / "fixtures" / "real"
+    if not path.is_dir():
+        pytest.skip(f"real recorded EU documents not found at {path} (../shared is absent)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No LEXWATCH_* setting from the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("LEXWATCH_") and name not in ("LEXWATCH_SHARED_DIR",):
+            monkeypatch.delenv(name)
+    yield
+
+
+# PostgreSQL: read before clean_environ runs. In CI (CI=true) it is mandatory, never skipped.
+POSTGRES_URL = os.environ.get("LEXWATCH_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_REQUIRED = (os.environ.get("CI") == "true"
+                     or os.environ.get("LEXWATCH_REQUIRE_POSTGRES") == "1")
+
+
+def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if POSTGRES_REQUIRED:
+            pytest.fail(f"PostgreSQL is required (CI) but unreachable at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"lexwatch_t_{uuid.uuid4().hex[:12]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with _postgres_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against a SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -1,0 +1,127 @@
+"""The `lexwatch` command as a user runs it: a real process against the loopback server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.servers.replay import ReplayServer
+
+V1 = """<html><head><title>Guidance</title></head><body><main>
+<h1>Guidance</h1><p>Draft guidelines will be published in June.</p>
+<h2>Contact</h2><p>Write to ai-office@example.eu.</p></main></body></html>"""
+V2 = V1.replace("will be published in June", "were published on 18 July 2025")
+
+
+def lexwatch(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env["COLUMNS"] = "200"
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, replay_server: ReplayServer) -> Path:
+    replay_server.add("/guidance", V1, V2)
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[http]
+contact = "mailto:tests@example.org"
+per_host_spacing = 0
+[sources.guidance]
+title = "National AI guidance"
+url = "{replay_server.url('/guidance')}"
+parser = "html"
+interval = "1h"
+tags = ["ai-act"]
+""")
+    return tmp_path
+
+
+def test_check_changes_diff_history(workdir: Path, replay_server: ReplayServer):
+    first = lexwatch(workdir, "check", "guidance")
+    assert first.returncode == 0, first.stderr
+    assert "baseline" in first.stdout
+
+    replay_server.set_version("/guidance", 1)
+    second = lexwatch(workdir, "check", "--all")
+    assert second.returncode == 0, second.stderr
+    assert "changed" in second.stdout and "[amendment/medium]" in second.stdout
+
+    listed = json.loads(lexwatch(workdir, "changes", "--json").stdout)
+    assert [(c["source"], c["item"], c["category"]) for c in listed] == [
+        ("guidance", "Guidance", "amendment")]
+
+    shown = lexwatch(workdir, "diff", str(listed[0]["id"]))
+    assert "[-will be-] {+were+}" in shown.stdout
+    assert "{+on 18 July 2025.+}" in shown.stdout
+
+    history = lexwatch(workdir, "history", "guidance")
+    assert history.stdout.count("baseline") == 1 and history.stdout.count("changed") == 1
+    assert (workdir / "lexwatch.db").exists()
+
+
+def test_dry_run_stores_nothing(workdir: Path):
+    result = lexwatch(workdir, "check", "guidance", "--dry-run")
+    assert result.returncode == 0 and "dry run" in result.stdout
+    assert json.loads(lexwatch(workdir, "changes", "--json").stdout) == []
+    assert "never" in lexwatch(workdir, "sources").stdout
+
+
+def test_failed_check_exits_1_with_the_reason(workdir: Path, replay_server: ReplayServer):
+    replay_server.fault("/guidance", "maintenance")
+    result = lexwatch(workdir, "check", "guidance", "--json")
+    assert result.returncode == 1
+    [row] = json.loads(result.stdout)
+    assert row["outcome"] == "failed" and "maintenance" in row["error"]
+
+
+def test_config_error_names_the_key_and_exits_2(workdir: Path):
+    config = workdir / "lexwatch.toml"
+    config.write_text(config.read_text().replace('interval = "1h"', 'intervall = "1h"'))
+    result = lexwatch(workdir, "check", "--all")
+    assert result.returncode == 2
+    assert "sources.guidance.intervall" in result.stderr
+    assert "allowed keys:" in result.stderr and "interval" in result.stderr
+
+
+def test_unknown_source_lists_valid_keys(workdir: Path):
+    result = lexwatch(workdir, "check", "nope")
+    assert result.returncode == 2 and "valid keys: guidance" in result.stderr
+
+
+def test_check_without_sources_is_a_usage_error(workdir: Path):
+    result = lexwatch(workdir, "check")
+    assert result.returncode == 2 and "--all" in result.stderr
+
+
+def test_db_upgrade_and_stats(workdir: Path):
+    assert "revision 0001" in lexwatch(workdir, "db", "upgrade").stdout
+    stats = lexwatch(workdir, "db", "stats").stdout
+    assert "sources    1" in stats and "changes    0" in stats
+
+
+def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(workdir: Path,
+                                                             replay_server: ReplayServer):
+    config = workdir / "lexwatch.toml"
+    config.write_text(config.read_text().replace('interval = "1h"', "interval = 1"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    service = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=workdir, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while replay_server.hits("/guidance") < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    service.send_signal(signal.SIGTERM)
+    _, stderr = service.communicate(timeout=30)
+    assert service.returncode == 0, stderr
+    assert replay_server.hits("/guidance") >= 3
+    assert "stopped" in stderr
+    history = lexwatch(workdir, "history", "guidance").stdout
+    assert "baseline" in history and "not_modified" in history

@@ -1,0 +1,146 @@
+"""Storage against a SQLite file and a real PostgreSQL database (same code, same migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from monitor.codec import document_hash, encode_document
+from monitor.diff import diff_documents
+from monitor.types import (
+    Category,
+    Change,
+    CheckOutcome,
+    CheckRecord,
+    Document,
+    DocumentKind,
+    Item,
+    NewSnapshot,
+    Severity,
+    Source,
+)
+from storage import queries
+from storage.db import head_revision
+from storage.queries import ChangeFilter
+from storage.store import Store
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SOURCE = Source(key="ai-office", title="AI Office", url="https://example.eu/ai-office",
+                parser="html", interval=3600, tags=("ai-act",))
+
+
+@pytest.fixture
+def store(database_url: str):
+    store = Store.open(database_url)
+    store.sync_sources([SOURCE])
+    yield store
+    store.close()
+
+
+def snapshot_of(*items: Item) -> tuple[Document, NewSnapshot]:
+    document = Document(kind=DocumentKind.PAGE, items=items)
+    encoded = encode_document(document)
+    return document, NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
+                                 item_count=len(items))
+
+
+def record(outcome: CheckOutcome, at: datetime, **kw) -> CheckRecord:
+    return CheckRecord(source_key=SOURCE.key, started_at=at, duration_ms=12, outcome=outcome,
+                       http_status=200, **kw)
+
+
+def test_migrations_create_exactly_the_models(store: Store):
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+        assert context.get_current_revision() == head_revision()
+
+
+def test_baseline_then_change_is_stored_with_diff_and_state(store: Store):
+    old_doc, old_snap = snapshot_of(Item(key="a", title="A", text="open until 10 June"))
+    store.record(record(CheckOutcome.BASELINE, T0, raw=b"<html>v1</html>", snapshot=old_snap,
+                        etag='"v1"', content_hash="h1", parse_fingerprint="fp"), None)
+    state = store.state(SOURCE.key)
+    assert (state.etag, state.content_hash, state.snapshot_hash) == ('"v1"', "h1",
+                                                                     old_snap.content_hash)
+    assert store.document(state.snapshot_id) == old_doc
+
+    new_doc, new_snap = snapshot_of(Item(key="a", title="A", text="open until 30 June"))
+    [diff] = diff_documents(old_doc, new_doc)
+    change = Change(source_key=SOURCE.key, item_key="a", category=Category.AMENDMENT,
+                    severity=Severity.MEDIUM, title="A changed", summary="10 → 30",
+                    url=None, diff=diff, evidence=("open until 30 June",))
+    later = T0 + timedelta(hours=1)
+    store.record(record(CheckOutcome.CHANGED, later, raw=b"<html>v2</html>", snapshot=new_snap,
+                        changes=(change,), content_hash="h2"), state.snapshot_id)
+
+    [row] = store.changes(ChangeFilter())
+    assert (row.item_key, row.category, row.evidence) == ("a", "amendment", ["open until 30 June"])
+    assert row.detected_at == later and row.detected_at.tzinfo is not None
+    assert row.old_snapshot_id == state.snapshot_id
+    assert store.document(row.new_snapshot_id) == new_doc
+    assert row.diff["blocks"][0]["ops"] == [["equal", "open until"], ["delete", "10"],
+                                            ["insert", "30"], ["equal", "June"]]
+
+
+def test_same_raw_body_is_stored_once(store: Store):
+    for minute in range(3):
+        store.record(record(CheckOutcome.FAILED, T0 + timedelta(minutes=minute),
+                            raw=b"<html>maintenance</html>", error="maintenance"), None)
+    assert store.counts()["blobs"] == 1
+    assert store.counts()["checks"] == 3
+    [source] = store.sources()
+    assert (source.failure_streak, source.last_error) == (3, "maintenance")
+
+
+def test_success_resets_the_failure_streak(store: Store):
+    store.record(record(CheckOutcome.FAILED, T0, error="HTTP 500"), None)
+    store.record(record(CheckOutcome.NOT_MODIFIED, T0 + timedelta(minutes=5)), None)
+    [source] = store.sources()
+    assert (source.failure_streak, source.last_error) == (0, None)
+    assert source.last_success_at == T0 + timedelta(minutes=5)
+
+
+def test_crash_mid_check_leaves_previous_state_intact(store: Store, monkeypatch):
+    _, snap = snapshot_of(Item(key="a", title="A", text="x"))
+    store.record(record(CheckOutcome.BASELINE, T0, raw=b"v1", snapshot=snap, etag='"1"'), None)
+    before = store.counts()
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(queries, "_update_source", crash)
+    _, snap2 = snapshot_of(Item(key="a", title="A", text="y"))
+    with pytest.raises(RuntimeError):
+        store.record(record(CheckOutcome.CHANGED, T0 + timedelta(hours=1), raw=b"v2",
+                            snapshot=snap2, etag='"2"'), 1)
+    assert store.counts() == before
+    assert store.state(SOURCE.key).etag == '"1"'
+
+
+def test_change_filters(store: Store):
+    _, snap = snapshot_of(Item(key="a", title="A", text="x"))
+    doc = Document(kind=DocumentKind.PAGE, items=(Item(key="a", title="A", text="x"),))
+    [diff] = diff_documents(Document(kind=DocumentKind.PAGE, items=()), doc)
+    for n, category in enumerate([Category.PUBLICATION_ADDED, Category.AMENDMENT]):
+        change = Change(source_key=SOURCE.key, item_key=f"i{n}", category=category,
+                        severity=Severity.MEDIUM, title=f"t{n}", summary="s", url=None, diff=diff)
+        store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=n), snapshot=snap,
+                            changes=(change,)), None)
+    assert [r.item_key for r in store.changes(ChangeFilter())] == ["i1", "i0"]
+    assert [r.item_key for r in store.changes(ChangeFilter(category="amendment"))] == ["i1"]
+    assert [r.item_key for r in store.changes(ChangeFilter(since=T0 + timedelta(hours=1)))] == [
+        "i1"]
+    assert store.changes(ChangeFilter(source="other")) == []
+
+
+def test_sync_keeps_fetch_state(store: Store):
+    store.record(record(CheckOutcome.NOT_MODIFIED, T0), None)
+    store.sync_sources([Source(key=SOURCE.key, title="Renamed", url=SOURCE.url, parser="html",
+                               interval=60)])
+    [row] = store.sources()
+    assert (row.title, row.interval_seconds, row.last_check_at) == ("Renamed", 60, T0)
