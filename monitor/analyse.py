@@ -51,13 +51,20 @@ class Analysis:
 # (Dynatrace request ids, converter timestamps), and must not force a re-parse.
 _UNREAD_HTML = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->",
                           re.IGNORECASE | re.DOTALL)
+_ASCII_SPACE = b" \t\r\n\f"
 
 
 def body_hash(fetched: Fetched) -> str:
-    """SHA-256 of the body; for HTML, of the body without scripts, styles and comments."""
+    """SHA-256 of what a parser could read of the body.
+
+    For HTML that leaves out scripts, styles, comments and ASCII whitespace, so a body that
+    differs from the last one only in those (re-indented markup, a new tracking id) is known
+    to be unchanged without parsing it. Only the fast path uses this hash: any other
+    difference is parsed and diffed in full, against the snapshot kept from before.
+    """
     content = fetched.content
     if is_html(fetched):
-        content = _UNREAD_HTML.sub(b"", content)
+        content = _UNREAD_HTML.sub(b"", content).translate(None, _ASCII_SPACE)
     return hashlib.sha256(content).hexdigest()
 
 

@@ -26,9 +26,11 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _BODY = re.compile(rb"<body[^>]*>(.*)", re.IGNORECASE | re.DOTALL)
 _NOT_TEXT = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(rb"<[^>]+>")
-# A real page can mention "access denied" in passing; an error page says little else.
+# A real page can mention "access denied" in passing; an error page says little else, and
+# is small (a bot-check page with its inline script is tens of kB, not megabytes).
 _SHORT_PAGE_CHARS = 2_500
 _SNIFF_BYTES = 200_000
+_ERROR_PAGE_MAX_BYTES = 150_000
 
 
 def response_problem(fetched: Fetched) -> str | None:
@@ -50,6 +52,8 @@ def error_page_reason(content: bytes) -> str | None:
         found = _ERROR_PAGE.search(_text(title.group(1)))
         if found:
             return f"error page served with 200 (title says {found.group(0)!r})"
+    if len(content) > _ERROR_PAGE_MAX_BYTES:
+        return None
     body = _BODY.search(head)
     text = _text(_NOT_TEXT.sub(b" ", body.group(1) if body else head))
     if len(text) <= _SHORT_PAGE_CHARS:

@@ -369,6 +369,13 @@ def test_html_served_instead_of_a_feed_is_a_parse_error() -> None:
         parse_feed(b"", case_context(RSS))
 
 
+def test_feed_bytes_are_never_a_path(tmp_path: Path) -> None:
+    local = tmp_path / "feed.xml"
+    local.write_bytes(RSS.read_bytes())
+    with pytest.raises(ParseError):
+        parse_feed(str(local).encode(), case_context(RSS))
+
+
 def test_feed_without_entries_is_valid() -> None:
     feed = b'<?xml version="1.0"?><rss version="2.0"><channel><title>E</title></channel></rss>'
     assert parse_feed(feed, case_context(RSS)) == Document(

@@ -190,3 +190,24 @@ def test_dry_run_stores_nothing(app: App, replay_server: ReplayServer):
     result = asyncio.run(run())
     assert len(result.changes) == 2 and result.check_id is None
     assert app.store.counts() == before
+
+
+def test_editing_selectors_is_not_a_change_of_the_page(tmp_path: Path, database_url: str,
+                                                       app: App, replay_server: ReplayServer):
+    assert check(app, "office").outcome is CheckOutcome.BASELINE
+    config = tmp_path / "lexwatch.toml"
+    config.write_text(config.read_text().replace('keep = ["main"]',
+                                                 'keep = ["main"]\nignore = ["\\\\d+ units"]'))
+    app.close()
+    edited = App.start(load_settings(config))
+    try:
+        replay_server.set_version("/office", 1)  # new bytes, so the page is parsed again
+        result = check(edited, "office")
+        # The old body is re-read with the new rules before comparing: nothing changed.
+        assert (result.outcome, result.changes) == (CheckOutcome.UNCHANGED, ())
+        replay_server.set_version("/office", 2)
+        changed = check(edited, "office")
+        # "5 units" → "6 units" is now ignored; only the new section remains a change.
+        assert [c.item_key for c in changed.changes] == ["European AI Office > Guidelines"]
+    finally:
+        edited.close()

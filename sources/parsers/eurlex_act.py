@@ -75,19 +75,18 @@ _STYLESHEET = f"""\
     </xsl:for-each>
   </xsl:variable>
   <xsl:value-of select="concat(normalize-space($cells), '{_LINE_END}')"/>
-  <xsl:if test="*//table">
-    <xsl:apply-templates select=".//table[count(ancestor::tr[1] | current()) = 1]"/>
-  </xsl:if>
 </xsl:template>
-<xsl:template match="table" mode="cell"/>
 <xsl:template match="p|div" mode="cell">
   <xsl:text> </xsl:text><xsl:apply-templates mode="cell"/>
+</xsl:template>
+<xsl:template match="table" mode="cell">
+  <xsl:value-of select="'{_LINE_END}'"/><xsl:apply-templates select="."/>
 </xsl:template>
 </xsl:stylesheet>
 """
 # A paragraph is one line. A table row is one line of its cells, each cell's paragraphs
 # joined by spaces (the points of a list read "(a) text"); a table nested in a cell (points
-# (i), (ii) of a point) follows its row, line by line.
+# (i), (ii) of a point) ends that line and adds its own rows as lines.
 _STYLESHEET_DOC = etree.XML(_STYLESHEET)
 # The stylesheet reads nothing but the act: no files, no network (lxml-stubs lack DENY_ALL).
 _NO_ACCESS = etree.XSLTAccessControl.DENY_ALL  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ with the last good one instead of every entry looking removed and then added aga
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Iterator, Mapping
@@ -34,7 +35,9 @@ def parse_feed(content: bytes, context: ParseContext) -> Document:
     Raises ``ParseError`` when the bytes are not an RSS/Atom feed (e.g. an HTML error page
     served with status 200) or when feedparser reports the feed as malformed.
     """
-    parsed = feedparser.parse(content)
+    # A stream, never the bytes themselves: feedparser.parse(b"/some/path") would read that
+    # local file, and a server decides what the bytes say.
+    parsed = feedparser.parse(io.BytesIO(content))
     _check(parsed, context.url)
     items = tuple(_items(parsed.entries, context.url))
     logger.debug("parsed feed %s: %d entries", context.url, len(items))

@@ -111,8 +111,10 @@ def html_to_text(markup: str) -> str:
     """Return the normalised text blocks of an HTML fragment (e.g. a feed entry's summary)."""
     if not markup.strip():
         return ""
+    # As UTF-8 bytes, so that an XML declaration in the fragment is no error.
+    parser = etree.HTMLParser(encoding="utf-8")
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        root = lxml.html.fragment_fromstring(markup.encode(), create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
         return normalise_line(markup)
     collector = _Collector("inline")
@@ -305,25 +307,21 @@ class _PageWalker:
         """Send ``el``'s text to ``out``; ``active`` is False outside the kept subtrees."""
         if self._skipped(el):
             return
-        if not active and self.keep is not None and el in self.keep:
+        entering = not active and self.keep is not None and el in self.keep
+        if entering:
             active = self.found_kept = True
-            if out is not None:
-                # A kept subtree is its own block, even when the selector picks inline elements.
-                out.flush()
-                self._emit(el, active, out)
-                out.flush()
-                return
         if active and self.section_roots is not None and el in self.section_roots:
             out = _Collector("item")
             self.item_collectors.append((el, out))
-        if out is None:
-            for child in el:
-                self.walk(child, active, None)
-        elif active:
-            self._emit(el, active, out)
-        else:
+        if out is None or not active:
             for child in el:
                 self.walk(child, active, out)
+            return
+        if entering:  # a kept subtree is its own block, even when the selector picks a <span>
+            out.flush()
+        self._emit(el, active, out)
+        if entering:
+            out.flush()
 
     def _emit(self, el: Element, active: bool, out: _Collector) -> None:
         tag = el.tag
@@ -435,7 +433,13 @@ def _item(key: str, title: str, url: str | None, text: str, links: set[str]) -> 
 def _is_chrome(el: Element) -> bool:
     if el.get("role") in _SKIP_ROLES:
         return True
-    names = f"{el.get('id') or ''} {el.get('class') or ''}".lower().split()
+    return _chrome_names(el.get("id"), el.get("class"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chrome_names(el_id: str | None, classes: str | None) -> bool:
+    """True when the id or a class is a known chrome name (cached: pages repeat classes)."""
+    names = f"{el_id or ''} {classes or ''}".lower().split()
     return any(_CHROME_TOKEN.fullmatch(name) for name in names)
 
 

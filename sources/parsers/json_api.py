@@ -104,7 +104,7 @@ def _row(index: int, record: dict[str, Any], options: SourceOptions) -> tuple[st
 
 def _item(key: str, flat: dict[str, str], options: SourceOptions, base_url: str) -> Item:
     title = normalise_line(flat.get(options.title_field or "", "")) or key
-    link = flat.get(options.url_field or "", "") if options.url_field else ""
+    link = flat.get(options.url_field, "") if options.url_field else ""
     url = strip_tracking(urljoin(base_url, link)) if link else None
     return Item(key=key, title=title, url=url, fields=flat)
 
