@@ -15,6 +15,7 @@ from monitor.pipeline import Checker
 from monitor.types import Parser, Source
 from sources.catalog import builtin_sources
 from sources.parsers import PARSERS
+from sources.parsers.html_page import check_selectors
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ def resolve_sources(settings: Settings,
                               f" valid parsers: {', '.join(sorted(parsers))}")
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
+        try:
+            check_selectors(source.options)
+        except ConfigError as exc:
+            raise ConfigError(f"sources.{source.key}: {exc}") from exc
     return dict(sorted(resolved.items()))
 
 

@@ -74,6 +74,8 @@ def test_user_source_with_options(tmp_path):
      "sources.x.interval"),
     ('[sources.x]\nurl = "https://x.eu"\nparser = "html"\nignore = ["("]\n',
      "not a regular expression"),
+    ('[sources.x]\nurl = "https://x.eu"\nparser = "html"\nkeep = ["main >>"]\n',
+     "sources.x: invalid CSS selector 'main >>'"),
     ('[http]\ntimeout = 3\n', "http.timeout: Extra inputs are not permitted (allowed keys:"),
     ('databse_url = "x"\n', "databse_url"),
     ('[http\n', "not valid TOML"),

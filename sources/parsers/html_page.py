@@ -25,7 +25,10 @@ from monitor.errors import ConfigError, ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext, SourceOptions
 from sources.normalise import join_blocks, normalise_line, strip_tracking
 
-__all__ = ["apply_ignore", "html_root", "html_to_text", "parse_html_page", "unique_keys"]
+__all__ = [
+    "apply_ignore", "check_selectors", "html_root", "html_to_text", "parse_html_page",
+    "unique_keys",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +165,12 @@ def _known_codec(name: str) -> bool:
 def _page_title(root: Element) -> str:
     title = root.find("head/title")
     return normalise_line(" ".join(map(str, title.itertext()))) if title is not None else ""
+
+
+def check_selectors(options: SourceOptions) -> None:
+    """Raise ``ConfigError`` for a CSS selector in the options that cannot be compiled."""
+    for css in (*options.keep, *options.drop, *((options.sections,) if options.sections else ())):
+        _css_xpath(css)
 
 
 @functools.lru_cache(maxsize=256)
