@@ -80,8 +80,11 @@ class SourceSettings(BaseModel):
     title_field: str | None = None
     url_field: str | None = None
     language: str | None = None
+    keywords: list[str] | None = None
+    max_pages: int | None = Field(default=None, ge=1, le=100)
+    expected_change: int | None = None
 
-    @field_validator("interval", mode="before")
+    @field_validator("interval", "expected_change", mode="before")
     @classmethod
     def _interval(cls, value: Any) -> Any:
         return None if value is None else parse_duration(value)
@@ -197,6 +200,8 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
         options=options,
         official=given.get("official", base.official if base else True),
         enabled=given.get("enabled", base.enabled if base else True),
+        expected_change=given.get("expected_change",
+                                  base.expected_change if base else None),
     )
 
 

@@ -189,7 +189,9 @@ class SourceOptions:
     ``keep``/``drop`` are CSS selectors; ``ignore`` are regular expressions whose matches
     are removed from the text before diffing; ``items_path``/``key_field``/``title_field``/
     ``url_field`` tell the JSON parser where the items are; ``sections`` is a CSS selector
-    whose elements become items of a page (instead of sections by heading).
+    whose elements become items of a page (instead of sections by heading); ``keywords``
+    keeps only the feed entries whose title, summary or categories contain one of them
+    (case-insensitive); ``max_pages`` bounds how many pages of a paginated API are followed.
     """
 
     keep: tuple[str, ...] = ()
@@ -201,6 +203,8 @@ class SourceOptions:
     title_field: str | None = None
     url_field: str | None = None
     language: str = "en"
+    keywords: tuple[str, ...] = ()
+    max_pages: int = 5
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -216,6 +220,9 @@ class Source:
     options: SourceOptions = field(default_factory=SourceOptions)
     official: bool = True
     enabled: bool = True
+    # How long the source may stay without any change before lexwatch flags it as silent
+    # (seconds; None: never). A feed that stops updating is as broken as one that errors.
+    expected_change: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -270,6 +277,12 @@ class CheckRecord:
     parse_fingerprint: str | None = None
     snapshot: NewSnapshot | None = None
     changes: tuple[Change, ...] = ()
+
+
+class Pager(Protocol):
+    """For paginated APIs: the URL of the page after this one, or None on the last page."""
+
+    def __call__(self, content: bytes, url: str, options: SourceOptions) -> str | None: ...
 
 
 class Parser(Protocol):
