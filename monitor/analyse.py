@@ -20,6 +20,7 @@ from monitor.types import (
     Change,
     CheckOutcome,
     Classifier,
+    ClassifyContext,
     Document,
     Fetched,
     NewSnapshot,
@@ -122,6 +123,8 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
     if not diffs:
         # Same items in another order: keep the new snapshot, tell nobody.
         return Analysis(outcome=CheckOutcome.UNCHANGED, snapshot=snapshot, keep_raw=True)
-    changes = classifier.classify(diffs, source, document.kind)
+    context = ClassifyContext(source=source, document_kind=document.kind,
+                              document_title=document.title)
+    changes = classifier.classify(diffs, context)
     return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
                     keep_raw=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from monitor.types import (
     Category,
     Change,
+    ClassifyContext,
     DiffKind,
     DocumentKind,
     ItemDiff,
@@ -27,11 +28,10 @@ _EXCERPT_CHARS = 280
 class StructuralClassifier:
     """Classifies by diff kind and document kind only."""
 
-    def classify(
-        self, diffs: Sequence[ItemDiff], source: Source, document_kind: DocumentKind
-    ) -> list[Change]:
+    def classify(self, diffs: Sequence[ItemDiff], context: ClassifyContext) -> list[Change]:
         """One Change per diff."""
-        return [self._classify_one(diff, source, document_kind) for diff in diffs]
+        return [self._classify_one(diff, context.source, context.document_kind)
+                for diff in diffs]
 
     def _classify_one(self, diff: ItemDiff, source: Source, kind: DocumentKind) -> Change:
         category, severity = _category(diff, kind)

@@ -180,6 +180,9 @@ class Change:
     evidence: tuple[str, ...] = ()
     old_date: date | None = None
     new_date: date | None = None
+    # Identifies the real-world event across sources (e.g. "hys:14284", "celex:32024R1689R(01)",
+    # "consultation:<slug>"), so the same event seen twice can be linked, not repeated.
+    event_key: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -279,6 +282,36 @@ class CheckRecord:
     changes: tuple[Change, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClassifyContext:
+    """What a classifier may know besides the diffs.
+
+    ``new_document``: the whole document is new (it appeared since the last look), so its
+    items are the publication itself, not sections added to a known page. ``gone``: the
+    document disappeared (404/410 confirmed); ``diffs`` then lists its items as removed.
+    """
+
+    source: Source
+    document_kind: DocumentKind
+    document_title: str = ""
+    new_document: bool = False
+    gone: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Deadline:
+    """A date someone can act on, found in a document: a consultation's closing time, the
+    date a provision applies from. ``due`` is timezone-aware (Brussels midnight when the
+    text gives a day only)."""
+
+    source_key: str
+    item_key: str
+    label: str
+    due: datetime
+    kind: Literal["consultation", "application", "event", "other"] = "other"
+    url: str | None = None
+
+
 class Pager(Protocol):
     """For paginated APIs: the URL of the page after this one, or None on the last page."""
 
@@ -296,8 +329,10 @@ class Parser(Protocol):
 class Classifier(Protocol):
     """Says what item diffs mean for a user."""
 
-    def classify(
-        self, diffs: Sequence[ItemDiff], source: Source, document_kind: DocumentKind
-    ) -> list[Change]:
-        """Return one or more Changes per diff (``editorial``/``noise`` ones included)."""
+    def classify(self, diffs: Sequence[ItemDiff], context: ClassifyContext) -> list[Change]:
+        """Return the Changes the diffs mean (``editorial``/``noise`` ones included).
+
+        One diff may give several Changes (a consultation closed and its report published);
+        it never raises on any text.
+        """
         ...
