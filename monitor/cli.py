@@ -149,11 +149,13 @@ def _result_json(result: CheckResult) -> dict[str, Any]:
     }
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.pass_context
 @_fails_cleanly
 def sources(ctx: click.Context) -> None:
-    """List the configured sources and their health."""
+    """List the configured sources and their health (`sources test` tries a new one)."""
+    if ctx.invoked_subcommand is not None:
+        return
     app = _app(ctx)
     rows = {row.key: row for row in app.store.sources()}
     out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
@@ -262,3 +264,13 @@ def run(ctx: click.Context) -> None:
 
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
     asyncio.run(run_service(_app(ctx)))
+
+
+def _register_tools() -> None:
+    """Commands that live in their own modules (record, replay, demo, sources test)."""
+    from monitor import cli_tools
+
+    cli_tools.register(main, sources)
+
+
+_register_tools()
