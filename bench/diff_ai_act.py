@@ -35,7 +35,7 @@ import lxml.html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.analyse import Analysis, analyse, body_hash, fingerprint  # noqa: E402
+from monitor.analyse import Analysis, analyse, fingerprint, pages_hash  # noqa: E402
 from monitor.classify import StructuralClassifier  # noqa: E402
 from monitor.codec import (  # noqa: E402
     compress,
@@ -96,7 +96,7 @@ def variants(original: bytes) -> tuple[bytes, bytes, bytes, bytes]:
 def baseline_state(original: bytes) -> tuple[SourceState, StoredSnapshot]:
     document = PARSERS["eurlex_act"](original, _context())
     encoded = encode_document(document)
-    state = SourceState(content_hash=body_hash(fetched(original)),
+    state = SourceState(content_hash=pages_hash([fetched(original)]),
                         parse_fingerprint=fingerprint(SOURCE), snapshot_id=1,
                         snapshot_hash=document_hash(encoded))
     return state, StoredSnapshot(document)
@@ -107,7 +107,7 @@ def _context() -> ParseContext:
 
 
 def check(content: bytes, state: SourceState, history: StoredSnapshot) -> Analysis:
-    return analyse(SOURCE, fetched(content), state, parser=PARSERS["eurlex_act"],
+    return analyse(SOURCE, [fetched(content)], state, parser=PARSERS["eurlex_act"],
                    history=history, classifier=StructuralClassifier())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,6 +54,7 @@ class Analysis:
 _UNREAD_HTML = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->",
                           re.IGNORECASE | re.DOTALL)
 _ASCII_SPACE = b" \t\r\n\f"
+_GONE = (404, 410)
 
 
 def body_hash(fetched: Fetched) -> str:
@@ -69,40 +71,80 @@ def body_hash(fetched: Fetched) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def pages_hash(pages: Sequence[Fetched]) -> str:
+    """``body_hash`` of a one-page fetch; of all the pages' hashes for a paginated one."""
+    hashes = [body_hash(page) for page in pages]
+    if len(hashes) == 1:
+        return hashes[0]
+    return hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+
 def fingerprint(source: Source) -> str:
     """Identifies how a source is read: same bytes + same fingerprint = same document."""
     recipe = f"{__version__}|{source.parser}|{source.options!r}"
     return hashlib.sha256(recipe.encode()).hexdigest()
 
 
-def parse(parser: Parser, source: Source, fetched: Fetched) -> Document:
-    context = ParseContext(url=fetched.final_url, content_type=fetched.content_type,
-                           options=source.options)
-    return parser(fetched.content, context)
+def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
+    """Parse every page of a fetch; a paginated listing becomes one document."""
+    documents = [
+        parser(page.content, ParseContext(url=page.final_url, content_type=page.content_type,
+                                          options=source.options))
+        for page in pages
+    ]
+    if len(documents) == 1:
+        return documents[0]
+    # An entry can slide from one page to the next between two requests: keep it once.
+    items = {item.key: item for document in reversed(documents) for item in document.items}
+    ordered = dict.fromkeys(item.key for document in documents for item in document.items)
+    return Document(kind=documents[0].kind, title=documents[0].title,
+                    items=tuple(items[key] for key in ordered))
 
 
-def analyse(source: Source, fetched: Fetched, state: SourceState, *, parser: Parser,
+def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
             history: History, classifier: Classifier) -> Analysis:
-    """What this fetch means, given what the source looked like before."""
-    if fetched.not_modified:
+    """What this fetch (one page, or every page of a paginated API) means, given the past."""
+    if pages[0].not_modified:
         return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
-    problem = response_problem(fetched)
+    problem = next(filter(None, map(response_problem, pages)), None)
     if problem:
-        return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
-    content_hash = body_hash(fetched)
+        return _failed(problem, source, pages[0], state, history, classifier)
+    content_hash = pages_hash(pages)
     recipe = fingerprint(source)
     if (state.snapshot_id is not None and content_hash == state.content_hash
             and recipe == state.parse_fingerprint):
         return Analysis(outcome=CheckOutcome.UNCHANGED, content_hash=content_hash,
                         fingerprint=recipe)
     try:
-        document = parse(parser, source, fetched)
+        document = parse(parser, source, pages)
     except ParseError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
     done = _compare(source, document, state, history, classifier)
     return Analysis(outcome=done.outcome, error=done.error, snapshot=done.snapshot,
                     changes=done.changes, content_hash=content_hash, fingerprint=recipe,
                     keep_raw=done.keep_raw)
+
+
+def _failed(problem: str, source: Source, page: Fetched, state: SourceState,
+            history: History, classifier: Classifier) -> Analysis:
+    """A failed check; a document answered 404/410 twice in a row is also reported removed."""
+    if not (page.status in _GONE and is_gone_error(state.last_error)
+            and state.failure_streak == 1):
+        return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
+    previous = history.document()
+    if previous is None:
+        return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
+    empty = Document(kind=previous.kind, items=(), title=previous.title)
+    context = ClassifyContext(source=source, document_kind=previous.kind,
+                              document_title=previous.title, gone=True)
+    changes = classifier.classify(diff_documents(previous, empty), context)
+    return Analysis(outcome=CheckOutcome.FAILED, error=f"{problem}: the document is gone",
+                    changes=tuple(changes), keep_raw=True)
+
+
+def is_gone_error(error: str | None) -> bool:
+    """Whether a recorded check error says the document answered 404 or 410."""
+    return bool(error) and str(error).startswith(("HTTP 404", "HTTP 410"))
 
 
 def _compare(source: Source, document: Document, state: SourceState, history: History,

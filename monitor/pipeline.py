@@ -24,6 +24,7 @@ from monitor.types import (
     Classifier,
     Document,
     Fetched,
+    Pager,
     Parser,
     Source,
     SourceState,
@@ -54,24 +55,26 @@ class Checker:
     """Checks sources with one shared fetcher, store and classifier."""
 
     def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
-                 parsers: Mapping[str, Parser], clock: Callable[[], datetime] = utcnow) -> None:
+                 parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.fetcher = fetcher
         self.classifier = classifier
         self.parsers = parsers
+        self.pagers = pagers or {}
         self.clock = clock
 
     async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
         """Check ``source`` once; with ``dry_run`` nothing is stored."""
         started, timer = self.clock(), time.perf_counter()
         state = await asyncio.to_thread(self.store.state, source.key)
-        fetched, fetch_error = await self._fetch(source, state)
-        if fetched is None:
+        pages, fetch_error = await self._fetch(source, state)
+        if not pages:
             analysis = Analysis(outcome=CheckOutcome.FAILED, error=fetch_error)
         else:
-            analysis = await asyncio.to_thread(self._analyse, source, fetched, state)
+            analysis = await asyncio.to_thread(self._analyse, source, pages, state)
         duration_ms = int((time.perf_counter() - timer) * 1000)
-        record = _record(source, started, duration_ms, fetched, analysis)
+        record = _record(source, started, duration_ms, pages, analysis)
         check_id = None if dry_run else await asyncio.to_thread(self._store, record, state)
         _log(record)
         return CheckResult(source_key=source.key, outcome=analysis.outcome,
@@ -79,24 +82,37 @@ class Checker:
                            http_status=record.http_status, duration_ms=duration_ms,
                            check_id=check_id)
 
-    async def _fetch(self, source: Source, state: SourceState) -> tuple[Fetched | None, str]:
+    async def _fetch(self, source: Source, state: SourceState) -> tuple[list[Fetched], str]:
+        """The source's pages: all of them, or none with the reason (never a partial set)."""
         # Validators only make sense when we hold the snapshot they describe.
         known = state.snapshot_id is not None
         try:
-            fetched = await self.fetcher.fetch(
+            first = await self.fetcher.fetch(
                 source.url,
                 etag=state.etag if known else None,
                 last_modified=state.last_modified if known else None,
             )
+            return await self._more_pages(source, first), ""
         except FetchError as exc:
-            return None, str(exc)
-        return fetched, ""
+            return [], str(exc)
 
-    def _analyse(self, source: Source, fetched: Fetched, state: SourceState) -> Analysis:
+    async def _more_pages(self, source: Source, first: Fetched) -> list[Fetched]:
+        """Follow a paginated API's next pages (the first page's 304 covers them all)."""
+        pages, pager = [first], self.pagers.get(source.parser)
+        while (pager is not None and not pages[-1].not_modified
+               and 200 <= pages[-1].status < 300 and len(pages) < source.options.max_pages):
+            next_url = pager(pages[-1].content, pages[-1].final_url, source.options)
+            if next_url is None:
+                break
+            pages.append(await self.fetcher.fetch(next_url))
+        return pages
+
+    def _analyse(self, source: Source, pages: list[Fetched], state: SourceState) -> Analysis:
         parser = self._parser(source)
-        history = StoredHistory(self.store, state, source, parser)
+        history = StoredHistory(self.store, state, source, parser,
+                                reparse=source.parser not in self.pagers)
         try:
-            return analyse(source, fetched, state, parser=parser, history=history,
+            return analyse(source, pages, state, parser=parser, history=history,
                            classifier=self.classifier)
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
@@ -124,8 +140,10 @@ class StoredHistory:
     source's selectors from showing up as a change of the page.
     """
 
-    def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser) -> None:
+    def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser,
+                 *, reparse: bool = True) -> None:
         self.store, self.state, self.source, self.parser = store, state, source, parser
+        self.reparse = reparse  # only single-page sources keep their whole raw body
         self._document: Document | None = None
 
     def document(self) -> Document | None:
@@ -134,7 +152,7 @@ class StoredHistory:
         return self._document
 
     def _reparsed(self) -> Document | None:
-        if self.state.parse_fingerprint == fingerprint(self.source):
+        if not self.reparse or self.state.parse_fingerprint == fingerprint(self.source):
             return None
         raw = self.store.blob(self.state.snapshot_blob) if self.state.snapshot_blob else None
         if raw is None:
@@ -143,13 +161,15 @@ class StoredHistory:
                       content=raw, content_type="", etag=None, last_modified=None,
                       fetched_at=utcnow(), elapsed=0.0)
         try:
-            return parse(self.parser, self.source, old)
+            return parse(self.parser, self.source, [old])
         except ParseError:
             return None
 
 
-def _record(source: Source, started: datetime, duration_ms: int, fetched: Fetched | None,
+def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fetched],
             analysis: Analysis) -> CheckRecord:
+    # The first page is kept as evidence (for a paginated API, the newest entries).
+    fetched = pages[0] if pages else None
     keep_raw = fetched is not None and analysis.keep_raw
     return CheckRecord(
         source_key=source.key,
@@ -157,7 +177,7 @@ def _record(source: Source, started: datetime, duration_ms: int, fetched: Fetche
         duration_ms=duration_ms,
         outcome=analysis.outcome,
         http_status=fetched.status if fetched else None,
-        size=len(fetched.content) if fetched else 0,
+        size=sum(len(page.content) for page in pages),
         final_url=fetched.final_url if fetched else None,
         error=analysis.error,
         etag=fetched.etag if fetched else None,

@@ -249,6 +249,7 @@ class SourceState:
     snapshot_hash: str | None = None  # content hash of that snapshot's document
     snapshot_blob: str | None = None  # the raw body that snapshot was parsed from
     failure_streak: int = 0
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

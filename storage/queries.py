@@ -53,6 +53,7 @@ def source_state(session: Session, key: str) -> SourceState:
         snapshot_hash=snapshot[1] if snapshot else None,
         snapshot_blob=snapshot[2] if snapshot else None,
         failure_streak=row.failure_streak,
+        last_error=row.last_error,
     )
 
 

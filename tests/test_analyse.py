@@ -42,7 +42,7 @@ def known(content: bytes) -> SourceState:
     PAGE.replace(b"<main>", b"<!-- generated 2026-11-23 --><main>"),
 ], ids=["tracking-id", "re-indented", "comment"])
 def test_unread_churn_is_unchanged_without_parsing(same: bytes):
-    result = analyse(SOURCE, fetched(same), known(PAGE), parser=refuse_to_parse,
+    result = analyse(SOURCE, [fetched(same)], known(PAGE), parser=refuse_to_parse,
                      history=NoHistory(), classifier=StructuralClassifier())
     assert result.outcome is CheckOutcome.UNCHANGED
 
@@ -53,7 +53,7 @@ def test_unread_churn_is_unchanged_without_parsing(same: bytes):
 ], ids=["text", "markup"])
 def test_anything_else_is_parsed(different: bytes):
     with pytest.raises(AssertionError, match="should not have parsed"):
-        analyse(SOURCE, fetched(different), known(PAGE), parser=refuse_to_parse,
+        analyse(SOURCE, [fetched(different)], known(PAGE), parser=refuse_to_parse,
                 history=NoHistory(), classifier=StructuralClassifier())
 
 
@@ -61,7 +61,7 @@ def test_changing_the_parse_options_forces_a_parse():
     source = Source(key="s", title="S", url=SOURCE.url, parser="html", interval=60,
                     options=SOURCE.options.__class__(keep=("main",)))
     with pytest.raises(AssertionError, match="should not have parsed"):
-        analyse(source, fetched(PAGE), known(PAGE), parser=refuse_to_parse,
+        analyse(source, [fetched(PAGE)], known(PAGE), parser=refuse_to_parse,
                 history=NoHistory(), classifier=StructuralClassifier())
 
 
@@ -72,7 +72,7 @@ def test_json_bodies_are_hashed_exactly():
 
 
 def test_first_good_parse_is_a_baseline_without_changes():
-    result = analyse(SOURCE, fetched(PAGE), SourceState(), parser=PARSERS["html"],
+    result = analyse(SOURCE, [fetched(PAGE)], SourceState(), parser=PARSERS["html"],
                      history=NoHistory(), classifier=StructuralClassifier())
     assert (result.outcome, result.changes) == (CheckOutcome.BASELINE, ())
     assert result.snapshot is not None and result.snapshot.item_count == 1
@@ -86,7 +86,7 @@ def test_first_good_parse_is_a_baseline_without_changes():
     (200, b"<html><body><h1>The requested URL was rejected.</h1></body></html>", "rejected"),
 ], ids=["503", "empty", "bot-check-title", "waf-body"])
 def test_untrustworthy_answers_fail(status: int, body: bytes, reason: str):
-    result = analyse(SOURCE, fetched(body, status=status), known(PAGE), parser=PARSERS["html"],
+    result = analyse(SOURCE, [fetched(body, status=status)], known(PAGE), parser=PARSERS["html"],
                      history=NoHistory(), classifier=StructuralClassifier())
     assert result.outcome is CheckOutcome.FAILED and result.changes == ()
     assert reason in (result.error or "").lower()
@@ -96,6 +96,6 @@ def test_a_long_real_page_mentioning_access_denied_is_not_an_error_page():
     long_text = b"<p>" + b"Providers shall document access rights. " * 200 + b"</p>"
     page = b"<html><body><main><h1>Rules</h1>" + long_text + b"<p>Access denied to"\
            b" unauthorised staff is logged.</p></main></body></html>"
-    result = analyse(SOURCE, fetched(page), SourceState(), parser=PARSERS["html"],
+    result = analyse(SOURCE, [fetched(page)], SourceState(), parser=PARSERS["html"],
                      history=NoHistory(), classifier=StructuralClassifier())
     assert result.outcome is CheckOutcome.BASELINE

@@ -7,14 +7,18 @@ failure recorded, the snapshot kept) → recovery without a false change.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
-from monitor.app import App
+from monitor.app import App, fetch_policy
+from monitor.classify import StructuralClassifier
 from monitor.config import load_settings
-from monitor.pipeline import CheckResult
+from monitor.fetch import Fetcher, make_client
+from monitor.pipeline import Checker, CheckResult
 from monitor.types import Category, CheckOutcome
+from sources.parsers import PARSERS
 from storage.queries import ChangeFilter
 from tests.servers.replay import ReplayServer
 
@@ -211,3 +215,96 @@ def test_editing_selectors_is_not_a_change_of_the_page(tmp_path: Path, database_
         assert [c.item_key for c in changed.changes] == ["European AI Office > Guidelines"]
     finally:
         edited.close()
+
+
+def test_gone_twice_is_one_page_removed(app: App, replay_server: ReplayServer):
+    check(app, "office")
+    replay_server.fault("/office", "status", status=404, times=3)
+    first = check(app, "office")
+    assert (first.outcome, first.changes) == (CheckOutcome.FAILED, ())  # could be a blip
+    second = check(app, "office")
+    assert second.outcome is CheckOutcome.FAILED
+    assert {c.category for c in second.changes} == {Category.PAGE_REMOVED}
+    third = check(app, "office")
+    assert third.changes == ()  # said once, not at every check
+    stored = app.store.changes(ChangeFilter(source="office"))
+    assert {row.category for row in stored} == {"page_removed"}
+
+
+def test_a_404_after_a_500_is_not_yet_a_removal(app: App, replay_server: ReplayServer):
+    check(app, "office")
+    replay_server.fault("/office", "status", status=500, times=2)
+    check(app, "office")
+    replay_server.fault("/office", "status", status=404)
+    assert check(app, "office").changes == ()
+
+
+def listing(page: int, *ids: int) -> str:
+    items = ", ".join(f'{{"id": {i}, "title": "Initiative {i}"}}' for i in ids)
+    return f'{{"page": {page}, "totalPages": 3, "items": [{items}]}}'
+
+
+def next_page(content: bytes, url: str, options: object) -> str | None:
+    """A pager for the test API: page n lives at /api/p<n>."""
+    page = json.loads(content)["page"]
+    return None if page + 1 >= 3 else url.replace(f"/p{page}", f"/p{page + 1}")
+
+
+def paged_check(app: App) -> CheckResult:
+    async def run() -> CheckResult:
+        policy = fetch_policy(app.settings)
+        async with make_client(policy) as client:
+            checker = Checker(store=app.store, fetcher=Fetcher(client, policy),
+                              classifier=StructuralClassifier(), parsers=PARSERS,
+                              pagers={"json": next_page})
+            return await checker.check(app.sources["listing"])
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def paged_app(tmp_path: Path, database_url: str, replay_server: ReplayServer):
+    json_type = "application/json"
+    replay_server.add("/api/p0", listing(0, 1, 2), listing(0, 6, 1), content_type=json_type)
+    replay_server.add("/api/p1", listing(1, 3, 4), listing(1, 2, 3), content_type=json_type)
+    replay_server.add("/api/p2", listing(2, 5), listing(2, 4, 5), content_type=json_type)
+    config = tmp_path / "paged.toml"
+    config.write_text(f"""
+database_url = "{database_url}"
+builtin_catalog = false
+[http]
+retries = 0
+per_host_spacing = 0
+[sources.listing]
+url = "{replay_server.url('/api/p0')}"
+parser = "json"
+items_path = "items"
+key_field = "id"
+title_field = "title"
+""")
+    app = App.start(load_settings(config))
+    yield app
+    app.close()
+
+
+def test_every_page_of_a_paginated_listing_is_one_document(paged_app: App,
+                                                            replay_server: ReplayServer):
+    assert paged_check(paged_app).outcome is CheckOutcome.BASELINE
+    [snapshot] = [c.snapshot_id for c in paged_app.store.checks("listing")]
+    assert [i.key for i in paged_app.store.document(snapshot).items] == ["1", "2", "3", "4", "5"]
+    # A new entry on page 0 pushes the others along: only the new one is a change.
+    for path in ("/api/p0", "/api/p1", "/api/p2"):
+        replay_server.set_version(path, 1)
+    result = paged_check(paged_app)
+    assert [(c.item_key, c.category) for c in result.changes] == [
+        ("6", Category.PUBLICATION_ADDED)]
+
+
+def test_a_failed_page_fails_the_whole_check(paged_app: App, replay_server: ReplayServer):
+    paged_check(paged_app)
+    replay_server.fault("/api/p2", "status", status=500)
+    for path in ("/api/p0", "/api/p1", "/api/p2"):
+        replay_server.set_version(path, 1)
+    failed = paged_check(paged_app)
+    # Pages 0 and 1 alone would look as if entry 5 had been removed: no partial listing.
+    assert (failed.outcome, failed.changes) == (CheckOutcome.FAILED, ())
