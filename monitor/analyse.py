@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,11 +17,13 @@ from monitor.codec import document_hash, encode_document
 from monitor.diff import diff_documents
 from monitor.errors import ParseError
 from monitor.guard import document_problem, is_html, response_problem
+from monitor.ignore import filter_document
 from monitor.types import (
     Change,
     CheckOutcome,
     Classifier,
     ClassifyContext,
+    Deadline,
     Document,
     Fetched,
     NewSnapshot,
@@ -30,6 +32,8 @@ from monitor.types import (
     Source,
     SourceState,
 )
+
+DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]
 
 
 class History(Protocol):
@@ -47,6 +51,7 @@ class Analysis:
     content_hash: str | None = None
     fingerprint: str | None = None
     keep_raw: bool = False  # store the raw body as evidence
+    deadlines: tuple[Deadline, ...] | None = None  # None: the document was not read
 
 
 # Parts of an HTML body that no parser reads: they change on every request on EU sites
@@ -93,16 +98,18 @@ def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
         for page in pages
     ]
     if len(documents) == 1:
-        return documents[0]
+        return filter_document(documents[0], source.options)
     # An entry can slide from one page to the next between two requests: keep it once.
     items = {item.key: item for document in reversed(documents) for item in document.items}
     ordered = dict.fromkeys(item.key for document in documents for item in document.items)
-    return Document(kind=documents[0].kind, title=documents[0].title,
-                    items=tuple(items[key] for key in ordered))
+    merged = Document(kind=documents[0].kind, title=documents[0].title,
+                      items=tuple(items[key] for key in ordered))
+    return filter_document(merged, source.options)
 
 
 def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
-            history: History, classifier: Classifier) -> Analysis:
+            history: History, classifier: Classifier,
+            find_deadlines: DeadlineFinder | None = None) -> Analysis:
     """What this fetch (one page, or every page of a paginated API) means, given the past."""
     if pages[0].not_modified:
         return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
@@ -120,9 +127,12 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
     except ParseError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
     done = _compare(source, document, state, history, classifier)
+    if done.outcome is CheckOutcome.FAILED:
+        return done
+    deadlines = tuple(find_deadlines(document, source)) if find_deadlines else None
     return Analysis(outcome=done.outcome, error=done.error, snapshot=done.snapshot,
                     changes=done.changes, content_hash=content_hash, fingerprint=recipe,
-                    keep_raw=done.keep_raw)
+                    keep_raw=done.keep_raw, deadlines=deadlines)
 
 
 def _failed(problem: str, source: Source, page: Fetched, state: SourceState,

@@ -22,12 +22,14 @@ from rich.progress import Progress
 
 from monitor import __version__, console
 from monitor.app import App
-from monitor.config import load_settings, parse_duration
+from monitor.config import DEFAULT_CONFIG, load_settings, parse_duration
 from monitor.errors import ConfigError, LexwatchError, StorageError
+from monitor.feedback import accept_rule, propose_rule
+from monitor.ics import deadlines_calendar
 from monitor.pipeline import Checker, CheckResult
 from monitor.types import CheckOutcome, Source
 from storage.db import make_engine, upgrade
-from storage.models import ChangeRow
+from storage.models import ChangeRow, DeadlineRow
 from storage.queries import ChangeFilter
 
 P = ParamSpec("P")
@@ -161,7 +163,7 @@ def sources(ctx: click.Context) -> None:
     out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--source", help="Only this source key.")
 @click.option("--category", help="Only this category, e.g. amendment.")
 @click.option("--since", help="Only changes since a date (2025-09-01) or a period ago (7d).")
@@ -171,13 +173,69 @@ def sources(ctx: click.Context) -> None:
 @_fails_cleanly
 def changes(ctx: click.Context, source: str | None, category: str | None, since: str | None,
             limit: int, as_json: bool) -> None:
-    """List stored changes, newest first."""
+    """List stored changes, newest first (`changes mark-noise ID` teaches lexwatch)."""
+    if ctx.invoked_subcommand is not None:
+        return
     where = ChangeFilter(source=source, category=category, since=_since(since), limit=limit)
     rows = _app(ctx).store.changes(where)
     if as_json:
         click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
     else:
         out.print(console.changes_table(rows))
+
+
+@changes.command("mark-noise")
+@click.argument("change_id", type=int)
+@click.option("--accept", is_flag=True,
+              help="Also add the proposed ignore rule to the config file.")
+@click.pass_context
+@_fails_cleanly
+def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
+    """Mark a change as noise and propose the narrowest rule that ignores its kind."""
+    app = _app(ctx)
+    row = app.store.mark_noise(change_id, datetime.now(UTC))
+    if row is None:
+        raise LexwatchError(f"no change with id {change_id}; see `lexwatch changes`")
+    out.print(f"change {change_id} is marked as noise: it will not be alerted")
+    rule = propose_rule(row.source_key, row.diff)
+    if not (rule.patterns or rule.fields):
+        out.print("no narrow rule fits this change (a whole paragraph appeared or went)")
+        return
+    config = ctx.find_object(Context).config or DEFAULT_CONFIG  # type: ignore[union-attr]
+    if accept:
+        accept_rule(config, rule)
+        out.print(f"added to {config}:", markup=False)
+    else:
+        out.print(f"to ignore such changes from now on, add to {config}"
+                  " (or run again with --accept):", markup=False)
+    out.print(rule.as_toml(), markup=False, highlight=False)
+
+
+@main.command()
+@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write them as an iCalendar file.")
+@click.option("--all", "show_all", is_flag=True, help="Include past and closed deadlines.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+@_fails_cleanly
+def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json: bool) -> None:
+    """Upcoming deadlines: consultations closing, provisions starting to apply."""
+    now = datetime.now(UTC)
+    rows = _app(ctx).store.deadlines(after=None if show_all else now, include_closed=show_all)
+    if as_json:
+        click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2,
+                              ensure_ascii=False))
+    else:
+        out.print(console.deadlines_table(rows, now))
+    if ics_file is not None:
+        ics_file.write_bytes(deadlines_calendar(rows, now=now))
+        err.print(f"wrote {len(rows)} deadline(s) to {ics_file}", markup=False)
+
+
+def _deadline_json(row: DeadlineRow) -> dict[str, Any]:
+    return {"source": row.source_key, "item": row.item_key, "kind": row.kind,
+            "label": row.label, "due": row.due.isoformat(), "status": row.status,
+            "url": row.url, "history": row.history}
 
 
 def _since(value: str | None) -> datetime | None:
@@ -201,7 +259,9 @@ def _change_json(row: ChangeRow) -> dict[str, Any]:
         "summary": row.summary, "url": row.url, "detected_at": row.detected_at.isoformat(),
         "old_date": row.old_date.isoformat() if row.old_date else None,
         "new_date": row.new_date.isoformat() if row.new_date else None,
-        "evidence": row.evidence, "diff": row.diff,
+        "evidence": row.evidence, "diff": row.diff, "event_key": row.event_key,
+        "related_to": row.related_to,
+        "marked_noise": row.marked_noise_at is not None,
     }
 
 

@@ -81,6 +81,7 @@ class SourceSettings(BaseModel):
     url_field: str | None = None
     language: str | None = None
     keywords: list[str] | None = None
+    ignore_fields: list[str] | None = None
     max_pages: int | None = Field(default=None, ge=1, le=100)
     expected_change: int | None = None
 

@@ -4,15 +4,18 @@ never parsed as rich markup, so a page cannot restyle or fake lexwatch's output.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from monitor.health import Health, source_health
 from monitor.pipeline import CheckResult
 from monitor.types import Category, CheckOutcome
-from storage.models import ChangeRow, CheckRow, SourceRow
+from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 _OUTCOME_STYLE = {
     CheckOutcome.BASELINE: "cyan",
@@ -22,6 +25,7 @@ _OUTCOME_STYLE = {
     CheckOutcome.FAILED: "bold red",
 }
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def check_table(results: Sequence[CheckResult]) -> Table:
@@ -57,11 +61,30 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
     for name in ("id", "detected", "source", "category", "severity", "title"):
         table.add_column(name, overflow="fold")
     for row in rows:
-        muted = not Category(row.category).alertable
+        muted = not Category(row.category).alertable or row.marked_noise_at is not None
+        category = row.category + (" (marked noise)" if row.marked_noise_at else "")
+        title = Text(row.title)
+        if row.related_to:
+            title.append(f"  (same event as #{row.related_to})", style="dim")
         table.add_row(str(row.id), row.detected_at.strftime("%Y-%m-%d %H:%M"),
-                      Text(row.source_key), Text(row.category, style="dim" if muted else ""),
+                      Text(row.source_key), Text(category, style="dim" if muted else ""),
                       Text(row.severity, style=_SEVERITY_STYLE.get(row.severity, "")),
-                      Text(row.title))
+                      title)
+    return table
+
+
+def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
+    table = Table(title="Deadlines (soonest first)", title_justify="left")
+    for name in ("due (Brussels)", "in", "what", "kind", "source", "moved"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        days = (row.due - now).days
+        table.add_row(f"{row.due.astimezone(BRUSSELS):%a %d %b %Y %H:%M}",
+                      Text(f"{days} d" if days >= 0 else "passed",
+                           style="bold red" if 0 <= days <= 7 else ""),
+                      Text(row.label), row.kind, Text(row.source_key),
+                      Text(" → ".join(entry["due"][:10] for entry in row.history)
+                           if len(row.history) > 1 else ""))
     return table
 
 
@@ -78,12 +101,21 @@ def sources_table(rows: Sequence[SourceRow]) -> Table:
     return table
 
 
+_HEALTH_STYLE = {Health.OK: "green", Health.NEW: "cyan", Health.FAILING: "bold red",
+                 Health.SILENT: "yellow", Health.DISABLED: "dim"}
+
+
 def _source_status(row: SourceRow) -> Text:
-    if not row.enabled:
-        return Text("disabled", style="dim")
-    if row.failure_streak:
-        return Text(f"failing ×{row.failure_streak}: {row.last_error or ''}", style="red")
-    return Text("ok" if row.last_check_at else "", style="green")
+    health = source_health(
+        enabled=row.enabled, failure_streak=row.failure_streak, last_error=row.last_error,
+        first_success_at=row.first_success_at, last_change_at=row.last_change_at,
+        expected_change=row.expected_change_seconds, now=datetime.now(UTC))
+    text = Text(health.status.value, style=_HEALTH_STYLE[health.status])
+    if row.failure_streak and health.status is not Health.FAILING:
+        text.append(f" (last check failed: {row.last_error})", style="red")
+    elif health.reason:
+        text.append(f" ({health.reason})")
+    return text
 
 
 def history_table(key: str, checks: Sequence[CheckRow]) -> Table:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitor.analyse import Analysis, analyse, fingerprint, parse
+from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
 from monitor.errors import ConfigError, FetchError, ParseError
 from monitor.fetch import Fetcher
 from monitor.types import (
@@ -56,7 +56,9 @@ class Checker:
 
     def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
                  parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
+                 find_deadlines: DeadlineFinder | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
+        self.find_deadlines = find_deadlines
         self.store = store
         self.fetcher = fetcher
         self.classifier = classifier
@@ -113,7 +115,7 @@ class Checker:
                                 reparse=source.parser not in self.pagers)
         try:
             return analyse(source, pages, state, parser=parser, history=history,
-                           classifier=self.classifier)
+                           classifier=self.classifier, find_deadlines=self.find_deadlines)
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
             return Analysis(outcome=CheckOutcome.FAILED,
@@ -188,6 +190,7 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
         parse_fingerprint=analysis.fingerprint,
         snapshot=analysis.snapshot,
         changes=analysis.changes,
+        deadlines=analysis.deadlines,
     )
 
 

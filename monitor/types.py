@@ -194,7 +194,8 @@ class SourceOptions:
     ``url_field`` tell the JSON parser where the items are; ``sections`` is a CSS selector
     whose elements become items of a page (instead of sections by heading); ``keywords``
     keeps only the feed entries whose title, summary or categories contain one of them
-    (case-insensitive); ``max_pages`` bounds how many pages of a paginated API are followed.
+    (case-insensitive); ``max_pages`` bounds how many pages of a paginated API are followed;
+    ``ignore_fields`` are item fields never compared (counters, view numbers).
     """
 
     keep: tuple[str, ...] = ()
@@ -208,6 +209,7 @@ class SourceOptions:
     language: str = "en"
     keywords: tuple[str, ...] = ()
     max_pages: int = 5
+    ignore_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -262,6 +264,20 @@ class NewSnapshot:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Deadline:
+    """A date someone can act on, found in a document: a consultation's closing time, the
+    date a provision applies from. ``due`` is timezone-aware (Brussels midnight when the
+    text gives a day only)."""
+
+    source_key: str
+    item_key: str
+    label: str
+    due: datetime
+    kind: Literal["consultation", "application", "event", "other"] = "other"
+    url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CheckRecord:
     """Everything one check writes, in one transaction."""
 
@@ -281,6 +297,8 @@ class CheckRecord:
     parse_fingerprint: str | None = None
     snapshot: NewSnapshot | None = None
     changes: tuple[Change, ...] = ()
+    # The deadlines the document states now; None when it was not read (304, fast path).
+    deadlines: tuple[Deadline, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -297,20 +315,6 @@ class ClassifyContext:
     document_title: str = ""
     new_document: bool = False
     gone: bool = False
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Deadline:
-    """A date someone can act on, found in a document: a consultation's closing time, the
-    date a provision applies from. ``due`` is timezone-aware (Brussels midnight when the
-    text gives a day only)."""
-
-    source_key: str
-    item_key: str
-    label: str
-    due: datetime
-    kind: Literal["consultation", "application", "event", "other"] = "other"
-    url: str | None = None
 
 
 class Pager(Protocol):

@@ -29,6 +29,7 @@ class SourceRow(SQLModel, table=True):
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     official: bool = True
     enabled: bool = True
+    expected_change_seconds: int | None = None
     # Fetch state: validators for conditional GET and what the last good fetch looked like.
     etag: str | None = None
     last_modified: str | None = None
@@ -36,6 +37,7 @@ class SourceRow(SQLModel, table=True):
     parse_fingerprint: str | None = Field(default=None, max_length=64)
     last_check_at: datetime | None = _utc_column()
     last_success_at: datetime | None = _utc_column()
+    first_success_at: datetime | None = _utc_column()
     last_change_at: datetime | None = _utc_column()
     failure_streak: int = 0
     last_error: str | None = None
@@ -113,3 +115,31 @@ class ChangeRow(SQLModel, table=True):
     old_snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
     new_snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
     detected_at: datetime = _utc_column(nullable=False)
+    event_key: str | None = Field(default=None, index=True)
+    # The first change about the same event on any source, when this one repeats it.
+    related_to: int | None = Field(default=None, foreign_key="changes.id")
+    marked_noise_at: datetime | None = _utc_column()
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A date to act on, kept current from every check; its history comes from Changes."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_identity", "source_key", "item_key", "kind", unique=True),
+        Index("ix_deadlines_due", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(foreign_key="sources.key", max_length=200)
+    item_key: str
+    kind: str = Field(max_length=20)
+    label: str
+    url: str | None = None
+    due: datetime = _utc_column(nullable=False)
+    status: str = Field(default="open", max_length=20)  # open | closed | withdrawn
+    first_seen: datetime = _utc_column(nullable=False)
+    last_seen: datetime = _utc_column(nullable=False)
+    # [{"due": iso, "seen": iso}] oldest first: every date this deadline has had.
+    history: list[dict[str, str]] = Field(default_factory=list,
+                                          sa_column=Column(JSON, nullable=False))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.codec import compress, decode_document, decompress, diff_to_dict
-from monitor.types import CheckOutcome, CheckRecord, Document, Source, SourceState
-from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow, SourceRow
+from monitor.types import CheckOutcome, CheckRecord, Deadline, Document, Source, SourceState
+from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -35,6 +35,7 @@ def sync_sources(session: Session, sources: Iterable[Source]) -> None:
         row.options = {k: list(v) if isinstance(v, tuple) else v
                        for k, v in asdict(source.options).items()}
         row.official, row.enabled = source.official, source.enabled
+        row.expected_change_seconds = source.expected_change
         session.add(row)
 
 
@@ -98,6 +99,8 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
     session.flush()
     assert check.id is not None
     _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
+    if record.deadlines is not None:
+        sync_deadlines(session, record.source_key, record.deadlines, record.started_at)
     _update_source(session, record)
     return check
 
@@ -130,7 +133,9 @@ def _store_snapshot(session: Session, record: CheckRecord, blob_hash: str | None
 def _store_changes(session: Session, record: CheckRecord, check_id: int,
                    old_snapshot: int | None, new_snapshot: int | None) -> None:
     for change in record.changes:
+        related = _first_about(session, change.event_key, record.started_at)
         session.add(ChangeRow(
+            event_key=change.event_key, related_to=related,
             source_key=change.source_key, check_id=check_id, item_key=change.item_key,
             category=change.category.value, severity=change.severity.value,
             title=change.title, summary=change.summary, url=change.url,
@@ -141,6 +146,74 @@ def _store_changes(session: Session, record: CheckRecord, check_id: int,
         ))
 
 
+RELATED_WINDOW = timedelta(days=30)
+
+
+def _first_about(session: Session, event_key: str | None, now: datetime) -> int | None:
+    """The first change about the same event in the last 30 days, on any source."""
+    if not event_key:
+        return None
+    statement = (
+        select(ChangeRow.id, ChangeRow.related_to)
+        .where(ChangeRow.event_key == event_key,
+               col(ChangeRow.detected_at) >= now - RELATED_WINDOW)
+        .order_by(col(ChangeRow.id))
+        .limit(1)
+    )
+    row = session.exec(statement).first()
+    return None if row is None else (row[1] or row[0])
+
+
+def sync_deadlines(session: Session, source_key: str, deadlines: Sequence[Deadline],
+                   now: datetime) -> None:
+    """Make the stored deadlines of a source what its document states now.
+
+    A moved date is kept in the deadline's history; a deadline the document no longer
+    states is closed, not deleted.
+    """
+    existing = {(row.item_key, row.kind): row for row in session.exec(
+        select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()}
+    for deadline in deadlines:
+        row = existing.pop((deadline.item_key, deadline.kind), None)
+        session.add(_updated_deadline(row, deadline, now))
+    for row in existing.values():
+        if row.status == "open":
+            row.status, row.last_seen = "closed", now
+            session.add(row)
+
+
+def _updated_deadline(row: DeadlineRow | None, deadline: Deadline, now: datetime) -> DeadlineRow:
+    if row is None:
+        row = DeadlineRow(source_key=deadline.source_key, item_key=deadline.item_key,
+                          kind=deadline.kind, label=deadline.label, due=deadline.due,
+                          first_seen=now, last_seen=now, history=[])
+    if not row.history or row.due != deadline.due:
+        row.history = [*row.history, {"due": deadline.due.isoformat(), "seen": now.isoformat()}]
+    row.due, row.label, row.url = deadline.due, deadline.label, deadline.url
+    row.status, row.last_seen = "open", now
+    return row
+
+
+def list_deadlines(session: Session, *, after: datetime | None,
+                   include_closed: bool = False) -> Sequence[DeadlineRow]:
+    """Deadlines by due date; by default the open ones due after ``after``."""
+    statement = select(DeadlineRow)
+    if after is not None:
+        statement = statement.where(col(DeadlineRow.due) >= after)
+    if not include_closed:
+        statement = statement.where(DeadlineRow.status == "open")
+    return session.exec(statement.order_by(col(DeadlineRow.due))).all()
+
+
+def mark_noise(session: Session, change_id: int, now: datetime) -> ChangeRow | None:
+    """Mark a change as noise: it is kept for the record and never alerted."""
+    row = session.get(ChangeRow, change_id)
+    if row is not None and row.marked_noise_at is None:
+        row.marked_noise_at = now
+        session.add(row)
+    return row
+
+
 def _update_source(session: Session, record: CheckRecord) -> None:
     row = session.get(SourceRow, record.source_key)
     if row is None:
@@ -149,6 +222,8 @@ def _update_source(session: Session, record: CheckRecord) -> None:
     if record.outcome is CheckOutcome.FAILED:
         row.failure_streak += 1
         row.last_error = record.error
+        if record.changes:  # a document confirmed gone
+            row.last_change_at = record.started_at
     else:
         _record_success(row, record)
     session.add(row)
@@ -157,6 +232,7 @@ def _update_source(session: Session, record: CheckRecord) -> None:
 def _record_success(row: SourceRow, record: CheckRecord) -> None:
     row.failure_streak, row.last_error = 0, None
     row.last_success_at = record.started_at
+    row.first_success_at = row.first_success_at or record.started_at
     if record.outcome is CheckOutcome.NOT_MODIFIED:
         return
     row.etag, row.last_modified = record.etag, record.last_modified
@@ -197,7 +273,8 @@ def list_checks(session: Session, source_key: str, limit: int = 50) -> Sequence[
     return session.exec(statement).all()
 
 
-Table = type[SourceRow] | type[CheckRow] | type[SnapshotRow] | type[BlobRow] | type[ChangeRow]
+Table = (type[SourceRow] | type[CheckRow] | type[SnapshotRow] | type[BlobRow] | type[ChangeRow]
+         | type[DeadlineRow])
 
 
 def count_rows(session: Session, table: Table) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -11,7 +12,7 @@ from monitor.errors import StorageError
 from monitor.types import CheckRecord, Document, Source, SourceState
 from storage import queries
 from storage.db import current_revision, head_revision, make_engine, session_scope, upgrade
-from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow, SourceRow
+from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
 from storage.queries import ChangeFilter
 
 logger = logging.getLogger(__name__)
@@ -74,10 +75,19 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.list_checks(session, source_key, limit)
 
+    def deadlines(self, *, after: datetime | None,
+                  include_closed: bool = False) -> Sequence[DeadlineRow]:
+        with session_scope(self.engine) as session:
+            return queries.list_deadlines(session, after=after, include_closed=include_closed)
+
+    def mark_noise(self, change_id: int, now: datetime) -> ChangeRow | None:
+        with session_scope(self.engine) as session:
+            return queries.mark_noise(session, change_id, now)
+
     def counts(self) -> dict[str, int]:
         tables: dict[str, queries.Table] = {
             "sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow,
-            "blobs": BlobRow, "changes": ChangeRow,
+            "blobs": BlobRow, "changes": ChangeRow, "deadlines": DeadlineRow,
         }
         with session_scope(self.engine) as session:
             return {name: queries.count_rows(session, table) for name, table in tables.items()}

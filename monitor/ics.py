@@ -1,0 +1,41 @@
+"""Deadlines as an iCalendar file (RFC 5545), for calendars that subscribe or import."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from monitor import __version__
+from storage.models import DeadlineRow
+
+
+def deadlines_calendar(rows: Sequence[DeadlineRow], *, now: datetime | None = None) -> bytes:
+    """One event per deadline, ending at the due time; stable UIDs so updates replace."""
+    calendar = Calendar()
+    calendar.add("prodid", f"-//lexwatch//{__version__}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "lexwatch: EU AI regulation deadlines")
+    stamp = now or datetime.now(UTC)
+    for row in rows:
+        calendar.add_component(_event(row, stamp))
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+def _event(row: DeadlineRow, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"deadline-{row.source_key}-{row.kind}-{row.item_key}@lexwatch")
+    event.add("dtstamp", stamp)
+    # A 30-minute slot ending at the deadline reads well in every calendar.
+    event.add("dtstart", row.due - timedelta(minutes=30))
+    event.add("dtend", row.due)
+    event.add("summary", f"{row.label}")
+    moved = "; ".join(f"was {entry['due'][:10]}" for entry in row.history[:-1])
+    description = f"Source: {row.source_key}\nDue: {row.due.isoformat()}"
+    event.add("description", f"{description}\n{moved}" if moved else description)
+    if row.url:
+        event.add("url", row.url)
+    event.add("categories", [row.kind])
+    return event
