@@ -12,9 +12,10 @@ from monitor.config import Settings, build_source
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, FetchPolicy, make_client
 from monitor.pipeline import Checker
+from monitor.replay import offline_policy, replay_client
 from monitor.types import Parser, Source
 from sources.catalog import builtin_sources
-from sources.parsers import PARSERS
+from sources.parsers import PAGERS, PARSERS
 from sources.parsers.html_page import check_selectors
 from storage.store import Store
 
@@ -93,10 +94,14 @@ class App:
     async def checker(self) -> AsyncIterator[Checker]:
         """A Checker over one shared HTTP client, closed when the block ends."""
         policy = fetch_policy(self.settings)
-        async with make_client(policy) as client:
+        replay_dir = self.settings.replay.dir
+        if replay_dir is not None:
+            policy = offline_policy(policy)
+        opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
+        async with opened as client:
             fetcher = Fetcher(client, policy)
             yield Checker(store=self.store, fetcher=fetcher, classifier=StructuralClassifier(),
-                          parsers=PARSERS)
+                          parsers=PARSERS, pagers=PAGERS)
 
     def close(self) -> None:
         self.store.close()

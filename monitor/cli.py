@@ -22,7 +22,7 @@ from rich.progress import Progress
 
 from monitor import __version__, console
 from monitor.app import App
-from monitor.config import DEFAULT_CONFIG, load_settings, parse_duration
+from monitor.config import DEFAULT_CONFIG, ReplaySettings, load_settings, parse_duration
 from monitor.errors import ConfigError, LexwatchError, StorageError
 from monitor.feedback import accept_rule, propose_rule
 from monitor.ics import deadlines_calendar
@@ -42,6 +42,7 @@ err = console.make_console(stderr=True)
 @dataclass
 class Context:
     config: Path | None
+    replay: Path | None = None
 
 
 def _fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
@@ -65,7 +66,12 @@ def _fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _app(ctx: click.Context) -> App:
-    app = App.start(load_settings(ctx.find_object(Context).config))  # type: ignore[union-attr]
+    context = ctx.find_object(Context)
+    assert context is not None
+    settings = load_settings(context.config)
+    if context.replay is not None:
+        settings = settings.model_copy(update={"replay": ReplaySettings(dir=context.replay)})
+    app = App.start(settings)
     ctx.call_on_close(app.close)
     return app
 
@@ -74,17 +80,19 @@ def _app(ctx: click.Context) -> App:
 @click.version_option(__version__, prog_name="lexwatch")
 @click.option("--config", "-c", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML config file (default: $LEXWATCH_CONFIG or ./lexwatch.toml).")
+@click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Serve documents recorded by `lexwatch record` instead of the network.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.pass_context
-def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
+def main(ctx: click.Context, config: Path | None, replay: Path | None, log_level: str) -> None:
     """lexwatch watches EU AI-regulation publications and says what changed."""
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Per-request and per-migration lines drown the ones that matter.
     for chatty in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
-    ctx.obj = Context(config=config)
+    ctx.obj = Context(config=config, replay=replay)
 
 
 @main.command()

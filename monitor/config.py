@@ -102,6 +102,14 @@ class SourceSettings(BaseModel):
         return value
 
 
+class ReplaySettings(BaseModel):
+    """``[replay]``: serve recorded documents (``lexwatch record``) instead of the network."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEXWATCH_", env_nested_delimiter="__",
                                       extra="forbid")
@@ -111,6 +119,7 @@ class Settings(BaseSettings):
     builtin_catalog: bool = True
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
+    replay: ReplaySettings = ReplaySettings()
     sources: dict[str, SourceSettings] = {}
 
     @field_validator("default_interval", mode="before")
@@ -176,6 +185,8 @@ def _allowed(error: Any) -> str:
 def _model_for(loc: tuple[Any, ...]) -> type[BaseModel]:
     if loc and loc[0] == "http":
         return HttpSettings
+    if loc and loc[0] == "replay":
+        return ReplaySettings
     if loc and loc[0] == "sources" and len(loc) > 2:
         return SourceSettings
     return Settings

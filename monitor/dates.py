@@ -17,6 +17,7 @@ no digit costs one scan, and there is no per-character Python loop.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import re
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ _MONTHS: dict[str, tuple[str, ...]] = {
     "mt": ("jannar", "frar", "marzu", "april", "mejju", "ġunju gunju", "lulju",
            "awwissu", "settembru", "ottubru", "novembru", "diċembru dicembru"),
     "ga": ("eanáir", "feabhra", "márta", "aibreán", "bealtaine", "meitheamh", "iúil",
-           "lúnasa", "meán fómhair", "deireadh fómhair", "samhain", "nollaig"),
+           "lúnasa", "meán_fómhair", "deireadh_fómhair", "samhain", "nollaig"),
 }  # fmt: skip
 # English words that are also month names: without a year, only a capital makes them one
 # ("Article 5 may apply" is no date).
@@ -129,9 +130,9 @@ class FoundDate:
     """One date in a text. For a range ("10–18 September 2025") ``date`` is its last day
     and ``first`` its first; otherwise both are the same day."""
 
-    date: date
-    first: date
-    time: time | None  # the time of day the text gives, if any
+    date: _dt.date  # (the module, because the field names shadow the types)
+    first: _dt.date
+    time: _dt.time | None  # the time of day the text gives, if any
     tz: tzinfo  # the zone that time is in: Brussels unless the text says UTC/GMT
     start: int  # span of the match in the searched text
     end: int
@@ -159,7 +160,7 @@ def find_dates(text: str, language: str = "en", *, today: date | None = None) ->
     """
     if not text or not _HAS_DIGIT.search(text):
         return []
-    raw = _scan(text, _patterns(language))
+    raw = _scan(text, _month_table(language))
     dated = _fill_years(raw, today)
     merged = _merge_ranges(text, dated)
     return [_finish(text, item) for item in merged]
@@ -230,60 +231,50 @@ _TIME_AFTER = re.compile(
 _TIME_BEFORE = re.compile(
     _CLOCK + r"(?:\s*\(?\s*(?P<tz>" + _TZ + r")\b\)?)?\s*,?\s*(?:on|le|am|the|of)?\s*,?\s*$",
     re.IGNORECASE)
-_WEEKDAY_BEFORE = re.compile(r"\b(?:" + "|".join(_WEEKDAYS.split()) + r")\.?\s*,?\s*$",
-                             re.IGNORECASE)
+_WEEKDAY_SET = frozenset(_WEEKDAYS.split())
+_CLOCK_HINTS = ("midnight", "noon", "midday", "minuit", "midi", "mitternacht", "mittag",
+                "mezzanotte", "medianoche")
 _ISO_FULL = re.compile(
     r"(?P<y>\d{4})[-/](?P<m>\d\d)[-/](?P<d>\d\d)"
     r"(?:[T ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.\d+)?)?\s*(?P<z>Z|[+-]\d\d:?\d\d)?)?")
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n|\s\|\s")
 
 
-@dataclass(frozen=True, slots=True)
-class _Patterns:
-    digit_first: re.Pattern[str]  # every form that starts with a digit
-    month_first: re.Pattern[str]  # "September 18, 2025"
-    month_before: re.Pattern[str]  # an English month name right before a number
-    months: dict[str, int]
-
-
-@functools.lru_cache(maxsize=32)
-def _patterns(language: str) -> _Patterns:
-    months = _month_table(language)
-    names = "|".join(re.escape(name) for name in sorted(months, key=len, reverse=True))
-    english = "|".join(re.escape(name) for name in sorted(
-        _names("en"), key=len, reverse=True))
-    month = rf"(?:{names})\.?(?!\w)"
-    alternatives = (
-        # 18 September 2025, 10–18 September 2025, 18. September 2025, 18 de septiembre de 2025
-        rf"(?<![\w.,/-])(?:(?P<d0>{_DAY}){_SUFFIX}\s*{_RANGE_WORD}\s*)?"
-        rf"(?P<d>{_DAY}){_SUFFIX}\s*(?:de\s+|del\s+|of\s+)?(?P<m>{month})"
-        rf"(?:,?\s*(?:de\s+|del\s+|of\s+)?(?P<y>{_YEAR})(?!\d))?",
-        # September 18, 2025; Sept. 18–19, 2025 (English order)
-        rf"(?<!\w)(?P<m2>(?:{english})\.?)\s+(?P<d2>{_DAY})(?:st|nd|rd|th)?(?!\d)"
-        rf"(?:\s*[-–]\s*(?P<d3>{_DAY})(?:st|nd|rd|th)?(?!\d))?(?:,?\s*(?P<y2>{_YEAR})(?!\d))?",
-        # 2025. szeptember 18. (hu), 2025 m. rugsėjo 18 d. (lt), 2025. gada 18. septembrī (lv)
-        rf"(?<![\d./-])(?P<y3>{_YEAR})\.?\s+(?:m\.\s+|gada\s+)?"
-        rf"(?:(?P<d4>{_DAY})\.\s+(?P<m4>{month})|(?P<m3>{month})\s+(?P<d5>{_DAY})(?!\d))",
-        # 18/09/2025, 18.9.2025, 18. 9. 2025, 18-09-2025 (day first, as everywhere in the EU)
-        rf"(?<![\d./-])(?P<nd>\d{{1,2}})(?:\.\s?(?P<nm1>\d{{1,2}})\.\s?|/(?P<nm2>\d{{1,2}})/"
-        rf"|-(?P<nm3>\d{{1,2}})-)(?P<ny>{_YEAR})(?![\d])",
-        # 2025-09-18, 2025/09/18 23:59:59, 2025-09-18T23:59:59+02:00
-        rf"(?<![\d./-])(?P<iy>{_YEAR})(?P<isep>[-/])(?P<im>[01]?\d)(?P=isep)(?P<id>[0-3]?\d)"
-        rf"(?![\d/])(?:[T\s](?P<ih>[0-2]\d):(?P<imi>[0-5]\d)(?::(?P<is>[0-5]\d)(?:\.\d+)?)?"
-        rf"(?P<iz>Z|[+-][01]\d:?[0-5]\d)?)?",
-    )
-    digit_first = re.compile("|".join(f"(?:{alt})" for i, alt in enumerate(alternatives)
-                                      if i != 1), re.IGNORECASE)
-    return _Patterns(digit_first=digit_first,
-                     month_first=re.compile(alternatives[1], re.IGNORECASE),
-                     month_before=re.compile(rf"(?<!\w)(?:{english})\.?\s+$", re.IGNORECASE),
-                     months=months)
+# A month is any word, looked up in the month table afterwards: one dict lookup is far
+# cheaper than a regex alternation of some 600 month names tried at every number.
+_WORD = r"[^\W\d_]{3,}(?:\s+f[óo]mhair)?\.?(?!\w)"
+_FORMS = (
+    # 18 September 2025, 10–18 September 2025, 18. September 2025, 18 de septiembre de 2025
+    rf"(?<![\w.,/-])(?:(?P<d0>{_DAY}){_SUFFIX}\s*{_RANGE_WORD}\s*)?"
+    rf"(?P<d>{_DAY}){_SUFFIX}\s*(?:de\s+|del\s+|of\s+)?(?P<m>{_WORD})"
+    rf"(?:,?\s*(?:de\s+|del\s+|of\s+)?(?P<y>{_YEAR})(?!\d))?",
+    # 2025. szeptember 18. (hu), 2025 m. rugsėjo 18 d. (lt), 2025. gada 18. septembrī (lv)
+    rf"(?<![\d./-])(?P<y3>{_YEAR})\.?\s+(?:m\.\s+|gada\s+)?"
+    rf"(?:(?P<d4>{_DAY})\.\s+(?P<m4>{_WORD})|(?P<m3>{_WORD})\s+(?P<d5>{_DAY})(?!\d))",
+    # 18/09/2025, 18.9.2025, 18. 9. 2025, 18-09-2025 (day first, as everywhere in the EU)
+    rf"(?<![\d./-])(?P<nd>\d{{1,2}})(?:\.\s?(?P<nm1>\d{{1,2}})\.\s?|/(?P<nm2>\d{{1,2}})/"
+    rf"|-(?P<nm3>\d{{1,2}})-)(?P<ny>{_YEAR})(?!\d)",
+    # 2025-09-18, 2025/09/18 23:59:59, 2025-09-18T23:59:59+02:00
+    rf"(?<![\d./-])(?P<iy>{_YEAR})(?P<isep>[-/])(?P<im>[01]?\d)(?P=isep)(?P<id>[0-3]?\d)"
+    rf"(?![\d/])(?:[T\s](?P<ih>[0-2]\d):(?P<imi>[0-5]\d)(?::(?P<is>[0-5]\d)(?:\.\d+)?)?"
+    rf"(?P<iz>Z|[+-][01]\d:?[0-5]\d)?)?",
+)
+_DIGIT_FIRST = re.compile("|".join(f"(?:{form})" for form in _FORMS), re.IGNORECASE)
+# September 18, 2025; Sept. 18–19, 2025: English order, tried where a month name ends
+# right before a number.
+_MONTH_FIRST = re.compile(
+    rf"(?P<m2>[^\W\d_]{{3,9}}\.?)\s+(?P<d2>{_DAY})(?:st|nd|rd|th)?(?!\d)"
+    rf"(?:\s*[-–]\s*(?P<d3>{_DAY})(?:st|nd|rd|th)?(?!\d))?(?:,?\s*(?P<y2>{_YEAR})(?!\d))?")
+_WORD_BEFORE = re.compile(r"(?<!\w)[^\W\d_]{3,9}\.?\s+$")
 
 
 def _names(language: str) -> dict[str, int]:
     table = _MONTHS.get(language, ())
-    return {name: number for number, names in enumerate(table, start=1)
+    # "_" joins the words of a two-word name (Irish "meán fómhair").
+    return {name.replace("_", " "): number for number, names in enumerate(table, start=1)
             for name in names.split(" ") if name}
+
+
+_ENGLISH_MONTHS = _names("en")
 
 
 @functools.lru_cache(maxsize=32)
@@ -298,7 +289,6 @@ def _month_table(language: str) -> dict[str, int]:
                 clashes.add(name)
     for name in clashes:
         del merged[name]
-    # Irish month names are two words: whitespace inside them is any whitespace.
     merged.update(_names("en"))
     merged.update(_names(language))
     return merged
@@ -309,7 +299,7 @@ _EMPTY: dict[str, str | None] = dict.fromkeys(
     ("m", "m2", "y3", "nd", "iy", "d", "d0", "y", "d2", "d3", "y2", "d4", "d5", "m3", "m4"))
 
 
-def _scan(text: str, patterns: _Patterns) -> list[_Raw]:
+def _scan(text: str, months: dict[str, int]) -> list[_Raw]:
     """Dates at each run of digits: one regex scan for the runs (fast in C), then anchored
     matches there only, so text without digits costs nothing more."""
     found: list[_Raw] = []
@@ -318,22 +308,23 @@ def _scan(text: str, patterns: _Patterns) -> list[_Raw]:
         position = run.start()
         if position < done:
             continue
-        match = _month_first(text, position, patterns) or patterns.digit_first.match(
-            text, position)
+        match = _month_first(text, position) or _DIGIT_FIRST.match(text, position)
         if match is None:
             continue
-        raw = _read(match, patterns.months)
+        raw = _read(match, months)
         if raw is not None:
             found.append(raw)
             done = match.end()
     return found
 
 
-def _month_first(text: str, position: int, patterns: _Patterns) -> re.Match[str] | None:
-    before = patterns.month_before.search(text, max(0, position - 12), position)
-    if before is None:
+def _month_first(text: str, position: int) -> re.Match[str] | None:
+    if position < 4 or not text[position - 1].isspace():
         return None
-    return patterns.month_first.match(text, before.start())
+    before = _WORD_BEFORE.search(text, max(0, position - 12), position)
+    if before is None or before.group().rstrip(". \t\n").lower() not in _ENGLISH_MONTHS:
+        return None
+    return _MONTH_FIRST.match(text, before.start())
 
 
 # --- reading matches ------------------------------------------------------------------------
@@ -359,14 +350,14 @@ def _read(m: re.Match[str], months: dict[str, int]) -> _Raw | None:
             return _named(m, groups["d"], groups["m"], groups["y"], groups["d0"], months)
         if groups["m2"] is not None:
             raw = _named(m, groups["d3"] or groups["d2"], groups["m2"], groups["y2"],
-                         groups["d2"] if groups["d3"] else None, months)
+                         groups["d2"] if groups["d3"] else None, _ENGLISH_MONTHS)
             return raw if raw is None or raw.year or groups["m2"][0].isupper() else None
         if groups["y3"] is not None:
             return _named(m, groups["d4"] or groups["d5"], groups["m4"] or groups["m3"],
                           groups["y3"], None, months)
         if groups["nd"] is not None:
             month = groups["nm1"] or groups["nm2"] or groups["nm3"]
-            return _numeric(m, int(groups["nd"]), int(month or 0), int(groups["ny"]))
+            return _numeric(m, int(groups["nd"]), int(month or 0), int(groups["ny"] or 0))
         return _iso(m, groups)
     except (ValueError, OverflowError):
         return None
@@ -468,14 +459,21 @@ def _merge_ranges(text: str, dated: list[tuple[_Raw, date, bool]]) -> list[
 def _finish(text: str, merged: tuple[_Raw, date, date, bool]) -> FoundDate:
     raw, first, day, year_given = merged
     start, end, clock, tz = raw.start, raw.end, raw.clock, raw.tz
-    weekday = _WEEKDAY_BEFORE.search(text, max(0, start - 14), start)
-    if weekday is not None:
-        start = weekday.start()
+    start = _weekday_start(text, start)
     if clock is None:
         start, end, clock, tz = _with_time(text, start, end)
     return FoundDate(date=day, first=first, time=clock, tz=tz, start=start, end=end,
                      text=text[start:end], sentence=sentence_at(text, start, end),
                      year_given=year_given)
+
+
+def _weekday_start(text: str, start: int) -> int:
+    """Where a weekday right before the date ("Thursday, 18 September") starts, else start."""
+    window = text[max(0, start - 14):start]
+    words = window.replace(",", " ").split()
+    if words and words[-1].rstrip(".").lower() in _WEEKDAY_SET:
+        return start - len(window) + window.rfind(words[-1])
+    return start
 
 
 def _with_time(text: str, start: int, end: int) -> tuple[int, int, time | None, tzinfo]:
@@ -484,7 +482,10 @@ def _with_time(text: str, start: int, end: int) -> tuple[int, int, time | None, 
         clock, tz = _clock(after)
         if clock is not None:
             return start, after.end(), clock, tz
-    before = _TIME_BEFORE.search(text, max(0, start - 48), start)
+    low = max(0, start - 48)
+    window = text[low:start]
+    hinted = _HAS_DIGIT.search(window) or any(h in window.lower() for h in _CLOCK_HINTS)
+    before = _TIME_BEFORE.search(text, low, start) if hinted else None
     if before is not None:
         clock, tz = _clock(before)
         if clock is not None:
@@ -512,14 +513,18 @@ def _clock(m: re.Match[str]) -> tuple[time | None, tzinfo]:
     return time(hour, minute, int(m.group("s") or 0)), tz
 
 
+_STOPS = (". ", "! ", "? ", "; ", ".\n", "\n", " | ")
+
+
 def sentence_at(text: str, start: int, end: int) -> str:
-    """The sentence (or line, or table cell run) holding ``text[start:end]``."""
+    """The sentence (or line, or table cell) holding ``text[start:end]``, on one line."""
     low = max(0, start - _MAX_SENTENCE)
-    head = low
-    for boundary in _SENTENCE_END.finditer(text, low, start):
-        head = boundary.end()
-    tail_match = _SENTENCE_END.search(text, end, min(len(text), end + _MAX_SENTENCE))
-    tail = tail_match.end() if tail_match else min(len(text), end + _MAX_SENTENCE)
+    high = min(len(text), end + _MAX_SENTENCE)
+    head = max((text.rfind(stop, low, start) + len(stop) for stop in _STOPS
+                if text.rfind(stop, low, start) >= 0), default=low)
+    tails = [found + len(stop.rstrip()) for stop in _STOPS
+             if (found := text.find(stop, end, high)) >= 0]
+    tail = min(tails, default=high)
     return " ".join(text[head:tail].split())
 
 

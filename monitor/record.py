@@ -17,21 +17,14 @@ from monitor.fetch import Fetcher
 from monitor.guard import response_problem
 from monitor.replay import Recording, source_folder
 from monitor.types import Fetched, Pager, Source
+from sources.parsers import PAGERS
 
-__all__ = ["known_pagers", "record_source", "write_recording"]
+__all__ = ["fetch_pages", "record_source", "write_recording"]
 
 logger = logging.getLogger(__name__)
 
 # Never written to disk: recordings are meant to be shared, session cookies are not.
 _PRIVATE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
-
-
-def known_pagers() -> Mapping[str, Pager]:
-    """``sources.parsers.PAGERS``, or nothing while no parser of this version paginates."""
-    from sources import parsers
-
-    found: Mapping[str, Pager] = getattr(parsers, "PAGERS", {})
-    return found
 
 
 async def record_source(source: Source, fetcher: Fetcher, directory: Path, *,
@@ -43,7 +36,7 @@ async def record_source(source: Source, fetcher: Fetcher, directory: Path, *,
     ``ParseError`` when the pager cannot read a page; nothing is written then.
     """
     folder = source_folder(directory, source.key)
-    pager = (known_pagers() if pagers is None else pagers).get(source.parser)
+    pager = (PAGERS if pagers is None else pagers).get(source.parser)
     pages = await fetch_pages(source, fetcher, pager)
     paths = write_recording(folder, source.key, pages)
     logger.info("recorded %s: %d page(s) in %s", source.key, len(pages), folder)

@@ -43,7 +43,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ __all__ = [
     "body_response",
     "load_recordings",
     "normalise_url",
+    "offline_policy",
     "replay_client",
     "serve_loopback",
     "source_folder",
@@ -277,6 +278,11 @@ class ReplayTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def offline_policy(policy: FetchPolicy) -> FetchPolicy:
+    """``policy`` without the spacing between requests, which only spares real servers."""
+    return replace(policy, per_host_spacing=0.0)
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.db import head_revision
 from tests.servers.replay import ReplayServer
 
 V1 = """<html><head><title>Guidance</title></head><body><main>
@@ -103,7 +104,7 @@ def test_check_without_sources_is_a_usage_error(workdir: Path):
 
 
 def test_db_upgrade_and_stats(workdir: Path):
-    assert "revision 0001" in lexwatch(workdir, "db", "upgrade").stdout
+    assert f"revision {head_revision()}" in lexwatch(workdir, "db", "upgrade").stdout
     stats = lexwatch(workdir, "db", "stats").stdout
     assert "sources    1" in stats and "changes    0" in stats
 
@@ -125,3 +126,33 @@ def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(workdir: Path,
     assert "stopped" in stderr
     history = lexwatch(workdir, "history", "guidance").stdout
     assert "baseline" in history and "not_modified" in history
+
+
+COUNTER = """<html><body><main><h1>Guidance</h1><p>Draft guidelines will be published in June.</p>
+<p>This page was viewed {views} times since {since}.</p></main></body></html>"""
+
+
+def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplayServer):
+    replay_server.add("/guidance", COUNTER.format(views=10, since="1 May"),
+                      COUNTER.format(views=25, since="1 May"),
+                      COUNTER.format(views=31, since="3 May"),
+                      COUNTER.format(views=40, since="3 May").replace("in June", "on 18 July"))
+    lexwatch(workdir, "check", "guidance")
+    replay_server.set_version("/guidance", 1)
+    lexwatch(workdir, "check", "guidance")
+    [noise] = json.loads(lexwatch(workdir, "changes", "--json").stdout)
+
+    marked = lexwatch(workdir, "changes", "mark-noise", str(noise["id"]), "--accept")
+    assert marked.returncode == 0, marked.stderr
+    assert "marked as noise" in marked.stdout and "ignore = [" in marked.stdout
+    config = (workdir / "lexwatch.toml").read_text()
+    assert "[sources.guidance]" in config and r"viewed \S+" in config
+    assert json.loads(lexwatch(workdir, "changes", "--json").stdout)[0]["marked_noise"]
+
+    replay_server.set_version("/guidance", 2)  # the same kind of churn: nothing to say
+    quiet = lexwatch(workdir, "check", "guidance", "--json")
+    assert json.loads(quiet.stdout)[0]["changes"] == []
+    replay_server.set_version("/guidance", 3)  # a real change still shows
+    real = json.loads(lexwatch(workdir, "check", "guidance", "--json").stdout)[0]
+    assert [c["category"] for c in real["changes"]] == ["amendment"]
+    assert "18 July" in " ".join(real["changes"][0]["evidence"])

@@ -16,6 +16,7 @@ from monitor.types import (
     Change,
     CheckOutcome,
     CheckRecord,
+    Deadline,
     Document,
     DocumentKind,
     Item,
@@ -144,3 +145,50 @@ def test_sync_keeps_fetch_state(store: Store):
                                interval=60)])
     [row] = store.sources()
     assert (row.title, row.interval_seconds, row.last_check_at) == ("Renamed", 60, T0)
+
+
+def change_about(event_key: str | None, source: str = SOURCE.key) -> Change:
+    doc = Document(kind=DocumentKind.LISTING, items=(Item(key="a", title="A"),))
+    [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()), doc)
+    return Change(source_key=source, item_key="a", category=Category.CONSULTATION_OPENED,
+                  severity=Severity.HIGH, title="t", summary="s", url=None, diff=diff,
+                  event_key=event_key)
+
+
+def test_the_same_event_on_two_sources_is_linked_to_the_first(store: Store):
+    other = Source(key="hys", title="HYS", url="https://x.eu/hys", parser="json", interval=60)
+    store.sync_sources([other])
+    store.record(record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:14284"),)), None)
+    store.record(CheckRecord(source_key="hys", started_at=T0 + timedelta(hours=2),
+                             duration_ms=1, outcome=CheckOutcome.CHANGED,
+                             changes=(change_about("hys:14284", "hys"),)), None)
+    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1),
+                        changes=(change_about("hys:999"),)), None)
+    first, second, unrelated = sorted(store.changes(ChangeFilter()), key=lambda r: r.id)
+    assert first.related_to is None and second.related_to == first.id
+    assert unrelated.related_to is None
+
+
+def deadline(due: datetime, item: str = "cons") -> Deadline:
+    return Deadline(source_key=SOURCE.key, item_key=item, label="Consultation closes",
+                    due=due, kind="consultation")
+
+
+def test_deadlines_are_kept_current_with_their_history(store: Store):
+    first_due = datetime(2025, 9, 10, 21, 59, 59, tzinfo=UTC)
+    later_due = datetime(2025, 9, 18, 21, 59, 59, tzinfo=UTC)
+    store.record(record(CheckOutcome.BASELINE, T0, deadlines=(deadline(first_due),)), None)
+    store.record(record(CheckOutcome.UNCHANGED, T0 + timedelta(hours=1),
+                        deadlines=(deadline(first_due),)), None)
+    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1),
+                        deadlines=(deadline(later_due),)), None)
+    [row] = store.deadlines(after=None)
+    assert row.due == later_due and row.status == "open"
+    assert [entry["due"][:10] for entry in row.history] == ["2025-09-10", "2025-09-18"]
+
+    store.record(record(CheckOutcome.NOT_MODIFIED, T0 + timedelta(days=2)), None)  # not read
+    assert store.deadlines(after=None)[0].status == "open"
+    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=3), deadlines=()), None)
+    assert store.deadlines(after=None) == []
+    assert store.deadlines(after=None, include_closed=True)[0].status == "closed"
+    assert store.deadlines(after=later_due + timedelta(days=1), include_closed=True) == []

@@ -1,6 +1,7 @@
 """The parsers a source can name, written out by hand: ``Source.parser`` is a key of PARSERS.
 
 Every parser is a pure function ``(content: bytes, context: ParseContext) -> Document``.
+PAGERS names, for the parsers of paginated APIs, the function that finds the next page.
 """
 
 from __future__ import annotations
@@ -9,13 +10,20 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from monitor.errors import ConfigError
-from monitor.types import Parser
+from monitor.types import Pager, Parser
+from sources.parsers.digital_strategy import parse_ds_page
 from sources.parsers.eurlex_act import parse_eurlex_act
+from sources.parsers.eurlex_docinfo import parse_eurlex_docinfo
+from sources.parsers.eurlex_feed import parse_eurlex_feed
 from sources.parsers.feed import parse_feed
+from sources.parsers.formex import parse_formex
+from sources.parsers.haveyoursay import next_hys_page, parse_hys_initiative, parse_hys_search
 from sources.parsers.html_page import parse_html_page
 from sources.parsers.json_api import parse_json
+from sources.parsers.oeil import parse_oeil_procedure
+from sources.parsers.text import parse_text
 
-__all__ = ["PARSERS", "get_parser"]
+__all__ = ["PAGERS", "PARSERS", "get_parser"]
 
 PARSERS: Mapping[str, Parser] = MappingProxyType(
     {
@@ -23,8 +31,18 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "feed": parse_feed,
         "json": parse_json,
         "eurlex_act": parse_eurlex_act,
+        "hys_search": parse_hys_search,
+        "hys_initiative": parse_hys_initiative,
+        "ds_page": parse_ds_page,
+        "eurlex_docinfo": parse_eurlex_docinfo,
+        "eurlex_feed": parse_eurlex_feed,
+        "formex": parse_formex,
+        "oeil_procedure": parse_oeil_procedure,
+        "text": parse_text,
     }
 )
+
+PAGERS: Mapping[str, Pager] = MappingProxyType({"hys_search": next_hys_page})
 
 
 def get_parser(name: str) -> Parser:

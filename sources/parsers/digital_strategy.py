@@ -39,6 +39,8 @@ __all__ = ["parse_ds_page"]
 
 logger = logging.getLogger(__name__)
 
+_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+
 Element = etree._Element
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -125,11 +127,12 @@ def parse_ds_page(content: bytes, context: ParseContext) -> Document:
     or no text in it, is an error page, or is another language version than
     ``options.language``; ``ConfigError`` for invalid selectors in the options.
     """
-    root = html_root(content, context.content_type)
+    root = _html(content, context)
     _check_page(root, context)
-    listing = not context.options.sections and bool(root.xpath(_XP_LISTING))
-    document = parse_html_page(content, dataclasses.replace(
-        context, options=_page_options(context.options, listing)))
+    _check_complete(content, context.url)
+    listing = not context.options.sections and bool(_elements(root, _XP_LISTING))
+    options = _page_options(context.options, listing)
+    document = parse_html_page(content, dataclasses.replace(context, options=options))
     if not document.items:
         raise ParseError(f"no text in the main content of {context.url} (an error page?)")
     if listing:
@@ -154,10 +157,8 @@ def _check_page(root: Element, context: ParseContext) -> None:
     lang = (root.get("lang") or "").strip().lower().split("-")[0]
     wanted = context.options.language.lower()
     if lang and wanted and lang != wanted:
-        raise ParseError(
-            f"{context.url} is the {lang!r} version of the page, expected {wanted!r}"
-        )
-    if not root.xpath(_XP_MAIN):
+        raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
+    if not _elements(root, _XP_MAIN):
         raise ParseError(f"no main content region at {context.url} (an error or WAF page?)")
     heading = _first_text(root, _XP_H1)
     if heading and _ERROR_TITLE.search(heading):
@@ -193,14 +194,14 @@ def _main_index(root: Element, items: Sequence[Item]) -> int:
 
 
 def _is_consultation(root: Element, url: str) -> bool:
-    body_class = " ".join(str(v) for v in root.xpath("//body/@class"))
+    body_class = " ".join(str(v) for v in _strings(root, "//body/@class"))
     return "dsm-consultation" in body_class or "/consultations/" in urlsplit(url).path
 
 
 def _meta_fields(root: Element) -> dict[str, str]:
     """document_type and published from "POLICY AND LEGISLATION | Publication 17 July 2025"."""
     fields: dict[str, str] = {}
-    for meta in root.xpath(_XP_META):
+    for meta in _elements(root, _XP_META):
         for part in normalise_line(_text(meta)).split("|"):
             part = part.strip()
             if not part or part.lower().startswith("last update"):
@@ -214,14 +215,15 @@ def _meta_fields(root: Element) -> dict[str, str]:
 
 
 def _attachment_fields(root: Element, url: str) -> dict[str, str]:
-    links, titles = [], []
-    for block in root.xpath(_XP_FILES):
-        title = normalise_line(" ".join(_text(el) for el in block.xpath(_XP_FILE_TITLE)))
+    links: list[str] = []
+    titles: list[str] = []
+    for block in _elements(root, _XP_FILES):
+        title = normalise_line(" ".join(_text(el) for el in _elements(block, _XP_FILE_TITLE)))
         if title:
             titles.append(title)
-        links.extend(_links(block.xpath(".//a/@href"), url))
-    for main in root.xpath(_XP_MAIN):
-        hrefs = [str(h) for h in main.xpath(".//a/@href")]
+        links.extend(_links(_strings(block, ".//a/@href"), url))
+    for main in _elements(root, _XP_MAIN):
+        hrefs = _strings(main, ".//a/@href")
         links.extend(link for link in _links(hrefs, url) if _DOCUMENT_LINK.search(link))
     fields = {}
     if links:
@@ -261,7 +263,7 @@ def _status(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     if _CLOSED.search(text):
         return "CLOSED"
-    if _OPEN.search(text) or _deadline(lines):
+    if _OPEN.search(text) or any(_EXTENDED.search(s) and DATE_RE.search(s) for s in lines):
         return "OPEN"
     return "UPCOMING" if _UPCOMING.search(text) else ""
 
@@ -272,12 +274,13 @@ def _status(lines: Sequence[str]) -> str:
 def _listing_items(root: Element, items: Sequence[Item], url: str) -> tuple[Item, ...]:
     """Each content item with its link and the date of its meta line."""
     date_field = "event_date" if "/events" in urlsplit(url).path else "published"
-    facts = {}
-    for entry in root.xpath(_XP_LISTING):
+    facts: dict[str, tuple[str, str | None]] = {}
+    for entry in _elements(root, _XP_LISTING):
         heading = normalise_line(_first_text(entry, ".//*[self::h2 or self::h3 or self::h4]"))
         meta = normalise_line(_first_text(entry, f".//*[{_has_class('ecl-content-item__meta')}]"))
-        links = list(_links(entry.xpath(".//*[self::h2 or self::h3 or self::h4]//a/@href"), url))
-        facts.setdefault(heading, (meta, links[0] if links else None))
+        hrefs = _strings(entry, ".//*[self::h2 or self::h3 or self::h4]//a/@href")
+        link = next(_links(hrefs, url), None)
+        facts.setdefault(heading, (meta, link))
     out = []
     for item in items:
         meta, link = facts.get(item.title, ("", None))
@@ -300,8 +303,8 @@ def _text(el: Element) -> str:
 
 
 def _first_text(root: Element, xpath: str) -> str:
-    found = root.xpath(xpath)
-    return _text(found[0]) if isinstance(found, list) and found else ""
+    found = _elements(root, xpath)
+    return _text(found[0]) if found else ""
 
 
 def _label(text: str) -> str:
@@ -341,3 +344,32 @@ def _instant(match: re.Match[str]) -> str:
     if day is None:
         return ""
     return datetime.combine(day, clock, tzinfo=BRUSSELS).isoformat()
+
+
+def _html(content: bytes, context: ParseContext) -> Element:
+    """The parsed page; a ``ParseError`` that names the URL when the bytes are not HTML."""
+    try:
+        return html_root(content, context.content_type)
+    except ParseError as exc:
+        raise ParseError(f"{context.url}: {exc}") from exc
+
+
+def _check_complete(content: bytes, url: str) -> None:
+    """Refuse a page cut short: its missing sections would look removed."""
+    # UTF-16 pages (a BOM) are rare and cannot be checked byte-wise; let them through.
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return
+    if not _END_TAG.search(content[-4096:]):
+        raise ParseError(f"the page at {url} is cut short: no </body> or </html> at its end")
+
+
+def _elements(node: Element, path: str) -> list[Element]:
+    """The elements an XPath selects (lxml types its result as anything)."""
+    found = node.xpath(path)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+def _strings(node: Element, path: str) -> list[str]:
+    """The attribute values or text nodes an XPath selects, as plain strings."""
+    found = node.xpath(path)
+    return [str(s) for s in found if isinstance(s, str)] if isinstance(found, list) else []

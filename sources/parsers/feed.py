@@ -3,12 +3,20 @@
 feedparser only ever receives the fetched bytes, never a URL. A feed that feedparser flags
 as broken (``bozo``) is a failed check, not an empty one: the next good fetch is compared
 with the last good one instead of every entry looking removed and then added again.
+
+With ``options.keywords`` only the entries whose title, summary or categories mention one of
+them are kept (case-insensitive, as whole words; a trailing plural "s" and a hyphen for a
+space are allowed: "AI model" finds "AI models", "general-purpose AI" finds "general purpose
+AI"). An entry that stops matching is simply absent from the document.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import io
 import logging
+import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -37,9 +45,17 @@ def parse_feed(content: bytes, context: ParseContext) -> Document:
     """
     # A stream, never the bytes themselves: feedparser.parse(b"/some/path") would read that
     # local file, and a server decides what the bytes say.
-    parsed = feedparser.parse(io.BytesIO(content))
+    try:
+        parsed = feedparser.parse(io.BytesIO(content))
+    except (ValueError, LookupError) as exc:
+        # feedparser lets some damage through as built-in errors: a character reference out
+        # of Unicode's range, a NUL in a name, bytes that are not in the declared encoding.
+        raise ParseError(f"malformed feed at {context.url}: {type(exc).__name__}: {exc}") from exc
     _check(parsed, context.url)
-    items = tuple(_items(parsed.entries, context.url))
+    keywords = (
+        _keyword_pattern(tuple(context.options.keywords)) if context.options.keywords else None
+    )
+    items = tuple(_items(parsed.entries, context.url, keywords))
     logger.debug("parsed feed %s: %d entries", context.url, len(items))
     title = _plain(parsed.feed.get("title_detail") or {"value": parsed.feed.get("title", "")})
     return Document(kind=DocumentKind.FEED, items=items, title=title)
@@ -56,15 +72,33 @@ def _check(parsed: Any, url: str) -> None:
         raise ParseError(f"not an RSS or Atom feed at {url} (an HTML or error page?)")
 
 
-def _items(entries: list[Any], base_url: str) -> Iterator[Item]:
+def _items(entries: list[Any], base_url: str, keywords: re.Pattern[str] | None) -> Iterator[Item]:
     used: set[str] = set()
     for position, entry in enumerate(entries, start=1):
+        item = _item(entry, base_url)
+        if keywords is not None and not keywords.search(_searchable(item)):
+            continue
         key = _key(entry, used)
         if key is None:
             logger.warning("feed %s: entry %d has no id, link or title", base_url, position)
             continue
         used.add(key)
-        yield _item(entry, key, base_url)
+        yield dataclasses.replace(item, key=key, title=item.title or key)
+
+
+@functools.lru_cache(maxsize=64)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all keywords: whole words, case-insensitive, plural "s" allowed."""
+    words = [normalise_line(k) for k in keywords if normalise_line(k)]
+    if not words:
+        return None
+    # Spaces and hyphens inside a keyword match either ("general-purpose" / "general purpose").
+    alternatives = [r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", w))) for w in words]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?:e?s)?(?!\w)", re.IGNORECASE)
+
+
+def _searchable(item: Item) -> str:
+    return "\n".join((item.title, item.text, item.fields.get("categories", "")))
 
 
 def _key(entry: Mapping[str, Any], used: set[str]) -> str | None:
@@ -82,12 +116,13 @@ def _key(entry: Mapping[str, Any], used: set[str]) -> str | None:
     return f"{candidates[0]} #{n}"
 
 
-def _item(entry: Mapping[str, Any], key: str, base_url: str) -> Item:
+def _item(entry: Mapping[str, Any], base_url: str) -> Item:
+    """The entry as an item; its key is set by the caller, which knows the keys in use."""
     link = str(entry.get("link") or "").strip()
     title = _plain(entry.get("title_detail") or {"value": entry.get("title", "")})
     return Item(
-        key=key,
-        title=title or key,
+        key="",
+        title=title,
         url=strip_tracking(urljoin(base_url, link)) if link else None,
         text=_body(entry),
         fields=_fields(entry),

@@ -58,8 +58,7 @@ def parse_hys_search(content: bytes, context: ParseContext) -> Document:
             f"Have Your Say search at {context.url}: no initiatives on this page although the "
             f"response does not say the search is empty (totalElements={total!r})"
         )
-    items = tuple(_search_item(index, record, context.url) for index, record in
-                  enumerate(records))
+    items = tuple(_search_item(index, record, context.url) for index, record in enumerate(records))
     logger.debug("parsed Have Your Say search %s: %d initiatives", context.url, len(items))
     return Document(kind=DocumentKind.LISTING, items=items)
 
@@ -145,7 +144,9 @@ def _search_records(data: Any, url: str) -> tuple[list[dict[str, Any]], Any]:
             f"'_embedded.initiativeResultDtoes', got {_describe(data)}"
         )
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise ParseError(f"Have Your Say search at {url}: the initiatives are not a list of objects")
+        raise ParseError(
+            f"Have Your Say search at {url}: the initiatives are not a list of objects"
+        )
     return records, total
 
 
@@ -238,8 +239,9 @@ def _publication_items(
         _put(fields, "reference", _text(publication.get("reference")))
         _put(fields, "publication_type", _text(publication.get("type")))
         _put(fields, "attachment_titles", _attachment_titles(publication.get("attachments")))
-        title = _text(publication.get("title")) or " — ".join(filter(None, (initiative_title,
-                                                                             stage)))
+        title = _text(publication.get("title")) or " — ".join(
+            filter(None, (initiative_title, stage))
+        )
         yield Item(
             key=f"hys:{initiative_id}:pub:{publication_id}",
             title=title or f"Publication {publication_id}",
@@ -271,8 +273,11 @@ def _status_fields(record: Mapping[str, Any]) -> dict[str, str]:
     _put(fields, "status", _text(record.get("receivingFeedbackStatus")).upper())
     start = record.get("feedbackStartDate", record.get("startDate"))
     _put(fields, "feedback_start", _brussels(start, end=False))
-    _put(fields, "feedback_end", _brussels(record.get("feedbackEndDate",
-                                                      record.get("endDate")), end=True))
+    _put(
+        fields,
+        "feedback_end",
+        _brussels(record.get("feedbackEndDate", record.get("endDate")), end=True),
+    )
     return fields
 
 
@@ -281,8 +286,7 @@ def _topics(topics: Any) -> str:
     if not isinstance(topics, list):
         return ""
     names = [
-        _text(t.get("label") or t.get("code")) if isinstance(t, dict) else _text(t)
-        for t in topics
+        _text(t.get("label") or t.get("code")) if isinstance(t, dict) else _text(t) for t in topics
     ]
     return ", ".join(name for name in names if name)
 
@@ -296,8 +300,9 @@ def _attachment_titles(attachments: Any) -> str:
     for attachment in attachments:
         if not isinstance(attachment, dict):
             continue
-        details = ", ".join(filter(None, (_text(attachment.get("language")),
-                                          _text(attachment.get("ersFileName")))))
+        details = ", ".join(
+            filter(None, (_text(attachment.get("language")), _text(attachment.get("ersFileName"))))
+        )
         title = _text(attachment.get("title")) or _text(attachment.get("ersFileName"))
         lines.append(f"{title} ({details})" if details and title else title or details)
     return "\n".join(line for line in lines if line)

@@ -1,0 +1,226 @@
+"""European Parliament Legislative Observatory (OEIL): a procedure file.
+
+``https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2025/0359(COD)`` shows
+the procedure's reference and title, its basic information, a "Key events" table (date,
+event, document reference) and a "Forecasts" table (date, expected event). Items:
+
+* ``stage``: the procedure's current stage; ``stage`` is the page's "Stage reached in
+  procedure"/"Status" when it states one, else the label of the latest key event. Its text is
+  the basic information.
+* one item per key event, keyed ``event:<YYYY-MM-DD>:<event label as a slug>``, with
+  ``event_date``, ``published`` (the same day), ``event`` and ``reference``;
+* one item per forecast, keyed ``forecast:<event label as a slug>`` (a forecast's date moves
+  as the plenary agenda is planned, so the date is a field, not part of the key), with
+  ``event_date``, ``event`` and ``forecast`` = "true".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import urldefrag, urljoin
+
+from lxml import etree
+
+from monitor.errors import ParseError
+from monitor.types import Document, DocumentKind, Item, ParseContext
+from sources.normalise import normalise_line, strip_tracking
+from sources.parsers.html_page import html_root, html_to_text, unique_keys
+
+__all__ = ["parse_oeil_procedure"]
+
+logger = logging.getLogger(__name__)
+
+_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+
+Element = etree._Element
+
+_REFERENCE = re.compile(r"\b\d{4}/\d{4}\([A-Z]{3}\)")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_DAY = re.compile(
+    r"^(?:(?P<y1>\d{4})-(?P<m1>\d{2})-(?P<d1>\d{2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4})"
+    r"|(?P<d3>\d{1,2})\s+(?P<m3>[A-Za-z]+)\s+(?P<y3>\d{4}))$"
+)
+_KEY_EVENTS = re.compile(r"key[\s_-]*events?", re.IGNORECASE)
+_FORECASTS = re.compile(r"forecasts?", re.IGNORECASE)
+_STAGE_LABEL = re.compile(
+    r"^(?:stage reached in procedure|procedure status|status)\s*(?::\s*|$)", re.IGNORECASE
+)
+_TABLE_CONTEXT = "ancestor::section[1]/@id | ancestor::section[1]/*[self::h2 or self::h3][1]"
+_BASIC = (
+    "//section[@id='basic-information'] | //section[*[self::h2 or self::h3]"
+    "[contains(translate(., 'BASIC', 'basic'), 'basic information')]]"
+)
+
+
+def parse_oeil_procedure(content: bytes, context: ParseContext) -> Document:
+    """Return the ``stage`` item, then the key events and the forecasts in page order.
+
+    Raises ``ParseError`` when the bytes are not HTML, the page names no procedure
+    reference or has no key events (an error page, or a changed layout: never an empty
+    procedure), or is another language version than ``options.language``.
+    """
+    root = _html(content, context)
+    _check_language(root, context)
+    _check_complete(content, context.url)
+    reference = _reference(root, context.url)
+    page = strip_tracking(urldefrag(context.url).url)
+    events = list(_rows(root, page))
+    if not any(not forecast for forecast, *_ in events):
+        raise ParseError(f"no key events on the procedure page of {reference} at {context.url}")
+    items = [_stage_item(root, reference, events, page)]
+    keys = unique_keys(_event_key(forecast, day, label) for forecast, day, label, *_ in events)
+    items += [_event_item(key, *event) for key, event in zip(keys, events, strict=True)]
+    title = _title(root) or reference
+    logger.debug("parsed OEIL procedure %s: %d items", reference, len(items))
+    return Document(kind=DocumentKind.PAGE, items=tuple(items), title=title)
+
+
+def _check_language(root: Element, context: ParseContext) -> None:
+    lang = (root.get("lang") or "").strip().lower().split("-")[0]
+    wanted = context.options.language.lower()
+    if lang and wanted and lang != wanted:
+        raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
+
+
+def _reference(root: Element, url: str) -> str:
+    """The procedure reference the page shows in its h1 or title ("2025/0359(COD)")."""
+    for el in _elements(root, "//h1 | //head/title"):
+        found = _REFERENCE.search(_text(el))
+        if found:
+            return found.group()
+    raise ParseError(f"no procedure reference in the heading of {url}: not an OEIL procedure file")
+
+
+def _title(root: Element) -> str:
+    following = _elements(root, "(//h1/following::*[self::h2 or self::p])[1]")
+    return normalise_line(_text(following[0])) if following else ""
+
+
+# Each row: (forecast?, YYYY-MM-DD, event label, the other cells, the row's first link).
+Row = tuple[bool, str, str, str, str]
+
+
+def _rows(root: Element, page: str) -> Iterator[Row]:
+    """The dated rows of the key-events and forecasts tables, in page order."""
+    for table in _elements(root, "//table"):
+        context = " ".join(
+            [*_strings(table, _TABLE_CONTEXT), *map(_text, _elements(table, _TABLE_CONTEXT))]
+        )
+        forecast = bool(_FORECASTS.search(context))
+        if not forecast and not _KEY_EVENTS.search(context):
+            continue
+        for tr in _elements(table, ".//tr[td]"):
+            cells = [normalise_line(_text(td)) for td in _elements(tr, "td")]
+            day = _day(cells[0]) if cells else ""
+            if not day or len(cells) < 2 or not cells[1]:
+                continue
+            hrefs = [h for h in _strings(tr, ".//a/@href") if not h.startswith("#")]
+            link = strip_tracking(urljoin(page, hrefs[0])) if hrefs else page
+            yield forecast, day, cells[1], " | ".join(c for c in cells[2:] if c), link
+
+
+def _stage_item(root: Element, reference: str, events: list[Row], page: str) -> Item:
+    basic = _elements(root, _BASIC)
+    text = html_to_text(str(etree.tostring(basic[0], encoding="unicode"))) if basic else ""
+    stage = _stated_stage(text.split("\n")) or _latest_event(events)
+    fields = {"reference": reference}
+    if stage:
+        fields["stage"] = stage
+    return Item(
+        key="stage", title=f"Stage of procedure {reference}", url=page, text=text, fields=fields
+    )
+
+
+def _stated_stage(lines: list[str]) -> str:
+    """The value after "Stage reached in procedure" (same line, or the next: a dt and its dd)."""
+    for n, line in enumerate(lines):
+        if _STAGE_LABEL.match(line):
+            value = _STAGE_LABEL.sub("", line, count=1).strip()
+            if value:
+                return value
+            if n + 1 < len(lines) and not _STAGE_LABEL.match(lines[n + 1]):
+                return lines[n + 1]
+    return ""
+
+
+def _latest_event(events: list[Row]) -> str:
+    """The label of the latest key event: the stage reached when the page states none.
+
+    Rows are listed oldest first, so of two events on the latest day the last one wins.
+    """
+    past = [(day, n, label) for n, (forecast, day, label, *_) in enumerate(events) if not forecast]
+    return max(past)[2] if past else ""
+
+
+def _event_key(forecast: bool, day: str, label: str) -> str:
+    slug = re.sub(r"\W+", "-", label.lower()).strip("-") or "event"
+    return f"forecast:{slug}" if forecast else f"event:{day}:{slug}"
+
+
+def _event_item(key: str, forecast: bool, day: str, label: str, rest: str, link: str) -> Item:
+    fields = {"event_date": day, "event": label}
+    if forecast:
+        fields["forecast"] = "true"
+    else:
+        fields["published"] = day
+        if rest:
+            fields["reference"] = rest
+    return Item(key=key, title=label, url=link, text=rest, fields=fields)
+
+
+def _day(text: str) -> str:
+    match = _DAY.match(text)
+    if match is None:
+        return ""
+    for n in "123":
+        if match[f"y{n}"]:
+            month = match[f"m{n}"]
+            number = int(month) if month.isdigit() else _month(month)
+            try:
+                return date(int(match[f"y{n}"]), number, int(match[f"d{n}"])).isoformat()
+            except ValueError:
+                return ""
+    return ""
+
+
+def _month(name: str) -> int:
+    name = name.lower()
+    return next((n for n, full in enumerate(_MONTHS, start=1) if full.startswith(name[:3])), 0)
+
+
+def _text(el: Element) -> str:
+    return " ".join(str(t) for t in el.itertext())
+
+
+def _html(content: bytes, context: ParseContext) -> Element:
+    """The parsed page; a ``ParseError`` that names the URL when the bytes are not HTML."""
+    try:
+        return html_root(content, context.content_type)
+    except ParseError as exc:
+        raise ParseError(f"{context.url}: {exc}") from exc
+
+
+def _check_complete(content: bytes, url: str) -> None:
+    """Refuse a page cut short: its missing sections would look removed."""
+    # UTF-16 pages (a BOM) are rare and cannot be checked byte-wise; let them through.
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return
+    if not _END_TAG.search(content[-4096:]):
+        raise ParseError(f"the page at {url} is cut short: no </body> or </html> at its end")
+
+
+def _elements(node: Element, path: str) -> list[Element]:
+    """The elements an XPath selects (lxml types its result as anything)."""
+    found = node.xpath(path)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+def _strings(node: Element, path: str) -> list[str]:
+    """The attribute values or text nodes an XPath selects, as plain strings."""
+    found = node.xpath(path)
+    return [str(s) for s in found if isinstance(s, str)] if isinstance(found, list) else []
