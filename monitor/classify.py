@@ -283,7 +283,8 @@ class _Delta:
 
     added: list[_Sentence] = field(default_factory=list)
     removed: list[_Sentence] = field(default_factory=list)
-    twins: dict[str, str | None] = field(default_factory=dict)  # memo of _twin
+    twins: dict[str, str | None] = field(default_factory=dict)  # memo of _twin_of
+    index: _WordIndex | None = None  # the removed sentences by word, built when first needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,12 +607,14 @@ def _deadline_text_findings(diff: ItemDiff, delta: _Delta, call: _Call,
 def _paired_move(diff: ItemDiff, delta: _Delta, call: _Call) -> _Finding | None:
     """A sentence rewritten with another closing or application date in it."""
     for sentence in delta.added:
+        if not _has_digit(sentence.text):
+            continue
         twin = _twin_of(sentence.text, delta)
         if twin is None:
             continue
         for cue in (_CLOSING_CUE, _APPLY_CUE):
             new = _cued_dates(sentence.text, cue, call)
-            old = _cued_dates(twin, cue, call)
+            old = _cued_dates(twin, cue, call) if new else []
             gained = [d for d in new if d not in old]
             lost = [d for d in old if d not in new]
             if gained and lost:
@@ -1166,26 +1169,41 @@ def _substantive_words(text: str) -> int:
 
 
 def _twin_of(text: str, delta: _Delta) -> str | None:
+    """The removed sentence this added one rewrites: the most alike, sharing at least half
+    of their words (Dice coefficient over word sets), or None."""
     if text not in delta.twins:
-        delta.twins[text] = _twin(text, delta.removed)
+        if delta.index is None:
+            delta.index = _WordIndex([s.text for s in delta.removed])
+        delta.twins[text] = delta.index.most_alike(text)
     return delta.twins[text]
 
 
-def _twin(text: str, candidates: Sequence[_Sentence]) -> str | None:
-    """The removed sentence this added one rewrites (most similar, at least half alike)."""
-    if not candidates:
-        return None
-    words = _words(text)
-    best, best_ratio = None, 0.5
-    for candidate in candidates[:200]:
-        other = _words(candidate.text)
-        matcher = difflib.SequenceMatcher(None, words, other, autojunk=False)
-        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= best_ratio:
-            best, best_ratio = candidate.text, ratio
-    return best
+class _WordIndex:
+    """Sentences by the words they hold, to find the one most like another in time
+    proportional to the words shared, not to every pair of sentences."""
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self.sentences = list(sentences)
+        self.words = [frozenset(_words(text)) for text in self.sentences]
+        self.postings: dict[str, list[int]] = {}
+        for number, words in enumerate(self.words):
+            for word in words:
+                self.postings.setdefault(word, []).append(number)
+
+    def most_alike(self, text: str, threshold: float = 0.5) -> str | None:
+        words = frozenset(_words(text))
+        if not words or not self.sentences:
+            return None
+        shared: dict[int, int] = {}
+        for word in words:
+            for number in self.postings.get(word, ()):
+                shared[number] = shared.get(number, 0) + 1
+        best, best_score = None, threshold
+        for number, common in shared.items():
+            score = 2 * common / (len(words) + len(self.words[number]))
+            if score >= best_score:
+                best, best_score = number, score
+        return self.sentences[best] if best is not None else None
 
 
 _DIGIT = re.compile(r"\d")

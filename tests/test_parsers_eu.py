@@ -29,6 +29,7 @@ from sources.parsers.eurlex_feed import parse_eurlex_feed
 from sources.parsers.feed import parse_feed
 from sources.parsers.formex import parse_formex
 from sources.parsers.haveyoursay import next_hys_page, parse_hys_initiative, parse_hys_search
+from sources.parsers.oeil import parse_oeil_procedure
 from sources.parsers.text import parse_text
 from tests.conftest import SHARED
 from tests.test_parsers import AI_ACT_URL, DATA, case_context
@@ -155,6 +156,14 @@ def test_random_bytes_give_a_document_or_a_parse_error(parser: str, content: byt
     assert isinstance(document, Document)
 
 
+# Damage that has broken parsers before: links urllib cannot split, characters out of range.
+NASTY = [
+    b'<a href="http://[x">link</a>', b"&#x110000;", b"\x00", b"<!--", b"<![CDATA[", b"</main>",
+    b"</table>", b"<tr><td>", b"2024/13/45 25:61:00", b"open until 31 February 2026",
+    b"<NOTE>", b"</ARTICLE>", b'{"id": "x"}', b"\xff\xfe",
+]
+
+
 @pytest.mark.parametrize("parser", sorted(OWN))
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -165,7 +174,7 @@ def test_damaged_fixtures_give_a_document_or_a_parse_error(
     good = OWN[parser].read_bytes()
     start = data.draw(st.integers(0, len(good)))
     end = data.draw(st.integers(start, min(len(good), start + 200)))
-    filler = data.draw(st.binary(max_size=40))
+    filler = data.draw(st.binary(max_size=40) | st.sampled_from(NASTY))
     damaged = good[:start] if data.draw(st.booleans()) else good[:start] + filler + good[end:]
     try:
         document = PARSERS[parser](damaged, case_context(OWN[parser]))
@@ -257,6 +266,15 @@ def test_hys_both_response_shapes_give_the_same_items() -> None:
     assert parse_hys_search(json.dumps(current).encode(), context) == parse_hys_search(
         json.dumps(older).encode(), context
     )
+
+
+def test_hys_initiative_listed_twice_is_one_item() -> None:
+    data = json.loads(HYS_SEARCH.read_bytes())
+    content = data["initiativeResultDtoPage"]["content"]
+    content.append(dict(content[0], shortTitle="A later copy"))
+    document = parse("hys_search", HYS_SEARCH, json.dumps(data).encode())
+    assert [i.key for i in document.items] == ["hys:14765", "hys:90101", "hys:90102"]
+    assert document.items[0].title.startswith("Artificial intelligence")
 
 
 def test_hys_empty_search_is_empty_only_when_the_response_says_so() -> None:
@@ -420,6 +438,29 @@ def test_ds_listing_items_carry_their_date_and_link() -> None:
     )
 
 
+def test_ds_deadline_outside_consultation_pages_needs_a_consultation() -> None:
+    page = consultation_page("The obligations extend to systems placed on the market from "
+                             "2 August 2026.", "Providers must comply by 2 August 2027.")
+    page = page.replace(b"page-node-type-dsm-consultation", b"page-node-type-dsm-news")
+    url = "https://digital-strategy.ec.europa.eu/en/news/ai-act-obligations"
+    (item,) = parse_ds_page(page, ParseContext(url=url)).items
+    assert "deadline" not in item.fields and "status" not in item.fields
+
+
+def test_ds_related_content_teasers_do_not_make_a_page_a_listing() -> None:
+    page = (DATA / "ds_page" / "events-listing.html").read_bytes().replace(
+        b"path-view", b"path-node page-node-type-dsm-policy"
+    )
+    url = "https://digital-strategy.ec.europa.eu/en/policies/ai-pact"
+    document = parse_ds_page(page, ParseContext(url=url))
+    assert [i.key for i in document.items] == [
+        "Events",
+        "Events > Third AI Pact webinar on AI literacy",
+        "Events > AI Pact webinar on the architecture of the AI Act",
+    ]
+    assert "Upcoming and past events on digital policy." in document.items[0].text
+
+
 def test_ds_news_extension_wins_over_the_old_deadline() -> None:
     main = parse("ds_page", DATA / "ds_page" / "news-deadline-extended.html").items[0]
     assert main.fields["deadline"] == "2024-09-18T23:59:59+02:00"
@@ -554,6 +595,18 @@ def test_oeil_items() -> None:
     assert event.url == "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=COM:2025:0836:FIN"
     # A dated row outside the key events and forecasts is not an event.
     assert not [key for key in items if "committee-draft-report" in key]
+
+
+def test_oeil_tables_known_by_the_heading_before_them() -> None:
+    page = b"""<html lang="en"><head><title>Procedure File: 2025/0359(COD)</title></head><body>
+    <h1>2025/0359(COD)</h1><p>Digital Omnibus on AI</p>
+    <h2>Key events</h2><div><table><tr><td>19/11/2025</td><td>Legislative proposal published</td>
+    </tr></table></div><h2>Documentation gateway</h2><table><tr><td>12/02/2026</td>
+    <td>Committee draft report</td></tr></table></body></html>"""
+    document = parse_oeil_procedure(page, ParseContext(url="https://oeil.europarl.europa.eu/p"))
+    assert [i.key for i in document.items] == [
+        "stage", "event:2025-11-19:legislative-proposal-published",
+    ]  # fmt: skip
 
 
 def test_oeil_forecast_date_moving_keeps_its_key() -> None:

@@ -63,12 +63,13 @@ _XP_META = (
 _XP_FILES = f"//*[{_has_class('ecl-file')}]"
 _XP_FILE_TITLE = f".//*[{_has_class('ecl-file__title')}]"
 _XP_LISTING = f"//*[{_has_class('ecl-content-item')}]"
+_LISTING_PATH = re.compile(r"^/[a-z]{2}/(?:events|news|library|consultations|calendar)/?$")
 _DOCUMENT_LINK = re.compile(
     r"(?:\.(?:pdf|docx?|xlsx?|odt|ods|pptx?|zip|csv)$|/redirection/document/|/document/download/)",
     re.IGNORECASE,
 )
 _ERROR_TITLE = re.compile(
-    r"\b(?:page not found|not found|access denied|forbidden|service (?:temporarily )?"
+    r"\b(?:page not found|access denied|forbidden|service (?:temporarily )?"
     r"unavailable|internal server error|request rejected|we are sorry|an error occurred"
     r"|under maintenance)\b",
     re.IGNORECASE,
@@ -91,14 +92,21 @@ _DATE = (
     r"|(?P<y4>\d{4})-(?P<m4>\d{2})-(?P<d4>\d{2}))"
     r"(?:,?\s*(?:at\s+)?(?P<hh>\d{1,2})[:.h](?P<mm>\d{2})\b)?"
 )
-DATE_RE = re.compile(_DATE, re.IGNORECASE)
+_DATE_RE = re.compile(_DATE, re.IGNORECASE)
 
 
-def _date_pattern(before: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    return re.compile(before + _DATE, flags)
+def _date_pattern(before: str) -> re.Pattern[str]:
+    return re.compile(before + _DATE, re.IGNORECASE)
 
 
 # A consultation deadline, strongest evidence first: an extension notice names the new date.
+# Outside consultation pages only lines about a consultation count ("the AI Act extends to
+# systems placed on the market from 2 August 2026" is no deadline).
+_ABOUT_A_CONSULTATION = re.compile(
+    r"\b(?:consultation|deadline|contributions?|feedback|survey|questionnaire|submissions?"
+    r"|call for)\b",
+    re.IGNORECASE,
+)
 _EXTENDED = re.compile(r"\b(?:extend|extension|postpone|prolong)", re.IGNORECASE)
 _DEADLINE_PHRASES = (
     _date_pattern(r"\bopen\b.{0,80}?\b(?:until|till|to|through)\s+"),
@@ -130,9 +138,12 @@ def parse_ds_page(content: bytes, context: ParseContext) -> Document:
     root = _html(content, context)
     _check_page(root, context)
     _check_complete(content, context.url)
-    listing = not context.options.sections and bool(_elements(root, _XP_LISTING))
+    listing = not context.options.sections and _is_listing(root, context.url)
     options = _page_options(context.options, listing)
-    document = parse_html_page(content, dataclasses.replace(context, options=options))
+    try:
+        document = parse_html_page(content, dataclasses.replace(context, options=options))
+    except ValueError as exc:  # urllib's "Invalid IPv6 URL" for a link like "http://[x"
+        raise ParseError(f"{context.url}: unreadable link in the page: {exc}") from exc
     if not document.items:
         raise ParseError(f"no text in the main content of {context.url} (an error page?)")
     if listing:
@@ -169,11 +180,11 @@ def _check_page(root: Element, context: ParseContext) -> None:
 
 
 def _with_page_fields(root: Element, items: Sequence[Item], url: str) -> tuple[Item, ...]:
-    fields = _meta_fields(root)
+    fields = _meta_fields(root, url)
     fields.update(_attachment_fields(root, url))
     lines = [line for item in items for line in item.text.split("\n") if line]
     consultation = _is_consultation(root, url)
-    deadline = _deadline(lines)
+    deadline = _deadline(lines, consultation)
     if deadline:
         fields["deadline"] = deadline
     if consultation:
@@ -194,12 +205,29 @@ def _main_index(root: Element, items: Sequence[Item]) -> int:
 
 
 def _is_consultation(root: Element, url: str) -> bool:
-    body_class = " ".join(str(v) for v in _strings(root, "//body/@class"))
-    return "dsm-consultation" in body_class or "/consultations/" in urlsplit(url).path
+    return "dsm-consultation" in _body_class(root) or "/consultations/" in urlsplit(url).path
 
 
-def _meta_fields(root: Element) -> dict[str, str]:
-    """document_type and published from "POLICY AND LEGISLATION | Publication 17 July 2025"."""
+def _is_listing(root: Element, url: str) -> bool:
+    """A Drupal view (events, news, library, consultations) of ECL content items.
+
+    Not every page with content items: policy pages end with "related content" teasers,
+    and their text is the point of them.
+    """
+    view = "path-view" in _body_class(root) or _LISTING_PATH.match(urlsplit(url).path)
+    return bool(view) and bool(_elements(root, _XP_LISTING))
+
+
+def _body_class(root: Element) -> str:
+    return " ".join(_strings(root, "//body/@class"))
+
+
+def _meta_fields(root: Element, url: str) -> dict[str, str]:
+    """document_type and published from "POLICY AND LEGISLATION | Publication 17 July 2025".
+
+    On an event's page the date of its meta line is when the event takes place.
+    """
+    date_field = "event_date" if "/events/" in urlsplit(url).path else "published"
     fields: dict[str, str] = {}
     for meta in _elements(root, _XP_META):
         for part in normalise_line(_text(meta)).split("|"):
@@ -207,8 +235,8 @@ def _meta_fields(root: Element) -> dict[str, str]:
             if not part or part.lower().startswith("last update"):
                 continue  # "Last update" is bumped by every re-save: never a fact
             day = _day(part)
-            if day and "published" not in fields:
-                fields["published"] = day
+            if day and date_field not in fields:
+                fields[date_field] = day
             elif not day and not part.lower().startswith("publication"):
                 fields.setdefault("document_type", _label(part))
     return fields
@@ -239,18 +267,24 @@ def _links(hrefs: Iterable[object], base: str) -> Iterator[str]:
         href = str(href).strip()
         if not href or href.startswith("#"):
             continue
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme in ("http", "https"):
-            yield strip_tracking(absolute)
+        try:
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                yield strip_tracking(absolute)
+        except ValueError:  # "http://[x": not a URL anyone can download
+            logger.info("%s: skipped unreadable link %r", base, href)
 
 
-def _deadline(lines: Sequence[str]) -> str:
+def _deadline(lines: Sequence[str], consultation: bool) -> str:
     """The consultation deadline the page states, as ISO 8601 in Brussels time ("" if none)."""
-    for line in lines:
+    about = [line for line in lines if _ABOUT_A_CONSULTATION.search(line)]
+    for line in about:
         if _EXTENDED.search(line):
-            dates = list(DATE_RE.finditer(line))
+            dates = list(_DATE_RE.finditer(line))
             if dates:
                 return _instant(dates[-1])
+    if not consultation:
+        lines = about
     for pattern in _DEADLINE_PHRASES:
         for line in lines:
             match = pattern.search(line)
@@ -263,7 +297,7 @@ def _status(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     if _CLOSED.search(text):
         return "CLOSED"
-    if _OPEN.search(text) or any(_EXTENDED.search(s) and DATE_RE.search(s) for s in lines):
+    if _OPEN.search(text) or any(_EXTENDED.search(s) and _DATE_RE.search(s) for s in lines):
         return "OPEN"
     return "UPCOMING" if _UPCOMING.search(text) else ""
 
@@ -325,7 +359,7 @@ def _parts(match: re.Match[str]) -> tuple[int, int, int] | None:
 
 def _day(text: str) -> str:
     """The first date in ``text`` as YYYY-MM-DD ("" when there is none or it is impossible)."""
-    match = DATE_RE.search(text)
+    match = _DATE_RE.search(text)
     parts = _parts(match) if match else None
     try:
         return datetime(*parts).date().isoformat() if parts else ""

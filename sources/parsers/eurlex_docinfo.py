@@ -111,9 +111,13 @@ def _celex(root: Element, main: Element, url: str) -> str:
 
 
 def _title_and_header(main: Element, celex: str, url: str) -> tuple[str, list[str]]:
-    """The act's title (the first paragraph after the h1) and the lines up to the next h2."""
-    paragraphs = []
-    for el in _elements(main, ".//*[@id='title'] | .//h1/following::*[self::p or self::h2]"):
+    """The act's title (the first paragraph after the h1) and the lines up to the next h2.
+
+    Without an h1, the paragraphs from the start of the main region.
+    """
+    paragraphs: list[str] = []
+    start = ".//h1/following::" if _elements(main, ".//h1") else ".//"
+    for el in _elements(main, f".//*[@id='title'] | {start}*[self::p or self::h2]"):
         if el.tag == "h2":
             break
         text = normalise_line(_text(el))

@@ -35,6 +35,7 @@ __all__ = ["parse_feed"]
 logger = logging.getLogger(__name__)
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_TAG = re.compile(r"<[^>]*>")
 
 
 def parse_feed(content: bytes, context: ParseContext) -> Document:
@@ -123,10 +124,19 @@ def _item(entry: Mapping[str, Any], base_url: str) -> Item:
     return Item(
         key="",
         title=title,
-        url=strip_tracking(urljoin(base_url, link)) if link else None,
+        url=_absolute(base_url, link) if link else None,
         text=_body(entry),
         fields=_fields(entry),
     )
+
+
+def _absolute(base_url: str, link: str) -> str | None:
+    """The entry's link as an absolute URL; None when it is no URL at all."""
+    try:
+        return strip_tracking(urljoin(base_url, link))
+    except ValueError:  # urllib's "Invalid IPv6 URL" for "http://[x"
+        logger.info("feed %s: unreadable entry link %r", base_url, link)
+        return None
 
 
 def _body(entry: Mapping[str, Any]) -> str:
@@ -142,7 +152,10 @@ def _text(detail: Mapping[str, Any]) -> str:
     """Normalised plain text of a feedparser text construct (HTML is stripped)."""
     value = str(detail.get("value") or "")
     if detail.get("type") in _HTML_TYPES:
-        return html_to_text(value)
+        try:
+            return html_to_text(value)
+        except ValueError:  # the HTML reader's link handling fails on "http://[x"
+            return normalise_text(_TAG.sub(" ", value))
     return normalise_text(value)
 
 

@@ -86,19 +86,16 @@ _INLINE = f"""
 <xsl:template match="BIB.INSTANCE|PUBLICATION|TOC|REF.PHYS|IMAGE"{{mode}}/>"""
 # Chapters and annexes are numbered by the numeral that ends their title ("CHAPTER III",
 # "ANNEX IV"), as their ELI ids are; by their position when the title has none (a sole
-# "ANNEX"). The id carries both ("anx_IV~4"); Python picks.
-_LAST_WORD = """
-<xsl:variable name="last">
-  <xsl:call-template name="last-word">
-    <xsl:with-param name="text"
-      select="normalize-space(translate((TITLE/TI/P | TITLE/TI[not(P)])[1], '\u00a0', ' '))"/>
-  </xsl:call-template>
-</xsl:variable>"""
+# "ANNEX"). The stylesheet puts both in the id ("anx_ANNEX IV~4"); Python picks.
+_TITLE_AND_POSITION = (
+    "concat('{prefix}_', normalize-space(translate((TITLE/TI/P | TITLE/TI[not(P)])[1],"
+    " '\u00a0', ' ')), '~', count(preceding-sibling::{tag}) + 1)"
+)
 
 
-def _item_template(match: str, item_id: str, variables: str = "") -> str:
+def _item_template(match: str, item_id: str) -> str:
     return f"""
-<xsl:template match="{match}">{variables}
+<xsl:template match="{match}">
   <xsl:value-of select="concat('{_ITEM}', {item_id}, '{_ID_END}')"/>
   <xsl:apply-templates/>
   <xsl:value-of select="'{_ITEM}{_ID_END}'"/>
@@ -106,13 +103,9 @@ def _item_template(match: str, item_id: str, variables: str = "") -> str:
 
 
 _CHAPTER = _item_template(
-    "ENACTING.TERMS/DIVISION",
-    "concat('cpt_', $last, '~', count(preceding-sibling::DIVISION) + 1)",
-    _LAST_WORD,
+    "ENACTING.TERMS/DIVISION", _TITLE_AND_POSITION.format(prefix="cpt", tag="DIVISION")
 )
-_ANNEX = _item_template(
-    "ANNEX", "concat('anx_', $last, '~', count(preceding-sibling::ANNEX) + 1)", _LAST_WORD
-)
+_ANNEX = _item_template("ANNEX", _TITLE_AND_POSITION.format(prefix="anx", tag="ANNEX"))
 _STYLESHEET = f"""\
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="UTF-8"/>
@@ -154,17 +147,6 @@ _STYLESHEET = f"""\
 <xsl:template match="LIST|TBL" mode="np">
   <xsl:value-of select="'{_LINE_END}'"/><xsl:apply-templates/><xsl:value-of select="'{_LINE_END}'"/>
 </xsl:template>
-<xsl:template name="last-word">
-  <xsl:param name="text"/>
-  <xsl:choose>
-    <xsl:when test="contains($text, ' ')">
-      <xsl:call-template name="last-word">
-        <xsl:with-param name="text" select="substring-after($text, ' ')"/>
-      </xsl:call-template>
-    </xsl:when>
-    <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
-  </xsl:choose>
-</xsl:template>
 </xsl:stylesheet>
 """
 _STYLESHEET_DOC = etree.XML(_STYLESHEET)
@@ -183,7 +165,10 @@ def parse_formex(content: bytes, context: ParseContext) -> Document:
     """
     root = _root(content, context.url)
     _check_language(root, context)
-    marked = _SPACES.sub(" ", str(_to_text()(root)))
+    try:
+        marked = _SPACES.sub(" ", str(_to_text()(root)))
+    except etree.XSLTApplyError as exc:  # e.g. libxslt's recursion limit on a freak title
+        raise ParseError(f"cannot read the Formex act at {context.url}: {exc}") from exc
     marked = _GLUED.sub(" ", marked)
     lines_by_id = {_key(el_id): lines for el_id, lines in _lines_by_id(marked).items()}
     page = urldefrag(context.url).url
@@ -238,13 +223,14 @@ def _to_text() -> etree.XSLT:
 
 
 def _key(el_id: str) -> str:
-    """The item key of a stylesheet id: art_004 -> art_4, cpt_III~3 -> cpt_III, and a title
-    without a numeral gives the position: anx_ANNEX~1 -> anx_1."""
+    """The item key of a stylesheet id: art_004 -> art_4, "cpt_CHAPTER III~3" -> cpt_III, and
+    a title without a numeral gives the position: "anx_ANNEX~1" -> anx_1."""
     match = _NUMBERED_ID.match(el_id)
     if match:
         return f"{match[1]}_{match[2]}"
-    head, tilde, position = el_id.partition("~")
+    head, tilde, position = el_id.rpartition("~")
     if not tilde:
         return el_id
-    prefix, _, numeral = head.partition("_")
+    prefix, _, title = head.partition("_")
+    numeral = title.rsplit(" ", 1)[-1]
     return f"{prefix}_{numeral if _ROMAN.match(numeral) or numeral.isdigit() else position}"

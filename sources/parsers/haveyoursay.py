@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -58,7 +58,9 @@ def parse_hys_search(content: bytes, context: ParseContext) -> Document:
             f"Have Your Say search at {context.url}: no initiatives on this page although the "
             f"response does not say the search is empty (totalElements={total!r})"
         )
-    items = tuple(_search_item(index, record, context.url) for index, record in enumerate(records))
+    items = _first_of_each_key(
+        _search_item(index, record, context.url) for index, record in enumerate(records)
+    )
     logger.debug("parsed Have Your Say search %s: %d initiatives", context.url, len(items))
     return Document(kind=DocumentKind.LISTING, items=items)
 
@@ -82,7 +84,9 @@ def parse_hys_initiative(content: bytes, context: ParseContext) -> Document:
             f"Have Your Say initiative at {context.url}: 'publications' is not a list of objects"
         )
     head = _initiative_item(initiative_id, data)
-    items = (head, *_publication_items(initiative_id, head.title, publications, context.url))
+    items = _first_of_each_key(
+        [head, *_publication_items(initiative_id, head.title, publications, context.url)]
+    )
     logger.debug("parsed Have Your Say initiative %s: %d items", context.url, len(items))
     return Document(kind=DocumentKind.LISTING, items=items, title=head.title)
 
@@ -108,6 +112,17 @@ def next_hys_page(content: bytes, url: str, options: SourceOptions) -> str | Non
     else:
         pairs = [f"page={following}" if p.partition("=")[0] == "page" else p for p in pairs]
     return urlunsplit(parts._replace(query="&".join(pairs)))
+
+
+def _first_of_each_key(items: Iterable[Item]) -> tuple[Item, ...]:
+    """The items without repeats: an initiative or publication listed twice is still one
+    thing, and two items with one key would confuse the diff; the first copy is kept."""
+    kept: dict[str, Item] = {}
+    for item in items:
+        if item.key in kept:
+            logger.warning("Have Your Say: %s listed twice; the first copy is kept", item.key)
+        kept.setdefault(item.key, item)
+    return tuple(kept.values())
 
 
 # --- reading the JSON -----------------------------------------------------------------------

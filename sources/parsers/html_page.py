@@ -382,9 +382,12 @@ class _PageWalker:
     def _link(self, href: str | None, out: _Collector) -> None:
         if not href or href.startswith("#"):
             return
-        url = urljoin(self.base_url, href.strip())
-        if urlsplit(url).scheme in _LINK_SCHEMES:
-            out.link(strip_tracking(url))
+        try:
+            url = urljoin(self.base_url, href.strip())
+            if urlsplit(url).scheme in _LINK_SCHEMES:
+                out.link(strip_tracking(url))
+        except ValueError:  # e.g. "http://[x": a broken link is not worth failing a page
+            logger.debug("skipping unreadable link %r", href)
 
     def _skipped(self, el: Element) -> bool:
         """True for comments, chrome, hidden elements and the source's ``drop`` matches."""
@@ -459,4 +462,7 @@ def _in_sectioning(el: Element) -> bool:
 def _base_url(root: Element, url: str) -> str:
     """The page URL, or the ``<base href>`` it declares resolved against it."""
     base = root.find("head/base[@href]")
-    return urljoin(url, base.get("href") or "") if base is not None else url
+    try:
+        return urljoin(url, base.get("href") or "") if base is not None else url
+    except ValueError:
+        return url

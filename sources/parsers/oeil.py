@@ -26,7 +26,7 @@ from lxml import etree
 
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
-from sources.normalise import normalise_line, strip_tracking
+from sources.normalise import normalise_line, normalise_text, strip_tracking
 from sources.parsers.html_page import html_root, html_to_text, unique_keys
 
 __all__ = ["parse_oeil_procedure"]
@@ -50,7 +50,11 @@ _FORECASTS = re.compile(r"forecasts?", re.IGNORECASE)
 _STAGE_LABEL = re.compile(
     r"^(?:stage reached in procedure|procedure status|status)\s*(?::\s*|$)", re.IGNORECASE
 )
-_TABLE_CONTEXT = "ancestor::section[1]/@id | ancestor::section[1]/*[self::h2 or self::h3][1]"
+# What a table is: its caption, its section's id, else the heading just before it.
+_TABLE_CONTEXT = (
+    "caption | ancestor::section[1]/@id | ancestor::*[@id][1]/@id"
+    " | preceding::*[self::h2 or self::h3 or self::h4][1]"
+)
 _BASIC = (
     "//section[@id='basic-information'] | //section[*[self::h2 or self::h3]"
     "[contains(translate(., 'BASIC', 'basic'), 'basic information')]]"
@@ -120,13 +124,21 @@ def _rows(root: Element, page: str) -> Iterator[Row]:
             if not day or len(cells) < 2 or not cells[1]:
                 continue
             hrefs = [h for h in _strings(tr, ".//a/@href") if not h.startswith("#")]
-            link = strip_tracking(urljoin(page, hrefs[0])) if hrefs else page
+            link = _absolute(page, hrefs[0]) if hrefs else page
             yield forecast, day, cells[1], " | ".join(c for c in cells[2:] if c), link
+
+
+def _absolute(page: str, href: str) -> str:
+    """The link as an absolute URL; the page itself when the link cannot be read."""
+    try:
+        return strip_tracking(urljoin(page, href.strip()))
+    except ValueError:  # "http://[x" (urllib: "Invalid IPv6 URL")
+        return page
 
 
 def _stage_item(root: Element, reference: str, events: list[Row], page: str) -> Item:
     basic = _elements(root, _BASIC)
-    text = html_to_text(str(etree.tostring(basic[0], encoding="unicode"))) if basic else ""
+    text = _section_text(basic[0]) if basic else ""
     stage = _stated_stage(text.split("\n")) or _latest_event(events)
     fields = {"reference": reference}
     if stage:
@@ -134,6 +146,14 @@ def _stage_item(root: Element, reference: str, events: list[Row], page: str) -> 
     return Item(
         key="stage", title=f"Stage of procedure {reference}", url=page, text=text, fields=fields
     )
+
+
+def _section_text(section: Element) -> str:
+    """The section's lines, as the HTML parser reads them."""
+    try:
+        return html_to_text(str(etree.tostring(section, encoding="unicode")))
+    except ValueError:  # the HTML parser's link handling fails on "http://[x"
+        return normalise_text("\n".join(str(t) for t in section.itertext()))
 
 
 def _stated_stage(lines: list[str]) -> str:
