@@ -19,6 +19,7 @@ Run: python bench/diff_ai_act.py   (writes bench/results/diff_ai_act.txt)
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import resource
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from monitor.analyse import Analysis, analyse, fingerprint, pages_hash  # noqa: E402
-from monitor.classify import StructuralClassifier  # noqa: E402
+from monitor.classify import RuleClassifier  # noqa: E402
 from monitor.codec import (  # noqa: E402
     compress,
     decode_document,
@@ -44,6 +45,7 @@ from monitor.codec import (  # noqa: E402
     document_hash,
     encode_document,  # noqa: E402
 )
+from monitor.deadlines import extract_deadlines  # noqa: E402
 from monitor.types import Document, Fetched, ParseContext, Source, SourceState  # noqa: E402
 from sources.parsers import PARSERS  # noqa: E402
 
@@ -108,15 +110,22 @@ def _context() -> ParseContext:
 
 def check(content: bytes, state: SourceState, history: StoredSnapshot) -> Analysis:
     return analyse(SOURCE, [fetched(content)], state, parser=PARSERS["eurlex_act"],
-                   history=history, classifier=StructuralClassifier())
+                   history=history, classifier=RuleClassifier(),
+                   find_deadlines=extract_deadlines)
 
 
 def median_seconds(func: Callable[[], object]) -> float:
+    """Median wall time of RUNS calls, the garbage collector paused as timeit does."""
     times = []
     for _ in range(RUNS):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
     return statistics.median(times)
 
 
@@ -170,7 +179,8 @@ def _report(original: bytes, result: Analysis, ok_result: bool, t: dict[str, flo
     change = result.changes[0] if result.changes else None
     lines = [
         f"# bench/diff_ai_act.py — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
-        f" Python {platform.python_version()}, {os.cpu_count()} CPUs, median of {RUNS}",
+        f" Python {platform.python_version()}, {os.cpu_count()} CPUs, median of {RUNS}"
+        " (GC paused while timing, as timeit does)",
         f"document: {AI_ACT.name}, {len(original):,} bytes",
         f"lxml.html.fromstring alone      {t['parse'] * 1000:8.1f} ms   (1.00×)",
         f"changed check (1 article)       {t['changed'] * 1000:8.1f} ms   ({changed_ratio:.2f}×)"

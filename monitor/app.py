@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from monitor.classify import StructuralClassifier
+from monitor.classify import RuleClassifier
 from monitor.config import Settings, build_source
+from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, FetchPolicy, make_client
 from monitor.pipeline import Checker
@@ -100,8 +101,8 @@ class App:
         opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
         async with opened as client:
             fetcher = Fetcher(client, policy)
-            yield Checker(store=self.store, fetcher=fetcher, classifier=StructuralClassifier(),
-                          parsers=PARSERS, pagers=PAGERS)
+            yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
+                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines)
 
     def close(self) -> None:
         self.store.close()

@@ -104,7 +104,9 @@ _CONSULTATION_TITLE = _Words(
     rf"|\b(?:launch\w*|open\w*|start\w*)\b.{{0,80}}\b{_CONSULTATION}\b"
     r"|\bfor (?:public )?consultation\b"
     r"|\binvites?\b.{0,80}\bto (?:submit|share|provide|give|send) (?:their |your )?"
-    r"(?:views|feedback|comments|input|contributions)")
+    r"(?:views|feedback|comments|input|contributions)"
+    r"|\b(?:seeks?|seeking|asks? for|welcomes?|invites?|inviting) (?:[\w’']+ ){0,3}"
+    r"(?:feedback|views|input|comments|contributions)\b")
 _OUTCOME = _Words(
     r"\b(?:report|results?|outcomes?|summary|synopsis|analysis|analyses|feedback statement"
     r"|contributions received|responses received|recordings?|presentations|minutes)\b")
@@ -112,11 +114,15 @@ _EXTENDED = _Words(
     r"\b(?:extended|extension|prolonged|prolongation|postponed|deferred|delayed|pushed back"
     r"|new deadline|re-?opened|verlängert|prolongée?s?|reportée?s?|prorrogad[oa]s?"
     r"|prorogat[oa])\b")
+_REPLACED = _Words(r"\b(?:instead of|rather than|replacing|au lieu du?|statt|anstelle)"
+                   r"(?: the| of)?\s*$")  # the date that follows is the old one
+_VERB_FROM = _Words(r"^[\w-]+\s+(?:from|du|vom|von)\s*$")  # "postponed from <range>"
 _INSTEAD = _Words(r"\b(?:instead of|rather than|replacing|au lieu du?|statt|anstelle)\b")
 _CLOSED = _Words(
     r"\b(?:(?:is|are|was|has been|have been)\s+(?:now\s+)?closed|now closed|closed on"
     r"|has (?:now )?ended|is (?:now )?over|no longer (?:open|accept\w*|possible)"
-    r"|(?:ran|was open|were open|took place|was held) from|(?:submissions?|replies|responses)"
+    r"|(?:ran|was open|were open|took place|was held) (?:from|between)"
+    r"|(?:submissions?|replies|responses)"
     r" (?:are|is) (?:now )?closed|closed for (?:feedback|comments|contributions|submissions)"
     r"|est (?:désormais |maintenant )?(?:close|clôturée?)|ist (?:nun |jetzt )?"
     r"(?:geschlossen|beendet))\b")
@@ -133,7 +139,6 @@ _PUBLICATION_NOUN_TEXT = (
     r"|summary|summaries|analysis|analyses|white papers?|roadmaps?|evaluations?"
     r"|explanatory (?:notes?|memorandum)|documents?|publications?|papers?|checklists?"
     r"|glossary|list of signatories|lignes directrices|leitlinien|bericht)\b")
-_PUBLICATION_NOUN = _Words(rf"\b{_PUBLICATION_NOUN_TEXT}")
 # A publication is announced by a verb acting on it: "the Commission published a report",
 # "the guidelines are now available"; not "the list published online will be updated".
 _PUBLISHED = _Words(
@@ -152,6 +157,8 @@ _EVENT = _Words(
     r"|stakeholder (?:event|meeting|dialogue)s?|round ?tables?|summits?|town halls?"
     r"|launch events?|livestreams?|kick-off|hackathons?|masterclass(?:es)?|vote in committee"
     r"|debate in plenary|webinaires?|ateliers?|veranstaltung(?:en)?|tagung)\b")
+_EVENT_WHEN = _Words(r"\b(?:takes? place|will take place|(?:will be|is) held|join us|register"
+                     r"\w*|registration)\b")
 _EVENT_PAST = _Words(
     r"\b(?:took place|was held|were held|held on|met on|recordings?|replay|adopted|approved"
     r"|voted|endorsed|concluded|entered into)\b")
@@ -167,7 +174,18 @@ _ACT_PUBLISHED = _Words(
     r" force|(?:has been|was|were|is) adopted|final act (?:signed|published)|signed)\b")
 _ACT_EVENT = _Words(
     r"\b(?:final act (?:signed|published)|published in (?:the )?Official Journal"
-    r"|act adopted by council|signature of (?:the )?(?:final )?act|entry into force)\b")
+    r"|act adopted by council|signature of (?:the )?(?:final )?act)\b")
+_IN_FORCE = _Words(r"\b(?:enters?|entered|comes?|came) into (?:force|application)\b")
+# A title saying an act was adopted or signed (not a position, proposal or guidance).
+_ADOPTED_ACT = _Words(
+    r"\b(?:adopts?|adopted|signs?|signed|green light)\b.{0,60}\b(?:regulation|directive"
+    r"|decision|delegated act|implementing act|law)\b")
+_NOT_ADOPTION = _Words(r"\b(?:position|mandate|general approach|proposal|negotiating|opinion"
+                       r"|statement|guidelines?|report|draft|recommendation)\b")
+_CONSOLIDATED = _Words(r"^consolidated (?:text|version)\b")
+# A title that reports what was adopted or published is a publication, not the event.
+_REPORTS = _Words(r"\b(?:adopts?|publish(?:es)?|presents?|releases?|issues?|unveils?"
+                  r"|welcomes?)\b")
 _CORRIGENDUM = _Words(
     r"\bcorrigend(?:um|a)\b|\bcorrected by\b|►C\d|\brectificatif\b|\bBerichtigung\b"
     r"|\b\d{5}[A-Z]{1,2}\d{4}R\(\d{2}\)")
@@ -186,7 +204,7 @@ _CHROME = _Words(
     r"|\bskip to (?:main )?content\b|\bthis (?:document|page) is an excerpt\b|\bjavascript\b"
     r"|\bselect your language\b|\bfollow us on\b")
 _STAMP = _Words(
-    r"^(?:last (?:update[ds]?|modified|reviewed|changed)|page last updated|updated(?: on)?"
+    r"^(?:last (?:update[ds]?|modified|reviewed|changed)|page (?:last )?updated|updated(?: on)?"
     r"|date of last update|dernière mise à jour|mise à jour|zuletzt (?:aktualisiert|geändert)"
     r"|letzte aktualisierung|published on|publication date)\b")
 _CLOSING_CUE = _Words(
@@ -199,12 +217,19 @@ _APPLY_CUE = _Words(
     r" applicable\b|\bapplication date\b)[^.;|]{0,40}$")
 _PERIOD = _Words(r"\b(?:open|consultation|feedback|survey|submissions?|contributions?"
                      r"|call|registration|questionnaire)\b")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘(\[])")
+# A sentence ends at . ! ? before a capital, but not after a day number ("31. Oktober").
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-Z“\"‘(\[])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FAQ_HINT = _Words(r"\bfaqs?\b|q&a|questions?[ -]and[ -]answers|frequently asked")
+# A listing is the page at the section's own path (/en/news), not an article under it.
 _LISTING_PATH = _Words(
     r"/(?:news|events?|library|consultations|publications?|press(?:corner)?|latest|calls"
-    r"|documents|search|newsroom|rss)(?:[/?#]|$)")
+    r"|documents|newsroom|calendar|whats-new|all-news)/?$")
+# Sections that list other pages, not this page's content: their teasers come and go.
+_ELSEWHERE = _Words(
+    r"(?:^|> )(?:related (?:content|news|links|pages|topics|events|articles|projects)"
+    r"|see also|more news|you may also (?:like|be interested)|discover more|read more"
+    r"|in focus|top stories|other (?:news|topics))$")
 _TYPE_LINE = re.compile(r"^([A-Za-z][A-Za-z /&-]{2,40}?)\s*\|", re.MULTILINE)
 
 # Field names as the EU-specific parsers emit them, and the JSON names they stand for.
@@ -224,10 +249,6 @@ _COUNTERS = frozenset({
     "downloadcount", "feedbackcount", "score", "rank", "offset", "page", "lastbuilddate",
     "totalcount", "total", "visits",
 })  # fmt: skip
-_QUIET_FIELDS = frozenset({"published", "updated", "modified", "categories", "topics",
-                           "reference", "stage", "title", "url", "links", "number", "kind",
-                           "feedback_start", "act_number", "oj_date", "celex", "document_type",
-                           "publication_id", "initiative_id"})
 _ATTACHMENT_NAME = _Words(
     r"(?:^|\.)(?:attachments|documents|files|downloads)\.\d+\.(?:ersfilename|filename|title"
     r"|name|url|link|href)$")
@@ -346,6 +367,8 @@ def _classify_diff(diff: ItemDiff, call: _Call) -> list[Change]:
 
 
 def _findings(diff: ItemDiff, call: _Call) -> list[_Finding]:
+    if _ELSEWHERE.search(diff.key.strip()):
+        return []
     entries = call.context.document_kind is not DocumentKind.PAGE or _is_listing_page(call)
     if diff.kind is DiffKind.REMOVED:
         return [] if entries else _removed_section(diff, call)
@@ -371,7 +394,7 @@ def _field_findings(diff: ItemDiff, call: _Call) -> list[_Finding]:
     changed = {change.name: change for change in diff.fields}
     found: list[_Finding] = []
     found += _status_findings(diff, changed, call)
-    if not any(f.category is Category.CONSULTATION_OPENED for f in found):
+    if not found:  # a period that opens or closes has new dates; they move no deadline
         found += _deadline_field_findings(diff, changed, call)
     found += _list_field_findings(diff, changed, call)
     found += _event_field_findings(diff, changed, call)
@@ -625,7 +648,7 @@ def _paired_move(diff: ItemDiff, delta: _Delta, call: _Call) -> _Finding | None:
 def _announced_extension(diff: ItemDiff, delta: _Delta, call: _Call) -> _Finding | None:
     """ "The deadline has been extended. You can now submit until 18 September 2025."."""
     for sentence in delta.added:
-        if not _EXTENDED.search(sentence.text) or _FUTURE_ONLY(sentence.text):
+        if not _EXTENDED.search(sentence.text) or _hypothetical(sentence.text):
             continue
         new, old = _extension_dates(sentence, delta, call)
         if new is None:
@@ -637,30 +660,39 @@ def _announced_extension(diff: ItemDiff, delta: _Delta, call: _Call) -> _Finding
     return None
 
 
-def _FUTURE_ONLY(text: str) -> bool:  # noqa: N802  (reads as a predicate on the sentence)
-    """ "may be extended", "could be postponed": a possibility, not a decision."""
-    return bool(re.search(r"\b(?:may|might|could|can|possibly|if)\b[^.]{0,30}\b(?:be )?"
-                          r"(?:extended|postponed|prolonged|delayed)", text, _I))
+def _hypothetical(text: str) -> bool:
+    """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
+    return bool(re.search(r"\b(?:may|might|could|can|possibly|if|would|propos\w*|plan\w*)\b"
+                          r"[^.]{0,40}\b(?:be )?(?:extend|postpon|prolong|delay|defer)\w*",
+                          text, _I))
 
 
 def _extension_dates(sentence: _Sentence, delta: _Delta,
                      call: _Call) -> tuple[date | None, date | None]:
-    """The new (and, when the sentence says it, the old) date of an announced extension."""
-    found = _dates(sentence.text, call)
-    instead = _INSTEAD.search(sentence.text)
-    if instead is not None and len(found) >= 2:
-        before = [f.date for f in found if f.start < instead.start()]
-        after = [f.date for f in found if f.start >= instead.start()]
-        if before and after:
-            return max(before), max(after)
-    ranged = [f for f in found if f.is_range]
-    if ranged and not _CLOSING_CUE.search(sentence.text[:ranged[0].start]):
-        return ranged[0].date, ranged[0].first  # "postponed from 2 August 2026 to ..."
-    if found:
-        return max(f.date for f in found), None
+    """The new (and, when the sentence says it, the old) date of an announced extension.
+
+    Dates after the verb are new ("extended until 15 October"), a date before it is old
+    ("the 30 September deadline is extended"); "from X to Y" right after the verb is both;
+    "Y instead of X" names the new date first."""
+    text = sentence.text
+    found = _dates(text, call)
+    instead = _INSTEAD.search(text)
+    if instead is not None and found:
+        new = [f.date for f in found if f.start < instead.start()]
+        old = [f.date for f in found if f.start >= instead.start()]
+        if new and old:
+            return max(new), max(old)
+    verb = _EXTENDED.search(text)
+    at = verb.start() if verb else 0
+    after = [f for f in found if f.start >= at]
+    old_day = max((f.date for f in found if f.start < at), default=None)
+    if len(after) == 1 and after[0].is_range and _VERB_FROM.search(text[at:after[0].start]):
+        return after[0].date, after[0].first  # "postponed from 2 August 2026 to ..."
+    if after:
+        return max(f.date for f in after), old_day
     nearby = [d for s in _dated_neighbours(sentence, delta)
               for d in _cued_dates(s, _CLOSING_CUE, call) + _cued_dates(s, _APPLY_CUE, call)]
-    return (max(nearby) if nearby else None), None
+    return (max(nearby) if nearby else None), old_day
 
 
 def _dated_neighbours(sentence: _Sentence, delta: _Delta) -> list[str]:
@@ -786,14 +818,16 @@ def _faq_findings(diff: ItemDiff, delta: _Delta, call: _Call) -> list[_Finding]:
 def _act_findings(diff: ItemDiff, delta: _Delta, call: _Call,
                   have: Sequence[_Finding]) -> list[_Finding]:
     found: list[_Finding] = []
+    # In a rewrite of many sentences, an act's publication is background, not the news.
+    targeted = diff.kind is DiffKind.ADDED or len(delta.added) <= 3
     for sentence in delta.added:
         text = sentence.text
         if not _has(have, Category.CORRIGENDUM) and not _has(found, Category.CORRIGENDUM) and (
                 _CORRIGENDUM.search(text) and not _said_before(text, delta, _CORRIGENDUM.search)):
             found.append(_corrigendum_finding(diff, text, call))
-        elif not _has(found, Category.LEGAL_ACT) and _is_act_sentence(text) and not _said_before(
-                text, delta, _is_act_sentence):
-            day = _oj_date(text, call)
+        elif targeted and not _has(found, Category.LEGAL_ACT) and _is_act_sentence(
+                text) and not _said_before(text, delta, _is_act_sentence):
+            day = _oj_date(text, call) or _first_day(text, call)
             on = f", published {format_day(day)}" if day else ""
             found.append(_Finding(category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
                                   summary=f"{_name(diff, call)}: new legal act{on} —"
@@ -826,8 +860,8 @@ def _event_findings(diff: ItemDiff, delta: _Delta, call: _Call,
         dates = _dates(text, call)
         if not dates or _said_before(text, delta, _EVENT.search, same_dates=True, call=call):
             continue
-        day = dates[0].first
         noun = _EVENT.search(text)
+        day = _date_near(dates, noun.start() if noun else 0)
         what = noun.group(0).lower() if noun else "event"
         return [_Finding(category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
                          summary=f"{_name(diff, call)}: {what} on {format_day(day)}",
@@ -874,14 +908,20 @@ def _entry_kind(title: str, text: str, fields: Mapping[str, str],
         return Category.CONSULTATION_OPENED
     if status:
         return Category.PUBLICATION_ADDED
-    if _is_act_title(title, celex, act_type):
+    if celex[:1] == "0" or _CONSOLIDATED.search(title):
+        return Category.AMENDMENT  # a new consolidated version: the act as amended
+    if _is_act_title(title, celex, act_type) or _IN_FORCE.search(title) or (
+            _ADOPTED_ACT.search(title) and not _NOT_ADOPTION.search(title)):
         return Category.LEGAL_ACT
-    type_word = (_type_line(text) + " " + act_type).lower()
+    type_word = f"{_type_line(text)} {act_type}"
     if _OUTCOME.search(title):
         return Category.PUBLICATION_ADDED
-    if _CONSULTATION_TITLE.search(title) or "consultation" in type_word:
+    if _CONSULTATION_TITLE.search(title) or _CONSULTATION_WORD.search(type_word):
         return Category.CONSULTATION_OPENED
-    if (_EVENT.search(title) and not _EVENT_PAST.search(title)) or "event" in type_word:
+    if _REPORTS.search(title) or _EVENT_PAST.search(title):
+        return Category.PUBLICATION_ADDED
+    if _EVENT.search(title) or re.search(r"\bevents?\b", type_word, _I) or _EVENT.search(
+            type_word):
         return Category.EVENT_ANNOUNCED
     return None
 
@@ -929,8 +969,9 @@ def _entry_finding(kind: Category, item: Item, title: str, text: str,
         what = "New legal act" if kind is Category.LEGAL_ACT else "Corrigendum published"
         return _Finding(category=kind, new_date=day, evidence=(title, *lead)[:_MAX_EVIDENCE],
                         summary=f"{what}: {title}{on}", event_key=_item_key(item, call))
-    return _Finding(category=kind, evidence=lead or _facts(item),
-                    summary=f"New publication: {title}", event_key=_item_key(item, call))
+    what = "New consolidated version" if kind is Category.AMENDMENT else "New publication"
+    return _Finding(category=kind, evidence=lead or _facts(item), summary=f"{what}: {title}",
+                    event_key=_item_key(item, call))
 
 
 def _facts(item: Item) -> tuple[str, ...]:
@@ -1002,7 +1043,8 @@ def _amendment(diff: ItemDiff, delta: _Delta, call: _Call,
         return []
     changed = _changed_words(diff, call)
     legal = _is_legal(diff, call)
-    if changed < (1 if legal else 3) and not (have and words >= 25):
+    if (changed < (1 if legal else 3) and not (have and words >= 25)
+            and (have or not _changes_substance(diff, call))):
         return []
     count = len([b for b in diff.blocks if not _quiet_block(b.new or b.old or "", call)])
     return [_Finding(category=Category.AMENDMENT,
@@ -1023,9 +1065,12 @@ def _quiet_finding(diff: ItemDiff, call: _Call) -> _Finding:
             return _Finding(category=Category.NOISE, summary=f"{name}: counters changed")
         names = ", ".join(change.name for change in diff.fields[:5])
         return _Finding(category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
-    if _changed_words(diff, call) == 0:
+    worded = diff.title_changed or any(
+        not (_quiet_block(b.new or "", call) or _quiet_block(b.old or "", call))
+        and any(_WORD.search(op.text) for op in b.ops if op.op != "equal") for b in diff.blocks)
+    if not worded:
         return _Finding(category=Category.NOISE,
-                        summary=f"{name}: moved, boilerplate or counter changes only")
+                        summary=f"{name}: moved, boilerplate or stamp changes only")
     return _Finding(category=Category.EDITORIAL, summary=f"{name}: editorial change",
                     evidence=tuple(_shorten(t) for t in _changed_texts(diff)[:_MAX_EVIDENCE]))
 
@@ -1052,21 +1097,83 @@ def _changed_words(diff: ItemDiff, call: _Call) -> int:
             + _net_words(*labels, numbers=numbers) // 4)
 
 
+# One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
+_NORMATIVE = frozenset({
+    "shall", "must", "should", "not", "no", "never", "cannot", "prohibited", "prohibits",
+    "required", "requires", "mandatory", "optional", "voluntary", "exempt", "exempted",
+    "obliged", "doit", "peut", "interdit", "obligatoire", "muss", "darf", "kann", "nicht",
+    "verboten",
+})  # fmt: skip
+# A quantity a reader acts on (money, shares, periods, thresholds, cross-references), as
+# opposed to a counter of views or staff: changing one is never editorial.
+_QUANTITY = re.compile(
+    r"(?:€|EUR|USD)\s?\d[\d.,\s]*(?:million|billion|thousand)?"
+    r"|\b\d[\d.,]*\s?(?:%|per ?cent\b|million\b|billion\b|months?\b|years?\b|weeks?\b"
+    r"|working days?\b|days?\b|hours?\b|FLOPs?\b|parameters\b)"
+    r"|\b(?:Article|Art\.|Annex|paragraph|point|Section)\s+[\dIVXLC]+(?:\(\w+\))*",
+    re.IGNORECASE)
+
+
+def _changes_substance(diff: ItemDiff, call: _Call) -> bool:
+    """A small change that still matters: a normative word, or a quantity, changed."""
+    for block in diff.blocks:
+        if _quiet_block(block.new or "", call) or _quiet_block(block.old or "", call):
+            continue
+        deleted = [w for op in block.ops if op.op == "delete" for w in op.text.split()]
+        inserted = [w for op in block.ops if op.op == "insert" for w in op.text.split()]
+        if _normative_change(deleted, inserted) or _normative_change(inserted, deleted):
+            return True
+        if set(_QUANTITY.findall(block.old or "")) != set(_QUANTITY.findall(block.new or "")):
+            return True
+    return False
+
+
+def _normative_change(words: list[str], others: list[str]) -> bool:
+    """A normative word in ``words`` that is not a typo fix of one in ``others``."""
+    return any(
+        _normative(word) and not any(
+            difflib.SequenceMatcher(None, word.lower(), other.lower()).ratio() >= 0.8
+            for other in others)
+        for word in words)
+
+
+def _normative(word: str) -> bool:
+    bare = word.strip(".,;:!?()'\"")
+    # "May" capitalised mid-sentence is the month; "may" is permission.
+    return bare == "may" or bare.lower() in _NORMATIVE
+
+
 def _is_label(line: str) -> bool:
     """A short line without a sentence in it: a heading, menu entry, button or list item."""
     return len(line.split()) <= 6 and not line.rstrip().endswith((".", "!", "?", ":"))
 
 
 def _net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
+    """Words changed, net of moves and typo fixes. Outside legal texts (``numbers`` False)
+    numbers and function words do not count: "ran between X and Y" → "ran from X to Y"
+    says the same."""
     remaining_old = _multiset_minus(deleted, inserted)
     remaining_new = _multiset_minus(inserted, deleted)
+    counted = [w for w in remaining_old + remaining_new
+               if numbers or not (w.isdigit() or w in _FUNCTION_WORDS)]
+    if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
+        return len(counted)
     typos = 0
-    for word in remaining_old[:200]:
-        if any(difflib.SequenceMatcher(None, word, other).ratio() >= 0.8
-               for other in remaining_new[:200]):
+    for word in remaining_old:
+        if any(abs(len(word) - len(other)) <= 2 and difflib.SequenceMatcher(
+                None, word, other).ratio() >= 0.8 for other in remaining_new):
             typos += 2
-    counted = [w for w in remaining_old + remaining_new if numbers or not w.isdigit()]
     return max(0, len(counted) - typos)
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but nor of to in on at by for from with without between into onto upon"
+    " as than then so that this these those it its is are was were be been being has have had"
+    " do does did not no yes there here which who whom whose what when where while until till"
+    " through during before after above below over under again also only just very more most"
+    " such same other each any all both either neither own our your their his her we you they"
+    " he she i me my us them via per le la les de des du et en un une der die das und von zu"
+    " im mit für auf".split())
 
 
 def _multiset_minus(words: list[str], other: list[str]) -> list[str]:
@@ -1119,7 +1226,26 @@ def _delta(diff: ItemDiff, call: _Call) -> _Delta:
     if diff.title_changed and diff.old is not None and diff.new is not None:
         delta.added.append(_Sentence(diff.new.title, diff.new.title))
         delta.removed.append(_Sentence(diff.old.title, diff.old.title))
-    return delta
+    return _without_rewordings(delta)
+
+
+def _without_rewordings(delta: _Delta) -> _Delta:
+    """Drop sentence pairs that differ only by typos, punctuation or case: such a sentence
+    says nothing new, and neither is its old version gone."""
+    if not delta.added or not delta.removed:
+        return delta
+    same: set[str] = set()
+    kept = []
+    for sentence in delta.added:
+        twin = _twin_of(sentence.text, delta)
+        if twin is not None and twin not in same and _net_words(
+                _words(twin), _words(sentence.text), numbers=True) == 0:
+            same.add(twin)
+        else:
+            kept.append(sentence)
+    if not same:
+        return delta
+    return _Delta(added=kept, removed=[s for s in delta.removed if s.text not in same])
 
 
 def _block_sentences(block: str | None, call: _Call) -> list[str]:
@@ -1194,16 +1320,27 @@ class _WordIndex:
         words = frozenset(_words(text))
         if not words or not self.sentences:
             return None
-        shared: dict[int, int] = {}
-        for word in words:
-            for number in self.postings.get(word, ()):
-                shared[number] = shared.get(number, 0) + 1
         best, best_score = None, threshold
-        for number, common in shared.items():
-            score = 2 * common / (len(words) + len(self.words[number]))
+        for number in self._candidates(words):
+            other = self.words[number]
+            score = 2 * len(words & other) / (len(words) + len(other))
             if score >= best_score:
                 best, best_score = number, score
         return self.sentences[best] if best is not None else None
+
+    def _candidates(self, words: frozenset[str]) -> list[int]:
+        """The sentences sharing the most of the words that few sentences hold (words in
+        most sentences, "the", "of", say nothing about which one this is)."""
+        common = max(8, len(self.sentences) // 4)
+        shared: dict[int, int] = {}
+        for word in words:
+            postings = self.postings.get(word, ())
+            if len(postings) <= common:
+                for number in postings:
+                    shared[number] = shared.get(number, 0) + 1
+        if not shared:
+            return list(range(min(len(self.sentences), 50)))
+        return sorted(shared, key=shared.__getitem__, reverse=True)[:20]
 
 
 _DIGIT = re.compile(r"\d")
@@ -1225,6 +1362,8 @@ def _cued_dates(text: str, cue: _Words, call: _Call) -> list[date]:
     days = []
     for found in _dates(text, call):
         before = text[max(0, found.start - 60):found.start]
+        if _REPLACED.search(before):
+            continue
         inside = found.text if found.is_range else ""
         if cue.search(before) or (cue is _CLOSING_CUE and found.is_range and (
                 _PERIOD.search(text) or _CLOSING_CUE.search(inside + " "))):
@@ -1238,15 +1377,26 @@ def _text_closing(text: str, call: _Call) -> date | None:
 
 
 def _event_date(title: str, text: str, call: _Call) -> date | None:
-    """The event's (first) day: a date beside an event word, else the first date."""
-    sentences = [title, *_sentences(text[:20_000])]
-    for sentence in sentences:
-        if _EVENT.search(sentence) or sentence is title:
+    """The event's (first) day: in the title, or beside an event word or "takes place"."""
+    for sentence in (title, *_sentences(text[:20_000])):
+        cue = _EVENT.search(sentence) or _EVENT_WHEN.search(sentence)
+        if sentence is title or cue:
             found = _dates(sentence, call)
             if found:
-                return found[0].first
-    found = _dates(text[:5_000], call)
-    return found[0].first if found else None
+                return _date_near(found, cue.start() if cue else 0)
+    return None
+
+
+def _date_near(found: Sequence[FoundDate], position: int) -> date:
+    """The (first) day of the date that follows ``position`` most closely, else the last
+    one before it: "published on 14 November and will hold a plenary on 22 November"."""
+    after = [f for f in found if f.start >= position]
+    return (after[0] if after else found[-1]).first
+
+
+def _first_day(text: str, call: _Call) -> date | None:
+    found = _dates(text, call)
+    return found[0].date if found else None
 
 
 def _oj_date(text: str, call: _Call) -> date | None:
@@ -1334,8 +1484,7 @@ def _is_faq(diff: ItemDiff, call: _Call) -> bool:
 
 
 def _is_listing_page(call: _Call) -> bool:
-    path = urlsplit(call.source.url).path
-    return bool(_LISTING_PATH.search(path)) and path.count("/") <= 3
+    return bool(_LISTING_PATH.search(urlsplit(call.source.url).path))
 
 
 def _is_legal(diff: ItemDiff, call: _Call) -> bool:
@@ -1358,8 +1507,11 @@ def _item_key(item: Item, call: _Call, *, consultation: bool = False) -> str | N
     if celex:
         return f"celex:{celex}"
     if consultation:
-        url = item.url or call.source.url
-        path = urlsplit(url).path.rstrip("/")
+        url = item.url or (item.key if "://" in item.key else None)
+        if url is None and call.context.document_kind is DocumentKind.PAGE and not (
+                _is_listing_page(call)):
+            url = call.source.url  # a consultation's own page: the page is the consultation
+        path = urlsplit(url).path.rstrip("/") if url else ""
         return f"consultation:{path}" if path else None
     return None
 
@@ -1502,6 +1654,8 @@ def _same_event(a: Change, b: Change, context: ClassifyContext) -> bool:
         return True
     if context.document_kind is not DocumentKind.PAGE or a.category is Category.AMENDMENT:
         return False
+    if a.diff.kind is DiffKind.ADDED and b.diff.kind is DiffKind.ADDED:
+        return False  # two new entries are two events, dated or not
     return a.new_date is None or b.new_date is None or a.new_date == b.new_date
 
 

@@ -24,6 +24,7 @@ from monitor import __version__, console
 from monitor.app import App
 from monitor.config import DEFAULT_CONFIG, ReplaySettings, load_settings, parse_duration
 from monitor.errors import ConfigError, LexwatchError, StorageError
+from monitor.evaluate import evaluate, render_table, report_json
 from monitor.feedback import accept_rule, propose_rule
 from monitor.ics import deadlines_calendar
 from monitor.pipeline import Checker, CheckResult
@@ -295,6 +296,19 @@ def history(ctx: click.Context, key: str, limit: int) -> None:
     app = _app(ctx)
     app.select([key])
     out.print(console.history_table(key, app.store.checks(key, limit)))
+
+
+@main.command("eval")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+@_fails_cleanly
+def eval_cases(directory: Path, as_json: bool) -> None:
+    """Score the classifier on labelled before/after cases (see ../shared/eval/README.md)."""
+    report = evaluate(directory)
+    if as_json:
+        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(report))
 
 
 @main.group()

@@ -243,9 +243,10 @@ _ISO_FULL = re.compile(
 # cheaper than a regex alternation of some 600 month names tried at every number.
 _WORD = r"[^\W\d_]{3,}(?:\s+f[óo]mhair)?\.?(?!\w)"
 _FORMS = (
-    # 18 September 2025, 10–18 September 2025, 18. September 2025, 18 de septiembre de 2025
+    # 18 September 2025, 10–18 September 2025, 18. September 2025, 18 de septiembre de 2025,
+    # 18 ta' Settembru 2025
     rf"(?<![\w.,/-])(?:(?P<d0>{_DAY}){_SUFFIX}\s*{_RANGE_WORD}\s*)?"
-    rf"(?P<d>{_DAY}){_SUFFIX}\s*(?:de\s+|del\s+|of\s+)?(?P<m>{_WORD})"
+    rf"(?P<d>{_DAY}){_SUFFIX}\s*(?:de\s+|del\s+|of\s+|ta['’]\s*)?(?P<m>{_WORD})"
     rf"(?:,?\s*(?:de\s+|del\s+|of\s+)?(?P<y>{_YEAR})(?!\d))?",
     # 2025. szeptember 18. (hu), 2025 m. rugsėjo 18 d. (lt), 2025. gada 18. septembrī (lv)
     rf"(?<![\d./-])(?P<y3>{_YEAR})\.?\s+(?:m\.\s+|gada\s+)?"

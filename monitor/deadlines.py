@@ -80,9 +80,12 @@ def extract_deadlines(document: Document, source: Source) -> list[Deadline]:
 
 
 def _item_deadlines(item: Item, source: Source, language: str) -> Iterator[Deadline]:
-    yield from _field_deadlines(item, source)
-    yield from _record_deadlines(item, source)
-    yield from _text_deadlines(item, source, language)
+    if item.fields:
+        yield from _field_deadlines(item, source)
+        if any("." in name for name in item.fields):
+            yield from _record_deadlines(item, source)
+    if "20" in item.text:  # no year of this century, no deadline: most items stop here
+        yield from _text_deadlines(item, source, language)
 
 
 # --- structured fields ----------------------------------------------------------------------
@@ -90,8 +93,6 @@ def _item_deadlines(item: Item, source: Source, language: str) -> Iterator[Deadl
 
 def _field_deadlines(item: Item, source: Source) -> Iterator[Deadline]:
     fields = item.fields
-    if not fields:
-        return
     status = fields.get("status", "").upper()
     if not status or status in _OPEN_STATES:
         for name in _CLOSING_FIELDS:
@@ -114,8 +115,6 @@ def _field_deadlines(item: Item, source: Source) -> Iterator[Deadline]:
 def _record_deadlines(item: Item, source: Source) -> Iterator[Deadline]:
     """Closing dates of the records of a JSON answer read as dotted fields."""
     fields = item.fields
-    if len(fields) < 2:
-        return
     for name, value in fields.items():
         prefix, _, last = name.rpartition(".")
         if not prefix or last.lower() not in _END_FIELDS:
@@ -153,10 +152,7 @@ def _record_title(fields: Mapping[str, str], prefix: str) -> str:
 
 
 def _text_deadlines(item: Item, source: Source, language: str) -> Iterator[Deadline]:
-    text = item.text
-    if "20" not in text:
-        return
-    for line in _cued_lines(text):
+    for line in _cued_lines(item.text):
         for found in find_dates(line, language):
             deadline = _line_deadline(item, source, line, found)
             if deadline is not None:
@@ -191,7 +187,8 @@ def _line_deadline(item: Item, source: Source, line: str, found: FoundDate) -> D
         about = _CONSULTATION.search(sentence) or _CONSULTATION.search(item.title)
         kind: DeadlineKind = "consultation" if about else "other"
         return _deadline(item, source, _label(item, sentence), found.at, kind)
-    if _EVENT.search(sentence) and not _PAST.search(sentence):
+    # The event word may sit in the cell before the date ("Webinar | 20 February 2025").
+    if (_EVENT.search(sentence) or _EVENT.search(before)) and not _PAST.search(sentence):
         return _deadline(item, source, _label(item, sentence), _start(found, first=True),
                          "event")
     return None

@@ -8,6 +8,7 @@ normalised text, i.e. one paragraph); only blocks that differ are diffed word by
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -79,9 +80,38 @@ def diff_text(old: str, new: str) -> tuple[BlockChange, ...]:
     return tuple(changes)
 
 
+# difflib is quadratic on repetitive text: beyond this many word pairs a block is compared
+# sentence by sentence first, so a huge paragraph can never stall a check.
+_MAX_WORD_PAIRS = 250_000
+_SENTENCE_END = re.compile(r"(?<=[.;:!?]) ")
+
+
 def diff_words(old: str, new: str) -> tuple[TextOp, ...]:
     """Word-level operations turning ``old`` into ``new``; equal runs are kept for context."""
     old_words, new_words = old.split(" "), new.split(" ")
+    if len(old_words) * len(new_words) > _MAX_WORD_PAIRS:
+        return _diff_sentences(old, new)
+    return _word_ops(old_words, new_words)
+
+
+def _diff_sentences(old: str, new: str) -> tuple[TextOp, ...]:
+    """A long block: sentences first, then words inside changed sentences (if small)."""
+    old_parts, new_parts = _SENTENCE_END.split(old), _SENTENCE_END.split(new)
+    matcher = difflib.SequenceMatcher(None, old_parts, new_parts, autojunk=True)
+    ops: list[TextOp] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        before, after = " ".join(old_parts[i1:i2]), " ".join(new_parts[j1:j2])
+        if tag == "equal":
+            ops.append(TextOp(op="equal", text=before))
+        elif before and after and len(before) * len(after) < _MAX_WORD_PAIRS * 16:
+            ops.extend(_word_ops(before.split(" "), after.split(" ")))
+        else:
+            ops.extend(TextOp(op=op, text=text)  # type: ignore[arg-type]
+                       for op, text in (("delete", before), ("insert", after)) if text)
+    return tuple(ops)
+
+
+def _word_ops(old_words: list[str], new_words: list[str]) -> tuple[TextOp, ...]:
     matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
     ops: list[TextOp] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -54,11 +54,11 @@ def test_check_changes_diff_history(workdir: Path, replay_server: ReplayServer):
     replay_server.set_version("/guidance", 1)
     second = lexwatch(workdir, "check", "--all")
     assert second.returncode == 0, second.stderr
-    assert "changed" in second.stdout and "[amendment/medium]" in second.stdout
+    assert "changed" in second.stdout and "[publication_added/medium]" in second.stdout
 
     listed = json.loads(lexwatch(workdir, "changes", "--json").stdout)
     assert [(c["source"], c["item"], c["category"]) for c in listed] == [
-        ("guidance", "Guidance", "amendment")]
+        ("guidance", "Guidance", "publication_added")]
 
     shown = lexwatch(workdir, "diff", str(listed[0]["id"]))
     assert "[-will be-] {+were+}" in shown.stdout
@@ -136,7 +136,8 @@ def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplaySe
     replay_server.add("/guidance", COUNTER.format(views=10, since="1 May"),
                       COUNTER.format(views=25, since="1 May"),
                       COUNTER.format(views=31, since="3 May"),
-                      COUNTER.format(views=40, since="3 May").replace("in June", "on 18 July"))
+                      COUNTER.format(views=40, since="3 May").replace(
+                          "will be published in June", "were published on 18 July 2025"))
     lexwatch(workdir, "check", "guidance")
     replay_server.set_version("/guidance", 1)
     lexwatch(workdir, "check", "guidance")
@@ -154,5 +155,5 @@ def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplaySe
     assert json.loads(quiet.stdout)[0]["changes"] == []
     replay_server.set_version("/guidance", 3)  # a real change still shows
     real = json.loads(lexwatch(workdir, "check", "guidance", "--json").stdout)[0]
-    assert [c["category"] for c in real["changes"]] == ["amendment"]
+    assert [c["category"] for c in real["changes"]] == ["publication_added"]
     assert "18 July" in " ".join(real["changes"][0]["evidence"])

@@ -99,3 +99,13 @@ def test_any_permutation_of_items_is_no_change(keys: list[str], rnd):
     shuffled = list(items)
     rnd.shuffle(shuffled)
     assert diff_documents(doc(*items), doc(*shuffled)) == []
+
+
+def test_a_huge_repetitive_paragraph_is_diffed_by_sentence_and_rebuilds():
+    # difflib alone is quadratic here (minutes); the sentence pass keeps it bounded.
+    old = " ".join(f"Point {i}: the AI Office shall assess the model." for i in range(3000))
+    new = old.replace("Point 1500: the AI Office shall", "Point 1500: the AI Office must")
+    ops = diff_words(old, new)
+    assert [op.text for op in ops if op.op != "equal"] == ["shall", "must"]
+    assert " ".join(op.text for op in ops if op.op != "delete") == new
+    assert " ".join(op.text for op in ops if op.op != "insert") == old

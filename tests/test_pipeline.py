@@ -39,8 +39,10 @@ PAGE_V1_CHURN = (PAGE_V1.replace("RID_1", "RID_2")
                  .replace("centre of AI", "centre\u00a0of   AI")
                  .replace("1 June 2025", "9 June 2025"))
 
-PAGE_V2 = (PAGE_V1.replace("5 units", "6 units")
-           .replace("</main>", "<h2>Guidelines</h2><p>Guidelines on GPAI obligations.</p></main>"))
+PAGE_V2 = (PAGE_V1.replace("The office has 5 units.",
+                           "The office has 6 units, including a new unit for AI safety.")
+           .replace("</main>", "<h2>Guidelines</h2><p>The Commission published guidelines on the"
+                    " obligations of providers of general-purpose AI models.</p></main>"))
 
 FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
 <title>Digital strategy news</title><link>https://example.eu/</link>
@@ -123,7 +125,8 @@ def test_baseline_unchanged_changed(app: App, replay_server: ReplayServer):
     assert len(stored) == 2
     amendment = next(row for row in stored if row.category == "amendment")
     ops = [op for block in amendment.diff["blocks"] for op in block["ops"] if op[0] != "equal"]
-    assert ops == [["delete", "5"], ["insert", "6"]]
+    assert ops == [["delete", "5 units."],
+                   ["insert", "6 units, including a new unit for AI safety."]]
     outcomes = [c.outcome for c in app.store.checks("office")]
     assert outcomes == ["changed", "unchanged", "not_modified", "baseline"]
 
@@ -200,8 +203,9 @@ def test_editing_selectors_is_not_a_change_of_the_page(tmp_path: Path, database_
                                                        app: App, replay_server: ReplayServer):
     assert check(app, "office").outcome is CheckOutcome.BASELINE
     config = tmp_path / "lexwatch.toml"
-    config.write_text(config.read_text().replace('keep = ["main"]',
-                                                 'keep = ["main"]\nignore = ["\\\\d+ units"]'))
+    edited_config = config.read_text().replace(
+        'keep = ["main"]', "keep = [\"main\"]\nignore = ['The office has .*']")
+    config.write_text(edited_config)
     app.close()
     edited = App.start(load_settings(config))
     try:
@@ -211,7 +215,7 @@ def test_editing_selectors_is_not_a_change_of_the_page(tmp_path: Path, database_
         assert (result.outcome, result.changes) == (CheckOutcome.UNCHANGED, ())
         replay_server.set_version("/office", 2)
         changed = check(edited, "office")
-        # "5 units" → "6 units" is now ignored; only the new section remains a change.
+        # The "Structure" sentence is now ignored; only the new section remains a change.
         assert [c.item_key for c in changed.changes] == ["European AI Office > Guidelines"]
     finally:
         edited.close()
