@@ -80,12 +80,18 @@ def extract_deadlines(document: Document, source: Source) -> list[Deadline]:
 
 
 def _item_deadlines(item: Item, source: Source, language: str) -> Iterator[Deadline]:
+    stated = []
     if item.fields:
-        yield from _field_deadlines(item, source)
+        stated = list(_field_deadlines(item, source))
         if any("." in name for name in item.fields):
-            yield from _record_deadlines(item, source)
+            stated += _record_deadlines(item, source)
+        yield from stated
     if "20" in item.text:  # no year of this century, no deadline: most items stop here
-        yield from _text_deadlines(item, source, language)
+        # The parser's closing date already weighs "extended to" against the old date the
+        # text may still mention; a second closing date read from that text would be stale.
+        kinds = {deadline.kind for deadline in stated}
+        yield from (deadline for deadline in _text_deadlines(item, source, language)
+                    if deadline.kind not in kinds or deadline.kind != "consultation")
 
 
 # --- structured fields ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +27,8 @@ def deadlines_calendar(rows: Sequence[DeadlineRow], *, now: datetime | None = No
 
 def _event(row: DeadlineRow, stamp: datetime) -> Event:
     event = Event()
-    event.add("uid", f"deadline-{row.source_key}-{row.kind}-{row.item_key}@lexwatch")
+    identity = hashlib.sha1(f"{row.source_key}|{row.item_key}|{row.kind}|{row.label}".encode())
+    event.add("uid", f"deadline-{identity.hexdigest()[:20]}@lexwatch")
     event.add("dtstamp", stamp)
     # A 30-minute slot ending at the deadline reads well in every calendar.
     event.add("dtstart", row.due - timedelta(minutes=30))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
-from monitor.errors import ConfigError, FetchError, ParseError
+from monitor.errors import ConfigError, FetchError, ParseError, StorageError
 from monitor.fetch import Fetcher
 from monitor.types import (
     Change,
@@ -130,7 +130,22 @@ class Checker:
                               f" valid parsers: {valid}") from None
 
     def _store(self, record: CheckRecord, state: SourceState) -> int:
-        check = self.store.record(record, state.snapshot_id)
+        """Store the check; if that fails, store at least that it failed, then re-raise.
+
+        Without the failure row a source whose result cannot be stored would be retried
+        forever with nothing to show why.
+        """
+        try:
+            check = self.store.record(record, state.snapshot_id)
+        except StorageError as exc:
+            logger.exception("storing the check of %s failed", record.source_key)
+            failed = CheckRecord(source_key=record.source_key, started_at=record.started_at,
+                                 duration_ms=record.duration_ms, outcome=CheckOutcome.FAILED,
+                                 http_status=record.http_status, size=record.size,
+                                 final_url=record.final_url,
+                                 error=f"could not store this check: {exc}"[:2000])
+            self.store.record(failed, state.snapshot_id)
+            raise
         assert check.id is not None
         return check.id
 

@@ -126,7 +126,7 @@ class DeadlineRow(SQLModel, table=True):
 
     __tablename__ = "deadlines"
     __table_args__ = (
-        Index("ix_deadlines_identity", "source_key", "item_key", "kind", unique=True),
+        Index("ix_deadlines_identity", "source_key", "item_key", "kind", "label", unique=True),
         Index("ix_deadlines_due", "due"),
     )
 

@@ -171,15 +171,26 @@ def sync_deadlines(session: Session, source_key: str, deadlines: Sequence[Deadli
     A moved date is kept in the deadline's history; a deadline the document no longer
     states is closed, not deleted.
     """
-    existing = {(row.item_key, row.kind): row for row in session.exec(
+    existing = {(row.item_key, row.kind, row.label): row for row in session.exec(
         select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()}
-    for deadline in deadlines:
-        row = existing.pop((deadline.item_key, deadline.kind), None)
+    for deadline in _one_per_identity(deadlines):
+        row = existing.pop((deadline.item_key, deadline.kind, deadline.label), None)
         session.add(_updated_deadline(row, deadline, now))
     for row in existing.values():
         if row.status == "open":
             row.status, row.last_seen = "closed", now
             session.add(row)
+
+
+def _one_per_identity(deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """One deadline per (item, kind, label): a page that still states the old closing date
+    beside the extended one means the later date."""
+    latest: dict[tuple[str, str, str], Deadline] = {}
+    for deadline in deadlines:
+        identity = (deadline.item_key, deadline.kind, deadline.label)
+        if identity not in latest or deadline.due > latest[identity].due:
+            latest[identity] = deadline
+    return list(latest.values())
 
 
 def _updated_deadline(row: DeadlineRow | None, deadline: Deadline, now: datetime) -> DeadlineRow:

@@ -157,3 +157,38 @@ def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplaySe
     real = json.loads(lexwatch(workdir, "check", "guidance", "--json").stdout)[0]
     assert [c["category"] for c in real["changes"]] == ["publication_added"]
     assert "18 July" in " ".join(real["changes"][0]["evidence"])
+
+
+CONSULTATION = (Path(__file__).parent / "data/parsers/ds_page/consultation-open.html").read_text()
+
+
+def test_deadlines_follow_the_page_and_export_to_icalendar(tmp_path: Path,
+                                                           replay_server: ReplayServer):
+    opened = CONSULTATION.replace("23 June 2026, 22:00 CET", "10 March 2027")
+    extended = CONSULTATION.replace(
+        "open until 23 June 2026, 22:00 CET",
+        "open until 10 March 2027. The deadline has been extended to 24 March 2027")
+    url = replay_server.add("/en/consultations/targeted-consultation", opened, extended)
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[http]
+per_host_spacing = 0
+[sources.consultation]
+url = "{url}"
+parser = "ds_page"
+tags = ["consultation"]
+""")
+    lexwatch(tmp_path, "check", "consultation")
+    [first] = json.loads(lexwatch(tmp_path, "deadlines", "--json").stdout)
+    assert (first["kind"], first["due"]) == ("consultation", "2027-03-10T22:59:59+00:00")
+
+    replay_server.set_version("/en/consultations/targeted-consultation", 1)
+    checked = json.loads(lexwatch(tmp_path, "check", "consultation", "--json").stdout)[0]
+    extended_change = [c for c in checked["changes"] if c["category"] == "deadline_extended"]
+    assert extended_change and "24 March 2027" in extended_change[0]["summary"]
+
+    shown = lexwatch(tmp_path, "deadlines", "--ics", "deadlines.ics")
+    assert "2027-03-10 → 2027-03-24" in shown.stdout
+    ics = (tmp_path / "deadlines.ics").read_text().replace("\r\n ", "").replace("\n ", "")
+    assert "BEGIN:VCALENDAR" in ics and "DTEND:20270324T225959Z" in ics
+    assert ics.count("BEGIN:VEVENT") == 1 and "was 2027-03-10" in ics

@@ -15,6 +15,7 @@ import pytest
 from monitor.app import App, fetch_policy
 from monitor.classify import StructuralClassifier
 from monitor.config import load_settings
+from monitor.errors import StorageError
 from monitor.fetch import Fetcher, make_client
 from monitor.pipeline import Checker, CheckResult
 from monitor.types import Category, CheckOutcome
@@ -312,3 +313,19 @@ def test_a_failed_page_fails_the_whole_check(paged_app: App, replay_server: Repl
     failed = paged_check(paged_app)
     # Pages 0 and 1 alone would look as if entry 5 had been removed: no partial listing.
     assert (failed.outcome, failed.changes) == (CheckOutcome.FAILED, ())
+
+
+def test_a_check_that_cannot_be_stored_is_recorded_as_failed(app: App, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from storage import queries
+
+    def broken(*_args, **_kwargs):
+        raise IntegrityError("INSERT INTO deadlines ...", {}, Exception("constraint"))
+
+    monkeypatch.setattr(queries, "sync_deadlines", broken)
+    with pytest.raises(StorageError):
+        check(app, "office")
+    [row] = app.store.checks("office")
+    assert row.outcome == "failed" and "could not store this check" in (row.error or "")
+    assert app.store.counts()["snapshots"] == 0  # nothing half-written

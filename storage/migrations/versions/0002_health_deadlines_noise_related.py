@@ -37,7 +37,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index('ix_deadlines_due', ['due'], unique=False)
-        batch_op.create_index('ix_deadlines_identity', ['source_key', 'item_key', 'kind'], unique=True)
+        batch_op.create_index('ix_deadlines_identity', ['source_key', 'item_key', 'kind', 'label'], unique=True)
 
     with op.batch_alter_table('changes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('event_key', sa.String(), nullable=True))
