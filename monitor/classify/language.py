@@ -1,0 +1,386 @@
+"""Tier 2: what the language of the changed text announces.
+
+Only added sentences can announce something, and a fact the old sentence already stated is no
+news (``_said_before``). These rules find deadlines moved or extended (dates compared as days,
+a sentence paired with the one it rewrites), consultations opened or closed, publications, FAQ
+entries, legal acts, corrigenda and events; ``fold`` keeps one finding per category for one
+diff. ``pair_renamed`` lives here too: a section whose heading was reworded is read as one
+modified section, not as one removed and one added."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+
+from monitor.classify.delta import twin_of
+from monitor.classify.fields import deadline_move
+from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
+from monitor.classify.naming import celex_key, event_key, is_consultation, is_faq, name_of
+from monitor.classify.sentences import has_digit, norm, shorten, split_sentences
+from monitor.classify.stated_dates import cued_dates, date_near, dates_in, first_day, oj_date
+from monitor.classify.vocabulary import (
+    ACT_EVENT,
+    ACT_NAME,
+    ACT_PUBLISHED,
+    APPLY_CUE,
+    CLOSED,
+    CLOSING_CUE,
+    CONSULTATION_WORD,
+    CORRIGENDUM,
+    DOWNLOAD,
+    EVENT,
+    EVENT_PAST,
+    EXTENDED,
+    FUTURE,
+    INSTEAD,
+    NOT_ACT,
+    OPENED,
+    OUTCOME,
+    PUBLISHED,
+    VERB_FROM,
+)
+from monitor.dates import format_day
+from monitor.diff import diff_text
+from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
+
+_I = re.IGNORECASE
+
+
+def text_findings(diff: ItemDiff, delta: Delta, call: Call,
+                  have: Sequence[Finding]) -> list[Finding]:
+    if not delta.added and not delta.removed:
+        return []
+    found: list[Finding] = []
+    closed = _closed_finding(diff, delta, call)
+    found += _deadline_text_findings(diff, delta, call, closed is not None)
+    if closed is not None:
+        found.append(closed)
+    if not found and not has(have, Category.CONSULTATION_OPENED):
+        found += _opened_finding(diff, delta, call)
+    found += _publication_findings(diff, delta, call, have)
+    found += _act_findings(diff, delta, call, have)
+    found += _event_findings(diff, delta, call, have)
+    return found
+
+
+def fold(findings: list[Finding]) -> list[Finding]:
+    """One finding per category for one diff: a field and a sentence saying the same keep
+    the field's dates and the sentence's evidence first."""
+    folded: dict[Category, Finding] = {}
+    for finding in findings:
+        kept = folded.get(finding.category)
+        if kept is None:
+            folded[finding.category] = finding
+            continue
+        folded[finding.category] = replace(
+            kept, new_date=kept.new_date or finding.new_date,
+            old_date=kept.old_date or finding.old_date,
+            evidence=tuple(dict.fromkeys(finding.evidence + kept.evidence)))
+    return list(folded.values())
+
+
+def pair_renamed(diffs: list[ItemDiff]) -> list[ItemDiff]:
+    """A section whose heading was reworded (or cut differently) is the same section: an
+    added and a removed section with near-identical headings become one modification."""
+    added = [d for d in diffs if d.kind is DiffKind.ADDED]
+    removed = [d for d in diffs if d.kind is DiffKind.REMOVED]
+    if not added or not removed or len(added) * len(removed) > 400:
+        return diffs
+    pairs: dict[int, ItemDiff] = {}
+    used: set[int] = set()
+    for new in added:
+        old = next((r for r in removed if id(r) not in used and _renamed(r.item, new.item)),
+                   None)
+        if old is not None and old.old is not None and new.new is not None:
+            used.add(id(old))
+            pairs[id(new)] = _as_modified(old.old, new.new)
+    return [pairs.get(id(d), d) for d in diffs if id(d) not in used]
+
+
+def _renamed(old: Item, new: Item) -> bool:
+    a, b = norm(old.title or old.key), norm(new.title or new.key)
+    if min(len(a), len(b)) >= 20 and (a.startswith(b) or b.startswith(a)):
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _as_modified(old: Item, new: Item) -> ItemDiff:
+    blocks = diff_text(old.text, new.text)
+    fields = tuple(FieldChange(name=n, old=old.fields.get(n), new=new.fields.get(n))
+                   for n in sorted(set(old.fields) | set(new.fields))
+                   if old.fields.get(n) != new.fields.get(n))
+    return ItemDiff(kind=DiffKind.MODIFIED, key=new.key, old=old, new=new, fields=fields,
+                    blocks=blocks, title_changed=old.title != new.title)
+
+
+def has(findings: Iterable[Finding], category: Category) -> bool:
+    return any(finding.category is category for finding in findings)
+
+
+def _deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call,
+                            closed: bool) -> list[Finding]:
+    for finder in (_paired_move, _announced_extension):
+        found = finder(diff, delta, call)
+        if found is not None:
+            return [found]
+    if closed:  # "ran from ... to ..., now closed" restates the old deadline, moves nothing
+        return []
+    found = _unpaired_move(diff, delta, call)
+    return [found] if found is not None else []
+
+
+def _paired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
+    """A sentence rewritten with another closing or application date in it."""
+    for sentence in delta.added:
+        if not has_digit(sentence.text):
+            continue
+        twin = twin_of(sentence.text, delta)
+        if twin is None:
+            continue
+        for cue in (CLOSING_CUE, APPLY_CUE):
+            new = cued_dates(sentence.text, cue, call)
+            old = cued_dates(twin, cue, call) if new else []
+            gained = [d for d in new if d not in old]
+            lost = [d for d in old if d not in new]
+            if gained and lost:
+                return deadline_move(diff, call, max(lost), max(gained), (sentence.text,))
+    return None
+
+
+def _announced_extension(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
+    """ "The deadline has been extended. You can now submit until 18 September 2025."."""
+    for sentence in delta.added:
+        if not EXTENDED.search(sentence.text) or _hypothetical(sentence.text):
+            continue
+        new, old = _extension_dates(sentence, delta, call)
+        if new is None:
+            continue
+        if old is None:
+            old = _latest_before(_old_deadlines(diff, delta, call), new)
+        proof = tuple(dict.fromkeys((sentence.text, *_dated_neighbours(sentence, delta))))
+        return deadline_move(diff, call, old, new, proof[:MAX_EVIDENCE])
+    return None
+
+
+def _hypothetical(text: str) -> bool:
+    """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
+    return bool(re.search(r"\b(?:may|might|could|can|possibly|if|would|propos\w*|plan\w*)\b"
+                          r"[^.]{0,40}\b(?:be )?(?:extend|postpon|prolong|delay|defer)\w*",
+                          text, _I))
+
+
+def _extension_dates(sentence: Sentence, delta: Delta,
+                     call: Call) -> tuple[date | None, date | None]:
+    """The new (and, when the sentence says it, the old) date of an announced extension.
+
+    Dates after the verb are new ("extended until 15 October"), a date before it is old
+    ("the 30 September deadline is extended"); "from X to Y" right after the verb is both;
+    "Y instead of X" names the new date first."""
+    text = sentence.text
+    found = dates_in(text, call)
+    instead = INSTEAD.search(text)
+    if instead is not None and found:
+        new = [f.date for f in found if f.start < instead.start()]
+        old = [f.date for f in found if f.start >= instead.start()]
+        if new and old:
+            return max(new), max(old)
+    verb = EXTENDED.search(text)
+    at = verb.start() if verb else 0
+    after = [f for f in found if f.start >= at]
+    old_day = max((f.date for f in found if f.start < at), default=None)
+    if len(after) == 1 and after[0].is_range and VERB_FROM.search(text[at:after[0].start]):
+        return after[0].date, after[0].first  # "postponed from 2 August 2026 to ..."
+    if after:
+        return max(f.date for f in after), old_day
+    nearby = [d for s in _dated_neighbours(sentence, delta)
+              for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)]
+    return (max(nearby) if nearby else None), old_day
+
+
+def _dated_neighbours(sentence: Sentence, delta: Delta) -> list[str]:
+    return [s.text for s in delta.added if s.block == sentence.block and s is not sentence
+            and has_digit(s.text)]
+
+
+def _unpaired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
+    """The old closing date gone, a new one stated elsewhere: on a consultation only."""
+    new = [(d, s.text) for s in delta.added for d in cued_dates(s.text, CLOSING_CUE, call)]
+    old = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
+    if not new or not old or not is_consultation(diff, call, delta):
+        return None
+    gained = [(d, text) for d, text in new if d not in old]
+    lost = [d for d in old if d not in {d for d, _ in new}]
+    if not gained or not lost:
+        return None
+    day, text = max(gained)
+    return deadline_move(diff, call, max(lost), day, (text,))
+
+
+def _old_deadlines(diff: ItemDiff, delta: Delta, call: Call) -> list[date]:
+    removed = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
+    if removed or diff.old is None:
+        return removed
+    text = diff.old.text if len(diff.old.text) < 20_000 else ""
+    return [d for s in split_sentences(text) for d in cued_dates(s, CLOSING_CUE, call)]
+
+
+def _latest_before(days: Iterable[date], limit: date) -> date | None:
+    earlier = [day for day in days if day != limit]
+    return max(earlier) if earlier else None
+
+
+def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
+    for sentence in delta.added:
+        if not CLOSED.search(sentence.text):
+            continue
+        if not (CONSULTATION_WORD.search(sentence.text) or is_consultation(diff, call, delta)):
+            continue
+        twin = twin_of(sentence.text, delta)
+        if twin is not None and CLOSED.search(twin):
+            continue
+        return Finding(category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
+                       summary=f"{name_of(diff, call)}: consultation closed",
+                       event_key=event_key(diff, call, consultation=True))
+    return None
+
+
+def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
+    old_text = diff.old.text if diff.old is not None else ""
+    if diff.kind is DiffKind.MODIFIED and (OPENED.search(old_text) and (
+            CONSULTATION_WORD.search(old_text) or is_consultation(diff, call, delta))):
+        return []  # it was already open: the new wording is no opening
+    for sentence in delta.added:
+        text = sentence.text
+        if not (OPENED.search(text) and CONSULTATION_WORD.search(text)) or FUTURE.search(
+                text) or OUTCOME.search(text):
+            continue
+        closing = _closing_date(sentence, delta, call)
+        until = f", open until {format_day(closing)}" if closing else ""
+        return [Finding(category=Category.CONSULTATION_OPENED, new_date=closing,
+                        evidence=(text,), summary=f"{name_of(diff, call)}: consultation"
+                        f" opened{until}", event_key=event_key(diff, call, consultation=True))]
+    return []
+
+
+def _closing_date(sentence: Sentence, delta: Delta, call: Call) -> date | None:
+    own = cued_dates(sentence.text, CLOSING_CUE, call)
+    if own:
+        return max(own)
+    nearby = [d for s in delta.added if s.block == sentence.block
+              for d in cued_dates(s.text, CLOSING_CUE, call)]
+    return max(nearby) if nearby else None
+
+
+def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
+                          have: Sequence[Finding]) -> list[Finding]:
+    if has(have, Category.PUBLICATION_ADDED):
+        return []
+    for sentence in delta.added:
+        text = sentence.text
+        if _is_publication_sentence(text) and not _said_before(text, delta,
+                                                               _is_publication_sentence):
+            return [Finding(category=Category.PUBLICATION_ADDED, evidence=(text,),
+                            summary=f"{name_of(diff, call)}: new publication —"
+                            f" {shorten(text, 160)}", event_key=event_key(diff, call))]
+    downloads = [s.text for s in delta.added if DOWNLOAD.search(s.text) and len(s.text) < 300]
+    if downloads:
+        shown = "; ".join(shorten(_strip_download(t), 100) for t in downloads[:3])
+        return [Finding(category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
+                        summary=f"{name_of(diff, call)}: new document {shown}",
+                        name=_strip_download(downloads[0]), event_key=event_key(diff, call))]
+    return _faq_findings(diff, delta, call)
+
+
+def _is_publication_sentence(text: str) -> bool:
+    found = PUBLISHED.search(text)
+    return found is not None and not FUTURE.search(text[:found.end()])
+
+
+def _strip_download(text: str) -> str:
+    return re.sub(r"\s*\bdownload\b\s*$", "", text, flags=_I).strip() or text
+
+
+def _faq_findings(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
+    """A new question with its answer on a FAQ page is a new FAQ entry."""
+    if not is_faq(diff, call):
+        return []
+    removed = {norm(s.text) for s in delta.removed}
+    questions = [s.text for s in delta.added if s.text.rstrip().endswith("?")
+                 and len(s.text) < 300 and norm(s.text) not in removed
+                 and twin_of(s.text, delta) is None]
+    answers = [s for s in delta.added if not s.text.rstrip().endswith("?")]
+    if not questions or not answers:
+        return []
+    return [Finding(category=Category.PUBLICATION_ADDED, evidence=(questions[0],
+                    answers[0].text), name=questions[0],
+                    summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(questions[0], 140)}”",
+                    event_key=event_key(diff, call))]
+
+
+def _act_findings(diff: ItemDiff, delta: Delta, call: Call,
+                  have: Sequence[Finding]) -> list[Finding]:
+    found: list[Finding] = []
+    # In a rewrite of many sentences, an act's publication is background, not the news.
+    targeted = diff.kind is DiffKind.ADDED or len(delta.added) <= 3
+    for sentence in delta.added:
+        text = sentence.text
+        if not has(have, Category.CORRIGENDUM) and not has(found, Category.CORRIGENDUM) and (
+                CORRIGENDUM.search(text) and not _said_before(text, delta, CORRIGENDUM.search)):
+            found.append(_corrigendum_finding(diff, text, call))
+        elif targeted and not has(found, Category.LEGAL_ACT) and _is_act_sentence(
+                text) and not _said_before(text, delta, _is_act_sentence):
+            day = oj_date(text, call) or first_day(text, call)
+            on = f", published {format_day(day)}" if day else ""
+            found.append(Finding(category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
+                                 summary=f"{name_of(diff, call)}: new legal act{on} —"
+                                 f" {shorten(text, 160)}", event_key=celex_key(text)))
+    return found
+
+
+def _is_act_sentence(text: str) -> bool:
+    if ACT_EVENT.search(text) and has_digit(text):
+        return not FUTURE.search(text)
+    named = ACT_NAME.search(text)
+    return bool(named and ACT_PUBLISHED.search(text) and not NOT_ACT.search(text)
+                and not FUTURE.search(text))
+
+
+def _corrigendum_finding(diff: ItemDiff, text: str, call: Call) -> Finding:
+    celex = celex_key(text)
+    return Finding(category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
+                   summary=f"{name_of(diff, call)}: corrected — {shorten(text, 160)}")
+
+
+def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
+                    have: Sequence[Finding]) -> list[Finding]:
+    if has(have, Category.EVENT_ANNOUNCED):
+        return []
+    for sentence in delta.added:
+        text = sentence.text
+        if not EVENT.search(text) or EVENT_PAST.search(text) or ACT_EVENT.search(text):
+            continue
+        dates = dates_in(text, call)
+        if not dates or _said_before(text, delta, EVENT.search, same_dates=True, call=call):
+            continue
+        noun = EVENT.search(text)
+        day = date_near(dates, noun.start() if noun else 0)
+        what = noun.group(0).lower() if noun else "event"
+        return [Finding(category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
+                        summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",
+                        event_key=event_key(diff, call))]
+    return []
+
+
+def _said_before(text: str, delta: Delta, rule: Callable[[str], object], *,
+                 same_dates: bool = False, call: Call | None = None) -> bool:
+    """True when the old sentence this one rewrites already said the same (a fact the old
+    text stated is no news)."""
+    twin = twin_of(text, delta)
+    if twin is None or not rule(twin):
+        return False
+    if same_dates and call is not None:
+        return {f.first for f in dates_in(twin, call)} == {f.first for f in dates_in(text, call)}
+    return True

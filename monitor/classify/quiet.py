@@ -1,0 +1,197 @@
+"""What a diff that announces nothing is: an amendment, an editorial change, or noise.
+
+``amendment`` decides when a substantive rewrite that no event explains is worth telling
+(enough words really changed, or a normative word such as "shall" → "may", or a quantity);
+``quiet_finding`` says why the rest means nothing: moved or reordered text, counters, update
+stamps, site chrome, a feed entry scrolling off (noise), or small wording, punctuation and
+title tweaks (editorial). Those are stored, never alerted. ``quiet_block`` and ``net_words``
+are shared with the delta, which drops chrome, stamps and rewordings before any rule reads it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
+from monitor.classify.naming import event_key, is_legal, lead_of, name_of
+from monitor.classify.sentences import norm, shorten, substantive_words, words_of
+from monitor.classify.vocabulary import CHROME, COUNTERS, STAMP, WORD
+from monitor.types import Category, DiffKind, ItemDiff
+
+
+def amendment(diff: ItemDiff, delta: Delta, call: Call,
+              have: Sequence[Finding]) -> list[Finding]:
+    """A substantive rewrite that no event explains is an amendment."""
+    explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
+    residual = [s for s in delta.added if s.block not in explained]
+    words = sum(substantive_words(s.text) for s in residual)
+    if have and words < 25:
+        return []
+    changed = _changed_words(diff, call)
+    legal = is_legal(diff, call)
+    if (changed < (1 if legal else 3) and not (have and words >= 25)
+            and (have or not _changes_substance(diff, call))):
+        return []
+    count = len([b for b in diff.blocks if not quiet_block(b.new or b.old or "", call)])
+    return [Finding(category=Category.AMENDMENT,
+                    evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
+                    or lead_of(diff.item.text),
+                    summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
+                    f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))]
+
+
+def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
+    """Why a diff means nothing: noise (moved, counters, stamps, chrome, a feed entry gone)
+    or editorial (small wording, punctuation, a title tweak)."""
+    name = name_of(diff, call)
+    if diff.kind is DiffKind.REMOVED:
+        return Finding(category=Category.NOISE, summary=f"{name}: entry no longer listed")
+    if diff.kind is DiffKind.MODIFIED and not diff.blocks and not diff.title_changed:
+        if all(_is_counter(change.name) for change in diff.fields):
+            return Finding(category=Category.NOISE, summary=f"{name}: counters changed")
+        names = ", ".join(change.name for change in diff.fields[:5])
+        return Finding(category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
+    worded = diff.title_changed or any(
+        not (quiet_block(b.new or "", call) or quiet_block(b.old or "", call))
+        and any(WORD.search(op.text) for op in b.ops if op.op != "equal") for b in diff.blocks)
+    if not worded:
+        return Finding(category=Category.NOISE,
+                       summary=f"{name}: moved, boilerplate or stamp changes only")
+    return Finding(category=Category.EDITORIAL, summary=f"{name}: editorial change",
+                   evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]))
+
+
+def _changed_words(diff: ItemDiff, call: Call) -> int:
+    """Words a diff really changed: not moved, not chrome or stamps, not typo fixes,
+    punctuation or case; numbers only in legal texts (elsewhere they are counters).
+
+    Short label lines (a menu entry, a site header, a button) weigh a quarter: a renamed
+    label is editorial, a rewritten list of them is not."""
+    prose: tuple[list[str], list[str]] = ([], [])
+    labels: tuple[list[str], list[str]] = ([], [])
+    for block in diff.blocks:
+        if quiet_block(block.new or "", call) or quiet_block(block.old or "", call):
+            continue
+        target = labels if _is_label(block.new or block.old or "") else prose
+        target[0].extend(w for op in block.ops if op.op == "delete" for w in words_of(op.text))
+        target[1].extend(w for op in block.ops if op.op == "insert" for w in words_of(op.text))
+    if diff.title_changed and diff.old is not None and diff.new is not None:
+        prose[0].extend(words_of(diff.old.title))
+        prose[1].extend(words_of(diff.new.title))
+    numbers = is_legal(diff, call)
+    return (net_words(*prose, numbers=numbers)
+            + net_words(*labels, numbers=numbers) // 4)
+
+
+# One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
+_NORMATIVE = frozenset({
+    "shall", "must", "should", "not", "no", "never", "cannot", "prohibited", "prohibits",
+    "required", "requires", "mandatory", "optional", "voluntary", "exempt", "exempted",
+    "obliged", "doit", "peut", "interdit", "obligatoire", "muss", "darf", "kann", "nicht",
+    "verboten",
+})  # fmt: skip
+# A quantity a reader acts on (money, shares, periods, thresholds, cross-references), as
+# opposed to a counter of views or staff: changing one is never editorial.
+_QUANTITY = re.compile(
+    r"(?:€|EUR|USD)\s?\d[\d.,\s]*(?:million|billion|thousand)?"
+    r"|\b\d[\d.,]*\s?(?:%|per ?cent\b|million\b|billion\b|months?\b|years?\b|weeks?\b"
+    r"|working days?\b|days?\b|hours?\b|FLOPs?\b|parameters\b)"
+    r"|\b(?:Article|Art\.|Annex|paragraph|point|Section)\s+[\dIVXLC]+(?:\(\w+\))*",
+    re.IGNORECASE)
+
+
+def _changes_substance(diff: ItemDiff, call: Call) -> bool:
+    """A small change that still matters: a normative word, or a quantity, changed."""
+    for block in diff.blocks:
+        if quiet_block(block.new or "", call) or quiet_block(block.old or "", call):
+            continue
+        deleted = [w for op in block.ops if op.op == "delete" for w in op.text.split()]
+        inserted = [w for op in block.ops if op.op == "insert" for w in op.text.split()]
+        if _normative_change(deleted, inserted) or _normative_change(inserted, deleted):
+            return True
+        if set(_QUANTITY.findall(block.old or "")) != set(_QUANTITY.findall(block.new or "")):
+            return True
+    return False
+
+
+def _normative_change(words: list[str], others: list[str]) -> bool:
+    """A normative word in ``words`` that is not a typo fix of one in ``others``."""
+    return any(
+        _normative(word) and not any(
+            difflib.SequenceMatcher(None, word.lower(), other.lower()).ratio() >= 0.8
+            for other in others)
+        for word in words)
+
+
+def _normative(word: str) -> bool:
+    bare = word.strip(".,;:!?()'\"")
+    # "May" capitalised mid-sentence is the month; "may" is permission.
+    return bare == "may" or bare.lower() in _NORMATIVE
+
+
+def _is_label(line: str) -> bool:
+    """A short line without a sentence in it: a heading, menu entry, button or list item."""
+    return len(line.split()) <= 6 and not line.rstrip().endswith((".", "!", "?", ":"))
+
+
+def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
+    """Words changed, net of moves and typo fixes. Outside legal texts (``numbers`` False)
+    numbers and function words do not count: "ran between X and Y" → "ran from X to Y"
+    says the same."""
+    remaining_old = _multiset_minus(deleted, inserted)
+    remaining_new = _multiset_minus(inserted, deleted)
+    counted = [w for w in remaining_old + remaining_new
+               if numbers or not (w.isdigit() or w in _FUNCTION_WORDS)]
+    if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
+        return len(counted)
+    typos = 0
+    for word in remaining_old:
+        if any(abs(len(word) - len(other)) <= 2 and difflib.SequenceMatcher(
+                None, word, other).ratio() >= 0.8 for other in remaining_new):
+            typos += 2
+    return max(0, len(counted) - typos)
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but nor of to in on at by for from with without between into onto upon"
+    " as than then so that this these those it its is are was were be been being has have had"
+    " do does did not no yes there here which who whom whose what when where while until till"
+    " through during before after above below over under again also only just very more most"
+    " such same other each any all both either neither own our your their his her we you they"
+    " he she i me my us them via per le la les de des du et en un une der die das und von zu"
+    " im mit für auf".split())
+
+
+def _multiset_minus(words: list[str], other: list[str]) -> list[str]:
+    pool: dict[str, int] = {}
+    for word in other:
+        pool[word] = pool.get(word, 0) + 1
+    left = []
+    for word in words:
+        if pool.get(word, 0):
+            pool[word] -= 1
+        else:
+            left.append(word)
+    return left
+
+
+def quiet_block(text: str, call: Call) -> bool:
+    """A block that never carries news: moved elsewhere, site chrome, an update stamp."""
+    if not text:
+        return False
+    return norm(text) in call.moved or is_chrome(text) or bool(STAMP.match(text))
+
+
+def is_chrome(text: str) -> bool:
+    return len(text) < 600 and bool(CHROME.search(text))
+
+
+def _is_counter(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1].lower()
+    return last in COUNTERS or name.lower().startswith("pageable.") or last in (
+        "published", "updated", "modified")
+
+
+def _changed_texts(diff: ItemDiff) -> list[str]:
+    return [block.new or block.old or "" for block in diff.blocks]
