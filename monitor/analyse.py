@@ -52,6 +52,7 @@ class Analysis:
     fingerprint: str | None = None
     keep_raw: bool = False  # store the raw body as evidence
     deadlines: tuple[Deadline, ...] | None = None  # None: the document was not read
+    deadline_items: frozenset[str] | None = None  # None: read from every item
 
 
 # Parts of an HTML body that no parser reads: they change on every request on EU sites
@@ -132,10 +133,23 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
     done = _compare(source, document, state, history, classifier)
     if done.outcome is CheckOutcome.FAILED:
         return done
-    deadlines = tuple(find_deadlines(document, source)) if find_deadlines else None
+    deadlines, scope = _deadlines(document, source, done, find_deadlines)
     return Analysis(outcome=done.outcome, error=done.error, snapshot=done.snapshot,
                     changes=done.changes, content_hash=content_hash, fingerprint=recipe,
-                    keep_raw=done.keep_raw, deadlines=deadlines)
+                    keep_raw=done.keep_raw, deadlines=deadlines, deadline_items=scope)
+
+
+def _deadlines(document: Document, source: Source, done: Analysis,
+               find: DeadlineFinder | None) -> tuple[tuple[Deadline, ...] | None,
+                                                     frozenset[str] | None]:
+    """Deadlines are read per item: after a change only the changed items are read again."""
+    if find is None or done.snapshot is None:
+        return None, None
+    if done.outcome is not CheckOutcome.CHANGED or done.deadline_items is None:
+        return tuple(find(document, source)), None
+    changed = [item for item in document.items if item.key in done.deadline_items]
+    partial = Document(kind=document.kind, title=document.title, items=tuple(changed))
+    return tuple(find(partial, source)), done.deadline_items
 
 
 def _failed(problem: str, source: Source, page: Fetched, state: SourceState,
@@ -182,4 +196,4 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
                               document_title=document.title)
     changes = classifier.classify(diffs, context)
     return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
-                    keep_raw=True)
+                    keep_raw=True, deadline_items=frozenset(diff.key for diff in diffs))

@@ -206,6 +206,7 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
         snapshot=analysis.snapshot,
         changes=analysis.changes,
         deadlines=analysis.deadlines,
+        deadline_items=analysis.deadline_items,
     )
 
 

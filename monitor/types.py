@@ -299,6 +299,9 @@ class CheckRecord:
     changes: tuple[Change, ...] = ()
     # The deadlines the document states now; None when it was not read (304, fast path).
     deadlines: tuple[Deadline, ...] | None = None
+    # The items those deadlines were read from; None: the whole document. Deadlines of the
+    # other items stay as stored (they did not change).
+    deadline_items: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -100,7 +100,8 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
     assert check.id is not None
     _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
     if record.deadlines is not None:
-        sync_deadlines(session, record.source_key, record.deadlines, record.started_at)
+        sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
+                       items=record.deadline_items)
     _update_source(session, record)
     return check
 
@@ -165,14 +166,16 @@ def _first_about(session: Session, event_key: str | None, now: datetime) -> int 
 
 
 def sync_deadlines(session: Session, source_key: str, deadlines: Sequence[Deadline],
-                   now: datetime) -> None:
+                   now: datetime, *, items: frozenset[str] | None = None) -> None:
     """Make the stored deadlines of a source what its document states now.
 
+    With ``items``, only the deadlines of those items were read again; the others stay.
     A moved date is kept in the deadline's history; a deadline the document no longer
     states is closed, not deleted.
     """
     existing = {(row.item_key, row.kind, row.label): row for row in session.exec(
-        select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()}
+        select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()
+        if items is None or row.item_key in items}
     for deadline in _one_per_identity(deadlines):
         row = existing.pop((deadline.item_key, deadline.kind, deadline.label), None)
         session.add(_updated_deadline(row, deadline, now))

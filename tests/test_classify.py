@@ -499,3 +499,21 @@ def test_one_changed_quantity_or_normative_word_is_an_amendment(old: str, new: s
 @pytest.mark.parametrize(("old", "new"), SMALL_AND_EDITORIAL)
 def test_typos_counters_and_punctuation_are_never_alerted(old: str, new: str):
     assert set(_one_change(old, new)) <= {"editorial", "noise"}
+
+
+def test_a_news_item_linking_one_initiative_shares_its_event_key():
+    from monitor.diff import diff_documents
+    from monitor.types import ClassifyContext, Document, DocumentKind, Item, Source
+
+    source = Source(key="news", title="News", url="https://example.eu/news", parser="feed",
+                    interval=60)
+    news = Item(key="n1", title="Commission opens consultation on AI sandboxes",
+                url="https://example.eu/news/1",
+                text="The Commission opened a call for evidence on AI regulatory sandboxes.",
+                fields={"links": "https://ec.europa.eu/info/law/better-regulation/"
+                                 "have-your-say/initiatives/14284_en"})
+    diffs = diff_documents(Document(kind=DocumentKind.FEED, items=()),
+                           Document(kind=DocumentKind.FEED, items=(news,)))
+    changes = RuleClassifier().classify(diffs, ClassifyContext(source=source,
+                                                              document_kind=DocumentKind.FEED))
+    assert changes and {c.event_key for c in changes} == {"hys:14284"}

@@ -192,3 +192,13 @@ def test_deadlines_are_kept_current_with_their_history(store: Store):
     assert store.deadlines(after=None) == []
     assert store.deadlines(after=None, include_closed=True)[0].status == "closed"
     assert store.deadlines(after=later_due + timedelta(days=1), include_closed=True) == []
+
+
+def test_a_partial_deadline_update_leaves_unchanged_items_alone(store: Store):
+    due = datetime(2026, 8, 2, tzinfo=UTC)
+    both = (deadline(due, "art_113"), deadline(due, "art_5"))
+    store.record(record(CheckOutcome.BASELINE, T0, deadlines=both), None)
+    # Only art_5 changed and was read again: it no longer states a date; art_113 stays.
+    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1), deadlines=(),
+                        deadline_items=frozenset({"art_5"})), None)
+    assert [row.item_key for row in store.deadlines(after=None)] == ["art_113"]

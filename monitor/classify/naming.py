@@ -99,6 +99,11 @@ def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | Non
     fields = item.fields
     if fields.get("initiative_id"):
         return f"hys:{fields['initiative_id']}"
+    # A news item or page section that points at exactly one Have Your Say initiative is
+    # about that initiative: its changes link to the portal's.
+    initiatives = set(HYS_LINK.findall(fields.get("links", "")))
+    if len(initiatives) == 1:
+        return f"hys:{initiatives.pop()}"
     celex = fields.get("celex") or celex_key(item.key, bare=True)
     if celex:
         return f"celex:{celex}"
@@ -110,6 +115,9 @@ def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | Non
         path = urlsplit(url).path.rstrip("/") if url else ""
         return f"consultation:{path}" if path else None
     return None
+
+
+HYS_LINK = re.compile(r"have-your-say(?:\.ec\.europa\.eu)?/initiatives/(\d+)")
 
 
 def celex_key(text: str, *, bare: bool = False) -> str | None:

@@ -114,7 +114,9 @@ def parse_eurlex_act(content: bytes, context: ParseContext) -> Document:
     Parts without text of their own (``enc_1``, whose text is all in its chapters) are
     left out. Raises ``ParseError`` when the bytes are not HTML.
     """
-    root = html_root(content, context.content_type)
+    root = _xhtml_root(content)
+    if root is None:
+        root = html_root(content, context.content_type)
     lines_by_id = _lines_by_id(str(_to_text()(root)))
     page = urldefrag(context.url).url
     items = []
@@ -125,6 +127,34 @@ def parse_eurlex_act(content: bytes, context: ParseContext) -> Document:
     title = " ".join(_plain(lines_by_id.get("tit_1", [])))
     logger.debug("parsed act %s: %d items", context.url, len(items))
     return Document(kind=DocumentKind.PAGE, items=tuple(items), title=title)
+
+
+_XHTML_NS = b' xmlns="http://www.w3.org/1999/xhtml"'
+_UTF8_DECLARED = (b'<?xml version="1.0" encoding="UTF-8"', b"<?xml version='1.0' encoding='UTF-8'")
+
+
+def _xhtml_root(content: bytes) -> etree._Element | None:
+    """The OJ's well-formed UTF-8 XHTML, read by the (faster) XML parser; None otherwise.
+
+    Without its default namespace the tree matches the same stylesheet.
+    """
+    at = content.find(_XHTML_NS, 0, 2048)
+    if not content.startswith(_UTF8_DECLARED) or at < 0:
+        return None
+    content = content[:at] + content[at + len(_XHTML_NS):]
+    try:
+        return etree.fromstring(content, _xml_parser())
+    except etree.XMLSyntaxError:
+        return None  # e.g. an HTML entity XML does not know: the HTML parser copes
+
+
+def _xml_parser() -> etree.XMLParser:
+    """This thread's XML parser: no DTD, no entities, no network (the input is untrusted)."""
+    parser: etree.XMLParser | None = getattr(_THREAD, "xml_parser", None)
+    if parser is None:
+        parser = _THREAD.xml_parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False)
+    return parser
 
 
 def _to_text() -> etree.XSLT:
