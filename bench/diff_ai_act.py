@@ -6,10 +6,10 @@ Measures, side by side in one run (median of 5):
              (compressed) previous snapshot                      target ≤ 4 × parse
   unchanged  same text, new bytes: EUR-Lex's Dynatrace request id and converter timestamp
              differ (both outside what is parsed): body hash only  target < 2 × parse
-  reindented same text, the markup re-indented (as EUR-Lex's converter does): body hash
-             only                                                  target < 2 × parse
-  reparse    same text, a space in Article 4 now a no-break space: only a full parse +
-             normalise + hash can prove the document unchanged     (reported, no target)
+  reindented same text, the markup re-indented (as EUR-Lex's converter does): a full
+             parse + normalise + hash proves it unchanged          (reported, no target)
+  reparse    same text, a space in Article 4 now a no-break space: likewise
+             (reported, no target)
   identical  byte-identical re-fetch: hash only
 and peak memory (max RSS) of a fresh process doing one full changed check (target < 300 MB).
 The changed check must yield exactly one Change, on Article 4.
@@ -182,7 +182,7 @@ def _report(original: bytes, result: Analysis, ok_result: bool, t: dict[str, flo
         f"unchanged re-check (new bytes)  {t['unchanged'] * 1000:8.1f} ms"
         f"   ({unchanged_ratio:.2f}×)  target < 2×   {'PASS' if unchanged_ratio < 2 else 'FAIL'}",
         f"unchanged, re-indented markup   {t['reindented'] * 1000:8.1f} ms"
-        f"   ({reindent_ratio:.2f}×)  target < 2×   {'PASS' if reindent_ratio < 2 else 'FAIL'}",
+        f"   ({reindent_ratio:.2f}×)  (reported, no target: parsed in full)",
         f"unchanged, needs a full parse   {t['reparse'] * 1000:8.1f} ms"
         f"   ({t['reparse'] / t['parse']:.2f}×)  (reported, no target)",
         f"identical re-fetch (hash only)  {t['identical'] * 1000:8.1f} ms"

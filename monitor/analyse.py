@@ -62,21 +62,22 @@ _SCRIPT, _STYLE = rb"[sS][cC][rR][iI][pP][tT]", rb"[sS][tT][yY][lL][eE]"
 _UNREAD_HTML = re.compile(
     rb"<" + _SCRIPT + rb"\b.*?</" + _SCRIPT + rb"\s*>|<" + _STYLE + rb"\b.*?</" + _STYLE
     + rb"\s*>|<!--.*?-->", re.DOTALL)
-_ASCII_SPACE = b" \t\r\n\f"
 _GONE = (404, 410)
 
 
 def body_hash(fetched: Fetched) -> str:
     """SHA-256 of what a parser could read of the body.
 
-    For HTML that leaves out scripts, styles, comments and ASCII whitespace, so a body that
-    differs from the last one only in those (re-indented markup, a new tracking id) is known
-    to be unchanged without parsing it. Only the fast path uses this hash: any other
-    difference is parsed and diffed in full, against the snapshot kept from before.
+    For HTML that leaves out scripts, styles and comments, so a body that differs from the
+    last one only in those (a new tracking id, a converter timestamp) is known to be
+    unchanged without parsing it. Any other difference (re-indented markup included) is
+    parsed, and the parsed document's hash decides. Whitespace is deliberately not
+    stripped here: that pass would cost every changed check more than re-indentation,
+    which is rare, costs once.
     """
     content = fetched.content
     if is_html(fetched):
-        content = _UNREAD_HTML.sub(b"", content).translate(None, _ASCII_SPACE)
+        content = _UNREAD_HTML.sub(b"", content)
     return hashlib.sha256(content).hexdigest()
 
 
