@@ -517,3 +517,23 @@ def test_a_news_item_linking_one_initiative_shares_its_event_key():
     changes = RuleClassifier().classify(diffs, ClassifyContext(source=source,
                                                               document_kind=DocumentKind.FEED))
     assert changes and {c.event_key for c in changes} == {"hys:14284"}
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("The guidelines will be published on 10 June 2026.",
+     "The guidelines will be published on 18 July 2026.",
+     ("deadline_extended", "2026-06-10", "2026-07-18")),
+    ("Adoption is planned for 3 March 2026.", "Adoption is planned for 1 February 2026.",
+     ("deadline_changed", "2026-03-03", "2026-02-01")),
+])
+def test_a_planned_date_that_moves_is_a_schedule_change(old: str, new: str, expected):
+    from monitor.diff import diff_documents
+    from monitor.types import ClassifyContext, Document, DocumentKind, Item, Source
+
+    source = Source(key="s", title="S", url="https://example.eu/p", parser="html", interval=60)
+    diffs = diff_documents(
+        Document(kind=DocumentKind.PAGE, items=(Item(key="k", title="Guidelines", text=old),)),
+        Document(kind=DocumentKind.PAGE, items=(Item(key="k", title="Guidelines", text=new),)))
+    [change] = RuleClassifier().classify(diffs, ClassifyContext(source=source,
+                                                                document_kind=DocumentKind.PAGE))
+    assert (change.category.value, str(change.old_date), str(change.new_date)) == expected

@@ -39,6 +39,7 @@ from monitor.classify.vocabulary import (
     NOT_ACT,
     OPENED,
     OUTCOME,
+    PLANNED_CUE,
     PUBLISHED,
     VERB_FROM,
 )
@@ -140,7 +141,7 @@ def _paired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
         twin = twin_of(sentence.text, delta)
         if twin is None:
             continue
-        for cue in (CLOSING_CUE, APPLY_CUE):
+        for cue in (CLOSING_CUE, APPLY_CUE, PLANNED_CUE):
             new = cued_dates(sentence.text, cue, call)
             old = cued_dates(twin, cue, call) if new else []
             gained = [d for d in new if d not in old]

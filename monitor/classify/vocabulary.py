@@ -173,6 +173,13 @@ APPLY_CUE = Words(
     r"(?:\bappl(?:y|ies|ied|icable)\b(?: \w+){0,3} (?:from|as of|as from|on)\b|\bshall apply"
     r"\b|\b(?:date of|entry into|entered into|enters? into) application\b|\bbecomes?"
     r" applicable\b|\bapplication date\b)[^.;|]{0,40}$")
+# A date something is planned for: when it moves, the schedule moved ("the guidelines will be
+# published on 10 June" → "on 18 July" is a postponement).
+PLANNED_CUE = Words(
+    r"(?:\bwill be (?:published|adopted|presented|released|launched|available|issued"
+    r"|finali[sz]ed|submitted)\b|\b(?:is|are) (?:planned|scheduled|expected|foreseen|due)"
+    r"\b|\bplanned for\b|\bscheduled for\b|\bforeseen for\b|\bexpected (?:on|in|by)\b"
+    r"|\bdue (?:on|in|by)\b|\bsera publié|\bwird veröffentlicht)[^.;|]{0,40}$")
 PERIOD = Words(r"\b(?:open|consultation|feedback|survey|submissions?|contributions?"
                      r"|call|registration|questionnaire)\b")
 # A sentence ends at . ! ? before a capital, but not after a day number ("31. Oktober").
