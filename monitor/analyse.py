@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from monitor import __version__
@@ -135,9 +135,8 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
     if done.outcome is CheckOutcome.FAILED:
         return done
     deadlines, scope = _deadlines(document, source, done, find_deadlines)
-    return Analysis(outcome=done.outcome, error=done.error, snapshot=done.snapshot,
-                    changes=done.changes, content_hash=content_hash, fingerprint=recipe,
-                    keep_raw=done.keep_raw, deadlines=deadlines, deadline_items=scope)
+    return replace(done, content_hash=content_hash, fingerprint=recipe, deadlines=deadlines,
+                   deadline_items=scope)
 
 
 def _deadlines(document: Document, source: Source, done: Analysis,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from monitor.dates import BRUSSELS
 from monitor.health import Health, source_health
 from monitor.pipeline import CheckResult
 from monitor.types import Category, CheckOutcome
@@ -25,7 +25,6 @@ _OUTCOME_STYLE = {
     CheckOutcome.FAILED: "bold red",
 }
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def check_table(results: Sequence[CheckResult]) -> Table:

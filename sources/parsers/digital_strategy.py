@@ -33,13 +33,13 @@ from lxml import etree
 from monitor.errors import ParseError
 from monitor.types import Document, Item, ParseContext, SourceOptions
 from sources.normalise import normalise_line, strip_tracking
-from sources.parsers.html_page import html_root, parse_html_page
+from sources.parsers.html_page import parse_html_page
+from sources.parsers.markup import check_complete, elements, parse_root, strings, text_of
 
 __all__ = ["parse_ds_page"]
 
 logger = logging.getLogger(__name__)
 
-_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 Element = etree._Element
 
@@ -135,9 +135,9 @@ def parse_ds_page(content: bytes, context: ParseContext) -> Document:
     or no text in it, is an error page, or is another language version than
     ``options.language``; ``ConfigError`` for invalid selectors in the options.
     """
-    root = _html(content, context)
+    root = parse_root(content, context)
     _check_page(root, context)
-    _check_complete(content, context.url)
+    check_complete(content, context.url)
     listing = not context.options.sections and _is_listing(root, context.url)
     options = _page_options(context.options, listing)
     try:
@@ -169,7 +169,7 @@ def _check_page(root: Element, context: ParseContext) -> None:
     wanted = context.options.language.lower()
     if lang and wanted and lang != wanted:
         raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
-    if not _elements(root, _XP_MAIN):
+    if not elements(root, _XP_MAIN):
         raise ParseError(f"no main content region at {context.url} (an error or WAF page?)")
     heading = _first_text(root, _XP_H1)
     if heading and _ERROR_TITLE.search(heading):
@@ -215,11 +215,11 @@ def _is_listing(root: Element, url: str) -> bool:
     and their text is the point of them.
     """
     view = "path-view" in _body_class(root) or _LISTING_PATH.match(urlsplit(url).path)
-    return bool(view) and bool(_elements(root, _XP_LISTING))
+    return bool(view) and bool(elements(root, _XP_LISTING))
 
 
 def _body_class(root: Element) -> str:
-    return " ".join(_strings(root, "//body/@class"))
+    return " ".join(strings(root, "//body/@class"))
 
 
 def _meta_fields(root: Element, url: str) -> dict[str, str]:
@@ -229,8 +229,8 @@ def _meta_fields(root: Element, url: str) -> dict[str, str]:
     """
     date_field = "event_date" if "/events/" in urlsplit(url).path else "published"
     fields: dict[str, str] = {}
-    for meta in _elements(root, _XP_META):
-        for part in normalise_line(_text(meta)).split("|"):
+    for meta in elements(root, _XP_META):
+        for part in normalise_line(text_of(meta)).split("|"):
             part = part.strip()
             if not part or part.lower().startswith("last update"):
                 continue  # "Last update" is bumped by every re-save: never a fact
@@ -245,13 +245,13 @@ def _meta_fields(root: Element, url: str) -> dict[str, str]:
 def _attachment_fields(root: Element, url: str) -> dict[str, str]:
     links: list[str] = []
     titles: list[str] = []
-    for block in _elements(root, _XP_FILES):
-        title = normalise_line(" ".join(_text(el) for el in _elements(block, _XP_FILE_TITLE)))
+    for block in elements(root, _XP_FILES):
+        title = normalise_line(" ".join(text_of(el) for el in elements(block, _XP_FILE_TITLE)))
         if title:
             titles.append(title)
-        links.extend(_links(_strings(block, ".//a/@href"), url))
-    for main in _elements(root, _XP_MAIN):
-        hrefs = _strings(main, ".//a/@href")
+        links.extend(_links(strings(block, ".//a/@href"), url))
+    for main in elements(root, _XP_MAIN):
+        hrefs = strings(main, ".//a/@href")
         links.extend(link for link in _links(hrefs, url) if _DOCUMENT_LINK.search(link))
     fields = {}
     if links:
@@ -309,10 +309,10 @@ def _listing_items(root: Element, items: Sequence[Item], url: str) -> tuple[Item
     """Each content item with its link and the date of its meta line."""
     date_field = "event_date" if "/events" in urlsplit(url).path else "published"
     facts: dict[str, tuple[str, str | None]] = {}
-    for entry in _elements(root, _XP_LISTING):
+    for entry in elements(root, _XP_LISTING):
         heading = normalise_line(_first_text(entry, ".//*[self::h2 or self::h3 or self::h4]"))
         meta = normalise_line(_first_text(entry, f".//*[{_has_class('ecl-content-item__meta')}]"))
-        hrefs = _strings(entry, ".//*[self::h2 or self::h3 or self::h4]//a/@href")
+        hrefs = strings(entry, ".//*[self::h2 or self::h3 or self::h4]//a/@href")
         link = next(_links(hrefs, url), None)
         facts.setdefault(heading, (meta, link))
     out = []
@@ -332,13 +332,11 @@ def _listing_items(root: Element, items: Sequence[Item], url: str) -> tuple[Item
 # --- small helpers --------------------------------------------------------------------------
 
 
-def _text(el: Element) -> str:
-    return " ".join(str(t) for t in el.itertext())
 
 
 def _first_text(root: Element, xpath: str) -> str:
-    found = _elements(root, xpath)
-    return _text(found[0]) if found else ""
+    found = elements(root, xpath)
+    return text_of(found[0]) if found else ""
 
 
 def _label(text: str) -> str:
@@ -380,30 +378,8 @@ def _instant(match: re.Match[str]) -> str:
     return datetime.combine(day, clock, tzinfo=BRUSSELS).isoformat()
 
 
-def _html(content: bytes, context: ParseContext) -> Element:
-    """The parsed page; a ``ParseError`` that names the URL when the bytes are not HTML."""
-    try:
-        return html_root(content, context.content_type)
-    except ParseError as exc:
-        raise ParseError(f"{context.url}: {exc}") from exc
 
 
-def _check_complete(content: bytes, url: str) -> None:
-    """Refuse a page cut short: its missing sections would look removed."""
-    # UTF-16 pages (a BOM) are rare and cannot be checked byte-wise; let them through.
-    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return
-    if not _END_TAG.search(content[-4096:]):
-        raise ParseError(f"the page at {url} is cut short: no </body> or </html> at its end")
 
 
-def _elements(node: Element, path: str) -> list[Element]:
-    """The elements an XPath selects (lxml types its result as anything)."""
-    found = node.xpath(path)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
-
-def _strings(node: Element, path: str) -> list[str]:
-    """The attribute values or text nodes an XPath selects, as plain strings."""
-    found = node.xpath(path)
-    return [str(s) for s in found if isinstance(s, str)] if isinstance(found, list) else []

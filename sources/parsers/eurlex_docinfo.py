@@ -31,13 +31,20 @@ from lxml import etree
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
 from sources.normalise import normalise_line
-from sources.parsers.html_page import apply_ignore, html_root
+from sources.parsers.html_page import apply_ignore
+from sources.parsers.markup import (
+    check_complete,
+    check_language,
+    elements,
+    parse_root,
+    strings,
+    text_of,
+)
 
 __all__ = ["parse_eurlex_docinfo"]
 
 logger = logging.getLogger(__name__)
 
-_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 Element = etree._Element
 
@@ -65,9 +72,9 @@ def parse_eurlex_docinfo(content: bytes, context: ParseContext) -> Document:
     title (an error or bot-protection page), or is another language version than
     ``options.language``.
     """
-    root = _html(content, context)
-    _check_language(root, context)
-    _check_complete(content, context.url)
+    root = parse_root(content, context)
+    check_language(root, context)
+    check_complete(content, context.url)
     main = _main(root, context.url)
     celex = _celex(root, main, context.url)
     title, header = _title_and_header(main, celex, context.url)
@@ -81,17 +88,12 @@ def parse_eurlex_docinfo(content: bytes, context: ParseContext) -> Document:
     return Document(kind=DocumentKind.PAGE, items=(item,), title=title)
 
 
-def _check_language(root: Element, context: ParseContext) -> None:
-    lang = (root.get("lang") or "").strip().lower().split("-")[0]
-    wanted = context.options.language.lower()
-    if lang and wanted and lang != wanted:
-        raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
 
 
 def _main(root: Element, url: str) -> Element:
     """The main content region (the whole body when the page marks none)."""
     for path in _MAIN:
-        found = _elements(root, path)
+        found = elements(root, path)
         if found:
             return found[0]
     raise ParseError(f"no body at {url}: not a EUR-Lex document page")
@@ -100,8 +102,8 @@ def _main(root: Element, url: str) -> Element:
 def _celex(root: Element, main: Element, url: str) -> str:
     """The act's CELEX number as the page shows it (h1 "Document 3…", else the <title>)."""
     for path in (".//h1", "//head/title"):
-        for el in _elements((main if path.startswith(".") else root), path):
-            found = CELEX.search(_text(el))
+        for el in elements((main if path.startswith(".") else root), path):
+            found = CELEX.search(text_of(el))
             if found:
                 return found.group()
     raise ParseError(
@@ -116,11 +118,11 @@ def _title_and_header(main: Element, celex: str, url: str) -> tuple[str, list[st
     Without an h1, the paragraphs from the start of the main region.
     """
     paragraphs: list[str] = []
-    start = ".//h1/following::" if _elements(main, ".//h1") else ".//"
-    for el in _elements(main, f".//*[@id='title'] | {start}*[self::p or self::h2]"):
+    start = ".//h1/following::" if elements(main, ".//h1") else ".//"
+    for el in elements(main, f".//*[@id='title'] | {start}*[self::p or self::h2]"):
         if el.tag == "h2":
             break
-        text = normalise_line(_text(el))
+        text = normalise_line(text_of(el))
         if text and text not in paragraphs:
             paragraphs.append(text)
     if not paragraphs:
@@ -131,8 +133,8 @@ def _title_and_header(main: Element, celex: str, url: str) -> tuple[str, list[st
 def _list_facts(main: Element) -> list[tuple[str, str]]:
     """The "Label: value" pairs of the document-information lists (a dt and its dd's)."""
     facts: list[tuple[str, list[str]]] = []
-    for el in _elements(main, ".//dl/dt | .//dl/dd"):
-        text = normalise_line(_text(el))
+    for el in elements(main, ".//dl/dt | .//dl/dd"):
+        text = normalise_line(text_of(el))
         if el.tag == "dt":
             facts.append((text.rstrip(":").strip(), []))
         elif facts and text:
@@ -143,13 +145,13 @@ def _list_facts(main: Element) -> list[tuple[str, str]]:
 def _relations(main: Element) -> list[tuple[str, str, str]]:
     """(relation label, CELEX, the row's other cells) for each row of the relations table."""
     rows = []
-    for table in _elements(main, ".//table[.//th]"):
-        headers = [normalise_line(_text(th)).lower() for th in _elements(table, ".//tr[th][1]/th")]
+    for table in elements(main, ".//table[.//th]"):
+        headers = [normalise_line(text_of(th)).lower() for th in elements(table, ".//tr[th][1]/th")]
         if not headers or "relation" not in headers[0]:
             continue
         relation = ""
-        for tr in _elements(table, ".//tr[td]"):
-            cells = [normalise_line(_text(td)) for td in _elements(tr, "td")]
+        for tr in elements(table, ".//tr[td]"):
+            cells = [normalise_line(text_of(td)) for td in elements(tr, "td")]
             # An empty relation cell continues the relation of the row above.
             relation = cells[0].rstrip(":") or relation
             found = CELEX.search(" ".join(cells[1:2]) or "")
@@ -204,7 +206,7 @@ def _consolidated(main: Element) -> str:
     found = {
         m.group()
         for m in _CONSOLIDATED.finditer(
-            unquote(" ".join([*_strings(main, ".//a/@href"), _text(main)]))
+            unquote(" ".join([*strings(main, ".//a/@href"), text_of(main)]))
         )
     }
     return "\n".join(sorted(found, key=lambda c: (c[-8:], c)))
@@ -241,8 +243,6 @@ def _iso(year: str, month: str, day: str) -> str:
         return ""
 
 
-def _text(el: Element) -> str:
-    return " ".join(str(t) for t in el.itertext())
 
 
 def _put(fields: dict[str, str], name: str, value: str) -> None:
@@ -250,30 +250,8 @@ def _put(fields: dict[str, str], name: str, value: str) -> None:
         fields[name] = value
 
 
-def _html(content: bytes, context: ParseContext) -> Element:
-    """The parsed page; a ``ParseError`` that names the URL when the bytes are not HTML."""
-    try:
-        return html_root(content, context.content_type)
-    except ParseError as exc:
-        raise ParseError(f"{context.url}: {exc}") from exc
 
 
-def _check_complete(content: bytes, url: str) -> None:
-    """Refuse a page cut short: its missing sections would look removed."""
-    # UTF-16 pages (a BOM) are rare and cannot be checked byte-wise; let them through.
-    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return
-    if not _END_TAG.search(content[-4096:]):
-        raise ParseError(f"the page at {url} is cut short: no </body> or </html> at its end")
 
 
-def _elements(node: Element, path: str) -> list[Element]:
-    """The elements an XPath selects (lxml types its result as anything)."""
-    found = node.xpath(path)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
-
-def _strings(node: Element, path: str) -> list[str]:
-    """The attribute values or text nodes an XPath selects, as plain strings."""
-    found = node.xpath(path)
-    return [str(s) for s in found if isinstance(s, str)] if isinstance(found, list) else []

@@ -27,13 +27,20 @@ from lxml import etree
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
 from sources.normalise import normalise_line, normalise_text, strip_tracking
-from sources.parsers.html_page import html_root, html_to_text, unique_keys
+from sources.parsers.html_page import html_to_text, unique_keys
+from sources.parsers.markup import (
+    check_complete,
+    check_language,
+    elements,
+    parse_root,
+    strings,
+    text_of,
+)
 
 __all__ = ["parse_oeil_procedure"]
 
 logger = logging.getLogger(__name__)
 
-_END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 Element = etree._Element
 
@@ -68,9 +75,9 @@ def parse_oeil_procedure(content: bytes, context: ParseContext) -> Document:
     reference or has no key events (an error page, or a changed layout: never an empty
     procedure), or is another language version than ``options.language``.
     """
-    root = _html(content, context)
-    _check_language(root, context)
-    _check_complete(content, context.url)
+    root = parse_root(content, context)
+    check_language(root, context)
+    check_complete(content, context.url)
     reference = _reference(root, context.url)
     page = strip_tracking(urldefrag(context.url).url)
     events = list(_rows(root, page))
@@ -84,25 +91,20 @@ def parse_oeil_procedure(content: bytes, context: ParseContext) -> Document:
     return Document(kind=DocumentKind.PAGE, items=tuple(items), title=title)
 
 
-def _check_language(root: Element, context: ParseContext) -> None:
-    lang = (root.get("lang") or "").strip().lower().split("-")[0]
-    wanted = context.options.language.lower()
-    if lang and wanted and lang != wanted:
-        raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
 
 
 def _reference(root: Element, url: str) -> str:
     """The procedure reference the page shows in its h1 or title ("2025/0359(COD)")."""
-    for el in _elements(root, "//h1 | //head/title"):
-        found = _REFERENCE.search(_text(el))
+    for el in elements(root, "//h1 | //head/title"):
+        found = _REFERENCE.search(text_of(el))
         if found:
             return found.group()
     raise ParseError(f"no procedure reference in the heading of {url}: not an OEIL procedure file")
 
 
 def _title(root: Element) -> str:
-    following = _elements(root, "(//h1/following::*[self::h2 or self::p])[1]")
-    return normalise_line(_text(following[0])) if following else ""
+    following = elements(root, "(//h1/following::*[self::h2 or self::p])[1]")
+    return normalise_line(text_of(following[0])) if following else ""
 
 
 # Each row: (forecast?, YYYY-MM-DD, event label, the other cells, the row's first link).
@@ -111,19 +113,19 @@ Row = tuple[bool, str, str, str, str]
 
 def _rows(root: Element, page: str) -> Iterator[Row]:
     """The dated rows of the key-events and forecasts tables, in page order."""
-    for table in _elements(root, "//table"):
+    for table in elements(root, "//table"):
         context = " ".join(
-            [*_strings(table, _TABLE_CONTEXT), *map(_text, _elements(table, _TABLE_CONTEXT))]
+            [*strings(table, _TABLE_CONTEXT), *map(text_of, elements(table, _TABLE_CONTEXT))]
         )
         forecast = bool(_FORECASTS.search(context))
         if not forecast and not _KEY_EVENTS.search(context):
             continue
-        for tr in _elements(table, ".//tr[td]"):
-            cells = [normalise_line(_text(td)) for td in _elements(tr, "td")]
+        for tr in elements(table, ".//tr[td]"):
+            cells = [normalise_line(text_of(td)) for td in elements(tr, "td")]
             day = _day(cells[0]) if cells else ""
             if not day or len(cells) < 2 or not cells[1]:
                 continue
-            hrefs = [h for h in _strings(tr, ".//a/@href") if not h.startswith("#")]
+            hrefs = [h for h in strings(tr, ".//a/@href") if not h.startswith("#")]
             link = _absolute(page, hrefs[0]) if hrefs else page
             yield forecast, day, cells[1], " | ".join(c for c in cells[2:] if c), link
 
@@ -137,7 +139,7 @@ def _absolute(page: str, href: str) -> str:
 
 
 def _stage_item(root: Element, reference: str, events: list[Row], page: str) -> Item:
-    basic = _elements(root, _BASIC)
+    basic = elements(root, _BASIC)
     text = _section_text(basic[0]) if basic else ""
     stage = _stated_stage(text.split("\n")) or _latest_event(events)
     fields = {"reference": reference}
@@ -213,34 +215,10 @@ def _month(name: str) -> int:
     return next((n for n, full in enumerate(_MONTHS, start=1) if full.startswith(name[:3])), 0)
 
 
-def _text(el: Element) -> str:
-    return " ".join(str(t) for t in el.itertext())
 
 
-def _html(content: bytes, context: ParseContext) -> Element:
-    """The parsed page; a ``ParseError`` that names the URL when the bytes are not HTML."""
-    try:
-        return html_root(content, context.content_type)
-    except ParseError as exc:
-        raise ParseError(f"{context.url}: {exc}") from exc
 
 
-def _check_complete(content: bytes, url: str) -> None:
-    """Refuse a page cut short: its missing sections would look removed."""
-    # UTF-16 pages (a BOM) are rare and cannot be checked byte-wise; let them through.
-    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return
-    if not _END_TAG.search(content[-4096:]):
-        raise ParseError(f"the page at {url} is cut short: no </body> or </html> at its end")
 
 
-def _elements(node: Element, path: str) -> list[Element]:
-    """The elements an XPath selects (lxml types its result as anything)."""
-    found = node.xpath(path)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
-
-def _strings(node: Element, path: str) -> list[str]:
-    """The attribute values or text nodes an XPath selects, as plain strings."""
-    found = node.xpath(path)
-    return [str(s) for s in found if isinstance(s, str)] if isinstance(found, list) else []
