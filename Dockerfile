@@ -1,21 +1,56 @@
-# lexwatch: one image; `lexwatch run` by default.
-FROM python:3.12-slim
+# lexwatch: `lexwatch run` (scheduler + dashboard) by default; the data lives in /data.
+#
+#   docker build -t lexwatch .
+#   docker run -d -p 127.0.0.1:8787:8787 -v lexwatch-data:/data \
+#       -e LEXWATCH_HTTP__CONTACT=mailto:you@example.org lexwatch
+#
+# The dependencies are installed with the same constraints file CI installs from
+# (`pip install -c constraints.txt -e '.[dev]'` in .ci/run), so the image runs the versions
+# the tests passed with.
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    LEXWATCH_DATABASE_URL=sqlite:////data/lexwatch.db \
-    LEXWATCH_CONFIG=/data/lexwatch.toml
+# -- builder: compilers allowed here, never in the final image ------------------------------
+FROM python:3.11-slim AS builder
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY pyproject.toml README.md constraints.txt ./
 COPY monitor ./monitor
 COPY sources ./sources
 COPY storage ./storage
 COPY notifiers ./notifiers
 COPY dashboard ./dashboard
-RUN pip install --no-cache-dir . && useradd --create-home --uid 10001 lexwatch \
-    && mkdir -p /data && chown lexwatch /data
+# Wheels for lexwatch and every dependency, at the pinned versions.
+RUN pip wheel -c constraints.txt --wheel-dir /wheels .
+
+# -- final: the wheels only, a non-root user, a data volume ----------------------------------
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    LEXWATCH_DASHBOARD__HOST=0.0.0.0
+# The dashboard binds 127.0.0.1 outside a container. Inside one, 0.0.0.0 is needed for the
+# port mapping to reach it; the mapping (127.0.0.1:8787:8787 in compose.yaml) is the boundary.
+
+COPY --from=builder /wheels /wheels
+COPY constraints.txt /tmp/constraints.txt
+RUN pip install -c /tmp/constraints.txt --no-index --find-links /wheels lexwatch \
+    && rm -rf /wheels /tmp/constraints.txt \
+    && useradd --create-home --uid 10001 --user-group lexwatch \
+    && mkdir -p /data && chown lexwatch:lexwatch /data
 
 USER lexwatch
-VOLUME ["/data"]
+# database_url defaults to sqlite:///lexwatch.db, relative to the working directory, and
+# ./lexwatch.toml is read when it exists: both live in the volume.
 WORKDIR /data
-CMD ["sh", "-c", "if [ -f \"$LEXWATCH_CONFIG\" ]; then exec lexwatch run; else LEXWATCH_CONFIG= exec lexwatch run; fi"]
+VOLUME ["/data"]
+EXPOSE 8787
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8787/healthz', timeout=4)"]
+
+ENTRYPOINT ["lexwatch"]
+CMD ["run"]

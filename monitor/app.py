@@ -5,20 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import httpx
 
 from monitor.classify import RuleClassifier
 from monitor.config import Settings, build_source
 from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher, FetchPolicy, make_client
-from monitor.pipeline import Checker
+from monitor.fetch import Fetcher, FetchPolicy, make_client, redact_url
+from monitor.pipeline import Checker, utcnow
 from monitor.replay import offline_policy, replay_client
-from monitor.types import Parser, Source
+from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
 from sources.parsers import PAGERS, PARSERS
 from sources.parsers.html_page import check_selectors
+from storage.outbox import Routing
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from notifiers.outbox import Dispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +56,11 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         user_agent=http.user_agent(),
         connect_timeout=http.connect_timeout,
         read_timeout=http.read_timeout,
+        total_timeout=http.total_timeout,
+        max_redirects=http.max_redirects,
         max_body_bytes=int(http.max_body_mb * 1_000_000),
+        allow_private_addresses=http.allow_private_addresses,
+        allowed_hosts=tuple(http.allowed_hosts),
         retries=http.retries,
         backoff_base=http.backoff_base,
         backoff_max=http.backoff_max,
@@ -63,22 +74,29 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 @dataclass
 class App:
-    """Settings, sources and the store, ready to check."""
+    """Settings, sources, subscriptions and the store, ready to check and deliver."""
 
     settings: Settings
     sources: dict[str, Source]
     store: Store
+    subscriptions: list[Subscription] = field(default_factory=list)
 
     @classmethod
     def start(cls, settings: Settings, *, migrate: bool = True) -> App:
-        """Validate the sources, open (and migrate) the database, sync the sources into it."""
+        """Validate sources and subscriptions, open (and migrate) the database, sync sources."""
         sources = resolve_sources(settings)
+        subscriptions = resolve_subscriptions(settings, sources)
         if settings.http.contact is None:
             logger.warning("http.contact is not set: EU webmasters cannot reach you if"
                            " lexwatch misbehaves; set it in lexwatch.toml")
         store = Store.open(settings.database_url, migrate=migrate)
-        store.sync_sources(sources.values())
-        return cls(settings=settings, sources=sources, store=store)
+        store.routing = Routing(subscriptions=tuple(subscriptions),
+                                failure_threshold=settings.alerts.failure_threshold)
+        # Stored and shown in the dashboard: without credentials from the URL.
+        store.sync_sources(replace(source, url=redact_url(source.url))
+                           for source in sources.values())
+        return cls(settings=settings, sources=sources, store=store,
+                   subscriptions=subscriptions)
 
     def select(self, keys: list[str] | tuple[str, ...]) -> list[Source]:
         """The named sources; an unknown key is a ConfigError listing the valid ones."""
@@ -104,5 +122,41 @@ class App:
             yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
                           parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines)
 
+    @asynccontextmanager
+    async def dispatcher(self) -> AsyncIterator[Dispatcher]:
+        """A Dispatcher with one Sender per subscription, over one HTTP client for webhooks."""
+        # Channel libraries (slack-sdk, apprise, jinja2) load only in commands that deliver.
+        from notifiers.outbox import Dispatcher
+        from notifiers.senders import make_mailers, make_senders
+
+        timeout = httpx.Timeout(30.0, connect=10.0)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+            yield Dispatcher(
+                store=self.store, subscriptions=self.subscriptions,
+                senders=make_senders(self.subscriptions, self.settings, http),
+                mailers=make_mailers(self.subscriptions, self.settings),
+                settings=self.settings.alerts, clock=utcnow,
+            )
+
+    def subscription(self, name: str) -> Subscription:
+        """The named subscription; an unknown name is a ConfigError listing the valid ones."""
+        for sub in self.subscriptions:
+            if sub.name == name:
+                return sub
+        valid = ", ".join(sub.name for sub in self.subscriptions) or "none configured"
+        raise ConfigError(f"unknown subscription {name!r}; valid names: {valid}")
+
     def close(self) -> None:
         self.store.close()
+
+
+def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
+                          ) -> list[Subscription]:
+    """The configured subscriptions, secrets read; filters naming unknown sources refused."""
+    subscriptions = settings.resolved_subscriptions()
+    for sub in subscriptions:
+        unknown = [key for key in sub.sources if key not in sources]
+        if unknown:
+            raise ConfigError(f"subscriptions.{sub.name}.sources: unknown source(s)"
+                              f" {', '.join(map(repr, unknown))}; valid keys: {', '.join(sources)}")
+    return subscriptions

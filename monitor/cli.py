@@ -10,20 +10,27 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 from rich.progress import Progress
 
 from monitor import __version__, console
 from monitor.app import App
-from monitor.config import DEFAULT_CONFIG, ReplaySettings, load_settings, parse_duration
-from monitor.errors import ConfigError, LexwatchError, StorageError
+from monitor.cli_common import (
+    Context,
+    err,
+    fails_cleanly,
+    open_app,
+    out,
+    service_logging,
+    settings_of,
+)
+from monitor.config import DEFAULT_CONFIG, parse_duration
+from monitor.errors import LexwatchError
 from monitor.evaluate import evaluate, render_table, report_json
 from monitor.feedback import accept_rule, propose_rule
 from monitor.ics import deadlines_calendar
@@ -32,49 +39,6 @@ from monitor.types import CheckOutcome, Source
 from storage.db import make_engine, upgrade
 from storage.models import ChangeRow, DeadlineRow
 from storage.queries import ChangeFilter
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-out = console.make_console()
-err = console.make_console(stderr=True)
-
-
-@dataclass
-class Context:
-    config: Path | None
-    replay: Path | None = None
-
-
-def _fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn lexwatch's own errors into one clear line and an exit status."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            err.print(f"configuration error: {exc}", markup=False)
-            sys.exit(2)
-        except StorageError as exc:
-            err.print(f"database error: {exc}", markup=False)
-            sys.exit(3)
-        except LexwatchError as exc:
-            err.print(f"error: {exc}", markup=False)
-            sys.exit(1)
-
-    return wrapper
-
-
-def _app(ctx: click.Context) -> App:
-    context = ctx.find_object(Context)
-    assert context is not None
-    settings = load_settings(context.config)
-    if context.replay is not None:
-        settings = settings.model_copy(update={"replay": ReplaySettings(dir=context.replay)})
-    app = App.start(settings)
-    ctx.call_on_close(app.close)
-    return app
 
 
 @click.group()
@@ -101,16 +65,20 @@ def main(ctx: click.Context, config: Path | None, replay: Path | None, log_level
 @click.option("--all", "check_all", is_flag=True, help="Check every enabled source.")
 @click.option("--dry-run", is_flag=True, help="Fetch, parse and diff, but store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--no-alerts", is_flag=True,
+              help="Store the alerts in the outbox but do not send them now.")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: bool,
-          as_json: bool) -> None:
-    """Check sources now and show what changed since the last check."""
+          as_json: bool, no_alerts: bool) -> None:
+    """Check sources now, show what changed since the last check, and send its alerts."""
     if not keys and not check_all:
         raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
-    app = _app(ctx)
+    app = open_app(ctx)
     sources = app.enabled() if check_all else app.select(keys)
     results = asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
+    if app.subscriptions and not (dry_run or no_alerts):
+        asyncio.run(_send_alerts(app))
     if as_json:
         click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
     else:
@@ -126,6 +94,16 @@ async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
             return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run)
                                                for s in sources)))
         return await _with_progress(checker, sources, dry_run=dry_run)
+
+
+async def _send_alerts(app: App) -> None:
+    """Send what is due in the outbox (this run's alerts, and earlier ones still pending)."""
+    async with app.dispatcher() as dispatcher:
+        sent = await dispatcher.dispatch_due()
+    pending = app.store.delivery_counts().get("pending", 0)
+    if sent or pending:
+        err.print(f"{sent} alert(s) sent, {pending} waiting (digests and retries)",
+                  markup=False)
 
 
 async def _with_progress(checker: Checker, sources: Sequence[Source], *,
@@ -162,12 +140,12 @@ def _result_json(result: CheckResult) -> dict[str, Any]:
 
 @main.group(invoke_without_command=True)
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def sources(ctx: click.Context) -> None:
     """List the configured sources and their health (`sources test` tries a new one)."""
     if ctx.invoked_subcommand is not None:
         return
-    app = _app(ctx)
+    app = open_app(ctx)
     rows = {row.key: row for row in app.store.sources()}
     out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
 
@@ -179,14 +157,14 @@ def sources(ctx: click.Context) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def changes(ctx: click.Context, source: str | None, category: str | None, since: str | None,
             limit: int, as_json: bool) -> None:
     """List stored changes, newest first (`changes mark-noise ID` teaches lexwatch)."""
     if ctx.invoked_subcommand is not None:
         return
     where = ChangeFilter(source=source, category=category, since=_since(since), limit=limit)
-    rows = _app(ctx).store.changes(where)
+    rows = open_app(ctx).store.changes(where)
     if as_json:
         click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
     else:
@@ -198,10 +176,10 @@ def changes(ctx: click.Context, source: str | None, category: str | None, since:
 @click.option("--accept", is_flag=True,
               help="Also add the proposed ignore rule to the config file.")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
     """Mark a change as noise and propose the narrowest rule that ignores its kind."""
-    app = _app(ctx)
+    app = open_app(ctx)
     row = app.store.mark_noise(change_id, datetime.now(UTC))
     if row is None:
         raise LexwatchError(f"no change with id {change_id}; see `lexwatch changes`")
@@ -226,11 +204,11 @@ def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include past and closed deadlines.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json: bool) -> None:
     """Upcoming deadlines: consultations closing, provisions starting to apply."""
     now = datetime.now(UTC)
-    rows = _app(ctx).store.deadlines(after=None if show_all else now, include_closed=show_all)
+    rows = open_app(ctx).store.deadlines(after=None if show_all else now, include_closed=show_all)
     if as_json:
         click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2,
                               ensure_ascii=False))
@@ -277,10 +255,10 @@ def _change_json(row: ChangeRow) -> dict[str, Any]:
 @main.command()
 @click.argument("change_id", type=int)
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def diff(ctx: click.Context, change_id: int) -> None:
     """Show one change with its word diff."""
-    row = _app(ctx).store.change(change_id)
+    row = open_app(ctx).store.change(change_id)
     if row is None:
         raise LexwatchError(f"no change with id {change_id}; see `lexwatch changes`")
     out.print(console.word_diff(row, marks=not out.is_terminal))
@@ -290,10 +268,10 @@ def diff(ctx: click.Context, change_id: int) -> None:
 @click.argument("key")
 @click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 10_000))
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def history(ctx: click.Context, key: str, limit: int) -> None:
     """Show the recent checks of one source."""
-    app = _app(ctx)
+    app = open_app(ctx)
     app.select([key])
     out.print(console.history_table(key, app.store.checks(key, limit)))
 
@@ -301,7 +279,7 @@ def history(ctx: click.Context, key: str, limit: int) -> None:
 @main.command("eval")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
-@_fails_cleanly
+@fails_cleanly
 def eval_cases(directory: Path, as_json: bool) -> None:
     """Score the classifier on labelled before/after cases (see ../shared/eval/README.md)."""
     report = evaluate(directory)
@@ -318,41 +296,44 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def db_upgrade(ctx: click.Context) -> None:
     """Apply pending schema migrations (also done automatically on start)."""
-    settings = load_settings(ctx.find_object(Context).config)  # type: ignore[union-attr]
+    settings = settings_of(ctx)
     engine = make_engine(settings.database_url)
     revision = upgrade(engine)
     engine.dispose()
     out.print(f"database at schema revision {revision}")
 
 
-@db.command("stats")
-@click.pass_context
-@_fails_cleanly
-def db_stats(ctx: click.Context) -> None:
-    """Row counts of the database tables."""
-    for table, count in _app(ctx).store.counts().items():
-        out.print(f"{table:10} {count}")
-
-
 @main.command()
+@click.option("--no-dashboard", is_flag=True,
+              help="Do not serve the dashboard in this process.")
+@click.option("--no-checks", is_flag=True,
+              help="Do not check sources (workers do); deliver, send digests, prune and serve.")
 @click.pass_context
-@_fails_cleanly
-def run(ctx: click.Context) -> None:
-    """Run the service: check every enabled source on its schedule until stopped."""
+@fails_cleanly
+def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
+    """Run the service: scheduled checks, alerts, digests, retention and the dashboard."""
     from monitor.schedule import run_service
 
-    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
-    asyncio.run(run_service(_app(ctx)))
+    settings = settings_of(ctx)
+    service_logging(ctx, settings)
+    app = App.start(settings)
+    ctx.call_on_close(app.close)
+    asyncio.run(run_service(app, dashboard=not no_dashboard, checks=not no_checks))
 
 
 def _register_tools() -> None:
-    """Commands that live in their own modules (record, replay, demo, sources test)."""
-    from monitor import cli_tools
+    """Commands that live in their own modules."""
+    from dashboard import cli as dashboard_cli
+    from monitor import cli_alerts, cli_cluster, cli_service, cli_tools
 
     cli_tools.register(main, sources)
+    cli_alerts.register(main)
+    cli_service.register(main)
+    cli_cluster.register(main)
+    dashboard_cli.register(main)
 
 
 _register_tools()

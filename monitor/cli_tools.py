@@ -3,9 +3,7 @@
 ``lexwatch record``, ``lexwatch sources test`` and ``lexwatch demo``. None of them touches
 the configured database: record and sources test need none, the demo brings its own.
 
-monitor.cli imports this module while it is still loading, so nothing is imported from it at
-import time: ``register`` receives its groups, and its error handling is looked up when a
-command runs.
+``register`` receives the groups from monitor.cli, which imports this module.
 """
 
 from __future__ import annotations
@@ -14,10 +12,9 @@ import asyncio
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -26,9 +23,9 @@ from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
-from monitor import console
 from monitor.app import fetch_policy, resolve_sources
-from monitor.config import Settings, SourceSettings, build_source, load_settings
+from monitor.cli_common import err, fails_cleanly, out, settings_of
+from monitor.config import SourceSettings, build_source
 from monitor.errors import ConfigError, FetchError, LexwatchError
 from monitor.fetch import Fetcher, FetchPolicy, make_client
 from monitor.guard import response_problem
@@ -40,8 +37,6 @@ from sources.parsers.html_page import check_selectors
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = console.make_console()
-err = console.make_console(stderr=True)
 
 _TEXT_LINES = 3
 _LINE_CHARS = 120
@@ -57,25 +52,6 @@ def register(main: click.Group, sources: click.Group) -> None:
     sources.add_command(sources_test)
 
 
-def _fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
-    """monitor.cli's error handling (one clear line and an exit status), found at call time."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from monitor.cli import _fails_cleanly as handled
-
-        return handled(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def _settings(ctx: click.Context) -> Settings:
-    from monitor.cli import Context
-
-    found = ctx.find_object(Context)
-    return load_settings(found.config if found else None)
-
-
 # -- lexwatch record -------------------------------------------------------------------------
 
 
@@ -86,12 +62,12 @@ def _settings(ctx: click.Context) -> Settings:
               type=click.Path(file_okay=False, path_type=Path),
               help="Recording directory (one folder per source).")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def record(ctx: click.Context, keys: tuple[str, ...], record_all: bool, out_dir: Path) -> None:
     """Fetch sources now and save their answers, to check them offline later (--replay)."""
     if not keys and not record_all:
         raise click.UsageError("name the sources to record (see `lexwatch sources`) or use --all")
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     known = resolve_sources(settings)
     chosen = [s for s in known.values() if s.enabled] if record_all else _select(known, keys)
     outcomes = asyncio.run(_record_all(fetch_policy(settings), chosen, out_dir))
@@ -161,14 +137,14 @@ class Trial:
               help="Parse as this content type (default: the server's, or by file extension).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-@_fails_cleanly
+@fails_cleanly
 def sources_test(ctx: click.Context, target: str, parser_name: str, options: tuple[str, ...],
                  content_type: str | None, as_json: bool) -> None:
     """Fetch a URL (or read a file) and show what a parser makes of it; nothing is stored."""
     parser = get_parser(parser_name)
     source_options = parse_options(target, parser_name, options)
     if target.startswith(("http://", "https://")):
-        fetched = asyncio.run(_fetch(fetch_policy(_settings(ctx)), target))
+        fetched = asyncio.run(_fetch(fetch_policy(settings_of(ctx)), target))
     else:
         fetched = _read_file(Path(target), content_type)
     context = ParseContext(url=fetched.final_url, content_type=content_type
@@ -300,7 +276,7 @@ def _clip(value: str) -> str:
                    " default: a new temporary folder).")
 @click.option("--keep", is_flag=True,
               help="Keep serving the example site after the demo, until Ctrl-C.")
-@_fails_cleanly
+@fails_cleanly
 def demo(db_path: Path | None, keep: bool) -> None:
     """Watch a made-up example site change three times, offline, in its own database."""
     from monitor.demo import run_demo

@@ -45,7 +45,7 @@ def document_hash(encoded: bytes) -> str:
 
 
 def compress(raw: bytes) -> bytes:
-    return zlib.compress(raw, 6)
+    return zlib.compress(raw, 1)
 
 
 def decompress(raw: bytes) -> bytes:

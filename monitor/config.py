@@ -9,15 +9,33 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor import __version__
 from monitor.errors import ConfigError
-from monitor.types import Source, SourceOptions
+from monitor.types import (
+    Category,
+    Channel,
+    DeliveryMode,
+    Severity,
+    Source,
+    SourceOptions,
+    Subscription,
+)
 
 DEFAULT_CONFIG = Path("lexwatch.toml")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
@@ -44,7 +62,14 @@ class HttpSettings(BaseModel):
     contact: str | None = Field(default=None, description="e-mail or URL put in the User-Agent")
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
+    # Seconds for one whole request, body included: ends answers that trickle forever.
+    total_timeout: float = Field(default=120.0, gt=0)
+    max_redirects: int = Field(default=10, ge=0, le=30)
     max_body_mb: float = Field(default=20.0, gt=0)
+    # SSRF guard: loopback, private, link-local and metadata addresses are refused unless
+    # allowed here (host names, "*.example.org", addresses or CIDRs such as "10.0.0.0/8").
+    allow_private_addresses: bool = False
+    allowed_hosts: list[str] = []
     retries: int = Field(default=3, ge=0, le=10)
     backoff_base: float = Field(default=1.0, ge=0)
     backoff_max: float = Field(default=60.0, ge=0)
@@ -110,6 +135,150 @@ class ReplaySettings(BaseModel):
     dir: Path | None = None
 
 
+def check_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. 'Europe/Brussels')") from exc
+    return value
+
+
+class SubscriptionSettings(BaseModel):
+    """One ``[[subscriptions]]`` table: who gets which alerts, on which channel, when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    channel: Channel
+    target: str = ""
+    target_env: str | None = None
+    recipients: list[str] = []
+    sources: list[str] = []
+    tags: list[str] = []
+    categories: list[Category] = []
+    min_severity: Severity = Severity.LOW
+    mode: DeliveryMode = DeliveryMode.INSTANT
+    digest_time: time = time(8, 0)
+    timezone: str = "Europe/Brussels"
+    health: bool = False
+    send_empty: bool = False
+    secret_env: str | None = None
+
+    _zone = field_validator("timezone")(lambda value: check_zone(value))
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    def resolve(self, environ: Mapping[str, str]) -> Subscription:
+        """The Subscription, with secrets read from the environment variables named here."""
+        where = f"subscriptions.{self.name}"
+        target = self.target
+        if self.target_env:
+            target = environ.get(self.target_env, "")
+            if not target:
+                raise ConfigError(f"{where}.target_env: environment variable"
+                                  f" {self.target_env} is not set")
+        _check_target(where, self.channel, target, self.recipients)
+        if self.mode is DeliveryMode.DIGEST and self.channel is not Channel.EMAIL:
+            raise ConfigError(f"{where}.mode: 'digest' is for channel 'email'; use mode"
+                              f" 'instant' for channel {self.channel.value!r}")
+        secret = None
+        if self.secret_env:
+            secret = environ.get(self.secret_env) or None
+            if secret is None:
+                raise ConfigError(f"{where}.secret_env: environment variable"
+                                  f" {self.secret_env} is not set")
+        return Subscription(
+            name=self.name, channel=self.channel, target=target,
+            recipients=tuple(self.recipients), sources=tuple(self.sources),
+            tags=tuple(self.tags), categories=tuple(self.categories),
+            min_severity=self.min_severity, mode=self.mode, digest_time=self.digest_time,
+            timezone=self.timezone, health=self.health, send_empty=self.send_empty,
+            secret=secret,
+        )
+
+
+def _check_target(where: str, channel: Channel, target: str, recipients: list[str]) -> None:
+    if channel is Channel.EMAIL:
+        if not recipients:
+            raise ConfigError(f"{where}.recipients: an e-mail subscription needs recipients")
+        return
+    if not target:
+        raise ConfigError(f"{where}.target: channel {channel.value!r} needs a target"
+                          " (or target_env naming an environment variable that holds it)")
+    if channel in (Channel.SLACK_WEBHOOK, Channel.WEBHOOK) and not target.startswith(
+            ("https://", "http://")):
+        raise ConfigError(f"{where}.target: {channel.value} needs an http(s) URL")
+
+
+class SmtpSettings(BaseModel):
+    """``[smtp]``: the mail server for digests; the password only from LEXWATCH_SMTP__PASSWORD."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "lexwatch <lexwatch@localhost>"
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class AlertSettings(BaseModel):
+    """``[alerts]``: delivery behaviour shared by every subscription."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Base URL of the dashboard as users reach it, for links in alerts.
+    dashboard_url: str | None = None
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_base: float = Field(default=30.0, ge=0)   # seconds; doubled per attempt, jittered
+    backoff_max: float = Field(default=3600.0, ge=0)
+    failure_threshold: int = Field(default=3, ge=1)   # failed checks in a row = source down
+    dispatch_interval: int = Field(default=30, ge=1)  # seconds between dispatcher runs
+    digest_deadline_days: int = Field(default=14, ge=0)
+    # The Slack bot token comes only from LEXWATCH_ALERTS__SLACK_TOKEN.
+    slack_token: SecretStr | None = None
+    slack_base_url: str = "https://slack.com/api/"
+
+
+class DashboardSettings(BaseModel):
+    """``[dashboard]``: the web app served by `lexwatch run` and `lexwatch serve`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=1, le=65535)
+    timezone: str = "Europe/Brussels"
+    login_required: bool = False  # True: anonymous users cannot read either
+    # "name:password" pairs come only from LEXWATCH_DASHBOARD__USERS, comma-separated;
+    # the password may be given as a "pbkdf2_sha256$..." hash (`lexwatch dashboard hash`).
+    users: SecretStr | None = None
+    api_tokens: SecretStr | None = None  # comma-separated, from LEXWATCH_DASHBOARD__API_TOKENS
+    session_secret: SecretStr | None = None  # from LEXWATCH_DASHBOARD__SESSION_SECRET
+    secure_cookies: bool = False  # True behind HTTPS
+
+    _zone = field_validator("timezone")(lambda value: check_zone(value))
+
+
+class RetentionSettings(BaseModel):
+    """``[retention]``: how long raw responses and superseded snapshots are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    raw_days: int = Field(default=90, ge=1)
+    snapshot_days: int = Field(default=365, ge=1)
+    check_days: int = Field(default=365, ge=1)
+    run_at: time = time(3, 30)  # daily, UTC
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEXWATCH_", env_nested_delimiter="__",
                                       extra="forbid")
@@ -121,6 +290,27 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     replay: ReplaySettings = ReplaySettings()
     sources: dict[str, SourceSettings] = {}
+    subscriptions: list[SubscriptionSettings] = []
+    smtp: SmtpSettings = SmtpSettings()
+    alerts: AlertSettings = AlertSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    retention: RetentionSettings = RetentionSettings()
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _unique_names(cls, value: list[SubscriptionSettings]) -> list[SubscriptionSettings]:
+        names = [sub.name for sub in value]
+        doubled = sorted({name for name in names if names.count(name) > 1})
+        if doubled:
+            raise ValueError(f"subscription names must be unique: {', '.join(doubled)}")
+        return value
+
+    def resolved_subscriptions(self, environ: Mapping[str, str] | None = None
+                               ) -> list[Subscription]:
+        """Every subscription with its secrets read from the environment."""
+        env = os.environ if environ is None else environ
+        return [sub.resolve(env) for sub in self.subscriptions]
 
     @field_validator("default_interval", mode="before")
     @classmethod
@@ -144,10 +334,25 @@ def load_settings(path: Path | None = None) -> Settings:
     """Settings from ``path`` (or LEXWATCH_CONFIG, or ./lexwatch.toml if it exists) + env."""
     path = path or _default_path()
     data = _read_toml(path) if path else {}
+    _refuse_secrets(data, path)
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
+        raise ConfigError(_describe(exc, path, data)) from exc
+
+
+# Settings that are secrets: accepted from the environment only, never from the file.
+SECRETS = {"smtp": ("password",), "alerts": ("slack_token",),
+           "dashboard": ("users", "api_tokens", "session_secret")}
+
+
+def _refuse_secrets(data: dict[str, Any], path: Path | None) -> None:
+    for section, keys in SECRETS.items():
+        for key in keys:
+            if key in (data.get(section) or {}):
+                env = f"LEXWATCH_{section.upper()}__{key.upper()}"
+                raise ConfigError(f"{section}.{key} in {path} is a secret: remove it from the"
+                                  f" file and set the environment variable {env} instead")
 
 
 def _default_path() -> Path | None:
@@ -166,13 +371,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
-def _describe(exc: ValidationError, path: Path | None) -> str:
+def _describe(exc: ValidationError, path: Path | None, data: dict[str, Any]) -> str:
     where = f" in {path}" if path else ""
     lines = [f"invalid configuration{where}:"]
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
+        key = ".".join(_named(error["loc"], data))
         lines.append(f"  {key}: {error['msg']}{_allowed(error)}")
     return "\n".join(lines)
+
+
+def _named(loc: tuple[Any, ...], data: dict[str, Any]) -> list[str]:
+    """The error's location, with a subscription's name in place of its list index."""
+    parts = [str(part) for part in loc]
+    if len(loc) > 1 and loc[0] == "subscriptions" and isinstance(loc[1], int):
+        subs = data.get("subscriptions") or []
+        if loc[1] < len(subs) and isinstance(subs[loc[1]], dict) and subs[loc[1]].get("name"):
+            parts[1] = str(subs[loc[1]]["name"])
+    return parts
 
 
 def _allowed(error: Any) -> str:
@@ -182,13 +397,19 @@ def _allowed(error: Any) -> str:
     return f" (allowed keys: {', '.join(sorted(model.model_fields))})"
 
 
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "http": HttpSettings, "replay": ReplaySettings, "smtp": SmtpSettings,
+    "alerts": AlertSettings, "dashboard": DashboardSettings, "retention": RetentionSettings,
+}
+
+
 def _model_for(loc: tuple[Any, ...]) -> type[BaseModel]:
-    if loc and loc[0] == "http":
-        return HttpSettings
-    if loc and loc[0] == "replay":
-        return ReplaySettings
+    if loc and loc[0] in _SECTIONS:
+        return _SECTIONS[loc[0]]
     if loc and loc[0] == "sources" and len(loc) > 2:
         return SourceSettings
+    if loc and loc[0] == "subscriptions" and len(loc) > 2:
+        return SubscriptionSettings
     return Settings
 
 

@@ -197,6 +197,7 @@ def write_config(path: Path, database: Path, site: DemoSite) -> dict[str, Any]:
         "database_url": f"sqlite:///{database.resolve()}",
         "builtin_catalog": False,
         "http": {"contact": "mailto:demo@lexwatch.invalid", "per_host_spacing": 0,
+                 "allowed_hosts": ["127.0.0.1"],  # the example site is served locally
                  "retries": 1, "backoff_base": 0.1, "connect_timeout": 5, "read_timeout": 10},
         "sources": _sources(site),
     }

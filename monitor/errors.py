@@ -6,7 +6,8 @@
      │    ├── TransportError        timeout, connection refused/reset, truncated body
      │    ├── BodyTooLargeError     the answer exceeds the configured maximum size
      │    ├── RateLimitedError      429/503 asking to wait longer than we are willing to
-     │    └── RobotsDisallowedError robots.txt forbids the URL for our User-Agent
+     │    ├── RobotsDisallowedError robots.txt forbids the URL for our User-Agent
+     │    └── BlockedAddressError   the URL points at a loopback/private/metadata address (SSRF)
      ├── ParseError           the bytes are not what the parser expects (broken feed, bad JSON)
      ├── StorageError         the database is unreachable or its schema is not current
      └── NotifyError          an alert could not be delivered
@@ -51,6 +52,10 @@ class RobotsDisallowedError(FetchError):
     """robots.txt disallows this URL for lexwatch's User-Agent."""
 
 
+class BlockedAddressError(FetchError):
+    """The URL (or a redirect, or its DNS answer) points at a non-public address."""
+
+
 class ParseError(LexwatchError):
     """The content cannot be parsed by the source's parser."""
 
@@ -60,4 +65,14 @@ class StorageError(LexwatchError):
 
 
 class NotifyError(LexwatchError):
-    """An alert could not be delivered."""
+    """An alert could not be delivered.
+
+    ``retry_after``: the channel asked us to wait this many seconds (Slack 429 Retry-After);
+    ``permanent``: retrying cannot help (invalid token, channel not found, bad recipient).
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent

@@ -1,8 +1,9 @@
 """Guard against false changes: answers that must never be diffed.
 
-A non-2xx answer, an error / maintenance / bot-check page served with 200, or a parse that
-yields nothing where the last snapshot had content is a failed check with a reason. It never
-produces a Change and never replaces the snapshot.
+A non-2xx answer, an error / maintenance / bot-check page served with 200, a login wall
+served where the content was, or a parse that yields nothing where the last snapshot had
+content is a failed check with a reason. It never produces a Change and never replaces the
+snapshot.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ _ERROR_PAGE = re.compile(
     r"|verify you are (?:a )?human|are you a robot|captcha|pardon our interruption"
     r"|incapsula incident|page not found|404 not found|internal server error|bad gateway"
     r"|gateway time-?out|too many requests",
+    re.IGNORECASE,
+)
+# A sign-in form standing in for the page: a password field plus a title or a short page
+# that says so. A real page with a small login box in its header is long, and not titled so.
+_PASSWORD_FIELD = re.compile(rb"<input\b[^>]*\btype\s*=\s*[\"']?password", re.IGNORECASE)
+_LOGIN = re.compile(
+    r"\b(?:log ?in|sign ?in|sign on|eu login|ecas|authentication required|anmelden"
+    r"|connexion|identifiez-vous|iniciar sesi[oó]n|accedi)\b",
     re.IGNORECASE,
 )
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -56,11 +65,25 @@ def error_page_reason(content: bytes) -> str | None:
         return None
     body = _BODY.search(head)
     text = _text(_NOT_TEXT.sub(b" ", body.group(1) if body else head))
-    if len(text) <= _SHORT_PAGE_CHARS:
+    short = len(text) <= _SHORT_PAGE_CHARS
+    if short:
         found = _ERROR_PAGE.search(text)
         if found:
             return f"error page served with 200 (page says {found.group(0)!r})"
-    return None
+    return _login_wall(head, title, text if short else "")
+
+
+def _login_wall(head: bytes, title: re.Match[bytes] | None, short_text: str) -> str | None:
+    if not _PASSWORD_FIELD.search(head):
+        return None
+    found = _LOGIN.search(_text(title.group(1))) if title is not None else None
+    where = "title"
+    if found is None:
+        found, where = _LOGIN.search(short_text), "page"
+    if found is None:
+        return None
+    return (f"login page served instead of the content ({where} says {found.group(0)!r},"
+            " with a password field); the page may need an account now")
 
 
 def document_problem(document: Document, previous: Document | None) -> str | None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
 from monitor.fetch import Fetcher
+from monitor.logs import checking
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -57,7 +58,7 @@ class Checker:
     def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
                  parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
                  find_deadlines: DeadlineFinder | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32) -> None:
         self.find_deadlines = find_deadlines
         self.store = store
         self.fetcher = fetcher
@@ -65,9 +66,16 @@ class Checker:
         self.parsers = parsers
         self.pagers = pagers or {}
         self.clock = clock
+        # Fetched bodies wait for the CPU stage: bound them, or a cycle holds every page.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
 
     async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
         """Check ``source`` once; with ``dry_run`` nothing is stored."""
+        async with self._in_flight:
+            with checking(source.key):
+                return await self._check(source, dry_run=dry_run)
+
+    async def _check(self, source: Source, *, dry_run: bool) -> CheckResult:
         started, timer = self.clock(), time.perf_counter()
         state = await asyncio.to_thread(self.store.state, source.key)
         pages, fetch_error = await self._fetch(source, state)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal, Protocol
 
 
@@ -344,3 +344,147 @@ class Classifier(Protocol):
         it never raises on any text.
         """
         ...
+
+
+# ---- Alerts: what the outbox hands to a notifier ------------------------------------------
+
+
+class Channel(enum.StrEnum):
+    """Where a subscription's alerts go."""
+
+    SLACK = "slack"                  # chat.postMessage with a bot token (LEXWATCH_SLACK_TOKEN)
+    SLACK_WEBHOOK = "slack_webhook"  # a Slack incoming webhook URL
+    EMAIL = "email"                  # SMTP to the subscription's recipients
+    WEBHOOK = "webhook"              # JSON POST, signed with HMAC-SHA256
+    APPRISE = "apprise"              # any Apprise URL: Teams, Discord, Telegram, ntfy, ...
+
+
+class DeliveryMode(enum.StrEnum):
+    INSTANT = "instant"  # sent by the dispatcher as soon as the change is stored
+    DIGEST = "digest"    # collected and sent once per period by the digest job
+
+
+class AlertKind(enum.StrEnum):
+    CHANGE = "change"
+    SOURCE_DOWN = "source_down"            # N failed checks in a row
+    SOURCE_RECOVERED = "source_recovered"  # the first success after a SOURCE_DOWN
+    TEST = "test"                          # `lexwatch notify test`
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # due at next_attempt_at (instant) or at the next digest (digest)
+    SENT = "sent"
+    DEAD = "dead"        # gave up after the configured attempts; `lexwatch deliveries retry`
+    SKIPPED = "skipped"  # the change was marked noise or its item muted before it was sent
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Subscription:
+    """Who gets which alerts, how and when (one ``[[subscriptions]]`` table).
+
+    ``target`` is the Slack channel (id or #name) for SLACK, the URL for SLACK_WEBHOOK, WEBHOOK
+    and APPRISE (read from the environment variable ``target_env`` when that is set, since such
+    URLs are secrets), unused for EMAIL (``recipients``). Empty filters match everything.
+    """
+
+    name: str
+    channel: Channel
+    target: str = ""
+    recipients: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
+    min_severity: Severity = Severity.LOW
+    mode: DeliveryMode = DeliveryMode.INSTANT
+    digest_time: time = time(8, 0)
+    timezone: str = "Europe/Brussels"
+    health: bool = False       # also send source-down / source-recovered alerts
+    send_empty: bool = False   # send a digest even when there is nothing to say
+    secret: str | None = None  # webhook HMAC key, resolved from the environment (secret_env)
+
+    def wants(self, change: Change, source_tags: Sequence[str]) -> bool:
+        """Whether a change passes this subscription's filters (noise/editorial never do)."""
+        return (change.category.alertable
+                and (not self.sources or change.source_key in self.sources)
+                and (not self.tags or bool(set(self.tags) & set(source_tags)))
+                and (not self.categories or change.category in self.categories)
+                and change.severity.rank >= self.min_severity.rank)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertSource:
+    key: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertChange:
+    """A stored Change as a notifier sees it (all text is scraped, hence untrusted)."""
+
+    id: int
+    source_key: str
+    item_key: str
+    category: Category
+    severity: Severity
+    title: str
+    summary: str
+    url: str | None
+    evidence: tuple[str, ...]
+    excerpt: tuple[TextOp, ...]  # a short word-diff excerpt, context trimmed
+    detected_at: datetime
+    old_date: date | None = None
+    new_date: date | None = None
+    related_to: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Alert:
+    """One delivery to send: a change, a source health event, or a test."""
+
+    delivery_id: int
+    kind: AlertKind
+    subscription: str
+    source: AlertSource
+    created_at: datetime
+    change: AlertChange | None = None
+    detail: str = ""                 # health alerts: the last error and the failure streak
+    dashboard_url: str | None = None  # base URL of the dashboard, for links
+    thread_ts: str | None = None      # Slack: the first alert about the same item, to reply to
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Receipt:
+    """What a channel answered: its id for the message (Slack ts, SMTP Message-ID, ...)."""
+
+    remote_id: str | None = None
+
+
+class Sender(Protocol):
+    """Sends one alert; raises monitor.errors.NotifyError (with retry_after) on failure."""
+
+    async def send(self, alert: Alert) -> Receipt: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DigestDeadline:
+    source_key: str
+    label: str
+    due: datetime
+    url: str | None
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Digest:
+    """One digest e-mail's content: the changes of a period and the deadlines due soon."""
+
+    subscription: str
+    period_start: datetime
+    period_end: datetime
+    timezone: str
+    changes: tuple[AlertChange, ...]
+    sources: Mapping[str, AlertSource]
+    deadlines: tuple[DigestDeadline, ...]
+    dashboard_url: str | None = None
+    health: tuple[Alert, ...] = ()  # source-down/recovered events of the period

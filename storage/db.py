@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.errors import ConfigError, StorageError
@@ -22,6 +25,27 @@ from monitor.errors import ConfigError, StorageError
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# How long a busy SQLite file or an unreachable PostgreSQL server is waited for before the
+# error is reported: long enough for a restart of PostgreSQL or a long write elsewhere.
+RETRY_SECONDS = 30.0
+_FIRST_DELAY, _MAX_DELAY = 0.05, 2.0
+
+# What waiting can cure. SQLite: another connection holds the write lock (SQLITE_BUSY,
+# including the BUSY_SNAPSHOT the busy timeout does not wait for). PostgreSQL: the server is
+# down, restarting or dropped the connection; a serialization failure or deadlock.
+_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01")
+_TRANSIENT_MESSAGES = (
+    "database is locked", "database table is locked", "connection refused",
+    "could not connect", "connection failed", "server closed the connection",
+    "connection reset", "connection is closed", "the database system is starting up",
+    "the database system is shutting down", "the database system is in recovery mode",
+    "terminating connection", "consuming input failed", "timeout expired",
+)
 
 
 def normalise_url(url: str) -> str:
@@ -32,8 +56,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, retry_seconds: float = RETRY_SECONDS) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    New PostgreSQL connections are retried for ``retry_seconds`` while the server is
+    unreachable, so a restart of the database is waited out wherever a connection is opened.
+    """
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -43,7 +71,96 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url, parsed.database)
     if parsed.get_backend_name() != "postgresql":
         raise ConfigError(f"database_url {url!r}: use sqlite:///FILE or postgresql://...")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    event.listen(engine, "do_connect", _connect_retrying(retry_seconds))
+    return engine
+
+
+def _connect_retrying(seconds: float) -> Callable[..., Any]:
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return retrying(lambda: dialect.connect(*cargs, **cparams),
+                        seconds=seconds, what="connecting to PostgreSQL")
+
+    return connect
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) is a database error that waiting can cure."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if _transient_driver_error(seen):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
+    return False
+
+
+def _transient_driver_error(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", None)
+    if isinstance(name, str):
+        return name.startswith(_TRANSIENT_SQLITE)
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(_TRANSIENT_SQLSTATES):
+        return True
+    if not type(exc).__name__.endswith("OperationalError"):
+        return False
+    message = str(exc).lower()
+    return any(part in message for part in _TRANSIENT_MESSAGES)
+
+
+def retrying(fn: Callable[[], T], *, seconds: float = RETRY_SECONDS,
+             what: str = "database call", sleep: Callable[[float], None] = time.sleep) -> T:
+    """``fn()``, called again with backoff while it fails transiently, for up to ``seconds``.
+
+    ``fn`` must be one whole transaction (a failed one was rolled back), so running it again
+    is safe. Other errors, and a transient one that outlasts ``seconds``, are raised.
+    """
+    deadline = time.monotonic() + seconds
+    delay, attempt = _FIRST_DELAY, 0
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            remaining = deadline - time.monotonic()
+            if not is_transient(exc) or remaining <= 0:
+                raise
+            attempt, wait = attempt + 1, min(delay, remaining)
+            logger.warning("%s failed, retry %d in %.2f s: %s", what, attempt, wait,
+                           _first_line(exc))
+            sleep(wait)
+            delay = min(delay * 2, _MAX_DELAY)
+
+
+def retried(method: Callable[P, T]) -> Callable[P, T]:
+    """Decorate a Store method that runs one transaction: see ``retrying``."""
+
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return retrying(lambda: method(*args, **kwargs), what=f"Store.{method.__name__}")
+
+    return wrapper
+
+
+C = TypeVar("C", bound=type)
+
+
+def retried_methods(cls: C) -> C:
+    """Class decorator: every public method of ``cls`` (one transaction each) is ``retried``.
+
+    Class and static methods (``Store.open``: connecting is retried by the engine) and
+    ``close`` are left alone.
+    """
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or name == "close" or not inspect.isfunction(member):
+            continue
+        setattr(cls, name, retried(member))
+    return cls
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

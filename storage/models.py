@@ -143,3 +143,47 @@ class DeadlineRow(SQLModel, table=True):
     # [{"due": iso, "seen": iso}] oldest first: every date this deadline has had.
     history: list[dict[str, str]] = Field(default_factory=list,
                                           sa_column=Column(JSON, nullable=False))
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The outbox: one alert to one subscription, written in the transaction of its Change.
+
+    ``dedupe_key`` ("change:<id>", "down:<source>:<check id>", ...) is unique per subscription,
+    so a retried or replayed write never queues the same alert twice.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_identity", "subscription", "dedupe_key", unique=True),
+        Index("ix_deliveries_due", "status", "mode", "next_attempt_at"),
+        Index("ix_deliveries_change", "change_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription: str = Field(max_length=100)
+    channel: str = Field(max_length=20)
+    mode: str = Field(max_length=10)      # instant | digest
+    kind: str = Field(max_length=20)      # change | source_down | source_recovered | test
+    dedupe_key: str = Field(max_length=300)
+    change_id: int | None = Field(default=None, foreign_key="changes.id")
+    source_key: str = Field(max_length=200)
+    item_key: str | None = None           # Slack threads: later alerts on the same item reply
+    detail: str = ""
+    status: str = Field(default="pending", max_length=10)  # pending | sent | dead | skipped
+    attempts: int = 0
+    created_at: datetime = _utc_column(nullable=False)
+    next_attempt_at: datetime | None = _utc_column()
+    last_error: str | None = None
+    sent_at: datetime | None = _utc_column()
+    remote_id: str | None = None          # Slack ts, SMTP Message-ID, HTTP status ...
+
+
+class MuteRow(SQLModel, table=True):
+    """An item whose changes are kept but never alerted (muted from the dashboard)."""
+
+    __tablename__ = "mutes"
+
+    source_key: str = Field(primary_key=True, max_length=200)
+    item_key: str = Field(primary_key=True)
+    created_at: datetime = _utc_column(nullable=False)
+    created_by: str | None = None

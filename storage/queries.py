@@ -12,8 +12,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.codec import compress, decode_document, decompress, diff_to_dict
-from monitor.types import CheckOutcome, CheckRecord, Deadline, Document, Source, SourceState
-from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
+from monitor.types import (
+    Change,
+    CheckOutcome,
+    CheckRecord,
+    Deadline,
+    Document,
+    Source,
+    SourceState,
+)
+from storage import outbox
+from storage.models import (
+    BlobRow,
+    ChangeRow,
+    CheckRow,
+    DeadlineRow,
+    DeliveryRow,
+    SnapshotRow,
+    SourceRow,
+)
+from storage.outbox import Routing
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,8 +102,12 @@ def load_document(session: Session, snapshot_id: int) -> Document:
     return decode_document(decompress(row.data))
 
 
-def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None) -> CheckRow:
-    """Write one check: blob, snapshot, check row, changes, source state (caller commits)."""
+def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None,
+                 routing: Routing | None = None) -> CheckRow:
+    """Write one check: blob, snapshot, check row, changes, their deliveries, source state.
+
+    The caller commits: a Change is never stored without the alerts it owes.
+    """
     blob_hash = _store_blob(session, record) if record.raw is not None else None
     snapshot_id = _store_snapshot(session, record, blob_hash)
     check = CheckRow(
@@ -98,11 +120,14 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
     session.add(check)
     session.flush()
     assert check.id is not None
-    _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
+    stored = _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
     if record.deadlines is not None:
         sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
                        items=record.deadline_items)
-    _update_source(session, record)
+    previous_streak = _update_source(session, record)
+    if routing is not None:
+        outbox.enqueue_changes(session, routing, stored, record.started_at)
+        outbox.enqueue_health(session, routing, record, previous_streak, check.id)
     return check
 
 
@@ -132,10 +157,12 @@ def _store_snapshot(session: Session, record: CheckRecord, blob_hash: str | None
 
 
 def _store_changes(session: Session, record: CheckRecord, check_id: int,
-                   old_snapshot: int | None, new_snapshot: int | None) -> None:
+                   old_snapshot: int | None, new_snapshot: int | None
+                   ) -> list[tuple[int, Change]]:
+    rows: list[tuple[ChangeRow, Change]] = []
     for change in record.changes:
         related = _first_about(session, change.event_key, record.started_at)
-        session.add(ChangeRow(
+        row = ChangeRow(
             event_key=change.event_key, related_to=related,
             source_key=change.source_key, check_id=check_id, item_key=change.item_key,
             category=change.category.value, severity=change.severity.value,
@@ -144,7 +171,12 @@ def _store_changes(session: Session, record: CheckRecord, check_id: int,
             evidence=list(change.evidence), diff=diff_to_dict(change.diff),
             old_snapshot_id=old_snapshot, new_snapshot_id=new_snapshot,
             detected_at=record.started_at,
-        ))
+        )
+        session.add(row)
+        # Flushed one by one: a later change about the same event links to this one.
+        session.flush()
+        rows.append((row, change))
+    return [(row.id, change) for row, change in rows if row.id is not None]
 
 
 RELATED_WINDOW = timedelta(days=30)
@@ -225,13 +257,16 @@ def mark_noise(session: Session, change_id: int, now: datetime) -> ChangeRow | N
     if row is not None and row.marked_noise_at is None:
         row.marked_noise_at = now
         session.add(row)
+        outbox.skip_pending(session, change_id=change_id, reason="marked as noise")
     return row
 
 
-def _update_source(session: Session, record: CheckRecord) -> None:
+def _update_source(session: Session, record: CheckRecord) -> int:
+    """Update the source's fetch state; returns its failure streak before this check."""
     row = session.get(SourceRow, record.source_key)
     if row is None:
         raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
+    previous_streak = row.failure_streak
     row.last_check_at = record.started_at
     if record.outcome is CheckOutcome.FAILED:
         row.failure_streak += 1
@@ -241,6 +276,7 @@ def _update_source(session: Session, record: CheckRecord) -> None:
     else:
         _record_success(row, record)
     session.add(row)
+    return previous_streak
 
 
 def _record_success(row: SourceRow, record: CheckRecord) -> None:
@@ -288,7 +324,7 @@ def list_checks(session: Session, source_key: str, limit: int = 50) -> Sequence[
 
 
 Table = (type[SourceRow] | type[CheckRow] | type[SnapshotRow] | type[BlobRow] | type[ChangeRow]
-         | type[DeadlineRow])
+         | type[DeadlineRow] | type[DeliveryRow])
 
 
 def count_rows(session: Session, table: Table) -> int:

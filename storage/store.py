@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.types import CheckRecord, Document, Source, SourceState
-from storage import queries
+from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
+from storage import outbox, queries
 from storage.db import current_revision, head_revision, make_engine, session_scope, upgrade
-from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
+from storage.models import (
+    BlobRow,
+    ChangeRow,
+    CheckRow,
+    DeadlineRow,
+    DeliveryRow,
+    SnapshotRow,
+    SourceRow,
+)
+from storage.outbox import Routing
 from storage.queries import ChangeFilter
+from storage.retention import PruneReport, RetentionLimits, prune
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +31,10 @@ logger = logging.getLogger(__name__)
 class Store:
     """Synchronous, thread-safe: each call is its own transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, routing: Routing | None = None) -> None:
         self.engine = engine
+        # Where stored changes and source failures are alerted (set by monitor.app).
+        self.routing = routing
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -57,7 +69,7 @@ class Store:
     def record(self, record: CheckRecord, previous_snapshot: int | None) -> CheckRow:
         """Write one check atomically: either all of it is stored, or none of it."""
         with session_scope(self.engine) as session:
-            return queries.record_check(session, record, previous_snapshot)
+            return queries.record_check(session, record, previous_snapshot, self.routing)
 
     def sources(self) -> Sequence[SourceRow]:
         with session_scope(self.engine) as session:
@@ -84,10 +96,97 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.mark_noise(session, change_id, now)
 
+    # ---- the outbox ---------------------------------------------------------------------
+
+    def deliveries(self, *, status: str | None = None, limit: int = 100) -> list[DeliveryRow]:
+        with session_scope(self.engine) as session:
+            return outbox.list_deliveries(session, status=status, limit=limit)
+
+    def delivery(self, delivery_id: int) -> DeliveryRow | None:
+        with session_scope(self.engine) as session:
+            return session.get(DeliveryRow, delivery_id)
+
+    def retry_deliveries(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Re-drive dead deliveries (the given ids, or all of them)."""
+        with session_scope(self.engine) as session:
+            return outbox.retry(session, ids, now)
+
+    def redeliver(self, change_id: int, now: datetime) -> int:
+        with session_scope(self.engine) as session:
+            return outbox.redeliver(session, change_id, now)
+
+    def mute(self, source_key: str, item_key: str, by: str | None, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mute(session, source_key, item_key, by, now)
+
+    def unmute(self, source_key: str, item_key: str) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.unmute(session, source_key, item_key)
+
+    def claim_due(self, now: datetime, limit: int = 100,
+                  exclude: Collection[int] = ()) -> dict[int, str]:
+        """Due instant deliveries, leased to the caller: {delivery id: subscription}."""
+        with session_scope(self.engine) as session:
+            claimed = outbox.claim_due(session, now, limit, exclude)
+            return outbox.subscription_of(session, claimed)
+
+    def load_alert(self, delivery_id: int, dashboard_url: str | None
+                   ) -> tuple[DeliveryRow, Alert | None]:
+        with session_scope(self.engine) as session:
+            return outbox.load_alert(session, delivery_id, dashboard_url)
+
+    def digest_alerts(self, subscription: str, dashboard_url: str | None
+                      ) -> list[tuple[DeliveryRow, Alert | None]]:
+        with session_scope(self.engine) as session:
+            return [outbox.load_alert(session, row.id, dashboard_url)
+                    for row in outbox.digest_rows(session, subscription) if row.id is not None]
+
+    def digests_to_retry(self, now: datetime) -> list[str]:
+        with session_scope(self.engine) as session:
+            return outbox.digests_to_retry(session, now)
+
+    def last_digest_at(self, subscription: str) -> datetime | None:
+        with session_scope(self.engine) as session:
+            return outbox.last_digest_at(session, subscription)
+
+    def mark_sent(self, ids: Sequence[int], remote_id: str | None, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mark_sent(session, ids, remote_id, now)
+
+    def mark_failed(self, ids: Sequence[int], error: str, next_attempt: datetime | None) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mark_failed(session, ids, error, next_attempt)
+
+    def mark_skipped(self, delivery_id: int, reason: str) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mark_skipped(session, delivery_id, reason)
+
+    def max_attempts(self, ids: Sequence[int]) -> int:
+        with session_scope(self.engine) as session:
+            return outbox.max_attempts(session, ids)
+
+    def postpone(self, ids: Sequence[int], until: datetime) -> None:
+        with session_scope(self.engine) as session:
+            outbox.postpone(session, ids, until)
+
+    def enqueue_test(self, subscription: Subscription, source_key: str, now: datetime) -> int:
+        with session_scope(self.engine) as session:
+            return outbox.enqueue_test(session, subscription, source_key, now)
+
+    def delivery_counts(self) -> dict[str, int]:
+        with session_scope(self.engine) as session:
+            return outbox.delivery_counts(session)
+
     def counts(self) -> dict[str, int]:
         tables: dict[str, queries.Table] = {
             "sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow,
             "blobs": BlobRow, "changes": ChangeRow, "deadlines": DeadlineRow,
+            "deliveries": DeliveryRow,
         }
         with session_scope(self.engine) as session:
             return {name: queries.count_rows(session, table) for name, table in tables.items()}
+
+    def prune(self, settings: RetentionLimits, now: datetime, *,
+              dry_run: bool = False) -> PruneReport:
+        """Delete old checks, snapshots and raw bodies, never the evidence of a Change."""
+        return prune(self.engine, settings, now, dry_run=dry_run)

@@ -12,6 +12,10 @@ import pytest
 
 from tests.servers.replay import replay_server  # noqa: F401  (fixture)
 
+# Fake Slack and a real SMTP server, as fixtures for every test module.
+from tests.servers.slack import slack_server  # noqa: F401
+from tests.servers.smtp import make_smtp_server, smtp_ca, smtp_server  # noqa: F401
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 if os.environ.get("LEXWATCH_SHARED_DIR"):
     SHARED = Path(os.environ["LEXWATCH_SHARED_DIR"])
@@ -32,6 +36,9 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith("LEXWATCH_") and name not in ("LEXWATCH_SHARED_DIR",):
             monkeypatch.delenv(name)
+    # Every test server listens on 127.0.0.1, which the SSRF guard refuses by default;
+    # tests/test_ssrf.py removes this to test the default.
+    monkeypatch.setenv("LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES", "true")
     yield
 
 

@@ -21,9 +21,11 @@ V1 = """<html><head><title>Guidance</title></head><body><main>
 V2 = V1.replace("will be published in June", "were published on 18 July 2025")
 
 
-def lexwatch(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
-    env["COLUMNS"] = "200"
+def lexwatch(cwd: Path, *args: str, timeout: float = 60,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    base["LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test servers are on 127.0.0.1
+    env = {**base, "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -114,8 +116,10 @@ def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(workdir: Path,
     config = workdir / "lexwatch.toml"
     config.write_text(config.read_text().replace('interval = "1h"', "interval = 1"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
-    service = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=workdir, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env["LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test servers are on 127.0.0.1
+    service = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--no-dashboard"],
+                               cwd=workdir, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while replay_server.hits("/guidance") < 3 and time.monotonic() < deadline:
         time.sleep(0.2)

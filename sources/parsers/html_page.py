@@ -103,11 +103,21 @@ def html_root(content: bytes, content_type: str = "") -> Element:
     Elements are plain ``lxml.etree`` elements: lxml.html's element classes cost a Python
     call for every element touched, and nothing here needs their methods.
     """
-    parser = etree.HTMLParser(encoding=_encoding(content, content_type))
+    encoding = _encoding(content, content_type)
+    if encoding is not None and codecs.lookup(encoding).name == "utf-8":
+        content = _repair_utf8(content)
+    parser = etree.HTMLParser(encoding=encoding)
     try:
-        return lxml.html.fromstring(content, parser=parser)
+        root = lxml.html.fromstring(content, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"not an HTML document: {exc}") from exc
+    # libxml2 stops reading at 256 levels of nesting and drops the rest of the page
+    # silently; a page read in part must fail, not look as if its end was deleted.
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise ParseError(f"the page cannot be read whole: {error.message}"
+                             f" (line {error.line})")
+    return root
 
 
 def html_to_text(markup: str) -> str:
@@ -146,12 +156,35 @@ def _encoding(content: bytes, content_type: str) -> str | None:
     if _META_CHARSET.search(content[:4096]):
         return None
     # Without any declaration libxml2 assumes Latin-1, which garbles the UTF-8 that nearly
-    # every site serves; so try UTF-8 first.
+    # every site serves; so UTF-8, with stray Latin-1 bytes repaired (_repair_utf8).
+    return "utf-8"
+
+
+def _repair_utf8(content: bytes) -> bytes:
+    """Valid UTF-8: each byte that is not part of a UTF-8 sequence read as Windows-1252.
+
+    Pages declared (or guessed) UTF-8 but saved as Windows-1252, or with a Latin-1 paragraph
+    pasted in, then read "für" rather than "f\ufffdr" or "fÃ¼r".
+    """
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    return "utf-8"
+        return content.decode("utf-8", errors=_CP1252_FALLBACK).encode("utf-8")
+    return content
+
+
+def _cp1252_byte(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    byte = exc.object[exc.start:exc.start + 1]
+    try:
+        return byte.decode("cp1252"), exc.start + 1
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+        return byte.decode("latin-1"), exc.start + 1
+
+
+_CP1252_FALLBACK = "lexwatch-cp1252-fallback"
+codecs.register_error(_CP1252_FALLBACK, _cp1252_byte)
 
 
 def _known_codec(name: str) -> bool:

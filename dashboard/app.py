@@ -1,0 +1,152 @@
+"""The dashboard's FastAPI app: pages, API, feeds and ops, behind sessions and security headers.
+
+``create_app`` builds it from a started ``monitor.app.App``; ``serve`` runs it with uvicorn
+inside the caller's event loop (``lexwatch run`` serves it beside the scheduler).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dashboard import api, feeds, ops, pages
+from dashboard.auth import LoginThrottle
+from monitor.app import App
+from monitor.errors import ConfigError
+from monitor.pipeline import Checker
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "lexwatch_session"
+SESSION_DAYS = 14
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
+       " frame-ancestors 'none'; base-uri 'none'")
+# FastAPI's Swagger page loads its script and style from a CDN and starts with an inline script.
+DOCS_CSP = ("default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net;"
+            " style-src https://cdn.jsdelivr.net; img-src 'self' data: https:;"
+            " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+DOCS_PATH = "/api/docs"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(app: App, *, checker: Checker | None = None,
+               clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """The dashboard for ``app``; ``checker`` runs "check now" (else one is opened per check)."""
+    web = FastAPI(title="lexwatch", version=_version(), docs_url=DOCS_PATH,
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    web.state.lexwatch = app
+    web.state.checker = checker
+    web.state.clock = clock or utcnow
+    web.state.login_throttle = LoginThrottle(limit=5, window=60.0)
+    web.add_middleware(SessionMiddleware, secret_key=_session_secret(app),
+                       session_cookie=SESSION_COOKIE, max_age=SESSION_DAYS * 86400,
+                       same_site="lax", https_only=app.settings.dashboard.secure_cookies)
+    web.add_middleware(SecurityHeaders)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web.include_router(api.router)
+    web.include_router(feeds.router)
+    web.include_router(ops.router)
+    web.include_router(pages.router)
+    pages.install_error_pages(web)
+    return web
+
+
+def _version() -> str:
+    from monitor import __version__
+
+    return __version__
+
+
+def _session_secret(app: App) -> str:
+    configured = app.settings.dashboard.session_secret
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    logger.warning("dashboard.session_secret is not set: using a random one, so logins end"
+                   " when lexwatch restarts (set LEXWATCH_DASHBOARD__SESSION_SECRET)")
+    return secrets.token_urlsafe(32)
+
+
+class SecurityHeaders:
+    """Adds a strict Content-Security-Policy and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CSP if scope["path"] == DOCS_PATH else CSP
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend([
+                    (b"content-security-policy", policy.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ])
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the caller owns signals and stops us via an Event."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(app: App, *, host: str, port: int, stop: asyncio.Event,
+                checker: Checker | None = None, sock: socket.socket | None = None) -> None:
+    """Serve the dashboard on host:port (or ``sock``) in the running loop until ``stop``."""
+    # Bound here, not by uvicorn: uvicorn calls sys.exit when it cannot bind, from a task.
+    sock = sock or bind(host, port)
+    config = uvicorn.Config(create_app(app, checker=checker), log_level="warning",
+                            access_log=False, lifespan="off", log_config=None)
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopper.cancel()
+    await task
+    sock.close()
+    logger.info("dashboard on http://%s:%d stopped", host, port)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ConfigError that says which setting to change."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        sock = socket.socket(infos[0][0], socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(infos[0][4])
+        sock.listen(128)
+    except OSError as exc:
+        raise ConfigError(f"cannot serve the dashboard on {host}:{port}: {exc.strerror or exc}"
+                          " (set dashboard.host / dashboard.port, or run --no-dashboard)"
+                          ) from exc
+    sock.setblocking(False)
+    return sock

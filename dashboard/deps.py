@@ -1,0 +1,107 @@
+"""FastAPI dependencies shared by the pages, the API, the feeds and the ops endpoints.
+
+The app factory (dashboard.app.create_app) puts the monitor App in ``app.state.lexwatch`` and a
+clock (a callable returning UTC now) in ``app.state.clock``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from fastapi import HTTPException, Request, status
+from sqlmodel import Session
+
+from dashboard.auth import parse_users, session_user
+from monitor.app import App
+from storage.db import session_scope
+
+Clock = Callable[[], datetime]
+
+TOKENS_HELP = ("API tokens are not configured: set LEXWATCH_DASHBOARD__API_TOKENS to one or"
+               " more comma-separated secret tokens and restart lexwatch")
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.lexwatch
+    return app
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for the request (read-only use); closed when the request ends."""
+    with session_scope(get_app(request).store.engine) as session:
+        yield session
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = getattr(request.app.state, "clock", None) or _utc_now
+    return clock
+
+
+def configured_tokens(app: App) -> list[str]:
+    secret = app.settings.dashboard.api_tokens
+    if secret is None:
+        return []
+    return [token.strip() for token in secret.get_secret_value().split(",") if token.strip()]
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if there is one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def token_is_valid(app: App, token: str | None) -> bool:
+    """Constant-time comparison against every configured token."""
+    if not token:
+        return False
+    given = token.encode()
+    matches = [hmac.compare_digest(given, known.encode()) for known in configured_tokens(app)]
+    return any(matches)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail,
+                         headers={"WWW-Authenticate": 'Bearer realm="lexwatch"'})
+
+
+def require_token(request: Request) -> str:
+    """Token-protected actions: a valid bearer token, or 401 (403 when none is configured)."""
+    app = get_app(request)
+    if not configured_tokens(app):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=TOKENS_HELP)
+    token = bearer_token(request)
+    if token is None:
+        raise _unauthorized("this action needs an API token: Authorization: Bearer <token>")
+    if not token_is_valid(app, token):
+        raise _unauthorized("the API token is not valid")
+    return "api-token"
+
+
+def current_user(request: Request) -> str | None:
+    """The logged-in user (set by the login page), if still configured."""
+    if "session" not in request.scope:  # no SessionMiddleware installed
+        return None
+    return session_user(request, parse_users(get_app(request).settings.dashboard.users))
+
+
+def read_access(request: Request) -> None:
+    """With ``dashboard.login_required``, reading needs a login or a valid API token."""
+    app = get_app(request)
+    if not app.settings.dashboard.login_required:
+        return
+    if current_user(request) is not None or token_is_valid(app, bearer_token(request)):
+        return
+    raise _unauthorized("log in or send an API token (Authorization: Bearer <token>)")
+
+
+def public_url(request: Request, path: str) -> str:
+    """An absolute URL for ``path`` as users reach the dashboard (alerts.dashboard_url, or the
+    URL this request came in on)."""
+    base = get_app(request).settings.alerts.dashboard_url or str(request.base_url)
+    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,106 @@
+"""Feeds to subscribe to: the timeline as Atom (RFC 4287), the deadlines as iCalendar."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from lxml import etree
+from sqlmodel import Session
+
+from dashboard.api import change_filters
+from dashboard.deps import Clock, get_clock, get_session, public_url, read_access
+from monitor import __version__
+from monitor.ics import deadlines_calendar
+from storage import browse
+from storage.browse import ChangeQuery
+from storage.models import ChangeRow
+
+router = APIRouter(prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)])
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ICS_TYPE = "text/calendar; charset=utf-8"
+# Characters XML 1.0 cannot carry at all; scraped text may contain them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+DEADLINES_LOOKBACK = timedelta(days=90)
+
+
+
+def _add(parent: etree._Element, tag: str, text: str | None = None,
+         **attributes: str) -> etree._Element:
+    """A child element; lxml escapes its text and attributes."""
+    element = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrib=attributes)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def xml_text(value: str) -> str:
+    """Text safe to put in XML: lxml escapes markup; this drops what XML cannot hold."""
+    return _NOT_XML.sub("", value)
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _entry(feed: etree._Element, request: Request, row: ChangeRow,
+           titles: dict[str, str]) -> None:
+    page = public_url(request, f"/changes/{row.id}")
+    source = titles.get(row.source_key, row.source_key)
+    lines = [row.summary, "", f"Source: {source}",
+             f"Category: {row.category} ({row.severity})"]
+    lines += [f"Evidence: {sentence}" for sentence in row.evidence]
+    entry = _add(feed, "entry")
+    _add(entry, "id", page)
+    _add(entry, "title", row.title, type="text")
+    _add(entry, "updated", _time(row.marked_noise_at or row.detected_at))
+    _add(entry, "published", _time(row.detected_at))
+    _add(entry, "link", rel="alternate", type="text/html", href=page)
+    if row.url:
+        _add(entry, "link", rel="related", href=xml_text(row.url))
+    _add(entry, "category", term=row.category)
+    _add(entry, "category", term=f"severity:{row.severity}")
+    _add(entry, "summary", "\n".join(lines), type="text")
+
+
+def atom_feed(request: Request, found: browse.ChangePage, now: datetime) -> bytes:
+    """The page of changes as an Atom document (lxml escapes every text and attribute)."""
+    self_url = str(request.url)
+    updated = found.rows[0].detected_at if found.rows else now
+    # None is lxml's key for the default namespace; lxml-stubs types the keys as str.
+    feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})  # type: ignore[dict-item]
+    _add(feed, "id", self_url)
+    _add(feed, "title", "lexwatch: changes in EU AI regulation")
+    _add(feed, "updated", _time(updated))
+    _add(_add(feed, "author"), "name", "lexwatch")
+    _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    _add(feed, "link", rel="alternate", type="text/html", href=public_url(request, "/"))
+    _add(feed, "generator", "lexwatch", version=__version__)
+    for row in found.rows:
+        _entry(feed, request, row, found.source_titles)
+    document: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8")
+    return document
+
+
+@router.get("/changes.atom", summary="Changes as an Atom feed (the timeline's filters apply)",
+            response_class=Response)
+def changes_atom(request: Request, filters: Annotated[ChangeQuery, Depends(change_filters)],
+                 session: Annotated[Session, Depends(get_session)],
+                 clock: Annotated[Clock, Depends(get_clock)]) -> Response:
+    found = browse.changes_page(session, filters, count=False)
+    return Response(atom_feed(request, found, clock()), media_type=ATOM_TYPE)
+
+
+@router.get("/deadlines.ics", summary="Deadlines as an iCalendar feed", response_class=Response)
+def deadlines_ics(session: Annotated[Session, Depends(get_session)],
+                  clock: Annotated[Clock, Depends(get_clock)],
+                  include_closed: Annotated[bool, Query()] = False) -> Response:
+    now = clock()
+    # The recent past stays in the calendar, so a deadline does not vanish the day it falls.
+    rows = browse.deadlines_between(session, now - DEADLINES_LOOKBACK, None, include_closed)
+    return Response(deadlines_calendar(rows, now=now), media_type=ICS_TYPE,
+                    headers={"Content-Disposition": 'inline; filename="lexwatch-deadlines.ics"'})

@@ -1,0 +1,223 @@
+"""The timeline, one change (evidence, dates, diff, actions) and its raw evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from starlette.responses import Response
+
+from dashboard import views
+from dashboard.pages_common import (
+    flash,
+    lexwatch,
+    now,
+    redirect,
+    render,
+    require_actor,
+    require_reader,
+    zone,
+)
+from monitor.feedback import propose_rule
+from monitor.types import Category, Severity
+from storage import browse, pages_queries
+from storage.db import session_scope
+
+router = APIRouter()
+
+PER_PAGE = 50
+_FILTERS = ("source", "tag", "category", "severity", "since", "until", "q", "noise")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Timeline:
+    """The timeline's filters as given in the URL, and what they mean as a query."""
+
+    given: dict[str, str]
+    query: browse.ChangeQuery
+    problems: tuple[str, ...] = ()
+    categories: tuple[str, ...] = field(default=tuple(c.value for c in Category))
+
+    def url(self, **changes: Any) -> str:
+        """This view's URL with some parameters changed (page links keep the filters)."""
+        values = {**self.given, **{k: str(v) for k, v in changes.items() if v is not None}}
+        values = {k: v for k, v in values.items() if v and not (k == "page" and v == "1")}
+        return "/?" + urlencode(values) if values else "/"
+
+    @property
+    def feed_url(self) -> str:
+        """The Atom feed of the same filters."""
+        query = urlencode(self.given)
+        return "/feeds/changes.atom" + (f"?{query}" if query else "")
+
+
+def parse_timeline(params: dict[str, str], place: str) -> Timeline:
+    """The filters from the query string; a bad value is reported and left out."""
+    given = {k: params[k].strip() for k in (*_FILTERS, "page") if params.get(k, "").strip()}
+    problems: list[str] = []
+    category = _choice(given, "category", [c.value for c in Category], problems)
+    severity = _choice(given, "severity", [s.value for s in Severity], problems)
+    since = _day(given, "since", place, problems)
+    until = _day(given, "until", place, problems)
+    query = browse.ChangeQuery(
+        source=given.get("source"), tag=given.get("tag"), category=category, severity=severity,
+        since=since, until=until + timedelta(days=1) if until else None, text=given.get("q"),
+        include_noise=given.get("noise") == "1", page=_page(given, problems), per_page=PER_PAGE)
+    return Timeline(given={k: v for k, v in given.items() if k != "page"}, query=query,
+                    problems=tuple(problems))
+
+
+def _choice(given: dict[str, str], name: str, allowed: list[str],
+            problems: list[str]) -> str | None:
+    value = given.get(name)
+    if value is not None and value not in allowed:
+        problems.append(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+        given.pop(name)
+        return None
+    return value
+
+
+def _day(given: dict[str, str], name: str, place: str, problems: list[str]) -> datetime | None:
+    """Midnight of a YYYY-MM-DD day in the dashboard's zone, as an aware datetime."""
+    value = given.get(name)
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"{name}: {value!r} is not a date (use YYYY-MM-DD)")
+        given.pop(name)
+        return None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(place))
+
+
+def _page(given: dict[str, str], problems: list[str]) -> int:
+    value = given.get("page", "1")
+    if not value.isdigit() or int(value) < 1:
+        problems.append(f"page: {value!r} is not a page number")
+        return 1
+    return int(value)
+
+
+@router.get("/", include_in_schema=False)
+def timeline(request: Request) -> Response:
+    require_reader(request)
+    view = parse_timeline(dict(request.query_params), zone(request))
+    with session_scope(lexwatch(request).store.engine) as session:
+        page = browse.changes_page(session, view.query)
+        sources, tags = pages_queries.source_choices(session)
+    context = {"view": view, "page": page, "sources": sources, "tags": tags}
+    return render(request, "timeline.html", context, title="Timeline")
+
+
+# -- one change ---------------------------------------------------------------------------------
+
+
+def _detail(request: Request, change_id: int) -> browse.ChangeDetail:
+    with session_scope(lexwatch(request).store.engine) as session:
+        found = browse.change_detail(session, change_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no change with id {change_id}")
+    return found
+
+
+@router.get("/changes/{change_id}", include_in_schema=False)
+def change_page(request: Request, change_id: int,
+                view: Annotated[str, Query(pattern="^(inline|side)$")] = "inline") -> Response:
+    require_reader(request)
+    detail = _detail(request, change_id)
+    change = detail.change
+    rule = propose_rule(change.source_key, change.diff)
+    context = {
+        "detail": detail, "change": change, "diff": views.diff_view(change.diff),
+        "view": view, "rule": rule.as_toml() if (rule.patterns or rule.fields) else None,
+        "raw": bool(detail.check and detail.check.blob_hash),
+        "muted": _is_muted(request, change.source_key, change.item_key),
+    }
+    return render(request, "change.html", context, title=change.title)
+
+
+def _is_muted(request: Request, source_key: str, item_key: str) -> bool:
+    with session_scope(lexwatch(request).store.engine) as session:
+        return pages_queries.is_muted(session, source_key, item_key)
+
+
+@router.get("/changes/{change_id}/raw", include_in_schema=False)
+def raw_evidence(request: Request, change_id: int) -> Response:
+    """The stored response as a download; never rendered as a page (it is scraped HTML)."""
+    require_reader(request)
+    detail = _detail(request, change_id)
+    digest = detail.check.blob_hash if detail.check else None
+    body = lexwatch(request).store.blob(digest) if digest else None
+    if body is None:
+        raise HTTPException(status_code=404, detail="the raw response of this change is not"
+                            " kept (it may be older than the retention period)")
+    assert digest is not None
+    media, suffix = _download_type(_stored_type(request, digest))
+    name = f"lexwatch-change-{change_id}-evidence.{suffix}"
+    return Response(body, media_type=media, headers={
+        "content-disposition": f'attachment; filename="{name}"',
+        "content-security-policy": "default-src 'none'; sandbox",
+    })
+
+
+def _stored_type(request: Request, digest: str) -> str:
+    with session_scope(lexwatch(request).store.engine) as session:
+        return pages_queries.blob_content_type(session, digest) or ""
+
+
+_TEXTUAL = ("text/", "application/xml", "application/xhtml", "application/json",
+            "application/rss", "application/atom")
+_SUFFIXES = {"html": "html.txt", "xhtml": "html.txt", "xml": "xml.txt", "rss": "xml.txt",
+             "atom": "xml.txt", "json": "json.txt"}
+
+
+def _download_type(stored: str) -> tuple[str, str]:
+    """Text as text/plain (so no browser renders it), anything else as plain bytes."""
+    lowered = stored.lower()
+    if not lowered.startswith(_TEXTUAL):
+        return "application/octet-stream", "bin"
+    kind = lowered.split(";")[0].split("/")[-1].split("+")[0]
+    return "text/plain; charset=utf-8", _SUFFIXES.get(kind, "txt")
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+@router.post("/changes/{change_id}/noise", include_in_schema=False)
+def mark_noise(request: Request, change_id: int,
+               csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    require_actor(request, csrf_token)
+    row = lexwatch(request).store.mark_noise(change_id, now(request))
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no change with id {change_id}")
+    flash(request, f"Change {change_id} is marked as noise: it leaves the timeline and is"
+                   " not alerted. Add the proposed rule to lexwatch.toml to ignore such changes.")
+    return redirect(f"/changes/{change_id}")
+
+
+@router.post("/changes/{change_id}/mute", include_in_schema=False)
+def mute_item(request: Request, change_id: int,
+              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    name = require_actor(request, csrf_token)
+    change = _detail(request, change_id).change
+    lexwatch(request).store.mute(change.source_key, change.item_key, name, now(request))
+    flash(request, f"Item {change.item_key!r} of {change.source_key} is muted: its changes are"
+                   " kept but no longer alerted.")
+    return redirect(f"/changes/{change_id}")
+
+
+@router.post("/changes/{change_id}/redeliver", include_in_schema=False)
+def redeliver(request: Request, change_id: int,
+              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    require_actor(request, csrf_token)
+    _detail(request, change_id)
+    count = lexwatch(request).store.redeliver(change_id, now(request))
+    flash(request, f"Change {change_id} is queued for delivery again"
+                   f" ({count} deliver{'y' if count == 1 else 'ies'}).")
+    return redirect(f"/changes/{change_id}")
+

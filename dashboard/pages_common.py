@@ -1,0 +1,147 @@
+"""What every HTML page shares: templates, rendering, access checks, flash messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from dashboard import auth, views
+from monitor.app import App
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,  # every template: scraped text is untrusted
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+_env.filters.update(category=views.category_label, severity=views.severity_label,
+                    iso=views.iso, duration=views.format_duration,
+                    http_url=views.http_url)
+templates = Jinja2Templates(env=_env)
+
+NAV = (("/", "Timeline"), ("/sources", "Sources"), ("/deadlines", "Deadlines"),
+       ("/trends", "Trends"), ("/deliveries", "Deliveries"))
+
+
+def lexwatch(request: Request) -> App:
+    found: App = request.app.state.lexwatch
+    return found
+
+
+def now(request: Request) -> datetime:
+    moment: datetime = request.app.state.clock()
+    return moment
+
+
+def users(request: Request) -> dict[str, str]:
+    return auth.parse_users(lexwatch(request).settings.dashboard.users)
+
+
+def user(request: Request) -> str | None:
+    return auth.session_user(request, users(request))
+
+
+def zone(request: Request) -> str:
+    return lexwatch(request).settings.dashboard.timezone
+
+
+class LoginRedirect(Exception):
+    """Raised by a page that needs a login; answered with a redirect to /login."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def require_reader(request: Request) -> None:
+    """With dashboard.login_required, anonymous readers are sent to the login page."""
+    if lexwatch(request).settings.dashboard.login_required and user(request) is None:
+        raise LoginRedirect(_here(request))
+
+
+def require_viewer_login(request: Request) -> str:
+    """A page only logged-in users may see (operational details)."""
+    name = user(request)
+    if name is None:
+        raise LoginRedirect(_here(request))
+    return name
+
+
+def require_actor(request: Request, csrf: str | None) -> str:
+    """An action: a logged-in user and the session's CSRF token, else 403."""
+    check_csrf(request, csrf)
+    name = user(request)
+    if name is None:
+        raise HTTPException(status_code=403, detail="log in to do this")
+    return name
+
+
+def check_csrf(request: Request, csrf: str | None) -> None:
+    auth.check_csrf(request, csrf)
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def login_url(target: str) -> str:
+    return "/login?" + urlencode({"next": target})
+
+
+def login_redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(login_url(target), status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a scheme): no open redirect after login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def _pop_flash(request: Request) -> str | None:
+    if "session" not in request.scope:
+        return None
+    message = request.session.pop("flash", None)
+    return message if isinstance(message, str) else None
+
+
+def render(request: Request, name: str, context: Mapping[str, Any], *,
+           status_code: int = 200, title: str = "") -> Response:
+    """A page: the template with what the base layout needs (user, CSRF token, clock)."""
+    current = user(request)
+    place = zone(request)
+    base = {
+        "request": request, "user": current, "title": title, "nav": NAV,
+        "path": request.url.path, "here": _here(request), "zone": place,
+        "flash": _pop_flash(request),
+        "csrf": auth.csrf_token(request) if current or name == "login.html" else "",
+        "time": lambda moment: views.format_time(moment, place),
+        "day": lambda moment: views.format_date(moment, place),
+        "quote": lambda value: quote(str(value), safe=""),
+    }
+    response = templates.TemplateResponse(request, name, {**base, **context},
+                                          status_code=status_code)
+    response.headers["cache-control"] = "no-store" if current else "private, max-age=0"
+    return response
+
+
+def redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)

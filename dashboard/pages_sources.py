@@ -1,0 +1,111 @@
+"""Source health, one source's history, comparing two snapshots, and "check now"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from starlette.responses import Response
+
+from dashboard import chart, views
+from dashboard.pages_common import (
+    flash,
+    lexwatch,
+    now,
+    redirect,
+    render,
+    require_actor,
+    require_reader,
+)
+from monitor.app import App
+from monitor.codec import diff_to_dict
+from monitor.diff import diff_documents
+from monitor.pipeline import Checker
+from monitor.types import Source
+from storage import browse
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_COMPARED_ITEMS = 200  # a compare page shows at most this many item diffs
+_running: set[asyncio.Task[None]] = set()
+
+
+@router.get("/sources", include_in_schema=False)
+def sources_page(request: Request) -> Response:
+    require_reader(request)
+    with session_scope(lexwatch(request).store.engine) as session:
+        health = browse.source_health(session, now(request))
+    rows = [(h, chart.sparkline(h.recent_outcomes)) for h in health]
+    return render(request, "sources.html", {"rows": rows}, title="Sources")
+
+
+def _source(request: Request, key: str) -> browse.SourceHealth:
+    with session_scope(lexwatch(request).store.engine) as session:
+        found = browse.source_health(session, now(request), key)
+    if not found:
+        raise HTTPException(status_code=404, detail=f"no source with key {key!r}")
+    return found[0]
+
+
+@router.get("/sources/{key}", include_in_schema=False)
+def source_page(request: Request, key: str) -> Response:
+    require_reader(request)
+    health = _source(request, key)
+    with session_scope(lexwatch(request).store.engine) as session:
+        snapshots = browse.source_snapshots(session, key, limit=100)
+        checks = browse.recent_checks(session, key, limit=30)
+    context = {"health": health, "spark": chart.sparkline(health.recent_outcomes),
+               "snapshots": snapshots, "checks": checks,
+               "checkable": key in lexwatch(request).sources}
+    return render(request, "source.html", context, title=health.source.title)
+
+
+@router.get("/sources/{key}/compare", include_in_schema=False)
+def compare_page(request: Request, key: str, old: Annotated[int, Query()],
+                 new: Annotated[int, Query()]) -> Response:
+    """The item diffs between any two stored snapshots of a source."""
+    require_reader(request)
+    health = _source(request, key)
+    store = lexwatch(request).store
+    with session_scope(store.engine) as session:
+        infos = [browse.snapshot_info(session, snapshot) for snapshot in (old, new)]
+    if any(info is None or info.source_key != key for info in infos):
+        raise HTTPException(status_code=404, detail=f"snapshots {old} and {new} are not both"
+                            f" snapshots of {key!r}")
+    diffs = diff_documents(store.document(old), store.document(new))
+    items = [(d.kind.value, d.key, views.diff_view(diff_to_dict(d)))
+             for d in diffs[:MAX_COMPARED_ITEMS]]
+    context = {"health": health, "old": infos[0], "new": infos[1], "items": items,
+               "total": len(diffs), "view": request.query_params.get("view", "inline")}
+    return render(request, "compare.html", context, title=f"Compare {key}")
+
+
+@router.post("/sources/{key}/check", include_in_schema=False)
+async def check_now(request: Request, key: str,
+                    csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    """Start a check of the source in the background and come back to its page."""
+    require_actor(request, csrf_token)
+    app = lexwatch(request)
+    source = app.sources.get(key)
+    if source is None:
+        raise HTTPException(status_code=404, detail=f"{key!r} is not a configured source")
+    task = asyncio.create_task(_check(app, request.app.state.checker, source))
+    _running.add(task)  # keep a reference until it is done (asyncio holds only weak ones)
+    task.add_done_callback(_running.discard)
+    flash(request, f"A check of {key} has started; reload this page in a moment to see it.")
+    return redirect(f"/sources/{key}")
+
+
+async def _check(app: App, checker: Checker | None, source: Source) -> None:
+    try:
+        if checker is not None:
+            await checker.check(source)
+            return
+        async with app.checker() as opened:
+            await opened.check(source)
+    except Exception:  # a background check has nobody else to tell
+        logger.exception("check now of %s failed", source.key)

@@ -1,0 +1,81 @@
+"""What every `lexwatch` command module shares: the context, error handling and consoles.
+
+Command modules (monitor/cli_*.py, dashboard/cli.py) import from here, never from
+monitor.cli, which imports them to register their commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from monitor import console
+from monitor.app import App
+from monitor.config import ReplaySettings, Settings, load_settings
+from monitor.errors import ConfigError, LexwatchError, StorageError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = console.make_console()
+err = console.make_console(stderr=True)
+
+
+@dataclass
+class Context:
+    config: Path | None
+    replay: Path | None = None
+
+
+def fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn lexwatch's own errors into one clear line and an exit status."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            err.print(f"configuration error: {exc}", markup=False)
+            sys.exit(2)
+        except StorageError as exc:
+            err.print(f"database error: {exc}", markup=False)
+            sys.exit(3)
+        except LexwatchError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(1)
+
+    return wrapper
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings named by the global options (--config, --replay)."""
+    context = ctx.find_object(Context)
+    settings = load_settings(context.config if context else None)
+    if context is not None and context.replay is not None:
+        settings = settings.model_copy(update={"replay": ReplaySettings(dir=context.replay)})
+    return settings
+
+
+def open_app(ctx: click.Context) -> App:
+    """The started App, closed when the command ends."""
+    app = App.start(settings_of(ctx))
+    ctx.call_on_close(app.close)
+    return app
+
+
+def service_logging(ctx: click.Context, settings: Settings) -> None:
+    """Logging for a long-running process: --log-level when given, else the config's
+    ``log_level`` (INFO: a service says what it does), in the configured ``log_format``."""
+    from monitor.logs import configure_logging
+
+    root = ctx.find_root()
+    level = str(root.params.get("log_level") or settings.log_level)
+    if root.get_parameter_source("log_level") is click.core.ParameterSource.DEFAULT:
+        level = settings.log_level
+    configure_logging(level.upper(), settings.log_format)

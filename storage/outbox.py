@@ -1,0 +1,353 @@
+"""The outbox: every query behind durable delivery.
+
+Deliveries are written in the transaction that stores their Change (``enqueue_changes``) or
+the failed check that makes a source "down" (``enqueue_health``), so a crash can never keep
+a stored Change from being alerted. The dispatcher claims due rows with a lease, sends, and
+records the outcome; a unique (subscription, dedupe_key) index makes every enqueue
+idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from monitor.codec import diff_from_dict
+from monitor.excerpt import excerpt
+from monitor.types import (
+    Alert,
+    AlertChange,
+    AlertKind,
+    AlertSource,
+    Category,
+    Change,
+    CheckOutcome,
+    CheckRecord,
+    DeliveryMode,
+    DeliveryStatus,
+    Severity,
+    Subscription,
+)
+from storage.models import ChangeRow, DeliveryRow, MuteRow, SourceRow
+
+# A claimed delivery is invisible to other dispatchers for this long; if the process dies
+# mid-send, the delivery becomes due again when the lease runs out.
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Routing:
+    """The subscriptions that stored changes and source failures are routed to."""
+
+    subscriptions: tuple[Subscription, ...] = ()
+    failure_threshold: int = 3
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(DeliveryRow).values(**values).on_conflict_do_nothing())
+
+
+def _delivery(sub: Subscription, *, kind: AlertKind, dedupe_key: str, source_key: str,
+              now: datetime, change_id: int | None = None, item_key: str | None = None,
+              detail: str = "") -> dict[str, Any]:
+    instant = sub.mode is DeliveryMode.INSTANT
+    return {"subscription": sub.name, "channel": sub.channel.value, "mode": sub.mode.value,
+            "kind": kind.value, "dedupe_key": dedupe_key, "change_id": change_id,
+            "source_key": source_key, "item_key": item_key, "detail": detail,
+            "status": DeliveryStatus.PENDING.value, "attempts": 0, "created_at": now,
+            "next_attempt_at": now if instant else None}
+
+
+def enqueue_changes(session: Session, routing: Routing, stored: Sequence[tuple[int, Change]],
+                    now: datetime) -> None:
+    """One delivery per (change, subscription that wants it), in the caller's transaction."""
+    if not stored or not routing.subscriptions:
+        return
+    source_key = stored[0][1].source_key
+    source = session.get(SourceRow, source_key)
+    tags = source.tags if source is not None else []
+    muted = _muted_items(session, source_key)
+    for change_id, change in stored:
+        if change.item_key in muted:
+            continue
+        related = session.get(ChangeRow, change_id)
+        for sub in routing.subscriptions:
+            if sub.wants(change, tags) and not _repeat(session, sub, related):
+                _insert_ignoring_duplicates(session, _delivery(
+                    sub, kind=AlertKind.CHANGE, dedupe_key=f"change:{change_id}",
+                    source_key=source_key, now=now, change_id=change_id,
+                    item_key=change.item_key))
+
+
+def _repeat(session: Session, sub: Subscription, row: ChangeRow | None) -> bool:
+    """The same event, seen first on another source, was already routed to ``sub``."""
+    if row is None or row.related_to is None:
+        return False
+    statement = select(DeliveryRow.id).where(DeliveryRow.subscription == sub.name,
+                                             col(DeliveryRow.change_id) == row.related_to)
+    return session.exec(statement.limit(1)).first() is not None
+
+
+def _muted_items(session: Session, source_key: str) -> set[str]:
+    statement = select(MuteRow.item_key).where(MuteRow.source_key == source_key)
+    return set(session.exec(statement).all())
+
+
+def enqueue_health(session: Session, routing: Routing, record: CheckRecord,
+                   previous_streak: int, check_id: int) -> None:
+    """One alert when a source reaches the failure threshold, one when it recovers."""
+    threshold = routing.failure_threshold
+    failed = record.outcome is CheckOutcome.FAILED
+    if failed and previous_streak + 1 == threshold:
+        kind, detail = AlertKind.SOURCE_DOWN, (
+            f"{threshold} checks in a row failed; last error: {record.error or 'unknown'}")
+    elif not failed and previous_streak >= threshold:
+        kind, detail = AlertKind.SOURCE_RECOVERED, (
+            f"checked successfully again after {previous_streak} failed checks")
+    else:
+        return
+    for sub in routing.subscriptions:
+        if sub.health and (not sub.sources or record.source_key in sub.sources):
+            _insert_ignoring_duplicates(session, _delivery(
+                sub, kind=kind, dedupe_key=f"{kind.value}:{record.source_key}:{check_id}",
+                source_key=record.source_key, now=record.started_at, detail=detail[:2000]))
+
+
+def enqueue_test(session: Session, sub: Subscription, source_key: str, now: datetime) -> int:
+    """A test alert for ``sub`` (always instant, whatever the subscription's mode)."""
+    row = DeliveryRow(**_delivery(sub, kind=AlertKind.TEST, source_key=source_key, now=now,
+                                  dedupe_key=f"test:{now.isoformat()}"))
+    row.mode, row.next_attempt_at = DeliveryMode.INSTANT.value, now
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def claim_due(session: Session, now: datetime, limit: int = 100,
+              exclude: Collection[int] = ()) -> list[int]:
+    """Instant deliveries due now, leased to this dispatcher (others skip them)."""
+    statement = (
+        select(DeliveryRow.id)
+        .where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+               DeliveryRow.mode == DeliveryMode.INSTANT.value,
+               col(DeliveryRow.next_attempt_at) <= now)
+        .order_by(col(DeliveryRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if exclude:
+        statement = statement.where(col(DeliveryRow.id).not_in(exclude))
+    ids = [row_id for row_id in session.exec(statement).all() if row_id is not None]
+    if ids:
+        session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
+                        .values(next_attempt_at=now + LEASE))
+    return ids
+
+
+def load_alert(session: Session, delivery_id: int,
+               dashboard_url: str | None) -> tuple[DeliveryRow, Alert | None]:
+    """The delivery and the Alert to send; None when it must be skipped (noise, muted)."""
+    row = session.get(DeliveryRow, delivery_id)
+    if row is None:
+        raise LookupError(f"no delivery with id {delivery_id}")
+    change = session.get(ChangeRow, row.change_id) if row.change_id is not None else None
+    if change is not None and _suppressed(session, change):
+        return row, None
+    source = session.get(SourceRow, row.source_key)
+    assert row.id is not None
+    return row, Alert(
+        delivery_id=row.id, kind=AlertKind(row.kind), subscription=row.subscription,
+        source=_alert_source(source, row.source_key), created_at=row.created_at,
+        change=alert_change(change) if change is not None else None, detail=row.detail,
+        dashboard_url=dashboard_url, thread_ts=_thread(session, row),
+    )
+
+
+def _suppressed(session: Session, change: ChangeRow) -> bool:
+    muted = session.get(MuteRow, (change.source_key, change.item_key)) is not None
+    return change.marked_noise_at is not None or muted
+
+
+def _alert_source(row: SourceRow | None, key: str) -> AlertSource:
+    if row is None:
+        return AlertSource(key=key, title=key, url="")
+    return AlertSource(key=row.key, title=row.title, url=row.url)
+
+
+def alert_change(row: ChangeRow) -> AlertChange:
+    assert row.id is not None
+    return AlertChange(
+        id=row.id, source_key=row.source_key, item_key=row.item_key,
+        category=Category(row.category), severity=Severity(row.severity), title=row.title,
+        summary=row.summary, url=row.url, evidence=tuple(row.evidence),
+        excerpt=excerpt(diff_from_dict(row.diff)) if row.diff else (),
+        detected_at=row.detected_at, old_date=row.old_date, new_date=row.new_date,
+        related_to=row.related_to,
+    )
+
+
+def _thread(session: Session, row: DeliveryRow) -> str | None:
+    """The remote id of the first alert this subscription got about the same item."""
+    if row.kind != AlertKind.CHANGE.value or row.item_key is None:
+        return None
+    statement = (
+        select(DeliveryRow.remote_id)
+        .where(DeliveryRow.subscription == row.subscription,
+               col(DeliveryRow.source_key) == row.source_key,
+               col(DeliveryRow.item_key) == row.item_key,
+               col(DeliveryRow.status) == DeliveryStatus.SENT.value,
+               col(DeliveryRow.remote_id).is_not(None),
+               col(DeliveryRow.id) < row.id)
+        .order_by(col(DeliveryRow.id))
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def mark_sent(session: Session, ids: Sequence[int], remote_id: str | None,
+              now: datetime) -> None:
+    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids)).values(
+        status=DeliveryStatus.SENT.value, sent_at=now, remote_id=remote_id, last_error=None,
+        attempts=DeliveryRow.attempts + 1, next_attempt_at=None))
+
+
+def mark_skipped(session: Session, delivery_id: int, reason: str) -> None:
+    session.execute(update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id).values(
+        status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None))
+
+
+def mark_failed(session: Session, ids: Sequence[int], error: str,
+                next_attempt: datetime | None) -> None:
+    """Count a failed attempt; ``next_attempt`` None means give up (dead)."""
+    status = DeliveryStatus.PENDING if next_attempt is not None else DeliveryStatus.DEAD
+    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids)).values(
+        status=status.value, last_error=error[:2000], next_attempt_at=next_attempt,
+        attempts=DeliveryRow.attempts + 1))
+
+
+def max_attempts(session: Session, ids: Sequence[int]) -> int:
+    """The most attempts any of these deliveries has had (a digest retries them together)."""
+    if not ids:
+        return 0
+    statement = select(func.max(DeliveryRow.attempts)).where(col(DeliveryRow.id).in_(ids))
+    return session.exec(statement).one() or 0
+
+
+def digest_rows(session: Session, subscription: str) -> list[DeliveryRow]:
+    """The deliveries waiting for ``subscription``'s next digest, oldest first."""
+    statement = (
+        select(DeliveryRow)
+        .where(DeliveryRow.subscription == subscription,
+               DeliveryRow.mode == DeliveryMode.DIGEST.value,
+               col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
+        .order_by(col(DeliveryRow.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def digests_to_retry(session: Session, now: datetime) -> list[str]:
+    """Digest subscriptions whose last send failed and whose retry time has come."""
+    statement = (
+        select(DeliveryRow.subscription).distinct()
+        .where(DeliveryRow.mode == DeliveryMode.DIGEST.value,
+               col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+               DeliveryRow.attempts > 0, col(DeliveryRow.next_attempt_at) <= now)
+    )
+    return sorted(session.exec(statement).all())
+
+
+def last_digest_at(session: Session, subscription: str) -> datetime | None:
+    statement = (
+        select(DeliveryRow.sent_at)
+        .where(DeliveryRow.subscription == subscription,
+               DeliveryRow.mode == DeliveryMode.DIGEST.value,
+               col(DeliveryRow.status) == DeliveryStatus.SENT.value)
+        .order_by(col(DeliveryRow.sent_at).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def list_deliveries(session: Session, *, status: str | None = None,
+                    limit: int = 100) -> list[DeliveryRow]:
+    statement = select(DeliveryRow)
+    if status is not None:
+        statement = statement.where(col(DeliveryRow.status) == status)
+    return list(session.exec(statement.order_by(col(DeliveryRow.id).desc()).limit(limit)).all())
+
+
+def retry(session: Session, ids: Sequence[int] | None, now: datetime) -> int:
+    """Re-drive dead deliveries (the given ones, or all): pending again, attempts reset."""
+    statement = update(DeliveryRow).where(col(DeliveryRow.status) == DeliveryStatus.DEAD.value)
+    if ids is not None:
+        statement = statement.where(col(DeliveryRow.id).in_(ids))
+    result = session.execute(statement.values(
+        status=DeliveryStatus.PENDING.value, attempts=0, last_error=None,
+        next_attempt_at=now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def redeliver(session: Session, change_id: int, now: datetime) -> int:
+    """Send a change again to every subscription that had it (sent, dead or skipped)."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(col(DeliveryRow.change_id) == change_id,
+               col(DeliveryRow.status) != DeliveryStatus.PENDING.value)
+        .values(status=DeliveryStatus.PENDING.value, attempts=0, last_error=None,
+                next_attempt_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def skip_pending(session: Session, *, change_id: int | None = None,
+                 item: tuple[str, str] | None = None, reason: str) -> None:
+    """Pending deliveries of a change marked noise, or of a muted item, are not sent."""
+    statement = update(DeliveryRow).where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
+    if change_id is not None:
+        statement = statement.where(col(DeliveryRow.change_id) == change_id)
+    if item is not None:
+        statement = statement.where(col(DeliveryRow.source_key) == item[0],
+                                    col(DeliveryRow.item_key) == item[1])
+    session.execute(statement.values(status=DeliveryStatus.SKIPPED.value, last_error=reason,
+                                     next_attempt_at=None))
+
+
+def mute(session: Session, source_key: str, item_key: str, by: str | None,
+         now: datetime) -> None:
+    if session.get(MuteRow, (source_key, item_key)) is None:
+        session.add(MuteRow(source_key=source_key, item_key=item_key, created_at=now,
+                            created_by=by))
+    skip_pending(session, item=(source_key, item_key), reason="item muted")
+
+
+def unmute(session: Session, source_key: str, item_key: str) -> bool:
+    row = session.get(MuteRow, (source_key, item_key))
+    if row is not None:
+        session.delete(row)
+    return row is not None
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    statement = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+    return {status: count for status, count in session.exec(statement).all()}
+
+
+def postpone(session: Session, ids: Sequence[int], until: datetime) -> None:
+    """Release claimed deliveries until ``until`` without counting an attempt (rate limit)."""
+    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
+                    .values(next_attempt_at=until))
+
+
+def subscription_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    statement = select(DeliveryRow.id, DeliveryRow.subscription).where(
+        col(DeliveryRow.id).in_(ids))
+    return {row_id: name for row_id, name in session.exec(statement).all() if row_id is not None}

@@ -1,0 +1,188 @@
+"""Alerts as a user drives them: `lexwatch check` sends, `deliveries`, `notify test`, `digest`.
+
+Real processes against the loopback replay server, a local webhook receiver and a real SMTP
+server (aiosmtpd).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.servers.replay import ReplayServer
+from tests.servers.smtp import SmtpServer
+from tests.test_cli import V1, V2, lexwatch
+
+SECRET = "whsec-test-4f1d"
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that records POSTs, or answers 503 while ``down``."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[dict[str, str], bytes]] = []
+        self.down = False
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.down:
+                    self.send_response(503)
+                else:
+                    receiver.posts.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def payloads(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.posts]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.server.shutdown()
+
+
+def run(workdir: Path, *args: str):
+    return lexwatch(workdir, *args, env={"LEXWATCH_HOOK_SECRET": SECRET})
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, replay_server: ReplayServer, receiver: Receiver,
+            smtp_server: SmtpServer) -> Path:
+    replay_server.add("/guidance", V1, V2)
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[http]
+contact = "mailto:tests@example.org"
+per_host_spacing = 0
+allow_private_addresses = true
+[alerts]
+backoff_base = 0
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+[sources.guidance]
+title = "National AI guidance"
+url = "{replay_server.url('/guidance')}"
+parser = "html"
+tags = ["ai-act"]
+
+[[subscriptions]]
+name = "hook"
+channel = "webhook"
+target = "{receiver.url}"
+secret_env = "LEXWATCH_HOOK_SECRET"
+
+[[subscriptions]]
+name = "daily"
+channel = "email"
+mode = "digest"
+recipients = ["legal@example.eu"]
+""")
+    return tmp_path
+
+
+def test_check_sends_its_alerts_and_a_later_run_sends_what_an_outage_held_back(
+        workdir: Path, replay_server: ReplayServer, receiver: Receiver):
+    assert run(workdir, "check", "guidance").returncode == 0  # baseline: nothing to say
+    assert receiver.posts == []
+    replay_server.set_version("/guidance", 1)
+    receiver.down = True
+    changed = run(workdir, "check", "guidance")
+    assert changed.returncode == 0, changed.stderr
+    assert receiver.posts == []
+    pending = json.loads(run(workdir, "deliveries", "--json").stdout)
+    assert {(d["subscription"], d["status"]) for d in pending} == {("hook", "pending"),
+                                                                   ("daily", "pending")}
+    receiver.down = False
+    # The process that stored the change is gone; the next run sends what it owed.
+    assert run(workdir, "check", "guidance").returncode == 0
+    [(headers, body)] = receiver.posts
+    payload = json.loads(body)
+    assert payload["kind"] == "change" and payload["change"]["category"] == "publication_added"
+    signed = f"{headers['X-Lexwatch-Timestamp']}.".encode() + body
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert headers["X-Lexwatch-Signature"] == f"sha256={expected}"
+
+
+def test_notify_test_sends_a_sample_through_the_outbox(workdir: Path, receiver: Receiver):
+    result = run(workdir, "notify", "test", "hook")
+    assert result.returncode == 0, result.stderr
+    assert "test alert sent to hook" in result.stdout
+    assert [p["kind"] for p in receiver.payloads()] == ["test"]
+    unknown = run(workdir, "notify", "test", "nope")
+    assert unknown.returncode == 2 and "valid names: hook, daily" in unknown.stderr
+
+
+def test_notify_test_reports_a_failure(workdir: Path, receiver: Receiver):
+    receiver.down = True
+    result = run(workdir, "notify", "test", "hook")
+    assert result.returncode == 1 and "503" in result.stderr
+
+
+def test_digest_preview_then_send(workdir: Path, replay_server: ReplayServer,
+                                  smtp_server: SmtpServer):
+    run(workdir, "check", "guidance")
+    replay_server.set_version("/guidance", 1)
+    run(workdir, "check", "guidance")
+    preview = run(workdir, "digest", "--preview", "--out", str(workdir))
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith("Subject: 1 publication added — lexwatch digest")
+    assert "National AI guidance" in preview.stdout
+    assert "<html" in (workdir / "digest-daily.html").read_text()
+    assert smtp_server.messages == []  # a preview sends nothing and keeps the queue
+    sent = run(workdir, "digest", "--send")
+    assert sent.returncode == 0 and "digest daily: sent, 1 change(s)" in sent.stdout
+    assert len(smtp_server.messages) == 1
+    again = run(workdir, "digest", "--send")
+    assert "nothing to send" in again.stdout and len(smtp_server.messages) == 1
+
+
+def test_dead_deliveries_are_listed_and_redriven(workdir: Path, replay_server: ReplayServer,
+                                                 receiver: Receiver):
+    text = (workdir / "lexwatch.toml").read_text()
+    (workdir / "lexwatch.toml").write_text(text.replace("backoff_base = 0",
+                                                        "backoff_base = 0\nmax_attempts = 1"))
+    run(workdir, "check", "guidance")
+    replay_server.set_version("/guidance", 1)
+    receiver.down = True
+    run(workdir, "check", "guidance")
+    dead = run(workdir, "deliveries", "--status", "dead")
+    assert "hook" in dead.stdout and "503" in dead.stdout
+    receiver.down = False
+    redriven = run(workdir, "deliveries", "retry", "--all-dead")
+    assert redriven.returncode == 0, redriven.stderr
+    assert "1 dead delivery(ies) queued again" in redriven.stdout
+    assert [p["kind"] for p in receiver.payloads()] == ["change"]
+
+
+def test_a_bad_subscription_stops_lexwatch_with_the_key_named(workdir: Path):
+    text = (workdir / "lexwatch.toml").read_text()
+    (workdir / "lexwatch.toml").write_text(text.replace('mode = "digest"', 'mode = "dayly"'))
+    result = run(workdir, "deliveries")
+    assert result.returncode == 2
+    assert "subscriptions.daily.mode" in result.stderr and "'instant' or 'digest'" in result.stderr
+    (workdir / "lexwatch.toml").write_text(text)
+    result = lexwatch(workdir, "deliveries")  # LEXWATCH_HOOK_SECRET not set
+    assert result.returncode == 2 and "LEXWATCH_HOOK_SECRET is not set" in result.stderr

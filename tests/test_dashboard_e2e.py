@@ -1,0 +1,146 @@
+"""The dashboard in a real browser: Chromium (Debian's package) driven by Playwright, against
+the app served by uvicorn on loopback with seeded data. Screenshots go to the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
+
+from dashboard.app import create_app
+from tests.dashboard_pages_seed import NOW, PASSWORD, database_path, start
+
+CHROMIUM = Path("/usr/bin/chromium")
+TITLE = "Consultation on GPAI extended to 30 June"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is required in CI (Debian package chromium)",
+                    pytrace=False)
+    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser"
+                " tests", allow_module_level=True)
+
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    """The seeded dashboard served by uvicorn in a thread on a free loopback port."""
+    app = start(database_path(tmp_path))
+    port = free_port()
+    config = uvicorn.Config(create_app(app, clock=lambda: NOW), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.close()
+
+
+@pytest.fixture
+def page(base_url: str) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox"])
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280,
+                                                                   "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def test_filter_open_diff_log_in_and_mark_noise(page: Page, tmp_path: Path):
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" else None)
+
+    page.goto("/")
+    expect(page.locator("ol.timeline li").first).to_be_visible()
+    assert page.locator("ol.timeline li").count() == 50
+    page.screenshot(path=shots / "1-timeline.png", full_page=True)
+
+    page.get_by_label("Category").select_option("deadline_extended")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"category=deadline_extended"))
+    rows = page.locator("ol.timeline li")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(TITLE)
+    page.screenshot(path=shots / "2-filtered.png", full_page=True)
+
+    rows.first.get_by_role("link", name=TITLE).click()
+    page.wait_for_url(re.compile(r"/changes/\d+$"))
+    change_url = page.url
+    inserted = page.locator(".diff ins", has_text="30")
+    deleted = page.locator(".diff del", has_text="10")
+    expect(inserted).to_be_visible()
+    expect(deleted).to_be_visible()
+    # The stylesheet loaded under the CSP: insertions are highlighted, deletions struck out.
+    assert inserted.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(215, 245, 221)"
+    assert "line-through" in deleted.evaluate("e => getComputedStyle(e).textDecorationLine")
+    folded = page.locator("details.folded").first
+    assert not folded.evaluate("e => e.open")
+    page.screenshot(path=shots / "3-change.png", full_page=True)
+
+    page.get_by_role("link", name="Log in", exact=True).first.click()
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(change_url)
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    expect(page.locator("pre.rule")).to_contain_text("[sources.ai-office]")
+    page.screenshot(path=shots / "4-logged-in.png", full_page=True)
+
+    page.get_by_role("button", name="Mark as noise").click()
+    expect(page.locator(".flash")).to_contain_text("is marked as noise")
+    page.screenshot(path=shots / "5-marked.png", full_page=True)
+
+    page.get_by_role("link", name="Timeline").first.click()
+    expect(page.locator("ol.timeline li").first).to_be_visible()
+    expect(page.get_by_role("link", name=TITLE)).to_have_count(0)
+    page.screenshot(path=shots / "6-timeline-after.png", full_page=True)
+
+    assert not problems, problems  # no CSP violation, no failed resource
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "1-timeline.png", "2-filtered.png", "3-change.png", "4-logged-in.png",
+        "5-marked.png", "6-timeline-after.png"]
+
+
+def test_pages_work_by_keyboard_and_on_a_phone(page: Page, tmp_path: Path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/deadlines?month=2026-12")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    expect(page.locator("table.calendar")).to_contain_text("GPAI consultation closes")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    page.screenshot(path=tmp_path / "deadlines-phone.png", full_page=True)
+    page.goto("/trends")
+    expect(page.locator("svg.weekly")).to_be_visible()
+    page.screenshot(path=tmp_path / "trends-phone.png", full_page=True)

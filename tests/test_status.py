@@ -1,0 +1,132 @@
+"""`lexwatch status`: what runs, what is due, what fails, what waits to be delivered."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from monitor.status import ServiceState, read_status, status_json
+from storage.db import session_scope
+from storage.models import CheckRow, DeliveryRow, SourceRow
+from storage.store import Store
+from tests.servers.replay import ReplayServer
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+PAGE = "<html><body><main><h1>Guidance</h1><p>Draft guidelines in June.</p></main></body></html>"
+
+
+def add_source(store: Store, key: str, *, interval: int = 3600,
+               last_check: datetime | None = None, streak: int = 0,
+               error: str | None = None) -> None:
+    with session_scope(store.engine) as session:
+        session.add(SourceRow(key=key, title=key, url=f"https://example.eu/{key}",
+                              parser="html", interval_seconds=interval,
+                              last_check_at=last_check, failure_streak=streak, last_error=error))
+        session.flush()
+        if last_check is not None:
+            session.add(CheckRow(source_key=key, started_at=last_check, duration_ms=10,
+                                 outcome="failed" if streak else "not_modified",
+                                 change_count=0))
+
+
+def add_delivery(store: Store, status: str, created: datetime) -> None:
+    with session_scope(store.engine) as session:
+        count = session.exec(select(func.count()).select_from(DeliveryRow)).one()
+        session.add(DeliveryRow(subscription="team", channel="slack", mode="instant",
+                                kind="change", dedupe_key=f"change:{count}", source_key="fresh",
+                                status=status, created_at=created))
+
+
+@pytest.fixture
+def store(database_url: str):
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()
+
+
+def test_status_shows_due_overdue_failing_and_the_outbox(store: Store):
+    add_source(store, "fresh", last_check=NOW - timedelta(minutes=10))
+    add_source(store, "late", last_check=NOW - timedelta(hours=3))
+    add_source(store, "broken", last_check=NOW - timedelta(minutes=5), streak=4,
+               error="HTTP 503 from https://example.eu/broken")
+    add_source(store, "new")
+    add_source(store, "unconfigured", last_check=NOW - timedelta(days=30))
+    add_delivery(store, "pending", NOW - timedelta(minutes=30))
+    add_delivery(store, "pending", NOW - timedelta(minutes=1))
+    add_delivery(store, "dead", NOW - timedelta(days=1))
+    add_delivery(store, "sent", NOW - timedelta(days=2))
+
+    status = read_status(store, ["fresh", "late", "broken", "new"], NOW)
+
+    assert status.state is ServiceState.BEHIND
+    assert [due.key for due in status.sources] == ["new", "late", "fresh", "broken"]
+    assert [due.key for due in status.overdue] == ["late"]
+    assert status.sources[1].next_due_at == NOW - timedelta(hours=2)
+    assert [(d.key, d.failure_streak) for d in status.failing] == [("broken", 4)]
+    assert status.recent.checks == 2 and status.recent.failed == 1
+    assert status.outbox.by_status == {"pending": 2, "dead": 1, "sent": 1}
+    assert status.outbox.oldest_pending_at == NOW - timedelta(minutes=30)
+    as_json = status_json(status)
+    assert as_json["service"]["state"] == "behind" and as_json["overdue"] == ["late"]
+    json.dumps(as_json)  # serialisable as it is
+
+
+def test_a_service_that_keeps_up_is_checking(store: Store):
+    add_source(store, "fresh", last_check=NOW - timedelta(minutes=10))
+    add_source(store, "slow", interval=86400, last_check=NOW - timedelta(hours=5))
+    assert read_status(store, ["fresh", "slow"], NOW).state is ServiceState.CHECKING
+    later = NOW + timedelta(minutes=55)  # nothing checked for an hour, nothing due yet either
+    assert read_status(store, ["slow"], later).state is ServiceState.IDLE
+
+
+def test_never_run(store: Store):
+    add_source(store, "new")
+    status = read_status(store, ["new"], NOW)
+    assert status.state is ServiceState.NEVER and status.sources[0].next_due_at is None
+
+
+def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env["COLUMNS"] = "200"
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_status_command(tmp_path: Path, replay_server: ReplayServer):
+    replay_server.add("/guidance", PAGE)
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[http]
+contact = "mailto:tests@example.org"
+allow_private_addresses = true
+[sources.guidance]
+url = "{replay_server.url('/guidance')}"
+parser = "html"
+interval = "6h"
+[sources.down]
+url = "{replay_server.url('/missing')}"
+parser = "html"
+interval = "1h"
+""")
+    before = lexwatch(tmp_path, "status")
+    assert before.returncode == 0, before.stderr
+    assert "never run" in before.stdout and "now (never checked)" in before.stdout
+
+    lexwatch(tmp_path, "check", "--all")
+    shown = lexwatch(tmp_path, "status")
+    assert "service: checking" in shown.stdout
+    assert "in 5h59m" in shown.stdout or "in 6h" in shown.stdout
+    assert "failing sources" in shown.stdout and "404" in shown.stdout
+    assert "deliveries: 0 pending, 0 dead" in shown.stdout
+
+    data = json.loads(lexwatch(tmp_path, "status", "--json").stdout)
+    assert data["service"]["checks_last_hour"] == 2 and data["failing"] == ["down"]
+    assert {s["key"] for s in data["sources"]} == {"guidance", "down"}
