@@ -13,7 +13,9 @@ into a temp SQLite file, with one webhook subscription so the outbox is written 
 
 The floor, in the same run: a bare aiohttp client fetching the same URLs with the same
 concurrency (16) and the same conditional headers, reading each body and doing nothing else
-(median of 3 passes). Targets: first <= 4x the floor's first pass; changed <= 2x and
+(median of 3 passes). For attribution, lexwatch's Fetcher alone (its httpx client on the
+aiohttp transport, politeness limiter, SSRF guard; no parsing, no database) makes the same
+passes too ("fetcher" rows). Targets: first <= 4x the floor's first pass; changed <= 2x and
 unchanged <= 1.5x the floor's conditional pass; peak memory < 300 MB (RSS, sampled).
 
 Run: .venv/bin/python bench/cycle.py   (writes bench/results/cycle.txt; about a minute)
@@ -376,11 +378,10 @@ def floor(server: Server, urls: list[str], validators: Validators, *,
 
 # -- lexwatch ---------------------------------------------------------------------------------
 
-def lexwatch_app(server: Server, database: Path) -> Any:
-    from monitor.app import App
+def lexwatch_settings(server: Server, database: Path) -> Any:
     from monitor.config import Settings
 
-    settings = Settings.model_validate({
+    return Settings.model_validate({
         "database_url": f"sqlite:///{database}",
         "builtin_catalog": False,
         "http": {"contact": "mailto:bench@example.org", "per_host_concurrency": CONCURRENCY,
@@ -392,7 +393,41 @@ def lexwatch_app(server: Server, database: Path) -> Any:
         "subscriptions": [{"name": "team", "channel": "webhook",
                            "target": "http://127.0.0.1:9/hook"}],
     })
-    return App.start(settings)
+
+
+def lexwatch_app(server: Server, database: Path) -> Any:
+    from monitor.app import App
+
+    return App.start(lexwatch_settings(server, database))
+
+
+async def fetcher_pass(policy: Any, urls: list[str], validators: Validators, *,
+                       conditional: bool) -> None:
+    """The floor's pass through lexwatch's Fetcher: its HTTP stack, nothing else."""
+    from monitor.fetch import Fetcher, make_client
+
+    gate = asyncio.Semaphore(CONCURRENCY)
+    async with make_client(policy) as client:
+        fetcher = Fetcher(client, policy)
+
+        async def one(url: str) -> None:
+            etag, modified = validators.get(url, (None, None)) if conditional else (None, None)
+            async with gate:
+                await fetcher.fetch(url, etag=etag, last_modified=modified)
+
+        await asyncio.gather(*(one(url) for url in urls))
+
+
+def fetcher(server: Server, urls: list[str], validators: Validators, *,
+            conditional: bool) -> Measure:
+    """The median (by wall time) of FLOOR_RUNS Fetcher passes with the floor's validators."""
+    from monitor.app import fetch_policy
+
+    policy = fetch_policy(lexwatch_settings(server, Path("unused.db")))
+    runs = [measured(server, functools.partial(fetcher_pass, policy, urls, validators,
+                                               conditional=conditional))[0]
+            for _ in range(FLOOR_RUNS)]
+    return sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
 
 
 async def lexwatch_cycle(app: Any) -> list[Any]:
@@ -434,6 +469,8 @@ def run(server: Server) -> list[str]:
     validators: Validators = {}
     floors = {"first": floor(server, urls, validators, conditional=False)}
     floors["conditional"] = floor(server, urls, validators, conditional=True)
+    fetchers = {"first": fetcher(server, urls, validators, conditional=False),
+                "conditional": fetcher(server, urls, validators, conditional=True)}
     with tempfile.TemporaryDirectory() as tmp:
         app = lexwatch_app(server, Path(tmp) / "bench.db")
         try:
@@ -448,15 +485,15 @@ def run(server: Server) -> list[str]:
         finally:
             app.close()
     expected = {f"s{i:04d}" for i in bumped}
-    lines = report(floors, cycles, reported == expected, len(expected), db_mb)
+    lines = report(floors, fetchers, cycles, reported == expected, len(expected), db_mb)
     if reported != expected:
         lines.append(f"  missed     {sorted(expected - reported)}")
         lines.append(f"  extra      {sorted(reported - expected)}")
     return lines
 
 
-def report(floors: dict[str, Measure], cycles: dict[str, Measure], exact: bool,
-           bumped: int, db_mb: float) -> list[str]:
+def report(floors: dict[str, Measure], fetchers: dict[str, Measure],
+           cycles: dict[str, Measure], exact: bool, bumped: int, db_mb: float) -> list[str]:
     sizes = [page_size(i) for i in range(SOURCES) if not is_feed(i)]
     lines = [
         "bench/cycle.py: one check cycle over 1,000 sources (real pipeline + SQLite storage)",
@@ -477,6 +514,7 @@ def report(floors: dict[str, Measure], cycles: dict[str, Measure], exact: bool,
         f" {'changed':>8}",
     ]
     for name, m in [*(("floor " + k, v) for k, v in floors.items()),
+                    *(("fetcher " + k, v) for k, v in fetchers.items()),
                     *(("lexwatch " + k, v) for k, v in cycles.items())]:
         changed = str(m.changed_sources) if name.startswith("lexwatch") else ""
         lines.append(f"{name:28} {m.wall:7.2f} {m.cpu:7.2f} {m.peak_rss_mb:8.0f}"
@@ -490,6 +528,11 @@ def report(floors: dict[str, Measure], cycles: dict[str, Measure], exact: bool,
         base = "first pass" if name == "first" else "conditional pass"
         lines.append(f"  {name:10} {ratio:5.2f}x the floor's {base} (target <= {target}x)"
                      f"  {verdict}")
+    for name, base in (("first", "first"), ("unchanged", "conditional")):
+        ratio = fetchers[base].wall / floors[base].wall
+        share = fetchers[base].wall / cycles[name].wall
+        lines.append(f"  http       the Fetcher alone is {ratio:4.2f}x the floor's {base} pass"
+                     f" ({share:.0%} of the {name} cycle's wall time)")
     peak = max(m.peak_rss_mb for m in cycles.values())
     lines.append(f"  memory     peak RSS {peak:.0f} MB (target < {MEMORY_TARGET_MB} MB)  "
                  + ("OK" if peak < MEMORY_TARGET_MB else "ABOVE TARGET"))

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from dashboard.deps import (
@@ -119,6 +119,9 @@ class ChangeOut(BaseModel):
 class ChangeList(BaseModel):
     items: list[ChangeOut]
     total: int
+    total_capped: bool = Field(
+        default=False, description="more changes match than were counted: total is a lower"
+                                   " bound (counting stops 2,000 changes past this page)")
     page: int
     per_page: int
     next: str | None
@@ -326,8 +329,8 @@ def list_changes(request: Request, session: SessionDep, filters: FiltersDep) -> 
     found = browse.changes_page(session, filters)
     following, previous = page_links(request, found.page, found.has_next)
     return ChangeList(items=[change_out(request, row, found.source_titles) for row in found.rows],
-                      total=found.total, page=found.page, per_page=found.per_page,
-                      next=following, prev=previous)
+                      total=found.total, total_capped=found.capped, page=found.page,
+                      per_page=found.per_page, next=following, prev=previous)
 
 
 @router.get("/changes/{change_id}", response_model=ChangeDetailOut,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import Response
 
 from dashboard import chart, views
+from dashboard.api import run_check
 from dashboard.pages_common import (
     flash,
     lexwatch,
@@ -19,11 +20,8 @@ from dashboard.pages_common import (
     require_actor,
     require_reader,
 )
-from monitor.app import App
 from monitor.codec import diff_to_dict
 from monitor.diff import diff_documents
-from monitor.pipeline import Checker
-from monitor.types import Source
 from storage import browse
 from storage.db import session_scope
 
@@ -93,19 +91,8 @@ async def check_now(request: Request, key: str,
     source = app.sources.get(key)
     if source is None:
         raise HTTPException(status_code=404, detail=f"{key!r} is not a configured source")
-    task = asyncio.create_task(_check(app, request.app.state.checker, source))
+    task = asyncio.create_task(run_check(app, request.app.state.checker, source))
     _running.add(task)  # keep a reference until it is done (asyncio holds only weak ones)
     task.add_done_callback(_running.discard)
     flash(request, f"A check of {key} has started; reload this page in a moment to see it.")
     return redirect(f"/sources/{key}")
-
-
-async def _check(app: App, checker: Checker | None, source: Source) -> None:
-    try:
-        if checker is not None:
-            await checker.check(source)
-            return
-        async with app.checker() as opened:
-            await opened.check(source)
-    except Exception:  # a background check has nobody else to tell
-        logger.exception("check now of %s failed", source.key)

@@ -327,9 +327,10 @@ def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
 def _register_tools() -> None:
     """Commands that live in their own modules."""
     from dashboard import cli as dashboard_cli
-    from monitor import cli_alerts, cli_cluster, cli_service, cli_tools
+    from monitor import cli_alerts, cli_cluster, cli_config, cli_service, cli_tools
 
     cli_tools.register(main, sources)
+    cli_config.register(main)
     cli_alerts.register(main)
     cli_service.register(main)
     cli_cluster.register(main)

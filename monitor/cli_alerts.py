@@ -67,8 +67,7 @@ async def _dispatch(app: App) -> int:
 
 
 @click.command()
-@click.option("--subscription", "names", multiple=True,
-              help="A digest subscription (default: all of them).")
+@click.argument("names", nargs=-1)
 @click.option("--preview", is_flag=True, help="Write the HTML and print the text; send nothing.")
 @click.option("--send", is_flag=True, help="Send now, even before the scheduled time.")
 @click.option("--out", "out_dir", default=Path("."), show_default=True,
@@ -78,7 +77,7 @@ async def _dispatch(app: App) -> int:
 @fails_cleanly
 def digest(ctx: click.Context, names: tuple[str, ...], preview: bool, send: bool,
            out_dir: Path) -> None:
-    """Preview or send the daily digest e-mail of digest subscriptions."""
+    """Preview or send the digest e-mail of the named digest subscriptions (default: all)."""
     if preview == send:
         raise click.UsageError("use exactly one of --preview and --send")
     app = open_app(ctx)

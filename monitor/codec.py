@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from typing import Any
 
 import orjson
+import zstandard
 
 from monitor.types import (
     BlockChange,
@@ -44,11 +46,23 @@ def document_hash(encoded: bytes) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+# zstd level 3: measured on the AI Act's XHTML, 2.8 ms per MB at 12.7 % of the size, where
+# zlib took 7.5 ms at level 1 (18 %) and 22 ms at level 6 (14 %). Rows written by earlier
+# versions (zlib) are still read.
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_compressor = threading.local()
+
+
 def compress(raw: bytes) -> bytes:
-    return zlib.compress(raw, 1)
+    if not hasattr(_compressor, "zstd"):  # a ZstdCompressor is not safe across threads
+        _compressor.zstd = zstandard.ZstdCompressor(level=3)
+    compressed: bytes = _compressor.zstd.compress(raw)
+    return compressed
 
 
 def decompress(raw: bytes) -> bytes:
+    if raw.startswith(_ZSTD_MAGIC):
+        return zstandard.decompress(raw)
     return zlib.decompress(raw)
 
 

@@ -275,7 +275,7 @@ class RetentionSettings(BaseModel):
 
     raw_days: int = Field(default=90, ge=1)
     snapshot_days: int = Field(default=365, ge=1)
-    check_days: int = Field(default=365, ge=1)
+    check_days: int = Field(default=180, ge=1)
     run_at: time = time(3, 30)  # daily, UTC
 
 

@@ -14,6 +14,7 @@ decompressed here, chunk by chunk with a cap on the output, so a gzip bomb stops
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import re
@@ -22,7 +23,6 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import aiohttp
@@ -39,6 +39,7 @@ from monitor.errors import (
     TransportError,
 )
 from monitor.politeness import HostLimiter, host_key
+from monitor.retry_after import retry_after
 from monitor.robots import ROBOTS_TOKEN, RobotsCache
 from monitor.ssrf import AddressGuard, GuardedResolver
 from monitor.types import Fetched
@@ -227,22 +228,6 @@ class _DeadlineStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date); None if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -380,7 +365,7 @@ class Fetcher:
         if fetched.status not in (429, 503):
             return None
         value = fetched.headers.get("retry-after")
-        wait = parse_retry_after(value, self._now())
+        wait = retry_after(value, now=self._now)
         if wait is not None and wait > self._policy.max_retry_after:
             raise RateLimitedError(
                 f"{_shown(url)} answered HTTP {fetched.status} with Retry-After {value!r}"
@@ -393,6 +378,19 @@ class Fetcher:
 
 def _check_url(url: str) -> None:
     """FetchError unless ``url`` is an absolute http(s) URL that httpx and urllib both accept."""
+    if url not in _GOOD_URLS:
+        _parse_url(url)
+        if len(_GOOD_URLS) >= 10_000:  # a bound, not an LRU: sources are a few thousand
+            _GOOD_URLS.clear()
+        _GOOD_URLS.add(url)
+
+
+# URLs that passed: a check cycle fetches the same URLs again and again, and parsing one
+# twice costs a tenth of a 304 check.
+_GOOD_URLS: set[str] = set()
+
+
+def _parse_url(url: str) -> None:
     try:
         parsed = httpx.URL(url)
         urlsplit(url)  # the limiter and the robots cache key on it
@@ -558,6 +556,7 @@ _SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd", "pwd", "pass"
                    "credential", "credentials")
 
 
+@functools.lru_cache(maxsize=4096)  # called for every request and answer, with few URLs
 def redact_url(url: str) -> str:
     """``url`` fit to log or store: no password, no value of a secret-looking query parameter.
 
@@ -606,6 +605,9 @@ class _UrlSecrets:
         self._values: dict[tuple[str, str], str] = {}
 
     def remember(self, url: str) -> None:
+        if "?" not in url and "@" not in url:  # no password, no query: nothing to keep
+            return
+
         def keep(host: str, name: str, value: str) -> str:
             if value != _MASK:
                 self._values[host, name] = value

@@ -2,19 +2,25 @@
 
 ``Checker.check`` is the function the CLI, the scheduler, the workers and the tests all call.
 Fetching is async; the CPU stage runs in a worker thread so a huge page never stalls the
-other fetches; everything one check writes is stored in one transaction.
+other fetches; everything one check writes is stored in one transaction. Source states are
+read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
+written, in batches shared by the checks under way (``monitor.coalesce``): a batch is one
+transaction holding whole checks, committed before any of its checks returns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
+from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
 from monitor.fetch import Fetcher
 from monitor.logs import checking
@@ -30,6 +36,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
+from storage.queries import is_quiet
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -68,6 +75,12 @@ class Checker:
         self.clock = clock
         # Fetched bodies wait for the CPU stage: bound them, or a cycle holds every page.
         self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._states: Coalescer[str, SourceState] = Coalescer(self._read_states)
+        # One check written at a time on SQLite (see Store.one_writer); any number elsewhere.
+        self._writing: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if store.one_writer() else contextlib.nullcontext())
+        self._quiet: Coalescer[tuple[CheckRecord, SourceState], int | Exception] = (
+            Coalescer(self._write_quiet))
 
     async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
         """Check ``source`` once; with ``dry_run`` nothing is stored."""
@@ -77,15 +90,17 @@ class Checker:
 
     async def _check(self, source: Source, *, dry_run: bool) -> CheckResult:
         started, timer = self.clock(), time.perf_counter()
-        state = await asyncio.to_thread(self.store.state, source.key)
+        state = await self._states(source.key)
         pages, fetch_error = await self._fetch(source, state)
         if not pages:
             analysis = Analysis(outcome=CheckOutcome.FAILED, error=fetch_error)
+        elif pages[0].not_modified:  # nothing to analyse: no thread hop
+            analysis = Analysis(outcome=CheckOutcome.NOT_MODIFIED)
         else:
             analysis = await asyncio.to_thread(self._analyse, source, pages, state)
         duration_ms = int((time.perf_counter() - timer) * 1000)
         record = _record(source, started, duration_ms, pages, analysis)
-        check_id = None if dry_run else await asyncio.to_thread(self._store, record, state)
+        check_id = None if dry_run else await self._save(record, state)
         _log(record)
         return CheckResult(source_key=source.key, outcome=analysis.outcome,
                            changes=analysis.changes, error=analysis.error,
@@ -137,6 +152,41 @@ class Checker:
             raise ConfigError(f"source {source.key!r}: unknown parser {source.parser!r};"
                               f" valid parsers: {valid}") from None
 
+    def _read_states(self, keys: list[str]) -> list[SourceState]:
+        states = self.store.states(keys)
+        return [states.get(key, SourceState()) for key in keys]
+
+    async def _save(self, record: CheckRecord, state: SourceState) -> int:
+        if not (is_quiet(record) and state.failure_streak == 0):
+            return await asyncio.to_thread(self._store, record, state)
+        stored = await self._quiet((record, state))
+        if isinstance(stored, Exception):
+            raise stored
+        return stored
+
+    def _write_quiet(self, batch: list[tuple[CheckRecord, SourceState]]
+                     ) -> list[int | Exception]:
+        """Quiet checks in one transaction; those it cannot take are stored one by one.
+
+        After a failed batch each check is stored (or fails) on its own, as it would have
+        without batching: one check's problem never becomes another's.
+        """
+        try:
+            with self._writing:
+                ids = self.store.record_quiet([record for record, _ in batch])
+        except Exception:
+            logger.warning("storing %d checks at once failed; storing them one by one",
+                           len(batch), exc_info=True)
+            ids = [None] * len(batch)
+        return [check_id if check_id is not None else self._store_one(record, state)
+                for check_id, (record, state) in zip(ids, batch, strict=True)]
+
+    def _store_one(self, record: CheckRecord, state: SourceState) -> int | Exception:
+        try:
+            return self._store(record, state)
+        except Exception as exc:  # raised in the check's own task by ``_save``
+            return exc
+
     def _store(self, record: CheckRecord, state: SourceState) -> int:
         """Store the check; if that fails, store at least that it failed, then re-raise.
 
@@ -144,7 +194,8 @@ class Checker:
         forever with nothing to show why.
         """
         try:
-            check = self.store.record(record, state.snapshot_id)
+            with self._writing:
+                check = self.store.record(record, state.snapshot_id)
         except StorageError as exc:
             logger.exception("storing the check of %s failed", record.source_key)
             failed = CheckRecord(source_key=record.source_key, started_at=record.started_at,
@@ -152,7 +203,8 @@ class Checker:
                                  http_status=record.http_status, size=record.size,
                                  final_url=record.final_url,
                                  error=f"could not store this check: {exc}"[:2000])
-            self.store.record(failed, state.snapshot_id)
+            with self._writing:
+                self.store.record(failed, state.snapshot_id)
             raise
         assert check.id is not None
         return check.id

@@ -61,6 +61,7 @@ class ChangePage:
     page: int
     per_page: int
     source_titles: dict[str, str] = field(default_factory=dict)
+    capped: bool = False  # more match than were counted: ``total`` is a lower bound
 
     @property
     def pages(self) -> int:
@@ -68,7 +69,7 @@ class ChangePage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.capped
 
     @property
     def has_prev(self) -> bool:
@@ -145,10 +146,25 @@ def changes_page(session: Session, q: ChangeQuery, *, count: bool = True) -> Cha
         .offset((q.page - 1) * q.per_page).limit(q.per_page)
     )
     rows = list(session.exec(statement).all())
-    total = (session.exec(select(func.count()).select_from(ChangeRow).where(*conditions)).one()
-             if count else (q.page - 1) * q.per_page + len(rows))
-    return ChangePage(rows=rows, total=total, page=q.page, per_page=q.per_page,
+    seen = (q.page - 1) * q.per_page + len(rows)
+    # A short page is the last one: what precedes it plus its rows is the total.
+    last_page = len(rows) < q.per_page and (bool(rows) or q.page == 1)
+    total, capped = (seen, False) if not count or last_page else _count(session, conditions, q)
+    return ChangePage(rows=rows, total=total, page=q.page, per_page=q.per_page, capped=capped,
                       source_titles=source_titles(session, {row.source_key for row in rows}))
+
+
+# Counting every match of 100,000 changes costs more than the page itself: count up to this
+# many beyond the current page, and say "2,000+" when there are more.
+COUNT_AHEAD = 2000
+
+
+def _count(session: Session, conditions: list[ColumnElement[bool]],
+           q: ChangeQuery) -> tuple[int, bool]:
+    cap = (q.page - 1) * q.per_page + max(COUNT_AHEAD, q.per_page)
+    matching = select(ChangeRow.id).where(*conditions).limit(cap + 1).subquery()
+    counted = int(session.exec(select(func.count()).select_from(matching)).one())
+    return (cap, True) if counted > cap else (counted, False)
 
 
 def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]] | None:

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -186,11 +186,17 @@ def alembic_config() -> Config:
     return config
 
 
+# Not monitor.cluster's start lock: cluster.start holds that one while it migrates.
+_MIGRATION_LOCK = 7310312567
+
+
 def upgrade(engine: Engine) -> str | None:
     """Apply every pending migration; return the revision the database is now at."""
     config = alembic_config()
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # processes starting together: one migrates
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

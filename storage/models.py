@@ -47,7 +47,10 @@ class CheckRow(SQLModel, table=True):
     """One row per check of one source, whatever its outcome."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_source_started", "source_key", "started_at"),)
+    __table_args__ = (
+        Index("ix_checks_source_started", "source_key", "started_at"),
+        Index("ix_checks_started", "started_at"),  # retention deletes by age
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(foreign_key="sources.key", max_length=200)
@@ -74,7 +77,7 @@ class SnapshotRow(SQLModel, table=True):
     created_at: datetime = _utc_column(nullable=False)
     content_hash: str = Field(max_length=64)
     item_count: int
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # zlib-compressed JSON
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # compressed JSON, see codec
     blob_hash: str | None = Field(default=None, max_length=64)
 
 
@@ -97,13 +100,16 @@ class ChangeRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_changes_detected", "detected_at"),
         Index("ix_changes_source_detected", "source_key", "detected_at"),
+        # The dashboard's default view leaves out noise; filters go by category and source.
+        Index("ix_changes_category_noise", "category", "marked_noise_at"),
+        Index("ix_changes_source_category_noise", "source_key", "category", "marked_noise_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(foreign_key="sources.key", max_length=200)
     check_id: int = Field(foreign_key="checks.id")
     item_key: str
-    category: str = Field(max_length=40, index=True)
+    category: str = Field(max_length=40)
     severity: str = Field(max_length=10)
     title: str
     summary: str

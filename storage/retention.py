@@ -85,14 +85,18 @@ def old_snapshots(cutoff: datetime) -> Select[Any]:
 
 
 def _kept_blobs(cutoff: datetime) -> list[Select[Any]]:
-    """Raw bodies that must stay: evidence of Changes, newest snapshots, anything recent."""
+    """Raw bodies that must stay: each source's newest (re-parsed when lexwatch or the
+    source's options change) and anything recent.
+
+    A Change older than raw_days keeps its evidence in its snapshots and word diff; its raw
+    response goes, or a year of changed EUR-Lex pages alone would outgrow the database.
+    """
     snapshot_blobs = select(col(SnapshotRow.blob_hash)).where(
         col(SnapshotRow.blob_hash).is_not(None))
     check_blobs = select(col(CheckRow.blob_hash)).where(col(CheckRow.blob_hash).is_not(None))
     # No NULL may reach a NOT IN: one would make it match nothing.
     return [
-        snapshot_blobs.where(_protected_snapshot(col(SnapshotRow.id))),
-        check_blobs.where(col(CheckRow.id).in_(_change_checks())),
+        snapshot_blobs.where(col(SnapshotRow.id).in_(_newest_snapshots())),
         check_blobs.where(col(CheckRow.started_at) >= cutoff),
         snapshot_blobs.where(col(SnapshotRow.created_at) >= cutoff),
     ]

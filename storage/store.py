@@ -11,7 +11,14 @@ from sqlalchemy import Engine
 from monitor.errors import StorageError
 from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
 from storage import outbox, queries
-from storage.db import current_revision, head_revision, make_engine, session_scope, upgrade
+from storage.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    retried_methods,
+    session_scope,
+    upgrade,
+)
 from storage.models import (
     BlobRow,
     ChangeRow,
@@ -28,6 +35,8 @@ from storage.retention import PruneReport, RetentionLimits, prune
 logger = logging.getLogger(__name__)
 
 
+# A busy or briefly unreachable database is waited for (storage.db.retrying).
+@retried_methods
 class Store:
     """Synchronous, thread-safe: each call is its own transaction."""
 
@@ -190,3 +199,28 @@ class Store:
               dry_run: bool = False) -> PruneReport:
         """Delete old checks, snapshots and raw bodies, never the evidence of a Change."""
         return prune(self.engine, settings, now, dry_run=dry_run)
+
+    # ---- the check cycle's batched fast path ------------------------------------------
+
+    def one_writer(self) -> bool:
+        """Whether the database takes one writer at a time (SQLite): writers should queue.
+
+        SQLite's busy handler polls with sleeps of up to 100 ms; writers that wait on a
+        lock of their own get the database the moment it is free.
+        """
+        return self.engine.dialect.name == "sqlite"
+
+    def states(self, keys: Sequence[str]) -> dict[str, SourceState]:
+        """``state`` of many sources in one query (sources not in the database left out)."""
+        with session_scope(self.engine) as session:
+            return queries.source_states(session.connection(), keys)
+
+    def record_quiet(self, records: Sequence[CheckRecord]) -> list[int | None]:
+        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids.
+
+        None for a record left for ``record`` (see ``queries.record_quiet_checks``).
+        """
+        if self.routing is not None and self.routing.failure_threshold < 1:
+            return [None] * len(records)  # every success would owe a "recovered" alert
+        with session_scope(self.engine) as session:
+            return queries.record_quiet_checks(session.connection(), records)

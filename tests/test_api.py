@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, update
+from sqlmodel import col
 
 from dashboard.app import create_app
 from monitor.app import App
@@ -214,7 +215,7 @@ def test_redeliver(make_client: Factory):
     client, seeded = make_client(api_tokens=TOKEN)
     change_id = seeded.changes["opened"]
     with session_scope(seeded.store.engine) as session:
-        session.execute(update(DeliveryRow).where(DeliveryRow.change_id == change_id)
+        session.execute(update(DeliveryRow).where(col(DeliveryRow.change_id) == change_id)
                         .values(status="sent", attempts=1))
     response = client.post(f"/api/v1/changes/{change_id}/redeliver", headers=AUTH)
     assert response.status_code == 200 and response.json() == {"change_id": change_id,

@@ -74,7 +74,9 @@ def test_pagination(session: Session):
     second = browse.changes_page(session, ChangeQuery(per_page=3, page=3, include_noise=True))
     assert (first.total, first.pages, first.has_next, first.has_prev) == (7, 3, True, False)
     assert [row.title for row in second.rows] == ["Consultation on GPAI guidelines opened"]
-    assert (second.has_next, second.has_prev) == (False, True)
+    assert (second.total, second.has_next, second.has_prev) == (7, False, True)
+    beyond = browse.changes_page(session, ChangeQuery(per_page=3, page=5, include_noise=True))
+    assert (beyond.rows, beyond.total) == ([], 7)
     assert ChangeQuery(per_page=10_000, page=-1).per_page == browse.MAX_PER_PAGE
     assert first.source_titles["ai-office"] == "AI Office"
 
@@ -162,3 +164,12 @@ def test_filter_options(session: Session):
     assert options.sources[0] == ("ai-office", "AI Office")
     assert options.tags == ["ai-act", "consultations", "official", "press"]
     assert "noise" in options.categories
+
+
+def test_counting_stops_past_the_page_and_says_so(session: Session,
+                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(browse, "COUNT_AHEAD", 2)
+    first = browse.changes_page(session, ChangeQuery(per_page=1))
+    third = browse.changes_page(session, ChangeQuery(per_page=1, page=3))
+    assert (first.total, first.capped, first.has_next) == (2, True, True)  # "2+ changes"
+    assert (third.total, third.capped, third.has_next) == (4, False, True)  # all 4 counted

@@ -152,7 +152,7 @@ def test_digest_preview_then_send(workdir: Path, replay_server: ReplayServer,
     assert "National AI guidance" in preview.stdout
     assert "<html" in (workdir / "digest-daily.html").read_text()
     assert smtp_server.messages == []  # a preview sends nothing and keeps the queue
-    sent = run(workdir, "digest", "--send")
+    sent = run(workdir, "digest", "daily", "--send")
     assert sent.returncode == 0 and "digest daily: sent, 1 change(s)" in sent.stdout
     assert len(smtp_server.messages) == 1
     again = run(workdir, "digest", "--send")

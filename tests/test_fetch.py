@@ -24,8 +24,9 @@ from monitor.errors import (
     RobotsDisallowedError,
     TransportError,
 )
-from monitor.fetch import Fetcher, FetchPolicy, make_client, parse_retry_after
+from monitor.fetch import Fetcher, FetchPolicy, make_client
 from monitor.politeness import HostLimiter
+from monitor.retry_after import retry_after
 from monitor.robots import RobotsCache
 from monitor.types import Fetched
 from tests.servers.replay import MAINTENANCE_PAGE, ReplayServer
@@ -252,10 +253,10 @@ def test_retry_after_above_maximum_is_rate_limited(replay_server: ReplayServer) 
 
 def test_parse_retry_after() -> None:
     now = datetime(2025, 1, 1, tzinfo=UTC)
-    assert parse_retry_after("120", now) == 120.0
-    assert parse_retry_after("Tue, 31 Dec 2024 00:00:00 GMT", now) == 0.0
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
+    assert retry_after("120", now=lambda: now) == 120.0
+    assert retry_after("Tue, 31 Dec 2024 00:00:00 GMT", now=lambda: now) == 0.0
+    assert retry_after("soon", now=lambda: now) is None
+    assert retry_after(None, now=lambda: now) is None
 
 
 def test_timeout_is_a_transport_error_after_retries(replay_server: ReplayServer) -> None:

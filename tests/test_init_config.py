@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor import cli_config
 from monitor.app import resolve_sources
 from monitor.cli import main
 from monitor.config import Settings, load_settings
 from monitor.init_config import render_template, settings_fields
-
-if "init" not in main.commands:  # until monitor.cli registers the module itself
-    cli_config.register(main)
 
 # A line of the template that becomes real TOML when its "# " is removed.
 _CODE = re.compile(r"^# (\[\[?[A-Za-z0-9_.-]+\]\]?|[a-z_]+ = .*)$")

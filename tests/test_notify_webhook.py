@@ -17,8 +17,8 @@ from httpx_aiohttp import AiohttpTransport
 
 from monitor import __version__
 from monitor.errors import NotifyError
+from monitor.retry_after import retry_after
 from monitor.types import Alert, AlertKind, Receipt
-from notifiers.retry_after import retry_after
 from notifiers.webhook import (
     SCHEMA,
     WebhookSender,

@@ -123,17 +123,18 @@ def test_prune_keeps_the_evidence_of_changes_and_the_newest_snapshots(
         store: Store, history: dict[str, object]):
     before = remaining(store)
     preview = store.prune(LIMITS, NOW, dry_run=True)
-    assert (preview.checks, preview.snapshots, preview.blobs) == (8, 1, 2)
+    assert (preview.checks, preview.snapshots, preview.blobs) == (8, 1, 4)
     assert remaining(store) == before  # a dry run deletes nothing
 
     report = store.prune(LIMITS, NOW)
-    assert (report.checks, report.snapshots, report.blobs) == (8, 1, 2)
+    assert (report.checks, report.snapshots, report.blobs) == (8, 1, 4)
     assert report.blob_bytes > 0
     snapshots, blobs, checks = remaining(store)
     # The Change's before/after snapshots, the young ones and b's newest (though old) stay.
     assert snapshots == {history[k] for k in ("s1", "s2", "s4", "s5", "sb")}
-    # Raw bodies: the Change's, each source's newest snapshot's, and the young one.
-    assert blobs == {"b1", "b2", "b5", "bb"}
+    # Raw bodies: each source's newest snapshot's (b5 is also young); the Change's went with
+    # age: its snapshots and word diff stay its evidence.
+    assert blobs == {"b5", "bb"}
     # The check that found the Change stays, like every check younger than a year.
     assert checks == {history[k] for k in ("c2", "c4", "c5", "c6")}
     change = store.change(history["change"])  # type: ignore[arg-type]
@@ -149,8 +150,8 @@ def test_prune_in_small_batches_deletes_the_same(store: Store, history: dict[str
     from storage.retention import prune
 
     report = prune(store.engine, LIMITS, NOW, batch=2)
-    assert (report.checks, report.snapshots, report.blobs) == (8, 1, 2)
-    assert remaining(store)[1] == {"b1", "b2", "b5", "bb"}
+    assert (report.checks, report.snapshots, report.blobs) == (8, 1, 4)
+    assert remaining(store)[1] == {"b5", "bb"}
 
 
 def test_nothing_recent_is_touched(store: Store, history: dict[str, object]):
