@@ -103,6 +103,8 @@ class ChangeRow(SQLModel, table=True):
         # The dashboard's default view leaves out noise; filters go by category and source.
         Index("ix_changes_category_noise", "category", "marked_noise_at"),
         Index("ix_changes_source_category_noise", "source_key", "category", "marked_noise_at"),
+        # Deleting an old check looks up the changes that name it (foreign key).
+        Index("ix_changes_check", "check_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

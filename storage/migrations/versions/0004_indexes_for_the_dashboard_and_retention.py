@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_changes_category'))
         batch_op.create_index('ix_changes_category_noise', ['category', 'marked_noise_at'], unique=False)
         batch_op.create_index('ix_changes_source_category_noise', ['source_key', 'category', 'marked_noise_at'], unique=False)
+        batch_op.create_index('ix_changes_check', ['check_id'], unique=False)
 
     with op.batch_alter_table('checks', schema=None) as batch_op:
         batch_op.create_index('ix_checks_started', ['started_at'], unique=False)
@@ -35,6 +36,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_checks_started')
 
     with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_changes_check')
         batch_op.drop_index('ix_changes_source_category_noise')
         batch_op.drop_index('ix_changes_category_noise')
         batch_op.create_index(batch_op.f('ix_changes_category'), ['category'], unique=False)
