@@ -20,6 +20,7 @@ from rich.progress import Progress
 
 from monitor import __version__, console
 from monitor.app import App
+from monitor.cli_alerts import send_due
 from monitor.cli_common import (
     Context,
     err,
@@ -78,7 +79,7 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
     sources = app.enabled() if check_all else app.select(keys)
     results = asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
     if app.subscriptions and not (dry_run or no_alerts):
-        asyncio.run(_send_alerts(app))
+        _send_alerts(app)
     if as_json:
         click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
     else:
@@ -96,10 +97,9 @@ async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
         return await _with_progress(checker, sources, dry_run=dry_run)
 
 
-async def _send_alerts(app: App) -> None:
+def _send_alerts(app: App) -> None:
     """Send what is due in the outbox (this run's alerts, and earlier ones still pending)."""
-    async with app.dispatcher() as dispatcher:
-        sent = await dispatcher.dispatch_due()
+    sent = asyncio.run(send_due(app))
     pending = app.store.delivery_counts().get("pending", 0)
     if sent or pending:
         err.print(f"{sent} alert(s) sent, {pending} waiting (digests and retries)",

@@ -57,11 +57,12 @@ def deliveries_retry(ctx: click.Context, ids: tuple[int, ...], all_dead: bool) -
     app = open_app(ctx)
     count = app.store.retry_deliveries(None if all_dead else list(ids), utcnow())
     out.print(f"{count} dead delivery(ies) queued again")
-    sent = asyncio.run(_dispatch(app))
+    sent = asyncio.run(send_due(app))
     out.print(f"{sent} alert(s) sent")
 
 
-async def _dispatch(app: App) -> int:
+async def send_due(app: App) -> int:
+    """Send what is due in the outbox now; the number sent."""
     async with app.dispatcher() as dispatcher:
         return await dispatcher.dispatch_due()
 
@@ -124,7 +125,7 @@ def notify_test(ctx: click.Context, subscription: str) -> None:
     sub = app.subscription(subscription)
     source_key = next(iter(app.sources), "lexwatch")
     delivery_id = app.store.enqueue_test(sub, source_key, utcnow())
-    asyncio.run(_dispatch(app))
+    asyncio.run(send_due(app))
     row = app.store.delivery(delivery_id)
     if row is None or row.status != DeliveryStatus.SENT.value:
         error = row.last_error if row else "the delivery disappeared"

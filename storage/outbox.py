@@ -133,10 +133,11 @@ def enqueue_test(session: Session, sub: Subscription, source_key: str, now: date
 
 
 def claim_due(session: Session, now: datetime, limit: int = 100,
-              exclude: Collection[int] = ()) -> list[int]:
-    """Instant deliveries due now, leased to this dispatcher (others skip them)."""
+              exclude: Collection[int] = ()) -> dict[int, str]:
+    """Instant deliveries due now, leased to this dispatcher (others skip them):
+    {delivery id: subscription}."""
     statement = (
-        select(DeliveryRow.id)
+        select(DeliveryRow.id, DeliveryRow.subscription)
         .where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
                DeliveryRow.mode == DeliveryMode.INSTANT.value,
                col(DeliveryRow.next_attempt_at) <= now)
@@ -146,11 +147,12 @@ def claim_due(session: Session, now: datetime, limit: int = 100,
     )
     if exclude:
         statement = statement.where(col(DeliveryRow.id).not_in(exclude))
-    ids = [row_id for row_id in session.exec(statement).all() if row_id is not None]
-    if ids:
-        session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
+    claimed = {row_id: name for row_id, name in session.exec(statement).all()
+               if row_id is not None}
+    if claimed:
+        session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(claimed))
                         .values(next_attempt_at=now + LEASE))
-    return ids
+    return claimed
 
 
 def load_alert(session: Session, delivery_id: int,
@@ -345,9 +347,3 @@ def postpone(session: Session, ids: Sequence[int], until: datetime) -> None:
     """Release claimed deliveries until ``until`` without counting an attempt (rate limit)."""
     session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
                     .values(next_attempt_at=until))
-
-
-def subscription_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    statement = select(DeliveryRow.id, DeliveryRow.subscription).where(
-        col(DeliveryRow.id).in_(ids))
-    return {row_id: name for row_id, name in session.exec(statement).all() if row_id is not None}

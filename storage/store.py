@@ -136,8 +136,7 @@ class Store:
                   exclude: Collection[int] = ()) -> dict[int, str]:
         """Due instant deliveries, leased to the caller: {delivery id: subscription}."""
         with session_scope(self.engine) as session:
-            claimed = outbox.claim_due(session, now, limit, exclude)
-            return outbox.subscription_of(session, claimed)
+            return outbox.claim_due(session, now, limit, exclude)
 
     def load_alert(self, delivery_id: int, dashboard_url: str | None
                    ) -> tuple[DeliveryRow, Alert | None]:

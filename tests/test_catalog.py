@@ -4,7 +4,6 @@ run through the replay server on the loopback, with a document in its publisher'
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from monitor.record import write_recording
 from monitor.types import Fetched
 from sources.catalog import CATALOG
 from sources.parsers import PAGERS, PARSERS
+from tests.processes import clean_env
 
 DATA = Path(__file__).parent / "data" / "parsers"
 # A document in each parser's format (the golden fixtures, which say what is real in them).
@@ -52,7 +52,7 @@ def record_catalog(directory: Path) -> None:
 
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env = clean_env()
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import head_revision
+from tests.processes import LOOPBACK, clean_env
 from tests.servers.replay import ReplayServer
 
 V1 = """<html><head><title>Guidance</title></head><body><main>
@@ -23,8 +23,7 @@ V2 = V1.replace("will be published in June", "were published on 18 July 2025")
 
 def lexwatch(cwd: Path, *args: str, timeout: float = 60,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
-    base["LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test servers are on 127.0.0.1
+    base = clean_env(LOOPBACK)
     env = {**base, "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -115,8 +114,7 @@ def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(workdir: Path,
                                                              replay_server: ReplayServer):
     config = workdir / "lexwatch.toml"
     config.write_text(config.read_text().replace('interval = "1h"', "interval = 1"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
-    env["LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test servers are on 127.0.0.1
+    env = clean_env(LOOPBACK)
     service = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--no-dashboard"],
                                cwd=workdir, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

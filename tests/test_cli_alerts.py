@@ -9,13 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.servers.receiver import Received, Receiver, receiver_fixture  # noqa: F401
 from tests.servers.replay import ReplayServer
 from tests.servers.smtp import SmtpServer
 from tests.test_cli import V1, V2, lexwatch
@@ -23,43 +21,13 @@ from tests.test_cli import V1, V2, lexwatch
 SECRET = "whsec-test-4f1d"
 
 
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records POSTs, or answers 503 while ``down``."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[dict[str, str], bytes]] = []
-        self.down = False
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.down:
-                    self.send_response(503)
-                else:
-                    receiver.posts.append((dict(self.headers), body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def payloads(self) -> list[dict]:
-        return [json.loads(body) for _, body in self.posts]
+def delivered(receiver: Receiver) -> list[Received]:
+    """The POSTs the receiver accepted (it answers 503 to those the test queued it to)."""
+    return [request for request in receiver.requests if request.status < 300]
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.server.shutdown()
+def payloads(receiver: Receiver) -> list[dict]:
+    return [json.loads(request.body) for request in delivered(receiver)]
 
 
 def run(workdir: Path, *args: str):
@@ -91,7 +59,7 @@ tags = ["ai-act"]
 [[subscriptions]]
 name = "hook"
 channel = "webhook"
-target = "{receiver.url}"
+target = "{receiver.url()}"
 secret_env = "LEXWATCH_HOOK_SECRET"
 
 [[subscriptions]]
@@ -106,37 +74,36 @@ recipients = ["legal@example.eu"]
 def test_check_sends_its_alerts_and_a_later_run_sends_what_an_outage_held_back(
         workdir: Path, replay_server: ReplayServer, receiver: Receiver):
     assert run(workdir, "check", "guidance").returncode == 0  # baseline: nothing to say
-    assert receiver.posts == []
+    assert receiver.requests == []
     replay_server.set_version("/guidance", 1)
-    receiver.down = True
+    receiver.answer(503)  # the webhook is down for this run's one attempt
     changed = run(workdir, "check", "guidance")
     assert changed.returncode == 0, changed.stderr
-    assert receiver.posts == []
+    assert delivered(receiver) == []
     pending = json.loads(run(workdir, "deliveries", "--json").stdout)
     assert {(d["subscription"], d["status"]) for d in pending} == {("hook", "pending"),
                                                                    ("daily", "pending")}
-    receiver.down = False
     # The process that stored the change is gone; the next run sends what it owed.
     assert run(workdir, "check", "guidance").returncode == 0
-    [(headers, body)] = receiver.posts
-    payload = json.loads(body)
+    [sent] = delivered(receiver)
+    payload = json.loads(sent.body)
     assert payload["kind"] == "change" and payload["change"]["category"] == "publication_added"
-    signed = f"{headers['X-Lexwatch-Timestamp']}.".encode() + body
+    signed = f"{sent.headers['x-lexwatch-timestamp']}.".encode() + sent.body
     expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
-    assert headers["X-Lexwatch-Signature"] == f"sha256={expected}"
+    assert sent.headers["x-lexwatch-signature"] == f"sha256={expected}"
 
 
 def test_notify_test_sends_a_sample_through_the_outbox(workdir: Path, receiver: Receiver):
     result = run(workdir, "notify", "test", "hook")
     assert result.returncode == 0, result.stderr
     assert "test alert sent to hook" in result.stdout
-    assert [p["kind"] for p in receiver.payloads()] == ["test"]
+    assert [p["kind"] for p in payloads(receiver)] == ["test"]
     unknown = run(workdir, "notify", "test", "nope")
     assert unknown.returncode == 2 and "valid names: hook, daily" in unknown.stderr
 
 
 def test_notify_test_reports_a_failure(workdir: Path, receiver: Receiver):
-    receiver.down = True
+    receiver.answer(503)
     result = run(workdir, "notify", "test", "hook")
     assert result.returncode == 1 and "503" in result.stderr
 
@@ -166,15 +133,14 @@ def test_dead_deliveries_are_listed_and_redriven(workdir: Path, replay_server: R
                                                         "backoff_base = 0\nmax_attempts = 1"))
     run(workdir, "check", "guidance")
     replay_server.set_version("/guidance", 1)
-    receiver.down = True
+    receiver.answer(503)
     run(workdir, "check", "guidance")
     dead = run(workdir, "deliveries", "--status", "dead")
     assert "hook" in dead.stdout and "503" in dead.stdout
-    receiver.down = False
     redriven = run(workdir, "deliveries", "retry", "--all-dead")
     assert redriven.returncode == 0, redriven.stderr
     assert "1 dead delivery(ies) queued again" in redriven.stdout
-    assert [p["kind"] for p in receiver.payloads()] == ["change"]
+    assert [p["kind"] for p in payloads(receiver)] == ["change"]
 
 
 def test_a_bad_subscription_stops_lexwatch_with_the_key_named(workdir: Path):

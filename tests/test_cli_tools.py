@@ -4,13 +4,13 @@ environment, the loopback server."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import LOOPBACK, clean_env
 from tests.servers.replay import ReplayServer
 
 PAGE = """<!DOCTYPE html><html><head><title>Guidance</title></head><body><main>
@@ -33,8 +33,7 @@ HYS = {"initiativeResultDtoPage": {"content": [
 
 
 def lexwatch(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
-    env["LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test servers are on 127.0.0.1
+    env = clean_env(LOOPBACK)
     env["COLUMNS"] = "400"  # no folded cells: the tests look for whole lines
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)

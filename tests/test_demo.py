@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from monitor.types import Category
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter
 from storage.store import Store
+from tests.processes import clean_env
 
 # Text that only the noise of cycle 3 adds or changes: it must never reach a change.
 NOISE = ("cookies", "Last update", "trk-", "load.js", "About the office")
@@ -25,7 +25,7 @@ NOISE = ("cookies", "Last update", "trk-", "load.js", "About the office")
 
 def lexwatch(cwd: Path, *args: str, env: dict[str, str] | None = None,
              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    clean = clean_env()
     clean["COLUMNS"] = "200"
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd,
                           env=clean | (env or {}), capture_output=True, text=True,

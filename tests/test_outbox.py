@@ -89,19 +89,8 @@ def store_failure(store: Store, at: datetime) -> None:
                              error="HTTP 503 Service Unavailable"), None)
 
 
-def dispatch(store: Store, settings: Settings, clock: Clock) -> int:
-    async def run() -> int:
-        subs = settings.resolved_subscriptions({})
-        async with httpx.AsyncClient() as http:
-            dispatcher = Dispatcher(
-                store=store, subscriptions=subs, senders=make_senders(subs, settings, http),
-                mailers=make_mailers(subs, settings), settings=settings.alerts, clock=clock,
-                rng=lambda: 0.5)
-            return await dispatcher.dispatch_due()
-    return asyncio.run(run())
-
-
-def digest(store: Store, settings: Settings, clock: Clock, name: str, **kw):
+def with_dispatcher(store: Store, settings: Settings, clock: Clock, use):
+    """Run ``use(dispatcher)`` with the real senders of ``settings``' subscriptions."""
     async def run():
         subs = settings.resolved_subscriptions({})
         async with httpx.AsyncClient() as http:
@@ -109,8 +98,16 @@ def digest(store: Store, settings: Settings, clock: Clock, name: str, **kw):
                 store=store, subscriptions=subs, senders=make_senders(subs, settings, http),
                 mailers=make_mailers(subs, settings), settings=settings.alerts, clock=clock,
                 rng=lambda: 0.5)
-            return await dispatcher.send_digest(name, **kw)
+            return await use(dispatcher)
     return asyncio.run(run())
+
+
+def dispatch(store: Store, settings: Settings, clock: Clock) -> int:
+    return with_dispatcher(store, settings, clock, lambda d: d.dispatch_due())
+
+
+def digest(store: Store, settings: Settings, clock: Clock, name: str, **kw):
+    return with_dispatcher(store, settings, clock, lambda d: d.send_digest(name, **kw))
 
 
 def slack_settings(slack: FakeSlack, **sub) -> Settings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zlib
@@ -21,6 +20,7 @@ from storage.db import session_scope
 from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow, SourceRow
 from storage.sizes import database_size
 from storage.store import Store
+from tests.processes import clean_env
 
 NOW = datetime(2026, 6, 1, 3, 30, tzinfo=UTC)
 EMPTY = encode_document(Document(kind=DocumentKind.PAGE, items=()))
@@ -168,7 +168,7 @@ def test_sizes_count_rows_and_bytes(store: Store, history: dict[str, object]):
 
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env = clean_env()
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
 

@@ -9,7 +9,6 @@ SQLite database (compressed columns inflated) are searched for each secret value
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from monitor.fetch import redact_url
+from tests.processes import clean_env
 from tests.servers.hostile import running
 
 PAGE = "<main><h1>AI Office</h1><h2>News</h2><p>{}</p></main>"
@@ -41,7 +41,7 @@ def secrets() -> dict[str, str]:
 
 
 def lexwatch(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    clean = clean_env()
     return subprocess.run([sys.executable, "-m", "monitor", "--log-level", "DEBUG", *args],
                           cwd=cwd, env=clean | env, capture_output=True, text=True,
                           timeout=120, check=False)

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.processes import clean_env
 from tests.servers.replay import ReplayServer
 
 V1 = """<html><head><title>Guidance</title></head><body><main>
@@ -101,7 +102,7 @@ target = "{hook}"
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env = clean_env()
     return subprocess.Popen([sys.executable, "-m", "monitor", "run", *args], cwd=workdir,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

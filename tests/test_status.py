@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from monitor.status import ServiceState, read_status, status_json
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow
 from storage.store import Store
+from tests.processes import clean_env
 from tests.servers.replay import ReplayServer
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -94,7 +94,7 @@ def test_never_run(store: Store):
 
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")}
+    env = clean_env()
     env["COLUMNS"] = "200"
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
