@@ -15,8 +15,14 @@ The floor, in the same run: a bare aiohttp client fetching the same URLs with th
 concurrency (16) and the same conditional headers, reading each body and doing nothing else
 (median of 3 passes). For attribution, lexwatch's Fetcher alone (its httpx client on the
 aiohttp transport, politeness limiter, SSRF guard; no parsing, no database) makes the same
-passes too ("fetcher" rows). Targets: first <= 4x the floor's first pass; changed <= 2x and
-unchanged <= 1.5x the floor's conditional pass; peak memory < 300 MB (RSS, sampled).
+passes too ("fetcher" rows), and so does a stock httpx client on the same aiohttp transport
+("httpx alone" rows: the required HTTP stack with none of lexwatch's code). The parsers'
+CPU time over the first cycle's bodies, in one thread with no I/O, is measured as well:
+with "httpx alone", the part of each target that the required stack takes before lexwatch
+does anything of its own ("lower bounds" in the results).
+
+Targets: first <= 4x the floor's first pass; changed <= 2x and unchanged <= 1.5x the floor's
+conditional pass; peak memory < 300 MB (RSS, sampled).
 
 Run: .venv/bin/python bench/cycle.py   (writes bench/results/cycle.txt; about a minute)
 """
@@ -376,6 +382,54 @@ def floor(server: Server, urls: list[str], validators: Validators, *,
     return sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
 
 
+# -- lower bounds of the required stack --------------------------------------------------------
+
+async def httpx_pass(urls: list[str], validators: Validators, *, conditional: bool) -> None:
+    """The floor's pass through a stock httpx client on the aiohttp transport, nothing else."""
+    import httpx
+    import httpx_aiohttp
+
+    gate = asyncio.Semaphore(CONCURRENCY)
+    transport = httpx_aiohttp.AiohttpTransport(limits=httpx.Limits(max_connections=CONCURRENCY))
+    async with httpx.AsyncClient(transport=transport) as client:
+
+        async def one(url: str) -> None:
+            headers = {}
+            etag, modified = validators.get(url, (None, None)) if conditional else (None, None)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+            async with gate, client.stream("GET", url, headers=headers) as response:
+                await response.aread()
+
+        await asyncio.gather(*(one(url) for url in urls))
+
+
+def bare_httpx(server: Server, urls: list[str], validators: Validators, *,
+               conditional: bool) -> Measure:
+    """The median (by wall time) of FLOOR_RUNS stock-httpx passes with the floor's validators."""
+    runs = [measured(server, functools.partial(httpx_pass, urls, validators,
+                                               conditional=conditional))[0]
+            for _ in range(FLOOR_RUNS)]
+    return sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
+
+
+def parse_alone() -> float:
+    """CPU seconds of lexwatch's parsers over every first-cycle body, in this one thread."""
+    from monitor.types import ParseContext, SourceOptions
+    from sources.parsers import PARSERS
+
+    bodies = [(i, body(i, 0)) for i in range(SOURCES)]
+    options = SourceOptions()
+    start = time.process_time()
+    for index, content in bodies:
+        kind, mime = ("feed", "application/rss+xml") if is_feed(index) else ("html", "text/html")
+        PARSERS[kind](content, ParseContext(url="http://bench/", content_type=mime,
+                                            options=options))
+    return time.process_time() - start
+
+
 # -- lexwatch ---------------------------------------------------------------------------------
 
 def lexwatch_settings(server: Server, database: Path) -> Any:
@@ -471,6 +525,8 @@ def run(server: Server) -> list[str]:
     floors["conditional"] = floor(server, urls, validators, conditional=True)
     fetchers = {"first": fetcher(server, urls, validators, conditional=False),
                 "conditional": fetcher(server, urls, validators, conditional=True)}
+    stock = {"first": bare_httpx(server, urls, validators, conditional=False),
+             "conditional": bare_httpx(server, urls, validators, conditional=True)}
     with tempfile.TemporaryDirectory() as tmp:
         app = lexwatch_app(server, Path(tmp) / "bench.db")
         try:
@@ -485,14 +541,16 @@ def run(server: Server) -> list[str]:
         finally:
             app.close()
     expected = {f"s{i:04d}" for i in bumped}
-    lines = report(floors, fetchers, cycles, reported == expected, len(expected), db_mb)
+    parsing = parse_alone()  # last: the bodies it holds would stay in the cycles' peak RSS
+    lines = report(floors, fetchers, stock, cycles, reported == expected, len(expected), db_mb)
+    lines += bounds(floors, stock, parsing)
     if reported != expected:
         lines.append(f"  missed     {sorted(expected - reported)}")
         lines.append(f"  extra      {sorted(reported - expected)}")
     return lines
 
 
-def report(floors: dict[str, Measure], fetchers: dict[str, Measure],
+def report(floors: dict[str, Measure], fetchers: dict[str, Measure], stock: dict[str, Measure],
            cycles: dict[str, Measure], exact: bool, bumped: int, db_mb: float) -> list[str]:
     sizes = [page_size(i) for i in range(SOURCES) if not is_feed(i)]
     lines = [
@@ -514,6 +572,7 @@ def report(floors: dict[str, Measure], fetchers: dict[str, Measure],
         f" {'changed':>8}",
     ]
     for name, m in [*(("floor " + k, v) for k, v in floors.items()),
+                    *(("httpx alone " + k, v) for k, v in stock.items()),
                     *(("fetcher " + k, v) for k, v in fetchers.items()),
                     *(("lexwatch " + k, v) for k, v in cycles.items())]:
         changed = str(m.changed_sources) if name.startswith("lexwatch") else ""
@@ -544,6 +603,21 @@ def report(floors: dict[str, Measure], fetchers: dict[str, Measure],
     lines.append(f"  ru_maxrss  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
                  " (whole run, floor included)")
     return lines
+
+
+def bounds(floors: dict[str, Measure], stock: dict[str, Measure], parsing: float) -> list[str]:
+    """What the required stack costs before any of lexwatch's own work, as floor ratios."""
+    first, conditional = floors["first"].wall, floors["conditional"].wall
+    return [
+        "",
+        "lower bounds (what the required stack costs on its own, same run):",
+        f"  httpx      a stock httpx client (aiohttp transport) is"
+        f" {stock['first'].wall / first:4.2f}x the floor's first pass and"
+        f" {stock['conditional'].wall / conditional:4.2f}x its conditional pass",
+        f"  parsing    the parsers alone take {parsing:.2f} s CPU over the first cycle's"
+        f" bodies: {parsing / first:4.1f}x the floor's first pass on one core,"
+        f" {parsing / 2 / first:4.1f}x if spread over both",
+    ]
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from storage.queries import is_quiet
+from storage.queries import is_quiet, pack
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -194,8 +194,9 @@ class Checker:
         forever with nothing to show why.
         """
         try:
+            packed = pack(record)  # outside the writer's turn: see storage.queries.pack
             with self._writing:
-                check = self.store.record(record, state.snapshot_id)
+                check = self.store.record(record, state.snapshot_id, packed)
         except StorageError as exc:
             logger.exception("storing the check of %s failed", record.source_key)
             failed = CheckRecord(source_key=record.source_key, started_at=record.started_at,

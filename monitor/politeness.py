@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 logger = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=4096)  # called for every request of every source
 def host_key(url: str) -> str:
     """The lower-cased host name of ``url``: the unit that politeness limits apply to."""
     return (urlsplit(url).hostname or "").lower()

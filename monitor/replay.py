@@ -55,7 +55,7 @@ import httpx_aiohttp
 from aiohttp import web
 
 from monitor.errors import ConfigError
-from monitor.fetch import FetchPolicy, make_client
+from monitor.fetch import FetchPolicy, make_client, tls_context
 
 __all__ = [
     "Recording",
@@ -297,7 +297,7 @@ async def replay_client(policy: FetchPolicy, directory: Path) -> AsyncIterator[h
         template = make_client(policy)
         await template.aclose()
         limits = httpx.Limits(max_connections=policy.global_concurrency * 2)
-        inner = httpx_aiohttp.AiohttpTransport(verify=True, limits=limits)
+        inner = httpx_aiohttp.AiohttpTransport(verify=tls_context(), limits=limits)
         client = httpx.AsyncClient(
             transport=ReplayTransport(inner, server.base_url),
             follow_redirects=template.follow_redirects,

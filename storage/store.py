@@ -75,10 +75,15 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.load_blob(session, digest)
 
-    def record(self, record: CheckRecord, previous_snapshot: int | None) -> CheckRow:
-        """Write one check atomically: either all of it is stored, or none of it."""
+    def record(self, record: CheckRecord, previous_snapshot: int | None,
+               packed: queries.Packed | None = None) -> CheckRow:
+        """Write one check atomically: either all of it is stored, or none of it.
+
+        ``packed``: ``queries.pack(record)``, made before taking a writer's turn.
+        """
         with session_scope(self.engine) as session:
-            return queries.record_check(session, record, previous_snapshot, self.routing)
+            return queries.record_check(session, record, previous_snapshot, self.routing,
+                                        packed)
 
     def sources(self) -> Sequence[SourceRow]:
         with session_scope(self.engine) as session:
