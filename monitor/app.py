@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, FetchPolicy, make_client, redact_url
 from monitor.pipeline import Checker, utcnow
+from monitor.politeness import HostLimiter, Turns
 from monitor.replay import offline_policy, replay_client
 from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
@@ -118,9 +120,15 @@ class App:
             policy = offline_policy(policy)
         opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
         async with opened as client:
-            fetcher = Fetcher(client, policy)
+            fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
                           parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines)
+
+    def _limiter(self, policy: FetchPolicy) -> HostLimiter:
+        """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
+        turns = _shared_turns(self.store) if self.store.shares_turns() else None
+        return HostLimiter(policy.per_host_concurrency, policy.per_host_spacing,
+                           policy.global_concurrency, turns=turns)
 
     @asynccontextmanager
     async def dispatcher(self) -> AsyncIterator[Dispatcher]:
@@ -160,3 +168,10 @@ def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
             raise ConfigError(f"subscriptions.{sub.name}.sources: unknown source(s)"
                               f" {', '.join(map(repr, unknown))}; valid keys: {', '.join(sources)}")
     return subscriptions
+
+
+def _shared_turns(store: Store) -> Turns:
+    async def turns(host: str, spacing: float) -> float:
+        return await asyncio.to_thread(store.reserve_turn, host, spacing)
+
+    return turns

@@ -383,9 +383,10 @@ MEANINGS: dict[str, str] = {
     "http.backoff_max": "Longest wait between two retries, in seconds.",
     "http.max_retry_after": "Longest Retry-After (429/503) honoured, in seconds; a server asking"
                             " for more is a failed check, tried again next interval.",
-    "http.per_host_concurrency": "Requests in flight to one host at a time.",
-    "http.per_host_spacing": "Seconds between the starts of two requests to one host.",
-    "http.global_concurrency": "Requests in flight in total.",
+    "http.per_host_concurrency": "Requests in flight to one host at a time, in each process.",
+    "http.per_host_spacing": "Seconds between the starts of two requests to one host (on"
+                             " PostgreSQL, across all processes).",
+    "http.global_concurrency": "Requests in flight in total, in each process.",
     "http.respect_robots": "Honour robots.txt for lexwatch's User-Agent.",
     # [replay]
     "replay.dir": "Check against the documents recorded by `lexwatch record` in this directory"

@@ -2,7 +2,9 @@
 
 One ``HostLimiter`` is shared by every fetch in a process. ``slot(url)`` holds a global
 slot and one of the host's slots for the whole request, and starts requests to one host at
-least ``spacing`` seconds apart (raised per host for a robots.txt ``Crawl-delay``).
+least ``spacing`` seconds apart (raised per host for a robots.txt ``Crawl-delay``). Given
+``turns`` (on PostgreSQL: ``storage.turns``), the spacing holds across every process that
+shares the database, so N scale-out workers hit a host no more often than one would.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
+
+# (host, spacing) -> seconds until this request's turn, counting every process's requests.
+Turns = Callable[[str, float], Awaitable[float]]
 
 
 @functools.lru_cache(maxsize=4096)  # called for every request of every source
@@ -45,7 +50,9 @@ class HostLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        turns: Turns | None = None,
     ) -> None:
+        self._turns = turns
         self._per_host = per_host_concurrency
         self._spacing = per_host_spacing
         self._global = asyncio.Semaphore(global_concurrency)
@@ -69,10 +76,11 @@ class HostLimiter:
     @contextlib.asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
         """Hold a host slot and a global slot while the body runs; start no sooner than allowed."""
-        state = self._host(host_key(url))
+        host = host_key(url)
+        state = self._host(host)
         async with state.semaphore:
             async with state.turn:
-                await self._wait_turn(state)
+                await self._wait_turn(host, state)
                 # Taken after the spacing wait so sleeping never holds a global slot.
                 await self._global.acquire()
                 state.last_start = self._clock()
@@ -81,12 +89,25 @@ class HostLimiter:
             finally:
                 self._global.release()
 
-    async def _wait_turn(self, state: _Host) -> None:
-        if state.last_start is None:
-            return
-        wait = state.last_start + state.spacing - self._clock()
+    async def _wait_turn(self, host: str, state: _Host) -> None:
+        wait = await self._shared_wait(host, state.spacing)
+        if wait is None:  # this process's own requests are all there is to space
+            if state.last_start is None:
+                return
+            wait = state.last_start + state.spacing - self._clock()
         if wait > 0:
             await self._sleep(wait)
+
+    async def _shared_wait(self, host: str, spacing: float) -> float | None:
+        """Seconds until the shared turn, or None when there is no shared record to ask."""
+        if self._turns is None or spacing <= 0:
+            return None
+        try:
+            return await self._turns(host, spacing)
+        except Exception as exc:  # bookkeeping of politeness must never fail a check
+            logger.warning("cannot reserve a request turn for %s in the database (%s);"
+                           " spacing this process's requests only", host, exc)
+            return None
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import time
@@ -76,8 +77,14 @@ def make_engine(url: str, *, retry_seconds: float = RETRY_SECONDS) -> Engine:
     return engine
 
 
+# False inside a ``not_retried`` Store method: its caller would rather fail at once.
+_CONNECT_RETRIED = contextvars.ContextVar("lexwatch_connect_retried", default=True)
+
+
 def _connect_retrying(seconds: float) -> Callable[..., Any]:
     def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        if not _CONNECT_RETRIED.get():
+            return dialect.connect(*cargs, **cparams)
         return retrying(lambda: dialect.connect(*cargs, **cparams),
                         seconds=seconds, what="connecting to PostgreSQL")
 
@@ -145,14 +152,32 @@ def retried(method: Callable[P, T]) -> Callable[P, T]:
 C = TypeVar("C", bound=type)
 
 
+def not_retried(method: Callable[P, T]) -> Callable[P, T]:
+    """A Store method whose caller has a better answer to failure than waiting: it is tried
+    once, and so is connecting to the database for it (``retried_methods`` leaves it alone).
+    """
+
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        token = _CONNECT_RETRIED.set(False)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _CONNECT_RETRIED.reset(token)
+
+    wrapper.__lexwatch_not_retried__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def retried_methods(cls: C) -> C:
     """Class decorator: every public method of ``cls`` (one transaction each) is ``retried``.
 
-    Class and static methods (``Store.open``: connecting is retried by the engine) and
-    ``close`` are left alone.
+    Class and static methods (``Store.open``: connecting is retried by the engine),
+    ``close`` and methods marked ``not_retried`` are left alone.
     """
     for name, member in list(vars(cls).items()):
-        if name.startswith("_") or name == "close" or not inspect.isfunction(member):
+        if (name.startswith("_") or name == "close" or not inspect.isfunction(member)
+                or getattr(member, "__lexwatch_not_retried__", False)):
             continue
         setattr(cls, name, retried(member))
     return cls

@@ -195,3 +195,12 @@ class MuteRow(SQLModel, table=True):
     item_key: str = Field(primary_key=True)
     created_at: datetime = _utc_column(nullable=False)
     created_by: str | None = None
+
+
+class HostTurnRow(SQLModel, table=True):
+    """When the next request to a host may start, for every worker at once (scale-out)."""
+
+    __tablename__ = "host_turns"
+
+    host: str = Field(primary_key=True, max_length=255)
+    next_start: datetime = _utc_column(nullable=False)

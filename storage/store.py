@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 
 from monitor.errors import StorageError
 from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
-from storage import outbox, queries
+from storage import outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
     make_engine,
+    not_retried,
     retried_methods,
     session_scope,
     upgrade,
@@ -213,6 +214,16 @@ class Store:
         lock of their own get the database the moment it is free.
         """
         return self.engine.dialect.name == "sqlite"
+
+    def shares_turns(self) -> bool:
+        """Whether ``reserve_turn`` works here: PostgreSQL, where scale-out workers meet."""
+        return self.engine.dialect.name == "postgresql"
+
+    @not_retried  # on failure the limiter spaces this process's requests at once
+    def reserve_turn(self, host: str, spacing: float) -> float:
+        """Seconds to wait before a request to ``host`` (see ``storage.turns``)."""
+        with session_scope(self.engine) as session:
+            return turns.reserve_turn(session.connection(), host, spacing)
 
     def states(self, keys: Sequence[str]) -> dict[str, SourceState]:
         """``state`` of many sources in one query (sources not in the database left out)."""

@@ -229,6 +229,35 @@ def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
         assert lexwatch.stop(proc) == 0
 
 
+def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
+        tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
+    count = 12
+    config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, count)
+    config.write_text(config.read_text().replace("per_host_spacing = 0",
+                                                 "per_host_spacing = 0.25"))
+    (tmp_path / "logs").mkdir()
+    running = Cluster(config=config, logs=tmp_path / "logs", database_url=postgres_url)
+    try:
+        workers = [running.worker("worker-a"), running.worker("worker-b")]
+        assert f"queued {count} check(s)" in running.run("scheduler", "--once")
+        running.wait_for("every source checked", lambda: running.busy_jobs() == 0
+                         and len(running.checks_per_source()) == count)
+        for proc in workers:
+            assert running.stop(proc) == 0
+    finally:
+        for proc in running.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+    # Both workers checked sources (8 slots for 12 jobs), and every request to the one host
+    # started 0.25 s after the one before, whichever worker sent it (20 ms for clocks).
+    for name in ("worker-a", "worker-b"):
+        assert "check s0" in running.log(name), running.log(name)[-2000:]
+    starts = sorted(r.time for r in replay_server.requests if r.path.startswith("/doc/"))
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == count and min(gaps) >= 0.23, gaps
+
+
 # -- in one process ---------------------------------------------------------------------
 
 
