@@ -348,18 +348,24 @@ def measured(server: Server, run: Callable[[], Awaitable[Any]]) -> tuple[Measure
 Validators = dict[str, tuple[str | None, str | None]]
 
 
+def request_headers(validators: Validators, url: str, *, conditional: bool) -> dict[str, str]:
+    """The conditional headers the floor sends for ``url`` (none on a first pass)."""
+    headers = {}
+    etag, modified = validators.get(url, (None, None)) if conditional else (None, None)
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    return headers
+
+
 async def floor_pass(urls: list[str], validators: Validators, *, conditional: bool) -> None:
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     gate = asyncio.Semaphore(CONCURRENCY)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def one(url: str) -> None:
-            headers = {}
-            etag, modified = validators.get(url, (None, None)) if conditional else (None, None)
-            if etag:
-                headers["If-None-Match"] = etag
-            if modified:
-                headers["If-Modified-Since"] = modified
+            headers = request_headers(validators, url, conditional=conditional)
             async with gate, session.get(url, headers=headers) as response:
                 await response.read()
                 if response.status == 200:
@@ -394,12 +400,7 @@ async def httpx_pass(urls: list[str], validators: Validators, *, conditional: bo
     async with httpx.AsyncClient(transport=transport) as client:
 
         async def one(url: str) -> None:
-            headers = {}
-            etag, modified = validators.get(url, (None, None)) if conditional else (None, None)
-            if etag:
-                headers["If-None-Match"] = etag
-            if modified:
-                headers["If-Modified-Since"] = modified
+            headers = request_headers(validators, url, conditional=conditional)
             async with gate, client.stream("GET", url, headers=headers) as response:
                 await response.aread()
 
