@@ -568,7 +568,6 @@ _SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd", "pwd", "pass"
 
 
 @functools.lru_cache(maxsize=4096)  # called for every request and answer, with few URLs
-@functools.lru_cache(maxsize=4096)  # every request redacts its URL, and cycles repeat them
 def redact_url(url: str) -> str:
     """``url`` fit to log or store: no password, no value of a secret-looking query parameter.
 

@@ -131,7 +131,7 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
     check writes go through Core statements (a third of the cost of ORM objects); changes
     and deadlines, rare, through the ORM. ``packed``: ``pack(record)``, if already made.
     """
-    packed = packed or pack(record)
+    packed = packed if packed is not None else pack(record)
     blob_hash = _store_blob(session, record, packed)
     snapshot_id = _store_snapshot(session, record, packed)
     values = {**_check_values(record), "blob_hash": blob_hash, "snapshot_id": snapshot_id,
