@@ -20,6 +20,7 @@ from monitor.coalesce import Coalescer
 from monitor.config import load_settings
 from monitor.pipeline import CheckResult
 from monitor.types import CheckOutcome
+from tests.checking import check_all
 from tests.servers.replay import ReplayServer
 
 COUNT = 12
@@ -61,11 +62,7 @@ health = true
 
 
 def cycle(app: App) -> dict[str, CheckResult]:
-    async def run() -> list[CheckResult]:
-        async with app.checker() as checker:
-            return await asyncio.gather(*(checker.check(s) for s in app.enabled()))
-
-    return {result.source_key: result for result in asyncio.run(run())}
+    return {result.source_key: result for result in check_all(app, app.enabled())}
 
 
 def test_a_cycle_of_304s_stores_every_check_and_source_state(app: App):

@@ -13,7 +13,6 @@ Run with ``-s`` to print the matrix.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import contextlib
 import time
@@ -30,6 +29,7 @@ from monitor.config import load_settings
 from monitor.pipeline import CheckResult
 from monitor.types import CheckOutcome
 from storage.queries import ChangeFilter
+from tests.checking import check
 from tests.servers.hostile import HostileServer, gzip_bomb, running
 
 
@@ -183,14 +183,6 @@ retries = 0
 per_host_spacing = 0
 {"".join(blocks)}""")
     return App.start(load_settings(config))
-
-
-def check(app: App, key: str) -> CheckResult:
-    async def run() -> CheckResult:
-        async with app.checker() as checker:
-            return await checker.check(app.sources[key])
-
-    return asyncio.run(run())
 
 
 class PeakMemory:

@@ -21,6 +21,7 @@ from monitor.pipeline import Checker, CheckResult
 from monitor.types import Category, CheckOutcome
 from sources.parsers import PARSERS
 from storage.queries import ChangeFilter
+from tests.checking import check
 from tests.servers.replay import ReplayServer
 
 PAGE_V1 = """<!DOCTYPE html><html><head><title>AI Office</title>
@@ -84,14 +85,6 @@ parser = "feed"
 tags = ["news"]
 """)
     return App.start(load_settings(config))
-
-
-def check(app: App, key: str) -> CheckResult:
-    async def run() -> CheckResult:
-        async with app.checker() as checker:
-            return await checker.check(app.sources[key])
-
-    return asyncio.run(run())
 
 
 @pytest.fixture
@@ -191,11 +184,7 @@ def test_dry_run_stores_nothing(app: App, replay_server: ReplayServer):
     replay_server.set_version("/office", 2)
     before = app.store.counts()
 
-    async def run() -> CheckResult:
-        async with app.checker() as checker:
-            return await checker.check(app.sources["office"], dry_run=True)
-
-    result = asyncio.run(run())
+    result = check(app, "office", dry_run=True)
     assert len(result.changes) == 2 and result.check_id is None
     assert app.store.counts() == before
 

@@ -21,10 +21,10 @@ from monitor.app import App, fetch_policy
 from monitor.config import HttpSettings, Settings, load_settings
 from monitor.errors import BlockedAddressError, ConfigError, FetchError
 from monitor.fetch import Fetcher, FetchPolicy, make_client
-from monitor.pipeline import CheckResult
 from monitor.ssrf import AddressGuard, GuardedResolver, address_problem
 from monitor.types import CheckOutcome
 from storage.queries import ChangeFilter
+from tests.checking import check
 from tests.servers.hostile import HostileServer, running
 
 
@@ -169,13 +169,8 @@ url = "{server.url('/doc')}"
 parser = "html"
 """)
     app = App.start(load_settings(config))
-
-    async def run() -> CheckResult:
-        async with app.checker() as checker:
-            return await checker.check(app.sources["intranet"])
-
     try:
-        result = asyncio.run(run())
+        result = check(app, "intranet")
         assert result.outcome is CheckOutcome.FAILED
         [row] = app.store.checks("intranet")
         assert row.outcome == "failed" and row.error and "127.0.0.1 is loopback" in row.error

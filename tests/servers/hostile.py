@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import socket
 import threading
 import zlib
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.servers.threaded import ThreadedApp
 
 KINDS = {
     "gzip_bomb": "200, Content-Encoding gzip (kw layers=2: 'gzip, gzip') inflating to kw inflated",
@@ -75,40 +76,23 @@ class HostileServer:
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._hits: dict[str, int] = {}
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        # handler_cancellation: an endless body stops when the client hangs up.
+        self._server = ThreadedApp("hostile-server", self._app, handler_cancellation=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.port
 
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(sock, ready),
-                                        name="hostile-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("hostile server did not start within 10 s")
+        self._server.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._thread = None
+        self._server.stop()
 
-    def _run(self, sock: socket.socket, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # handler_cancellation: an endless body stops when the client hangs up.
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
-                               shutdown_timeout=0.5)
-        self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.SockSite(runner, sock).start())
-        ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(runner.cleanup())
-        self._loop.close()
+        return app
 
     def url(self, path: str, *, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +36,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
+from tests.servers.threaded import ThreadedApp
 
 FAULT_KINDS = {
     "status": "answer kw status (default 500) with a small HTML error page",
@@ -103,48 +104,27 @@ class ReplayServer:
         self._requests: list[RecordedRequest] = []
         self._in_flight: list[str] = []
         self._overlaps: list[tuple[str, tuple[str, ...]]] = []  # (path, in flight on arrival)
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        # handler_cancellation: a slow handler stops when the client gives up on it.
+        self._server = ThreadedApp("replay-server", self._app, handler_cancellation=True)
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        return self._server.port
+
     def start(self) -> None:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(sock, ready), name="replay-server", daemon=True
-        )
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("replay server did not start within 10 s")
+        self._server.start()
 
     def stop(self) -> None:
         """Stop serving (cancelling handlers still running) and join the thread."""
-        if self._thread is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._thread = None
+        self._server.stop()
 
-    def _run(self, sock: socket.socket, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # handler_cancellation: a slow handler stops when the client gives up on it.
-        self._runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
-        )
-        self._loop.run_until_complete(self._runner.setup())
-        self._loop.run_until_complete(web.SockSite(self._runner, sock).start())
-        ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self._runner.cleanup())
-        self._loop.close()
+        return app
 
     # -- configuration -------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
+
+from tests.servers.threaded import ThreadedApp
 
 FAULT_KINDS = {
     "rate_limited": "429 with Retry-After: retry_after (API body ok:false ratelimited)",
@@ -74,44 +75,27 @@ class FakeSlack:
         self._calls: list[SlackCall] = []
         self._faults: list[_Fault] = []
         self._ts = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        self._server = ThreadedApp("fake-slack", self._app)
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        return self._server.port
+
     def start(self) -> FakeSlack:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(sock, ready),
-                                        name="fake-slack", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fake Slack did not start within 10 s")
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._thread = None
+        self._server.stop()
 
-    def _run(self, sock: socket.socket, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post(WEBHOOK_PATH, self._webhook)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.SockSite(runner, sock).start())
-        ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(runner.cleanup())
-        self._loop.close()
+        return app
 
     # -- configuration and what it saw -----------------------------------------------------
 
