@@ -10,10 +10,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 from monitor import __version__
 from monitor.codec import document_hash, encode_document
+from monitor.dates import BRUSSELS
 from monitor.diff import diff_documents
 from monitor.errors import ParseError
 from monitor.guard import document_problem, is_html, response_problem
@@ -32,6 +34,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
+from sources.parsers.markup import declared_language
 
 DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]
 
@@ -39,6 +42,10 @@ DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]
 class History(Protocol):
     def document(self) -> Document | None:
         """The last snapshot as the current parser reads it, or None before the baseline."""
+        ...
+
+    def site_blocks(self) -> frozenset[str]:
+        """The site's template: text blocks that other pages of the same host also show."""
         ...
 
 
@@ -169,6 +176,13 @@ def pages_hash(pages: Sequence[Fetched]) -> str:
     return hashlib.sha256("".join(hashes).encode()).hexdigest()
 
 
+def with_language(document: Document, content: bytes) -> Document:
+    """The document with the language its bytes declare, when its parser did not say."""
+    if document.language:
+        return document
+    return replace(document, language=declared_language(content))
+
+
 def fingerprint(source: Source) -> str:
     """Identifies how a source is read: same bytes + same fingerprint = same document."""
     recipe = f"{__version__}|{source.parser}|{source.options!r}"
@@ -178,8 +192,9 @@ def fingerprint(source: Source) -> str:
 def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     """Parse every page of a fetch; a paginated listing becomes one document."""
     documents = [
-        parser(page.content, ParseContext(url=page.final_url, content_type=page.content_type,
-                                          options=source.options))
+        with_language(parser(page.content, ParseContext(
+            url=page.final_url, content_type=page.content_type, options=source.options)),
+            page.content)
         for page in pages
     ]
     if len(documents) == 1:
@@ -188,7 +203,8 @@ def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     items = {item.key: item for document in reversed(documents) for item in document.items}
     ordered = dict.fromkeys(item.key for document in documents for item in document.items)
     merged = Document(kind=documents[0].kind, title=documents[0].title,
-                      items=tuple(items[key] for key in ordered))
+                      items=tuple(items[key] for key in ordered),
+                      language=documents[0].language)
     return filter_document(merged, source.options)
 
 
@@ -211,7 +227,8 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
         document = parse(parser, source, pages)
     except ParseError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
-    done = _compare(source, document, state, history, classifier)
+    fetched_on = pages[0].fetched_at.astimezone(BRUSSELS).date()
+    done = _compare(source, document, state, history, classifier, fetched_on)
     if done.outcome is CheckOutcome.FAILED:
         return done
     deadlines, scope = _deadlines(document, source, done, find_deadlines)
@@ -255,7 +272,7 @@ def is_gone_error(error: str | None) -> bool:
 
 
 def _compare(source: Source, document: Document, state: SourceState, history: History,
-             classifier: Classifier) -> Analysis:
+             classifier: Classifier, fetched_on: date) -> Analysis:
     if not document.items:
         problem = document_problem(document, history.document())
         if problem:
@@ -273,7 +290,8 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
         # Same items in another order: keep the new snapshot, tell nobody.
         return Analysis(outcome=CheckOutcome.UNCHANGED, snapshot=snapshot, keep_raw=True)
     context = ClassifyContext(source=source, document_kind=document.kind,
-                              document_title=document.title)
+                              document_title=document.title, language=document.language,
+                              fetched_on=fetched_on, site_blocks=history.site_blocks())
     changes = classifier.classify(diffs, context)
     return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
                     keep_raw=True, deadline_items=frozenset(diff.key for diff in diffs))

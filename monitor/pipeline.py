@@ -24,6 +24,7 @@ from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
 from monitor.fetch import Fetcher
 from monitor.logs import checking
+from monitor.template import SiteTemplates
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -81,6 +82,7 @@ class Checker:
             threading.Lock() if store.one_writer() else contextlib.nullcontext())
         self._quiet: Coalescer[tuple[CheckRecord, SourceState], int | Exception] = (
             Coalescer(self._write_quiet))
+        self._templates = SiteTemplates(store.site_pages, clock)
 
     async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
         """Check ``source`` once; with ``dry_run`` nothing is stored."""
@@ -135,7 +137,8 @@ class Checker:
     def _analyse(self, source: Source, pages: list[Fetched], state: SourceState) -> Analysis:
         parser = self._parser(source)
         history = StoredHistory(self.store, state, source, parser,
-                                reparse=source.parser not in self.pagers)
+                                reparse=source.parser not in self.pagers,
+                                templates=self._templates)
         try:
             return analyse(source, pages, state, parser=parser, history=history,
                            classifier=self.classifier, find_deadlines=self.find_deadlines)
@@ -219,10 +222,14 @@ class StoredHistory:
     """
 
     def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser,
-                 *, reparse: bool = True) -> None:
+                 *, reparse: bool = True, templates: SiteTemplates | None = None) -> None:
         self.store, self.state, self.source, self.parser = store, state, source, parser
         self.reparse = reparse  # only single-page sources keep their whole raw body
+        self.templates = templates
         self._document: Document | None = None
+
+    def site_blocks(self) -> frozenset[str]:
+        return self.templates.blocks(self.source) if self.templates else frozenset()
 
     def document(self) -> Document | None:
         if self._document is None and self.state.snapshot_id is not None:

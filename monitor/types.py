@@ -28,6 +28,9 @@ class Category(enum.StrEnum):
     AMENDMENT = "amendment"
     EVENT_ANNOUNCED = "event_announced"
     PAGE_REMOVED = "page_removed"
+    # A substantive edit that no rule can name (not an amendment of normative text, not an
+    # event): shown in the timeline and digests, never sent as an instant alert.
+    UPDATE = "update"
     EDITORIAL = "editorial"
     NOISE = "noise"
 
@@ -35,6 +38,16 @@ class Category(enum.StrEnum):
     def alertable(self) -> bool:
         """False for the categories that are stored for the record but never alerted."""
         return self not in (Category.EDITORIAL, Category.NOISE)
+
+    @property
+    def instant(self) -> bool:
+        """Whether an instant subscription sends it: an unnamed update waits for a digest."""
+        return self.alertable and self is not Category.UPDATE
+
+    @property
+    def named(self) -> bool:
+        """One of the ten categories of the shared taxonomy, the ones the evaluation scores."""
+        return self.instant
 
 
 class Severity(enum.StrEnum):
@@ -111,6 +124,7 @@ class Document:
     kind: DocumentKind
     items: tuple[Item, ...]
     title: str = ""
+    language: str = ""  # the ISO 639-1 code the document declares, "" when it declares none
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -206,7 +220,7 @@ class SourceOptions:
     key_field: str | None = None
     title_field: str | None = None
     url_field: str | None = None
-    language: str = "en"
+    language: str | None = None  # None: the language the document declares
     keywords: tuple[str, ...] = ()
     max_pages: int = 5
     ignore_fields: tuple[str, ...] = ()
@@ -318,6 +332,11 @@ class ClassifyContext:
     document_title: str = ""
     new_document: bool = False
     gone: bool = False
+    language: str = ""  # what the document declares; the source's option wins
+    fetched_on: date | None = None  # gives a year to "closes on 12 March"
+    # Text blocks that other pages of the same site also show: its template (navigation,
+    # footers, share widgets), where a change is never news.
+    site_blocks: frozenset[str] = frozenset()
 
 
 class Pager(Protocol):
@@ -405,6 +424,7 @@ class Subscription:
     def wants(self, change: Change, source_tags: Sequence[str]) -> bool:
         """Whether a change passes this subscription's filters (noise/editorial never do)."""
         return (change.category.alertable
+                and (self.mode is DeliveryMode.DIGEST or change.category.instant)
                 and (not self.sources or change.source_key in self.sources)
                 and (not self.tags or bool(set(self.tags) & set(source_tags)))
                 and (not self.categories or change.category in self.categories)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
@@ -100,6 +101,20 @@ def load_document(session: Session, snapshot_id: int) -> Document:
     if row is None:
         raise LookupError(f"no snapshot with id {snapshot_id}")
     return decode_document(decompress(row.data))
+
+
+def site_pages(session: Session, host: str, limit: int = 12) -> list[tuple[str, Document]]:
+    """The last stored document of up to ``limit`` enabled sources on ``host``."""
+    rows = session.exec(select(SourceRow.key, SourceRow.url).where(
+        col(SourceRow.enabled))).all()
+    keys = [key for key, url in rows if (urlsplit(url).hostname or "").lower() == host][:limit]
+    pages = []
+    for key in keys:
+        snapshot = session.exec(select(SnapshotRow).where(SnapshotRow.source_key == key)
+                                .order_by(col(SnapshotRow.created_at).desc()).limit(1)).first()
+        if snapshot is not None:
+            pages.append((key, decode_document(decompress(snapshot.data))))
+    return pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,11 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.load_document(session, snapshot_id)
 
+    def site_pages(self, host: str) -> list[tuple[str, Document]]:
+        """The last stored document of the other watched pages of ``host``."""
+        with session_scope(self.engine) as session:
+            return queries.site_pages(session, host)
+
     def blob(self, digest: str) -> bytes | None:
         with session_scope(self.engine) as session:
             return queries.load_blob(session, digest)

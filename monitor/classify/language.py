@@ -19,8 +19,15 @@ from monitor.classify.delta import twin_of
 from monitor.classify.fields import deadline_move
 from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
 from monitor.classify.naming import celex_key, event_key, is_consultation, is_faq, name_of
-from monitor.classify.sentences import has_digit, norm, shorten, split_sentences
-from monitor.classify.stated_dates import cued_dates, date_near, dates_in, first_day, oj_date
+from monitor.classify.sentences import has_digit, norm, shorten, split_sentences, words_of
+from monitor.classify.stated_dates import (
+    cued_dates,
+    cued_found,
+    date_near,
+    dates_in,
+    first_day,
+    oj_date,
+)
 from monitor.classify.vocabulary import (
     ACT_EVENT,
     ACT_NAME,
@@ -30,11 +37,13 @@ from monitor.classify.vocabulary import (
     CLOSING_CUE,
     CONSULTATION_WORD,
     CORRIGENDUM,
+    DOCUMENT_LEAD,
     DOWNLOAD,
     EVENT,
     EVENT_PAST,
     EXTENDED,
     FUTURE,
+    HYPOTHETICAL,
     INSTEAD,
     NOT_ACT,
     OPENED,
@@ -43,7 +52,7 @@ from monitor.classify.vocabulary import (
     PUBLISHED,
     VERB_FROM,
 )
-from monitor.dates import format_day
+from monitor.dates import FoundDate, format_day, is_month_name
 from monitor.diff import diff_text
 from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
 
@@ -105,7 +114,13 @@ def _renamed(old: Item, new: Item) -> bool:
     a, b = norm(old.title or old.key), norm(new.title or new.key)
     if min(len(a), len(b)) >= 20 and (a.startswith(b) or b.startswith(a)):
         return True
+    if len(a) >= 12 and _undated(a) == _undated(b):
+        return True  # "Status in June 2022" → "Status in September 2023": the same section
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _undated(title: str) -> list[str]:
+    return [word for word in words_of(title) if not word.isdigit() and not is_month_name(word)]
 
 
 def _as_modified(old: Item, new: Item) -> ItemDiff:
@@ -142,13 +157,22 @@ def _paired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
         if twin is None:
             continue
         for cue in (CLOSING_CUE, APPLY_CUE, PLANNED_CUE):
-            new = cued_dates(sentence.text, cue, call)
-            old = cued_dates(twin, cue, call) if new else []
-            gained = [d for d in new if d not in old]
-            lost = [d for d in old if d not in new]
+            new = cued_found(sentence.text, cue, call)
+            old = cued_found(twin, cue, call) if new else []
+            gained = [f.date for f in new if not any(_same_day(f, o) for o in old)]
+            lost = [o.date for o in old if not any(_same_day(o, f) for f in new)]
             if gained and lost:
                 return deadline_move(diff, call, max(lost), max(gained), (sentence.text,))
     return None
+
+
+def _same_day(one: FoundDate, other: FoundDate) -> bool:
+    """The same day, or the same day and month where one of them had no year written
+    ("on 1 June" → "on 1 June 2022" gives the year, it moves nothing)."""
+    if one.date == other.date:
+        return True
+    inferred = not (one.year_given and other.year_given)
+    return inferred and (one.date.month, one.date.day) == (other.date.month, other.date.day)
 
 
 def _announced_extension(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
@@ -168,9 +192,9 @@ def _announced_extension(diff: ItemDiff, delta: Delta, call: Call) -> Finding | 
 
 def _hypothetical(text: str) -> bool:
     """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
-    return bool(re.search(r"\b(?:may|might|could|can|possibly|if|would|propos\w*|plan\w*)\b"
-                          r"[^.]{0,40}\b(?:be )?(?:extend|postpon|prolong|delay|defer)\w*",
-                          text, _I))
+    verb = EXTENDED.search(text)
+    return verb is not None and bool(HYPOTHETICAL.search(text[max(0, verb.start() - 60):
+                                                              verb.start()]))
 
 
 def _extension_dates(sentence: Sentence, delta: Delta,
@@ -279,13 +303,24 @@ def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
                           have: Sequence[Finding]) -> list[Finding]:
     if has(have, Category.PUBLICATION_ADDED):
         return []
+    # A rewrite of many sentences (a status section brought up to date) narrates what was
+    # published meanwhile: background, and the rewrite itself is the amendment.
+    if len(delta.added) > 5 and len(delta.removed) > 5:
+        return []
     for sentence in delta.added:
         text = sentence.text
         if _is_publication_sentence(text) and not _said_before(text, delta,
                                                                _is_publication_sentence):
             return [Finding(category=Category.PUBLICATION_ADDED, evidence=(text,),
+                            rule="publication-sentence",
                             summary=f"{name_of(diff, call)}: new publication —"
                             f" {shorten(text, 160)}", event_key=event_key(diff, call))]
+    listed = _listed_document(diff, delta)
+    if listed is not None:
+        return [Finding(category=Category.PUBLICATION_ADDED, evidence=(listed,),
+                        rule="document-listed", name=shorten(listed, 120),
+                        summary=f"{name_of(diff, call)}: new document listed —"
+                        f" {shorten(listed, 160)}", event_key=event_key(diff, call))]
     downloads = [s.text for s in delta.added if DOWNLOAD.search(s.text) and len(s.text) < 300]
     if downloads:
         shown = "; ".join(shorten(_strip_download(t), 100) for t in downloads[:3])
@@ -293,6 +328,24 @@ def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
                         summary=f"{name_of(diff, call)}: new document {shown}",
                         name=_strip_download(downloads[0]), event_key=event_key(diff, call))]
     return _faq_findings(diff, delta, call)
+
+
+def _fresh_blocks(diff: ItemDiff) -> set[str]:
+    """The paragraphs the diff adds whole (not rewrites of old ones)."""
+    if diff.kind is DiffKind.ADDED and diff.new is not None:
+        return set(diff.new.text.split("\n"))
+    return {block.new for block in diff.blocks if block.old is None and block.new}
+
+
+def _listed_document(diff: ItemDiff, delta: Delta) -> str | None:
+    """A new paragraph or list entry that names a document ("Second draft of the Code of
+    Practice ...", "Guidelines on ..."): a document added to the page's list of them."""
+    new_blocks = _fresh_blocks(diff)
+    for sentence in delta.added:
+        if (sentence.block in new_blocks and sentence.block.startswith(sentence.text)
+                and DOCUMENT_LEAD.match(sentence.text) and not FUTURE.search(sentence.text)):
+            return sentence.text
+    return None
 
 
 def _is_publication_sentence(text: str) -> bool:

@@ -13,32 +13,61 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
+from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
 from monitor.classify.naming import event_key, is_legal, lead_of, name_of
 from monitor.classify.sentences import norm, shorten, substantive_words, words_of
-from monitor.classify.vocabulary import CHROME, COUNTERS, STAMP, WORD
+from monitor.classify.stated_dates import dates_in
+from monitor.classify.vocabulary import (
+    CHROME,
+    COUNTERS,
+    FUNCTION_WORDS,
+    IMAGE,
+    NORMATIVE,
+    STAMP,
+    WORD,
+)
 from monitor.types import Category, DiffKind, ItemDiff
 
 
 def amendment(diff: ItemDiff, delta: Delta, call: Call,
               have: Sequence[Finding]) -> list[Finding]:
-    """A substantive rewrite that no event explains is an amendment."""
-    explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
-    residual = [s for s in delta.added if s.block not in explained]
-    words = sum(substantive_words(s.text) for s in residual)
-    if have and words < 25:
-        return []
-    changed = _changed_words(diff, call)
-    legal = is_legal(diff, call)
-    if (changed < (1 if legal else 3) and not (have and words >= 25)
-            and (have or not _changes_substance(diff, call))):
-        return []
+    """A substantive rewrite of a document's text that no event explains is an amendment.
+
+    It must be evidenced: words of its prose changed (any word in a legal text), or a
+    normative word or a quantity. What changed only in label lines (menus, link lists,
+    teaser titles) is an unnamed ``update``, and what an event already explains (the
+    sentences it quotes, the dates it moved) is not counted twice."""
+    residual = _unexplained(delta, have, call)
+    if have:  # beside an event, only a rewrite of its own makes an amendment
+        words = sum(substantive_words(s.text) for s in residual)
+        return [_amended(diff, residual, call)] if words >= 25 else []
+    prose, labels = _changed_words(diff, call)
+    if prose >= (1 if is_legal(diff, call) else 3) or _changes_substance(diff, call):
+        return [_amended(diff, residual, call)]
+    if labels >= 6:
+        return [Finding(category=Category.UPDATE, rule="labels-rewritten",
+                        evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]),
+                        summary=f"{name_of(diff, call)}: links or labels changed",
+                        event_key=event_key(diff, call))]
+    return []
+
+
+def _amended(diff: ItemDiff, residual: Sequence[Sentence], call: Call) -> Finding:
     count = len([b for b in diff.blocks if not quiet_block(b.new or b.old or "", call)])
-    return [Finding(category=Category.AMENDMENT,
-                    evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
-                    or lead_of(diff.item.text),
-                    summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
-                    f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))]
+    return Finding(category=Category.AMENDMENT, rule="text-amended",
+                   evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
+                   or lead_of(diff.item.text),
+                   summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
+                   f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))
+
+
+def _unexplained(delta: Delta, have: Sequence[Finding], call: Call) -> list[Sentence]:
+    """The added sentences no finding explains: not in a paragraph it quotes, and not
+    restating a date it moved ("open until 9 October" after "extended to 9 October")."""
+    explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
+    days = {day for f in have for day in (f.new_date, f.old_date) if day is not None}
+    return [s for s in delta.added if s.block not in explained
+            and not (days and days & {f.date for f in dates_in(s.text, call)})]
 
 
 def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
@@ -62,12 +91,10 @@ def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
                    evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]))
 
 
-def _changed_words(diff: ItemDiff, call: Call) -> int:
-    """Words a diff really changed: not moved, not chrome or stamps, not typo fixes,
-    punctuation or case; numbers only in legal texts (elsewhere they are counters).
-
-    Short label lines (a menu entry, a site header, a button) weigh a quarter: a renamed
-    label is editorial, a rewritten list of them is not."""
+def _changed_words(diff: ItemDiff, call: Call) -> tuple[int, int]:
+    """Words a diff really changed, in prose and in label lines: not moved, not chrome or
+    stamps, not typo fixes, punctuation or case; numbers only in legal texts (elsewhere they
+    are counters). A label line is a menu entry, a site header, a button, a link."""
     prose: tuple[list[str], list[str]] = ([], [])
     labels: tuple[list[str], list[str]] = ([], [])
     for block in diff.blocks:
@@ -80,17 +107,9 @@ def _changed_words(diff: ItemDiff, call: Call) -> int:
         prose[0].extend(words_of(diff.old.title))
         prose[1].extend(words_of(diff.new.title))
     numbers = is_legal(diff, call)
-    return (net_words(*prose, numbers=numbers)
-            + net_words(*labels, numbers=numbers) // 4)
+    return net_words(*prose, numbers=numbers), net_words(*labels, numbers=numbers)
 
 
-# One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
-_NORMATIVE = frozenset({
-    "shall", "must", "should", "not", "no", "never", "cannot", "prohibited", "prohibits",
-    "required", "requires", "mandatory", "optional", "voluntary", "exempt", "exempted",
-    "obliged", "doit", "peut", "interdit", "obligatoire", "muss", "darf", "kann", "nicht",
-    "verboten",
-})  # fmt: skip
 # A quantity a reader acts on (money, shares, periods, thresholds, cross-references), as
 # opposed to a counter of views or staff: changing one is never editorial.
 _QUANTITY = re.compile(
@@ -127,7 +146,7 @@ def _normative_change(words: list[str], others: list[str]) -> bool:
 def _normative(word: str) -> bool:
     bare = word.strip(".,;:!?()'\"")
     # "May" capitalised mid-sentence is the month; "may" is permission.
-    return bare == "may" or bare.lower() in _NORMATIVE
+    return bare == "may" or bare.lower() in NORMATIVE
 
 
 def _is_label(line: str) -> bool:
@@ -142,7 +161,7 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
     remaining_old = _multiset_minus(deleted, inserted)
     remaining_new = _multiset_minus(inserted, deleted)
     counted = [w for w in remaining_old + remaining_new
-               if numbers or not (w.isdigit() or w in _FUNCTION_WORDS)]
+               if numbers or not (w.isdigit() or w in FUNCTION_WORDS)]
     if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
         return len(counted)
     typos = 0
@@ -151,16 +170,6 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
                 None, word, other).ratio() >= 0.8 for other in remaining_new):
             typos += 2
     return max(0, len(counted) - typos)
-
-
-_FUNCTION_WORDS = frozenset(
-    "a an the and or but nor of to in on at by for from with without between into onto upon"
-    " as than then so that this these those it its is are was were be been being has have had"
-    " do does did not no yes there here which who whom whose what when where while until till"
-    " through during before after above below over under again also only just very more most"
-    " such same other each any all both either neither own our your their his her we you they"
-    " he she i me my us them via per le la les de des du et en un une der die das und von zu"
-    " im mit für auf".split())
 
 
 def _multiset_minus(words: list[str], other: list[str]) -> list[str]:
@@ -180,7 +189,9 @@ def quiet_block(text: str, call: Call) -> bool:
     """A block that never carries news: moved elsewhere, site chrome, an update stamp."""
     if not text:
         return False
-    return norm(text) in call.moved or is_chrome(text) or bool(STAMP.match(text))
+    key = norm(text)
+    return (key in call.moved or key in call.context.site_blocks or is_chrome(text)
+            or bool(STAMP.match(text)) or bool(IMAGE.search(text)))
 
 
 def is_chrome(text: str) -> bool:
