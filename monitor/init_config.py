@@ -413,8 +413,9 @@ MEANINGS: dict[str, str] = {
     "sources.*.key_field": "json parser: the item field that identifies an item.",
     "sources.*.title_field": "json parser: the item field holding its title.",
     "sources.*.url_field": "json parser: the item field holding its link.",
-    "sources.*.language": "Language of the source's text, for dates and month names (en, fr,"
-                          " de, ...); default en.",
+    "sources.*.language": "Language of the source (en, fr, de, ...): a fetch that declares"
+                          " another is a failed check. Not set: the language the document"
+                          " declares (built-in sources: en).",
     "sources.*.keywords": "Keep only feed entries whose title, summary or categories contain one"
                           " of these words (case-insensitive).",
     "sources.*.ignore_fields": "Item fields never compared (counters such as view numbers).",

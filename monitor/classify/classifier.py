@@ -59,7 +59,7 @@ class RuleClassifier:
         call = Call(context=context, language=language, moved=moved_sentences(expanded),
                     reference=context.fetched_on)
         if context.new_document and context.document_kind is DocumentKind.PAGE and expanded:
-            return [new_page(expanded, call)]
+            return new_page(expanded, call)
         changes: list[Change] = []
         for diff in expanded:
             changes.extend(_classify_diff(diff, call))
@@ -83,7 +83,7 @@ def _findings(diff: ItemDiff, call: Call) -> list[Finding]:
         return [] if entries else removed_section(diff, call)
     if diff.kind is DiffKind.ADDED and (entries or call.context.new_document
                                         or ENTRY_FIELDS & set(diff.item.fields)):
-        return [what_is_it(diff.item, call, added_text(diff, call))]
+        return what_is_it(diff.item, call, added_text(diff, call))
     found = field_findings(diff, call)
     delta = delta_of(diff, call)
     found += text_findings(diff, delta, call, have=found)

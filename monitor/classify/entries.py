@@ -18,6 +18,7 @@ from monitor.classify.fields import oeil_event
 from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
 from monitor.classify.language import has
 from monitor.classify.naming import (
+    celex_key,
     clean_title,
     event_key,
     is_faq,
@@ -37,20 +38,29 @@ from monitor.classify.stated_dates import (
     text_closing,
 )
 from monitor.classify.vocabulary import (
+    ACT_NAME,
     ACT_TITLE,
     ADOPTED_ACT,
     CONSOLIDATED,
     CONSULTATION_TITLE,
     CONSULTATION_WORD,
+    CONSULTS,
     CORRIGENDUM,
     DEADLINE_FIELDS,
+    DOCUMENT_LEAD,
+    ELI,
     EVENT,
     EVENT_PAST,
+    EVENT_WHEN,
+    FUTURE,
     IN_FORCE,
     NOT_ACT,
     NOT_ADOPTION,
+    OJ_REF,
     OPEN,
+    OPENED,
     OUTCOME,
+    PUBLISHED,
     REPORTS,
 )
 from monitor.dates import format_day
@@ -59,36 +69,98 @@ from monitor.types import Category, Change, ClassifyContext, Item, ItemDiff
 _I = re.IGNORECASE
 
 
-def what_is_it(item: Item, call: Call, text: str) -> Finding:
-    """What a new entry or page is: corrigendum, act, consultation, event or publication."""
+def what_is_it(item: Item, call: Call, text: str) -> list[Finding]:
+    """What a new entry or page is: corrigendum, act, consultation, event or publication,
+    and sometimes two of them (a draft published with a consultation on it)."""
     fields = item.fields
     title = clean_title(item.title or item.key)
     if fields.get("event"):
-        return oeil_event(item, fields["event"], call)
-    status = fields.get("status", "").upper()
-    kind = _entry_kind(title, text, fields, status)
-    if kind is None:
-        kind = _tag_kind(call.source.tags) or Category.PUBLICATION_ADDED
-    return _entry_finding(kind, item, title, text, call)
+        return [oeil_event(item, fields["event"], call)]
+    kinds = _structural_kinds(item, title, text) or _worded_kinds(title, text, fields)
+    if not kinds:
+        kinds = [_tag_kind(call.source.tags) or Category.PUBLICATION_ADDED]
+    return [_entry_finding(kind, item, title, text, call) for kind in kinds]
 
 
-def _entry_kind(title: str, text: str, fields: Mapping[str, str],
-                status: str) -> Category | None:
-    celex = fields.get("celex", "")
+def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
+    """What the entry's identifiers say, whatever its words: a CELEX number, an ELI or an
+    Official Journal reference make an act or a corrigendum ("initiative" in a
+    regulation's title is no proposal); a status field an open consultation."""
+    fields = item.fields
+    celex = fields.get("celex") or celex_key(f"{item.key} {item.url or ''}", bare=True) or ""
     act_type = fields.get("act_type", "") + " " + fields.get("document_type", "")
+    eli = ELI.search(f"{item.key} {item.url or ''} {fields.get('eli', '')}")
     if (CORRIGENDUM.search(title) or "corrigend" in act_type.lower()
-            or re.search(r"R\(\d{2}\)$", celex)):
-        return Category.CORRIGENDUM
+            or re.search(r"R\(\d{2}\)$", celex) or (eli and "corrigendum" in eli.group())):
+        return [Category.CORRIGENDUM]
+    status = fields.get("status", "").upper()
     if status == OPEN:
-        return Category.CONSULTATION_OPENED
+        return [Category.CONSULTATION_OPENED]
     if status:
-        return Category.PUBLICATION_ADDED
+        return [Category.PUBLICATION_ADDED]
     if celex[:1] == "0" or CONSOLIDATED.search(title):
-        return Category.AMENDMENT  # a new consolidated version: the act as amended
-    if _is_act_title(title, celex, act_type) or IN_FORCE.search(title) or (
+        return [Category.AMENDMENT]  # a new consolidated version: the act as amended
+    legislation = celex[:1] == "3" and celex[5:6] in ("R", "L", "D")
+    if legislation or eli or (OJ_REF.search(f"{title} {text[:600]}") and ACT_NAME.search(title)):
+        return [Category.LEGAL_ACT]
+    return []
+
+
+def _worded_kinds(title: str, text: str, fields: Mapping[str, str]) -> list[Category]:
+    """What the title says the entry is, else its opening sentences; a consultation on a
+    document that the entry publishes is both."""
+    act_type = fields.get("act_type", "") + " " + fields.get("document_type", "")
+    kind = _entry_kind(title, f"{type_line(text)} {act_type}")
+    lead = " ".join(split_sentences(text[:2_000])[:3])
+    if kind is None and lead:
+        kind = _lead_kind(lead)
+    if kind is Category.CONSULTATION_OPENED and _publishes(title, lead):
+        return [Category.PUBLICATION_ADDED, kind]
+    if kind is Category.PUBLICATION_ADDED and _opens(lead):
+        return [kind, Category.CONSULTATION_OPENED]
+    return [kind] if kind is not None else []
+
+
+def _publishes(title: str, lead: str) -> bool:
+    """The entry publishes a document: "Commission publishes draft guidelines ...",
+    "The third draft of the Code ... is published"."""
+    return any(_announces_document(text) for text in (title, *split_sentences(lead))
+               ) or bool(DOCUMENT_LEAD.match(title))
+
+
+def _announces_document(text: str) -> bool:
+    """A verb that publishes a document, not one that launches a consultation about one
+    ("launches a consultation on draft guidelines" publishes nothing)."""
+    found = PUBLISHED.search(text)
+    return (found is not None and not CONSULTATION_WORD.search(found.group(0))
+            and not FUTURE.search(text))
+
+
+def _opens(lead: str) -> bool:
+    """Its opening sentences open a consultation: "stakeholders can comment until ..."."""
+    return any((CONSULTS.search(sentence) or (OPENED.search(sentence)
+                                              and CONSULTATION_WORD.search(sentence)))
+               and not FUTURE.search(sentence) and not OUTCOME.search(sentence)
+               for sentence in split_sentences(lead))
+
+
+def _lead_kind(lead: str) -> Category | None:
+    """What the opening sentences say the entry is, when its title does not."""
+    if _opens(lead):
+        return Category.CONSULTATION_OPENED
+    for sentence in split_sentences(lead):
+        if EVENT.search(sentence) and (EVENT_WHEN.search(sentence) or FUTURE.search(sentence)
+                                       ) and not EVENT_PAST.search(sentence):
+            return Category.EVENT_ANNOUNCED
+    if _publishes("", lead):
+        return Category.PUBLICATION_ADDED
+    return None
+
+
+def _entry_kind(title: str, type_word: str) -> Category | None:
+    if _is_act_title(title) or IN_FORCE.search(title) or (
             ADOPTED_ACT.search(title) and not NOT_ADOPTION.search(title)):
         return Category.LEGAL_ACT
-    type_word = f"{type_line(text)} {act_type}"
     if OUTCOME.search(title):
         return Category.PUBLICATION_ADDED
     if CONSULTATION_TITLE.search(title) or CONSULTATION_WORD.search(type_word):
@@ -101,12 +173,8 @@ def _entry_kind(title: str, text: str, fields: Mapping[str, str],
     return None
 
 
-def _is_act_title(title: str, celex: str, act_type: str) -> bool:
-    if NOT_ACT.search(title) or NOT_ACT.search(act_type):
-        return False
-    if celex[:1] == "3" and celex[5:6] in ("R", "L", "D"):
-        return True  # CELEX sector 3: legislation (R regulation, L directive, D decision)
-    return bool(ACT_TITLE.search(title))
+def _is_act_title(title: str) -> bool:
+    return not NOT_ACT.search(title) and bool(ACT_TITLE.search(title))
 
 
 def _tag_kind(tags: Iterable[str]) -> Category | None:
@@ -129,7 +197,7 @@ def _entry_finding(kind: Category, item: Item, title: str, text: str,
         closing = field_date(item, *DEADLINE_FIELDS) or text_closing(text, call)
         until = f", open until {format_day(closing)}" if closing else ""
         return Finding(category=kind, new_date=closing, evidence=lead or _facts(item),
-                       summary=f"Consultation opened: {title}{until}",
+                       rule="new-entry", summary=f"Consultation opened: {title}{until}",
                        event_key=item_key(item, call, consultation=True))
     if kind is Category.EVENT_ANNOUNCED:
         day = field_date(item, "event_date") or event_date(title, text, call)
@@ -167,7 +235,7 @@ def added_section(diff: ItemDiff, delta: Delta, call: Call,
                         evidence=tuple(t for t in (title, answer) if t),
                         summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
                         event_key=event_key(diff, call))]
-    kind = _entry_kind(title, "", {}, "")
+    kind = _entry_kind(title, "")
     if kind is not None and not has(have, kind):
         return [_entry_finding(kind, diff.item, clean_title(title), added_text(diff, call),
                                call)]
@@ -185,16 +253,16 @@ def removed_section(diff: ItemDiff, call: Call) -> list[Finding]:
                     event_key=event_key(diff, call))]
 
 
-def new_page(diffs: Sequence[ItemDiff], call: Call) -> Change:
-    """A page that appeared: one Change saying what the page is."""
+def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
+    """A page that appeared: the Changes saying what the page is (usually one)."""
     items = [diff.item for diff in diffs]
     text = "\n".join(item.text for item in items if item.text)[:20_000]
     fields = {name: value for item in items for name, value in item.fields.items()}
     title = _page_title(call.context, items)
     page = Item(key=call.source.url, title=title, url=call.source.url, text=text,
                 fields=fields)
-    finding = what_is_it(page, call, text)
-    return build_change(diffs[0], replace(finding, name=title), call)
+    return [build_change(diffs[0], replace(finding, name=title), call)
+            for finding in what_is_it(page, call, text)]
 
 
 def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:

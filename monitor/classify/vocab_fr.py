@@ -53,7 +53,7 @@ STATUS_CLOSED = r"(?:close|clos|clôturée?|terminée?|fermée?|achevée?)"
 STATUS_UPCOMING = r"(?:à venir|prochainement|pas encore ouverte?)"
 STATUS_LABEL = r"(?:statut|état|situation)"
 PUBLICATION_NOUN = (
-    r"(?:rapports?|lignes directrices|orientations|guides?|modèles?|FAQ|foire aux questions"
+    r"(?:rapports?|lignes directrices|orientations|guides?|FAQ|foire aux questions"
     r"|questions[- ]réponses|codes? de (?:bonnes pratiques|conduite)|projets?|avis"
     r"|déclarations?|études?|recommandations?|normes?|fiches?|brochures?|boîtes à outils"
     r"|méthodologie|synthèses?|analyses?|livres? blancs?|feuilles? de route|évaluations?"
@@ -63,7 +63,7 @@ PUBLICATION_NOUN = (
 DOCUMENT_LEAD = (
     r"(?:(?:le |la )?(?:premier|première|deuxième|second|seconde|troisième|nouvelle"
     r"|nouveau|version) (?:projet|version|édition)|(?:projet de )?(?:lignes directrices"
-    r"|orientations|guide|modèle|code de bonnes pratiques|rapport|avis|recommandations?"
+    r"|orientations|guide|code de bonnes pratiques|rapport|avis|recommandations?"
     r"|FAQ|fiche)) (?:sur|du|de la|des|de|pour|relatifs?|relatives?|\d)"
 )
 PUBLISH_VERB = (
