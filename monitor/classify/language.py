@@ -16,13 +16,12 @@ from dataclasses import replace
 from datetime import date
 
 from monitor.classify.delta import twin_of
-from monitor.classify.fields import deadline_move
-from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
+from monitor.classify.findings import Call, Delta, Finding, Sentence
+from monitor.classify.moves import deadline_text_findings
 from monitor.classify.naming import celex_key, event_key, is_consultation, is_faq, name_of
-from monitor.classify.sentences import has_digit, norm, shorten, split_sentences, words_of
+from monitor.classify.sentences import has_digit, norm, shorten, words_of
 from monitor.classify.stated_dates import (
     cued_dates,
-    cued_found,
     date_near,
     dates_in,
     first_day,
@@ -32,7 +31,6 @@ from monitor.classify.vocabulary import (
     ACT_EVENT,
     ACT_NAME,
     ACT_PUBLISHED,
-    APPLY_CUE,
     CLOSED,
     CLOSING_CUE,
     CONSULTATION_WORD,
@@ -41,22 +39,18 @@ from monitor.classify.vocabulary import (
     DOWNLOAD,
     EVENT,
     EVENT_PAST,
-    EXTENDED,
     FUTURE,
-    HYPOTHETICAL,
-    INSTEAD,
     NOT_ACT,
     OPENED,
     OUTCOME,
-    PLANNED_CUE,
     PUBLISHED,
-    VERB_FROM,
 )
-from monitor.dates import FoundDate, format_day, is_month_name
+from monitor.dates import format_day, is_month_name
 from monitor.diff import diff_text
 from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
 
 _I = re.IGNORECASE
+_DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
 
 
 def text_findings(diff: ItemDiff, delta: Delta, call: Call,
@@ -65,7 +59,7 @@ def text_findings(diff: ItemDiff, delta: Delta, call: Call,
         return []
     found: list[Finding] = []
     closed = _closed_finding(diff, delta, call)
-    found += _deadline_text_findings(diff, delta, call, closed is not None)
+    found += deadline_text_findings(diff, delta, call, closed is not None)
     if closed is not None:
         found.append(closed)
     if not found and not has(have, Category.CONSULTATION_OPENED):
@@ -77,15 +71,17 @@ def text_findings(diff: ItemDiff, delta: Delta, call: Call,
 
 
 def fold(findings: list[Finding]) -> list[Finding]:
-    """One finding per category for one diff: a field and a sentence saying the same keep
+    """One finding per category for one diff (per moved date for the deadline categories:
+    each date a passage moves is its own change): a field and a sentence saying the same keep
     the field's dates and the sentence's evidence first."""
-    folded: dict[Category, Finding] = {}
+    folded: dict[tuple[Category, date | None], Finding] = {}
     for finding in findings:
-        kept = folded.get(finding.category)
+        key = (finding.category, finding.new_date if finding.category in _DATED else None)
+        kept = folded.get(key)
         if kept is None:
-            folded[finding.category] = finding
+            folded[key] = finding
             continue
-        folded[finding.category] = replace(
+        folded[key] = replace(
             kept, new_date=kept.new_date or finding.new_date,
             old_date=kept.old_date or finding.old_date,
             evidence=tuple(dict.fromkeys(finding.evidence + kept.evidence)))
@@ -134,127 +130,6 @@ def _as_modified(old: Item, new: Item) -> ItemDiff:
 
 def has(findings: Iterable[Finding], category: Category) -> bool:
     return any(finding.category is category for finding in findings)
-
-
-def _deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call,
-                            closed: bool) -> list[Finding]:
-    for finder in (_paired_move, _announced_extension):
-        found = finder(diff, delta, call)
-        if found is not None:
-            return [found]
-    if closed:  # "ran from ... to ..., now closed" restates the old deadline, moves nothing
-        return []
-    found = _unpaired_move(diff, delta, call)
-    return [found] if found is not None else []
-
-
-def _paired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """A sentence rewritten with another closing or application date in it."""
-    for sentence in delta.added:
-        if not has_digit(sentence.text):
-            continue
-        twin = twin_of(sentence.text, delta)
-        if twin is None:
-            continue
-        for cue in (CLOSING_CUE, APPLY_CUE, PLANNED_CUE):
-            new = cued_found(sentence.text, cue, call)
-            old = cued_found(twin, cue, call) if new else []
-            gained = [f.date for f in new if not any(_same_day(f, o) for o in old)]
-            lost = [o.date for o in old if not any(_same_day(o, f) for f in new)]
-            if gained and lost:
-                return deadline_move(diff, call, max(lost), max(gained), (sentence.text,))
-    return None
-
-
-def _same_day(one: FoundDate, other: FoundDate) -> bool:
-    """The same day, or the same day and month where one of them had no year written
-    ("on 1 June" → "on 1 June 2022" gives the year, it moves nothing)."""
-    if one.date == other.date:
-        return True
-    inferred = not (one.year_given and other.year_given)
-    return inferred and (one.date.month, one.date.day) == (other.date.month, other.date.day)
-
-
-def _announced_extension(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """ "The deadline has been extended. You can now submit until 18 September 2025."."""
-    for sentence in delta.added:
-        if not EXTENDED.search(sentence.text) or _hypothetical(sentence.text):
-            continue
-        new, old = _extension_dates(sentence, delta, call)
-        if new is None:
-            continue
-        if old is None:
-            old = _latest_before(_old_deadlines(diff, delta, call), new)
-        proof = tuple(dict.fromkeys((sentence.text, *_dated_neighbours(sentence, delta))))
-        return deadline_move(diff, call, old, new, proof[:MAX_EVIDENCE])
-    return None
-
-
-def _hypothetical(text: str) -> bool:
-    """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
-    verb = EXTENDED.search(text)
-    return verb is not None and bool(HYPOTHETICAL.search(text[max(0, verb.start() - 60):
-                                                              verb.start()]))
-
-
-def _extension_dates(sentence: Sentence, delta: Delta,
-                     call: Call) -> tuple[date | None, date | None]:
-    """The new (and, when the sentence says it, the old) date of an announced extension.
-
-    Dates after the verb are new ("extended until 15 October"), a date before it is old
-    ("the 30 September deadline is extended"); "from X to Y" right after the verb is both;
-    "Y instead of X" names the new date first."""
-    text = sentence.text
-    found = dates_in(text, call)
-    instead = INSTEAD.search(text)
-    if instead is not None and found:
-        new = [f.date for f in found if f.start < instead.start()]
-        old = [f.date for f in found if f.start >= instead.start()]
-        if new and old:
-            return max(new), max(old)
-    verb = EXTENDED.search(text)
-    at = verb.start() if verb else 0
-    after = [f for f in found if f.start >= at]
-    old_day = max((f.date for f in found if f.start < at), default=None)
-    if len(after) == 1 and after[0].is_range and VERB_FROM.search(text[at:after[0].start]):
-        return after[0].date, after[0].first  # "postponed from 2 August 2026 to ..."
-    if after:
-        return max(f.date for f in after), old_day
-    nearby = [d for s in _dated_neighbours(sentence, delta)
-              for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)]
-    return (max(nearby) if nearby else None), old_day
-
-
-def _dated_neighbours(sentence: Sentence, delta: Delta) -> list[str]:
-    return [s.text for s in delta.added if s.block == sentence.block and s is not sentence
-            and has_digit(s.text)]
-
-
-def _unpaired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """The old closing date gone, a new one stated elsewhere: on a consultation only."""
-    new = [(d, s.text) for s in delta.added for d in cued_dates(s.text, CLOSING_CUE, call)]
-    old = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
-    if not new or not old or not is_consultation(diff, call, delta):
-        return None
-    gained = [(d, text) for d, text in new if d not in old]
-    lost = [d for d in old if d not in {d for d, _ in new}]
-    if not gained or not lost:
-        return None
-    day, text = max(gained)
-    return deadline_move(diff, call, max(lost), day, (text,))
-
-
-def _old_deadlines(diff: ItemDiff, delta: Delta, call: Call) -> list[date]:
-    removed = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
-    if removed or diff.old is None:
-        return removed
-    text = diff.old.text if len(diff.old.text) < 20_000 else ""
-    return [d for s in split_sentences(text) for d in cued_dates(s, CLOSING_CUE, call)]
-
-
-def _latest_before(days: Iterable[date], limit: date) -> date | None:
-    earlier = [day for day in days if day != limit]
-    return max(earlier) if earlier else None
 
 
 def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
@@ -421,6 +296,8 @@ def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
             continue
         noun = EVENT.search(text)
         day = date_near(dates, noun.start() if noun else 0)
+        if day in cued_dates(text, CLOSING_CUE, call):
+            continue  # "feedback on the draft presented at the plenary: 11 December"
         what = noun.group(0).lower() if noun else "event"
         return [Finding(category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
                         summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",

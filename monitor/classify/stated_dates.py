@@ -16,6 +16,7 @@ from monitor.classify.findings import Call
 from monitor.classify.sentences import has_digit, split_sentences
 from monitor.classify.vocabulary import (
     CLOSING_CUE,
+    DEADLINE_NOUN,
     EVENT,
     EVENT_WHEN,
     OJ_REF,
@@ -56,15 +57,27 @@ def cued_dates(text: str, cue: Words, call: Call) -> list[date]:
 def cued_found(text: str, cue: Words, call: Call) -> list[FoundDate]:
     """``cued_dates`` with how each date was written (its year given or inferred)."""
     days = []
+    previous_end = 0
     for found in dates_in(text, call):
         before = text[max(0, found.start - 60):found.start]
-        if REPLACED.search(before):
-            continue
-        inside = found.text if found.is_range else ""
-        if cue.search(before) or (cue is CLOSING_CUE and found.is_range and (
-                PERIOD.search(text) or CLOSING_CUE.search(inside + " "))):
+        if not REPLACED.search(before) and (cue.search(before) or (
+                cue is CLOSING_CUE and _closing(text, found, previous_end))):
             days.append(found)
+        previous_end = found.end
     return days
+
+
+def _closing(text: str, found: FoundDate, previous_end: int) -> bool:
+    """A closing date without a cue right before it: a period "10–18 September" of a
+    consultation, or a date that a deadline noun earlier in the sentence names, with no
+    other date between ("Deadline for feedback on the draft, which ...: 28 November")."""
+    if found.is_range and (PERIOD.search(text) or CLOSING_CUE.search(found.text + " ")):
+        return True
+    span = text[max(previous_end, found.start - _FAR_CUE):found.start]
+    return bool(DEADLINE_NOUN.search(span))
+
+
+_FAR_CUE = 200  # characters of a sentence a deadline noun may stand before its date
 
 
 def text_closing(text: str, call: Call) -> date | None:

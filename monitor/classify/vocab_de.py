@@ -28,8 +28,10 @@ MOVED = (
     r"(?:vorgezogen|vorverlegt|geändert auf|endet nun|endet jetzt|neuer (?:termin|stichtag)"
     r"|neues enddatum)"
 )
+EARLIER = r"(?:vorgezogen|vorverlegt)"
 INSTEAD = r"(?:statt|anstelle|anstatt|ursprünglich|bisher|zuvor)"
 FROM = r"(?:vom|von)"
+TO = r"(?:auf den|auf|bis zum|bis zur|bis)"
 SHIFT_BY = r"(?:um)"
 NUMBER_WORDS = (
     ("einen", 1), ("ein", 1), ("eine", 1), ("zwei", 2), ("drei", 3), ("vier", 4),

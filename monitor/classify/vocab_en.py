@@ -39,8 +39,10 @@ MOVED = (
     r"|now (?:closes?|ends?|runs? until)|new (?:closing|end) date|closing date (?:is|has been)"
     r" (?:changed|amended|moved))"
 )
+EARLIER = r"(?:brought forward|moved forward|moved up)"
 INSTEAD = r"(?:instead of|rather than|replacing|in place of|previously|originally|initially)"
 FROM = r"(?:from)"
+TO = r"(?:to|until|till)"
 SHIFT_BY = r"(?:by)"
 NUMBER_WORDS = (
     ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5),

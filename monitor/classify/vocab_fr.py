@@ -28,8 +28,10 @@ MOVED = (
     r"(?:avancée?s?|anticipée?s?|modifiée?s?|se termine désormais|nouvelle date"
     r"|date de clôture (?:est|a été) (?:modifiée|changée))"
 )
+EARLIER = r"(?:avancée?s?|anticipée?s?)"
 INSTEAD = r"(?:au lieu du?|plutôt que|initialement|précédemment|remplaçant)"
 FROM = r"(?:du|de)"
+TO = r"(?:au|à|jusqu['’]au|jusqu['’]à)"
 SHIFT_BY = r"(?:de|d['’])"
 NUMBER_WORDS = (
     ("un", 1), ("une", 1), ("deux", 2), ("trois", 3), ("quatre", 4), ("cinq", 5),

@@ -72,6 +72,9 @@ CONSULTATION_TITLE = Words(
 OUTCOME = Words(rf"\b{_any('OUTCOME')}\b")
 EXTENDED = Words(rf"\b{_any('EXTENDED')}\b")
 MOVED = Words(rf"\b{_any('MOVED')}\b")
+EARLIER = Words(rf"\b{_any('EARLIER')}\b")
+FROM_BEFORE = Words(rf"\b{_any('FROM')}\s*$")  # "... and from <range>"
+TO_BEFORE = Words(rf"\b{_any('TO')}\s*$")  # German "auf den <date> verschoben": the new one
 INSTEAD = Words(rf"\b{_any('INSTEAD')}\b")
 REPLACED = Words(rf"\b{_any('INSTEAD')}(?: the| of| le| la| dem| der)?\s*$")  # old date follows
 VERB_FROM = Words(rf"^[\w-]+\s+{_any('FROM')}\s*$")  # "postponed from <range>"
@@ -98,7 +101,7 @@ PUBLISHED = Words(
     rf"|\b{_PUBLICATION_NOUN}\b[^.;]{{0,80}}?\b{_any('AVAILABLE')}\b"
     rf"|\b{_any('NOW_AVAILABLE')}\b")
 FUTURE = Words(rf"\b{_any('FUTURE')}\b")
-HYPOTHETICAL = Words(rf"\b{_any('HYPOTHETICAL')}\b[^.]{{0,40}}\b(?:be )?$")
+HYPOTHETICAL = Words(rf"\b{_any('HYPOTHETICAL')}\b[^.]{{0,40}}$")  # before the verb
 EVENT = Words(rf"\b{_any('EVENT')}\b")
 EVENT_WHEN = Words(rf"\b{_any('EVENT_WHEN')}\b")
 EVENT_PAST = Words(rf"\b{_any('EVENT_PAST')}\b")
