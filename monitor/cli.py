@@ -32,7 +32,8 @@ from monitor.cli_common import (
 )
 from monitor.config import DEFAULT_CONFIG, parse_duration
 from monitor.errors import LexwatchError
-from monitor.evaluate import evaluate, render_table, report_json
+from monitor.eval_report import render_confusion, render_explain, render_table, report_json
+from monitor.evaluate import evaluate
 from monitor.feedback import accept_rule, propose_rule
 from monitor.ics import deadlines_calendar
 from monitor.pipeline import Checker, CheckResult
@@ -279,14 +280,20 @@ def history(ctx: click.Context, key: str, limit: int) -> None:
 @main.command("eval")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+@click.option("--explain", is_flag=True,
+              help="Show, per case, which rule named each change and on which sentences.")
+@click.option("--wrong", "only_wrong", is_flag=True, help="With --explain: wrong cases only.")
 @fails_cleanly
-def eval_cases(directory: Path, as_json: bool) -> None:
+def eval_cases(directory: Path, as_json: bool, explain: bool, only_wrong: bool) -> None:
     """Score the classifier on labelled before/after cases (see ../shared/eval/README.md)."""
     report = evaluate(directory)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_table(report))
+        return
+    click.echo(render_table(report))
+    click.echo(render_confusion(report))
+    if explain:
+        click.echo(render_explain(report, only_wrong=only_wrong))
 
 
 @main.group()

@@ -51,7 +51,7 @@ from sources.parsers.json_api import flatten
 
 __all__ = [
     "CaseResult", "Counts", "EvalCase", "EvalReport", "Expected", "Prediction", "evaluate",
-    "load_cases", "parser_for_case", "render_table", "report_json", "run_case",
+    "load_cases", "parser_for_case", "run_case",
 ]
 
 logger = logging.getLogger(__name__)
@@ -487,68 +487,3 @@ def build_report(results: Iterable[CaseResult]) -> EvalReport:
         for category, counts in result.scores.items():
             per_category.setdefault(category, Counts()).add(counts)
     return EvalReport(results=done, per_category=per_category)
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def report_json(report: EvalReport) -> dict[str, Any]:
-    """The report in the JSON shape the evaluation README specifies."""
-    total = report.total
-    return {
-        "cases": [_case_json(result) for result in report.results],
-        "summary": {
-            "precision": round(total.precision, 4),
-            "recall": round(total.recall, 4),
-            "per_category": {category.value: {"tp": c.tp, "fp": c.fp, "fn": c.fn}
-                             for category, c in report.per_category.items()},
-        },
-    }
-
-
-def _case_json(result: CaseResult) -> dict[str, Any]:
-    return {
-        "id": result.case.id,
-        "predicted": [{"category": p.category.value, "date": _iso(p.date),
-                       "severity": p.severity.value} for p in result.predicted],
-        "expected": [{"category": e.category.value, "date": _iso(e.date)}
-                     for e in result.case.expected],
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def render_table(report: EvalReport) -> str:
-    """A plain-text table per category and overall, then the cases it got wrong."""
-    lines = [f"{'category':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"
-             f"{'f1':>7}"]
-    for category, counts in report.per_category.items():
-        lines.append(_row(category.value, counts))
-    lines.append(_row("overall (micro)", report.total))
-    lines.append(f"noise-only cases with no alert: {report.noise_clean}/{report.noise_cases}")
-    lines.append(f"cases: {len(report.results)}, wrong: {len(report.wrong)}")
-    for result in report.wrong:
-        lines.extend(_wrong(result))
-    return "\n".join(lines) + "\n"
-
-
-def _row(name: str, c: Counts) -> str:
-    return (f"{name:<22}{c.tp:>5}{c.fp:>5}{c.fn:>5}{c.precision:>11.2f}{c.recall:>8.2f}"
-            f"{c.f1:>7.2f}")
-
-
-def _wrong(result: CaseResult) -> list[str]:
-    expected = ", ".join(_label(e.category, e.date) for e in result.case.expected) or "nothing"
-    predicted = ", ".join(_label(p.category, p.date) for p in result.predicted) or "nothing"
-    lines = ["", f"WRONG {result.case.id} (parser {result.parser})",
-             f"  expected:  {expected}", f"  predicted: {predicted}"]
-    if result.error:
-        lines.append(f"  error: {result.error}")
-    lines.extend(f"  - {p.category.value}: {p.summary}" for p in result.predicted)
-    return lines
-
-
-def _label(category: Category, day: date | None) -> str:
-    return f"{category.value} ({day.isoformat()})" if day else category.value

@@ -197,6 +197,7 @@ class Change:
     # Identifies the real-world event across sources (e.g. "hys:14284", "celex:32024R1689R(01)",
     # "consultation:<slug>"), so the same event seen twice can be linked, not repeated.
     event_key: str | None = None
+    rule: str = ""  # the classifier rule that named it (shown by `lexwatch eval --explain`)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

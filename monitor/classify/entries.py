@@ -204,16 +204,18 @@ def _entry_finding(kind: Category, item: Item, title: str, text: str,
         on = f" on {format_day(day)}" if day else ""
         dated = tuple(s for s in split_sentences(text[:5_000]) if day and EVENT.search(s)
                       and day in {f.first for f in dates_in(s, call)})
-        return Finding(category=kind, new_date=day, evidence=(*dated[:1], *lead),
+        return Finding(rule="new-entry", category=kind, new_date=day, evidence=(*dated[:1], *lead),
                        summary=f"Event announced: {title}{on}", event_key=item_key(item, call))
     if kind in (Category.LEGAL_ACT, Category.CORRIGENDUM):
         day = field_date(item, "oj_date") or oj_date(text, call) or published(item)
         on = f" (OJ {format_day(day)})" if day else ""
         what = "New legal act" if kind is Category.LEGAL_ACT else "Corrigendum published"
-        return Finding(category=kind, new_date=day, evidence=(title, *lead)[:MAX_EVIDENCE],
+        return Finding(rule="new-entry",
+                       category=kind, new_date=day, evidence=(title, *lead)[:MAX_EVIDENCE],
                        summary=f"{what}: {title}{on}", event_key=item_key(item, call))
     what = "New consolidated version" if kind is Category.AMENDMENT else "New publication"
-    return Finding(category=kind, evidence=lead or _facts(item), summary=f"{what}: {title}",
+    return Finding(rule="new-entry",
+                   category=kind, evidence=lead or _facts(item), summary=f"{what}: {title}",
                    event_key=item_key(item, call))
 
 
@@ -231,7 +233,7 @@ def added_section(diff: ItemDiff, delta: Delta, call: Call,
     title = diff.item.title
     if title.rstrip().endswith("?") and is_faq(diff, call):
         answer = delta.added[0].text if delta.added else ""
-        return [Finding(category=Category.PUBLICATION_ADDED, name=title,
+        return [Finding(rule="added-section", category=Category.PUBLICATION_ADDED, name=title,
                         evidence=tuple(t for t in (title, answer) if t),
                         summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
                         event_key=event_key(diff, call))]
@@ -248,7 +250,7 @@ def removed_section(diff: ItemDiff, call: Call) -> list[Finding]:
     text = diff.item.text
     if substantive_words(text) < 8 or is_chrome(text):
         return []
-    return [Finding(category=Category.AMENDMENT, evidence=lead_of(text),
+    return [Finding(rule="removed-section", category=Category.AMENDMENT, evidence=lead_of(text),
                     summary=f"{name_of(diff, call)}: section removed from the page",
                     event_key=event_key(diff, call))]
 

@@ -47,12 +47,13 @@ def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if new == OPEN and old != OPEN:
         closing = field_date(diff.item, *DEADLINE_FIELDS)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(category=Category.CONSULTATION_OPENED, new_date=closing,
+        return [Finding(rule="status-findings",
+                        category=Category.CONSULTATION_OPENED, new_date=closing,
                         summary=f"{name}: feedback period opened{until}",
                         evidence=(f"status: {status.old} → {status.new}",),
                         event_key=event_key(diff, call, consultation=True))]
     if new in CLOSED_STATES and old in (OPEN, "UPCOMING"):
-        return [Finding(category=Category.CONSULTATION_CLOSED,
+        return [Finding(rule="status-findings", category=Category.CONSULTATION_CLOSED,
                         summary=f"{name}: feedback period closed",
                         evidence=(f"status: {status.old} → {status.new}",),
                         event_key=event_key(diff, call, consultation=True))]
@@ -73,15 +74,16 @@ def _deadline_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
 
 
 def deadline_move(diff: ItemDiff, call: Call, old: date | None, new: date,
-                  proof: tuple[str, ...], *, name: str | None = None) -> Finding:
+                  proof: tuple[str, ...], *, name: str | None = None,
+                  rule: str = "deadline-field") -> Finding:
     """A deadline that moved: later (or later by the text's word) is an extension."""
     label = name or name_of(diff, call)
     if old is not None and new < old:
-        return Finding(category=Category.DEADLINE_CHANGED, new_date=new, old_date=old,
+        return Finding(rule=rule, category=Category.DEADLINE_CHANGED, new_date=new, old_date=old,
                        summary=f"{label}: deadline brought forward {format_span(old, new)}",
                        evidence=proof, event_key=event_key(diff, call, consultation=True))
     moved = format_span(old, new) if old else f"to {format_day(new)}"
-    return Finding(category=Category.DEADLINE_EXTENDED, new_date=new, old_date=old,
+    return Finding(rule=rule, category=Category.DEADLINE_EXTENDED, new_date=new, old_date=old,
                    summary=f"{label}: deadline extended {moved}", evidence=proof,
                    event_key=event_key(diff, call, consultation=True))
 
@@ -95,7 +97,7 @@ def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if corrections or (act_type and "corrigend" in (act_type.new or "").lower()):
         celex = celex_key(corrections[0]) if corrections else None
         day = oj_date(corrections[0], call) if corrections else None
-        found.append(Finding(
+        found.append(Finding(rule="list-field-findings", 
             category=Category.CORRIGENDUM, new_date=day,
             evidence=tuple(f"Corrected by {c}" for c in corrections),
             summary=f"{name}: corrected by {'; '.join(corrections) or 'a corrigendum'}",
@@ -104,7 +106,7 @@ def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
                              ("consolidated_versions", "new consolidated version")):
         entries = _new_entries(changed.get(field_name))
         if entries:
-            found.append(Finding(category=Category.AMENDMENT,
+            found.append(Finding(rule="list-field-findings", category=Category.AMENDMENT,
                                  evidence=tuple(entries[:MAX_EVIDENCE]),
                                  summary=f"{name}: {what} {', '.join(entries)}",
                                  event_key=event_key(diff, call)))
@@ -122,7 +124,8 @@ def _attachment_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
         return []
     shown = "; ".join(_file_name(entry) for entry in new[:3])
     more = f" and {len(new) - 3} more" if len(new) > 3 else ""
-    return [Finding(category=Category.PUBLICATION_ADDED, evidence=tuple(new[:MAX_EVIDENCE]),
+    return [Finding(rule="attachment-findings",
+                    category=Category.PUBLICATION_ADDED, evidence=tuple(new[:MAX_EVIDENCE]),
                     summary=f"{name_of(diff, call)}: new document {shown}{more}",
                     event_key=event_key(diff, call))]
 
@@ -152,7 +155,7 @@ def oeil_event(item: Item, event: str, call: Call) -> Finding:
     subject = page_name(call.context)
     label = event if norm(event) != norm(subject) else item.title
     category = Category.LEGAL_ACT if ACT_EVENT.search(event) else Category.EVENT_ANNOUNCED
-    return Finding(category=category, new_date=day, evidence=(f"{label}{on}",),
+    return Finding(rule="oeil-event", category=category, new_date=day, evidence=(f"{label}{on}",),
                    summary=f"{subject}: {label}{on}", name=subject,
                    event_key=item_key(item, call))
 

@@ -141,7 +141,8 @@ def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
         twin = twin_of(sentence.text, delta)
         if twin is not None and CLOSED.search(twin):
             continue
-        return Finding(category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
+        return Finding(rule="closed-finding",
+                       category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
                        summary=f"{name_of(diff, call)}: consultation closed",
                        event_key=event_key(diff, call, consultation=True))
     return None
@@ -159,7 +160,8 @@ def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
             continue
         closing = _closing_date(sentence, delta, call)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(category=Category.CONSULTATION_OPENED, new_date=closing,
+        return [Finding(rule="opened-finding",
+                        category=Category.CONSULTATION_OPENED, new_date=closing,
                         evidence=(text,), summary=f"{name_of(diff, call)}: consultation"
                         f" opened{until}", event_key=event_key(diff, call, consultation=True))]
     return []
@@ -199,7 +201,8 @@ def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
     downloads = [s.text for s in delta.added if DOWNLOAD.search(s.text) and len(s.text) < 300]
     if downloads:
         shown = "; ".join(shorten(_strip_download(t), 100) for t in downloads[:3])
-        return [Finding(category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
+        return [Finding(rule="publication-findings",
+                        category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
                         summary=f"{name_of(diff, call)}: new document {shown}",
                         name=_strip_download(downloads[0]), event_key=event_key(diff, call))]
     return _faq_findings(diff, delta, call)
@@ -243,7 +246,8 @@ def _faq_findings(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     answers = [s for s in delta.added if not s.text.rstrip().endswith("?")]
     if not questions or not answers:
         return []
-    return [Finding(category=Category.PUBLICATION_ADDED, evidence=(questions[0],
+    return [Finding(rule="faq-findings",
+                    category=Category.PUBLICATION_ADDED, evidence=(questions[0],
                     answers[0].text), name=questions[0],
                     summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(questions[0], 140)}”",
                     event_key=event_key(diff, call))]
@@ -263,7 +267,8 @@ def _act_findings(diff: ItemDiff, delta: Delta, call: Call,
                 text) and not _said_before(text, delta, _is_act_sentence):
             day = oj_date(text, call) or first_day(text, call)
             on = f", published {format_day(day)}" if day else ""
-            found.append(Finding(category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
+            found.append(Finding(rule="act-findings",
+                                 category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
                                  summary=f"{name_of(diff, call)}: new legal act{on} —"
                                  f" {shorten(text, 160)}", event_key=celex_key(text)))
     return found
@@ -279,7 +284,8 @@ def _is_act_sentence(text: str) -> bool:
 
 def _corrigendum_finding(diff: ItemDiff, text: str, call: Call) -> Finding:
     celex = celex_key(text)
-    return Finding(category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
+    return Finding(rule="corrigendum-finding",
+                   category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
                    summary=f"{name_of(diff, call)}: corrected — {shorten(text, 160)}")
 
 
@@ -299,7 +305,8 @@ def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
         if day in cued_dates(text, CLOSING_CUE, call):
             continue  # "feedback on the draft presented at the plenary: 11 December"
         what = noun.group(0).lower() if noun else "event"
-        return [Finding(category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
+        return [Finding(rule="event-findings",
+                        category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
                         summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",
                         event_key=event_key(diff, call))]
     return []

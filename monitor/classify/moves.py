@@ -77,7 +77,7 @@ def paired_moves(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
             if gained and lost:
                 moves: list[Move] = (list(zip(lost, gained, strict=True))
                                      if len(gained) == len(lost) else [(lost[-1], gained[-1])])
-                return _findings(diff, call, moves, (sentence.text,))
+                return _findings(diff, call, moves, (sentence.text,), "date-rewritten")
     return []
 
 
@@ -96,7 +96,7 @@ def announced_moves(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
         moves = _announced(sentence, diff, delta, call)
         if moves:
             proof = tuple(dict.fromkeys((sentence.text, *_dated_neighbours(sentence, delta))))
-            return _findings(diff, call, moves, proof[:MAX_EVIDENCE])
+            return _findings(diff, call, moves, proof[:MAX_EVIDENCE], "move-announced")
     return []
 
 
@@ -201,7 +201,7 @@ def unpaired_move(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     if not gained or not lost:
         return []
     day, text = max(gained)
-    return [deadline_move(diff, call, max(lost), day, (text,))]
+    return [deadline_move(diff, call, max(lost), day, (text,), rule="closing-date-replaced")]
 
 
 def _old_deadlines(diff: ItemDiff, delta: Delta, call: Call) -> list[date]:
@@ -220,6 +220,7 @@ def _latest_before(days: Iterable[date], limit: date) -> date | None:
     return max(earlier) if earlier else None
 
 
-def _findings(diff: ItemDiff, call: Call, moves: Sequence[Move],
-              proof: tuple[str, ...]) -> list[Finding]:
-    return [deadline_move(diff, call, old, new, proof) for old, new in dict.fromkeys(moves)]
+def _findings(diff: ItemDiff, call: Call, moves: Sequence[Move], proof: tuple[str, ...],
+              rule: str) -> list[Finding]:
+    return [deadline_move(diff, call, old, new, proof, rule=rule)
+            for old, new in dict.fromkeys(moves)]

@@ -75,19 +75,23 @@ def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
     or editorial (small wording, punctuation, a title tweak)."""
     name = name_of(diff, call)
     if diff.kind is DiffKind.REMOVED:
-        return Finding(category=Category.NOISE, summary=f"{name}: entry no longer listed")
+        return Finding(rule="quiet-finding",
+                       category=Category.NOISE, summary=f"{name}: entry no longer listed")
     if diff.kind is DiffKind.MODIFIED and not diff.blocks and not diff.title_changed:
         if all(_is_counter(change.name) for change in diff.fields):
-            return Finding(category=Category.NOISE, summary=f"{name}: counters changed")
+            return Finding(rule="quiet-finding",
+                           category=Category.NOISE, summary=f"{name}: counters changed")
         names = ", ".join(change.name for change in diff.fields[:5])
-        return Finding(category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
+        return Finding(rule="quiet-finding",
+                       category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
     worded = diff.title_changed or any(
         not (quiet_block(b.new or "", call) or quiet_block(b.old or "", call))
         and any(WORD.search(op.text) for op in b.ops if op.op != "equal") for b in diff.blocks)
     if not worded:
-        return Finding(category=Category.NOISE,
+        return Finding(rule="quiet-finding", category=Category.NOISE,
                        summary=f"{name}: moved, boilerplate or stamp changes only")
-    return Finding(category=Category.EDITORIAL, summary=f"{name}: editorial change",
+    return Finding(rule="quiet-finding",
+                   category=Category.EDITORIAL, summary=f"{name}: editorial change",
                    evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]))
 
 
