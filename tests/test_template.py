@@ -18,8 +18,8 @@ from tests.checking import check, check_all
 from tests.servers.replay import ReplayServer
 from tests.test_pipeline import make_app
 
-BOX = ("<div class='bulletin'><p>Our monthly bulletin brings you the latest on trustworthy AI, with events and"
-       " funding calls from across Europe.</p></div>")
+BOX = ("<div class='bulletin'><p>Our monthly bulletin brings you the latest on trustworthy AI,"
+       " with events and funding calls from across Europe.</p></div>")
 BOX_REWORDED = BOX.replace("monthly bulletin", "weekly bulletin").replace(
     "events and funding calls", "events, tenders and jobs")
 
