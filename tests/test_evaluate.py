@@ -31,7 +31,8 @@ from monitor.types import Category, Change, ClassifyContext, ItemDiff, Severity
 from sources.parsers import PARSERS
 from tests.conftest import SHARED
 
-OWN_CASES = Path(__file__).parent / "data" / "eval"
+OWN_CASES = Path(__file__).parent / "data" / "eval" / "own"
+REAL_CASES = Path(__file__).parent / "data" / "eval" / "real"
 GENERIC = MappingProxyType({name: PARSERS[name] for name in ("html", "feed", "json",
                                                              "eurlex_act")})
 A = Category
