@@ -13,7 +13,10 @@ CONSULTS = (
     r"(?:konsultiert|bittet (?:\w+ ){0,3}um (?:stellungnahmen?|rückmeldungen?|beiträge"
     r"|kommentare|feedback)|lädt (?:\w+ ){0,4}(?:ein|dazu ein)|(?:können|kann) (?:ab sofort"
     r" |jetzt |nun )?(?:stellung nehmen|beiträge einreichen|rückmeldungen? geben"
-    r"|kommentieren)|startet (?:eine )?(?:öffentliche )?konsultation)"
+    r"|kommentieren)|startet (?:eine )?(?:öffentliche )?konsultation"
+    r"|frist für (?:stellungnahmen|kommentare|beiträge|rückmeldungen)"
+    r"|stellungnahmen (?:können|sind) (?:\S+ ){0,4}bis"
+    r"|(?:in die|zur) (?:öffentliche )?konsultation gegeben)"
 )
 CONSULTATION_TITLE_LEAD = r"(?:start\w*|eröffn\w*|beginn\w*|lanciert)"
 OUTCOME = (
@@ -43,7 +46,9 @@ UNITS = (("tage?n?", "day"), ("wochen?", "week"), ("monate?n?", "month"), ("jahr
 CLOSED = (
     r"(?:(?:ist|wurde|sind|wurden) (?:nun |jetzt |inzwischen |bereits )?(?:geschlossen"
     r"|beendet|abgeschlossen)|lief (?:vom|von|bis)|ist abgelaufen|nicht mehr möglich"
-    r"|(?:ist|sind) nicht mehr (?:offen|geöffnet))"
+    r"|(?:ist|sind) nicht mehr (?:offen|geöffnet)"
+    r"|(?:konsultation|befragung|frist) (?:ist |wurde )?(?:beendet|abgelaufen|abgeschlossen)"
+    r"|endete am)"
 )
 OPENED = (
     r"(?:startet|gestartet|eröffnet|beginnt|(?:ist|sind) (?:ab sofort |jetzt |nun )?(?:offen"
@@ -70,7 +75,10 @@ DOCUMENT_LEAD = (
 PUBLISH_VERB = (
     r"(?:hat (?:\w+ ){0,6}veröffentlicht|veröffentlicht|veröffentlichte|legt (?:\w+ ){0,4}vor"
     r"|hat (?:\w+ ){0,6}vorgelegt|präsentiert|stellt (?:\w+ ){0,4}vor|verabschiedet"
-    r"|hat (?:\w+ ){0,6}angenommen|gibt (?:\w+ ){0,4}heraus)"
+    r"|hat (?:\w+ ){0,6}angenommen|gibt (?:\w+ ){0,4}heraus"
+    r"|übergibt"
+    r"|(?:hat|haben) (?:\w+ ){0,6}übergeben"
+    r"|überreicht)"
 )
 AVAILABLE = (
     r"(?:(?:ist|sind|wurde|wurden)\s+(?:nun\s+|jetzt\s+|ab sofort\s+)?(?:veröffentlicht"
@@ -86,7 +94,11 @@ EVENT = (
     r"(?:webinare?|webinar|informationsveranstaltung(?:en)?|infoveranstaltung(?:en)?"
     r"|workshops?|konferenz(?:en)?|seminare?|anhörung(?:en)?|plenartagung(?:en)?"
     r"|plenarsitzung(?:en)?|veranstaltung(?:en)?|fachtagung|tagung(?:en)?|runder tisch"
-    r"|gipfel(?:treffen)?|dialogforum|sitzung des (?:ausschusses|gremiums))"
+    r"|gipfel(?:treffen)?|dialogforum|sitzung des (?:ausschusses|gremiums)"
+    r"|vortr(?:ag|äge)"
+    r"|podiumsdiskussion(?:en)?"
+    r"|fachgespräch(?:e)?"
+    r"|abstimmung(?:en)?)"
 )
 EVENT_WHEN = r"(?:findet (?:\w+ ){0,4}statt|wird (?:\w+ ){0,3}stattfinden|anmeld\w*)"
 EVENT_PAST = r"(?:fand (?:\w+ ){0,4}statt|hat stattgefunden|aufzeichnung|angenommen|verabschiedet)"
@@ -105,12 +117,15 @@ ACT_EVENT = (
 )
 IN_FORCE = r"(?:tritt|trat|treten) (?:\w+ ){0,4}in kraft"
 ADOPTED_ACT = (
-    r"(?:verabschiedet|nimmt an|angenommen|unterzeichnet|grünes licht)\b.{0,60}\b"
-    r"(?:verordnung|richtlinie|beschluss|delegierten rechtsakt|durchführungsrechtsakt|gesetz)"
+    r"(?:(?:verabschiedet|nimmt an|angenommen|unterzeichnet|grünes licht|endgültig"
+    r" gebilligt)\b.{0,60}\b(?:verordnung|richtlinie|beschluss|delegierten rechtsakt"
+    r"|durchführungsrechtsakt|gesetz|regeln))"
 )
 NOT_ADOPTION = (
     r"(?:standpunkt|mandat|allgemeine ausrichtung|vorschlag|verhandlungs\w*|stellungnahme"
-    r"|erklärung|leitlinien|bericht|entwurf|empfehlung)"
+    r"|erklärung|leitlinien|bericht|entwurf|empfehlung"
+    r"|vorläufig\w*"
+    r"|einigung)"
 )
 CONSOLIDATED = r"(?:konsolidierte (?:fassung|text))"
 REPORTS = r"(?:verabschiedet|veröffentlicht|präsentiert|stellt vor|begrüßt)"
@@ -121,7 +136,16 @@ CHROME = (
     r"|sprache wählen|folgen sie uns|newsletter abonnieren|zum newsletter anmelden"
     r"|alle rechte vorbehalten|impressum|datenschutzerklärung|datenschutzhinweis"
     r"|barrierefreiheitserklärung|erklärung zur barrierefreiheit|sitemap|kontakt"
-    r"|link kopieren)"
+    r"|link kopieren"
+    r"|newsletter\b.{0,60}\b(?:abonnieren|bestellen|anmelden)"
+    r"|cookies?\b.{0,160}\b(?:akzeptieren|ablehnen|zustimmen|einstellungen)"
+    r"|alle akzeptieren"
+    r"|alle ablehnen"
+    r"|war diese seite hilfreich"
+    r"|navigation und service"
+    r"|hauptnavigation"
+    r"|servicenavigation"
+    r"|hauptmenü)"
 )
 IMAGE = (
     r"(?:^(?:bild|foto|abbildung|grafik|illustration)\s*[:–-]|\bdas (?:bild|foto) zeigt"
@@ -149,7 +173,11 @@ FAQ_HINT = r"(?:häufige fragen|häufig gestellte fragen|fragen und antworten)"
 ELSEWHERE = (
     r"(?:verwandte (?:inhalte|themen|artikel)|siehe auch|weitere (?:nachrichten|meldungen"
     r"|informationen)|das könnte sie auch interessieren|mehr erfahren|folgen sie uns"
-    r"|nützliche links)"
+    r"|nützliche links"
+    r"|navigation und service"
+    r"|newsletter"
+    r"|bleiben sie informiert"
+    r"|menü)"
 )
 NORMATIVE = ("muss", "müssen", "darf", "dürfen", "kann", "können", "soll", "sollen", "nicht",
              "kein", "keine", "verboten", "verpflichtend", "freiwillig", "ausgenommen")

@@ -22,7 +22,9 @@ CONSULTS = (
     r"|(?:asks?|calls?) (?:[\w’']+ ){0,3}for (?:views|feedback|input|comments|contributions)"
     r"|(?:is|are|now) open for (?:feedback|comments|contributions|input|submissions)"
     r"|(?:you|stakeholders|interested parties|the public) can (?:now )?(?:submit|share|give"
-    r"|respond|provide|send|comment))"
+    r"|respond|provide|send|comment)"
+    r"|deadline for (?:comments|feedback|contributions|submissions|responses|replies)"
+    r"|(?:submit|send) (?:your )?(?:comments|feedback|contributions) (?:by|until|before))"
 )
 CONSULTATION_TITLE_LEAD = r"(?:launch\w*|open\w*|start\w*)"
 OUTCOME = (
@@ -56,7 +58,9 @@ CLOSED = (
     r"|has (?:now )?(?:ended|closed)|is (?:now )?over|no longer (?:open|accept\w*|possible)"
     r"|(?:ran|was open|were open|took place|was held) (?:from|between)"
     r"|(?:submissions?|replies|responses) (?:are|is) (?:now )?closed"
-    r"|closed for (?:feedback|comments|contributions|submissions))"
+    r"|closed for (?:feedback|comments|contributions|submissions)"
+    r"|ended (?:on|in)"
+    r"|(?:consultation|call|survey|feedback period|period) (?:ended|closed))"
 )
 OPENED = (
     r"(?:launch(?:es|ed)?|opens?|opened|(?:is|are) (?:now )?open|now open"
@@ -85,7 +89,9 @@ DOCUMENT_LEAD = (
 )
 PUBLISH_VERB = (
     r"(?:publish(?:es|ed)?|present(?:s|ed)|release[sd]|issue[sd]|adopt(?:s|ed)"
-    r"|unveil(?:s|ed)|launch(?:es|ed)|put(?:s)? forward|made public)"
+    r"|unveil(?:s|ed)|launch(?:es|ed)|put(?:s)? forward|made public"
+    r"|hands? over"
+    r"|submit(?:s|ted) to (?:parliament|the parliament|the council))"
 )
 AVAILABLE = (
     r"(?:(?:is|are|was|were|has been|have been)\s+(?:now\s+)?(?:published|released"
@@ -105,7 +111,13 @@ EVENT = (
     r"|seminars?|hearings?|plenary (?:sitting|session|meeting)s?(?: date)?|plenar(?:y|ies)"
     r"|stakeholder (?:event|meeting|dialogue)s?|round ?tables?|summits?|town halls?"
     r"|launch events?|livestreams?|kick-off|hackathons?|masterclass(?:es)?|vote in committee"
-    r"|debate in plenary|board meetings?|high-level (?:meeting|event|dialogue)s?)"
+    r"|debate in plenary|board meetings?|high-level (?:meeting|event|dialogue)s?"
+    r"|(?:to|will) vote"
+    r"|(?:plenary|committee) votes?"
+    r"|set to (?:adopt|vote)"
+    r"|talks?"
+    r"|lectures?"
+    r"|panel discussions?)"
 )
 EVENT_WHEN = (
     r"(?:takes? place|will take place|(?:will be|is) held|join us|register\w*"
@@ -130,12 +142,17 @@ ACT_EVENT = (
 )
 IN_FORCE = r"(?:enters?|entered|comes?|came) into (?:force|application)"
 ADOPTED_ACT = (
-    r"(?:adopts?|adopted|signs?|signed|green light)\b.{0,60}\b(?:regulation|directive"
-    r"|decision|delegated act|implementing act|law)"
+    r"(?:(?:adopts?|adopted|signs?|signed|green light)\b.{0,60}\b(?:regulation|directive"
+    r"|decision|delegated act|implementing act|law)|(?:gives?|gave) (?:its )?(?:final )?"
+    r"(?:green light|approval)\b.{0,60}\b(?:rules|act|law|legislation|regulation)"
+    r"|approv(?:es|ed)\b.{0,40}\b(?:law|act|regulation|legislation))"
 )
 NOT_ADOPTION = (
     r"(?:position|mandate|general approach|proposal|negotiating|opinion|statement"
-    r"|guidelines?|report|draft|recommendation)"
+    r"|guidelines?|report|draft|recommendation"
+    r"|provisional"
+    r"|agreement"
+    r"|deal)"
 )
 CONSOLIDATED = r"(?:consolidated (?:text|version))"
 REPORTS = r"(?:adopts?|publish(?:es)?|presents?|releases?|issues?|unveils?|welcomes?)"
@@ -149,14 +166,30 @@ CHROME = (
     r"|subscribe to (?:our|the) newsletter|sign up (?:for|to) (?:our |the )?(?:\S+ ){0,4}"
     r"newsletter|newsletter sign[ -]?up|all rights reserved|privacy (?:policy|statement"
     r"|notice)|legal notice|cookies policy|accessibility statement|contact us|site map"
-    r"|sitemap|copy link|email this page|share on)"
+    r"|sitemap|copy link|email this page|share on"
+    r"|newsletters?\b.{0,60}\b(?:subscri\w*|sign up|receive|inbox|mailbox)"
+    r"|(?:subscri\w*|sign up|receive)\b.{0,60}\bnewsletters?"
+    r"|manage (?:my|your) subscriptions"
+    r"|delivered to your (?:inbox|mailbox)"
+    r"|in your (?:inbox|mailbox)"
+    r"|stay up to date"
+    r"|stay informed"
+    r"|cookies?\b.{0,160}\b(?:accept|reject|refuse|consent|manage)"
+    r"|(?:accept|reject) all"
+    r"|(?:give|share) (?:us )?(?:your )?feedback on (?:this|our|the) (?:new )?(?:web)?site"
+    r"|(?:was|is) this page (?:useful|helpful)"
+    r"|rate this page"
+    r"|main (?:menu|navigation)"
+    r"|navigation)"
 )
 # A sentence that describes an image rather than saying anything.
 IMAGE = (
     r"(?:^(?:image|photo|picture|illustration|graphic|infographic|figure|visual)\s*[:–-]"
     r"|\b(?:the|this) (?:image|photo|picture|illustration|graphic|visual) (?:depicts|shows"
     r"|features|represents|illustrates|contains)|\b(?:image|photo|picture) (?:credit|source)"
-    r"|\billustration:|\bdecorative image\b)"
+    r"|\billustration:|\bdecorative image\b"
+    r"|©\s*[\w .,&'-]{2,50}$"
+    r"|\bcopyright\s*:)"
 )
 STAMP = (
     r"(?:last (?:update[ds]?|modified|reviewed|changed)|page (?:last )?updated|updated(?: on)?"
@@ -188,7 +221,13 @@ ELSEWHERE = (
     r"(?:related (?:content|news|links|pages|topics|events|articles|projects|documents"
     r"|publications)|see also|more news|latest news|you may also (?:like|be interested)"
     r"|discover more|read more|in focus|top stories|other (?:news|topics)|share this page"
-    r"|follow us|social media|useful links|quick links)"
+    r"|follow us|social media|useful links|quick links"
+    r"|stay up to date"
+    r"|newsletters?"
+    r"|subscribe\w*(?: to \S+(?: \S+){0,3})?"
+    r"|navigation(?: and service)?"
+    r"|main menu"
+    r"|menu)"
 )
 # One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
 NORMATIVE = (

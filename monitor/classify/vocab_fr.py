@@ -13,7 +13,11 @@ CONSULTS = (
     r"(?:consulte|lance une consultation|sollicite (?:\w+ ){0,2}(?:avis|commentaires"
     r"|contributions)|invite (?:\w+ ){0,4}(?:à (?:contribuer|commenter|participer|répondre"
     r"|soumettre|donner|partager|faire part))|(?:est|sont) ouverte?s? (?:aux|à la|jusqu)"
-    r"|vous pouvez (?:désormais )?(?:contribuer|répondre|participer|soumettre))"
+    r"|vous pouvez (?:désormais )?(?:contribuer|répondre|participer|soumettre)"
+    r"|soumet (?:\S+ ){0,4}(?:à|en) consultation"
+    r"|date limite (?:de dépôt |d['’]envoi )?(?:des |pour les )?(?:contributions"
+    r"|commentaires|réponses)"
+    r"|(?:mis|mise|soumis|soumise)e?s? (?:à|en) consultation)"
 )
 CONSULTATION_TITLE_LEAD = r"(?:lance\w*|ouvr\w*|ouverture)"
 OUTCOME = (
@@ -44,7 +48,9 @@ UNITS = (("jours?", "day"), ("semaines?", "week"), ("mois", "month"), ("ans?", "
 CLOSED = (
     r"(?:(?:est|sont) (?:désormais |maintenant )?(?:close|clos|closes|clôturée?s?|terminée?s?"
     r"|fermée?s?)|a pris fin|s['’]est (?:achevée?|terminée?|déroulée?) (?:du|entre)"
-    r"|n['’]est plus (?:ouverte?|possible)|s['’]est clôturée?)"
+    r"|n['’]est plus (?:ouverte?|possible)|s['’]est clôturée?"
+    r"|s['’]est conclue?"
+    r"|(?:consultation|appel|période) (?:s['’]est )?(?:terminée?|achevée?|close))"
 )
 OPENED = (
     r"(?:lance|lancée?s?|ouvre|ouverte?s?|est (?:désormais |maintenant )?ouverte?"
@@ -70,7 +76,10 @@ DOCUMENT_LEAD = (
 )
 PUBLISH_VERB = (
     r"(?:a publié|publie|ont publié|présente|a présenté|adopte|a adopté|dévoile|a dévoilé"
-    r"|lance|a lancé|rend public|a rendu public|met en ligne|a mis en ligne)"
+    r"|lance|a lancé|rend public|a rendu public|met en ligne|a mis en ligne"
+    r"|soumet"
+    r"|publient"
+    r"|présentent)"
 )
 AVAILABLE = (
     r"(?:(?:est|sont|a été|ont été)\s+(?:désormais\s+|maintenant\s+)?(?:publiée?s?"
@@ -88,7 +97,11 @@ HYPOTHETICAL = (
 EVENT = (
     r"(?:webinaires?|séances? d['’]information|journées? d['’]information|ateliers?"
     r"|conférences?|séminaires?|auditions?|séances? plénières?|plénières?|tables? rondes?"
-    r"|sommets?|colloques?|rencontres?|réunions? du comité)"
+    r"|sommets?|colloques?|rencontres?|réunions? du comité"
+    r"|débats?"
+    r"|présentations?"
+    r"|votera"
+    r"|vote en (?:plénière|commission))"
 )
 EVENT_WHEN = r"(?:aura lieu|se tiendra|se déroulera|inscri\w*)"
 EVENT_PAST = r"(?:a eu lieu|s['’]est tenue?|s['’]est déroulée?|enregistrement|replay|adoptée?s?)"
@@ -103,12 +116,14 @@ ACT_PUBLISHED = (
 ACT_EVENT = r"(?:publiée? au Journal officiel|acte final signé|signature de l['’]acte)"
 IN_FORCE = r"(?:entre|est entrée?|entrera) en (?:vigueur|application)"
 ADOPTED_ACT = (
-    r"(?:adopte|a adopté|adoptée?|signe|a signé|feu vert)\b.{0,60}\b(?:règlement|directive"
-    r"|décision|acte délégué|acte d['’]exécution|loi)"
+    r"(?:(?:adopte|a adopté|adoptée?|signe|a signé|feu vert)\b.{0,60}\b(?:règlement"
+    r"|directive|décision|acte délégué|acte d['’]exécution|loi|règles|législation))"
 )
 NOT_ADOPTION = (
     r"(?:position|mandat|orientation générale|proposition|négociation|avis|déclaration"
-    r"|lignes directrices|rapport|projet|recommandation)"
+    r"|lignes directrices|rapport|projet|recommandation"
+    r"|provisoire"
+    r"|accord)"
 )
 CONSOLIDATED = r"(?:(?:texte|version) consolidée?)"
 REPORTS = r"(?:adopte|publie|présente|dévoile|salue)"
@@ -119,7 +134,17 @@ CHROME = (
     r"|choisissez votre langue|suivez-nous|abonnez-vous à (?:notre|la) (?:lettre"
     r"|newsletter)|inscrivez-vous à (?:notre|la) (?:lettre|newsletter)|tous droits réservés"
     r"|mentions légales|politique de confidentialité|déclaration d['’]accessibilité"
-    r"|plan du site|nous contacter|copier le lien)"
+    r"|plan du site|nous contacter|copier le lien"
+    r"|(?:abonnez-vous|inscrivez-vous|recevez)\b.{0,60}\b(?:lettre d['’]information|newsletter)"
+    r"|vous acceptez le dépôt de cookies"
+    r"|cookies?\b.{0,160}\b(?:accepter|refuser|personnaliser|paramétrer)"
+    r"|tout accepter"
+    r"|tout refuser"
+    r"|donnez votre avis sur (?:ce|le) (?:nouveau )?site"
+    r"|votre avis sur (?:ce|le) (?:nouveau )?site"
+    r"|cette page vous a-t-elle été utile"
+    r"|partager la page"
+    r"|menu principal)"
 )
 IMAGE = (
     r"(?:^(?:image|photo|illustration|visuel)\s*[:–-]|\bl['’](?:image|illustration)"
@@ -147,7 +172,11 @@ PERIOD = r"(?:ouverte?|consultation|contributions?|appel|inscriptions?|questionn
 FAQ_HINT = r"(?:foire aux questions|questions[- ]réponses|questions fréquentes)"
 ELSEWHERE = (
     r"(?:contenus? (?:associés?|liés?)|actualités? (?:liées|associées)|voir aussi|à lire"
-    r" aussi|dernières actualités|en savoir plus|suivez-nous|liens utiles)"
+    r" aussi|dernières actualités|en savoir plus|suivez-nous|liens utiles"
+    r"|restez informée?s?"
+    r"|lettre d['’]information"
+    r"|newsletter"
+    r"|menu)"
 )
 NORMATIVE = ("doit", "doivent", "peut", "peuvent", "interdit", "interdite", "obligatoire",
              "facultatif", "ne", "pas", "jamais", "exempté")
