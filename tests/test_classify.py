@@ -269,9 +269,10 @@ ENTRY_CASES = [
     ("Targeted stakeholder survey on AI regulatory sandboxes", "", {}, A.CONSULTATION_OPENED),
     ("AI Act: draft guidance on serious incidents, the Commission seeks stakeholders' feedback",
      "", {}, A.CONSULTATION_OPENED),
-    # A document published with a consultation on it is both (issue 13).
+    # A consultation on a draft is a consultation; a publication that also opens one is
+    # both (issue 13).
     ("Guidelines 1/2026 on AI models - version for public consultation", "", {},
-     (A.PUBLICATION_ADDED, A.CONSULTATION_OPENED)),
+     A.CONSULTATION_OPENED),
     ("Third draft of the General-Purpose AI Code of Practice published",
      "The Chairs present the third draft. Stakeholders can comment until 30 March 2025.", {},
      (A.PUBLICATION_ADDED, A.CONSULTATION_OPENED)),

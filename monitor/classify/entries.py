@@ -107,25 +107,25 @@ def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
 
 
 def _worded_kinds(title: str, text: str, fields: Mapping[str, str]) -> list[Category]:
-    """What the title says the entry is, else its opening sentences; a consultation on a
-    document that the entry publishes is both."""
+    """What the title says the entry is, else its opening sentences. A publication that also
+    opens a consultation ("Third draft of the Code published ... comments until 30 March") is
+    both; a consultation on a draft is a consultation, its draft the object, not news of its
+    own (the convention of the shared evaluation set)."""
     act_type = fields.get("act_type", "") + " " + fields.get("document_type", "")
     kind = _entry_kind(title, f"{type_line(text)} {act_type}")
-    lead = " ".join(split_sentences(text[:2_000])[:3])
-    if kind is None and lead:
-        kind = _lead_kind(lead)
-    if kind is Category.CONSULTATION_OPENED and _publishes(title, lead):
-        return [Category.PUBLICATION_ADDED, kind]
-    if kind is Category.PUBLICATION_ADDED and _opens(lead):
+    body = split_sentences(text[:3_000])[:12]
+    if kind is None and body:
+        kind = _lead_kind(body[:3])
+    if kind is Category.PUBLICATION_ADDED and _opens(body):
         return [kind, Category.CONSULTATION_OPENED]
     return [kind] if kind is not None else []
 
 
-def _publishes(title: str, lead: str) -> bool:
-    """The entry publishes a document: "Commission publishes draft guidelines ...",
-    "The third draft of the Code ... is published"."""
-    return any(_announces_document(text) for text in (title, *split_sentences(lead))
-               ) or bool(DOCUMENT_LEAD.match(title))
+def _publishes(title: str, body: Sequence[str]) -> bool:
+    """The entry publishes a document: "Commission publishes guidelines ...", "The third
+    draft of the Code ... is published"."""
+    return (any(_announces_document(text) for text in (title, *body))
+            or bool(DOCUMENT_LEAD.match(title)))
 
 
 def _announces_document(text: str) -> bool:
@@ -136,19 +136,21 @@ def _announces_document(text: str) -> bool:
             and not FUTURE.search(text))
 
 
-def _opens(lead: str) -> bool:
-    """Its opening sentences open a consultation: "stakeholders can comment until ..."."""
+def _opens(body: Sequence[str]) -> bool:
+    """Its sentences open a consultation: "stakeholders can comment until ..."."""
     return any((CONSULTS.search(sentence) or (OPENED.search(sentence)
                                               and CONSULTATION_WORD.search(sentence)))
                and not FUTURE.search(sentence) and not OUTCOME.search(sentence)
-               for sentence in split_sentences(lead))
+               for sentence in body)
 
 
-def _lead_kind(lead: str) -> Category | None:
+def _lead_kind(lead: Sequence[str]) -> Category | None:
     """What the opening sentences say the entry is, when its title does not."""
+    if lead and _announces_document(lead[0]):
+        return Category.PUBLICATION_ADDED
     if _opens(lead):
         return Category.CONSULTATION_OPENED
-    for sentence in split_sentences(lead):
+    for sentence in lead:
         if EVENT.search(sentence) and (EVENT_WHEN.search(sentence) or FUTURE.search(sentence)
                                        ) and not EVENT_PAST.search(sentence):
             return Category.EVENT_ANNOUNCED
@@ -165,7 +167,8 @@ def _entry_kind(title: str, type_word: str) -> Category | None:
         return Category.PUBLICATION_ADDED
     if CONSULTATION_TITLE.search(title) or CONSULTATION_WORD.search(type_word):
         return Category.CONSULTATION_OPENED
-    if REPORTS.search(title) or EVENT_PAST.search(title):
+    if (REPORTS.search(title) or EVENT_PAST.search(title) or DOCUMENT_LEAD.match(title)
+            or _announces_document(title)):
         return Category.PUBLICATION_ADDED
     if EVENT.search(title) or re.search(r"\bevents?\b", type_word, _I) or EVENT.search(
             type_word):
@@ -237,10 +240,12 @@ def added_section(diff: ItemDiff, delta: Delta, call: Call,
                         evidence=tuple(t for t in (title, answer) if t),
                         summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
                         event_key=event_key(diff, call))]
-    kind = _entry_kind(title, "")
-    if kind is not None and not has(have, kind):
-        return [_entry_finding(kind, diff.item, clean_title(title), added_text(diff, call),
-                               call)]
+    text = added_text(diff, call)
+    kinds = [kind for kind in _worded_kinds(title, text, diff.item.fields)
+             if not has(have, kind)]
+    if kinds:
+        return [_entry_finding(kind, diff.item, clean_title(title), text, call)
+                for kind in kinds]
     if have:
         return []
     return amendment(diff, delta, call, have=have)

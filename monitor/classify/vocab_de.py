@@ -128,7 +128,11 @@ NOT_ADOPTION = (
     r"|einigung)"
 )
 CONSOLIDATED = r"(?:konsolidierte (?:fassung|text))"
-REPORTS = r"(?:verabschiedet|veröffentlicht|präsentiert|stellt vor|begrüßt)"
+REPORTS = (
+    r"(?:verabschiedet|veröffentlicht|präsentiert|stellt vor|begrüßt"
+    r"|übergibt"
+    r"|legt vor)"
+)
 CORRIGENDUM = r"(?:berichtigung(?:en)?|berichtigt durch)"
 CHROME = (
     r"(?:seite teilen|diese seite (?:teilen|drucken)|seite drucken|diese website verwendet"

@@ -78,7 +78,10 @@ PUBLICATION_NOUN = (
     r"|summary|summaries|analysis|analyses|white papers?|roadmaps?|evaluations?"
     r"|explanatory (?:notes?|memorandum)|documents?|publications?|papers?|checklists?"
     r"|glossary|list of signatories|communications?|strategy|action plan|decisions?"
-    r"|specifications?|questionnaire|annex(?:es)?)"
+    r"|specifications?|questionnaire|annex(?:es)?"
+    r"|(?:how-to )?sheets"
+    r"|series of \w+"
+    r"|tools?)"
 )
 # An entry that names a document: "Second draft of the Code ...", "Guidelines on ...".
 DOCUMENT_LEAD = (
