@@ -16,7 +16,7 @@ from monitor.classify.changes import build_change
 from monitor.classify.delta import added_text
 from monitor.classify.fields import oeil_event
 from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
-from monitor.classify.language import has
+from monitor.classify.language import has, opens_consultation
 from monitor.classify.naming import (
     celex_key,
     clean_title,
@@ -44,11 +44,11 @@ from monitor.classify.vocabulary import (
     CONSOLIDATED,
     CONSULTATION_TITLE,
     CONSULTATION_WORD,
-    CONSULTS,
     CORRIGENDUM,
     DEADLINE_FIELDS,
     DOCUMENT_LEAD,
     ELI,
+    ELSEWHERE,
     EVENT,
     EVENT_PAST,
     EVENT_WHEN,
@@ -58,7 +58,6 @@ from monitor.classify.vocabulary import (
     NOT_ADOPTION,
     OJ_REF,
     OPEN,
-    OPENED,
     OUTCOME,
     PUBLISHED,
     REPORTS,
@@ -76,7 +75,7 @@ def what_is_it(item: Item, call: Call, text: str) -> list[Finding]:
     title = clean_title(item.title or item.key)
     if fields.get("event"):
         return [oeil_event(item, fields["event"], call)]
-    kinds = _structural_kinds(item, title, text) or _worded_kinds(title, text, fields)
+    kinds = _structural_kinds(item, title, text) or _worded_kinds(title, text, fields, call)
     if not kinds:
         kinds = [_tag_kind(call.source.tags) or Category.PUBLICATION_ADDED]
     return [_entry_finding(kind, item, title, text, call) for kind in kinds]
@@ -106,7 +105,8 @@ def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
     return []
 
 
-def _worded_kinds(title: str, text: str, fields: Mapping[str, str]) -> list[Category]:
+def _worded_kinds(title: str, text: str, fields: Mapping[str, str],
+                  call: Call) -> list[Category]:
     """What the title says the entry is, else its opening sentences. A publication that also
     opens a consultation ("Third draft of the Code published ... comments until 30 March") is
     both; a consultation on a draft is a consultation, its draft the object, not news of its
@@ -115,8 +115,8 @@ def _worded_kinds(title: str, text: str, fields: Mapping[str, str]) -> list[Cate
     kind = _entry_kind(title, f"{type_line(text)} {act_type}")
     body = split_sentences(text[:3_000])[:12]
     if kind is None and body:
-        kind = _lead_kind(body[:3])
-    if kind is Category.PUBLICATION_ADDED and _opens(body):
+        kind = _lead_kind(body[:3], call)
+    if kind is Category.PUBLICATION_ADDED and _opens(body, call):
         return [kind, Category.CONSULTATION_OPENED]
     return [kind] if kind is not None else []
 
@@ -136,19 +136,16 @@ def _announces_document(text: str) -> bool:
             and not FUTURE.search(text))
 
 
-def _opens(body: Sequence[str]) -> bool:
-    """Its sentences open a consultation: "stakeholders can comment until ..."."""
-    return any((CONSULTS.search(sentence) or (OPENED.search(sentence)
-                                              and CONSULTATION_WORD.search(sentence)))
-               and not FUTURE.search(sentence) and not OUTCOME.search(sentence)
-               for sentence in body)
+def _opens(body: Sequence[str], call: Call) -> bool:
+    """Its sentences open a consultation (``opens_consultation``)."""
+    return any(opens_consultation(sentence, call) for sentence in body)
 
 
-def _lead_kind(lead: Sequence[str]) -> Category | None:
+def _lead_kind(lead: Sequence[str], call: Call) -> Category | None:
     """What the opening sentences say the entry is, when its title does not."""
     if lead and _announces_document(lead[0]):
         return Category.PUBLICATION_ADDED
-    if _opens(lead):
+    if _opens(lead, call):
         return Category.CONSULTATION_OPENED
     for sentence in lead:
         if EVENT.search(sentence) and (EVENT_WHEN.search(sentence) or FUTURE.search(sentence)
@@ -241,7 +238,7 @@ def added_section(diff: ItemDiff, delta: Delta, call: Call,
                         summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
                         event_key=event_key(diff, call))]
     text = added_text(diff, call)
-    kinds = [kind for kind in _worded_kinds(title, text, diff.item.fields)
+    kinds = [kind for kind in _worded_kinds(title, text, diff.item.fields, call)
              if not has(have, kind)]
     if kinds:
         return [_entry_finding(kind, diff.item, clean_title(title), text, call)
@@ -273,8 +270,12 @@ def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
 
 
 def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:
-    """The page's own title: the document title without the site name, else its first
-    heading."""
-    heading = next((item.title for item in items if item.key != "(top)" and item.title), "")
-    own = re.split(r"\s+[|–—-]\s+", context.document_title)[0].strip()
-    return clean_title(heading or own or context.source.title)
+    """The page's own title: its first heading that is not site chrome ("Navigation und
+    Service", "Skip to main content"), else the document title without the site name, else
+    the first line of its text."""
+    lines = (line for item in items[:1] for line in item.text.split("\n")[:5])
+    candidates = (*(item.title for item in items if item.key != "(top)"),
+                  re.split(r"\s+[|–—-]\s+", context.document_title)[0], *lines)
+    own = next((title.strip() for title in candidates if title.strip()
+                and not is_chrome(title) and not ELSEWHERE.search(title.strip())), "")
+    return clean_title(own or context.source.title)

@@ -34,11 +34,13 @@ from monitor.classify.vocabulary import (
     CLOSED,
     CLOSING_CUE,
     CONSULTATION_WORD,
+    CONSULTS,
     CORRIGENDUM,
     DOCUMENT_LEAD,
     DOWNLOAD,
     EVENT,
     EVENT_PAST,
+    FEEDBACK,
     FUTURE,
     NOT_ACT,
     OPENED,
@@ -155,8 +157,7 @@ def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
         return []  # it was already open: the new wording is no opening
     for sentence in delta.added:
         text = sentence.text
-        if not (OPENED.search(text) and CONSULTATION_WORD.search(text)) or FUTURE.search(
-                text) or OUTCOME.search(text):
+        if not opens_consultation(text, call):
             continue
         closing = _closing_date(sentence, delta, call)
         until = f", open until {format_day(closing)}" if closing else ""
@@ -165,6 +166,17 @@ def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
                         evidence=(text,), summary=f"{name_of(diff, call)}: consultation"
                         f" opened{until}", event_key=event_key(diff, call, consultation=True))]
     return []
+
+
+def opens_consultation(text: str, call: Call) -> bool:
+    """The sentence opens a consultation: "the Commission launches a consultation", "you can
+    now submit comments", or what it collects and until when ("feedback on the draft until
+    23 January", "Stellungnahmen können bis zum 10. August eingereicht werden")."""
+    if OUTCOME.search(text):
+        return False
+    if CONSULTS.search(text) or (OPENED.search(text) and CONSULTATION_WORD.search(text)):
+        return not FUTURE.search(text)
+    return bool(FEEDBACK.search(text) and cued_dates(text, CLOSING_CUE, call))
 
 
 def _closing_date(sentence: Sentence, delta: Delta, call: Call) -> date | None:

@@ -7,7 +7,10 @@ CONSULTATION = (
     r"(?:konsultation(?:en)?|öffentliche konsultation|sondierung|aufforderung zur"
     r" (?:stellungnahme|einreichung|interessenbekundung)|befragung(?:en)?|umfrage"
     r"|fragebogen|stellungnahmeverfahren|anhörungsverfahren|rückmeldefrist"
-    r"|ihre meinung zählt|beteiligungsverfahren)"
+    r"|ihre meinung zählt|beteiligungsverfahren"
+    r"|verbändeanhörung"
+    r"|länder- und verbändeanhörung"
+    r"|konsultationsverfahren)"
 )
 CONSULTS = (
     r"(?:konsultiert|bittet (?:\w+ ){0,3}um (?:stellungnahmen?|rückmeldungen?|beiträge"
@@ -43,6 +46,8 @@ NUMBER_WORDS = (
     ("zwanzig", 20), ("vierundzwanzig", 24), ("dreißig", 30),
 )
 UNITS = (("tage?n?", "day"), ("wochen?", "week"), ("monate?n?", "month"), ("jahre?n?", "year"))
+# What a consultation collects: "feedback ... until 23 January" opens one.
+FEEDBACK = r"(?:stellungnahmen|rückmeldungen|beiträge|kommentare|hinweise|eingaben)"
 CLOSED = (
     r"(?:(?:ist|wurde|sind|wurden) (?:nun |jetzt |inzwischen |bereits )?(?:geschlossen"
     r"|beendet|abgeschlossen)|lief (?:vom|von|bis)|ist abgelaufen|nicht mehr möglich"

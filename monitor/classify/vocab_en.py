@@ -53,6 +53,8 @@ NUMBER_WORDS = (
     ("twenty-four", 24), ("thirty", 30),
 )
 UNITS = (("days?", "day"), ("weeks?", "week"), ("months?", "month"), ("years?", "year"))
+# What a consultation collects: "feedback ... until 23 January" opens one.
+FEEDBACK = r"(?:feedback|comments|views|contributions|input|responses|submissions|replies)"
 CLOSED = (
     r"(?:(?:is|are|was|has been|have been)\s+(?:now\s+)?closed|now closed|closed on"
     r"|has (?:now )?(?:ended|closed)|is (?:now )?over|no longer (?:open|accept\w*|possible)"

@@ -45,6 +45,8 @@ NUMBER_WORDS = (
 )
 UNITS = (("jours?", "day"), ("semaines?", "week"), ("mois", "month"), ("ans?", "year"),
          ("années?", "year"))
+# What a consultation collects: "feedback ... until 23 January" opens one.
+FEEDBACK = r"(?:commentaires|contributions|observations|réponses|avis)"
 CLOSED = (
     r"(?:(?:est|sont) (?:désormais |maintenant )?(?:close|clos|closes|clôturée?s?|terminée?s?"
     r"|fermée?s?)|a pris fin|s['’]est (?:achevée?|terminée?|déroulée?) (?:du|entre)"

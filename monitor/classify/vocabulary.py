@@ -63,7 +63,7 @@ def _words(name: str) -> frozenset[str]:
 
 
 CONSULTATION_WORD = Words(rf"\b{_any('CONSULTATION')}\b")
-CONSULTS = Words(rf"\b{_any('CONSULTS')}")
+CONSULTS = Words(rf"\b{_any('CONSULTS')}\b")
 CONSULTATION_TITLE = Words(
     rf"^(?:[\w’'-]+[:,]?\s+){{0,4}}{_any('CONSULTATION')}\b"
     rf"|\b{_any('CONSULTATION_TITLE_LEAD')}\b.{{0,80}}\b{_any('CONSULTATION')}\b"
@@ -87,6 +87,7 @@ SHIFT = Words(
     + "|".join(sorted((re.escape(w) for w in NUMBERS), key=len, reverse=True))
     + r")\s+(" + "|".join(p for m in LANGUAGES for p, _ in m.UNITS) + r")\b")
 CLOSED = Words(rf"\b{_any('CLOSED')}")
+FEEDBACK = Words(rf"\b{_any('FEEDBACK')}\b")
 OPENED = Words(rf"\b{_any('OPENED')}\b")
 _STATUS_HEAD = rf"^(?:{_any('STATUS_LABEL')}\s*[:|–-]?\s*)?(?:consultation\s+|feedback\s+)?"
 STATUS_OPEN_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_OPEN')}\.?$")
