@@ -13,7 +13,17 @@ from __future__ import annotations
 
 import re
 
-from monitor.classify import vocab_de, vocab_en, vocab_fr
+from monitor.classify import (
+    vocab_da,
+    vocab_de,
+    vocab_en,
+    vocab_es,
+    vocab_fr,
+    vocab_it,
+    vocab_nl,
+    vocab_no,
+    vocab_pl,
+)
 from monitor.types import Category, Severity
 
 
@@ -50,16 +60,19 @@ def _lowercase_pattern(source: str) -> str:
     return "".join(out)
 
 
-LANGUAGES = (vocab_en, vocab_fr, vocab_de)
+# English, French and German define every pattern; the others the ones their pages need most.
+LANGUAGES = (vocab_en, vocab_fr, vocab_de, vocab_it, vocab_nl, vocab_es, vocab_pl, vocab_da,
+             vocab_no)
 
 
 def _any(name: str) -> str:
-    """The alternation of one named pattern over every language."""
-    return "(?:" + "|".join(f"(?:{getattr(module, name)})" for module in LANGUAGES) + ")"
+    """The alternation of one named pattern over every language that defines it."""
+    return "(?:" + "|".join(f"(?:{getattr(module, name)})" for module in LANGUAGES
+                            if hasattr(module, name)) + ")"
 
 
 def _words(name: str) -> frozenset[str]:
-    return frozenset(word for module in LANGUAGES for word in getattr(module, name))
+    return frozenset(word for module in LANGUAGES for word in getattr(module, name, ()))
 
 
 CONSULTATION_WORD = Words(rf"\b{_any('CONSULTATION')}\b")
@@ -78,14 +91,16 @@ TO_BEFORE = Words(rf"\b{_any('TO')}\s*$")  # German "auf den <date> verschoben":
 INSTEAD = Words(rf"\b{_any('INSTEAD')}\b")
 REPLACED = Words(rf"\b{_any('INSTEAD')}(?: the| of| le| la| dem| der)?\s*$")  # old date follows
 VERB_FROM = Words(rf"^[\w-]+\s+{_any('FROM')}\s*$")  # "postponed from <range>"
-NUMBERS: dict[str, int] = {word: n for m in LANGUAGES for word, n in m.NUMBER_WORDS}
+NUMBERS: dict[str, int] = {word: n for m in LANGUAGES for word, n in getattr(m, "NUMBER_WORDS", ())}
 UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"^{pattern}$"), unit) for m in LANGUAGES for pattern, unit in m.UNITS)
+    (re.compile(rf"^{pattern}$"), unit) for m in LANGUAGES
+    for pattern, unit in getattr(m, "UNITS", ()))
 # "postponed by 18 months", "prolongée de deux semaines", "um ein Jahr verschoben".
 SHIFT = Words(
     rf"\b{_any('SHIFT_BY')}\s*(\d{{1,3}}|"
     + "|".join(sorted((re.escape(w) for w in NUMBERS), key=len, reverse=True))
-    + r")\s+(" + "|".join(p for m in LANGUAGES for p, _ in m.UNITS) + r")\b")
+    + r")\s+(" + "|".join(p for m in LANGUAGES for p, _ in getattr(m, "UNITS", ()))
+    + r")\b")
 CLOSED = Words(rf"\b{_any('CLOSED')}")
 FEEDBACK = Words(rf"\b{_any('FEEDBACK')}\b")
 OPENED = Words(rf"\b{_any('OPENED')}\b")
@@ -143,7 +158,7 @@ APPLY_CUE = Words(rf"{_any('APPLY_CUE')}[^.;|]{{0,40}}$")
 PLANNED_CUE = Words(rf"{_any('PLANNED_CUE')}[^.;|]{{0,40}}$")
 PERIOD = Words(rf"\b{_any('PERIOD')}\b")
 NORMATIVE = _words("NORMATIVE")
-FUNCTION_WORDS = frozenset(" ".join(m.FUNCTION_WORDS for m in LANGUAGES).split())
+FUNCTION_WORDS = frozenset(" ".join(getattr(m, "FUNCTION_WORDS", "") for m in LANGUAGES).split())
 # A sentence ends at . ! ? before a capital, but not after a day number ("31. Oktober").
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-ZÀ-Ý“\"‘(\[])")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
