@@ -17,6 +17,7 @@ from monitor.classify.delta import added_text
 from monitor.classify.fields import oeil_event
 from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
 from monitor.classify.language import has, opens_consultation
+from monitor.classify.moves import moves_in_new_text
 from monitor.classify.naming import (
     celex_key,
     clean_title,
@@ -63,7 +64,7 @@ from monitor.classify.vocabulary import (
     REPORTS,
 )
 from monitor.dates import format_day
-from monitor.types import Category, Change, ClassifyContext, Item, ItemDiff
+from monitor.types import Category, Change, ClassifyContext, DiffKind, Item, ItemDiff
 
 _I = re.IGNORECASE
 
@@ -265,8 +266,10 @@ def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
     title = _page_title(call.context, items)
     page = Item(key=call.source.url, title=title, url=call.source.url, text=text,
                 fields=fields)
+    whole = ItemDiff(kind=DiffKind.ADDED, key=page.key, old=None, new=page)
+    findings = what_is_it(page, call, text) + moves_in_new_text(whole, text, call)
     return [build_change(diffs[0], replace(finding, name=title), call)
-            for finding in what_is_it(page, call, text)]
+            for finding in findings]
 
 
 def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:

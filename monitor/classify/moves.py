@@ -30,6 +30,8 @@ from monitor.classify.stated_dates import cued_dates, cued_found, dates_in
 from monitor.classify.vocabulary import (
     APPLY_CUE,
     CLOSING_CUE,
+    DATED_ROW,
+    DATES_NOUN,
     EARLIER,
     EXTENDED,
     FROM_BEFORE,
@@ -64,21 +66,71 @@ def deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call,
 
 
 def paired_moves(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
-    """A sentence rewritten with other closing, application or planned dates in it."""
+    """A sentence, paragraph or table row rewritten with other closing, application or
+    planned dates in it."""
     for sentence in delta.added:
         twin = twin_of(sentence.text, delta) if has_digit(sentence.text) else None
-        if twin is None:
-            continue
-        for cue in _CUES:
-            new = cued_found(sentence.text, cue, call)
-            old = cued_found(twin, cue, call) if new else []
-            gained = sorted({f.date for f in new if not any(same_day(f, o) for o in old)})
-            lost = sorted({o.date for o in old if not any(same_day(o, f) for f in new)})
-            if gained and lost:
-                moves: list[Move] = (list(zip(lost, gained, strict=True))
-                                     if len(gained) == len(lost) else [(lost[-1], gained[-1])])
-                return _findings(diff, call, moves, (sentence.text,), "date-rewritten")
+        moves = _rewritten(sentence.text, twin, call) if twin is not None else []
+        if moves:
+            return _findings(diff, call, moves, (sentence.text,), "date-rewritten")
+    for block in diff.blocks:  # a paragraph reworded too much for its sentences to pair
+        moves = _rewritten(block.new or "", block.old, call) if block.old else []
+        if moves:
+            return _findings(diff, call, moves, (block.new or "",), "date-rewritten")
+    return _rows_moved(diff, delta, call)
+
+
+def _rewritten(new_text: str, old_text: str | None, call: Call) -> list[Move]:
+    if not old_text or not has_digit(new_text):
+        return []
+    for cue in _CUES:
+        new = cued_found(new_text, cue, call)
+        old = cued_found(old_text, cue, call) if new else []
+        gained = sorted({f.date for f in new if not any(same_day(f, o) for o in old)})
+        lost = sorted({o.date for o in old if not any(same_day(o, f) for f in new)})
+        if gained and lost:
+            return _paired(lost, gained)
     return []
+
+
+def _paired(lost: list[date], gained: list[date]) -> list[Move]:
+    """Old and new dates in order; one old date that became several moves to each of them
+    ("shall apply from 2 August 2027" → "from (i) 2 December 2027 ... (ii) 2 August 2028")."""
+    if len(gained) == len(lost):
+        return list(zip(lost, gained, strict=True))
+    if len(lost) == 1:
+        return [(lost[0], day) for day in gained]
+    return [(lost[-1], gained[-1])]
+
+
+def _rows_moved(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
+    """A timeline's row or list entry that kept its words and changed its date:
+    "2. August 2026 | Pflichten für Hochrisiko-KI-Systeme" → "2. Dezember 2027 | ...",
+    "from 2 August 2026: obligations for ..." → "from 2 December 2027: ..."."""
+    removed = {_undated(s.text, call): s.text for s in delta.removed if _dated_row(s.text)}
+    moves: list[Move] = []
+    proof: list[str] = []
+    for sentence in delta.added:
+        key = _undated(sentence.text, call) if _dated_row(sentence.text) else ""
+        old = removed.get(key) if key else None
+        if old is not None:
+            olds, news = dates_in(old, call)[:1], dates_in(sentence.text, call)[:1]
+            if olds and news and olds[0].date != news[0].date:
+                moves.append((olds[0].date, news[0].date))
+                proof.append(sentence.text)
+    return _findings(diff, call, moves, tuple(proof[:MAX_EVIDENCE]), "timeline-row-moved")
+
+
+def _dated_row(text: str) -> bool:
+    return bool(DATED_ROW.match(text))
+
+
+def _undated(text: str, call: Call) -> str:
+    """The text without its dates: what a timeline row says apart from when."""
+    found = dates_in(text, call)
+    for one in reversed(found):
+        text = text[:one.start] + " " + text[one.end:]
+    return " ".join(text.lower().split())
 
 
 def same_day(one: FoundDate, other: FoundDate) -> bool:
@@ -118,8 +170,11 @@ def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> 
     before = max((f.date for f in found if f.start < verb.start() and f not in after),
                  default=None)
     if after:
-        new = max(f.date for f in after)
-        return [(before or _latest_before(_old_deadlines(diff, delta, call), new), new)]
+        news = sorted({f.date for f in after})
+        old = before or _latest_before(_old_deadlines(diff, delta, call), news[-1])
+        if len(news) > 1 and DATES_NOUN.search(text):  # "the new dates will be X and Y"
+            return [(old, day) for day in news]
+        return [(old, news[-1])]
     shift = SHIFT.search(text)
     if shift is not None:
         sign = -1 if EARLIER.search(text) else 1
@@ -131,6 +186,20 @@ def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> 
         return []
     new = max(nearby)
     return [(before or _latest_before(_old_deadlines(diff, delta, call), new), new)]
+
+
+def moves_in_new_text(diff: ItemDiff, text: str, call: Call) -> list[Finding]:
+    """The moves a new entry or page announces from a date it names ("due to apply on
+    2 August 2026 ... the new application dates will be 2 December 2027 and 2 August
+    2028"): a press release about a postponement is news of the postponement."""
+    sentences = split_sentences(text[:10_000])
+    delta = Delta(added=[Sentence(sentence, sentence) for sentence in sentences])
+    for sentence in delta.added:
+        moves = [(old, new) for old, new in _announced(sentence, diff, delta, call)
+                 if old is not None]
+        if moves:
+            return _findings(diff, call, moves, (sentence.text,), "move-announced")
+    return []
 
 
 def hypothetical(text: str, at: int) -> bool:

@@ -44,6 +44,10 @@ MOVED = (
 EARLIER = r"(?:brought forward|moved forward|moved up)"
 INSTEAD = r"(?:instead of|rather than|replacing|in place of|previously|originally|initially)"
 FROM = r"(?:from)"
+# What starts a row of a timeline before its date: "from 2 August 2026: ...".
+ROW_FROM = r"(?:from|as of|as from|by|until)"
+# Several dates named at once: each date that follows is its own move.
+DATES = r"(?:dates|deadlines|application dates)"
 TO = r"(?:to|until|till)"
 SHIFT_BY = r"(?:by)"
 NUMBER_WORDS = (

@@ -87,6 +87,11 @@ EXTENDED = Words(rf"\b{_any('EXTENDED')}\b")
 MOVED = Words(rf"\b{_any('MOVED')}\b")
 EARLIER = Words(rf"\b{_any('EARLIER')}\b")
 FROM_BEFORE = Words(rf"\b{_any('FROM')}\s*$")  # "... and from <range>"
+# A row of a timeline or a list entry that starts with its date ("2. August 2026 | ...",
+# "ab 2. Dezember 2027: ...", "- from 2 August 2026: ...").
+DATED_ROW = Words(rf"^[\W\d]{{0,6}}(?:{_any('ROW_FROM')}\s+)?(?:\w+\s+)?\d{{1,2}}"
+                  r"(?:[./]|\s|er\s|st\s|nd\s|rd\s|th\s)")
+DATES_NOUN = Words(rf"\b{_any('DATES')}\b")
 TO_BEFORE = Words(rf"\b{_any('TO')}\s*$")  # German "auf den <date> verschoben": the new one
 INSTEAD = Words(rf"\b{_any('INSTEAD')}\b")
 REPLACED = Words(rf"\b{_any('INSTEAD')}(?: the| of| le| la| dem| der)?\s*$")  # old date follows
