@@ -110,10 +110,12 @@ def _rows_moved(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     removed = {_undated(s.text, call): s.text for s in delta.removed if _dated_row(s.text)}
     moves: list[Move] = []
     proof: list[str] = []
-    for sentence in delta.added:
-        key = _undated(sentence.text, call) if _dated_row(sentence.text) else ""
-        old = removed.get(key) if key else None
-        if old is not None:
+    for sentence in (s for s in delta.added if removed and _dated_row(s.text)):
+        key = _undated(sentence.text, call)
+        if len(key.split()) < 2:  # a date alone is a stamp, not a row that says what
+            continue
+        old = removed.get(key) or twin_of(sentence.text, delta)
+        if old is not None and _dated_row(old):
             olds, news = dates_in(old, call)[:1], dates_in(sentence.text, call)[:1]
             if olds and news and olds[0].date != news[0].date:
                 moves.append((olds[0].date, news[0].date))
