@@ -55,6 +55,7 @@ from monitor.classify.vocabulary import (
     EVENT_WHEN,
     FUTURE,
     IN_FORCE,
+    NEW_DOCUMENT,
     NOT_ACT,
     NOT_ADOPTION,
     OJ_REF,
@@ -166,7 +167,7 @@ def _entry_kind(title: str, type_word: str) -> Category | None:
     if CONSULTATION_TITLE.search(title) or CONSULTATION_WORD.search(type_word):
         return Category.CONSULTATION_OPENED
     if (REPORTS.search(title) or EVENT_PAST.search(title) or DOCUMENT_LEAD.match(title)
-            or _announces_document(title)):
+            or NEW_DOCUMENT.search(title) or _announces_document(title)):
         return Category.PUBLICATION_ADDED
     if EVENT.search(title) or re.search(r"\bevents?\b", type_word, _I) or EVENT.search(
             type_word):

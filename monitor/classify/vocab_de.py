@@ -79,6 +79,7 @@ DOCUMENT_LEAD = (
     r"|leitfaden|vorlage|verhaltenskodex|bericht|stellungnahme|empfehlungen?|orientierungshilfe"
     r"|handreichung)) (?:zu|zum|zur|über|für|des|der|\d)"
 )
+NEW_DOCUMENT = r"(?:neue[nrs]?|erste[nrs]?|zweite[nrs]?|aktualisierte[nrs]?|überarbeitete[nrs]?)"
 PUBLISH_VERB = (
     r"(?:hat (?:\w+ ){0,6}veröffentlicht|veröffentlicht|veröffentlichte|legt (?:\w+ ){0,4}vor"
     r"|hat (?:\w+ ){0,6}vorgelegt|präsentiert|stellt (?:\w+ ){0,4}vor|verabschiedet"

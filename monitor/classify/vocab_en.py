@@ -92,10 +92,13 @@ PUBLICATION_NOUN = (
 # An entry that names a document: "Second draft of the Code ...", "Guidelines on ...".
 DOCUMENT_LEAD = (
     r"(?:(?:the )?(?:first|second|third|fourth|final|new|updated|revised|\d+(?:st|nd|rd|th))"
-    r" (?:draft|version|edition|iteration)|(?:draft )?(?:guidelines|guidance|template"
+    r" (?:draft|version|edition|iteration)|(?:(?:draft|joint|final|new) )?(?:guidelines|guidance"
+    r"|template"
     r"|code of practice|report|opinion|statement|recommendations?|FAQ|Q&A|explanatory notes?"
     r"|factsheet|study|white paper|checklist)) (?:of|on|for|to|about|\d|\()"
 )
+# A title that names a new document anywhere: "...: the first questions and answers".
+NEW_DOCUMENT = r"(?:new|first|second|third|updated|revised|final)"
 PUBLISH_VERB = (
     r"(?:publish(?:es|ed)?|present(?:s|ed)|release[sd]|issue[sd]|adopt(?:s|ed)"
     r"|unveil(?:s|ed)|launch(?:es|ed)|put(?:s)? forward|made public"

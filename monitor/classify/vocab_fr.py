@@ -78,6 +78,10 @@ DOCUMENT_LEAD = (
     r"|orientations|guide|code de bonnes pratiques|rapport|avis|recommandations?"
     r"|FAQ|fiche)) (?:sur|du|de la|des|de|pour|relatifs?|relatives?|\d)"
 )
+NEW_DOCUMENT = (
+    r"(?:nouvelles?|nouveaux?|nouvel|premiers?|premières?|deuxièmes?|secondes?|dernières?"
+    r"|mises? à jour|révisée?s?|définitives?)"
+)
 PUBLISH_VERB = (
     r"(?:a publié|publie|ont publié|présente|a présenté|adopte|a adopté|dévoile|a dévoilé"
     r"|lance|a lancé|rend public|a rendu public|met en ligne|a mis en ligne"

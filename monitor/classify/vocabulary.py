@@ -115,6 +115,7 @@ STATUS_CLOSED_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_CLOSED')}\.?$")
 STATUS_UPCOMING_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_UPCOMING')}\.?$")
 _PUBLICATION_NOUN = _any("PUBLICATION_NOUN")
 DOCUMENT_LEAD = Words(rf"^{_any('DOCUMENT_LEAD')}")
+NEW_DOCUMENT = Words(rf"\b{_any('NEW_DOCUMENT')}\s+(?:[\w-]+\s+)?{_any('PUBLICATION_NOUN')}\b")
 # A publication is announced by a verb acting on it: "the Commission published a report",
 # "the guidelines are now available"; not "the list published online will be updated".
 PUBLISHED = Words(
