@@ -18,7 +18,6 @@ from monitor.classify.entries import added_section, new_page, removed_section, w
 from monitor.classify.fields import field_findings
 from monitor.classify.findings import Call, Finding
 from monitor.classify.language import fold, pair_renamed, text_findings
-from monitor.classify.moves import moves_in_new_text
 from monitor.classify.naming import is_listing_page
 from monitor.classify.quiet import amendment, quiet_finding
 from monitor.classify.records import split_records
@@ -84,8 +83,7 @@ def _findings(diff: ItemDiff, call: Call) -> list[Finding]:
         return [] if entries else removed_section(diff, call)
     if diff.kind is DiffKind.ADDED and (entries or call.context.new_document
                                         or ENTRY_FIELDS & set(diff.item.fields)):
-        text = added_text(diff, call)
-        return what_is_it(diff.item, call, text) + moves_in_new_text(diff, text, call)
+        return what_is_it(diff, call, added_text(diff, call))
     found = field_findings(diff, call)
     delta = delta_of(diff, call)
     found += text_findings(diff, delta, call, have=found)

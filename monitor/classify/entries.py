@@ -70,17 +70,21 @@ from monitor.types import Category, Change, ClassifyContext, DiffKind, Item, Ite
 _I = re.IGNORECASE
 
 
-def what_is_it(item: Item, call: Call, text: str) -> list[Finding]:
+def what_is_it(diff: ItemDiff, call: Call, text: str) -> list[Finding]:
     """What a new entry or page is: corrigendum, act, consultation, event or publication,
-    and sometimes two of them (a draft published with a consultation on it)."""
+    sometimes two of them (a publication that opens a consultation), and the dates it says
+    moved. An entry whose only news is a postponement ("Council and Parliament agree ...:
+    the new application dates will be ...") is that postponement, not a publication."""
+    item = diff.item
     fields = item.fields
     title = clean_title(item.title or item.key)
     if fields.get("event"):
         return [oeil_event(item, fields["event"], call)]
     kinds = _structural_kinds(item, title, text) or _worded_kinds(title, text, fields, call)
-    if not kinds:
+    moves = moves_in_new_text(diff, text, call)
+    if not kinds and not moves:
         kinds = [_tag_kind(call.source.tags) or Category.PUBLICATION_ADDED]
-    return [_entry_finding(kind, item, title, text, call) for kind in kinds]
+    return [_entry_finding(kind, item, title, text, call) for kind in kinds] + moves
 
 
 def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
@@ -268,9 +272,8 @@ def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
     page = Item(key=call.source.url, title=title, url=call.source.url, text=text,
                 fields=fields)
     whole = ItemDiff(kind=DiffKind.ADDED, key=page.key, old=None, new=page)
-    findings = what_is_it(page, call, text) + moves_in_new_text(whole, text, call)
     return [build_change(diffs[0], replace(finding, name=title), call)
-            for finding in findings]
+            for finding in what_is_it(whole, call, text)]
 
 
 def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:

@@ -42,6 +42,7 @@ from monitor.classify.vocabulary import (
     EVENT_PAST,
     FEEDBACK,
     FUTURE,
+    NEGATION,
     NOT_ACT,
     OPENED,
     OUTCOME,
@@ -172,7 +173,7 @@ def opens_consultation(text: str, call: Call) -> bool:
     """The sentence opens a consultation: "the Commission launches a consultation", "you can
     now submit comments", or what it collects and until when ("feedback on the draft until
     23 January", "Stellungnahmen können bis zum 10. August eingereicht werden")."""
-    if OUTCOME.search(text):
+    if OUTCOME.search(text) or NEGATION.search(text):
         return False
     if CONSULTS.search(text) or (OPENED.search(text) and CONSULTATION_WORD.search(text)):
         return not FUTURE.search(text)

@@ -12,14 +12,17 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
 from monitor.classify.naming import event_key, is_legal, lead_of, name_of
-from monitor.classify.sentences import norm, shorten, substantive_words, words_of
+from monitor.classify.sentences import has_digit, norm, shorten, substantive_words, words_of
 from monitor.classify.stated_dates import dates_in
 from monitor.classify.vocabulary import (
     CHROME,
+    CONSULTATION_WORD,
     COUNTERS,
+    FEEDBACK,
     FUNCTION_WORDS,
     IMAGE,
     NORMATIVE,
@@ -37,7 +40,7 @@ def amendment(diff: ItemDiff, delta: Delta, call: Call,
     normative word or a quantity. What changed only in label lines (menus, link lists,
     teaser titles) is an unnamed ``update``, and what an event already explains (the
     sentences it quotes, the dates it moved) is not counted twice."""
-    residual = _unexplained(delta, have, call)
+    residual = _unexplained(diff, delta, have, call)
     if have:  # beside an event, only a rewrite of its own makes an amendment
         words = sum(substantive_words(s.text) for s in residual)
         return [_amended(diff, residual, call)] if words >= 25 else []
@@ -61,13 +64,33 @@ def _amended(diff: ItemDiff, residual: Sequence[Sentence], call: Call) -> Findin
                    f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))
 
 
-def _unexplained(delta: Delta, have: Sequence[Finding], call: Call) -> list[Sentence]:
-    """The added sentences no finding explains: not in a paragraph it quotes, and not
-    restating a date it moved ("open until 9 October" after "extended to 9 October")."""
+def _unexplained(diff: ItemDiff, delta: Delta, have: Sequence[Finding],
+                 call: Call) -> list[Sentence]:
+    """The added sentences no finding explains: not in a paragraph it quotes, not restating a
+    date it moved ("open until 9 October" after "extended to 9 October"), not the new entry
+    describing a document it published, not a rewrite of the consultation it opened or
+    closed, and outside a legal text not the dated lines of a timeline it moved."""
     explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
+    found = {f.category for f in have}
+    if Category.PUBLICATION_ADDED in found:
+        explained |= {b.new for b in diff.blocks if b.old is None and b.new}
     days = {day for f in have for day in (f.new_date, f.old_date) if day is not None}
+    timeline = bool(found & _DATED) and not is_legal(diff, call)
+    about = bool(found & _CONSULTATIONS)
     return [s for s in delta.added if s.block not in explained
-            and not (days and days & {f.date for f in dates_in(s.text, call)})]
+            and not (about and (CONSULTATION_WORD.search(s.text) or FEEDBACK.search(s.text)))
+            and not _dated_by(s.text, days, timeline, call)]
+
+
+def _dated_by(text: str, days: set[date], timeline: bool, call: Call) -> bool:
+    if not days or not has_digit(text):
+        return False
+    stated = {f.date for f in dates_in(text, call)}
+    return bool(stated and (timeline or days & stated))
+
+
+_DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
+_CONSULTATIONS = frozenset({Category.CONSULTATION_OPENED, Category.CONSULTATION_CLOSED})
 
 
 def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
@@ -164,6 +187,8 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
     says the same."""
     remaining_old = _multiset_minus(deleted, inserted)
     remaining_new = _multiset_minus(inserted, deleted)
+    remaining_old, remaining_new = _rejoined(remaining_old, remaining_new)
+    remaining_new, remaining_old = _rejoined(remaining_new, remaining_old)
     counted = [w for w in remaining_old + remaining_new
                if numbers or not (w.isdigit() or w in FUNCTION_WORDS)]
     if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
@@ -174,6 +199,19 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
                 None, word, other).ratio() >= 0.8 for other in remaining_new):
             typos += 2
     return max(0, len(counted) - typos)
+
+
+def _rejoined(split: list[str], whole: list[str]) -> tuple[list[str], list[str]]:
+    """Drop the words a line-break hyphen split apart ("datenschutz- rechtlichen" and
+    "datenschutzrechtlichen"): one word, written twice."""
+    joined = set(whole)
+    left, used = list(split), []
+    for first, second in zip(split, split[1:], strict=False):
+        if first + second in joined and first in left and second in left:
+            left.remove(first)
+            left.remove(second)
+            used.append(first + second)
+    return left, _multiset_minus(whole, used)
 
 
 def _multiset_minus(words: list[str], other: list[str]) -> list[str]:

@@ -19,7 +19,8 @@ CONSULTS = (
     r"|kommentieren)|startet (?:eine )?(?:öffentliche )?konsultation"
     r"|frist für (?:stellungnahmen|kommentare|beiträge|rückmeldungen)"
     r"|stellungnahmen (?:können|sind) (?:\S+ ){0,4}bis"
-    r"|(?:in die|zur) (?:öffentliche )?konsultation gegeben)"
+    r"|(?:in die|zur) (?:öffentliche )?konsultation gegeben"
+    r"|sucht (?:\S+ ){0,2}(?:expertinnen|experten|sachverständige))"
 )
 CONSULTATION_TITLE_LEAD = r"(?:start\w*|eröffn\w*|beginn\w*|lanciert)"
 OUTCOME = (
@@ -50,6 +51,8 @@ NUMBER_WORDS = (
 UNITS = (("tage?n?", "day"), ("wochen?", "week"), ("monate?n?", "month"), ("jahre?n?", "year"))
 # What a consultation collects: "feedback ... until 23 January" opens one.
 FEEDBACK = r"(?:stellungnahmen|rückmeldungen|beiträge|kommentare|hinweise|eingaben)"
+# "No call for input is open at the moment": a negation opens nothing.
+NEGATION = r"(?:kein|keine|keinen|nicht)\b(?! später)"
 CLOSED = (
     r"(?:(?:ist|wurde|sind|wurden) (?:nun |jetzt |inzwischen |bereits )?(?:geschlossen"
     r"|beendet|abgeschlossen)|lief (?:vom|von|bis)|ist abgelaufen|nicht mehr möglich"

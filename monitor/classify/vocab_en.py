@@ -24,7 +24,9 @@ CONSULTS = (
     r"|(?:you|stakeholders|interested parties|the public) can (?:now )?(?:submit|share|give"
     r"|respond|provide|send|comment)"
     r"|deadline for (?:comments|feedback|contributions|submissions|responses|replies)"
-    r"|(?:submit|send) (?:your )?(?:comments|feedback|contributions) (?:by|until|before))"
+    r"|(?:submit|send) (?:your )?(?:comments|feedback|contributions) (?:by|until|before)"
+    r"|seeks? (?:[\w’']+ ){0,2}(?:experts|candidates|applications|members)"
+    r"|call for (?:experts|applications|candidates))"
 )
 CONSULTATION_TITLE_LEAD = r"(?:launch\w*|open\w*|start\w*)"
 OUTCOME = (
@@ -59,6 +61,8 @@ NUMBER_WORDS = (
 UNITS = (("days?", "day"), ("weeks?", "week"), ("months?", "month"), ("years?", "year"))
 # What a consultation collects: "feedback ... until 23 January" opens one.
 FEEDBACK = r"(?:feedback|comments|views|contributions|input|responses|submissions|replies)"
+# "No call for input is open at the moment": a negation opens nothing.
+NEGATION = r"(?:no|not|none)\b(?! later)"
 CLOSED = (
     r"(?:(?:is|are|was|has been|have been)\s+(?:now\s+)?closed|now closed|closed on"
     r"|has (?:now )?(?:ended|closed)|is (?:now )?over|no longer (?:open|accept\w*|possible)"

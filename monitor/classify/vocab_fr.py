@@ -17,7 +17,8 @@ CONSULTS = (
     r"|soumet (?:\S+ ){0,4}(?:à|en) consultation"
     r"|date limite (?:de dépôt |d['’]envoi )?(?:des |pour les )?(?:contributions"
     r"|commentaires|réponses)"
-    r"|(?:mis|mise|soumis|soumise)e?s? (?:à|en) consultation)"
+    r"|(?:mis|mise|soumis|soumise)e?s? (?:à|en) consultation"
+    r"|appel à (?:candidatures|experts))"
 )
 CONSULTATION_TITLE_LEAD = r"(?:lance\w*|ouvr\w*|ouverture)"
 OUTCOME = (
@@ -49,6 +50,8 @@ UNITS = (("jours?", "day"), ("semaines?", "week"), ("mois", "month"), ("ans?", "
          ("années?", "year"))
 # What a consultation collects: "feedback ... until 23 January" opens one.
 FEEDBACK = r"(?:commentaires|contributions|observations|réponses|avis)"
+# "No call for input is open at the moment": a negation opens nothing.
+NEGATION = r"(?:aucune?|pas d[e'’]|plus d[e'’])"
 CLOSED = (
     r"(?:(?:est|sont) (?:désormais |maintenant )?(?:close|clos|closes|clôturée?s?|terminée?s?"
     r"|fermée?s?)|a pris fin|s['’]est (?:achevée?|terminée?|déroulée?) (?:du|entre)"

@@ -108,6 +108,7 @@ SHIFT = Words(
     + r")\b")
 CLOSED = Words(rf"\b{_any('CLOSED')}")
 FEEDBACK = Words(rf"\b{_any('FEEDBACK')}\b")
+NEGATION = Words(rf"\b{_any('NEGATION')}")
 OPENED = Words(rf"\b{_any('OPENED')}\b")
 _STATUS_HEAD = rf"^(?:{_any('STATUS_LABEL')}\s*[:|–-]?\s*)?(?:consultation\s+|feedback\s+)?"
 STATUS_OPEN_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_OPEN')}\.?$")
@@ -174,7 +175,7 @@ LISTING_PATH = Words(
     r"/(?:news|events?|library|consultations|publications?|press(?:corner)?|latest|calls"
     r"|documents|newsroom|calendar|whats-new|all-news|actualites|aktuelles|presse)/?$")
 # Sections that list other pages, not this page's content: their teasers come and go.
-ELSEWHERE = Words(rf"(?:^|> ){_any('ELSEWHERE')}$")
+ELSEWHERE = Words(rf"(?:^|> ){_any('ELSEWHERE')}(?: >|$)")
 TYPE_LINE = re.compile(r"^([A-Za-z][A-Za-z /&-]{2,40}?)\s*\|", re.MULTILINE)
 
 # Field names as the EU-specific parsers emit them, and the JSON names they stand for.
