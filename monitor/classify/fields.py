@@ -19,15 +19,31 @@ from monitor.classify.findings import MAX_EVIDENCE, Call, Finding
 from monitor.classify.naming import celex_key, event_key, item_key, name_of, page_name
 from monitor.classify.sentences import norm
 from monitor.classify.stated_dates import as_day, field_date, oj_date
-from monitor.classify.vocabulary import ACT_EVENT, CLOSED_STATES, DEADLINE_FIELDS, DOC_LINK, OPEN
+from monitor.classify.vocabulary import (
+    ACT_EVENT,
+    CLOSED_STATES,
+    DEADLINE_FIELDS,
+    DOC_LINK,
+    OPEN,
+    STATUS_CLOSED_LINE,
+    STATUS_OPEN_LINE,
+    STATUS_UPCOMING_LINE,
+)
 from monitor.dates import format_day, format_span
 from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
 
 
 def field_findings(diff: ItemDiff, call: Call) -> list[Finding]:
-    if diff.kind is not DiffKind.MODIFIED or not diff.fields:
+    if diff.kind is not DiffKind.MODIFIED:
         return []
     changed = {change.name: change for change in diff.fields}
+    if "status" not in changed and diff.old is not None and diff.new is not None:
+        shown = FieldChange(name="status", old=text_status(diff.old.text),
+                            new=text_status(diff.new.text))
+        if shown.old != shown.new and shown.new:
+            changed["status"] = shown
+    if not changed:
+        return []
     found: list[Finding] = []
     found += _status_findings(diff, changed, call)
     if not found:  # a period that opens or closes has new dates; they move no deadline
@@ -35,6 +51,19 @@ def field_findings(diff: ItemDiff, call: Call) -> list[Finding]:
     found += _list_field_findings(diff, changed, call)
     found += _event_field_findings(diff, changed, call)
     return found
+
+
+def text_status(text: str) -> str:
+    """The status a page shows in a label of its own ("Status: Closed", a badge "Open",
+    "Clôturée", "Abgeschlossen"): OPEN, CLOSED, UPCOMING, or "" when it shows none."""
+    for line in text.split("\n"):
+        if len(line) > 60:
+            continue
+        for state, label in (("CLOSED", STATUS_CLOSED_LINE), ("OPEN", STATUS_OPEN_LINE),
+                             ("UPCOMING", STATUS_UPCOMING_LINE)):
+            if label.match(line.strip()):
+                return state
+    return ""
 
 
 def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
