@@ -175,9 +175,12 @@ def opens_consultation(text: str, call: Call) -> bool:
     23 January", "Stellungnahmen können bis zum 10. August eingereicht werden")."""
     if OUTCOME.search(text) or NEGATION.search(text):
         return False
+    asks = bool(CONSULTS.search(text) or FEEDBACK.search(text))
+    if asks and cued_dates(text, CLOSING_CUE, call):
+        return True  # "comments can be submitted until ...": open now, whatever the tense
     if CONSULTS.search(text) or (OPENED.search(text) and CONSULTATION_WORD.search(text)):
         return not FUTURE.search(text)
-    return bool(FEEDBACK.search(text) and cued_dates(text, CLOSING_CUE, call))
+    return False
 
 
 def _closing_date(sentence: Sentence, delta: Delta, call: Call) -> date | None:

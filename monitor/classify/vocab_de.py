@@ -91,6 +91,13 @@ PUBLISH_VERB = (
     r"|(?:hat|haben) (?:\w+ ){0,6}übergeben"
     r"|überreicht)"
 )
+# German puts the document between the auxiliary and the participle: "hat eine
+# Orientierungshilfe zu KI und Datenschutz veröffentlicht".
+PUBLISHED_CLAUSE = (
+    r"(?:hat|haben)\s+(?:\S+\s+){0,6}?\w*(?:bericht|leitlinien|leitfaden|orientierungshilfe"
+    r"|handreichung|stellungnahme|empfehlungen|hinweise|vorlage|entwurf|fragen und antworten)"
+    r"\b(?:\s+\S+){0,8}?\s+(?:veröffentlicht|vorgelegt|herausgegeben|übergeben|vorgestellt)"
+)
 AVAILABLE = (
     r"(?:(?:ist|sind|wurde|wurden)\s+(?:nun\s+|jetzt\s+|ab sofort\s+)?(?:veröffentlicht"
     r"|verfügbar|abrufbar|angenommen|online))"

@@ -22,7 +22,9 @@ PUBLICATION_NOUN = (
     r"(?:linee guida|rapporto|relazione|parere|raccomandazion[ei]|documento|documenti"
     r"|bozza|schema di \w+|orientamenti|codice di condotta)"
 )
-PUBLISH_VERB = r"(?:pubblica|ha pubblicato|adotta|ha adottato|presenta|ha presentato)"
+PUBLISH_VERB = (
+    r"(?:ha pubblicato|hanno pubblicato|pubblicat[aoei]|ha adottato|ha presentato|presenta)"
+)
 FUTURE = r"(?:sarà|saranno|prossimamente|previst[ao])"
 EVENT = r"(?:webinar|seminario|convegno|workshop|conferenza|evento|tavola rotonda)"
 CLOSING_CUE = r"(?:\bentro il\b|\bfino al\b|\bscadenza\b|\btermine\b)"

@@ -122,7 +122,7 @@ NEW_DOCUMENT = Words(rf"\b{_any('NEW_DOCUMENT')}\s+(?:[\w-]+\s+)?{_any('PUBLICAT
 PUBLISHED = Words(
     rf"\b{_any('PUBLISH_VERB')}\s+(?:[\w’'-]+\s+){{0,6}}?{_PUBLICATION_NOUN}\b"
     rf"|\b{_PUBLICATION_NOUN}\b[^.;]{{0,80}}?\b{_any('AVAILABLE')}\b"
-    rf"|\b{_any('NOW_AVAILABLE')}\b")
+    rf"|\b{_any('NOW_AVAILABLE')}\b|\b{_any('PUBLISHED_CLAUSE')}\b")
 FUTURE = Words(rf"\b{_any('FUTURE')}\b")
 HYPOTHETICAL = Words(rf"\b{_any('HYPOTHETICAL')}\b[^.]{{0,40}}$")  # before the verb
 EVENT = Words(rf"\b{_any('EVENT')}\b")
