@@ -436,10 +436,11 @@ MEANINGS: dict[str, str] = {
     "subscriptions.*.tags": "Only changes of sources with one of these tags (empty: all).",
     "subscriptions.*.categories": "Only these categories, e.g. consultation_opened,"
                                   " deadline_extended, legal_act (empty: all but noise and"
-                                  " editorial).",
+                                  " editorial; update reaches digests only).",
     "subscriptions.*.min_severity": "Lowest severity alerted: low, medium or high.",
     "subscriptions.*.mode": "instant (each change as it is found) or digest (one message per"
-                            " day at digest_time).",
+                            " day at digest_time). Changes of the category update go to"
+                            " digests only.",
     "subscriptions.*.digest_time": "Local time of day the digest is sent.",
     "subscriptions.*.timezone": "IANA time zone of digest_time and of the dates in messages.",
     "subscriptions.*.health": "Also alert when a source goes down and when it recovers.",
