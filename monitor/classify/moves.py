@@ -90,7 +90,15 @@ def _rewritten(new_text: str, old_text: str | None, call: Call) -> list[Move]:
         lost = sorted({o.date for o in old if not any(same_day(o, f) for f in new)})
         if gained and lost:
             return _paired(lost, gained)
-    return []
+    return _period_end_moved(new_text, old_text, call)
+
+
+def _period_end_moved(new_text: str, old_text: str, call: Call) -> list[Move]:
+    """A period that starts on the same day and ends on another: "19 February 2020 -
+    19 May 2020" → "19 February 2020 - 31 May 2020" moved its end, whatever words frame it."""
+    olds = {f.first: f.date for f in dates_in(old_text, call) if f.is_range}
+    return [(olds[f.first], f.date) for f in dates_in(new_text, call)
+            if f.is_range and f.first in olds and olds[f.first] != f.date]
 
 
 def _paired(lost: list[date], gained: list[date]) -> list[Move]:

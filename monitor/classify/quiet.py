@@ -76,7 +76,7 @@ def _unexplained(diff: ItemDiff, delta: Delta, have: Sequence[Finding],
         explained |= {b.new for b in diff.blocks if b.old is None and b.new}
     days = {day for f in have for day in (f.new_date, f.old_date) if day is not None}
     timeline = bool(found & _DATED) and not is_legal(diff, call)
-    about = bool(found & _CONSULTATIONS)
+    about = bool(found & (_CONSULTATIONS | _DATED))  # how to take part is the same news
     return [s for s in delta.added if s.block not in explained
             and not (about and (CONSULTATION_WORD.search(s.text) or FEEDBACK.search(s.text)))
             and not _dated_by(s.text, days, timeline, call)]

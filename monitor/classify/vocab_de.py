@@ -184,7 +184,8 @@ CLOSING_CUE = (
 DEADLINE_NOUN = r"(?:frist|einsendeschluss|stichtag|abgabefrist|rückmeldefrist)"
 APPLY_CUE = (
     r"(?:\bgilt (?:ab|ab dem|seit)\b|\bgelten (?:ab|ab dem)\b|\bist ab\b|\banzuwenden ab\b"
-    r"|\bgilt(?: \w+){0,3} ab\b|\banwendbar ab\b|\bgeltungsbeginn\b|\banwendung ab\b)"
+    r"|\bgilt(?: \w+){0,3} ab\b|\banwendbar ab\b|\bgeltungsbeginn\b|\banwendung ab\b"
+    r"|\b(?:datum des )?gültigkeitsendes?\b)"
 )
 PLANNED_CUE = (
     r"(?:\bwird (?:voraussichtlich )?(?:veröffentlicht|angenommen|vorgelegt|verfügbar)\b"

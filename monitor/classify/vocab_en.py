@@ -220,7 +220,8 @@ DEADLINE_NOUN = r"(?:deadline|closing date|cut-off date|end date|submission date
 APPLY_CUE = (
     r"(?:\bappl(?:y|ies|ied|icable)\b(?: \w+){0,3} (?:from|as of|as from|on)\b|\bshall apply"
     r"\b|\b(?:date of|entry into|entered into|enters? into) application\b|\bbecomes?"
-    r" applicable\b|\bapplication date\b|\bapplicability\b)"
+    r" applicable\b|\bapplication date\b|\bapplicability\b"
+    r"|\b(?:date of )?end of validity\b)"
 )
 PLANNED_CUE = (
     r"(?:\bwill be (?:published|adopted|presented|released|launched|available|issued"

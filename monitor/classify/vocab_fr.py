@@ -173,7 +173,8 @@ DEADLINE_NOUN = r"(?:date limite|date de clôture|échéance|délai)"
 APPLY_CUE = (
     r"(?:\bs['’]applique(?:nt|ra|ront)? (?:à partir du|à compter du|dès le|le)\b"
     r"|\best applicable\b|\bsont applicables\b|\bentrée en application\b|\bdate"
-    r" d['’]application\b|\bapplicables? (?:à partir du|à compter du|dès le)\b)"
+    r" d['’]application\b|\bapplicables? (?:à partir du|à compter du|dès le)\b"
+    r"|\b(?:date de )?fin de validité\b)"
 )
 PLANNED_CUE = (
     r"(?:\bsera (?:publiée?|adoptée?|présentée?|disponible)\b|\bseront (?:publiée?s"

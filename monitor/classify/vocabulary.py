@@ -23,6 +23,7 @@ from monitor.classify import (
     vocab_nl,
     vocab_no,
     vocab_pl,
+    vocab_pt,
 )
 from monitor.types import Category, Severity
 
@@ -61,8 +62,8 @@ def _lowercase_pattern(source: str) -> str:
 
 
 # English, French and German define every pattern; the others the ones their pages need most.
-LANGUAGES = (vocab_en, vocab_fr, vocab_de, vocab_it, vocab_nl, vocab_es, vocab_pl, vocab_da,
-             vocab_no)
+LANGUAGES = (vocab_en, vocab_fr, vocab_de, vocab_it, vocab_nl, vocab_es, vocab_pt, vocab_pl,
+             vocab_da, vocab_no)
 
 
 def _any(name: str) -> str:
