@@ -209,7 +209,7 @@ def test_digest_subject_stays_short_when_everything_happens() -> None:
                    health_events=(health(AlertKind.SOURCE_DOWN, "x"),) * 4)
     subject = render_digest(value).subject
     assert len(subject) <= SUBJECT_MAX
-    assert subject.startswith("30 changes, 3 consultations opened, 3 consultations closed")
+    assert subject.startswith("33 changes, 3 consultations opened, 3 consultations closed")
     assert subject.endswith(" — lexwatch digest 22 Nov")
 
 
