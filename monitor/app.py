@@ -139,12 +139,17 @@ class App:
 
         timeout = httpx.Timeout(30.0, connect=10.0)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            yield Dispatcher(
+            dispatcher = Dispatcher(
                 store=self.store, subscriptions=self.subscriptions,
                 senders=make_senders(self.subscriptions, self.settings, http),
                 mailers=make_mailers(self.subscriptions, self.settings),
                 settings=self.settings.alerts, clock=utcnow,
             )
+            try:
+                yield dispatcher
+            finally:
+                # Sends a round left running end within alerts.send_timeout.
+                await dispatcher.wait_idle()
 
     def subscription(self, name: str) -> Subscription:
         """The named subscription; an unknown name is a ConfigError listing the valid ones."""

@@ -242,6 +242,9 @@ class AlertSettings(BaseModel):
     backoff_max: float = Field(default=3600.0, ge=0)
     failure_threshold: int = Field(default=3, ge=1)   # failed checks in a row = source down
     dispatch_interval: int = Field(default=30, ge=1)  # seconds between dispatcher runs
+    # Seconds one send may take before it counts as failed (and is retried): a receiver
+    # that hangs holds only its own subscription, and only this long.
+    send_timeout: float = Field(default=30.0, gt=0, le=600)
     digest_deadline_days: int = Field(default=14, ge=0)
     # The Slack bot token comes only from LEXWATCH_ALERTS__SLACK_TOKEN.
     slack_token: SecretStr | None = None

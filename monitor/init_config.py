@@ -461,6 +461,8 @@ MEANINGS: dict[str, str] = {
     "alerts.backoff_max": "Longest wait between two delivery attempts, in seconds.",
     "alerts.failure_threshold": "Failed checks in a row after which a source counts as down.",
     "alerts.dispatch_interval": "Seconds between two runs of the alert dispatcher.",
+    "alerts.send_timeout": "Seconds one alert may take to send (Slack, webhook, e-mail,"
+                           " Apprise) before it counts as failed and is retried later.",
     "alerts.digest_deadline_days": "The digest lists the deadlines falling due within this many"
                                    " days.",
     "alerts.slack_token": "Slack bot token (xoxb-...) for channel slack.",
