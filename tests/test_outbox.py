@@ -203,6 +203,21 @@ def test_slack_outage_then_recovery_delivers_each_alert_exactly_once(
     store.close()
 
 
+def test_a_slack_answer_that_is_not_json_is_retried_not_an_internal_error(
+        database_url: str, slack_server: FakeSlack):
+    settings = slack_settings(slack_server)
+    store, clock = open_store(database_url, settings), Clock(T0)
+    store_changes(store, T0, change("a"))
+    slack_server.fail_next("not_json", content_type="text/plain", body="ok")
+    assert dispatch(store, settings, clock) == 0
+    [row] = store.deliveries()
+    assert row.status == "pending" and "not Slack's JSON" in (row.last_error or "")
+    assert "internal error" not in (row.last_error or "")
+    clock.advance(600)
+    assert dispatch(store, settings, clock) == 1 and len(slack_server.posted) == 1
+    store.close()
+
+
 def test_backoff_is_exponential_and_a_rate_limit_is_honoured(database_url: str,
                                                              slack_server: FakeSlack):
     settings = slack_settings(slack_server)
