@@ -230,6 +230,16 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
 
 
+class AnalysisSettings(BaseModel):
+    """``[analysis]``: how much one check may parse, compare and classify (monitor.limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_elements: int = Field(default=200_000, ge=1)
+    max_items: int = Field(default=20_000, ge=1)
+    max_changed_items: int = Field(default=1_000, ge=1)
+
+
 class AlertSettings(BaseModel):
     """``[alerts]``: delivery behaviour shared by every subscription."""
 
@@ -291,6 +301,7 @@ class Settings(BaseSettings):
     builtin_catalog: bool = True
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
     replay: ReplaySettings = ReplaySettings()
     sources: dict[str, SourceSettings] = {}
     subscriptions: list[SubscriptionSettings] = []
