@@ -16,10 +16,11 @@ from typing import Protocol
 from monitor import __version__
 from monitor.codec import document_hash, encode_document
 from monitor.dates import BRUSSELS
-from monitor.diff import diff_documents
-from monitor.errors import ParseError
+from monitor.diff import changed_items, diff_documents
+from monitor.errors import LimitError, ParseError
 from monitor.guard import document_problem, is_html, response_problem
 from monitor.ignore import filter_document
+from monitor.limits import WorkLimits
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -37,6 +38,7 @@ from monitor.types import (
 from sources.parsers.markup import declared_language
 
 DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]
+DEFAULT_LIMITS = WorkLimits()
 
 
 class History(Protocol):
@@ -210,8 +212,23 @@ def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
 
 def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
             history: History, classifier: Classifier,
-            find_deadlines: DeadlineFinder | None = None) -> Analysis:
-    """What this fetch (one page, or every page of a paginated API) means, given the past."""
+            find_deadlines: DeadlineFinder | None = None,
+            limits: WorkLimits = DEFAULT_LIMITS) -> Analysis:
+    """What this fetch (one page, or every page of a paginated API) means, given the past.
+
+    A document past one of ``limits`` is a failed check that names the limit; nothing of
+    its partial analysis (snapshot, changes, deadlines) is kept.
+    """
+    try:
+        return _analyse(source, pages, state, parser=parser, history=history,
+                        classifier=classifier, find_deadlines=find_deadlines, limits=limits)
+    except LimitError as exc:
+        return Analysis(outcome=CheckOutcome.FAILED, error=str(exc))
+
+
+def _analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
+             history: History, classifier: Classifier, find_deadlines: DeadlineFinder | None,
+             limits: WorkLimits) -> Analysis:
     if pages[0].not_modified:
         return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
     problem = next(filter(None, map(response_problem, pages)), None)
@@ -223,12 +240,14 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
             and recipe == state.parse_fingerprint):
         return Analysis(outcome=CheckOutcome.UNCHANGED, content_hash=content_hash,
                         fingerprint=recipe)
+    limits.check_elements(pages)  # before the parse tree is built
     try:
         document = parse(parser, source, pages)
     except ParseError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
+    limits.check_items(document)
     fetched_on = pages[0].fetched_at.astimezone(BRUSSELS).date()
-    done = _compare(source, document, state, history, classifier, fetched_on)
+    done = _compare(source, document, state, history, classifier, limits, fetched_on)
     if done.outcome is CheckOutcome.FAILED:
         return done
     deadlines, scope = _deadlines(document, source, done, find_deadlines)
@@ -272,7 +291,7 @@ def is_gone_error(error: str | None) -> bool:
 
 
 def _compare(source: Source, document: Document, state: SourceState, history: History,
-             classifier: Classifier, fetched_on: date) -> Analysis:
+             classifier: Classifier, limits: WorkLimits, fetched_on: date) -> Analysis:
     if not document.items:
         problem = document_problem(document, history.document())
         if problem:
@@ -285,6 +304,7 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
     previous = history.document()
     if previous is None:
         return Analysis(outcome=CheckOutcome.BASELINE, snapshot=snapshot, keep_raw=True)
+    limits.check_changed(changed_items(previous, document))  # before the word diffs
     diffs = diff_documents(previous, document)
     if not diffs:
         # Same items in another order: keep the new snapshot, tell nobody.

@@ -16,6 +16,7 @@ from monitor.config import Settings, build_source
 from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, FetchPolicy, make_client, redact_url
+from monitor.limits import WorkLimits
 from monitor.pipeline import Checker, utcnow
 from monitor.politeness import HostLimiter, Turns
 from monitor.replay import offline_policy, replay_client
@@ -122,7 +123,8 @@ class App:
         async with opened as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
-                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines)
+                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines,
+                          limits=work_limits(self.settings))
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
@@ -139,12 +141,17 @@ class App:
 
         timeout = httpx.Timeout(30.0, connect=10.0)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            yield Dispatcher(
+            dispatcher = Dispatcher(
                 store=self.store, subscriptions=self.subscriptions,
                 senders=make_senders(self.subscriptions, self.settings, http),
                 mailers=make_mailers(self.subscriptions, self.settings),
                 settings=self.settings.alerts, clock=utcnow,
             )
+            try:
+                yield dispatcher
+            finally:
+                # Sends a round left running end within alerts.send_timeout.
+                await dispatcher.wait_idle()
 
     def subscription(self, name: str) -> Subscription:
         """The named subscription; an unknown name is a ConfigError listing the valid ones."""
@@ -156,6 +163,12 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+
+def work_limits(settings: Settings) -> WorkLimits:
+    analysis = settings.analysis
+    return WorkLimits(max_elements=analysis.max_elements, max_items=analysis.max_items,
+                      max_changed_items=analysis.max_changed_items)
 
 
 def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]

@@ -230,6 +230,16 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
 
 
+class AnalysisSettings(BaseModel):
+    """``[analysis]``: how much one check may parse, compare and classify (monitor.limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_elements: int = Field(default=200_000, ge=1)
+    max_items: int = Field(default=20_000, ge=1)
+    max_changed_items: int = Field(default=1_000, ge=1)
+
+
 class AlertSettings(BaseModel):
     """``[alerts]``: delivery behaviour shared by every subscription."""
 
@@ -242,6 +252,9 @@ class AlertSettings(BaseModel):
     backoff_max: float = Field(default=3600.0, ge=0)
     failure_threshold: int = Field(default=3, ge=1)   # failed checks in a row = source down
     dispatch_interval: int = Field(default=30, ge=1)  # seconds between dispatcher runs
+    # Seconds one send may take before it counts as failed (and is retried): a receiver
+    # that hangs holds only its own subscription, and only this long.
+    send_timeout: float = Field(default=30.0, gt=0, le=600)
     digest_deadline_days: int = Field(default=14, ge=0)
     # The Slack bot token comes only from LEXWATCH_ALERTS__SLACK_TOKEN.
     slack_token: SecretStr | None = None
@@ -288,6 +301,7 @@ class Settings(BaseSettings):
     builtin_catalog: bool = True
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
     replay: ReplaySettings = ReplaySettings()
     sources: dict[str, SourceSettings] = {}
     subscriptions: list[SubscriptionSettings] = []

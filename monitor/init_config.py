@@ -462,7 +462,16 @@ MEANINGS: dict[str, str] = {
     "alerts.backoff_base": "Seconds before the first redelivery; doubled per attempt, jittered.",
     "alerts.backoff_max": "Longest wait between two delivery attempts, in seconds.",
     "alerts.failure_threshold": "Failed checks in a row after which a source counts as down.",
+    "analysis.max_elements": "Most elements (tags) one page may hold; a bigger one fails its check"
+                             " with a reason before it is parsed, and stores nothing.",
+    "analysis.max_items": "Most items (sections, entries) one document may hold; a bigger one"
+                          " fails its check before it is compared, and stores nothing.",
+    "analysis.max_changed_items": "Most items that may differ from the last snapshot in one"
+                                  " check; past it the check fails before diffing and"
+                                  " classifying, stores nothing, and tries again next time.",
     "alerts.dispatch_interval": "Seconds between two runs of the alert dispatcher.",
+    "alerts.send_timeout": "Seconds one alert may take to send (Slack, webhook, e-mail,"
+                           " Apprise) before it counts as failed and is retried later.",
     "alerts.digest_deadline_days": "The digest lists the deadlines falling due within this many"
                                    " days.",
     "alerts.slack_token": "Slack bot token (xoxb-...) for channel slack.",

@@ -19,10 +19,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
+from monitor.analyse import (
+    DEFAULT_LIMITS,
+    Analysis,
+    DeadlineFinder,
+    analyse,
+    fingerprint,
+    parse,
+)
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
 from monitor.fetch import Fetcher
+from monitor.limits import WorkLimits
 from monitor.logs import checking
 from monitor.template import SiteTemplates
 from monitor.types import (
@@ -66,8 +74,10 @@ class Checker:
     def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
                  parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
                  find_deadlines: DeadlineFinder | None = None,
-                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32) -> None:
+                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32,
+                 limits: WorkLimits = DEFAULT_LIMITS) -> None:
         self.find_deadlines = find_deadlines
+        self.limits = limits
         self.store = store
         self.fetcher = fetcher
         self.classifier = classifier
@@ -141,7 +151,8 @@ class Checker:
                                 templates=self._templates)
         try:
             return analyse(source, pages, state, parser=parser, history=history,
-                           classifier=self.classifier, find_deadlines=self.find_deadlines)
+                           classifier=self.classifier, find_deadlines=self.find_deadlines,
+                           limits=self.limits)
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
             return Analysis(outcome=CheckOutcome.FAILED,

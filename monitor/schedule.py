@@ -84,7 +84,6 @@ class Service:
     stopping: bool = False
     checks: set[asyncio.Task[Any]] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
-    _sending: asyncio.Lock = field(default_factory=asyncio.Lock)
     _gate: asyncio.Semaphore | None = None
     _dispatching: bool = False
     _again: bool = False
@@ -142,8 +141,7 @@ class Service:
         try:
             while True:
                 self._again = False
-                async with self._sending:
-                    sent = await dispatcher.dispatch_due()
+                sent = await dispatcher.dispatch_due()
                 if sent:
                     logger.info("sent %d alert(s)", sent)
                 if not self._again or self.stopping:
@@ -157,8 +155,7 @@ class Service:
             return
         with self._running(self.background):
             try:
-                async with self._sending:
-                    result = await self.dispatcher.send_digest(name)
+                result = await self.dispatcher.send_digest(name)
             except Exception:
                 logger.exception("digest %s failed", name, extra={"subscription": name})
                 return

@@ -184,6 +184,9 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = _utc_column()
     remote_id: str | None = None          # Slack ts, SMTP Message-ID, HTTP status ...
+    # The send lease of the dispatcher sending it now (``send_leases.token``); only that
+    # dispatcher may record the outcome, so one whose lease ran out cannot undo another's.
+    lease_token: str | None = Field(default=None, max_length=36)
 
 
 class MuteRow(SQLModel, table=True):
@@ -204,3 +207,18 @@ class HostTurnRow(SQLModel, table=True):
 
     host: str = Field(primary_key=True, max_length=255)
     next_start: datetime = _utc_column(nullable=False)
+
+
+class SendLeaseRow(SQLModel, table=True):
+    """Which dispatcher sends a subscription's instant alerts now, and until when.
+
+    One dispatcher at a time per subscription (so a channel sees its alerts in order, and a
+    hanging receiver is waited for once); the holder renews the lease while it sends, so
+    after a crash the subscription is free again within one short lease.
+    """
+
+    __tablename__ = "send_leases"
+
+    subscription: str = Field(primary_key=True, max_length=100)
+    token: str = Field(max_length=36)
+    expires_at: datetime = _utc_column(nullable=False)

@@ -29,7 +29,7 @@ from storage.models import (
     SnapshotRow,
     SourceRow,
 )
-from storage.outbox import Routing
+from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.retention import PruneReport, RetentionLimits, prune
 
@@ -143,11 +143,46 @@ class Store:
         with session_scope(self.engine) as session:
             return outbox.unmute(session, source_key, item_key)
 
-    def claim_due(self, now: datetime, limit: int = 100,
-                  exclude: Collection[int] = ()) -> dict[int, str]:
-        """Due instant deliveries, leased to the caller: {delivery id: subscription}."""
+    def due_subscriptions(self, now: datetime) -> list[str]:
         with session_scope(self.engine) as session:
-            return outbox.claim_due(session, now, limit, exclude)
+            return outbox.due_subscriptions(session, now)
+
+    def acquire_lease(self, lease: Lease, now: datetime, until: datetime) -> bool:
+        """Hold ``lease``'s subscription until ``until`` unless another dispatcher holds it."""
+        with session_scope(self.engine) as session:
+            return outbox.acquire_lease(session, lease, now, until)
+
+    def renew_lease(self, lease: Lease, until: datetime) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.renew_lease(session, lease, until)
+
+    def release_lease(self, lease: Lease) -> None:
+        with session_scope(self.engine) as session:
+            outbox.release_lease(session, lease)
+
+    def claim_next(self, lease: Lease, now: datetime,
+                   exclude: Collection[int] = ()) -> int | None:
+        """The next due delivery of the lease's subscription, claimed; None: nothing (more)."""
+        with session_scope(self.engine) as session:
+            return outbox.claim_next(session, lease, now, exclude)
+
+    def finish_sent(self, delivery_id: int, token: str, remote_id: str | None,
+                    now: datetime) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_sent(session, delivery_id, token, remote_id, now)
+
+    def finish_failed(self, delivery_id: int, token: str, error: str,
+                      next_attempt: datetime | None) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_failed(session, delivery_id, token, error, next_attempt)
+
+    def finish_skipped(self, delivery_id: int, token: str, reason: str) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_skipped(session, delivery_id, token, reason)
+
+    def postpone_subscription(self, lease: Lease, until: datetime) -> None:
+        with session_scope(self.engine) as session:
+            outbox.postpone_subscription(session, lease, until)
 
     def load_alert(self, delivery_id: int, dashboard_url: str | None
                    ) -> tuple[DeliveryRow, Alert | None]:
@@ -183,10 +218,6 @@ class Store:
     def max_attempts(self, ids: Sequence[int]) -> int:
         with session_scope(self.engine) as session:
             return outbox.max_attempts(session, ids)
-
-    def postpone(self, ids: Sequence[int], until: datetime) -> None:
-        with session_scope(self.engine) as session:
-            outbox.postpone(session, ids, until)
 
     def enqueue_test(self, subscription: Subscription, source_key: str, now: datetime) -> int:
         with session_scope(self.engine) as session:

@@ -457,6 +457,9 @@ def test_instant_alert_goes_to_the_subscription_recipients(smtp_server) -> None:
     assert captured.message["Subject"] == ("Consultation opened: Serious incident reporting"
                                            " under the AI Act (19 Dec 2025) — lexwatch")
     assert captured.message["X-Lexwatch-Subscription"] == "legal-daily"
+    # Stable across retries, so a mail filter can drop a repeat.
+    alert = change_alert(sample_changes()[2])
+    assert captured.message["X-Lexwatch-Delivery"] == str(alert.delivery_id)
 
 
 def test_hostile_subject_reaches_no_extra_recipient(smtp_server) -> None:
