@@ -172,6 +172,9 @@ def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
 
 def _shared_turns(store: Store) -> Turns:
     async def turns(host: str, spacing: float) -> float:
-        return await asyncio.to_thread(store.reserve_turn, host, spacing)
+        turn = await asyncio.to_thread(store.reserve_turn, host, spacing)
+        # The database's clock, the same for every worker: their requests can be compared.
+        logger.debug("request turn for %s at %s", host, turn.starts_at.isoformat())
+        return turn.wait
 
     return turns

@@ -117,19 +117,20 @@ def _transient_driver_error(exc: BaseException) -> bool:
 
 
 def retrying(fn: Callable[[], T], *, seconds: float = RETRY_SECONDS,
-             what: str = "database call", sleep: Callable[[float], None] = time.sleep) -> T:
+             what: str = "database call", sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic) -> T:
     """``fn()``, called again with backoff while it fails transiently, for up to ``seconds``.
 
     ``fn`` must be one whole transaction (a failed one was rolled back), so running it again
     is safe. Other errors, and a transient one that outlasts ``seconds``, are raised.
     """
-    deadline = time.monotonic() + seconds
+    deadline = clock() + seconds
     delay, attempt = _FIRST_DELAY, 0
     while True:
         try:
             return fn()
         except Exception as exc:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - clock()
             if not is_transient(exc) or remaining <= 0:
                 raise
             attempt, wait = attempt + 1, min(delay, remaining)

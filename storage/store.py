@@ -220,8 +220,8 @@ class Store:
         return self.engine.dialect.name == "postgresql"
 
     @not_retried  # on failure the limiter spaces this process's requests at once
-    def reserve_turn(self, host: str, spacing: float) -> float:
-        """Seconds to wait before a request to ``host`` (see ``storage.turns``)."""
+    def reserve_turn(self, host: str, spacing: float) -> turns.Turn:
+        """When a request to ``host`` may start (see ``storage.turns``)."""
         with session_scope(self.engine) as session:
             return turns.reserve_turn(session.connection(), host, spacing)
 

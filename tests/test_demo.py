@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,14 +33,13 @@ def lexwatch(cwd: Path, *args: str, env: dict[str, str] | None = None,
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
-    """One demo run, shared: (the process result, seconds it took, its cwd, its database)."""
+    """One demo run, shared: (the process result, its cwd, its database)."""
     root = tmp_path_factory.mktemp("demo")
     cwd = root / "user"
     cwd.mkdir()
     database = root / "tmp" / "demo.db"
-    started = time.monotonic()
     result = lexwatch(cwd, "demo", "--db", str(database))
-    return result, time.monotonic() - started, cwd, database
+    return result, cwd, database
 
 
 def _changes_by_cycle(database: Path) -> dict[int, list[ChangeRow]]:
@@ -65,17 +63,16 @@ def _alertable(rows: list[ChangeRow]) -> list[ChangeRow]:
     return [row for row in rows if Category(row.category).alertable]
 
 
-def test_demo_exits_0_quickly_in_its_own_database(demo_run):
-    result, seconds, cwd, database = demo_run
+def test_demo_exits_0_in_its_own_database(demo_run):
+    result, cwd, database = demo_run
 
     assert result.returncode == 0, result.stderr
-    assert seconds < 20, f"the demo took {seconds:.1f} s"
     assert database.is_file()
     assert not (cwd / "lexwatch.db").exists() and not list(cwd.iterdir())
 
 
 def test_demo_stores_the_changes_of_cycles_2_and_3(demo_run):
-    result, _, _, database = demo_run
+    result, _, database = demo_run
     assert result.returncode == 0, result.stderr
 
     cycles = _changes_by_cycle(database)
@@ -90,7 +87,7 @@ def test_demo_stores_the_changes_of_cycles_2_and_3(demo_run):
 
 
 def test_demo_noise_produced_no_alertable_change(demo_run):
-    result, _, _, database = demo_run
+    result, _, database = demo_run
     assert result.returncode == 0, result.stderr
 
     extended = _spellings(datetime.now(UTC).date())
@@ -113,7 +110,7 @@ def _spellings(today: date) -> set[str]:
 
 
 def test_demo_prints_each_cycle_with_categories(demo_run):
-    result, _, _, _ = demo_run
+    result, _, _ = demo_run
 
     for title in ("Cycle 1", "Cycle 2", "Cycle 3"):
         assert title in result.stdout
@@ -124,7 +121,7 @@ def test_demo_prints_each_cycle_with_categories(demo_run):
 
 
 def test_demo_names_the_commands_that_show_its_changes(demo_run):
-    result, _, cwd, database = demo_run
+    result, cwd, database = demo_run
     url = f"sqlite:///{database.resolve()}"
 
     assert f"LEXWATCH_DATABASE_URL={url} lexwatch changes" in result.stdout
