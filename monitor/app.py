@@ -9,24 +9,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import httpx
-
-from monitor.classify import RuleClassifier
 from monitor.config import Settings, build_source
-from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher, FetchPolicy, make_client, redact_url
-from monitor.pipeline import Checker, utcnow
-from monitor.politeness import HostLimiter, Turns
-from monitor.replay import offline_policy, replay_client
+from monitor.redact import redact_url
 from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
-from sources.parsers import PAGERS, PARSERS
+from sources.parsers import PARSERS
 from sources.parsers.html_page import check_selectors
 from storage.outbox import Routing
 from storage.store import Store
 
+# The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
+# checked (``App.checker``), not for the commands that only read the database.
 if TYPE_CHECKING:
+    from monitor.fetch import FetchPolicy
+    from monitor.pipeline import Checker
+    from monitor.politeness import HostLimiter, Turns
     from notifiers.outbox import Dispatcher
 
 logger = logging.getLogger(__name__)
@@ -53,6 +51,8 @@ def resolve_sources(settings: Settings,
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
+    from monitor.fetch import FetchPolicy
+
     http = settings.http
     return FetchPolicy(
         user_agent=http.user_agent(),
@@ -86,11 +86,7 @@ class App:
     @classmethod
     def start(cls, settings: Settings, *, migrate: bool = True) -> App:
         """Validate sources and subscriptions, open (and migrate) the database, sync sources."""
-        sources = resolve_sources(settings)
-        subscriptions = resolve_subscriptions(settings, sources)
-        if settings.http.contact is None:
-            logger.warning("http.contact is not set: EU webmasters cannot reach you if"
-                           " lexwatch misbehaves; set it in lexwatch.toml")
+        sources, subscriptions = resolve_configuration(settings)
         store = Store.open(settings.database_url, migrate=migrate)
         store.routing = Routing(subscriptions=tuple(subscriptions),
                                 failure_threshold=settings.alerts.failure_threshold)
@@ -114,6 +110,13 @@ class App:
     @asynccontextmanager
     async def checker(self) -> AsyncIterator[Checker]:
         """A Checker over one shared HTTP client, closed when the block ends."""
+        from monitor.classify import RuleClassifier
+        from monitor.deadlines import extract_deadlines
+        from monitor.fetch import Fetcher, make_client
+        from monitor.pipeline import Checker
+        from monitor.replay import offline_policy, replay_client
+        from sources.parsers import PAGERS
+
         policy = fetch_policy(self.settings)
         replay_dir = self.settings.replay.dir
         if replay_dir is not None:
@@ -126,6 +129,8 @@ class App:
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
+        from monitor.politeness import HostLimiter
+
         turns = _shared_turns(self.store) if self.store.shares_turns() else None
         return HostLimiter(policy.per_host_concurrency, policy.per_host_spacing,
                            policy.global_concurrency, turns=turns)
@@ -134,6 +139,9 @@ class App:
     async def dispatcher(self) -> AsyncIterator[Dispatcher]:
         """A Dispatcher with one Sender per subscription, over one HTTP client for webhooks."""
         # Channel libraries (slack-sdk, apprise, jinja2) load only in commands that deliver.
+        import httpx
+
+        from monitor.pipeline import utcnow
         from notifiers.outbox import Dispatcher
         from notifiers.senders import make_mailers, make_senders
 
@@ -156,6 +164,20 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+
+def warn_without_contact(settings: Settings) -> None:
+    """Said by the commands that fetch from the network, once each: not by every command."""
+    if settings.http.contact is None and settings.replay.dir is None:
+        logger.warning("http.contact is not set: EU webmasters cannot reach you if"
+                       " lexwatch misbehaves; set it in lexwatch.toml")
+
+
+def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[Subscription]]:
+    """The sources and subscriptions of ``settings``, checked as a start checks them (also by
+    `lexwatch config check`, so that what it accepts, a start accepts); ConfigError if not."""
+    sources = resolve_sources(settings)
+    return sources, resolve_subscriptions(settings, sources)
 
 
 def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from monitor.dates import BRUSSELS
 from monitor.health import Health, source_health
-from monitor.pipeline import CheckResult
 from monitor.types import Category, CheckOutcome
-from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
+
+if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
+    from monitor.pipeline import CheckResult
+    from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 _OUTCOME_STYLE = {
     CheckOutcome.BASELINE: "cyan",
@@ -73,6 +74,8 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
 
 
 def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
+    from monitor.dates import BRUSSELS
+
     table = Table(title="Deadlines (soonest first)", title_justify="left")
     for name in ("due (Brussels)", "in", "what", "kind", "source", "moved"):
         table.add_column(name, overflow="fold")

@@ -17,14 +17,13 @@ import asyncio
 import functools
 import logging
 import random
-import re
 import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -40,6 +39,7 @@ from monitor.errors import (
     TransportError,
 )
 from monitor.politeness import HostLimiter, host_key
+from monitor.redact import MASK, redact_url, rewrite
 from monitor.retry_after import retry_after
 from monitor.robots import ROBOTS_TOKEN, RobotsCache
 from monitor.ssrf import AddressGuard, GuardedResolver
@@ -560,51 +560,6 @@ def _describe(outcome: Fetched | BaseException) -> str:
     return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
 
 
-# A query parameter whose name ends like one of these holds a credential (apiKey,
-# access_token, X-Amz-Signature, sessionid ...); its value is never logged or stored.
-_SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd", "pwd", "pass", "auth",
-                   "authorization", "signature", "sig", "session", "sessionid", "sid",
-                   "credential", "credentials")
-
-
-@functools.lru_cache(maxsize=4096)  # called for every request and answer, with few URLs
-def redact_url(url: str) -> str:
-    """``url`` fit to log or store: no password, no value of a secret-looking query parameter.
-
-    ``https://u:pw@host/p?api_key=abc&page=2`` becomes ``https://u:***@host/p?api_key=***&page=2``;
-    everything else is kept byte for byte.
-    """
-    try:
-        return _rewrite(url, lambda host, name, value: _MASK)
-    except ValueError:
-        return "<unparsable URL>"
-
-
-_MASK = "***"
-Rewrite = Callable[[str, str, str], str]  # (host, parameter name, value) -> new value
-
-
-def _rewrite(url: str, change: Rewrite) -> str:
-    """``url`` with its password and secret query values replaced by ``change``'s answer."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, _, password = userinfo.partition(":")
-        netloc = f"{user}:{change(host, '@' + user, password)}@{hostport}"
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name, sep, value = pair.partition("=")
-        if sep and value and _secret_param(unquote_plus(name)):
-            pair = f"{name}={change(host, name, value)}"
-        pairs.append(pair)
-    query = "&".join(pairs)
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
-
-
 class _UrlSecrets:
     """Secrets seen in requested URLs, put back into a redacted URL that is handed back.
 
@@ -620,21 +575,17 @@ class _UrlSecrets:
             return
 
         def keep(host: str, name: str, value: str) -> str:
-            if value != _MASK:
+            if value != MASK:
                 self._values[host, name] = value
             return value
 
-        _rewrite(url, keep)
+        rewrite(url, keep)
 
     def restore(self, url: str) -> str:
-        if _MASK not in url:
+        if MASK not in url:
             return url
-        return _rewrite(url, lambda host, name, value:
-                        self._values.get((host, name), value) if value == _MASK else value)
-
-
-def _secret_param(name: str) -> bool:
-    return re.sub(r"[^a-z0-9]", "", name.lower()).endswith(_SECRET_ENDINGS)
+        return rewrite(url, lambda host, name, value:
+                       self._values.get((host, name), value) if value == MASK else value)
 
 
 def _shown(url: str) -> str:

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
-from monitor.fetch import Fetcher
 from monitor.logs import checking
 from monitor.types import (
     Change,
@@ -38,6 +38,9 @@ from monitor.types import (
 )
 from storage.queries import is_quiet, pack
 from storage.store import Store
+
+if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
+    from monitor.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from storage.db import (
     current_revision,
     head_revision,
     make_engine,
+    migrate as migrate_schema,
     not_retried,
     retried_methods,
     session_scope,
-    upgrade,
 )
 from storage.models import (
     BlobRow,
@@ -51,7 +51,7 @@ class Store:
         """Open the database at ``url``, applying pending migrations unless told not to."""
         store = cls(make_engine(url))
         if migrate:
-            revision = upgrade(store.engine)
+            revision = migrate_schema(store.engine)
             logger.debug("database %s at revision %s", store.engine.url, revision)
         elif current_revision(store.engine) != head_revision():
             raise StorageError("the database schema is not current: run `lexwatch db upgrade`")

@@ -104,6 +104,21 @@ def test_check_without_sources_is_a_usage_error(workdir: Path):
     assert result.returncode == 2 and "--all" in result.stderr
 
 
+@pytest.mark.parametrize("database", ["not-a-database", "in-a-file/x.db", "folder"])
+def test_an_unusable_sqlite_database_is_exit_3_with_the_reason(workdir: Path, database: str):
+    (workdir / "not-a-database").write_text("my notes, not SQLite\n")
+    (workdir / "in-a-file").write_text("a file where a folder should be\n")
+    (workdir / "folder").mkdir()
+    url = f"sqlite:///{workdir / database}"
+    for command in (["status"], ["check", "--all"], ["sources"]):
+        result = lexwatch(workdir, *command, env={"LEXWATCH_DATABASE_URL": url})
+        said = " ".join(result.stderr.split())
+        assert result.returncode == 3, result.stderr
+        assert said.startswith("database error: cannot use the") and "Traceback" not in said
+        assert str(workdir / database.split("/")[0]) in said
+    assert (workdir / "not-a-database").read_text() == "my notes, not SQLite\n"
+
+
 def test_db_upgrade_and_stats(workdir: Path):
     assert f"revision {head_revision()}" in lexwatch(workdir, "db", "upgrade").stdout
     stats = lexwatch(workdir, "db", "stats").stdout
