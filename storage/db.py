@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from typing import TYPE_CHECKING
-
-from sqlalchemy import Engine, create_engine, event, inspect as schema_of, text
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -245,7 +244,7 @@ def upgrade(engine: Engine) -> str | None:
     return current_revision(engine)
 
 
-def migrate(engine: Engine) -> str | None:
+def migrate_schema(engine: Engine) -> str | None:
     """Bring the schema to the head revision, unless it is there already (plain SQL)."""
     revision = current_revision(engine)
     if revision == head_revision():

@@ -204,3 +204,18 @@ class HostTurnRow(SQLModel, table=True):
 
     host: str = Field(primary_key=True, max_length=255)
     next_start: datetime = _utc_column(nullable=False)
+
+
+class HeartbeatRow(SQLModel, table=True):
+    """A service process (`lexwatch run`, `lexwatch scheduler`) saying it is alive."""
+
+    __tablename__ = "heartbeats"
+
+    process: str = Field(primary_key=True, max_length=200)  # host:pid:start time
+    role: str = Field(max_length=20)
+    checks: bool  # whether it schedules source checks
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _utc_column(nullable=False)
+    beat_at: datetime = _utc_column(nullable=False)
+    stopped_at: datetime | None = _utc_column()  # a clean stop; a crash leaves None

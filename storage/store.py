@@ -9,13 +9,21 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
-from storage import outbox, queries, turns
+from monitor.types import (
+    Alert,
+    CheckRecord,
+    Document,
+    ServiceProcess,
+    Source,
+    SourceState,
+    Subscription,
+)
+from storage import heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
     make_engine,
-    migrate as migrate_schema,
+    migrate_schema,
     not_retried,
     retried_methods,
     session_scope,
@@ -214,6 +222,15 @@ class Store:
         lock of their own get the database the moment it is free.
         """
         return self.engine.dialect.name == "sqlite"
+
+    def beat(self, process: ServiceProcess, now: datetime) -> None:
+        """The service ``process`` is alive at ``now`` (``lexwatch status`` reads it)."""
+        with session_scope(self.engine) as session:
+            heartbeats.beat(session, process, now)
+
+    def stop_beating(self, process_id: str, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            heartbeats.stop(session, process_id, now)
 
     def shares_turns(self) -> bool:
         """Whether ``reserve_turn`` works here: PostgreSQL, where scale-out workers meet."""
