@@ -24,6 +24,7 @@ from monitor.cli_common import (
     fails_cleanly,
     open_app,
     out,
+    print_table,
     service_logging,
     settings_of,
 )
@@ -76,6 +77,7 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
     sources = app.enabled() if check_all else app.select(keys)
     if sources:
         warn_without_contact(app.settings)
+        _said_in_the_table()
     results = (asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
                if sources else [])
     if app.subscriptions and not (dry_run or no_alerts):
@@ -86,6 +88,14 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
         _print_results(results, dry_run=dry_run)
     if any(r.outcome is CheckOutcome.FAILED for r in results):
         sys.exit(1)
+
+
+def _said_in_the_table() -> None:
+    """Failed checks are printed in the results (table or JSON): not also as log lines."""
+    from monitor.pipeline import CHECK_FAILED
+
+    logging.getLogger("monitor.pipeline").addFilter(
+        lambda record: not getattr(record, CHECK_FAILED, False))
 
 
 async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
@@ -126,7 +136,7 @@ async def _with_progress(checker: Checker, sources: Sequence[Source], *,
 def _print_results(results: Sequence[CheckResult], *, dry_run: bool) -> None:
     from monitor import console
 
-    out.print(console.check_table(results))
+    print_table(console.check_table(results))
     for line in console.change_lines(results):
         out.print(line)
     if dry_run:
@@ -145,17 +155,24 @@ def _result_json(result: CheckResult) -> dict[str, Any]:
 
 
 @main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 @fails_cleanly
-def sources(ctx: click.Context) -> None:
+def sources(ctx: click.Context, as_json: bool) -> None:
     """List the configured sources and their health (`sources test` tries a new one)."""
     if ctx.invoked_subcommand is not None:
         return
     from monitor import console
 
     app = open_app(ctx)
-    rows = {row.key: row for row in app.store.sources()}
-    out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
+    stored = {row.key: row for row in app.store.sources()}
+    rows = [stored[key] for key in app.sources if key in stored]
+    now = datetime.now(UTC)
+    if as_json:
+        click.echo(json.dumps([console.source_json(row, now) for row in rows], indent=2,
+                              ensure_ascii=False))
+    else:
+        print_table(console.sources_table(rows, now, out.width if out.is_terminal else None))
 
 
 @main.group(invoke_without_command=True)
@@ -179,7 +196,7 @@ def changes(ctx: click.Context, source: str | None, category: str | None, since:
     if as_json:
         click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
     else:
-        out.print(console.changes_table(rows))
+        print_table(console.changes_table(rows))
 
 
 @changes.command("mark-noise")
@@ -229,7 +246,7 @@ def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json
         click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2,
                               ensure_ascii=False))
     else:
-        out.print(console.deadlines_table(rows, now))
+        print_table(console.deadlines_table(rows, now))
     if ics_file is not None:
         from monitor.ics import deadlines_calendar
 
@@ -297,7 +314,7 @@ def history(ctx: click.Context, key: str, limit: int) -> None:
 
     app = open_app(ctx)
     app.select([key])
-    out.print(console.history_table(key, app.store.checks(key, limit)))
+    print_table(console.history_table(key, app.store.checks(key, limit)))
 
 
 @main.command("eval")

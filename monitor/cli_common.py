@@ -76,6 +76,18 @@ def fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def print_table(renderable: Any) -> None:
+    """Print a table to standard output: fitted to a terminal; at its natural width when
+    piped or redirected, so no URL or title is cut in two lines (grep, copy, less -S)."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    from rich.console import Console
+
+    Console(file=out.file, width=100_000, highlight=False, soft_wrap=False,
+            no_color=out.no_color).print(renderable)
+
+
 def settings_of(ctx: click.Context) -> Settings:
     """The settings named by the global options (--config, --replay)."""
     from monitor.config import ReplaySettings, load_settings

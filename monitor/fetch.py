@@ -23,7 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import httpx
@@ -38,11 +38,12 @@ from monitor.errors import (
     RobotsDisallowedError,
     TransportError,
 )
+from monitor.network_errors import describe, dns_failure
 from monitor.politeness import HostLimiter, host_key
 from monitor.redact import MASK, redact_url, rewrite
 from monitor.retry_after import retry_after
 from monitor.robots import ROBOTS_TOKEN, RobotsCache
-from monitor.ssrf import AddressGuard, GuardedResolver
+from monitor.ssrf import AddressGuard, GuardedResolver, odd_host_reason
 from monitor.types import Fetched
 
 logger = logging.getLogger(__name__)
@@ -129,9 +130,29 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
         follow_redirects=True,
         max_redirects=policy.max_redirects,
         timeout=timeout,
+        event_hooks={"response": [refuse_odd_redirect]},
         # Only what _Decoder can inflate with a bound; never br or zstd.
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
+
+
+async def refuse_odd_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect to anything but an http(s) URL with a plainly written host, saying
+    why, before httpx follows it (httpx itself would only say "unsupported protocol")."""
+    if not response.has_redirect_location:
+        return
+    shown = redact_url(str(response.request.url))
+    target = urljoin(str(response.request.url), response.headers["location"].strip())
+    parts = urlsplit(target)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BlockedAddressError(
+            f"refused to follow the redirect of {shown!r} to {redact_url(target)!r}: lexwatch"
+            f" follows redirects only to http(s) URLs, not {parts.scheme or 'relative'}: ones",
+            url=shown)
+    odd = odd_host_reason(parts.hostname or "")
+    if odd is not None:
+        raise BlockedAddressError(f"refused to follow the redirect of {shown!r} to"
+                                  f" {redact_url(target)!r}: {odd}", url=shown)
 
 
 @functools.cache
@@ -306,7 +327,11 @@ class Fetcher:
     async def _check_robots(self, url: str) -> None:
         if self._robots is None:
             return
-        if not await self._robots.allowed(url):
+        try:
+            allowed = await self._robots.allowed(url)
+        except TransportError as exc:  # the host does not resolve: the page cannot be fetched
+            raise TransportError(f"could not fetch {_shown(url)}: {exc}", url=url) from exc
+        if not allowed:
             reason = self._robots.explain(url)
             raise RobotsDisallowedError(f"{_shown(url)} not fetched: {reason}", url=url)
         delay = self._robots.crawl_delay(url)
@@ -364,6 +389,8 @@ class Fetcher:
             wait = self._retry_after(url, outcome)
             if not (outcome.status == 429 or outcome.status >= 500):
                 return None
+        elif dns_failure(outcome):  # the next check asks DNS again; at once it says the same
+            return None
         if attempt >= self._policy.retries:
             return None
         if wait is not None:
@@ -402,6 +429,9 @@ _GOOD_URLS: set[str] = set()
 
 
 def _parse_url(url: str) -> None:
+    odd = odd_host_reason(urlsplit(url).hostname or "")
+    if odd is not None:
+        raise BlockedAddressError(f"refused to fetch {_shown(url)}: {odd}", url=url)
     try:
         parsed = httpx.URL(url)
         urlsplit(url)  # the limiter and the robots cache key on it
@@ -546,6 +576,9 @@ def _to_fetched(
 def _result(url: str, outcome: Fetched | Exception, attempt: int) -> Fetched:
     if isinstance(outcome, Fetched):
         return outcome
+    dns = dns_failure(outcome)
+    if dns is not None:
+        raise TransportError(f"could not fetch {_shown(url)}: {dns}", url=url) from outcome
     raise TransportError(
         f"could not fetch {_shown(url)} after {attempt + 1} attempt(s): {_describe(outcome)}",
         url=url,
@@ -555,9 +588,7 @@ def _result(url: str, outcome: Fetched | Exception, attempt: int) -> Fetched:
 def _describe(outcome: Fetched | BaseException) -> str:
     if isinstance(outcome, Fetched):
         return f"HTTP {outcome.status}"
-    # httpx-aiohttp reports every aiohttp connection error as ConnectTimeout: name the real one.
-    cause = outcome.__cause__ if isinstance(outcome.__cause__, aiohttp.ClientError) else outcome
-    return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    return describe(outcome)
 
 
 class _UrlSecrets:

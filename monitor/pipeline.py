@@ -274,9 +274,15 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
     )
 
 
+# Set on the log record of a failed check: `lexwatch check` prints the failure in its
+# table and drops these lines, so each failure is said once.
+CHECK_FAILED = "lexwatch_check_failed"
+
+
 def _log(record: CheckRecord) -> None:
     if record.outcome is CheckOutcome.FAILED:
-        logger.warning("check %s failed: %s", record.source_key, record.error)
+        logger.warning("check %s failed: %s", record.source_key, record.error,
+                       extra={CHECK_FAILED: True})
     else:
         logger.info("check %s: %s, %d change(s), %d ms", record.source_key,
                     record.outcome.value, len(record.changes), record.duration_ms)

@@ -7,6 +7,7 @@ for a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -107,6 +108,20 @@ def test_ok_fetch_records_every_field(replay_server: ReplayServer) -> None:
     assert all(key == key.lower() for key in got.headers)
     assert got.fetched_at.tzinfo is not None
     assert before <= got.fetched_at <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize("robots", [True, False])
+def test_a_host_that_does_not_resolve_is_said_once_as_a_dns_failure(
+        robots: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """Offline, or a typo in a URL: not a robots.txt timeout, and not retried at once."""
+    sleep = RecordingSleep()  # .invalid never resolves (RFC 2606)
+    with caplog.at_level(logging.INFO), pytest.raises(TransportError) as info:
+        fetch("https://no-such-host.invalid/ai", make_policy(respect_robots=robots), sleep=sleep)
+    said = str(info.value)
+    assert said == ("could not fetch 'https://no-such-host.invalid/ai': could not resolve host"
+                    " 'no-such-host.invalid' (DNS: " + said.split("(DNS: ")[1])
+    assert "robots" not in said and "Timeout" not in said
+    assert sleep.calls == [] and "retry" not in caplog.text and "robots" not in caplog.text
 
 
 def test_user_agent_reaches_the_server(replay_server: ReplayServer) -> None:
