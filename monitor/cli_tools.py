@@ -298,13 +298,18 @@ def _clip(value: str) -> str:
                    " default: a new temporary folder).")
 @click.option("--keep", is_flag=True,
               help="Keep serving the example site after the demo, until Ctrl-C.")
+@click.option("--serve", is_flag=True,
+              help="Then open the dashboard on the demo's data (127.0.0.1), until Ctrl-C.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(1, 65535),
+              help="The dashboard's port with --serve.")
 @fails_cleanly
-def demo(db_path: Path | None, keep: bool) -> None:
+def demo(db_path: Path | None, keep: bool, serve: bool, port: int) -> None:
     """Watch a made-up example site change three times, offline, in its own database."""
     from monitor.demo import run_demo
 
     database = db_path or Path(tempfile.mkdtemp(prefix="lexwatch-demo-")) / "demo.db"
     try:
-        asyncio.run(run_demo(database, out, keep_serving=keep))
+        asyncio.run(run_demo(database, out, keep_serving=keep,
+                             dashboard_port=port if serve else None))
     except KeyboardInterrupt:
         err.print("demo stopped")

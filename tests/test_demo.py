@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -122,18 +126,74 @@ def test_demo_prints_each_cycle_with_categories(demo_run):
 
 def test_demo_names_the_commands_that_show_its_changes(demo_run):
     result, cwd, database = demo_run
-    url = f"sqlite:///{database.resolve()}"
+    config = database.with_name(database.name + ".toml").resolve()
+    commands = [line.strip() for line in result.stdout.splitlines()
+                if line.strip().startswith("lexwatch --config")]
+    assert [c.split()[3] for c in commands] == ["changes", "diff", "history", "serve"]
+    assert all(c.startswith(f"lexwatch --config {config} ") for c in commands), commands
+    # They work from anywhere once the demo is over, with whatever lexwatch.toml is there,
+    # and never add the built-in catalog (22 EU sources) to the demo's database.
+    for where in (cwd, cwd / "elsewhere"):
+        where.mkdir(exist_ok=True)
+        listed = lexwatch(where, *commands[0].split()[1:], "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert len(json.loads(listed.stdout)) >= 4
+        assert lexwatch(where, *commands[1].split()[1:]).returncode == 0
+        assert lexwatch(where, *commands[2].split()[1:]).returncode == 0
+    store = Store.open(f"sqlite:///{database}", migrate=False)
+    try:
+        assert sorted(row.key for row in store.sources()) == [
+            "demo-consultation", "demo-hys", "demo-news"]
+    finally:
+        store.close()
+    assert not (cwd / "lexwatch.db").exists() and not (cwd / "elsewhere" / "lexwatch.db").exists()
 
-    assert f"LEXWATCH_DATABASE_URL={url} lexwatch changes" in result.stdout
-    assert f"LEXWATCH_DATABASE_URL={url} lexwatch diff " in result.stdout
-    # And they work from anywhere once the demo is over. (builtin_catalog = false: this test
-    # is about the database, not about the parsers the built-in catalog needs.)
-    (cwd / "lexwatch.toml").write_text("builtin_catalog = false\n")
-    listed = lexwatch(cwd, "changes", "--json", env={"LEXWATCH_DATABASE_URL": url})
-    assert listed.returncode == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) >= 4
-    (cwd / "lexwatch.toml").unlink()
-    assert not (cwd / "lexwatch.db").exists()
+
+def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
+    port = free_port()
+    env = clean_env()
+    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--db",
+                             str(tmp_path / "demo.db"), "--serve", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        changes = _get_json(f"http://127.0.0.1:{port}/api/v1/changes", demo)
+        sources = _get_json(f"http://127.0.0.1:{port}/api/v1/sources", demo)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        demo.send_signal(signal.SIGINT)
+        stdout, stderr = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate()
+    assert demo.returncode == 0, stderr
+    assert f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/" in stdout
+    assert {row["source"] for row in _items(changes)} <= {"demo-consultation", "demo-hys",
+                                                           "demo-news"}
+    assert len(_items(changes)) >= 4
+    assert sorted(row["key"] for row in _items(sources)) == [
+        "demo-consultation", "demo-hys", "demo-news"]
+    assert "Example AI Office" in page
+
+
+def _items(data):
+    return data["items"] if isinstance(data, dict) else data
+
+
+def _get_json(url: str, process: subprocess.Popen[str]):
+    for _ in range(600):  # the demo's three cycles run first
+        assert process.poll() is None, process.communicate()
+        try:
+            return json.loads(urllib.request.urlopen(url, timeout=10).read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"the dashboard never answered at {url}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_demo_refuses_an_existing_database(tmp_path: Path):
