@@ -142,14 +142,18 @@ async def refuse_odd_redirect(response: httpx.Response) -> None:
     if not response.has_redirect_location:
         return
     shown = redact_url(str(response.request.url))
-    target = urljoin(str(response.request.url), response.headers["location"].strip())
-    parts = urlsplit(target)
+    try:
+        target = urljoin(str(response.request.url), response.headers["location"].strip())
+        parts = urlsplit(target)
+        host = parts.hostname or ""
+    except ValueError:  # not a URL at all: httpx refuses it in its own words
+        return
     if parts.scheme.lower() not in ("http", "https"):
         raise BlockedAddressError(
             f"refused to follow the redirect of {shown!r} to {redact_url(target)!r}: lexwatch"
             f" follows redirects only to http(s) URLs, not {parts.scheme or 'relative'}: ones",
             url=shown)
-    odd = odd_host_reason(parts.hostname or "")
+    odd = odd_host_reason(host)
     if odd is not None:
         raise BlockedAddressError(f"refused to follow the redirect of {shown!r} to"
                                   f" {redact_url(target)!r}: {odd}", url=shown)
@@ -429,12 +433,15 @@ _GOOD_URLS: set[str] = set()
 
 
 def _parse_url(url: str) -> None:
-    odd = odd_host_reason(urlsplit(url).hostname or "")
+    try:
+        host = urlsplit(url).hostname or ""  # the limiter and the robots cache key on it
+    except ValueError as exc:
+        raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
+    odd = odd_host_reason(host)  # before httpx, which has its own words for some of them
     if odd is not None:
         raise BlockedAddressError(f"refused to fetch {_shown(url)}: {odd}", url=url)
     try:
         parsed = httpx.URL(url)
-        urlsplit(url)  # the limiter and the robots cache key on it
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
