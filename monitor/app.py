@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -14,8 +14,6 @@ from monitor.errors import ConfigError
 from monitor.redact import redact_url
 from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
-from sources.parsers import PARSERS
-from sources.parsers.html_page import check_selectors
 from storage.outbox import Routing
 from storage.store import Store
 
@@ -31,23 +29,36 @@ logger = logging.getLogger(__name__)
 
 
 def resolve_sources(settings: Settings,
-                    parsers: Mapping[str, Parser] = PARSERS) -> dict[str, Source]:
-    """The built-in catalog (unless disabled) with the user's sources and overrides applied."""
+                    parsers: Mapping[str, Parser] | None = None) -> dict[str, Source]:
+    """The built-in catalog (unless disabled) with the user's sources and overrides applied.
+
+    ``parsers``: the registry to check parser names against (default: ``PARSERS``, which
+    loads every parser: only when there is a source to check).
+    """
     catalog = builtin_sources() if settings.builtin_catalog else {}
     resolved = dict(catalog)
     for key, override in settings.sources.items():
         resolved[key] = build_source(key, catalog.get(key), override, settings.default_interval)
-    for source in resolved.values():
-        if source.parser not in parsers:
+    if resolved:
+        _check_sources(resolved.values(), parsers)
+    return dict(sorted(resolved.items()))
+
+
+def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:
+    from sources.parsers import PARSERS
+    from sources.parsers.html_page import check_selectors
+
+    known = PARSERS if parsers is None else parsers
+    for source in sources:
+        if source.parser not in known:
             raise ConfigError(f"sources.{source.key}.parser: unknown parser {source.parser!r};"
-                              f" valid parsers: {', '.join(sorted(parsers))}")
+                              f" valid parsers: {', '.join(sorted(known))}")
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
         try:
             check_selectors(source.options)
         except ConfigError as exc:
             raise ConfigError(f"sources.{source.key}: {exc}") from exc
-    return dict(sorted(resolved.items()))
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -115,7 +126,7 @@ class App:
         from monitor.fetch import Fetcher, make_client
         from monitor.pipeline import Checker
         from monitor.replay import offline_policy, replay_client
-        from sources.parsers import PAGERS
+        from sources.parsers import PAGERS, PARSERS
 
         policy = fetch_policy(self.settings)
         replay_dir = self.settings.replay.dir
