@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -349,6 +350,7 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or _default_path()
     data = _read_toml(path) if path else {}
     _refuse_secrets(data, path)
+    _refuse_secret_targets(data, path)
     try:
         return Settings(**data)
     except ValidationError as exc:
@@ -367,6 +369,35 @@ def _refuse_secrets(data: dict[str, Any], path: Path | None) -> None:
                 env = f"LEXWATCH_{section.upper()}__{key.upper()}"
                 raise ConfigError(f"{section}.{key} in {path} is a secret: remove it from the"
                                   f" file and set the environment variable {env} instead")
+
+
+def _refuse_secret_targets(data: dict[str, Any], path: Path | None) -> None:
+    """Subscription targets that are credentials come from the environment (``target_env``)."""
+    for index, sub in enumerate(data.get("subscriptions") or []):
+        if not isinstance(sub, dict):
+            continue
+        what = _secret_target(str(sub.get("channel", "")), str(sub.get("target", "")))
+        if what:
+            name = str(sub.get("name", index))
+            env = "LEXWATCH_" + re.sub(r"\W", "_", name).upper() + "_URL"
+            raise ConfigError(
+                f"subscriptions.{name}.target in {path} is {what}, a secret: remove it from"
+                f" the file, put it in an environment variable and name that variable here,"
+                f' e.g. target_env = "{env}"')
+
+
+def _secret_target(channel: str, target: str) -> str | None:
+    """What makes ``target`` a secret: a Slack webhook is one; an Apprise URL with anything
+    past its host (tokens live in the user, path or query: tgram://TOKEN/CHAT) is one."""
+    if not target:
+        return None
+    if channel == Channel.SLACK_WEBHOOK.value:
+        return "a Slack incoming-webhook URL"
+    if channel == Channel.APPRISE.value:
+        parts = urlsplit(target)
+        if "@" in parts.netloc or parts.path.strip("/") or parts.query:
+            return "an Apprise URL with credentials"
+    return None
 
 
 def _default_path() -> Path | None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor.analyse import (
     DEFAULT_LIMITS,
@@ -29,7 +30,6 @@ from monitor.analyse import (
 )
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
-from monitor.fetch import Fetcher
 from monitor.limits import WorkLimits
 from monitor.logs import checking
 from monitor.template import SiteTemplates
@@ -47,6 +47,9 @@ from monitor.types import (
 )
 from storage.queries import is_quiet, pack
 from storage.store import Store
+
+if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
+    from monitor.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -289,9 +292,15 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
     )
 
 
+# Set on the log record of a failed check: `lexwatch check` prints the failure in its
+# table and drops these lines, so each failure is said once.
+CHECK_FAILED = "lexwatch_check_failed"
+
+
 def _log(record: CheckRecord) -> None:
     if record.outcome is CheckOutcome.FAILED:
-        logger.warning("check %s failed: %s", record.source_key, record.error)
+        logger.warning("check %s failed: %s", record.source_key, record.error,
+                       extra={CHECK_FAILED: True})
     else:
         logger.info("check %s: %s, %d change(s), %d ms", record.source_key,
                     record.outcome.value, len(record.changes), record.duration_ms)

@@ -509,3 +509,15 @@ class Digest:
     deadlines: tuple[DigestDeadline, ...]
     dashboard_url: str | None = None
     health: tuple[Alert, ...] = ()  # source-down/recovered events of the period
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceProcess:
+    """A running service process, as its heartbeat names it (see monitor.heartbeat)."""
+
+    id: str
+    role: str  # "run" or "scheduler"
+    checks: bool  # whether it schedules source checks (not `lexwatch run --no-checks`)
+    host: str
+    pid: int
+    started_at: datetime

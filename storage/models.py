@@ -222,3 +222,18 @@ class SendLeaseRow(SQLModel, table=True):
     subscription: str = Field(primary_key=True, max_length=100)
     token: str = Field(max_length=36)
     expires_at: datetime = _utc_column(nullable=False)
+
+
+class HeartbeatRow(SQLModel, table=True):
+    """A service process (`lexwatch run`, `lexwatch scheduler`) saying it is alive."""
+
+    __tablename__ = "heartbeats"
+
+    process: str = Field(primary_key=True, max_length=200)  # host:pid:start time
+    role: str = Field(max_length=20)
+    checks: bool  # whether it schedules source checks
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _utc_column(nullable=False)
+    beat_at: datetime = _utc_column(nullable=False)
+    stopped_at: datetime | None = _utc_column()  # a clean stop; a crash leaves None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from storage import heartbeats
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow
 
@@ -80,3 +81,25 @@ def outbox_state(engine: Engine) -> OutboxState:
                        oldest_pending_at=oldest,
                        last_sent_at=last_sent)
 
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Beat:
+    """The newest heartbeat of a service process that schedules checks."""
+
+    process: str
+    role: str
+    host: str
+    pid: int
+    started_at: datetime
+    beat_at: datetime
+    stopped_at: datetime | None
+
+
+def last_beat(engine: Engine) -> Beat | None:
+    """The most recent heartbeat of a process that checks (None: no service ever ran here)."""
+    with session_scope(engine) as session:
+        rows = heartbeats.newest(session, checking=True, limit=1)
+    return next((Beat(process=r.process, role=r.role, host=r.host, pid=r.pid,
+                      started_at=r.started_at, beat_at=r.beat_at, stopped_at=r.stopped_at)
+                 for r in rows), None)

@@ -9,16 +9,24 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
-from storage import outbox, queries, turns
+from monitor.types import (
+    Alert,
+    CheckRecord,
+    Document,
+    ServiceProcess,
+    Source,
+    SourceState,
+    Subscription,
+)
+from storage import heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
     make_engine,
+    migrate_schema,
     not_retried,
     retried_methods,
     session_scope,
-    upgrade,
 )
 from storage.models import (
     BlobRow,
@@ -51,7 +59,7 @@ class Store:
         """Open the database at ``url``, applying pending migrations unless told not to."""
         store = cls(make_engine(url))
         if migrate:
-            revision = upgrade(store.engine)
+            revision = migrate_schema(store.engine)
             logger.debug("database %s at revision %s", store.engine.url, revision)
         elif current_revision(store.engine) != head_revision():
             raise StorageError("the database schema is not current: run `lexwatch db upgrade`")
@@ -251,13 +259,22 @@ class Store:
         """
         return self.engine.dialect.name == "sqlite"
 
+    def beat(self, process: ServiceProcess, now: datetime) -> None:
+        """The service ``process`` is alive at ``now`` (``lexwatch status`` reads it)."""
+        with session_scope(self.engine) as session:
+            heartbeats.beat(session, process, now)
+
+    def stop_beating(self, process_id: str, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            heartbeats.stop(session, process_id, now)
+
     def shares_turns(self) -> bool:
         """Whether ``reserve_turn`` works here: PostgreSQL, where scale-out workers meet."""
         return self.engine.dialect.name == "postgresql"
 
     @not_retried  # on failure the limiter spaces this process's requests at once
-    def reserve_turn(self, host: str, spacing: float) -> float:
-        """Seconds to wait before a request to ``host`` (see ``storage.turns``)."""
+    def reserve_turn(self, host: str, spacing: float) -> turns.Turn:
+        """When a request to ``host`` may start (see ``storage.turns``)."""
         with session_scope(self.engine) as session:
             return turns.reserve_turn(session.connection(), host, spacing)
 

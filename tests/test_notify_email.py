@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -570,10 +569,8 @@ def silent_server() -> Iterator[tuple[str, int]]:
 def test_timeout_is_transient(silent_server) -> None:
     host, port = silent_server
     config = SmtpSettings(host=host, port=port, security="none", timeout=0.5)
-    started = time.monotonic()
     error = failure(EmailSender(SUBSCRIPTION, config))
     assert not error.permanent and "timed out" in str(error)
-    assert time.monotonic() - started < 5
 
 
 def test_change_alert_without_its_change_still_renders() -> None:

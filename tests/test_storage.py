@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -29,6 +32,7 @@ from storage.db import head_revision
 from storage.queries import ChangeFilter
 from storage.store import Store
 
+ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SOURCE = Source(key="ai-office", title="AI Office", url="https://example.eu/ai-office",
                 parser="html", interval=3600, tags=("ai-act",))
@@ -59,6 +63,25 @@ def test_migrations_create_exactly_the_models(store: Store):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
         assert context.get_current_revision() == head_revision()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path):
+    """Alembic costs a tenth of a second of every command: only a due migration loads it."""
+    url = f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    Store.open(url).close()
+    code = ("import sys; from storage.store import Store; Store.open(sys.argv[1]).close();"
+            " print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_baseline_then_change_is_stored_with_diff_and_state(store: Store):
