@@ -226,6 +226,16 @@ def test_a_cron_check_next_to_the_service_stores_and_alerts_each_change_once(
     assert outcomes(database_url)["changed"] == SERVICE_SOURCES
     assert {r["outcome"] for r in cron} <= {"changed", "skipped"}
     counts = assert_each_happening_once(database_url, receiver, expected)
+    # What the operator sees: skipped, checked elsewhere; no failure, nothing failing.
+    history = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config),
+                              "history", key(0)], capture_output=True, text=True, timeout=60,
+                             env=clean_env() | {"COLUMNS": "250"})
+    assert "skipped" in history.stdout and "checked elsewhere" in history.stdout
+    status = json.loads(subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), "status", "--json"],
+        capture_output=True, text=True, timeout=60, env=clean_env()).stdout)
+    assert status["service"]["skipped_last_hour"] == SERVICE_SOURCES
+    assert status["service"]["failed_last_hour"] == 0 and status["failing"] == []
     print(f"\nservice + cron check, {SERVICE_SOURCES} sources: {counts}, cron outcomes:"
           f" {dict(Counter(r['outcome'] for r in cron))},"
           f" checks by outcome: {dict(outcomes(database_url))}")
