@@ -8,19 +8,23 @@ for certain: each of them read the source's state and fetched before any stored 
 Exactly one stores what changed; the others are recorded as skipped ("checked elsewhere").
 Two webhook subscriptions on a real receiver count what was sent.
 
-And a page that lists a second consultation, with another deadline, later: a new event,
-alerted, not folded into the first.
+Then the same with kills: two checks of everything at once, one SIGKILLed while it fetches,
+analyses, stores or sends. And a page that lists a second consultation, with another
+deadline, later: a new event, alerted, not folded into the first.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -284,3 +288,87 @@ def test_a_second_consultation_on_the_same_page_is_a_new_alerted_event(
     alerted = Counter((r.path, json.loads(r.body)["change"]["id"]) for r in receiver.requests)
     assert {(f"/hook/{s}", c.id) for s in SUBSCRIPTIONS for c in urgent} <= set(alerted)
     assert set(alerted.values()) == {1}
+
+
+# -- overlapping checks, one of them SIGKILLed at a random point -------------------------------
+
+KILL_SOURCES, KILL_VERSIONS, KILL_ROUNDS = 12, 4, 6
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_overlapping_checks_killed_at_random_points_store_and_queue_each_change_once(
+        tmp_path: Path, database_url: str, replay_server: ReplayServer, receiver: Receiver):
+    rng = random.Random(int(os.environ.get("LEXWATCH_FAULT_SEED", "14")))
+    paths = [f"/feed/{i}" for i in range(KILL_SOURCES)]
+    for i, path in enumerate(paths):
+        replay_server.add(path, *(feed(i, v) for v in range(KILL_VERSIONS + 1)),
+                          content_type=RSS)
+    config = write_config(tmp_path / "lexwatch.toml", database_url,
+                          {key(i): replay_server.url(p) for i, p in enumerate(paths)}, receiver)
+    started = time.monotonic()
+    finish(lexwatch(config, "check", "--all"))
+    run_seconds = time.monotonic() - started  # start-up included, whatever this machine's speed
+    versions, killed = [0] * KILL_SOURCES, 0
+    for _ in range(KILL_ROUNDS):
+        for i, path in enumerate(paths):
+            if rng.random() < 0.6 and versions[i] < KILL_VERSIONS:
+                versions[i] += 1
+                replay_server.set_version(path, versions[i])
+        # Two checks of everything at once, both fetching every source; one is killed while
+        # it fetches, or later: while it analyses, stores or sends (or it finishes first).
+        asked = len(replay_server.requests)
+        for path in paths:
+            replay_server.fault(path, "together", times=2, count=2, wait=5)
+        victim, survivor = lexwatch(config, "check", "--all"), lexwatch(config, "check", "--all")
+        if rng.random() < 0.3:
+            killed += kill_after(victim, rng.uniform(0.3, 1.0) * run_seconds)
+        else:
+            wait_for(fetched(replay_server, asked + 2 * KILL_SOURCES, victim), 60,
+                     "both processes' requests")
+            killed += kill_after(victim, rng.uniform(0.0, 1.0))
+        finish(survivor)
+    for path in paths:
+        replay_server.set_version(path, KILL_VERSIONS)
+    finish(lexwatch(config, "check", "--all"))
+    assert killed >= KILL_ROUNDS // 3, "too few runs were killed to prove anything"
+    store = Store.open(database_url)
+    try:
+        changes = store.changes(ChangeFilter(limit=100_000))
+        deliveries = [d for d in store.deliveries(limit=100_000) if d.kind == "change"]
+    finally:
+        store.close()
+    stored = Counter((c.source_key, c.item_key) for c in changes)
+    assert {k: n for k, n in stored.items() if n > 1} == {}, "a change stored twice"
+    assert set(stored) == {(key(i), notice(i, k)) for i in range(KILL_SOURCES)
+                           for k in range(1, KILL_VERSIONS + 1)}
+    queued = Counter((d.subscription, d.change_id) for d in deliveries)
+    assert set(queued.values()) == {1} and len(queued) == len(changes) * len(SUBSCRIPTIONS)
+    # Nothing lost: sent, or claimed by a killed sender and due again when its lease ends.
+    assert {d.status for d in deliveries} <= {"sent", "pending"}
+    now = datetime.now(UTC)
+    assert all(d.next_attempt_at is not None and d.next_attempt_at > now
+               for d in deliveries if d.status == "pending")
+    alerts = Counter({(r.path, r.headers["x-lexwatch-delivery"]): 1 for r in receiver.requests})
+    by_status = Counter(d.status for d in deliveries)
+    print(f"\n{killed} of {KILL_ROUNDS} overlapping runs killed; {len(changes)} changes for"
+          f" {len(stored)} items; deliveries {dict(by_status)}; {len(alerts)} delivery ids"
+          f" received, {len(receiver.requests) - len(alerts)} repeats;"
+          f" checks by outcome: {dict(outcomes(database_url))}")
+
+
+def fetched(server: ReplayServer, requests: int, process: subprocess.Popen[str]
+            ) -> Callable[[], bool]:
+    """Whether the server has seen ``requests`` requests (or ``process`` ended)."""
+    return lambda: len(server.requests) >= requests or process.poll() is not None
+
+
+def kill_after(process: subprocess.Popen[str], seconds: float) -> bool:
+    """SIGKILL ``process`` after ``seconds``; False when it had already finished."""
+    try:
+        process.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        return True
