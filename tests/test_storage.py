@@ -6,8 +6,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from monitor.codec import document_hash, encode_document
@@ -27,7 +29,7 @@ from monitor.types import (
     Source,
 )
 from storage import queries
-from storage.db import head_revision, session_scope
+from storage.db import alembic_config, head_revision, make_engine, session_scope
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter
 from storage.store import Store
@@ -62,6 +64,31 @@ def test_migrations_create_exactly_the_models(store: Store):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
         assert context.get_current_revision() == head_revision()
+
+
+def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(
+        database_url: str):
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+        connection.execute(text(
+            "INSERT INTO sources (key, title, url, parser, interval_seconds, tags, options,"
+            " official, enabled, failure_streak) VALUES ('old', 'Old', 'https://x.eu', 'html',"
+            " 60, '[]', '{}', true, true, 0)"))
+    engine.dispose()
+    store = Store.open(database_url)  # migrates to the head
+    try:
+        assert store.state("old").version == 0
+        store.record(CheckRecord(source_key="old", started_at=T0, duration_ms=1,
+                                 outcome=CheckOutcome.CHANGED, base_version=0,
+                                 changes=(change_about(None, "old"),)), None)
+        assert store.state("old").version == 1
+        [row] = store.changes(ChangeFilter())
+        assert row.happening is not None
+    finally:
+        store.close()
 
 
 def test_baseline_then_change_is_stored_with_diff_and_state(store: Store):
@@ -205,11 +232,11 @@ def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_r
     assert state.version == 1
     found = [replace(change_about("hys:1"), item_key=f"n{i}") for i in range(2)]
     # Two checks started from that state; one was stored first (another process).
-    for minute, text in ((1, "v2"), (2, "v2 again")):
-        _, snap = snapshot_of(Item(key="a", title="A", text=text))
+    for minute, body in ((1, "v2"), (2, "v2 again")):
+        _, snap = snapshot_of(Item(key="a", title="A", text=body))
         stored = store.record(record(CheckOutcome.CHANGED, T0 + timedelta(minutes=minute),
                                      snapshot=snap, changes=(found[minute - 1],),
-                                     raw=text.encode(), content_hash=text,
+                                     raw=body.encode(), content_hash=body,
                                      deadlines=(deadline(T0 + timedelta(days=9)),),
                                      base_version=state.version), state.snapshot_id)
     assert stored.outcome == "skipped" and stored.error == queries.CHECKED_ELSEWHERE
