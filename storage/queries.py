@@ -234,7 +234,7 @@ class Stored:
 
 def record_quiet_checks(connection: Connection, records: Sequence[CheckRecord]
                         ) -> list[Stored | None]:
-    """Write many quiet checks (``is_quiet``) with four statements; the caller commits.
+    """Write many quiet checks (``is_quiet``) with five statements; the caller commits.
 
     What ``record_check`` would write for them, without ORM objects; the sources are
     claimed in one statement (``claim_many``), and a check whose claim fails is stored as
@@ -262,8 +262,8 @@ def record_quiet_checks(connection: Connection, records: Sequence[CheckRecord]
              if r.outcome is not CheckOutcome.NOT_MODIFIED and id(r) in won]
     if again:
         connection.execute(_SEEN_AGAIN, again)
-    written = {id(record): Stored(int(check_id or 0), skipped=id(record) not in won)
-               for record, check_id in zip(quiet, ids, strict=True)}
+    written = {id(record): Stored(check_id, skipped=id(record) not in won)
+               for record, check_id in zip(quiet, ids, strict=True) if check_id is not None}
     return [written.get(id(record)) for record in records]
 
 

@@ -21,9 +21,10 @@ from dashboard import auth, chart, views
 from dashboard.app import CSP, create_app, serve
 from dashboard.cli import register
 from monitor.app import App
-from monitor.types import Source
+from monitor.types import CheckOutcome, CheckRecord, Source
 from storage.db import session_scope
 from storage.models import ChangeRow, MuteRow
+from storage.queries import CHECKED_ELSEWHERE
 from tests.dashboard_pages_seed import (
     BULK,
     HOSTILE_RAW,
@@ -269,6 +270,19 @@ def test_source_page_compares_any_two_snapshots(client: TestClient, shared_app: 
     wrong = client.get(f"/sources/eurlex/compare?old={ids[1]}&new={ids[0]}")
     assert wrong.status_code == 404
     assert client.get("/sources/nope").status_code == 404
+
+
+def test_a_check_skipped_because_it_ran_elsewhere_is_shown_as_a_note(fresh_app: App):
+    state = fresh_app.store.state("eurlex")
+    stale = state.version - 1  # another check was stored since this one read the source
+    fresh_app.store.record(CheckRecord(source_key="eurlex", started_at=NOW, duration_ms=5,
+                                       outcome=CheckOutcome.FAILED, error="HTTP 503",
+                                       base_version=stale), state.snapshot_id)
+    with client_for(fresh_app) as client:
+        page = client.get("/sources/eurlex").text
+    assert '<span class="outcome o-skipped">skipped</span>' in page
+    assert f"<td>{CHECKED_ELSEWHERE}</td>" in page  # a note, not an error
+    assert fresh_app.store.state("eurlex").failure_streak == 0
 
 
 # -- deadlines and trends ----------------------------------------------------------------------
