@@ -25,6 +25,7 @@ _OUTCOME_STYLE = {
     CheckOutcome.UNCHANGED: "dim",
     CheckOutcome.CHANGED: "bold yellow",
     CheckOutcome.FAILED: "bold red",
+    CheckOutcome.SKIPPED: "magenta",
 }
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -184,7 +185,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def history_table(key: str, checks: Sequence[CheckRow]) -> Table:
     table = Table(title=f"History of {key} (newest first)", title_justify="left")
-    for name in ("check", "started", "outcome", "HTTP", "bytes", "ms", "changes", "error"):
+    for name in ("check", "started", "outcome", "HTTP", "bytes", "ms", "changes", "note"):
         table.add_column(name, overflow="fold")
     for check in checks:
         outcome = CheckOutcome(check.outcome)

@@ -6,6 +6,11 @@ other fetches; everything one check writes is stored in one transaction. Source 
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
 written, in batches shared by the checks under way (``monitor.coalesce``): a batch is one
 transaction holding whole checks, committed before any of its checks returns.
+
+A check is stored only against the state it read: when another check of the same source
+(another process: `lexwatch check` from cron next to `lexwatch run`, another worker) was
+stored meanwhile, this one is stored as SKIPPED, "checked elsewhere", without its changes
+(``storage.queries.claim``). So a change is found and alerted once, however checks overlap.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from storage.queries import is_quiet, pack
+from storage.queries import CHECKED_ELSEWHERE, Stored, is_quiet, pack
 from storage.store import Store
 
 if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
@@ -93,7 +98,7 @@ class Checker:
         # One check written at a time on SQLite (see Store.one_writer); any number elsewhere.
         self._writing: contextlib.AbstractContextManager[object] = (
             threading.Lock() if store.one_writer() else contextlib.nullcontext())
-        self._quiet: Coalescer[tuple[CheckRecord, SourceState], int | Exception] = (
+        self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = (
             Coalescer(self._write_quiet))
         self._templates = SiteTemplates(store.site_pages, clock)
 
@@ -114,13 +119,18 @@ class Checker:
         else:
             analysis = await asyncio.to_thread(self._analyse, source, pages, state)
         duration_ms = int((time.perf_counter() - timer) * 1000)
-        record = _record(source, started, duration_ms, pages, analysis)
-        check_id = None if dry_run else await self._save(record, state)
+        record = _record(source, started, duration_ms, pages, analysis, state)
+        stored = None if dry_run else await self._save(record, state)
+        if stored is not None and stored.skipped:
+            logger.info("check %s: skipped, %s", source.key, CHECKED_ELSEWHERE)
+            return CheckResult(source_key=source.key, outcome=CheckOutcome.SKIPPED,
+                               error=CHECKED_ELSEWHERE, http_status=record.http_status,
+                               duration_ms=duration_ms, check_id=stored.check_id)
         _log(record)
         return CheckResult(source_key=source.key, outcome=analysis.outcome,
                            changes=analysis.changes, error=analysis.error,
                            http_status=record.http_status, duration_ms=duration_ms,
-                           check_id=check_id)
+                           check_id=stored.check_id if stored is not None else None)
 
     async def _fetch(self, source: Source, state: SourceState) -> tuple[list[Fetched], str]:
         """The source's pages: all of them, or none with the reason (never a partial set)."""
@@ -173,7 +183,7 @@ class Checker:
         states = self.store.states(keys)
         return [states.get(key, SourceState()) for key in keys]
 
-    async def _save(self, record: CheckRecord, state: SourceState) -> int:
+    async def _save(self, record: CheckRecord, state: SourceState) -> Stored:
         if not (is_quiet(record) and state.failure_streak == 0):
             return await asyncio.to_thread(self._store, record, state)
         stored = await self._quiet((record, state))
@@ -182,12 +192,13 @@ class Checker:
         return stored
 
     def _write_quiet(self, batch: list[tuple[CheckRecord, SourceState]]
-                     ) -> list[int | Exception]:
+                     ) -> list[Stored | Exception]:
         """Quiet checks in one transaction; those it cannot take are stored one by one.
 
         After a failed batch each check is stored (or fails) on its own, as it would have
         without batching: one check's problem never becomes another's.
         """
+        ids: list[Stored | None]
         try:
             with self._writing:
                 ids = self.store.record_quiet([record for record, _ in batch])
@@ -195,16 +206,16 @@ class Checker:
             logger.warning("storing %d checks at once failed; storing them one by one",
                            len(batch), exc_info=True)
             ids = [None] * len(batch)
-        return [check_id if check_id is not None else self._store_one(record, state)
-                for check_id, (record, state) in zip(ids, batch, strict=True)]
+        return [stored if stored is not None else self._store_one(record, state)
+                for stored, (record, state) in zip(ids, batch, strict=True)]
 
-    def _store_one(self, record: CheckRecord, state: SourceState) -> int | Exception:
+    def _store_one(self, record: CheckRecord, state: SourceState) -> Stored | Exception:
         try:
             return self._store(record, state)
         except Exception as exc:  # raised in the check's own task by ``_save``
             return exc
 
-    def _store(self, record: CheckRecord, state: SourceState) -> int:
+    def _store(self, record: CheckRecord, state: SourceState) -> Stored:
         """Store the check; if that fails, store at least that it failed, then re-raise.
 
         Without the failure row a source whose result cannot be stored would be retried
@@ -220,12 +231,13 @@ class Checker:
                                  duration_ms=record.duration_ms, outcome=CheckOutcome.FAILED,
                                  http_status=record.http_status, size=record.size,
                                  final_url=record.final_url,
-                                 error=f"could not store this check: {exc}"[:2000])
+                                 error=f"could not store this check: {exc}"[:2000],
+                                 base_version=record.base_version)
             with self._writing:
                 self.store.record(failed, state.snapshot_id)
             raise
         assert check.id is not None
-        return check.id
+        return Stored(check.id, skipped=check.outcome == CheckOutcome.SKIPPED.value)
 
 
 class StoredHistory:
@@ -266,7 +278,7 @@ class StoredHistory:
 
 
 def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fetched],
-            analysis: Analysis) -> CheckRecord:
+            analysis: Analysis, state: SourceState) -> CheckRecord:
     # The first page is kept as evidence (for a paginated API, the newest entries).
     fetched = pages[0] if pages else None
     keep_raw = fetched is not None and analysis.keep_raw
@@ -289,6 +301,7 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
         changes=analysis.changes,
         deadlines=analysis.deadlines,
         deadline_items=analysis.deadline_items,
+        base_version=state.version,
     )
 
 

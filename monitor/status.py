@@ -149,6 +149,7 @@ def status_json(status: Status) -> dict[str, Any]:
         "service": {"state": status.state.value, "last_check_at": _iso(status.recent.last_check_at),
                     "checks_last_hour": status.recent.checks,
                     "failed_last_hour": status.recent.failed,
+                    "skipped_last_hour": status.recent.skipped,
                     "changes_last_hour": status.recent.changes,
                     "heartbeat": _beat_json(status.beat)},
         "sources": [{"key": d.key, "interval_seconds": d.interval_seconds,
@@ -203,8 +204,10 @@ def _summary(status: Status) -> Text:
         text.append(f"\n{_gone(status.beat, status.now)}")
     recent = status.recent
     if recent.last_check_at is not None:
+        skipped = (f", {recent.skipped} skipped (checked elsewhere)" if recent.skipped
+                   else "")
         text.append(f"\nlast check {ago(status.now, recent.last_check_at)};"
-                    f" last hour: {recent.checks} check(s), {recent.failed} failed,"
+                    f" last hour: {recent.checks} check(s), {recent.failed} failed{skipped},"
                     f" {recent.changes} change(s)")
     text.append(f"\n{len(status.sources)} enabled source(s), {len(status.overdue)} overdue,"
                 f" {len(status.failing)} failing ({FAILING_AFTER}+ failed checks in a row)")

@@ -83,6 +83,9 @@ class CheckOutcome(enum.StrEnum):
     UNCHANGED = "unchanged"  # fetched, same normalised content
     CHANGED = "changed"
     FAILED = "failed"
+    # Another check of the source (another process) was stored first, from the same state:
+    # this one stored nothing but its own row, so nothing is stored or alerted twice.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -267,6 +270,8 @@ class SourceState:
     snapshot_blob: str | None = None  # the raw body that snapshot was parsed from
     failure_streak: int = 0
     last_error: str | None = None
+    # Bumped by every stored check: a check is stored only if it is still what it read.
+    version: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -317,6 +322,10 @@ class CheckRecord:
     # The items those deadlines were read from; None: the whole document. Deadlines of the
     # other items stay as stored (they did not change).
     deadline_items: frozenset[str] | None = None
+    # The source's version (``SourceState.version``) this check started from. It is stored
+    # only if that is still the source's version; else it is recorded as SKIPPED. None:
+    # store it whatever was stored meanwhile (seed data, imports; never a check).
+    base_version: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -41,6 +41,10 @@ class SourceRow(SQLModel, table=True):
     last_change_at: datetime | None = _utc_column()
     failure_streak: int = 0
     last_error: str | None = None
+    # Bumped by every stored check of the source. A check is stored only while the version
+    # is still the one it started from, so two overlapping checks never both store a diff
+    # against the same snapshot (the later one is recorded as skipped).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CheckRow(SQLModel, table=True):
@@ -105,6 +109,8 @@ class ChangeRow(SQLModel, table=True):
         Index("ix_changes_source_category_noise", "source_key", "category", "marked_noise_at"),
         # Deleting an old check looks up the changes that name it (foreign key).
         Index("ix_changes_check", "check_id"),
+        # One row per happening: the database itself refuses a second copy of a change.
+        Index("ix_changes_happening", "happening", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -127,6 +133,10 @@ class ChangeRow(SQLModel, table=True):
     # The first change about the same event on any source, when this one repeats it.
     related_to: int | None = Field(default=None, foreign_key="changes.id")
     marked_noise_at: datetime | None = _utc_column()
+    # What happened, once: SHA-256 of (source, the source version the check started from,
+    # item, category, n-th such change of that check); see storage.queries.happening.
+    # None only for changes stored before migration 0006.
+    happening: str | None = Field(default=None, max_length=64)
 
 
 class DeadlineRow(SQLModel, table=True):

@@ -33,6 +33,7 @@ class RecentChecks:
     checks: int   # in the window
     failed: int   # in the window
     changes: int  # found in the window
+    skipped: int = 0  # in the window: another check of the source was stored first
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -63,10 +64,14 @@ def recent_checks(engine: Engine, now: datetime, window: timedelta) -> RecentChe
         counts = session.exec(
             select(func.count(), func.coalesce(func.sum(col(CheckRow.change_count)), 0))
             .where(col(CheckRow.started_at) >= since)).one()
-        failed = session.exec(select(func.count()).where(
-            col(CheckRow.started_at) >= since, CheckRow.outcome == "failed")).one()
+        outcomes = dict(session.exec(
+            select(col(CheckRow.outcome), func.count())
+            .where(col(CheckRow.started_at) >= since,
+                   col(CheckRow.outcome).in_(("failed", "skipped")))
+            .group_by(col(CheckRow.outcome))).all())
     return RecentChecks(last_check_at=last, checks=int(counts[0]),
-                        failed=int(failed), changes=int(counts[1]))
+                        failed=int(outcomes.get("failed", 0)), changes=int(counts[1]),
+                        skipped=int(outcomes.get("skipped", 0)))
 
 
 def outbox_state(engine: Engine) -> OutboxState:

@@ -93,6 +93,8 @@ class Store:
                packed: queries.Packed | None = None) -> CheckRow:
         """Write one check atomically: either all of it is stored, or none of it.
 
+        Only while the source is still at ``record.base_version``: else the check is stored
+        as SKIPPED, without what it found (another check from the same state was stored).
         ``packed``: ``queries.pack(record)``, made before taking a writer's turn.
         """
         with session_scope(self.engine) as session:
@@ -283,8 +285,9 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.source_states(session.connection(), keys)
 
-    def record_quiet(self, records: Sequence[CheckRecord]) -> list[int | None]:
-        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids.
+    def record_quiet(self, records: Sequence[CheckRecord]) -> list[queries.Stored | None]:
+        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids,
+        and which were skipped (another check of the source was stored first).
 
         None for a record left for ``record`` (see ``queries.record_quiet_checks``).
         """

@@ -537,6 +537,30 @@ def test_a_news_item_linking_one_initiative_shares_its_event_key():
     assert changes and {c.event_key for c in changes} == {"hys:14284"}
 
 
+def test_each_consultation_a_page_lists_is_an_event_of_its_own():
+    intro = item("About", "The AI Office consults stakeholders on the AI Act.",
+                 url=CONSULTATION_URL)
+    first = item("Consultations > Guidelines", "The consultation on the guidelines is open"
+                 " until 10 September 2026.", url=CONSULTATION_URL)
+    second = item("Consultations > Code of practice", "The consultation on the code of"
+                  " practice is open until 2 October 2026.", url=CONSULTATION_URL)
+    keys = [{c.event_key for c in classify(page(*old), page(*new), source(CONSULTATION_URL))
+             if c.category is A.CONSULTATION_OPENED}
+            for old, new in (((intro,), (intro, first)), ((intro, first), (intro, first, second)))]
+    path = "consultation:/en/consultations/ai-act-review"
+    assert keys == [{f"{path}#Consultations > Guidelines"},
+                    {f"{path}#Consultations > Code of practice"}]
+
+
+def test_a_publication_of_an_initiative_is_a_thing_of_its_own():
+    hys = source(HYS_URL, parser="hys_initiative")
+    publication = item("hys:14284:pub:9", "Call for evidence on AI regulatory sandboxes.",
+                       title="Call for evidence", initiative_id="14284", publication_id="9")
+    changes = classify(page(kind=DocumentKind.LISTING),
+                       page(publication, kind=DocumentKind.LISTING), hys)
+    assert changes and {c.event_key for c in changes} == {"hys:14284:pub:9"}
+
+
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("The guidelines will be published on 10 June 2026.",
      "The guidelines will be published on 18 July 2026.",

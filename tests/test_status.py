@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import select
 
-from monitor.status import ServiceState, read_status, status_json
+from monitor.status import ServiceState, read_status, render, status_json
 from monitor.types import ServiceProcess
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow
+from storage.queries import CHECKED_ELSEWHERE
 from storage.store import Store
 from tests.processes import clean_env
 from tests.servers.replay import ReplayServer
@@ -81,6 +83,20 @@ def test_status_shows_due_overdue_failing_and_the_outbox(store: Store):
     as_json = status_json(status)
     assert as_json["service"]["state"] == "behind" and as_json["overdue"] == ["late"]
     json.dumps(as_json)  # serialisable as it is
+
+
+def test_a_check_skipped_because_it_ran_elsewhere_is_no_failure(store: Store):
+    add_source(store, "fresh", last_check=NOW - timedelta(minutes=10))
+    with session_scope(store.engine) as session:
+        session.add(CheckRow(source_key="fresh", started_at=NOW - timedelta(minutes=10),
+                             duration_ms=10, outcome="skipped", error=CHECKED_ELSEWHERE))
+    status = read_status(store, ["fresh"], NOW)
+    assert (status.recent.checks, status.recent.failed, status.recent.skipped) == (2, 0, 1)
+    assert status.failing == [] and status.state is ServiceState.CHECKING
+    console = Console(record=True, width=200)
+    console.print(render(status))
+    assert "2 check(s), 0 failed, 1 skipped (checked elsewhere)" in console.export_text()
+    assert status_json(status)["service"]["skipped_last_hour"] == 1
 
 
 def test_a_service_that_keeps_up_is_checking(store: Store):

@@ -1,7 +1,7 @@
 """send leases: fenced, per-subscription claims of instant deliveries
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24
 """
 
@@ -14,7 +14,7 @@ import storage.types
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
