@@ -579,3 +579,18 @@ def test_a_planned_date_that_moves_is_a_schedule_change(old: str, new: str, expe
     [change] = RuleClassifier().classify(diffs, ClassifyContext(source=source,
                                                                 document_kind=DocumentKind.PAGE))
     assert (change.category.value, str(change.old_date), str(change.new_date)) == expected
+
+
+def test_two_consultations_opened_on_one_page_in_one_check_are_two_changes() -> None:
+    """Each section of a page is its own consultation: one check that opens two, neither
+    stating its deadline, is two alerts, not one merged (issue 14: a second consultation on
+    a page is never swallowed)."""
+    old = page(item("Intro", BASE))
+    new = page(item("Intro", BASE),
+               item("Targeted consultation on transparency",
+                    "The Commission launches a targeted consultation on transparency."),
+               item("Call for evidence on AI sandboxes",
+                    "The Commission opens a call for evidence on AI regulatory sandboxes."))
+    changes = [c for c in classify(old, new, source(CONSULTATION_URL)) if c.category.named]
+    assert [c.category for c in changes] == [A.CONSULTATION_OPENED] * 2
+    assert len({c.event_key for c in changes}) == 2

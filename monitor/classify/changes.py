@@ -68,6 +68,8 @@ def _same_event(a: Change, b: Change, context: ClassifyContext) -> bool:
         return False
     if a.diff.kind is DiffKind.ADDED and b.diff.kind is DiffKind.ADDED:
         return False  # two new entries are two events, dated or not
+    if a.event_key is not None and b.event_key is not None and a.event_key != b.event_key:
+        return False  # two consultations of one page (sections of their own) are two events
     return a.new_date is None or b.new_date is None or a.new_date == b.new_date
 
 
