@@ -585,12 +585,13 @@ def test_two_consultations_opened_on_one_page_in_one_check_are_two_changes() -> 
     """Each section of a page is its own consultation: one check that opens two, neither
     stating its deadline, is two alerts, not one merged (issue 14: a second consultation on
     a page is never swallowed)."""
-    old = page(item("Intro", BASE))
-    new = page(item("Intro", BASE),
-               item("Targeted consultation on transparency",
-                    "The Commission launches a targeted consultation on transparency."),
-               item("Call for evidence on AI sandboxes",
-                    "The Commission opens a call for evidence on AI regulatory sandboxes."))
+    first, second = "Transparency obligations", "AI regulatory sandboxes"
+    old = page(item(first, "Article 50 sets transparency duties."),
+               item(second, "Member States set up sandboxes."))
+    new = page(item(first, "Article 50 sets transparency duties. The Commission launches a"
+                           " targeted consultation on transparency."),
+               item(second, "Member States set up sandboxes. The Commission opens a call for"
+                            " evidence on AI regulatory sandboxes."))
     changes = [c for c in classify(old, new, source(CONSULTATION_URL)) if c.category.named]
     assert [c.category for c in changes] == [A.CONSULTATION_OPENED] * 2
     assert len({c.event_key for c in changes}) == 2
