@@ -172,7 +172,7 @@ def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClie
     assert "<ins>2026 via the portal.</ins>" in page
     assert "<details class=\"fold\"><summary>… 70 unchanged words</summary>" in page
     assert "<summary>4 unchanged paragraphs</summary>" in page
-    assert "<td><ins>2026-06-30</ins></td>" in page  # the new field
+    assert '<td data-label="After"><ins>2026-06-30</ins></td>' in page  # the new field
     related = change_id(shared_app, "Delegated act published in the Official Journal")
     assert f'<a href="/changes/{related}">Delegated act' in page
     assert "Log in</a> to mark this change as noise" in page
@@ -253,7 +253,7 @@ def test_sources_health_table(client: TestClient):
     assert "failed" in office  # its last check failed
     assert '<svg class="spark"' in office and 'aria-label="last 3 checks: 1 failed' in office
     assert '<rect x="0"' in office and 'class="o-failed"' in office
-    assert "<td class=\"num\">1</td>" in office  # failure streak
+    assert '<td class="num" data-label="Failures in a row">1</td>' in office  # failure streak
 
 
 def test_source_page_compares_any_two_snapshots(client: TestClient, shared_app: App):
@@ -282,7 +282,8 @@ def test_deadlines_lists_month_grid_and_subscribe_link(client: TestClient):
     assert "<h2 id=\"h-month\">November 2026</h2>" in page
     december = client.get("/deadlines?month=2026-12").text
     # Due 10 Dec 23:00 UTC: 11 December in Brussels.
-    cell = re.search(r'<span class="daynum">11</span>\s*<ul><li class="k-consultation">'
+    cell = re.search(r'<span class="daynum">11</span><span class="longdate" aria-hidden="true">'
+                     r'Friday 11 December</span>\s*<ul><li class="k-consultation">'
                      r"GPAI consultation closes</li>", december)
     assert cell is not None
     assert client.get("/deadlines?month=2026-13").status_code == 400
@@ -296,7 +297,8 @@ def test_trends_chart_has_a_table_alternative(client: TestClient):
     assert ("amendment", "12 Oct 2026", str(BULK)) in bars
     assert ("legal_act", "2 Nov 2026", "1") in bars
     table = page[page.index("The same numbers as a table"):]
-    totals = [int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', table)]
+    totals = [int(n) for n in re.findall(r'<td class="num" data-label="Total">(\d+)</td></tr>',
+                                         table)]
     assert len(totals) == 8 and sum(totals) == BULK + 4
     assert client.get("/trends?weeks=1000").status_code == 400
 
