@@ -147,9 +147,10 @@ def check_zone(value: str) -> str:
 def check_networks(values: list[str]) -> list[str]:
     """IP addresses or networks ("10.0.0.0/8"), each written out as Python reads it."""
     networks = []
-    for value in values:
+    for value in (value.strip() for value in values):
         try:
-            networks.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+            networks.append(str(ipaddress.ip_network(value, strict=False)) if "/" in value
+                            else str(ipaddress.ip_address(value)))
         except ValueError as exc:
             raise ValueError(f"{value!r} is not an IP address or network (e.g. '127.0.0.1',"
                              " '10.0.0.0/8')") from exc

@@ -7,7 +7,7 @@ import html
 import re
 import socket
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from dashboard import auth, chart, views
-from dashboard.app import CSP, create_app, serve
+from dashboard.app import CSP, DOCS_CSP, create_app, serve
 from dashboard.cli import register
 from monitor.app import App
 from monitor.types import Source
@@ -230,6 +230,27 @@ def test_security_headers_on_every_page(client: TestClient):
         assert "script-src" not in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+
+
+def test_api_docs_are_served_from_the_dashboard_under_the_strict_csp(client: TestClient):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert policy == DOCS_CSP == CSP + "; script-src 'self'; connect-src 'self'"
+    assert "unsafe" not in policy and "http" not in policy and "*" not in policy
+    page = response.text
+    assert "<script>" not in page  # nothing inline: every script is a file
+    links = re.findall(r'(?:src|href|data-openapi)="([^"]+)"', page)
+    assert links and all(link.startswith("/") and not link.startswith("//") for link in links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert client.get("/api/docs/index.html").status_code == 404  # only the two assets
+
+
+def test_time_elements_carry_whole_seconds():
+    moment = datetime(2026, 11, 20, 12, 0, 5, 123456, tzinfo=UTC)
+    assert views.iso(moment) == "2026-11-20T12:00:05+00:00"
+    assert views.iso(date(2026, 11, 20)) == "2026-11-20"
 
 
 def test_times_are_shown_in_the_configured_zone(client: TestClient, tmp_path: Path):
