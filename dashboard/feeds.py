@@ -38,6 +38,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 DEADLINES_LOOKBACK = timedelta(days=90)
 TAG_DATE = "2026"  # the year lexwatch began minting these ids; fixed, so ids never change
 
+
 def _add(parent: etree._Element, tag: str, text: str | None = None,
          **attributes: str) -> etree._Element:
     """A child element; lxml escapes its text and attributes."""
@@ -84,14 +85,24 @@ def tag_uri(request: Request, specific: str) -> str:
 
 
 def timeline_query(filters: ChangeQuery, zone: str) -> str:
-    """The dashboard timeline's query string for the same filters ("" when unfiltered)."""
+    """The dashboard timeline's query string for the same filters ("" when unfiltered); the
+    timeline filters by whole days, so a time becomes its day."""
     values = {"source": filters.source, "tag": filters.tag, "category": filters.category,
-              "severity": filters.severity, "q": filters.text,
-              "since": f"{local(filters.since, zone).date()}" if filters.since else None,
-              "until": (f"{local(filters.until - timedelta(microseconds=1), zone).date()}"
-                        if filters.until else None),
+              "severity": filters.severity, "q": filters.text, "since": _day(filters.since, zone),
+              "until": _day(filters.until, zone, end=True),
               "noise": "1" if filters.include_noise else None}
     return urlencode({name: value for name, value in values.items() if value})
+
+
+def _day(moment: datetime | None, zone: str, *, end: bool = False) -> str | None:
+    """YYYY-MM-DD in ``zone`` (an exclusive ``end``: the day before it ends); None at the ends
+    of the calendar, where there is no day to name."""
+    try:
+        if moment and end:
+            moment -= timedelta(microseconds=1)
+        return f"{local(moment, zone).date()}" if moment else None
+    except OverflowError:
+        return None
 
 
 def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,

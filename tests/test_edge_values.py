@@ -49,6 +49,9 @@ API_AND_FEED = [
     ("/api/v1/sources/a%00b", 422), ("/api/v1/sources/a%00b/snapshots", 422),
     (f"/feeds/changes.atom?page={HUGE}", 422), ("/feeds/changes.atom?until=9999-12-31", 200),
     ("/feeds/changes.atom?since=0001-01-01", 200), ("/feeds/changes.atom?tag=%00", 422),
+    ("/feeds/changes.atom?since=9999-12-31T23:59:59-05:00", 200),
+    ("/feeds/changes.atom?until=0001-01-01T00:00:00%2B01:00", 200),
+    ("/feeds/changes.atom?since=0001-01-01T00:00:00%2B01:00&until=9999-12-31T23:59:59-05:00", 200),
 ]
 
 
