@@ -32,11 +32,11 @@ from dashboard.openapi import (
     UNAUTHORIZED,
 )
 from dashboard.params import (
-    MAX_ID,
     WITHOUT_NUL,
     Moment,
     PageNumber,
     RowId,
+    SnapshotId,
     SourceKey,
     lower_bound,
     upper_bound,
@@ -59,7 +59,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 AppDep = Annotated[App, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 TokenDep = Annotated[str, Depends(require_token)]
-SnapshotId = Annotated[int, Query(ge=1, le=MAX_ID, description="a snapshot id")]
 
 
 # -- query parameters shared with the Atom feed ----------------------------------------------

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import Response
 
 from dashboard import chart, views
-from dashboard.api import SnapshotId, run_check
+from dashboard.api import run_check
 from dashboard.pages_common import (
     flash,
     lexwatch,
@@ -20,7 +20,7 @@ from dashboard.pages_common import (
     require_actor,
     require_reader,
 )
-from dashboard.params import SourceKey
+from dashboard.params import SnapshotId, SourceKey
 from monitor.codec import diff_to_dict
 from monitor.diff import diff_documents
 from storage import browse

@@ -24,6 +24,7 @@ from storage.browse import MAX_PAGE
 MAX_ID = 2**31 - 1  # the id columns are INTEGER, 32 bits on PostgreSQL
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SnapshotId = Annotated[int, Query(ge=1, le=MAX_ID, description="a snapshot id")]
 # PostgreSQL text cannot hold NUL, so no stored key or text has one; a key or filter with one is
 # refused here (422) instead of failing in the database.
 WITHOUT_NUL = r"^[^\x00]*$"
