@@ -294,6 +294,33 @@ class Server:
 
 # -- measuring --------------------------------------------------------------------------------
 
+class ClassifyTimer:
+    """The CPU time spent in ``RuleClassifier.classify`` while the block runs (it runs in
+    the checker's worker threads: thread CPU time, summed under a lock)."""
+
+    def __enter__(self) -> ClassifyTimer:
+        from monitor.classify import RuleClassifier
+
+        self.cpu, self.calls, lock = 0.0, 0, threading.Lock()
+        self._class, self._original = RuleClassifier, RuleClassifier.classify
+        original = self._original
+
+        def timed(classifier: Any, diffs: Any, context: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return original(classifier, diffs, context)
+            finally:
+                with lock:
+                    self.cpu += time.thread_time() - started
+                    self.calls += 1
+
+        RuleClassifier.classify = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._class.classify = self._original  # type: ignore[method-assign]
+
+
 @dataclass
 class Measure:
     wall: float = 0.0
@@ -536,7 +563,8 @@ def run(server: Server) -> list[str]:
             server.call("POST", "/_bump", bumped)
             floors["conditional, 5 % changed"] = floor(server, urls, validators,
                                                        conditional=True)
-            cycles["changed"], reported = lexwatch(server, app)
+            with ClassifyTimer() as classify:
+                cycles["changed"], reported = lexwatch(server, app)
             cycles["unchanged"] = lexwatch(server, app)[0]
             db_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6
         finally:
@@ -545,6 +573,10 @@ def run(server: Server) -> list[str]:
     parsing = parse_alone()  # last: the bodies it holds would stay in the cycles' peak RSS
     lines = report(floors, fetchers, stock, cycles, reported == expected, len(expected), db_mb)
     lines += bounds(floors, stock, parsing)
+    share = classify.cpu / cycles["changed"].cpu if cycles["changed"].cpu else 0.0
+    lines.append(f"  classify   {classify.cpu:.3f} s CPU in {classify.calls} calls: {share:.1%}"
+                 f" of the changed cycle's CPU  (target: adds <= 20 %)"
+                 f"  {'PASS' if share <= 0.2 / 1.2 else 'FAIL'}")
     if reported != expected:
         lines.append(f"  missed     {sorted(expected - reported)}")
         lines.append(f"  extra      {sorted(reported - expected)}")

@@ -69,6 +69,9 @@ class StoredSnapshot:
     def document(self) -> Document | None:
         return decode_document(decompress(self.blob))
 
+    def site_blocks(self) -> frozenset[str]:
+        return frozenset()  # the act is the only page of its site here
+
 
 def fetched(content: bytes) -> Fetched:
     return Fetched(url=URL, final_url=URL, status=200, headers={}, content=content,

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
-from monitor.app import App
 from monitor.cli_common import err, fails_cleanly, open_app
+
+if TYPE_CHECKING:  # FastAPI and the app load only when `serve` runs
+    from monitor.app import App
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

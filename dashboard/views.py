@@ -26,6 +26,7 @@ CATEGORY_LABELS: dict[str, str] = {
     Category.AMENDMENT: "Amendment",
     Category.EVENT_ANNOUNCED: "Event",
     Category.PAGE_REMOVED: "Page removed",
+    Category.UPDATE: "Other update",
     Category.EDITORIAL: "Editorial",
     Category.NOISE: "Noise",
 }

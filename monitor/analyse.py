@@ -10,14 +10,17 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 from monitor import __version__
 from monitor.codec import document_hash, encode_document
-from monitor.diff import diff_documents
-from monitor.errors import ParseError
+from monitor.dates import BRUSSELS
+from monitor.diff import changed_items, diff_documents
+from monitor.errors import LimitError, ParseError
 from monitor.guard import document_problem, is_html, response_problem
 from monitor.ignore import filter_document
+from monitor.limits import WorkLimits
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -32,13 +35,19 @@ from monitor.types import (
     Source,
     SourceState,
 )
+from sources.parsers.markup import declared_language
 
 DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]
+DEFAULT_LIMITS = WorkLimits()
 
 
 class History(Protocol):
     def document(self) -> Document | None:
         """The last snapshot as the current parser reads it, or None before the baseline."""
+        ...
+
+    def site_blocks(self) -> frozenset[str]:
+        """The site's template: text blocks that other pages of the same host also show."""
         ...
 
 
@@ -169,6 +178,13 @@ def pages_hash(pages: Sequence[Fetched]) -> str:
     return hashlib.sha256("".join(hashes).encode()).hexdigest()
 
 
+def with_language(document: Document, content: bytes) -> Document:
+    """The document with the language its bytes declare, when its parser did not say."""
+    if document.language:
+        return document
+    return replace(document, language=declared_language(content))
+
+
 def fingerprint(source: Source) -> str:
     """Identifies how a source is read: same bytes + same fingerprint = same document."""
     recipe = f"{__version__}|{source.parser}|{source.options!r}"
@@ -178,8 +194,9 @@ def fingerprint(source: Source) -> str:
 def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     """Parse every page of a fetch; a paginated listing becomes one document."""
     documents = [
-        parser(page.content, ParseContext(url=page.final_url, content_type=page.content_type,
-                                          options=source.options))
+        with_language(parser(page.content, ParseContext(
+            url=page.final_url, content_type=page.content_type, options=source.options)),
+            page.content)
         for page in pages
     ]
     if len(documents) == 1:
@@ -188,14 +205,30 @@ def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     items = {item.key: item for document in reversed(documents) for item in document.items}
     ordered = dict.fromkeys(item.key for document in documents for item in document.items)
     merged = Document(kind=documents[0].kind, title=documents[0].title,
-                      items=tuple(items[key] for key in ordered))
+                      items=tuple(items[key] for key in ordered),
+                      language=documents[0].language)
     return filter_document(merged, source.options)
 
 
 def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
             history: History, classifier: Classifier,
-            find_deadlines: DeadlineFinder | None = None) -> Analysis:
-    """What this fetch (one page, or every page of a paginated API) means, given the past."""
+            find_deadlines: DeadlineFinder | None = None,
+            limits: WorkLimits = DEFAULT_LIMITS) -> Analysis:
+    """What this fetch (one page, or every page of a paginated API) means, given the past.
+
+    A document past one of ``limits`` is a failed check that names the limit; nothing of
+    its partial analysis (snapshot, changes, deadlines) is kept.
+    """
+    try:
+        return _analyse(source, pages, state, parser=parser, history=history,
+                        classifier=classifier, find_deadlines=find_deadlines, limits=limits)
+    except LimitError as exc:
+        return Analysis(outcome=CheckOutcome.FAILED, error=str(exc))
+
+
+def _analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
+             history: History, classifier: Classifier, find_deadlines: DeadlineFinder | None,
+             limits: WorkLimits) -> Analysis:
     if pages[0].not_modified:
         return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
     problem = next(filter(None, map(response_problem, pages)), None)
@@ -207,11 +240,14 @@ def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, par
             and recipe == state.parse_fingerprint):
         return Analysis(outcome=CheckOutcome.UNCHANGED, content_hash=content_hash,
                         fingerprint=recipe)
+    limits.check_elements(pages)  # before the parse tree is built
     try:
         document = parse(parser, source, pages)
     except ParseError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc), keep_raw=True)
-    done = _compare(source, document, state, history, classifier)
+    limits.check_items(document)
+    fetched_on = pages[0].fetched_at.astimezone(BRUSSELS).date()
+    done = _compare(source, document, state, history, classifier, limits, fetched_on)
     if done.outcome is CheckOutcome.FAILED:
         return done
     deadlines, scope = _deadlines(document, source, done, find_deadlines)
@@ -255,7 +291,7 @@ def is_gone_error(error: str | None) -> bool:
 
 
 def _compare(source: Source, document: Document, state: SourceState, history: History,
-             classifier: Classifier) -> Analysis:
+             classifier: Classifier, limits: WorkLimits, fetched_on: date) -> Analysis:
     if not document.items:
         problem = document_problem(document, history.document())
         if problem:
@@ -268,12 +304,14 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
     previous = history.document()
     if previous is None:
         return Analysis(outcome=CheckOutcome.BASELINE, snapshot=snapshot, keep_raw=True)
+    limits.check_changed(changed_items(previous, document))  # before the word diffs
     diffs = diff_documents(previous, document)
     if not diffs:
         # Same items in another order: keep the new snapshot, tell nobody.
         return Analysis(outcome=CheckOutcome.UNCHANGED, snapshot=snapshot, keep_raw=True)
     context = ClassifyContext(source=source, document_kind=document.kind,
-                              document_title=document.title)
+                              document_title=document.title, language=document.language,
+                              fetched_on=fetched_on, site_blocks=history.site_blocks())
     changes = classifier.classify(diffs, context)
     return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
                     keep_raw=True, deadline_items=frozenset(diff.key for diff in diffs))

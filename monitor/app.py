@@ -4,55 +4,67 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import httpx
-
-from monitor.classify import RuleClassifier
 from monitor.config import Settings, build_source
-from monitor.deadlines import extract_deadlines
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher, FetchPolicy, make_client, redact_url
-from monitor.pipeline import Checker, utcnow
-from monitor.politeness import HostLimiter, Turns
-from monitor.replay import offline_policy, replay_client
+from monitor.limits import WorkLimits
+from monitor.redact import redact_url
 from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
-from sources.parsers import PAGERS, PARSERS
-from sources.parsers.html_page import check_selectors
 from storage.outbox import Routing
 from storage.store import Store
 
+# The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
+# checked (``App.checker``), not for the commands that only read the database.
 if TYPE_CHECKING:
+    from monitor.fetch import FetchPolicy
+    from monitor.pipeline import Checker
+    from monitor.politeness import HostLimiter, Turns
     from notifiers.outbox import Dispatcher
 
 logger = logging.getLogger(__name__)
 
 
 def resolve_sources(settings: Settings,
-                    parsers: Mapping[str, Parser] = PARSERS) -> dict[str, Source]:
-    """The built-in catalog (unless disabled) with the user's sources and overrides applied."""
+                    parsers: Mapping[str, Parser] | None = None) -> dict[str, Source]:
+    """The built-in catalog (unless disabled) with the user's sources and overrides applied.
+
+    ``parsers``: the registry to check parser names against (default: ``PARSERS``, which
+    loads every parser: only when there is a source to check).
+    """
     catalog = builtin_sources() if settings.builtin_catalog else {}
     resolved = dict(catalog)
     for key, override in settings.sources.items():
         resolved[key] = build_source(key, catalog.get(key), override, settings.default_interval)
-    for source in resolved.values():
-        if source.parser not in parsers:
+    if resolved:
+        _check_sources(resolved.values(), parsers)
+    return dict(sorted(resolved.items()))
+
+
+def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:
+    from sources.parsers import PARSERS
+    from sources.parsers.html_page import check_selectors
+
+    known = PARSERS if parsers is None else parsers
+    for source in sources:
+        if source.parser not in known:
             raise ConfigError(f"sources.{source.key}.parser: unknown parser {source.parser!r};"
-                              f" valid parsers: {', '.join(sorted(parsers))}")
+                              f" valid parsers: {', '.join(sorted(known))}")
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
         try:
             check_selectors(source.options)
         except ConfigError as exc:
             raise ConfigError(f"sources.{source.key}: {exc}") from exc
-    return dict(sorted(resolved.items()))
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
+    from monitor.fetch import FetchPolicy
+
     http = settings.http
     return FetchPolicy(
         user_agent=http.user_agent(),
@@ -86,11 +98,7 @@ class App:
     @classmethod
     def start(cls, settings: Settings, *, migrate: bool = True) -> App:
         """Validate sources and subscriptions, open (and migrate) the database, sync sources."""
-        sources = resolve_sources(settings)
-        subscriptions = resolve_subscriptions(settings, sources)
-        if settings.http.contact is None:
-            logger.warning("http.contact is not set: EU webmasters cannot reach you if"
-                           " lexwatch misbehaves; set it in lexwatch.toml")
+        sources, subscriptions = resolve_configuration(settings)
         store = Store.open(settings.database_url, migrate=migrate)
         store.routing = Routing(subscriptions=tuple(subscriptions),
                                 failure_threshold=settings.alerts.failure_threshold)
@@ -114,6 +122,13 @@ class App:
     @asynccontextmanager
     async def checker(self) -> AsyncIterator[Checker]:
         """A Checker over one shared HTTP client, closed when the block ends."""
+        from monitor.classify import RuleClassifier
+        from monitor.deadlines import extract_deadlines
+        from monitor.fetch import Fetcher, make_client
+        from monitor.pipeline import Checker
+        from monitor.replay import offline_policy, replay_client
+        from sources.parsers import PAGERS, PARSERS
+
         policy = fetch_policy(self.settings)
         replay_dir = self.settings.replay.dir
         if replay_dir is not None:
@@ -122,10 +137,13 @@ class App:
         async with opened as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
-                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines)
+                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines,
+                          limits=work_limits(self.settings))
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
+        from monitor.politeness import HostLimiter
+
         turns = _shared_turns(self.store) if self.store.shares_turns() else None
         return HostLimiter(policy.per_host_concurrency, policy.per_host_spacing,
                            policy.global_concurrency, turns=turns)
@@ -134,17 +152,25 @@ class App:
     async def dispatcher(self) -> AsyncIterator[Dispatcher]:
         """A Dispatcher with one Sender per subscription, over one HTTP client for webhooks."""
         # Channel libraries (slack-sdk, apprise, jinja2) load only in commands that deliver.
+        import httpx
+
+        from monitor.pipeline import utcnow
         from notifiers.outbox import Dispatcher
         from notifiers.senders import make_mailers, make_senders
 
         timeout = httpx.Timeout(30.0, connect=10.0)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            yield Dispatcher(
+            dispatcher = Dispatcher(
                 store=self.store, subscriptions=self.subscriptions,
                 senders=make_senders(self.subscriptions, self.settings, http),
                 mailers=make_mailers(self.subscriptions, self.settings),
                 settings=self.settings.alerts, clock=utcnow,
             )
+            try:
+                yield dispatcher
+            finally:
+                # Sends a round left running end within alerts.send_timeout.
+                await dispatcher.wait_idle()
 
     def subscription(self, name: str) -> Subscription:
         """The named subscription; an unknown name is a ConfigError listing the valid ones."""
@@ -156,6 +182,26 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+
+def work_limits(settings: Settings) -> WorkLimits:
+    analysis = settings.analysis
+    return WorkLimits(max_elements=analysis.max_elements, max_items=analysis.max_items,
+                      max_changed_items=analysis.max_changed_items)
+
+
+def warn_without_contact(settings: Settings) -> None:
+    """Said by the commands that fetch from the network, once each: not by every command."""
+    if settings.http.contact is None and settings.replay.dir is None:
+        logger.warning("http.contact is not set: EU webmasters cannot reach you if"
+                       " lexwatch misbehaves; set it in lexwatch.toml")
+
+
+def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[Subscription]]:
+    """The sources and subscriptions of ``settings``, checked as a start checks them (also by
+    `lexwatch config check`, so that what it accepts, a start accepts); ConfigError if not."""
+    sources = resolve_sources(settings)
+    return sources, resolve_subscriptions(settings, sources)
 
 
 def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
@@ -172,6 +218,9 @@ def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
 
 def _shared_turns(store: Store) -> Turns:
     async def turns(host: str, spacing: float) -> float:
-        return await asyncio.to_thread(store.reserve_turn, host, spacing)
+        turn = await asyncio.to_thread(store.reserve_turn, host, spacing)
+        # The database's clock, the same for every worker: their requests can be compared.
+        logger.debug("request turn for %s at %s", host, turn.starts_at.isoformat())
+        return turn.wait
 
     return turns

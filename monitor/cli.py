@@ -13,33 +13,29 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import Progress
 
-from monitor import __version__, console
-from monitor.app import App
-from monitor.cli_alerts import send_due
+from monitor import __version__
 from monitor.cli_common import (
     Context,
     err,
     fails_cleanly,
     open_app,
     out,
+    print_table,
     service_logging,
     settings_of,
 )
-from monitor.config import DEFAULT_CONFIG, parse_duration
 from monitor.errors import LexwatchError
-from monitor.evaluate import evaluate, render_table, report_json
-from monitor.feedback import accept_rule, propose_rule
-from monitor.ics import deadlines_calendar
-from monitor.pipeline import Checker, CheckResult
 from monitor.types import CheckOutcome, Source
-from storage.db import make_engine, upgrade
-from storage.models import ChangeRow, DeadlineRow
-from storage.queries import ChangeFilter
+
+# Each command imports what it uses when it runs (see monitor.cli_common).
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.pipeline import Checker, CheckResult
+    from storage.models import ChangeRow, DeadlineRow
 
 
 @click.group()
@@ -75,9 +71,15 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
     """Check sources now, show what changed since the last check, and send its alerts."""
     if not keys and not check_all:
         raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
+    from monitor.app import warn_without_contact
+
     app = open_app(ctx)
     sources = app.enabled() if check_all else app.select(keys)
-    results = asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
+    if sources:
+        warn_without_contact(app.settings)
+        _said_in_the_table()
+    results = (asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
+               if sources else [])
     if app.subscriptions and not (dry_run or no_alerts):
         _send_alerts(app)
     if as_json:
@@ -86,6 +88,14 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
         _print_results(results, dry_run=dry_run)
     if any(r.outcome is CheckOutcome.FAILED for r in results):
         sys.exit(1)
+
+
+def _said_in_the_table() -> None:
+    """Failed checks are printed in the results (table or JSON): not also as log lines."""
+    from monitor.pipeline import CHECK_FAILED
+
+    logging.getLogger("monitor.pipeline").addFilter(
+        lambda record: not getattr(record, CHECK_FAILED, False))
 
 
 async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
@@ -99,6 +109,8 @@ async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
 
 def _send_alerts(app: App) -> None:
     """Send what is due in the outbox (this run's alerts, and earlier ones still pending)."""
+    from monitor.cli_alerts import send_due
+
     sent = asyncio.run(send_due(app))
     pending = app.store.delivery_counts().get("pending", 0)
     if sent or pending:
@@ -108,6 +120,8 @@ def _send_alerts(app: App) -> None:
 
 async def _with_progress(checker: Checker, sources: Sequence[Source], *,
                          dry_run: bool) -> list[CheckResult]:
+    from rich.progress import Progress
+
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("checking", total=len(sources))
 
@@ -120,7 +134,9 @@ async def _with_progress(checker: Checker, sources: Sequence[Source], *,
 
 
 def _print_results(results: Sequence[CheckResult], *, dry_run: bool) -> None:
-    out.print(console.check_table(results))
+    from monitor import console
+
+    print_table(console.check_table(results))
     for line in console.change_lines(results):
         out.print(line)
     if dry_run:
@@ -139,15 +155,24 @@ def _result_json(result: CheckResult) -> dict[str, Any]:
 
 
 @main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 @fails_cleanly
-def sources(ctx: click.Context) -> None:
+def sources(ctx: click.Context, as_json: bool) -> None:
     """List the configured sources and their health (`sources test` tries a new one)."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor import console
+
     app = open_app(ctx)
-    rows = {row.key: row for row in app.store.sources()}
-    out.print(console.sources_table([rows[key] for key in app.sources if key in rows]))
+    stored = {row.key: row for row in app.store.sources()}
+    rows = [stored[key] for key in app.sources if key in stored]
+    now = datetime.now(UTC)
+    if as_json:
+        click.echo(json.dumps([console.source_json(row, now) for row in rows], indent=2,
+                              ensure_ascii=False))
+    else:
+        print_table(console.sources_table(rows, now, out.width if out.is_terminal else None))
 
 
 @main.group(invoke_without_command=True)
@@ -163,12 +188,15 @@ def changes(ctx: click.Context, source: str | None, category: str | None, since:
     """List stored changes, newest first (`changes mark-noise ID` teaches lexwatch)."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor import console
+    from storage.queries import ChangeFilter
+
     where = ChangeFilter(source=source, category=category, since=_since(since), limit=limit)
     rows = open_app(ctx).store.changes(where)
     if as_json:
         click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
     else:
-        out.print(console.changes_table(rows))
+        print_table(console.changes_table(rows))
 
 
 @changes.command("mark-noise")
@@ -179,6 +207,9 @@ def changes(ctx: click.Context, source: str | None, category: str | None, since:
 @fails_cleanly
 def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
     """Mark a change as noise and propose the narrowest rule that ignores its kind."""
+    from monitor.config import DEFAULT_CONFIG
+    from monitor.feedback import accept_rule, propose_rule
+
     app = open_app(ctx)
     row = app.store.mark_noise(change_id, datetime.now(UTC))
     if row is None:
@@ -207,14 +238,18 @@ def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
 @fails_cleanly
 def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json: bool) -> None:
     """Upcoming deadlines: consultations closing, provisions starting to apply."""
+    from monitor import console
+
     now = datetime.now(UTC)
     rows = open_app(ctx).store.deadlines(after=None if show_all else now, include_closed=show_all)
     if as_json:
         click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2,
                               ensure_ascii=False))
     else:
-        out.print(console.deadlines_table(rows, now))
+        print_table(console.deadlines_table(rows, now))
     if ics_file is not None:
+        from monitor.ics import deadlines_calendar
+
         ics_file.write_bytes(deadlines_calendar(rows, now=now))
         err.print(f"wrote {len(rows)} deadline(s) to {ics_file}", markup=False)
 
@@ -226,6 +261,8 @@ def _deadline_json(row: DeadlineRow) -> dict[str, Any]:
 
 
 def _since(value: str | None) -> datetime | None:
+    from monitor.config import parse_duration
+
     if value is None:
         return None
     try:
@@ -258,6 +295,8 @@ def _change_json(row: ChangeRow) -> dict[str, Any]:
 @fails_cleanly
 def diff(ctx: click.Context, change_id: int) -> None:
     """Show one change with its word diff."""
+    from monitor import console
+
     row = open_app(ctx).store.change(change_id)
     if row is None:
         raise LexwatchError(f"no change with id {change_id}; see `lexwatch changes`")
@@ -271,22 +310,33 @@ def diff(ctx: click.Context, change_id: int) -> None:
 @fails_cleanly
 def history(ctx: click.Context, key: str, limit: int) -> None:
     """Show the recent checks of one source."""
+    from monitor import console
+
     app = open_app(ctx)
     app.select([key])
-    out.print(console.history_table(key, app.store.checks(key, limit)))
+    print_table(console.history_table(key, app.store.checks(key, limit)))
 
 
 @main.command("eval")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+@click.option("--explain", is_flag=True,
+              help="Show, per case, which rule named each change and on which sentences.")
+@click.option("--wrong", "only_wrong", is_flag=True, help="With --explain: wrong cases only.")
 @fails_cleanly
-def eval_cases(directory: Path, as_json: bool) -> None:
+def eval_cases(directory: Path, as_json: bool, explain: bool, only_wrong: bool) -> None:
     """Score the classifier on labelled before/after cases (see ../shared/eval/README.md)."""
+    from monitor.eval_report import render_confusion, render_explain, render_table, report_json
+    from monitor.evaluate import evaluate
+
     report = evaluate(directory)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_table(report))
+        return
+    click.echo(render_table(report))
+    click.echo(render_confusion(report))
+    if explain:
+        click.echo(render_explain(report, only_wrong=only_wrong))
 
 
 @main.group()
@@ -299,6 +349,8 @@ def db() -> None:
 @fails_cleanly
 def db_upgrade(ctx: click.Context) -> None:
     """Apply pending schema migrations (also done automatically on start)."""
+    from storage.db import make_engine, upgrade
+
     settings = settings_of(ctx)
     engine = make_engine(settings.database_url)
     revision = upgrade(engine)
@@ -315,11 +367,14 @@ def db_upgrade(ctx: click.Context) -> None:
 @fails_cleanly
 def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
     """Run the service: scheduled checks, alerts, digests, retention and the dashboard."""
+    from monitor.app import App, warn_without_contact
     from monitor.schedule import run_service
 
     settings = settings_of(ctx)
     service_logging(ctx, settings)
     app = App.start(settings)
+    if not no_checks:
+        warn_without_contact(settings)
     ctx.call_on_close(app.close)
     asyncio.run(run_service(app, dashboard=not no_dashboard, checks=not no_checks))
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from monitor.app import App
 from monitor.cli_common import err, fails_cleanly, open_app, out
 from monitor.errors import ConfigError, LexwatchError, NotifyError
-from monitor.pipeline import utcnow
 from monitor.types import DeliveryMode, DeliveryStatus
-from storage.models import DeliveryRow
+
+if TYPE_CHECKING:  # loaded by the commands that use them (see monitor.cli_common)
+    from rich.table import Table
+
+    from monitor.app import App
+    from storage.models import DeliveryRow
 
 STATUSES = [status.value for status in DeliveryStatus]
 
@@ -55,7 +57,7 @@ def deliveries_retry(ctx: click.Context, ids: tuple[int, ...], all_dead: bool) -
     if not ids and not all_dead:
         raise click.UsageError("name delivery IDs or use --all-dead")
     app = open_app(ctx)
-    count = app.store.retry_deliveries(None if all_dead else list(ids), utcnow())
+    count = app.store.retry_deliveries(None if all_dead else list(ids), datetime.now(UTC))
     out.print(f"{count} dead delivery(ies) queued again")
     sent = asyncio.run(send_due(app))
     out.print(f"{sent} alert(s) sent")
@@ -124,7 +126,7 @@ def notify_test(ctx: click.Context, subscription: str) -> None:
     app = open_app(ctx)
     sub = app.subscription(subscription)
     source_key = next(iter(app.sources), "lexwatch")
-    delivery_id = app.store.enqueue_test(sub, source_key, utcnow())
+    delivery_id = app.store.enqueue_test(sub, source_key, datetime.now(UTC))
     asyncio.run(send_due(app))
     row = app.store.delivery(delivery_id)
     if row is None or row.status != DeliveryStatus.SENT.value:
@@ -135,6 +137,9 @@ def notify_test(ctx: click.Context, subscription: str) -> None:
 
 
 def _deliveries_table(rows: Sequence[DeliveryRow]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table("id", "subscription", "kind", "change", "status", "attempts", "when", "error")
     for row in rows:
         when = row.sent_at or row.next_attempt_at or row.created_at

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import click
 
-from monitor.app import App
 from monitor.cli_common import fails_cleanly, out, service_logging, settings_of
+
+if TYPE_CHECKING:  # procrastinate and the app load only when these commands run
+    from monitor.app import App
 
 
 def register(main: click.Group) -> None:
@@ -17,7 +20,8 @@ def register(main: click.Group) -> None:
     main.add_command(worker)
 
 
-def _start(ctx: click.Context) -> App:
+def _start(ctx: click.Context, *, fetches: bool = False) -> App:
+    from monitor.app import warn_without_contact
     from monitor.cluster import start
 
     settings = settings_of(ctx)
@@ -26,6 +30,8 @@ def _start(ctx: click.Context) -> App:
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
     app = start(settings)
     ctx.call_on_close(app.close)
+    if fetches:
+        warn_without_contact(settings)
     return app
 
 
@@ -73,7 +79,7 @@ def worker(ctx: click.Context, concurrency: int, wait: bool, grace: float,
     """Run queued checks and deliveries; start one or more on any machine (needs PostgreSQL)."""
     from monitor.cluster import WorkerOptions, run_worker
 
-    app = _start(ctx)
+    app = _start(ctx, fetches=True)
     options = WorkerOptions(concurrency=concurrency, wait=wait, grace=grace,
                             heartbeat=heartbeat)
     asyncio.run(run_worker(app, options))

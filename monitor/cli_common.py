@@ -2,6 +2,10 @@
 
 Command modules (monitor/cli_*.py, dashboard/cli.py) import from here, never from
 monitor.cli, which imports them to register their commands.
+
+Start-up time matters (every cron run, every `--help`): command modules import what a
+command needs inside the command, so `lexwatch --help` loads click and little else, and
+`lexwatch check` no dashboard, no Apprise, no Alembic unless a migration is due.
 """
 
 from __future__ import annotations
@@ -11,20 +15,39 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import click
 
-from monitor import console
-from monitor.app import App
-from monitor.config import ReplaySettings, Settings, load_settings
 from monitor.errors import ConfigError, LexwatchError, StorageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from monitor.app import App
+    from monitor.config import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = console.make_console()
-err = console.make_console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console made at its first use: commands that print nothing never load rich."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from monitor.console import make_console
+
+            self._console = make_console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole(stderr=False))
+err = cast("Console", _LazyConsole(stderr=True))
 
 
 @dataclass
@@ -53,8 +76,22 @@ def fails_cleanly(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def print_table(renderable: Any) -> None:
+    """Print a table to standard output: fitted to a terminal; at its natural width when
+    piped or redirected, so no URL or title is cut in two lines (grep, copy, less -S)."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    from rich.console import Console
+
+    Console(file=out.file, width=100_000, highlight=False, soft_wrap=False,
+            no_color=out.no_color).print(renderable)
+
+
 def settings_of(ctx: click.Context) -> Settings:
     """The settings named by the global options (--config, --replay)."""
+    from monitor.config import ReplaySettings, load_settings
+
     context = ctx.find_object(Context)
     settings = load_settings(context.config if context else None)
     if context is not None and context.replay is not None:
@@ -64,6 +101,8 @@ def settings_of(ctx: click.Context) -> Settings:
 
 def open_app(ctx: click.Context) -> App:
     """The started App, closed when the command ends."""
+    from monitor.app import App
+
     app = App.start(settings_of(ctx))
     ctx.call_on_close(app.close)
     return app

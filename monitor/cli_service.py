@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.app import App
 from monitor.cli_common import fails_cleanly, open_app, out
-from monitor.status import read_status, render, status_json
-from storage.retention import PruneReport
-from storage.sizes import DatabaseSize, database_size
+
+if TYPE_CHECKING:  # loaded by the commands that use them (see monitor.cli_common)
+    from monitor.app import App
+    from storage.retention import PruneReport
+    from storage.sizes import DatabaseSize
 
 
 def register(main: click.Group) -> None:
@@ -36,6 +37,8 @@ def register(main: click.Group) -> None:
 @fails_cleanly
 def status(ctx: click.Context, as_json: bool, limit: int) -> None:
     """Is the service checking? What is due, what fails, what waits to be delivered."""
+    from monitor.status import read_status, render, status_json
+
     app = open_app(ctx)
     found = read_status(app.store, app.sources, datetime.now(UTC))
     if as_json:
@@ -74,6 +77,8 @@ def _prune_text(report: PruneReport, app: App) -> str:
 @fails_cleanly
 def db_stats(ctx: click.Context, as_json: bool) -> None:
     """Rows and size of each database table."""
+    from storage.sizes import database_size
+
     size = database_size(open_app(ctx).store.engine)
     if as_json:
         click.echo(json.dumps(_stats_json(size)))

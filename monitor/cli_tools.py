@@ -16,23 +16,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from pydantic import ValidationError
-from rich.table import Table
-from rich.text import Text
 
-from monitor.app import fetch_policy, resolve_sources
 from monitor.cli_common import err, fails_cleanly, out, settings_of
-from monitor.config import SourceSettings, build_source
 from monitor.errors import ConfigError, FetchError, LexwatchError
-from monitor.fetch import Fetcher, FetchPolicy, make_client
-from monitor.guard import response_problem
-from monitor.record import record_source
 from monitor.types import Document, Fetched, Item, ParseContext, Source, SourceOptions
-from sources.parsers import PAGERS, get_parser
-from sources.parsers.html_page import check_selectors
+
+if TYPE_CHECKING:  # the commands load these when they run (see monitor.cli_common)
+    from rich.table import Table
+
+    from monitor.fetch import FetchPolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,7 +62,10 @@ def record(ctx: click.Context, keys: tuple[str, ...], record_all: bool, out_dir:
     """Fetch sources now and save their answers, to check them offline later (--replay)."""
     if not keys and not record_all:
         raise click.UsageError("name the sources to record (see `lexwatch sources`) or use --all")
+    from monitor.app import fetch_policy, resolve_sources, warn_without_contact
+
     settings = settings_of(ctx)
+    warn_without_contact(settings)
     known = resolve_sources(settings)
     chosen = [s for s in known.values() if s.enabled] if record_all else _select(known, keys)
     outcomes = asyncio.run(_record_all(fetch_policy(settings), chosen, out_dir))
@@ -89,6 +87,9 @@ RecordOutcome = tuple[Source, list[Path] | LexwatchError]
 
 async def _record_all(policy: FetchPolicy, chosen: Sequence[Source],
                       out_dir: Path) -> list[RecordOutcome]:
+    from monitor.fetch import Fetcher, make_client
+    from monitor.record import record_source
+
     async with make_client(policy) as client:
         fetcher = Fetcher(client, policy)
 
@@ -102,6 +103,9 @@ async def _record_all(policy: FetchPolicy, chosen: Sequence[Source],
 
 
 def _record_table(outcomes: Sequence[RecordOutcome], out_dir: Path) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"Recorded into {out_dir}", title_justify="left")
     for name in ("source", "pages", "folder / error"):
         table.add_column(name, overflow="fold")
@@ -141,10 +145,15 @@ class Trial:
 def sources_test(ctx: click.Context, target: str, parser_name: str, options: tuple[str, ...],
                  content_type: str | None, as_json: bool) -> None:
     """Fetch a URL (or read a file) and show what a parser makes of it; nothing is stored."""
+    from monitor.app import fetch_policy, warn_without_contact
+    from sources.parsers import PAGERS, get_parser
+
     parser = get_parser(parser_name)
     source_options = parse_options(target, parser_name, options)
     if target.startswith(("http://", "https://")):
-        fetched = asyncio.run(_fetch(fetch_policy(settings_of(ctx)), target))
+        settings = settings_of(ctx)
+        warn_without_contact(settings)
+        fetched = asyncio.run(_fetch(fetch_policy(settings), target))
     else:
         fetched = _read_file(Path(target), content_type)
     context = ParseContext(url=fetched.final_url, content_type=content_type
@@ -162,6 +171,11 @@ def sources_test(ctx: click.Context, target: str, parser_name: str, options: tup
 
 def parse_options(target: str, parser: str, pairs: Sequence[str]) -> SourceOptions:
     """SourceOptions from KEY=VALUE pairs, validated as a config file's would be."""
+    from pydantic import ValidationError
+
+    from monitor.config import SourceSettings, build_source
+    from sources.parsers.html_page import check_selectors
+
     values: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -184,6 +198,9 @@ def parse_options(target: str, parser: str, pairs: Sequence[str]) -> SourceOptio
 
 
 async def _fetch(policy: FetchPolicy, url: str) -> Fetched:
+    from monitor.fetch import Fetcher, make_client
+    from monitor.guard import response_problem
+
     async with make_client(policy) as client:
         fetched = await Fetcher(client, policy).fetch(url)
     problem = response_problem(fetched)
@@ -224,6 +241,8 @@ def trial_json(trial: Trial) -> dict[str, Any]:
 
 
 def _print_trial(trial: Trial) -> None:
+    from rich.text import Text
+
     document = trial.document
     header = Text(f"{len(document.items)} item(s) · {document.kind.value} · parser "
                   f"{trial.parser} · {trial.fetched.final_url}")
@@ -238,6 +257,9 @@ def _print_trial(trial: Trial) -> None:
 
 
 def _items_table(items: Sequence[Item]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_lines=True)
     for name in ("#", "key", "title", "url", "fields", "text (first lines)"):
         table.add_column(name, overflow="fold")
@@ -276,13 +298,18 @@ def _clip(value: str) -> str:
                    " default: a new temporary folder).")
 @click.option("--keep", is_flag=True,
               help="Keep serving the example site after the demo, until Ctrl-C.")
+@click.option("--serve", is_flag=True,
+              help="Then open the dashboard on the demo's data (127.0.0.1), until Ctrl-C.")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(1, 65535),
+              help="The dashboard's port with --serve.")
 @fails_cleanly
-def demo(db_path: Path | None, keep: bool) -> None:
+def demo(db_path: Path | None, keep: bool, serve: bool, port: int) -> None:
     """Watch a made-up example site change three times, offline, in its own database."""
     from monitor.demo import run_demo
 
     database = db_path or Path(tempfile.mkdtemp(prefix="lexwatch-demo-")) / "demo.db"
     try:
-        asyncio.run(run_demo(database, out, keep_serving=keep))
+        asyncio.run(run_demo(database, out, keep_serving=keep,
+                             dashboard_port=port if serve else None))
     except KeyboardInterrupt:
         err.print("demo stopped")

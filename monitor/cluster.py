@@ -42,6 +42,7 @@ from sqlalchemy.exc import ArgumentError
 from monitor.app import App
 from monitor.config import Settings
 from monitor.errors import ConfigError, LexwatchError, StorageError
+from monitor.heartbeat import HEARTBEAT_SECONDS, Heartbeat, this_process
 from monitor.pipeline import Checker, utcnow
 from monitor.schedule import first_run
 from monitor.types import DeliveryMode
@@ -345,8 +346,13 @@ class Scheduler:
         self.crons = crons(self.app, utcnow())
         logger.info("scheduling %d source(s)", len(self.next_due))
         dispatch_every = float(self.app.settings.alerts.dispatch_interval)
-        next_dispatch = next_recover = time.monotonic()
+        next_dispatch = next_recover = next_beat = time.monotonic()
+        heartbeat = Heartbeat(self.app.store, this_process("scheduler", checks=True,
+                                                           now=utcnow()), utcnow)
         while not stop.is_set():
+            if time.monotonic() >= next_beat:
+                await heartbeat.beat()
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
             try:
                 await self.defer_due()
                 await self.defer_crons()
@@ -361,6 +367,7 @@ class Scheduler:
                 logger.warning("scheduler round failed: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.options.tick)
+        await heartbeat.stopped()
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -244,6 +245,16 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
 
 
+class AnalysisSettings(BaseModel):
+    """``[analysis]``: how much one check may parse, compare and classify (monitor.limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_elements: int = Field(default=200_000, ge=1)
+    max_items: int = Field(default=20_000, ge=1)
+    max_changed_items: int = Field(default=1_000, ge=1)
+
+
 class AlertSettings(BaseModel):
     """``[alerts]``: delivery behaviour shared by every subscription."""
 
@@ -256,6 +267,9 @@ class AlertSettings(BaseModel):
     backoff_max: float = Field(default=3600.0, ge=0)
     failure_threshold: int = Field(default=3, ge=1)   # failed checks in a row = source down
     dispatch_interval: int = Field(default=30, ge=1)  # seconds between dispatcher runs
+    # Seconds one send may take before it counts as failed (and is retried): a receiver
+    # that hangs holds only its own subscription, and only this long.
+    send_timeout: float = Field(default=30.0, gt=0, le=600)
     digest_deadline_days: int = Field(default=14, ge=0)
     # The Slack bot token comes only from LEXWATCH_ALERTS__SLACK_TOKEN.
     slack_token: SecretStr | None = None
@@ -306,6 +320,7 @@ class Settings(BaseSettings):
     builtin_catalog: bool = True
     log_level: str = "INFO"
     http: HttpSettings = HttpSettings()
+    analysis: AnalysisSettings = AnalysisSettings()
     replay: ReplaySettings = ReplaySettings()
     sources: dict[str, SourceSettings] = {}
     subscriptions: list[SubscriptionSettings] = []
@@ -353,6 +368,7 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or _default_path()
     data = _read_toml(path) if path else {}
     _refuse_secrets(data, path)
+    _refuse_secret_targets(data, path)
     try:
         return Settings(**data)
     except ValidationError as exc:
@@ -371,6 +387,35 @@ def _refuse_secrets(data: dict[str, Any], path: Path | None) -> None:
                 env = f"LEXWATCH_{section.upper()}__{key.upper()}"
                 raise ConfigError(f"{section}.{key} in {path} is a secret: remove it from the"
                                   f" file and set the environment variable {env} instead")
+
+
+def _refuse_secret_targets(data: dict[str, Any], path: Path | None) -> None:
+    """Subscription targets that are credentials come from the environment (``target_env``)."""
+    for index, sub in enumerate(data.get("subscriptions") or []):
+        if not isinstance(sub, dict):
+            continue
+        what = _secret_target(str(sub.get("channel", "")), str(sub.get("target", "")))
+        if what:
+            name = str(sub.get("name", index))
+            env = "LEXWATCH_" + re.sub(r"\W", "_", name).upper() + "_URL"
+            raise ConfigError(
+                f"subscriptions.{name}.target in {path} is {what}, a secret: remove it from"
+                f" the file, put it in an environment variable and name that variable here,"
+                f' e.g. target_env = "{env}"')
+
+
+def _secret_target(channel: str, target: str) -> str | None:
+    """What makes ``target`` a secret: a Slack webhook is one; an Apprise URL with anything
+    past its host (tokens live in the user, path or query: tgram://TOKEN/CHAT) is one."""
+    if not target:
+        return None
+    if channel == Channel.SLACK_WEBHOOK.value:
+        return "a Slack incoming-webhook URL"
+    if channel == Channel.APPRISE.value:
+        parts = urlsplit(target)
+        if "@" in parts.netloc or parts.path.strip("/") or parts.query:
+            return "an Apprise URL with credentials"
+    return None
 
 
 def _default_path() -> Path | None:

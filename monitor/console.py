@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from monitor.dates import BRUSSELS
-from monitor.health import Health, source_health
-from monitor.pipeline import CheckResult
+from monitor.health import Health, SourceHealth, source_health
+from monitor.status import ago
 from monitor.types import Category, CheckOutcome
-from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
+
+if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
+    from monitor.pipeline import CheckResult
+    from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 _OUTCOME_STYLE = {
     CheckOutcome.BASELINE: "cyan",
@@ -23,6 +25,7 @@ _OUTCOME_STYLE = {
     CheckOutcome.UNCHANGED: "dim",
     CheckOutcome.CHANGED: "bold yellow",
     CheckOutcome.FAILED: "bold red",
+    CheckOutcome.SKIPPED: "magenta",
 }
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -73,6 +76,8 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
 
 
 def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
+    from monitor.dates import BRUSSELS
+
     table = Table(title="Deadlines (soonest first)", title_justify="left")
     for name in ("due (Brussels)", "in", "what", "kind", "source", "moved"):
         table.add_column(name, overflow="fold")
@@ -87,39 +92,100 @@ def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
     return table
 
 
-def sources_table(rows: Sequence[SourceRow]) -> Table:
-    table = Table(title="Sources", title_justify="left")
-    for name in ("key", "parser", "every", "tags", "last check", "status", "url"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        status = _source_status(row)
-        table.add_row(Text(row.key), row.parser, _duration(row.interval_seconds),
-                      Text(", ".join(row.tags)),
-                      f"{row.last_check_at:%Y-%m-%d %H:%M}" if row.last_check_at else "never",
-                      status, Text(row.url))
+_SOURCE_COLUMNS = ("key", "status", "every", "last check", "parser", "tags", "url")
+
+
+def sources_table(rows: Sequence[SourceRow], now: datetime | None = None,
+                  width: int | None = None) -> Table:
+    """One line per source, however long its URL or last error (why a check failed is in
+    `lexwatch history KEY`). ``width``: the terminal's; the URL is cut with "…" to fit, and
+    parser and tags are left out when there is no room. None (piped): everything, whole."""
+    now = now or datetime.now(UTC)
+    cells = [{"key": Text(row.key), "status": _source_status(row, now),
+              "every": Text(_duration(row.interval_seconds)),
+              "last check": Text(ago(now, row.last_check_at) if row.last_check_at else "never"),
+              "parser": Text(row.parser), "tags": Text(", ".join(row.tags)),
+              "url": Text(row.url)} for row in rows]
+    natural = {name: max([len(name), *(len(c[name].plain) for c in cells)])
+               for name in _SOURCE_COLUMNS}
+    widths = _fit_columns(natural, width)
+    table = Table(title="Sources", title_justify="left",
+                  caption="why a check failed: lexwatch history KEY", caption_justify="left")
+    shown = [name for name in _SOURCE_COLUMNS if name in widths]
+    for name in shown:
+        table.add_column(name, no_wrap=True)
+    for row_cells in cells:
+        table.add_row(*(_cut(row_cells[name], widths[name]) for name in shown))
     return table
+
+
+def _fit_columns(natural: dict[str, int], width: int | None) -> dict[str, int]:
+    """Each shown column's width: key, status, every and last check always; then parser and
+    tags while the URL keeps 30 characters; the URL gets the rest (at least 10)."""
+    if width is None:
+        return dict(natural)
+    fit = {name: natural[name] for name in ("key", "status", "every", "last check")}
+    left = width - 1 - sum(w + 3 for w in fit.values())  # a border and padding per column
+    url = min(natural["url"], 30) + 3
+    for name in ("parser", "tags"):
+        if left - (natural[name] + 3) >= url:
+            fit[name] = natural[name]
+            left -= natural[name] + 3
+    fit["url"] = max(10, min(natural["url"], left - 3))
+    return fit
+
+
+def _cut(text: Text, width: int) -> Text:
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
 
 
 _HEALTH_STYLE = {Health.OK: "green", Health.NEW: "cyan", Health.FAILING: "bold red",
                  Health.SILENT: "yellow", Health.DISABLED: "dim"}
 
 
-def _source_status(row: SourceRow) -> Text:
-    health = source_health(
+def source_health_of(row: SourceRow, now: datetime) -> SourceHealth:
+    return source_health(
         enabled=row.enabled, failure_streak=row.failure_streak, last_error=row.last_error,
         first_success_at=row.first_success_at, last_change_at=row.last_change_at,
-        expected_change=row.expected_change_seconds, now=datetime.now(UTC))
+        expected_change=row.expected_change_seconds, now=now)
+
+
+def _source_status(row: SourceRow, now: datetime) -> Text:
+    """The health in a word, and how many checks failed in a row: never the error itself."""
+    health = source_health_of(row, now)
     text = Text(health.status.value, style=_HEALTH_STYLE[health.status])
-    if row.failure_streak and health.status is not Health.FAILING:
-        text.append(f" (last check failed: {row.last_error})", style="red")
-    elif health.reason:
-        text.append(f" ({health.reason})")
+    if row.failure_streak:
+        text.append(f" ({row.failure_streak} failed)", style="red")
+    elif health.status is Health.SILENT:
+        text.append(f" ({(now - (row.last_change_at or row.first_success_at or now)).days} d)")
     return text
+
+
+def source_json(row: SourceRow, now: datetime) -> dict[str, Any]:
+    """A source and its health, for `lexwatch sources --json`."""
+    health = source_health_of(row, now)
+    return {
+        "key": row.key, "title": row.title, "url": row.url, "parser": row.parser,
+        "interval_seconds": row.interval_seconds, "tags": list(row.tags),
+        "enabled": row.enabled, "official": row.official, "status": health.status.value,
+        "reason": health.reason or None, "failure_streak": row.failure_streak,
+        "last_error": row.last_error, "last_check_at": _iso(row.last_check_at),
+        "last_success_at": _iso(row.last_success_at),
+        "last_change_at": _iso(row.last_change_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def history_table(key: str, checks: Sequence[CheckRow]) -> Table:
     table = Table(title=f"History of {key} (newest first)", title_justify="left")
-    for name in ("check", "started", "outcome", "HTTP", "bytes", "ms", "changes", "error"):
+    for name in ("check", "started", "outcome", "HTTP", "bytes", "ms", "changes", "note"):
         table.add_column(name, overflow="fold")
     for check in checks:
         outcome = CheckOutcome(check.outcome)

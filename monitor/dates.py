@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "BRUSSELS", "END_OF_DAY", "FoundDate", "find_dates", "format_day", "format_span",
-    "parse_date", "parse_datetime", "sentence_at",
+    "is_month_name", "parse_date", "parse_datetime", "sentence_at",
 ]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -155,8 +155,8 @@ def find_dates(text: str, language: str = "en", *, today: date | None = None) ->
 
     ``language`` decides the month names that differ between languages (Croatian
     "listopad" is October, Czech and Polish November). A date without a year takes the
-    year of the nearest full date in the text, else ``today``'s year; without ``today``
-    it is left out. Never raises.
+    year of the nearest full date in the text, else the year that puts it nearest ``today``;
+    without ``today`` it is left out. Never raises.
     """
     if not text or not _HAS_DIGIT.search(text):
         return []
@@ -276,6 +276,11 @@ def _names(language: str) -> dict[str, int]:
 
 
 _ENGLISH_MONTHS = _names("en")
+
+
+def is_month_name(word: str) -> bool:
+    """Whether a (lower-case) word names a month in any official EU language."""
+    return word in _month_table("en")
 
 
 @functools.lru_cache(maxsize=32)
@@ -417,7 +422,8 @@ def _fill_years(raws: list[_Raw], today: date | None) -> list[tuple[_Raw, date, 
     the previous one, else ``today``."""
     out: list[tuple[_Raw, date, bool]] = []
     for index, raw in enumerate(raws):
-        year = raw.year or _nearby_year(raws, index) or (today.year if today else None)
+        year = raw.year or _nearby_year(raws, index) or (
+            _nearest_year(raw.month, raw.day, today) if today else None)
         if year is None:
             continue
         try:
@@ -425,6 +431,17 @@ def _fill_years(raws: list[_Raw], today: date | None) -> list[tuple[_Raw, date, 
         except ValueError:
             continue
     return out
+
+
+def _nearest_year(month: int, day: int, today: date) -> int:
+    """The year that puts a day without one nearest ``today``: "closes on 12 January"
+    read in December is next January, "opened on 20 December" read in January last year's."""
+    def distance(year: int) -> int:
+        try:
+            return abs((date(year, month, day) - today).days)
+        except ValueError:  # 29 February of a common year
+            return 10_000
+    return min((today.year - 1, today.year, today.year + 1), key=distance)
 
 
 def _nearby_year(raws: list[_Raw], index: int) -> int | None:

@@ -11,7 +11,8 @@ classifier:
    ways that are not news: cookie banner text, "Last update" stamp, tracking ids, menu order.
 
 Everything goes into a database of the demo's own (never ./lexwatch.db), and the user is told
-the commands that show it.
+the commands that show it (with the demo's own config file, so they never add the built-in
+catalog to that database); ``--serve`` opens the dashboard on it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import asyncio
 import json
 import logging
 import shlex
+import signal
+import socket
 import string
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -240,11 +243,17 @@ class DemoReport:
 
 
 async def run_demo(database: Path, out: Console, *, keep_serving: bool = False,
+                   dashboard_port: int | None = None,
                    today: date | None = None) -> DemoReport:
-    """Run the three cycles into ``database`` (which must not exist) and report to ``out``."""
+    """Run the three cycles into ``database`` (which must not exist) and report to ``out``.
+
+    ``keep_serving``: then serve the example site until interrupted; ``dashboard_port``: then
+    serve the dashboard on the demo's data (and the site) on 127.0.0.1 until interrupted.
+    """
     if database.exists():
         raise ConfigError(f"{database} already exists; the demo only writes a new database"
                           " (give another --db path, or leave it out for a temporary one)")
+    sock = _bind(dashboard_port) if dashboard_port is not None else None
     database.parent.mkdir(parents=True, exist_ok=True)
     config = database.with_name(database.name + ".toml")
     report = DemoReport(database=database.resolve(), config=config.resolve())
@@ -256,10 +265,14 @@ async def run_demo(database: Path, out: Console, *, keep_serving: bool = False,
             await _cycles(app, site, out, report)
             report.spotlight = _spotlight(app)
             _where_to_look(out, report)
-            if keep_serving:
+            if sock is not None:
+                await _serve_dashboard(out, app, site, sock)
+            elif keep_serving:
                 await _serve_until_interrupted(out, site, report)
         finally:
             app.close()
+            if sock is not None:
+                sock.close()
     return report
 
 
@@ -296,16 +309,19 @@ def _spotlight(app: App) -> int | None:
 
 
 def _where_to_look(out: Console, report: DemoReport) -> None:
-    env = shlex.quote(f"LEXWATCH_DATABASE_URL=sqlite:///{report.database}")
-    config = shlex.quote(f"LEXWATCH_CONFIG={report.config}")
+    # --config names the demo's own file: its database, its three sources and no built-in
+    # catalog, so these commands never add the 22 EU sources to the demo's database.
+    config = f"lexwatch --config {shlex.quote(str(report.config))}"
     out.print(Rule(Text("Where to look", style="bold"), align="left"))
     out.print(Text(f"Everything is stored in {report.database}, with the demo's config in"
                    f" {report.config}. Your own ./lexwatch.db was not touched.\n"))
-    lines = [("every change, newest first", f"{env} lexwatch changes")]
+    lines = [("every change, newest first", f"{config} changes")]
     if report.spotlight is not None:
         lines.append(("the deadline extension, word by word",
-                      f"{env} lexwatch diff {report.spotlight}"))
-    lines.append(("the checks of one source", f"{config} lexwatch history demo-hys"))
+                      f"{config} diff {report.spotlight}"))
+    lines.append(("the checks of one source", f"{config} history demo-hys"))
+    lines.append(("the dashboard on these changes (or run `lexwatch demo --serve`)",
+                  f"{config} serve"))
     for what, command in lines:
         out.print(Text(f"  # {what}", style="dim"))
         # One line however narrow the terminal: it is meant to be copied.
@@ -313,8 +329,40 @@ def _where_to_look(out: Console, report: DemoReport) -> None:
     out.print()
 
 
+def _bind(port: int) -> socket.socket:
+    """The dashboard's socket, bound before the demo runs: a port in use stops it at once."""
+    from dashboard.app import bind
+
+    try:
+        return bind("127.0.0.1", port)
+    except ConfigError as exc:
+        reason = exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc
+        raise ConfigError(f"cannot serve the dashboard on 127.0.0.1:{port}: {reason};"
+                          " choose another port with --port") from exc
+
+
+async def _serve_dashboard(out: Console, app: App, site: DemoSite,
+                           sock: socket.socket) -> None:
+    """The dashboard on the demo's database, and the example site, until Ctrl-C/SIGTERM."""
+    from dashboard.app import serve
+
+    port = int(sock.getsockname()[1])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    out.print(Text(f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/ until"
+                   f" you press Ctrl-C (the example site stays up at {site.base_url})."),
+              soft_wrap=True)
+    try:
+        await serve(app, host="127.0.0.1", port=port, stop=stop, sock=sock)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
 async def _serve_until_interrupted(out: Console, site: DemoSite, report: DemoReport) -> None:
-    config = shlex.quote(f"LEXWATCH_CONFIG={report.config}")
+    config = f"lexwatch --config {shlex.quote(str(report.config))}"
     out.print(Text(f"The example site stays up at {site.base_url} (as in cycle 3) until you"
-                   f" press Ctrl-C. Check it yourself:\n  {config} lexwatch check --all"))
+                   f" press Ctrl-C. Check it yourself:\n  {config} check --all"))
     await asyncio.Event().wait()

@@ -44,6 +44,16 @@ def diff_documents(old: Document, new: Document) -> list[ItemDiff]:
     return diffs
 
 
+def changed_items(old: Document, new: Document) -> int:
+    """How many items ``diff_documents`` would report, counted without diffing any text (a
+    modified item is one whose values differ: at most one too many when only its field order
+    did)."""
+    old_items = {item.key: item for item in old.items}
+    new_keys = {item.key for item in new.items}
+    count = sum(1 for item in new.items if old_items.get(item.key, None) != item)
+    return count + sum(1 for key in old_items if key not in new_keys)
+
+
 def diff_items(old: Item, new: Item) -> ItemDiff | None:
     """The modification from ``old`` to ``new`` (same key), or None when nothing differs."""
     fields = diff_fields(old.fields, new.fields)

@@ -9,6 +9,7 @@
      │    ├── RobotsDisallowedError robots.txt forbids the URL for our User-Agent
      │    └── BlockedAddressError   the URL points at a loopback/private/metadata address (SSRF)
      ├── ParseError           the bytes are not what the parser expects (broken feed, bad JSON)
+     ├── LimitError           a document needs more work than ``[analysis]`` allows (names it)
      ├── StorageError         the database is unreachable or its schema is not current
      └── NotifyError          an alert could not be delivered
 
@@ -58,6 +59,10 @@ class BlockedAddressError(FetchError):
 
 class ParseError(LexwatchError):
     """The content cannot be parsed by the source's parser."""
+
+
+class LimitError(LexwatchError):
+    """A document holds more elements, items or changes than one check may handle."""
 
 
 class StorageError(LexwatchError):

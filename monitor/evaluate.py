@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.analyse import with_language
 from monitor.classify import RuleClassifier
 from monitor.diff import diff_documents
 from monitor.errors import ConfigError, LexwatchError
+from monitor.template import host_of, site_blocks
 from monitor.types import (
     Category,
     Change,
@@ -49,7 +51,7 @@ from sources.parsers.json_api import flatten
 
 __all__ = [
     "CaseResult", "Counts", "EvalCase", "EvalReport", "Expected", "Prediction", "evaluate",
-    "load_cases", "parser_for_case", "render_table", "report_json", "run_case",
+    "load_cases", "parser_for_case", "run_case",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ EXTENSIONS = ("html", "xml", "json", "txt")
 KINDS = ("page", "feed", "json")
 GONE_STATUSES = frozenset({404, 410})
 DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
-ALERTABLE = tuple(category for category in Category if category.alertable)
+ALERTABLE = tuple(category for category in Category if category.named)
 _CONTENT_TYPES = {"html": "text/html", "xml": "application/xml", "json": "application/json",
                   "txt": "text/plain"}
 
@@ -87,6 +89,8 @@ class EvalCase:
     after_status: int = 200
     expected: tuple[Expected, ...] = ()
     tags: tuple[str, ...] = ()
+    language: str = ""  # the case's own `language`, else what the document declares
+    fetched: _dt.date | None = None  # the day the after version was fetched, when known
 
     @property
     def noise(self) -> bool:
@@ -208,6 +212,7 @@ def _load_case(toml: Path) -> EvalCase:
         after_status=int(data.get("after_status", 200)),
         expected=tuple(_expected(toml, entry) for entry in data.get("expect", [])),
         tags=tuple(str(tag) for tag in data.get("tags", ())),
+        language=str(data.get("language", "")), fetched=_day(toml, data.get("fetched")),
     )
 
 
@@ -335,34 +340,58 @@ def _parser(name: str, parsers: Mapping[str, Parser]) -> Parser:
 # --- running --------------------------------------------------------------------------------
 
 
-def run_case(case: EvalCase, classifier: Classifier,
-             parsers: Mapping[str, Parser] = PARSERS) -> CaseResult:
-    """Parse, diff and classify one case as the pipeline would, and score it."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReadCase:
+    """A case's two documents, as its source's parser reads them."""
+
+    case: EvalCase
+    parser: str
+    old: Document | None = None
+    new: Document | None = None
+    error: str | None = None
+
+
+def read_case(case: EvalCase, parsers: Mapping[str, Parser] = PARSERS) -> ReadCase:
+    """Parse both sides of a case; an unreadable side is the case's error, never a crash."""
     side = case.after or case.before
     ext = side.suffix.lstrip(".") if side is not None else "html"
     name = parser_for_case(case.kind, case.url, ext, parsers)
+    context = ParseContext(url=case.url, content_type=_CONTENT_TYPES.get(ext, ""))
     try:
-        changes = _classify_case(case, classifier, name, _parser(name, parsers), ext)
+        parser = _parser(name, parsers)
+        old = _read(case.before, parser, context)
+        new = None if case.gone else _read(case.after, parser, context)
     except LexwatchError as exc:  # a case the parser cannot read is a wrong case, no crash
         logger.warning("eval case %s: %s", case.id, exc)
-        return _scored(case, (), (), f"{type(exc).__name__}: {exc}", name)
-    predicted = _predictions(changes)
-    return _scored(case, predicted, tuple(changes), None, name)
+        return ReadCase(case=case, parser=name, error=f"{type(exc).__name__}: {exc}")
+    return ReadCase(case=case, parser=name, old=old, new=new)
 
 
-def _classify_case(case: EvalCase, classifier: Classifier, name: str, parser: Parser,
-                   ext: str) -> list[Change]:
-    context = ParseContext(url=case.url, content_type=_CONTENT_TYPES.get(ext, ""))
-    old = _read(case.before, parser, context)
-    new = None if case.gone else _read(case.after, parser, context)
+def run_case(case: EvalCase | ReadCase, classifier: Classifier,
+             parsers: Mapping[str, Parser] = PARSERS,
+             site_blocks: frozenset[str] = frozenset()) -> CaseResult:
+    """Parse, diff and classify one case as the pipeline would, and score it."""
+    read = case if isinstance(case, ReadCase) else read_case(case, parsers)
+    if read.error is not None:
+        return _scored(read.case, (), (), read.error, read.parser)
+    changes = _classify_case(read, classifier, site_blocks)
+    return _scored(read.case, _predictions(changes), tuple(changes), None, read.parser)
+
+
+def _classify_case(read: ReadCase, classifier: Classifier,
+                   site_blocks: frozenset[str]) -> list[Change]:
+    case, old, new = read.case, read.old, read.new
     kind = (new or old or Document(kind=DocumentKind.PAGE, items=())).kind
     empty = Document(kind=kind, items=())
     diffs = diff_documents(old or empty, new or empty)
     source = Source(key=case.id, title=urlsplit(case.url).netloc or case.id, url=case.url,
-                    parser=name, interval=86400, tags=case.tags)
+                    parser=read.parser, interval=86400, tags=case.tags)
+    shown = new or old or empty
     classify_context = ClassifyContext(
-        source=source, document_kind=kind, document_title=(new or old or empty).title,
-        new_document=old is None and new is not None, gone=case.gone and old is not None)
+        source=source, document_kind=kind, document_title=shown.title,
+        new_document=old is None and new is not None, gone=case.gone and old is not None,
+        language=case.language or shown.language, fetched_on=case.fetched,
+        site_blocks=site_blocks)
     if not diffs and not classify_context.gone:
         return []
     return classifier.classify(diffs, classify_context)
@@ -375,14 +404,32 @@ def _read(path: Path | None, parser: Parser, context: ParseContext) -> Document 
         content = path.read_bytes()
     except OSError as exc:
         raise LexwatchError(f"cannot read {path}: {exc}") from exc
-    return parser(content, context)
+    return with_language(parser(content, context), content)
+
+
+def site_pages(read: Sequence[ReadCase]) -> dict[str, dict[str, Document]]:
+    """The cases' pages by host and URL, as the pipeline's store would hold the other pages
+    of a site: one document per URL (the earliest version the cases show)."""
+    hosts: dict[str, dict[str, Document]] = {}
+    for one in read:
+        document = one.old or one.new
+        if document is not None and one.case.kind == "page":
+            pages = hosts.setdefault(host_of(one.case.url), {})
+            pages.setdefault(one.case.url, document)
+    return hosts
+
+
+def blocks_for(case: EvalCase, hosts: Mapping[str, Mapping[str, Document]]) -> frozenset[str]:
+    """The template of the case's site: blocks that two of its other pages show."""
+    pages = hosts.get(host_of(case.url), {})
+    return site_blocks(doc for url, doc in pages.items() if url != case.url)
 
 
 def _predictions(changes: Iterable[Change]) -> tuple[Prediction, ...]:
     """The alert-worthy changes, one per (category, date), in order of appearance."""
     seen: dict[tuple[Category, date | None], Prediction] = {}
     for change in changes:
-        if change.category.alertable:
+        if change.category.named:
             key = (change.category, change.new_date)
             seen.setdefault(key, Prediction(category=change.category, date=change.new_date,
                                             severity=change.severity, summary=change.summary))
@@ -422,9 +469,11 @@ def evaluate(directory: Path, classifier: Classifier | None = None,
              progress: Callable[[CaseResult], None] | None = None) -> EvalReport:
     """Run every case under ``directory`` and return the scored report."""
     chosen = classifier if classifier is not None else RuleClassifier()
+    read = [read_case(case, parsers) for case in load_cases(directory)]
+    hosts = site_pages(read)
     results = []
-    for case in load_cases(directory):
-        result = run_case(case, chosen, parsers)
+    for one in read:
+        result = run_case(one, chosen, parsers, blocks_for(one.case, hosts))
         results.append(result)
         if progress is not None:
             progress(result)
@@ -438,68 +487,3 @@ def build_report(results: Iterable[CaseResult]) -> EvalReport:
         for category, counts in result.scores.items():
             per_category.setdefault(category, Counts()).add(counts)
     return EvalReport(results=done, per_category=per_category)
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def report_json(report: EvalReport) -> dict[str, Any]:
-    """The report in the JSON shape the evaluation README specifies."""
-    total = report.total
-    return {
-        "cases": [_case_json(result) for result in report.results],
-        "summary": {
-            "precision": round(total.precision, 4),
-            "recall": round(total.recall, 4),
-            "per_category": {category.value: {"tp": c.tp, "fp": c.fp, "fn": c.fn}
-                             for category, c in report.per_category.items()},
-        },
-    }
-
-
-def _case_json(result: CaseResult) -> dict[str, Any]:
-    return {
-        "id": result.case.id,
-        "predicted": [{"category": p.category.value, "date": _iso(p.date),
-                       "severity": p.severity.value} for p in result.predicted],
-        "expected": [{"category": e.category.value, "date": _iso(e.date)}
-                     for e in result.case.expected],
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def render_table(report: EvalReport) -> str:
-    """A plain-text table per category and overall, then the cases it got wrong."""
-    lines = [f"{'category':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"
-             f"{'f1':>7}"]
-    for category, counts in report.per_category.items():
-        lines.append(_row(category.value, counts))
-    lines.append(_row("overall (micro)", report.total))
-    lines.append(f"noise-only cases with no alert: {report.noise_clean}/{report.noise_cases}")
-    lines.append(f"cases: {len(report.results)}, wrong: {len(report.wrong)}")
-    for result in report.wrong:
-        lines.extend(_wrong(result))
-    return "\n".join(lines) + "\n"
-
-
-def _row(name: str, c: Counts) -> str:
-    return (f"{name:<22}{c.tp:>5}{c.fp:>5}{c.fn:>5}{c.precision:>11.2f}{c.recall:>8.2f}"
-            f"{c.f1:>7.2f}")
-
-
-def _wrong(result: CaseResult) -> list[str]:
-    expected = ", ".join(_label(e.category, e.date) for e in result.case.expected) or "nothing"
-    predicted = ", ".join(_label(p.category, p.date) for p in result.predicted) or "nothing"
-    lines = ["", f"WRONG {result.case.id} (parser {result.parser})",
-             f"  expected:  {expected}", f"  predicted: {predicted}"]
-    if result.error:
-        lines.append(f"  error: {result.error}")
-    lines.extend(f"  - {p.category.value}: {p.summary}" for p in result.predicted)
-    return lines
-
-
-def _label(category: Category, day: date | None) -> str:
-    return f"{category.value} ({day.isoformat()})" if day else category.value

@@ -17,14 +17,13 @@ import asyncio
 import functools
 import logging
 import random
-import re
 import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import httpx
@@ -39,10 +38,12 @@ from monitor.errors import (
     RobotsDisallowedError,
     TransportError,
 )
+from monitor.network_errors import describe, dns_failure
 from monitor.politeness import HostLimiter, host_key
+from monitor.redact import MASK, redact_url, rewrite
 from monitor.retry_after import retry_after
 from monitor.robots import ROBOTS_TOKEN, RobotsCache
-from monitor.ssrf import AddressGuard, GuardedResolver
+from monitor.ssrf import AddressGuard, GuardedResolver, odd_host_reason
 from monitor.types import Fetched
 
 logger = logging.getLogger(__name__)
@@ -129,9 +130,33 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
         follow_redirects=True,
         max_redirects=policy.max_redirects,
         timeout=timeout,
+        event_hooks={"response": [refuse_odd_redirect]},
         # Only what _Decoder can inflate with a bound; never br or zstd.
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
+
+
+async def refuse_odd_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect to anything but an http(s) URL with a plainly written host, saying
+    why, before httpx follows it (httpx itself would only say "unsupported protocol")."""
+    if not response.has_redirect_location:
+        return
+    shown = redact_url(str(response.request.url))
+    try:
+        target = urljoin(str(response.request.url), response.headers["location"].strip())
+        parts = urlsplit(target)
+        host = parts.hostname or ""
+    except ValueError:  # not a URL at all: httpx refuses it in its own words
+        return
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BlockedAddressError(
+            f"refused to follow the redirect of {shown!r} to {redact_url(target)!r}: lexwatch"
+            f" follows redirects only to http(s) URLs, not {parts.scheme or 'relative'}: ones",
+            url=shown)
+    odd = odd_host_reason(host)
+    if odd is not None:
+        raise BlockedAddressError(f"refused to follow the redirect of {shown!r} to"
+                                  f" {redact_url(target)!r}: {odd}", url=shown)
 
 
 @functools.cache
@@ -306,7 +331,11 @@ class Fetcher:
     async def _check_robots(self, url: str) -> None:
         if self._robots is None:
             return
-        if not await self._robots.allowed(url):
+        try:
+            allowed = await self._robots.allowed(url)
+        except TransportError as exc:  # the host does not resolve: the page cannot be fetched
+            raise TransportError(f"could not fetch {_shown(url)}: {exc}", url=url) from exc
+        if not allowed:
             reason = self._robots.explain(url)
             raise RobotsDisallowedError(f"{_shown(url)} not fetched: {reason}", url=url)
         delay = self._robots.crawl_delay(url)
@@ -364,6 +393,8 @@ class Fetcher:
             wait = self._retry_after(url, outcome)
             if not (outcome.status == 429 or outcome.status >= 500):
                 return None
+        elif dns_failure(outcome):  # the next check asks DNS again; at once it says the same
+            return None
         if attempt >= self._policy.retries:
             return None
         if wait is not None:
@@ -403,8 +434,14 @@ _GOOD_URLS: set[str] = set()
 
 def _parse_url(url: str) -> None:
     try:
+        host = urlsplit(url).hostname or ""  # the limiter and the robots cache key on it
+    except ValueError as exc:
+        raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
+    odd = odd_host_reason(host)  # before httpx, which has its own words for some of them
+    if odd is not None:
+        raise BlockedAddressError(f"refused to fetch {_shown(url)}: {odd}", url=url)
+    try:
         parsed = httpx.URL(url)
-        urlsplit(url)  # the limiter and the robots cache key on it
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -546,6 +583,9 @@ def _to_fetched(
 def _result(url: str, outcome: Fetched | Exception, attempt: int) -> Fetched:
     if isinstance(outcome, Fetched):
         return outcome
+    dns = dns_failure(outcome)
+    if dns is not None:
+        raise TransportError(f"could not fetch {_shown(url)}: {dns}", url=url) from outcome
     raise TransportError(
         f"could not fetch {_shown(url)} after {attempt + 1} attempt(s): {_describe(outcome)}",
         url=url,
@@ -555,54 +595,7 @@ def _result(url: str, outcome: Fetched | Exception, attempt: int) -> Fetched:
 def _describe(outcome: Fetched | BaseException) -> str:
     if isinstance(outcome, Fetched):
         return f"HTTP {outcome.status}"
-    # httpx-aiohttp reports every aiohttp connection error as ConnectTimeout: name the real one.
-    cause = outcome.__cause__ if isinstance(outcome.__cause__, aiohttp.ClientError) else outcome
-    return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
-
-
-# A query parameter whose name ends like one of these holds a credential (apiKey,
-# access_token, X-Amz-Signature, sessionid ...); its value is never logged or stored.
-_SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd", "pwd", "pass", "auth",
-                   "authorization", "signature", "sig", "session", "sessionid", "sid",
-                   "credential", "credentials")
-
-
-@functools.lru_cache(maxsize=4096)  # called for every request and answer, with few URLs
-def redact_url(url: str) -> str:
-    """``url`` fit to log or store: no password, no value of a secret-looking query parameter.
-
-    ``https://u:pw@host/p?api_key=abc&page=2`` becomes ``https://u:***@host/p?api_key=***&page=2``;
-    everything else is kept byte for byte.
-    """
-    try:
-        return _rewrite(url, lambda host, name, value: _MASK)
-    except ValueError:
-        return "<unparsable URL>"
-
-
-_MASK = "***"
-Rewrite = Callable[[str, str, str], str]  # (host, parameter name, value) -> new value
-
-
-def _rewrite(url: str, change: Rewrite) -> str:
-    """``url`` with its password and secret query values replaced by ``change``'s answer."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, _, password = userinfo.partition(":")
-        netloc = f"{user}:{change(host, '@' + user, password)}@{hostport}"
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name, sep, value = pair.partition("=")
-        if sep and value and _secret_param(unquote_plus(name)):
-            pair = f"{name}={change(host, name, value)}"
-        pairs.append(pair)
-    query = "&".join(pairs)
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    return describe(outcome)
 
 
 class _UrlSecrets:
@@ -620,21 +613,17 @@ class _UrlSecrets:
             return
 
         def keep(host: str, name: str, value: str) -> str:
-            if value != _MASK:
+            if value != MASK:
                 self._values[host, name] = value
             return value
 
-        _rewrite(url, keep)
+        rewrite(url, keep)
 
     def restore(self, url: str) -> str:
-        if _MASK not in url:
+        if MASK not in url:
             return url
-        return _rewrite(url, lambda host, name, value:
-                        self._values.get((host, name), value) if value == _MASK else value)
-
-
-def _secret_param(name: str) -> bool:
-    return re.sub(r"[^a-z0-9]", "", name.lower()).endswith(_SECRET_ENDINGS)
+        return rewrite(url, lambda host, name, value:
+                       self._values.get((host, name), value) if value == MASK else value)
 
 
 def _shown(url: str) -> str:

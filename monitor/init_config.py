@@ -414,8 +414,9 @@ MEANINGS: dict[str, str] = {
     "sources.*.key_field": "json parser: the item field that identifies an item.",
     "sources.*.title_field": "json parser: the item field holding its title.",
     "sources.*.url_field": "json parser: the item field holding its link.",
-    "sources.*.language": "Language of the source's text, for dates and month names (en, fr,"
-                          " de, ...); default en.",
+    "sources.*.language": "Language of the source (en, fr, de, ...): a fetch that declares"
+                          " another is a failed check. Not set: the language the document"
+                          " declares (built-in sources: en).",
     "sources.*.keywords": "Keep only feed entries whose title, summary or categories contain one"
                           " of these words (case-insensitive).",
     "sources.*.ignore_fields": "Item fields never compared (counters such as view numbers).",
@@ -436,10 +437,11 @@ MEANINGS: dict[str, str] = {
     "subscriptions.*.tags": "Only changes of sources with one of these tags (empty: all).",
     "subscriptions.*.categories": "Only these categories, e.g. consultation_opened,"
                                   " deadline_extended, legal_act (empty: all but noise and"
-                                  " editorial).",
+                                  " editorial; update reaches digests only).",
     "subscriptions.*.min_severity": "Lowest severity alerted: low, medium or high.",
     "subscriptions.*.mode": "instant (each change as it is found) or digest (one message per"
-                            " day at digest_time).",
+                            " day at digest_time). Changes of the category update go to"
+                            " digests only.",
     "subscriptions.*.digest_time": "Local time of day the digest is sent.",
     "subscriptions.*.timezone": "IANA time zone of digest_time and of the dates in messages.",
     "subscriptions.*.health": "Also alert when a source goes down and when it recovers.",
@@ -461,7 +463,16 @@ MEANINGS: dict[str, str] = {
     "alerts.backoff_base": "Seconds before the first redelivery; doubled per attempt, jittered.",
     "alerts.backoff_max": "Longest wait between two delivery attempts, in seconds.",
     "alerts.failure_threshold": "Failed checks in a row after which a source counts as down.",
+    "analysis.max_elements": "Most elements (tags) one page may hold; a bigger one fails its check"
+                             " with a reason before it is parsed, and stores nothing.",
+    "analysis.max_items": "Most items (sections, entries) one document may hold; a bigger one"
+                          " fails its check before it is compared, and stores nothing.",
+    "analysis.max_changed_items": "Most items that may differ from the last snapshot in one"
+                                  " check; past it the check fails before diffing and"
+                                  " classifying, stores nothing, and tries again next time.",
     "alerts.dispatch_interval": "Seconds between two runs of the alert dispatcher.",
+    "alerts.send_timeout": "Seconds one alert may take to send (Slack, webhook, e-mail,"
+                           " Apprise) before it counts as failed and is retried later.",
     "alerts.digest_deadline_days": "The digest lists the deadlines falling due within this many"
                                    " days.",
     "alerts.slack_token": "Slack bot token (xoxb-...) for channel slack.",

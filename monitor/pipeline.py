@@ -6,6 +6,11 @@ other fetches; everything one check writes is stored in one transaction. Source 
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
 written, in batches shared by the checks under way (``monitor.coalesce``): a batch is one
 transaction holding whole checks, committed before any of its checks returns.
+
+A check is stored only against the state it read: when another check of the same source
+(another process: `lexwatch check` from cron next to `lexwatch run`, another worker) was
+stored meanwhile, this one is stored as SKIPPED, "checked elsewhere", without its changes
+(``storage.queries.claim``). So a change is found and alerted once, however checks overlap.
 """
 
 from __future__ import annotations
@@ -18,12 +23,21 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from monitor.analyse import Analysis, DeadlineFinder, analyse, fingerprint, parse
+from monitor.analyse import (
+    DEFAULT_LIMITS,
+    Analysis,
+    DeadlineFinder,
+    analyse,
+    fingerprint,
+    parse,
+)
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
-from monitor.fetch import Fetcher
+from monitor.limits import WorkLimits
 from monitor.logs import checking
+from monitor.template import SiteTemplates
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -36,8 +50,11 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from storage.queries import is_quiet, pack
+from storage.queries import CHECKED_ELSEWHERE, Stored, is_quiet, pack
 from storage.store import Store
+
+if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
+    from monitor.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +82,10 @@ class Checker:
     def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
                  parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
                  find_deadlines: DeadlineFinder | None = None,
-                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32) -> None:
+                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32,
+                 limits: WorkLimits = DEFAULT_LIMITS) -> None:
         self.find_deadlines = find_deadlines
+        self.limits = limits
         self.store = store
         self.fetcher = fetcher
         self.classifier = classifier
@@ -79,8 +98,9 @@ class Checker:
         # One check written at a time on SQLite (see Store.one_writer); any number elsewhere.
         self._writing: contextlib.AbstractContextManager[object] = (
             threading.Lock() if store.one_writer() else contextlib.nullcontext())
-        self._quiet: Coalescer[tuple[CheckRecord, SourceState], int | Exception] = (
+        self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = (
             Coalescer(self._write_quiet))
+        self._templates = SiteTemplates(store.site_pages, clock)
 
     async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
         """Check ``source`` once; with ``dry_run`` nothing is stored."""
@@ -99,13 +119,18 @@ class Checker:
         else:
             analysis = await asyncio.to_thread(self._analyse, source, pages, state)
         duration_ms = int((time.perf_counter() - timer) * 1000)
-        record = _record(source, started, duration_ms, pages, analysis)
-        check_id = None if dry_run else await self._save(record, state)
+        record = _record(source, started, duration_ms, pages, analysis, state)
+        stored = None if dry_run else await self._save(record, state)
+        if stored is not None and stored.skipped:
+            logger.info("check %s: skipped, %s", source.key, CHECKED_ELSEWHERE)
+            return CheckResult(source_key=source.key, outcome=CheckOutcome.SKIPPED,
+                               error=CHECKED_ELSEWHERE, http_status=record.http_status,
+                               duration_ms=duration_ms, check_id=stored.check_id)
         _log(record)
         return CheckResult(source_key=source.key, outcome=analysis.outcome,
                            changes=analysis.changes, error=analysis.error,
                            http_status=record.http_status, duration_ms=duration_ms,
-                           check_id=check_id)
+                           check_id=stored.check_id if stored is not None else None)
 
     async def _fetch(self, source: Source, state: SourceState) -> tuple[list[Fetched], str]:
         """The source's pages: all of them, or none with the reason (never a partial set)."""
@@ -135,10 +160,12 @@ class Checker:
     def _analyse(self, source: Source, pages: list[Fetched], state: SourceState) -> Analysis:
         parser = self._parser(source)
         history = StoredHistory(self.store, state, source, parser,
-                                reparse=source.parser not in self.pagers)
+                                reparse=source.parser not in self.pagers,
+                                templates=self._templates)
         try:
             return analyse(source, pages, state, parser=parser, history=history,
-                           classifier=self.classifier, find_deadlines=self.find_deadlines)
+                           classifier=self.classifier, find_deadlines=self.find_deadlines,
+                           limits=self.limits)
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
             return Analysis(outcome=CheckOutcome.FAILED,
@@ -156,7 +183,7 @@ class Checker:
         states = self.store.states(keys)
         return [states.get(key, SourceState()) for key in keys]
 
-    async def _save(self, record: CheckRecord, state: SourceState) -> int:
+    async def _save(self, record: CheckRecord, state: SourceState) -> Stored:
         if not (is_quiet(record) and state.failure_streak == 0):
             return await asyncio.to_thread(self._store, record, state)
         stored = await self._quiet((record, state))
@@ -165,12 +192,13 @@ class Checker:
         return stored
 
     def _write_quiet(self, batch: list[tuple[CheckRecord, SourceState]]
-                     ) -> list[int | Exception]:
+                     ) -> list[Stored | Exception]:
         """Quiet checks in one transaction; those it cannot take are stored one by one.
 
         After a failed batch each check is stored (or fails) on its own, as it would have
         without batching: one check's problem never becomes another's.
         """
+        ids: list[Stored | None]
         try:
             with self._writing:
                 ids = self.store.record_quiet([record for record, _ in batch])
@@ -178,16 +206,16 @@ class Checker:
             logger.warning("storing %d checks at once failed; storing them one by one",
                            len(batch), exc_info=True)
             ids = [None] * len(batch)
-        return [check_id if check_id is not None else self._store_one(record, state)
-                for check_id, (record, state) in zip(ids, batch, strict=True)]
+        return [stored if stored is not None else self._store_one(record, state)
+                for stored, (record, state) in zip(ids, batch, strict=True)]
 
-    def _store_one(self, record: CheckRecord, state: SourceState) -> int | Exception:
+    def _store_one(self, record: CheckRecord, state: SourceState) -> Stored | Exception:
         try:
             return self._store(record, state)
         except Exception as exc:  # raised in the check's own task by ``_save``
             return exc
 
-    def _store(self, record: CheckRecord, state: SourceState) -> int:
+    def _store(self, record: CheckRecord, state: SourceState) -> Stored:
         """Store the check; if that fails, store at least that it failed, then re-raise.
 
         Without the failure row a source whose result cannot be stored would be retried
@@ -203,12 +231,13 @@ class Checker:
                                  duration_ms=record.duration_ms, outcome=CheckOutcome.FAILED,
                                  http_status=record.http_status, size=record.size,
                                  final_url=record.final_url,
-                                 error=f"could not store this check: {exc}"[:2000])
+                                 error=f"could not store this check: {exc}"[:2000],
+                                 base_version=record.base_version)
             with self._writing:
                 self.store.record(failed, state.snapshot_id)
             raise
         assert check.id is not None
-        return check.id
+        return Stored(check.id, skipped=check.outcome == CheckOutcome.SKIPPED.value)
 
 
 class StoredHistory:
@@ -219,10 +248,14 @@ class StoredHistory:
     """
 
     def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser,
-                 *, reparse: bool = True) -> None:
+                 *, reparse: bool = True, templates: SiteTemplates | None = None) -> None:
         self.store, self.state, self.source, self.parser = store, state, source, parser
         self.reparse = reparse  # only single-page sources keep their whole raw body
+        self.templates = templates
         self._document: Document | None = None
+
+    def site_blocks(self) -> frozenset[str]:
+        return self.templates.blocks(self.source) if self.templates else frozenset()
 
     def document(self) -> Document | None:
         if self._document is None and self.state.snapshot_id is not None:
@@ -245,7 +278,7 @@ class StoredHistory:
 
 
 def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fetched],
-            analysis: Analysis) -> CheckRecord:
+            analysis: Analysis, state: SourceState) -> CheckRecord:
     # The first page is kept as evidence (for a paginated API, the newest entries).
     fetched = pages[0] if pages else None
     keep_raw = fetched is not None and analysis.keep_raw
@@ -268,12 +301,19 @@ def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fet
         changes=analysis.changes,
         deadlines=analysis.deadlines,
         deadline_items=analysis.deadline_items,
+        base_version=state.version,
     )
+
+
+# Set on the log record of a failed check: `lexwatch check` prints the failure in its
+# table and drops these lines, so each failure is said once.
+CHECK_FAILED = "lexwatch_check_failed"
 
 
 def _log(record: CheckRecord) -> None:
     if record.outcome is CheckOutcome.FAILED:
-        logger.warning("check %s failed: %s", record.source_key, record.error)
+        logger.warning("check %s failed: %s", record.source_key, record.error,
+                       extra={CHECK_FAILED: True})
     else:
         logger.info("check %s: %s, %d change(s), %d ms", record.source_key,
                     record.outcome.value, len(record.changes), record.duration_ms)

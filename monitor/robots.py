@@ -2,7 +2,10 @@
 
 An answer in 4xx means no rules: everything is allowed. A 5xx (or 429) or a network error
 means "unreachable", which RFC 9309 section 2.3.1.4 says to treat as a complete disallow; that
-verdict is cached for only ``FAILURE_TTL`` seconds so the next check asks again.
+verdict is cached for only ``FAILURE_TTL`` seconds so the next check asks again. A host name
+that does not resolve is none of these: robots.txt was never reached, and neither would the
+page be, so it is raised as the ``TransportError`` it is (not cached, not logged here: the
+failed check says it, once).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import httpx
 from protego import Protego
+
+from monitor.errors import TransportError
+from monitor.network_errors import describe, dns_failure
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +121,10 @@ class RobotsCache:
         except httpx.TooManyRedirects:
             return self._no_rules(location, "too many redirects")
         except (httpx.HTTPError, aiohttp.ClientError) as exc:
-            return self._unreachable(location, f"{type(exc).__name__}: {exc}")
+            dns = dns_failure(exc)
+            if dns is not None:
+                raise TransportError(dns, url=location) from exc
+            return self._unreachable(location, describe(exc))
         parser = Protego.parse(body.decode("utf-8", errors="replace"))
         reason = f"{location} parsed ({len(body)} bytes)"
         expires = self._clock() + self._ttl

@@ -34,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from monitor.app import App
+from monitor.heartbeat import FIRST_RUN_SPREAD, HEARTBEAT_SECONDS, Heartbeat, this_process
 from monitor.logs import checking
 from monitor.pipeline import Checker, utcnow
 from monitor.types import CheckOutcome, DeliveryMode, Source, Subscription
@@ -42,7 +43,6 @@ from notifiers.outbox import Dispatcher
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 60.0
-FIRST_RUN_SPREAD = 600  # seconds: the most a never-checked source waits after a start
 
 
 def first_run(source: Source, now: datetime, last_check_at: datetime | None = None,
@@ -84,7 +84,6 @@ class Service:
     stopping: bool = False
     checks: set[asyncio.Task[Any]] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
-    _sending: asyncio.Lock = field(default_factory=asyncio.Lock)
     _gate: asyncio.Semaphore | None = None
     _dispatching: bool = False
     _again: bool = False
@@ -142,8 +141,7 @@ class Service:
         try:
             while True:
                 self._again = False
-                async with self._sending:
-                    sent = await dispatcher.dispatch_due()
+                sent = await dispatcher.dispatch_due()
                 if sent:
                     logger.info("sent %d alert(s)", sent)
                 if not self._again or self.stopping:
@@ -157,8 +155,7 @@ class Service:
             return
         with self._running(self.background):
             try:
-                async with self._sending:
-                    result = await self.dispatcher.send_digest(name)
+                result = await self.dispatcher.send_digest(name)
             except Exception:
                 logger.exception("digest %s failed", name, extra={"subscription": name})
                 return
@@ -251,7 +248,12 @@ async def run_service(app: App, *, dashboard: bool = True, checks: bool = True,
     async with _signals() as (stop, force), app.checker() as checker, \
             _dispatcher(app) as dispatcher:
         service = Service(app=app, checker=checker, dispatcher=dispatcher)
+        heartbeat = Heartbeat(app.store, this_process("run", checks=checks, now=service.clock()),
+                              service.clock)
+        await heartbeat.beat()  # `lexwatch status` sees the service from its first second
         scheduler = _scheduler(service, checks=checks)
+        scheduler.add_job(heartbeat.beat, "interval", id="heartbeat", name="heartbeat",
+                          seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True)
         scheduler.start()
         web = _Web(app, checker, sock) if sock is not None else None
         _announce(app, checks=checks, dispatcher=dispatcher, web=web is not None)
@@ -260,6 +262,7 @@ async def run_service(app: App, *, dashboard: bool = True, checks: bool = True,
         scheduler.pause()
         await service.drain(grace, force)
         scheduler.shutdown(wait=False)
+        await heartbeat.stopped()
         if web is not None:
             await web.close()
     if failed is not None:

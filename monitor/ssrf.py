@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def address_problem(address: IPAddress) -> str | None:
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         inner = address_problem(embedded)
-        return f"embeds {embedded}, which is {inner}" if inner else None
+        return f"an IPv6 address embedding {embedded}, which is {inner}" if inner else None
     compatible = isinstance(address, ipaddress.IPv6Address) and address in _IPV4_COMPATIBLE
     for problem, matches in (
         ("unspecified", address.is_unspecified),
@@ -81,6 +82,38 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if any(address in network for network in _NAT64):
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+# Hosts that C's inet_aton (and so curl, browsers, some resolvers) reads as an IPv4 address:
+# one to four parts, each decimal, octal (leading 0) or hexadecimal (0x).
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}\.?$",
+                           re.IGNORECASE)
+
+
+def odd_ipv4_host(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address ``host`` stands for when it is written in another form than four
+    decimal numbers (2130706433, 0177.0.0.1, 0x7f.1, 127.1), else None.
+
+    Such hosts mean different addresses to different tools, the trick SSRF payloads use to
+    slip past filters: lexwatch refuses them whatever address they stand for.
+    """
+    name = host.strip("[]")
+    if literal_address(name) is not None or not _NUMERIC_HOST.match(name):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name.rstrip(".")))
+    except OSError:
+        return None
+
+
+def odd_host_reason(host: str) -> str | None:
+    """Why ``host`` is refused as an odd IPv4 form (see ``odd_ipv4_host``), or None."""
+    address = odd_ipv4_host(host)
+    if address is None:
+        return None
+    return (f"its host {host!r} is the IPv4 address {address} written in another form"
+            " (decimal, octal, hexadecimal or shortened); lexwatch only accepts addresses"
+            f" written as four decimal numbers: use {address}")
 
 
 def literal_address(host: str) -> IPAddress | None:

@@ -30,6 +30,9 @@ class Category(enum.StrEnum):
     AMENDMENT = "amendment"
     EVENT_ANNOUNCED = "event_announced"
     PAGE_REMOVED = "page_removed"
+    # A substantive edit that no rule can name (not an amendment of normative text, not an
+    # event): shown in the timeline and digests, never sent as an instant alert.
+    UPDATE = "update"
     EDITORIAL = "editorial"
     NOISE = "noise"
 
@@ -37,6 +40,16 @@ class Category(enum.StrEnum):
     def alertable(self) -> bool:
         """False for the categories that are stored for the record but never alerted."""
         return self not in (Category.EDITORIAL, Category.NOISE)
+
+    @property
+    def instant(self) -> bool:
+        """Whether an instant subscription sends it: an unnamed update waits for a digest."""
+        return self.alertable and self is not Category.UPDATE
+
+    @property
+    def named(self) -> bool:
+        """One of the ten categories of the shared taxonomy, the ones the evaluation scores."""
+        return self.instant
 
 
 class Severity(enum.StrEnum):
@@ -72,6 +85,9 @@ class CheckOutcome(enum.StrEnum):
     UNCHANGED = "unchanged"  # fetched, same normalised content
     CHANGED = "changed"
     FAILED = "failed"
+    # Another check of the source (another process) was stored first, from the same state:
+    # this one stored nothing but its own row, so nothing is stored or alerted twice.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -113,6 +129,7 @@ class Document:
     kind: DocumentKind
     items: tuple[Item, ...]
     title: str = ""
+    language: str = ""  # the ISO 639-1 code the document declares, "" when it declares none
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -185,6 +202,7 @@ class Change:
     # Identifies the real-world event across sources (e.g. "hys:14284", "celex:32024R1689R(01)",
     # "consultation:<slug>"), so the same event seen twice can be linked, not repeated.
     event_key: str | None = None
+    rule: str = ""  # the classifier rule that named it (shown by `lexwatch eval --explain`)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -208,7 +226,7 @@ class SourceOptions:
     key_field: str | None = None
     title_field: str | None = None
     url_field: str | None = None
-    language: str = "en"
+    language: str | None = None  # None: the language the document declares
     keywords: tuple[str, ...] = ()
     max_pages: int = 5
     ignore_fields: tuple[str, ...] = ()
@@ -254,6 +272,8 @@ class SourceState:
     snapshot_blob: str | None = None  # the raw body that snapshot was parsed from
     failure_streak: int = 0
     last_error: str | None = None
+    # Bumped by every stored check: a check is stored only if it is still what it read.
+    version: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -304,6 +324,10 @@ class CheckRecord:
     # The items those deadlines were read from; None: the whole document. Deadlines of the
     # other items stay as stored (they did not change).
     deadline_items: frozenset[str] | None = None
+    # The source's version (``SourceState.version``) this check started from. It is stored
+    # only if that is still the source's version; else it is recorded as SKIPPED. None:
+    # store it whatever was stored meanwhile (seed data, imports; never a check).
+    base_version: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -320,6 +344,11 @@ class ClassifyContext:
     document_title: str = ""
     new_document: bool = False
     gone: bool = False
+    language: str = ""  # what the document declares; the source's option wins
+    fetched_on: date | None = None  # gives a year to "closes on 12 March"
+    # Text blocks that other pages of the same site also show: its template (navigation,
+    # footers, share widgets), where a change is never news.
+    site_blocks: frozenset[str] = frozenset()
 
 
 class Pager(Protocol):
@@ -407,6 +436,7 @@ class Subscription:
     def wants(self, change: Change, source_tags: Sequence[str]) -> bool:
         """Whether a change passes this subscription's filters (noise/editorial never do)."""
         return (change.category.alertable
+                and (self.mode is DeliveryMode.DIGEST or change.category.instant)
                 and (not self.sources or change.source_key in self.sources)
                 and (not self.tags or bool(set(self.tags) & set(source_tags)))
                 and (not self.categories or change.category in self.categories)
@@ -490,6 +520,18 @@ class Digest:
     deadlines: tuple[DigestDeadline, ...]
     dashboard_url: str | None = None
     health: tuple[Alert, ...] = ()  # source-down/recovered events of the period
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceProcess:
+    """A running service process, as its heartbeat names it (see monitor.heartbeat)."""
+
+    id: str
+    role: str  # "run" or "scheduler"
+    checks: bool  # whether it schedules source checks (not `lexwatch run --no-checks`)
+    host: str
+    pid: int
+    started_at: datetime
 
 
 # -- links to scraped documents ---------------------------------------------------------------

@@ -37,7 +37,7 @@ _FALLBACK_DOMAIN = "lexwatch.invalid"
 
 def build_message(rendered: RenderedEmail, *, sender: str, recipients: Sequence[str],
                   message_id_domain: str | None = None, subscription: str | None = None,
-                  now: datetime | None = None) -> EmailMessage:
+                  now: datetime | None = None, delivery_id: int | None = None) -> EmailMessage:
     """A multipart/alternative message (text/plain, then text/html, both UTF-8) with Date and
     Message-ID. The subject is forced onto one line; addresses with line breaks are refused
     (``NotifyError``, permanent), so no header can be injected."""
@@ -54,6 +54,8 @@ def build_message(rendered: RenderedEmail, *, sender: str, recipients: Sequence[
     message["X-Auto-Response-Suppress"] = "All"
     if subscription:
         message["X-Lexwatch-Subscription"] = line(subscription)
+    if delivery_id is not None:  # the same on every retry: a mail filter can drop repeats
+        message["X-Lexwatch-Delivery"] = str(delivery_id)
     message.set_content(rendered.text, charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return message
@@ -93,15 +95,18 @@ class EmailSender:
     async def send(self, alert: Alert) -> Receipt:
         """Render the alert and send it; return the Message-ID; raise NotifyError."""
         rendered = render_alert_email(alert, timezone=self._subscription.timezone)
-        return await self.send_rendered(rendered, self._subscription.recipients)
+        return await self.send_rendered(rendered, self._subscription.recipients,
+                                        delivery_id=alert.delivery_id)
 
-    async def send_rendered(self, rendered: RenderedEmail, recipients: Sequence[str]) -> Receipt:
+    async def send_rendered(self, rendered: RenderedEmail, recipients: Sequence[str], *,
+                            delivery_id: int | None = None) -> Receipt:
         """Send a rendered e-mail to ``recipients``; return the Message-ID; raise NotifyError."""
         if not recipients:
             raise NotifyError(f"subscription {self._subscription.name!r} has no e-mail"
                               " recipients", permanent=True)
         message = build_message(rendered, sender=self._smtp.sender, recipients=recipients,
-                                subscription=self._subscription.name, now=self._now())
+                                subscription=self._subscription.name, now=self._now(),
+                                delivery_id=delivery_id)
         await asyncio.to_thread(self._deliver, message, tuple(recipients))
         return Receipt(remote_id=str(message["Message-ID"]))
 

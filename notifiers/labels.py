@@ -15,6 +15,7 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.AMENDMENT: "Amendment",
     Category.EVENT_ANNOUNCED: "Event announced",
     Category.PAGE_REMOVED: "Page removed",
+    Category.UPDATE: "Other update",
     Category.EDITORIAL: "Editorial change",
     Category.NOISE: "Noise",
 }

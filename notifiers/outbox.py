@@ -1,7 +1,8 @@
-"""The dispatcher: sends what the outbox holds, exactly once per (change, subscription).
+"""The dispatcher: sends what the outbox holds, at least once per (change, subscription),
+and twice only when a receiver's answer is lost (see the README's "Delivery you can rely on").
 
-Instant deliveries are claimed with a lease, sent, and recorded; a failure is retried with
-exponential backoff and jitter (or after Slack's Retry-After), and marked dead after
+Instant deliveries are sent under a fenced per-subscription lease and recorded; a failure is
+retried with exponential backoff and jitter (or after the receiver's Retry-After), dead after
 ``alerts.max_attempts`` (re-driven with `lexwatch deliveries retry`). Digest deliveries wait
 for their subscription's digest, which sends them all in one e-mail.
 """
@@ -11,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from monitor.config import AlertSettings
@@ -30,6 +34,7 @@ from monitor.types import (
 )
 from notifiers.render import RenderedEmail, render_digest
 from storage.models import DeliveryRow
+from storage.outbox import Lease
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -49,86 +54,205 @@ class DigestResult:
     reason: str = ""
 
 
+class Result(Enum):
+    """What became of one delivery attempt."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"            # noise or muted before it was sent
+    FAILED = "failed"              # recorded; retried later or dead
+    RATE_LIMITED = "rate_limited"  # recorded; the receiver asked us to wait ``wait`` seconds
+    FENCED = "fenced"              # our lease was lost: another dispatcher owns the outcome
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Attempt:
+    result: Result
+    wait: float | None = None
+
+
+# A dispatcher holds a subscription for at most this long past its last renewal (and never
+# longer than the dispatch interval), renewing a third of the way through while it sends:
+# only a dead or frozen dispatcher lets it run out.
+LEASE_SECONDS = 15.0
+# A round stops claiming after this long (or the dispatch interval, if shorter); sends
+# still under way finish in the background, each within ``alerts.send_timeout``.
+ROUND_SECONDS = 10.0
+
+
 class Dispatcher:
-    """Sends due deliveries through each subscription's Sender; safe to run in many processes."""
+    """Sends due deliveries through each subscription's Sender; safe to run in many processes.
+
+    A round starts one worker per subscription with due deliveries and no worker running in
+    this process; the worker holds the subscription's send lease (storage.outbox) and sends
+    its due deliveries oldest first, each within ``alerts.send_timeout``. The round returns
+    when every worker is done or after ``round_seconds``; a worker still sending then stops
+    claiming and finishes in the background (``wait_idle`` waits for it), so a receiver
+    that hangs delays neither other subscriptions nor the next round.
+    """
 
     def __init__(self, *, store: Store, subscriptions: Sequence[Subscription],
                  senders: Mapping[str, Sender], mailers: Mapping[str, DigestMailer],
                  settings: AlertSettings, clock: Callable[[], datetime],
-                 rng: Callable[[], float] = random.random) -> None:
+                 rng: Callable[[], float] = random.random,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 round_seconds: float | None = None) -> None:
         self.store, self.settings, self.clock, self.rng = store, settings, clock, rng
         self.subscriptions = {sub.name: sub for sub in subscriptions}
         self.senders, self.mailers = senders, mailers
+        self.monotonic = monotonic
+        self.lease_seconds = min(LEASE_SECONDS, float(settings.dispatch_interval))
+        self.round_seconds = (round_seconds if round_seconds is not None
+                              else min(ROUND_SECONDS, float(settings.dispatch_interval)))
+        self._workers: dict[str, asyncio.Task[int]] = {}
+        self._digest_lock = asyncio.Lock()
 
     async def dispatch_due(self) -> int:
-        """Send every instant delivery that is due, and retry failed digests; returns sent.
+        """One round: send the instant deliveries that are due, and retry failed digests;
+        returns how many were sent within the round.
 
-        Each delivery is tried at most once per call, even when its retry is due at once.
+        Each delivery is tried at most once per round, even when its retry is due at once.
         """
-        sent, tried = 0, set[int]()
-        while True:
-            claimed = await asyncio.to_thread(self.store.claim_due, self.clock(), 100, tried)
-            if not claimed:
-                break
-            tried.update(claimed)
-            by_sub: dict[str, list[int]] = {}
-            for delivery_id, name in sorted(claimed.items()):
-                by_sub.setdefault(name, []).append(delivery_id)
-            counts = await asyncio.gather(*(self._send_in_order(name, ids)
-                                            for name, ids in by_sub.items()))
-            sent += sum(counts)
+        sent = await self._send_instant(self.monotonic() + self.round_seconds)
         for name in await asyncio.to_thread(self.store.digests_to_retry, self.clock()):
             if name in self.subscriptions:
                 sent += (await self.send_digest(name)).changes
         return sent
 
-    async def _send_in_order(self, name: str, ids: list[int]) -> int:
+    async def wait_idle(self) -> None:
+        """Wait for the sends a round left running (each ends within ``send_timeout``)."""
+        while self._workers:
+            await asyncio.wait(set(self._workers.values()))
+
+    async def _send_instant(self, deadline: float) -> int:
+        due = await asyncio.to_thread(self.store.due_subscriptions, self.clock())
+        started = [self._start(name, deadline) for name in due if name not in self._workers]
+        if not started:
+            return 0
+        done, _ = await asyncio.wait(started, timeout=max(0.0, deadline - self.monotonic()))
+        return sum(task.result() for task in done
+                   if not task.cancelled() and task.exception() is None)
+
+    def _start(self, name: str, deadline: float) -> asyncio.Task[int]:
+        task = asyncio.get_running_loop().create_task(self._work(name, deadline),
+                                                      name=f"send {name}")
+        self._workers[name] = task
+        task.add_done_callback(lambda done: self._finished(name, done))
+        return task
+
+    def _finished(self, name: str, task: asyncio.Task[int]) -> None:
+        if self._workers.get(name) is task:
+            del self._workers[name]
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("sending to subscription %s failed", name,
+                         exc_info=task.exception())
+
+    async def _work(self, name: str, deadline: float) -> int:
+        """Send ``name``'s due deliveries under its send lease (none if another holds it)."""
+        lease = Lease(subscription=name, token=str(uuid.uuid4()))
+        now = self.clock()
+        if not await asyncio.to_thread(self.store.acquire_lease, lease, now, self._until(now)):
+            return 0
+        renewing = asyncio.get_running_loop().create_task(self._renew(lease))
+        try:
+            return await self._send_in_order(lease, deadline)
+        finally:
+            renewing.cancel()
+            await asyncio.to_thread(self.store.release_lease, lease)
+
+    def _until(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.lease_seconds)
+
+    async def _renew(self, lease: Lease) -> None:
+        """Keep the lease while sending; a lost one shows in the next claim or outcome."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                held = await asyncio.to_thread(self.store.renew_lease, lease,
+                                               self._until(self.clock()))
+            except Exception:  # the database is away: the fenced outcome will say so
+                logger.warning("could not renew the send lease of %s", lease.subscription,
+                               exc_info=True)
+                continue
+            if not held:
+                logger.warning("the send lease of %s ran out; another dispatcher has it",
+                               lease.subscription)
+                return
+
+    async def _send_in_order(self, lease: Lease, deadline: float) -> int:
         """One subscription's deliveries oldest first (Slack threads need the first one)."""
-        sent = 0
-        for index, delivery_id in enumerate(ids):
-            outcome = await self._send_one(delivery_id)
-            if isinstance(outcome, float):  # rate limited: the rest waits as long
-                until = self.clock() + timedelta(seconds=outcome)
-                await asyncio.to_thread(self.store.postpone, ids[index + 1:], until)
+        sent, tried = 0, set[int]()
+        while self.monotonic() < deadline:
+            delivery_id = await asyncio.to_thread(self.store.claim_next, lease, self.clock(),
+                                                  tried)
+            if delivery_id is None:
                 break
-            sent += outcome
+            tried.add(delivery_id)
+            attempt = await self._send_one(delivery_id, lease.token)
+            if attempt.result is Result.RATE_LIMITED and attempt.wait is not None:
+                until = self.clock() + timedelta(seconds=attempt.wait)
+                await asyncio.to_thread(self.store.postpone_subscription, lease, until)
+                break
+            if attempt.result is Result.FENCED:
+                break
+            sent += attempt.result is Result.SENT
         return sent
 
-    async def _send_one(self, delivery_id: int) -> int | float:
-        """1 if sent, 0 if not, or the seconds a rate limit asks us to wait."""
+    async def _send_one(self, delivery_id: int, token: str) -> Attempt:
         row, alert = await asyncio.to_thread(self.store.load_alert, delivery_id,
                                              self.settings.dashboard_url)
         if alert is None:
-            await asyncio.to_thread(self.store.mark_skipped, delivery_id,
-                                    "marked as noise or muted before it was sent")
-            return 0
+            kept = await asyncio.to_thread(self.store.finish_skipped, delivery_id, token,
+                                           "marked as noise or muted before it was sent")
+            return Attempt(result=Result.SKIPPED if kept else Result.FENCED)
         sender = self.senders.get(row.subscription)
         if sender is None:
-            await self._failed(row, NotifyError(
+            return await self._failed(row, token, NotifyError(
                 f"subscription {row.subscription!r} is no longer configured", permanent=True))
-            return 0
         try:
-            receipt = await sender.send(alert)
+            receipt = await self._timed(sender, alert)
         except NotifyError as exc:
-            await self._failed(row, exc)
-            return exc.retry_after if exc.retry_after is not None else 0
+            return await self._failed(row, token, exc)
         except Exception as exc:  # a bug in a channel must not lose the alert
             logger.exception("sending delivery %d failed unexpectedly", delivery_id)
-            await self._failed(row, NotifyError(f"internal error: {type(exc).__name__}: {exc}"))
-            return 0
-        await asyncio.to_thread(self.store.mark_sent, [delivery_id], receipt.remote_id,
-                                self.clock())
-        logger.info("sent delivery %d (%s) to %s", delivery_id, row.kind, row.subscription,
-                    extra={"source": row.source_key})
-        return 1
+            return await self._failed(row, token, NotifyError(
+                f"internal error: {type(exc).__name__}: {exc}"))
+        return await self._sent(row, token, receipt)
 
-    async def _failed(self, row: DeliveryRow, exc: NotifyError) -> None:
+    async def _timed(self, sender: Sender, alert: Alert) -> Receipt:
+        """``sender.send(alert)``, given up after ``send_timeout`` as a transient failure."""
+        timeout = self.settings.send_timeout
+        try:
+            return await asyncio.wait_for(sender.send(alert), timeout)
+        except TimeoutError as exc:
+            raise NotifyError(f"subscription {alert.subscription!r} did not answer within"
+                              f" {timeout:g} s (alerts.send_timeout)") from exc
+
+    async def _sent(self, row: DeliveryRow, token: str, receipt: Receipt) -> Attempt:
+        assert row.id is not None
+        if not await asyncio.to_thread(self.store.finish_sent, row.id, token,
+                                       receipt.remote_id, self.clock()):
+            logger.warning("delivery %d was sent, but our lease ran out meanwhile: another"
+                           " dispatcher owns it now (the receiver may see it twice, with the"
+                           " same X-Lexwatch-Delivery id)", row.id)
+            return Attempt(result=Result.FENCED)
+        logger.info("sent delivery %d (%s) to %s", row.id, row.kind, row.subscription,
+                    extra={"source": row.source_key})
+        return Attempt(result=Result.SENT)
+
+    async def _failed(self, row: DeliveryRow, token: str, exc: NotifyError) -> Attempt:
         assert row.id is not None
         next_attempt = self._next_attempt(row.attempts + 1, exc)
-        await asyncio.to_thread(self.store.mark_failed, [row.id], str(exc), next_attempt)
+        if not await asyncio.to_thread(self.store.finish_failed, row.id, token, str(exc),
+                                       next_attempt):
+            logger.warning("delivery %d to %s failed (%s), but our lease ran out meanwhile:"
+                           " another dispatcher owns it now", row.id, row.subscription, exc)
+            return Attempt(result=Result.FENCED)
         state = "gave up" if next_attempt is None else f"retry at {next_attempt:%H:%M:%S}"
         logger.warning("delivery %d to %s failed (%s): %s", row.id, row.subscription, state,
                        exc, extra={"source": row.source_key})
+        if exc.retry_after is not None and next_attempt is not None:
+            return Attempt(result=Result.RATE_LIMITED, wait=exc.retry_after)
+        return Attempt(result=Result.FAILED)
 
     def _next_attempt(self, attempts: int, exc: NotifyError) -> datetime | None:
         """When to try again: None when the error is permanent or attempts are used up."""
@@ -145,7 +269,14 @@ class Dispatcher:
 
     async def send_digest(self, name: str, *, preview: bool = False,
                           force: bool = False) -> DigestResult:
-        """Send ``name``'s digest of everything pending (or only render it, with preview)."""
+        """Send ``name``'s digest of everything pending (or only render it, with preview).
+
+        One digest at a time in this process: a retry never overlaps the scheduled send.
+        """
+        async with self._digest_lock:
+            return await self._send_digest(name, preview=preview, force=force)
+
+    async def _send_digest(self, name: str, *, preview: bool, force: bool) -> DigestResult:
         sub = self.subscriptions[name]
         loaded = await asyncio.to_thread(self.store.digest_alerts, name,
                                          self.settings.dashboard_url)

@@ -54,6 +54,7 @@ _PHRASES: dict[Category, tuple[str, str]] = {
     Category.AMENDMENT: ("amendment", "amendments"),
     Category.EVENT_ANNOUNCED: ("event announced", "events announced"),
     Category.PAGE_REMOVED: ("page removed", "pages removed"),
+    Category.UPDATE: ("other update", "other updates"),
     Category.EDITORIAL: ("editorial change", "editorial changes"),
     Category.NOISE: ("noise change", "noise changes"),
 }

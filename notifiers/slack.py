@@ -76,6 +76,7 @@ THREAD_ERRORS = frozenset({"thread_not_found", "invalid_thread_ts"})
 # Incoming webhooks answer plain-text codes; these statuses mean the URL or payload is bad.
 PERMANENT_WEBHOOK_STATUSES = frozenset({400, 401, 403, 404, 410})
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+NOT_JSON = "the answer is not Slack's JSON (a proxy or an outage page?); retried"
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -320,6 +321,12 @@ class SlackSender:
         except NETWORK_ERRORS as exc:
             raise NotifyError(f"Slack API unreachable for subscription"
                               f" {self._subscription.name!r}: {exc!r}") from exc
+        except (AttributeError, TypeError, ValueError) as exc:
+            # slack-sdk trips over a 200 whose body is plain text (a proxy, an outage page):
+            # a transient fault of the far end, retried, not a bug of ours.
+            raise NotifyError(f"Slack chat.postMessage to {self._subscription.target!r}"
+                              f" (subscription {self._subscription.name!r}) failed: {NOT_JSON}"
+                              ) from exc
         ts = response.get("ts")
         return Receipt(remote_id=str(ts) if ts else None)
 
@@ -357,10 +364,15 @@ def _error_code(exc: SlackApiError) -> str | None:
 
 
 def _api_error(exc: SlackApiError, name: str, channel: str) -> NotifyError:
-    status = int(getattr(exc.response, "status_code", 0) or 0)
+    # A SlackResponse has status_code; on a body that is not JSON slack-sdk puts aiohttp's
+    # response (status) there instead.
+    status = int(getattr(exc.response, "status_code", 0)
+                 or getattr(exc.response, "status", 0) or 0)
     code = _error_code(exc)
+    data = getattr(exc.response, "data", None)
+    what = code or ("no error code" if isinstance(data, dict) and data else NOT_JSON)
     message = (f"Slack chat.postMessage to {channel!r} (subscription {name!r}) failed:"
-               f" HTTP {status} {code or 'no error code'}")
+               f" HTTP {status} {what}")
     if status == 429 or code == "ratelimited":
         headers = getattr(exc.response, "headers", {}) or {}
         return NotifyError(message, retry_after=retry_after(_header_value(headers, "Retry-After")))

@@ -7,6 +7,8 @@ seen in a stored copy of the real page, reported by others, or is unverified.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitor.types import Source, SourceOptions
 
 HOUR = 3600
@@ -110,5 +112,9 @@ CATALOG: tuple[Source, ...] = (
 
 
 def builtin_sources() -> dict[str, Source]:
-    """The catalog by key; a duplicate key is a programming error caught by the tests."""
-    return {source.key: source for source in CATALOG}
+    """The catalog by key; a duplicate key is a programming error caught by the tests.
+
+    Every built-in URL is an English version: naming the language makes a redirect to another
+    language version a failed check, not a page whose every sentence changed."""
+    return {source.key: replace(source, options=replace(source.options, language="en"))
+            for source in CATALOG}

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.errors import ConfigError, StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -117,19 +119,20 @@ def _transient_driver_error(exc: BaseException) -> bool:
 
 
 def retrying(fn: Callable[[], T], *, seconds: float = RETRY_SECONDS,
-             what: str = "database call", sleep: Callable[[float], None] = time.sleep) -> T:
+             what: str = "database call", sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic) -> T:
     """``fn()``, called again with backoff while it fails transiently, for up to ``seconds``.
 
     ``fn`` must be one whole transaction (a failed one was rolled back), so running it again
     is safe. Other errors, and a transient one that outlasts ``seconds``, are raised.
     """
-    deadline = time.monotonic() + seconds
+    deadline = clock() + seconds
     delay, attempt = _FIRST_DELAY, 0
     while True:
         try:
             return fn()
         except Exception as exc:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - clock()
             if not is_transient(exc) or remaining <= 0:
                 raise
             attempt, wait = attempt + 1, min(delay, remaining)
@@ -190,7 +193,13 @@ def _first_line(exc: BaseException) -> str:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot use the SQLite database {database}: its folder {folder}"
+                               f" cannot be created ({exc.strerror or exc}); set database_url"
+                               " to a file in a folder lexwatch can write") from exc
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -206,6 +215,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -217,6 +228,10 @@ _MIGRATION_LOCK = 7310312567
 
 def upgrade(engine: Engine) -> str | None:
     """Apply every pending migration; return the revision the database is now at."""
+    # Alembic (and its templates) load only when a migration is due: every command opens
+    # the database, and most find it current (``migrate``).
+    from alembic import command
+
     config = alembic_config()
     try:
         with engine.begin() as connection:
@@ -229,13 +244,51 @@ def upgrade(engine: Engine) -> str | None:
     return current_revision(engine)
 
 
+def migrate_schema(engine: Engine) -> str | None:
+    """Bring the schema to the head revision, unless it is there already (plain SQL)."""
+    revision = current_revision(engine)
+    if revision == head_revision():
+        return revision
+    return upgrade(engine)
+
+
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    """The schema revision stored in the database (None: a new, empty database)."""
+    try:
+        with engine.connect() as connection:
+            if not schema_of(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")
+                                      ).scalar_one_or_none()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot use the database {_safe(engine)}: {_cause(exc)}") from exc
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?(\w+)", re.MULTILINE)
+
+
+@functools.cache
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest migration's revision, read from the files in migrations/versions/.
+
+    Read by hand rather than through Alembic's ScriptDirectory, which costs a tenth of a
+    second at every start (tests check that both agree).
+    """
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text()))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision"))
+    heads = revisions - parents
+    if len(heads) > 1:
+        raise StorageError(f"the migrations have several heads: {sorted(heads)}")
+    return heads.pop() if heads else None
+
+
+def _cause(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig) if orig is not None else _first_line(exc)
 
 
 @contextmanager

@@ -46,6 +46,10 @@ class SourceRow(SQLModel, table=True):
     last_change_at: datetime | None = _utc_column()
     failure_streak: int = 0
     last_error: str | None = None
+    # Bumped by every stored check of the source. A check is stored only while the version
+    # is still the one it started from, so two overlapping checks never both store a diff
+    # against the same snapshot (the later one is recorded as skipped).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CheckRow(SQLModel, table=True):
@@ -110,6 +114,8 @@ class ChangeRow(SQLModel, table=True):
         Index("ix_changes_source_category_noise", "source_key", "category", "marked_noise_at"),
         # Deleting an old check looks up the changes that name it (foreign key).
         Index("ix_changes_check", "check_id"),
+        # One row per happening: the database itself refuses a second copy of a change.
+        Index("ix_changes_happening", "happening", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,6 +138,10 @@ class ChangeRow(SQLModel, table=True):
     # The first change about the same event on any source, when this one repeats it.
     related_to: int | None = Field(default=None, foreign_key="changes.id")
     marked_noise_at: datetime | None = _utc_column()
+    # What happened, once: SHA-256 of (source, the source version the check started from,
+    # item, category, n-th such change of that check); see storage.queries.happening.
+    # None only for changes stored before migration 0006.
+    happening: str | None = Field(default=None, max_length=64)
 
 
 class DeadlineRow(SQLModel, table=True):
@@ -189,6 +199,9 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = _utc_column()
     remote_id: str | None = None          # Slack ts, SMTP Message-ID, HTTP status ...
+    # The send lease of the dispatcher sending it now (``send_leases.token``); only that
+    # dispatcher may record the outcome, so one whose lease ran out cannot undo another's.
+    lease_token: str | None = Field(default=None, max_length=36)
 
 
 class MuteRow(SQLModel, table=True):
@@ -209,3 +222,33 @@ class HostTurnRow(SQLModel, table=True):
 
     host: str = Field(primary_key=True, max_length=255)
     next_start: datetime = _utc_column(nullable=False)
+
+
+class SendLeaseRow(SQLModel, table=True):
+    """Which dispatcher sends a subscription's instant alerts now, and until when.
+
+    One dispatcher at a time per subscription (so a channel sees its alerts in order, and a
+    hanging receiver is waited for once); the holder renews the lease while it sends, so
+    after a crash the subscription is free again within one short lease.
+    """
+
+    __tablename__ = "send_leases"
+
+    subscription: str = Field(primary_key=True, max_length=100)
+    token: str = Field(max_length=36)
+    expires_at: datetime = _utc_column(nullable=False)
+
+
+class HeartbeatRow(SQLModel, table=True):
+    """A service process (`lexwatch run`, `lexwatch scheduler`) saying it is alive."""
+
+    __tablename__ = "heartbeats"
+
+    process: str = Field(primary_key=True, max_length=200)  # host:pid:start time
+    role: str = Field(max_length=20)
+    checks: bool  # whether it schedules source checks
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _utc_column(nullable=False)
+    beat_at: datetime = _utc_column(nullable=False)
+    stopped_at: datetime | None = _utc_column()  # a clean stop; a crash leaves None

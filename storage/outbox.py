@@ -2,19 +2,24 @@
 
 Deliveries are written in the transaction that stores their Change (``enqueue_changes``) or
 the failed check that makes a source "down" (``enqueue_health``), so a crash can never keep
-a stored Change from being alerted. The dispatcher claims due rows with a lease, sends, and
-records the outcome; a unique (subscription, dedupe_key) index makes every enqueue
-idempotent.
+a stored Change from being alerted; a unique (subscription, dedupe_key) index makes every
+enqueue idempotent.
+
+Instant deliveries are sent under a per-subscription *send lease* (``send_leases``): one
+dispatcher at a time sends a subscription's alerts, oldest first. It stamps each delivery it
+claims with the lease token, and the outcome is written only where that token still stands
+(``finish_*``), so a dispatcher that stalled past its lease can never undo what the next
+holder recorded. Digest deliveries are not leased: the digest sends them together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, delete, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -34,11 +39,7 @@ from monitor.types import (
     Severity,
     Subscription,
 )
-from storage.models import ChangeRow, DeliveryRow, MuteRow, SourceRow
-
-# A claimed delivery is invisible to other dispatchers for this long; if the process dies
-# mid-send, the delivery becomes due again when the lease runs out.
-LEASE = timedelta(minutes=5)
+from storage.models import ChangeRow, DeliveryRow, MuteRow, SendLeaseRow, SourceRow
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -132,27 +133,123 @@ def enqueue_test(session: Session, sub: Subscription, source_key: str, now: date
     return row.id
 
 
-def claim_due(session: Session, now: datetime, limit: int = 100,
-              exclude: Collection[int] = ()) -> dict[int, str]:
-    """Instant deliveries due now, leased to this dispatcher (others skip them):
-    {delivery id: subscription}."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Lease:
+    """A dispatcher's hold on one subscription: only it sends that subscription's alerts, and
+    only it may record their outcome, until ``expires_at`` (renewed while it sends)."""
+
+    subscription: str
+    token: str
+
+
+def due_subscriptions(session: Session, now: datetime) -> list[str]:
+    """The subscriptions with instant deliveries due now."""
     statement = (
-        select(DeliveryRow.id, DeliveryRow.subscription)
+        select(DeliveryRow.subscription).distinct()
         .where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
                DeliveryRow.mode == DeliveryMode.INSTANT.value,
                col(DeliveryRow.next_attempt_at) <= now)
-        .order_by(col(DeliveryRow.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    )
+    return sorted(session.exec(statement).all())
+
+
+def acquire_lease(session: Session, lease: Lease, now: datetime, until: datetime) -> bool:
+    """Take ``lease`` unless another dispatcher holds an unexpired one; whether we have it.
+
+    One atomic upsert: two dispatchers racing for a free subscription cannot both win.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"subscription": lease.subscription, "token": lease.token, "expires_at": until}
+    statement = insert(SendLeaseRow).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["subscription"], set_={"token": lease.token, "expires_at": until},
+        where=col(SendLeaseRow.expires_at) <= now))
+    holder = select(SendLeaseRow.token).where(SendLeaseRow.subscription == lease.subscription)
+    return session.exec(holder).first() == lease.token
+
+
+def renew_lease(session: Session, lease: Lease, until: datetime) -> bool:
+    """Extend ``lease``; False when it was lost (it ran out and another dispatcher took it)."""
+    result = session.execute(update(SendLeaseRow).where(*_holding(lease))
+                             .values(expires_at=until))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def release_lease(session: Session, lease: Lease) -> None:
+    """End ``lease``: the subscription is free for any dispatcher's next round at once."""
+    session.execute(delete(SendLeaseRow).where(*_holding(lease)))
+
+
+def _holding(lease: Lease) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (col(SendLeaseRow.subscription) == lease.subscription,
+            col(SendLeaseRow.token) == lease.token)
+
+
+def claim_next(session: Session, lease: Lease, now: datetime,
+               exclude: Collection[int] = ()) -> int | None:
+    """The oldest due instant delivery of the lease's subscription, stamped with its token;
+    None when none is due or the lease is no longer held (or has run out)."""
+    statement = (
+        select(DeliveryRow.id)
+        .where(DeliveryRow.subscription == lease.subscription,
+               col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+               DeliveryRow.mode == DeliveryMode.INSTANT.value,
+               col(DeliveryRow.next_attempt_at) <= now)
+        .order_by(col(DeliveryRow.id)).limit(1)
     )
     if exclude:
         statement = statement.where(col(DeliveryRow.id).not_in(exclude))
-    claimed = {row_id: name for row_id, name in session.exec(statement).all()
-               if row_id is not None}
-    if claimed:
-        session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(claimed))
-                        .values(next_attempt_at=now + LEASE))
-    return claimed
+    delivery_id = session.exec(statement).first()
+    if delivery_id is None:
+        return None
+    held = exists().where(*_holding(lease), col(SendLeaseRow.expires_at) > now)
+    result = session.execute(update(DeliveryRow)
+                             .where(col(DeliveryRow.id) == delivery_id, held)
+                             .values(lease_token=lease.token))
+    return delivery_id if int(result.rowcount) == 1 else None  # type: ignore[attr-defined]
+
+
+def _fenced(delivery_id: int, token: str) -> tuple[ColumnElement[bool], ...]:
+    """Only the claim that holds ``token`` may record the outcome of ``delivery_id``."""
+    return (col(DeliveryRow.id) == delivery_id, col(DeliveryRow.lease_token) == token,
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
+
+
+def finish_sent(session: Session, delivery_id: int, token: str, remote_id: str | None,
+                now: datetime) -> bool:
+    """Record a send by the lease holder; False (nothing written) for anyone else."""
+    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
+        status=DeliveryStatus.SENT.value, sent_at=now, remote_id=remote_id, last_error=None,
+        attempts=DeliveryRow.attempts + 1, next_attempt_at=None))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def finish_failed(session: Session, delivery_id: int, token: str, error: str,
+                  next_attempt: datetime | None) -> bool:
+    """Record a failed attempt by the lease holder (``next_attempt`` None: dead)."""
+    status = DeliveryStatus.PENDING if next_attempt is not None else DeliveryStatus.DEAD
+    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
+        status=status.value, last_error=error[:2000], next_attempt_at=next_attempt,
+        attempts=DeliveryRow.attempts + 1))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def finish_skipped(session: Session, delivery_id: int, token: str, reason: str) -> bool:
+    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
+        status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def postpone_subscription(session: Session, lease: Lease, until: datetime) -> None:
+    """Hold the lease's due deliveries until ``until`` without counting an attempt (the
+    receiver asked us to slow down: Retry-After)."""
+    held = exists().where(*_holding(lease))
+    session.execute(update(DeliveryRow).where(
+        col(DeliveryRow.subscription) == lease.subscription,
+        col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+        col(DeliveryRow.mode) == DeliveryMode.INSTANT.value,
+        col(DeliveryRow.next_attempt_at) < until, held).values(next_attempt_at=until))
 
 
 def load_alert(session: Session, delivery_id: int,
@@ -341,9 +438,3 @@ def unmute(session: Session, source_key: str, item_key: str) -> bool:
 def delivery_counts(session: Session) -> dict[str, int]:
     statement = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
     return {status: count for status, count in session.exec(statement).all()}
-
-
-def postpone(session: Session, ids: Sequence[int], until: datetime) -> None:
-    """Release claimed deliveries until ``until`` without counting an attempt (rate limit)."""
-    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
-                    .values(next_attempt_at=until))

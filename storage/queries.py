@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, bindparam, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -73,7 +75,7 @@ _STATES = (
     sa_select(col(SourceRow.key), col(SourceRow.etag), col(SourceRow.last_modified),
               col(SourceRow.content_hash), col(SourceRow.parse_fingerprint),
               col(SourceRow.failure_streak), col(SourceRow.last_error), col(SnapshotRow.id),
-              col(SnapshotRow.content_hash), col(SnapshotRow.blob_hash))
+              col(SnapshotRow.content_hash), col(SnapshotRow.blob_hash), col(SourceRow.version))
     .outerjoin(SnapshotRow, col(SnapshotRow.id) == _LATEST)
     .where(col(SourceRow.key).in_(bindparam("keys", expanding=True)))
 )
@@ -86,7 +88,7 @@ def source_states(connection: Connection, keys: Sequence[str]) -> dict[str, Sour
         states[row[0]] = SourceState(
             etag=row[1], last_modified=row[2], content_hash=row[3], parse_fingerprint=row[4],
             failure_streak=row[5], last_error=row[6], snapshot_id=row[7], snapshot_hash=row[8],
-            snapshot_blob=row[9])
+            snapshot_blob=row[9], version=row[10])
     return states
 
 
@@ -100,6 +102,20 @@ def load_document(session: Session, snapshot_id: int) -> Document:
     if row is None:
         raise LookupError(f"no snapshot with id {snapshot_id}")
     return decode_document(decompress(row.data))
+
+
+def site_pages(session: Session, host: str, limit: int = 12) -> list[tuple[str, Document]]:
+    """The last stored document of up to ``limit`` enabled sources on ``host``."""
+    rows = session.exec(select(SourceRow.key, SourceRow.url).where(
+        col(SourceRow.enabled))).all()
+    keys = [key for key, url in rows if (urlsplit(url).hostname or "").lower() == host][:limit]
+    pages = []
+    for key in keys:
+        snapshot = session.exec(select(SnapshotRow).where(SnapshotRow.source_key == key)
+                                .order_by(col(SnapshotRow.created_at).desc()).limit(1)).first()
+        if snapshot is not None:
+            pages.append((key, decode_document(decompress(snapshot.data))))
+    return pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +146,13 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
     The caller commits: a Change is never stored without the alerts it owes. The rows every
     check writes go through Core statements (a third of the cost of ORM objects); changes
     and deadlines, rare, through the ORM. ``packed``: ``pack(record)``, if already made.
+
+    First the source is claimed (``claim``): when another check of it was stored since this
+    one read its state, only a SKIPPED check row is written.
     """
+    version = claim(session.connection(), record)
+    if version is None:
+        return _store_skipped(session.connection(), record)
     packed = packed if packed is not None else pack(record)
     blob_hash = _store_blob(session, record, packed)
     snapshot_id = _store_snapshot(session, record, packed)
@@ -138,7 +160,8 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
               "change_count": len(record.changes)}
     check = CheckRow(**values, id=session.connection().execute(_INSERT_CHECK, values).scalar_one())
     assert check.id is not None
-    stored = _store_changes(session, record, check.id, previous_snapshot, snapshot_id)
+    stored = _store_changes(session, record, check.id, (previous_snapshot, snapshot_id),
+                            version - 1)
     if record.deadlines is not None:
         sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
                        items=record.deadline_items)
@@ -147,6 +170,53 @@ def record_check(session: Session, record: CheckRecord, previous_snapshot: int |
         outbox.enqueue_changes(session, routing, stored, record.started_at)
         outbox.enqueue_health(session, routing, record, previous_streak, check.id)
     return check
+
+
+CHECKED_ELSEWHERE = ("checked elsewhere: another check of this source, started from the"
+                     " same state, was stored first")
+_CLAIM = (update(SourceRow).where(col(SourceRow.key) == bindparam("c_key"))
+          .values(version=col(SourceRow.version) + 1).returning(col(SourceRow.version)))
+
+
+def claim(connection: Connection, record: CheckRecord) -> int | None:
+    """Bump the source's version for ``record``: the new version, or None when the source is
+    no longer at ``record.base_version`` (another check was stored since it was read).
+
+    The first statement of the check's transaction, an UPDATE: it takes the source's row
+    (PostgreSQL) or the write lock (SQLite) before comparing, so of two overlapping checks
+    from the same state exactly one gets a version; the other sees the bumped one.
+    """
+    statement = _CLAIM
+    if record.base_version is not None:
+        statement = statement.where(col(SourceRow.version) == record.base_version)
+    version = connection.execute(statement, {"c_key": record.source_key}).scalar_one_or_none()
+    if version is None and connection.execute(sa_select(col(SourceRow.key)).where(
+            col(SourceRow.key) == record.source_key)).first() is None:
+        raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
+    return version
+
+
+def _store_skipped(connection: Connection, record: CheckRecord) -> CheckRow:
+    """The row of a check that lost its claim: what it fetched, none of what it found."""
+    values = _skipped_values(record)
+    return CheckRow(**values, id=connection.execute(_INSERT_CHECK, values).scalar_one())
+
+
+def _skipped_values(record: CheckRecord) -> dict[str, Any]:
+    return {**_check_values(record), "outcome": CheckOutcome.SKIPPED.value,
+            "error": CHECKED_ELSEWHERE}
+
+
+def happening(source_key: str, base_version: int, item_key: str, category: str,
+              nth: int) -> str:
+    """The identity of one stored change, unique in the database (``ChangeRow.happening``).
+
+    Two checks that started from the same version of a source and found the same change of
+    an item get the same identity, so even if both reached the database, one would be
+    refused. ``nth``: the n-th change of that item and category in one check (from 0).
+    """
+    parts = (source_key, str(base_version), item_key, category, str(nth))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 QUIET = frozenset({CheckOutcome.NOT_MODIFIED, CheckOutcome.UNCHANGED})
@@ -169,31 +239,61 @@ _SEEN_AGAIN = _SEEN.values(etag=bindparam("b_etag"), last_modified=bindparam("b_
                            parse_fingerprint=bindparam("b_fingerprint"))
 
 
-def record_quiet_checks(connection: Connection, records: Sequence[CheckRecord]
-                        ) -> list[int | None]:
-    """Write many quiet checks (``is_quiet``) with three statements; the caller commits.
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A stored check: its id, and whether it was SKIPPED (another was stored first)."""
 
-    What ``record_check`` would write for them, without ORM objects. A record gets None
-    instead of its check id, and nothing is written for it, when it must take
-    ``record_check`` after all: its source is not in the database, or its last check failed
-    (then this one may owe a "recovered" alert).
+    check_id: int
+    skipped: bool = False
+
+
+def record_quiet_checks(connection: Connection, records: Sequence[CheckRecord]
+                        ) -> list[Stored | None]:
+    """Write many quiet checks (``is_quiet``) with five statements; the caller commits.
+
+    What ``record_check`` would write for them, without ORM objects; the sources are
+    claimed in one statement (``claim_many``), and a check whose claim fails is stored as
+    SKIPPED. A record gets None, and nothing is written for it, when it must take
+    ``record_check`` after all: its source is not in the database, its last check failed
+    (then this one may owe a "recovered" alert), or it has no ``base_version``.
     """
     keys = sorted({record.source_key for record in records})
+    # PostgreSQL: the rows are locked in key order, so two batches cannot deadlock.
     streaks: dict[str, int] = dict(connection.execute(
         sa_select(col(SourceRow.key), col(SourceRow.failure_streak))
-        .where(col(SourceRow.key).in_(keys))).all())
-    quiet = [r for r in records if is_quiet(r) and streaks.get(r.source_key) == 0]
+        .where(col(SourceRow.key).in_(keys)).order_by(col(SourceRow.key))
+        .with_for_update(key_share=True)).all())
+    quiet = [r for r in records if is_quiet(r) and streaks.get(r.source_key) == 0
+             and r.base_version is not None]
     if not quiet:
         return [None] * len(records)
-    ids = connection.execute(_INSERT_CHECKS, [_check_values(r) for r in quiet]).scalars().all()
-    seen = [r for r in quiet if r.outcome is CheckOutcome.NOT_MODIFIED]
+    won = claim_many(connection, quiet)
+    ids = connection.execute(_INSERT_CHECKS, [
+        _check_values(r) if id(r) in won else _skipped_values(r) for r in quiet]).scalars().all()
+    seen = [r for r in quiet if r.outcome is CheckOutcome.NOT_MODIFIED and id(r) in won]
     if seen:
         connection.execute(_SEEN, [{"b_key": r.source_key, "b_at": r.started_at} for r in seen])
-    again = [_validators(r) for r in quiet if r.outcome is not CheckOutcome.NOT_MODIFIED]
+    again = [_validators(r) for r in quiet
+             if r.outcome is not CheckOutcome.NOT_MODIFIED and id(r) in won]
     if again:
         connection.execute(_SEEN_AGAIN, again)
-    written = {id(record): check_id for record, check_id in zip(quiet, ids, strict=True)}
+    written = {id(record): Stored(check_id, skipped=id(record) not in won)
+               for record, check_id in zip(quiet, ids, strict=True) if check_id is not None}
     return [written.get(id(record)) for record in records]
+
+
+def claim_many(connection: Connection, records: Sequence[CheckRecord]) -> set[int]:
+    """``claim`` for many records with a ``base_version`` in one statement: the ``id()`` of
+    those that got their source. Of two records of one source, only the first can."""
+    first: dict[str, CheckRecord] = {}
+    for record in records:
+        first.setdefault(record.source_key, record)
+    pairs = [(key, record.base_version) for key, record in first.items()]
+    statement = (update(SourceRow).where(tuple_(col(SourceRow.key), col(SourceRow.version))
+                                         .in_(pairs))
+                 .values(version=col(SourceRow.version) + 1).returning(col(SourceRow.key)))
+    claimed = set(connection.execute(statement).scalars())
+    return {id(record) for key, record in first.items() if key in claimed}
 
 
 def _check_values(record: CheckRecord) -> dict[str, Any]:
@@ -240,20 +340,25 @@ _INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
 
 
 def _store_changes(session: Session, record: CheckRecord, check_id: int,
-                   old_snapshot: int | None, new_snapshot: int | None
+                   snapshots: tuple[int | None, int | None], base_version: int
                    ) -> list[tuple[int, Change]]:
     rows: list[tuple[ChangeRow, Change]] = []
+    seen: Counter[tuple[str, str]] = Counter()
     for change in record.changes:
-        related = _first_about(session, change.event_key, record.started_at)
+        nth = seen[change.item_key, change.category.value]
+        seen[change.item_key, change.category.value] += 1
         row = ChangeRow(
-            event_key=change.event_key, related_to=related,
+            event_key=change.event_key, related_to=_first_about(session, change,
+                                                                record.started_at),
             source_key=change.source_key, check_id=check_id, item_key=change.item_key,
             category=change.category.value, severity=change.severity.value,
             title=change.title, summary=change.summary, url=change.url,
             old_date=change.old_date, new_date=change.new_date,
             evidence=list(change.evidence), diff=diff_to_dict(change.diff),
-            old_snapshot_id=old_snapshot, new_snapshot_id=new_snapshot,
+            old_snapshot_id=snapshots[0], new_snapshot_id=snapshots[1],
             detected_at=record.started_at,
+            happening=happening(change.source_key, base_version, change.item_key,
+                                change.category.value, nth),
         )
         session.add(row)
         # Flushed one by one: a later change about the same event links to this one.
@@ -265,13 +370,24 @@ def _store_changes(session: Session, record: CheckRecord, check_id: int,
 RELATED_WINDOW = timedelta(days=30)
 
 
-def _first_about(session: Session, event_key: str | None, now: datetime) -> int | None:
-    """The first change about the same event in the last 30 days, on any source."""
-    if not event_key:
+def _first_about(session: Session, change: Change, now: datetime) -> int | None:
+    """The first change about the same event in the last 30 days, or None.
+
+    The same event: the same identity (``event_key``: an initiative, a CELEX number, a
+    document, a page section), the same kind of happening (category) and the same dates;
+    on the change's own source, also the same item, so two sections of one page, or two
+    entries of one feed, are always two events, whatever their key. A moved deadline or a
+    second consultation is a new event, alerted as such.
+    """
+    if not change.event_key:
         return None
     statement = (
         select(ChangeRow.id, ChangeRow.related_to)
-        .where(ChangeRow.event_key == event_key,
+        .where(ChangeRow.event_key == change.event_key,
+               ChangeRow.category == change.category.value,
+               ChangeRow.old_date == change.old_date, ChangeRow.new_date == change.new_date,
+               or_(col(ChangeRow.source_key) != change.source_key,
+                   col(ChangeRow.item_key) == change.item_key),
                col(ChangeRow.detected_at) >= now - RELATED_WINDOW)
         .order_by(col(ChangeRow.id))
         .limit(1)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from storage import heartbeats
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow
 
@@ -32,6 +33,7 @@ class RecentChecks:
     checks: int   # in the window
     failed: int   # in the window
     changes: int  # found in the window
+    skipped: int = 0  # in the window: another check of the source was stored first
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -62,10 +64,14 @@ def recent_checks(engine: Engine, now: datetime, window: timedelta) -> RecentChe
         counts = session.exec(
             select(func.count(), func.coalesce(func.sum(col(CheckRow.change_count)), 0))
             .where(col(CheckRow.started_at) >= since)).one()
-        failed = session.exec(select(func.count()).where(
-            col(CheckRow.started_at) >= since, CheckRow.outcome == "failed")).one()
+        outcomes = dict(session.exec(
+            select(col(CheckRow.outcome), func.count())
+            .where(col(CheckRow.started_at) >= since,
+                   col(CheckRow.outcome).in_(("failed", "skipped")))
+            .group_by(col(CheckRow.outcome))).all())
     return RecentChecks(last_check_at=last, checks=int(counts[0]),
-                        failed=int(failed), changes=int(counts[1]))
+                        failed=int(outcomes.get("failed", 0)), changes=int(counts[1]),
+                        skipped=int(outcomes.get("skipped", 0)))
 
 
 def outbox_state(engine: Engine) -> OutboxState:
@@ -80,3 +86,25 @@ def outbox_state(engine: Engine) -> OutboxState:
                        oldest_pending_at=oldest,
                        last_sent_at=last_sent)
 
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Beat:
+    """The newest heartbeat of a service process that schedules checks."""
+
+    process: str
+    role: str
+    host: str
+    pid: int
+    started_at: datetime
+    beat_at: datetime
+    stopped_at: datetime | None
+
+
+def last_beat(engine: Engine) -> Beat | None:
+    """The most recent heartbeat of a process that checks (None: no service ever ran here)."""
+    with session_scope(engine) as session:
+        rows = heartbeats.newest(session, checking=True, limit=1)
+    return next((Beat(process=r.process, role=r.role, host=r.host, pid=r.pid,
+                      started_at=r.started_at, beat_at=r.beat_at, stopped_at=r.stopped_at)
+                 for r in rows), None)

@@ -9,16 +9,24 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.types import Alert, CheckRecord, Document, Source, SourceState, Subscription
-from storage import outbox, queries, turns
+from monitor.types import (
+    Alert,
+    CheckRecord,
+    Document,
+    ServiceProcess,
+    Source,
+    SourceState,
+    Subscription,
+)
+from storage import heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
     make_engine,
+    migrate_schema,
     not_retried,
     retried_methods,
     session_scope,
-    upgrade,
 )
 from storage.models import (
     BlobRow,
@@ -29,7 +37,7 @@ from storage.models import (
     SnapshotRow,
     SourceRow,
 )
-from storage.outbox import Routing
+from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.retention import PruneReport, RetentionLimits, prune
 
@@ -51,7 +59,7 @@ class Store:
         """Open the database at ``url``, applying pending migrations unless told not to."""
         store = cls(make_engine(url))
         if migrate:
-            revision = upgrade(store.engine)
+            revision = migrate_schema(store.engine)
             logger.debug("database %s at revision %s", store.engine.url, revision)
         elif current_revision(store.engine) != head_revision():
             raise StorageError("the database schema is not current: run `lexwatch db upgrade`")
@@ -72,6 +80,11 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.load_document(session, snapshot_id)
 
+    def site_pages(self, host: str) -> list[tuple[str, Document]]:
+        """The last stored document of the other watched pages of ``host``."""
+        with session_scope(self.engine) as session:
+            return queries.site_pages(session, host)
+
     def blob(self, digest: str) -> bytes | None:
         with session_scope(self.engine) as session:
             return queries.load_blob(session, digest)
@@ -80,6 +93,8 @@ class Store:
                packed: queries.Packed | None = None) -> CheckRow:
         """Write one check atomically: either all of it is stored, or none of it.
 
+        Only while the source is still at ``record.base_version``: else the check is stored
+        as SKIPPED, without what it found (another check from the same state was stored).
         ``packed``: ``queries.pack(record)``, made before taking a writer's turn.
         """
         with session_scope(self.engine) as session:
@@ -138,11 +153,46 @@ class Store:
         with session_scope(self.engine) as session:
             return outbox.unmute(session, source_key, item_key)
 
-    def claim_due(self, now: datetime, limit: int = 100,
-                  exclude: Collection[int] = ()) -> dict[int, str]:
-        """Due instant deliveries, leased to the caller: {delivery id: subscription}."""
+    def due_subscriptions(self, now: datetime) -> list[str]:
         with session_scope(self.engine) as session:
-            return outbox.claim_due(session, now, limit, exclude)
+            return outbox.due_subscriptions(session, now)
+
+    def acquire_lease(self, lease: Lease, now: datetime, until: datetime) -> bool:
+        """Hold ``lease``'s subscription until ``until`` unless another dispatcher holds it."""
+        with session_scope(self.engine) as session:
+            return outbox.acquire_lease(session, lease, now, until)
+
+    def renew_lease(self, lease: Lease, until: datetime) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.renew_lease(session, lease, until)
+
+    def release_lease(self, lease: Lease) -> None:
+        with session_scope(self.engine) as session:
+            outbox.release_lease(session, lease)
+
+    def claim_next(self, lease: Lease, now: datetime,
+                   exclude: Collection[int] = ()) -> int | None:
+        """The next due delivery of the lease's subscription, claimed; None: nothing (more)."""
+        with session_scope(self.engine) as session:
+            return outbox.claim_next(session, lease, now, exclude)
+
+    def finish_sent(self, delivery_id: int, token: str, remote_id: str | None,
+                    now: datetime) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_sent(session, delivery_id, token, remote_id, now)
+
+    def finish_failed(self, delivery_id: int, token: str, error: str,
+                      next_attempt: datetime | None) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_failed(session, delivery_id, token, error, next_attempt)
+
+    def finish_skipped(self, delivery_id: int, token: str, reason: str) -> bool:
+        with session_scope(self.engine) as session:
+            return outbox.finish_skipped(session, delivery_id, token, reason)
+
+    def postpone_subscription(self, lease: Lease, until: datetime) -> None:
+        with session_scope(self.engine) as session:
+            outbox.postpone_subscription(session, lease, until)
 
     def load_alert(self, delivery_id: int, dashboard_url: str | None
                    ) -> tuple[DeliveryRow, Alert | None]:
@@ -179,10 +229,6 @@ class Store:
         with session_scope(self.engine) as session:
             return outbox.max_attempts(session, ids)
 
-    def postpone(self, ids: Sequence[int], until: datetime) -> None:
-        with session_scope(self.engine) as session:
-            outbox.postpone(session, ids, until)
-
     def enqueue_test(self, subscription: Subscription, source_key: str, now: datetime) -> int:
         with session_scope(self.engine) as session:
             return outbox.enqueue_test(session, subscription, source_key, now)
@@ -215,13 +261,22 @@ class Store:
         """
         return self.engine.dialect.name == "sqlite"
 
+    def beat(self, process: ServiceProcess, now: datetime) -> None:
+        """The service ``process`` is alive at ``now`` (``lexwatch status`` reads it)."""
+        with session_scope(self.engine) as session:
+            heartbeats.beat(session, process, now)
+
+    def stop_beating(self, process_id: str, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            heartbeats.stop(session, process_id, now)
+
     def shares_turns(self) -> bool:
         """Whether ``reserve_turn`` works here: PostgreSQL, where scale-out workers meet."""
         return self.engine.dialect.name == "postgresql"
 
     @not_retried  # on failure the limiter spaces this process's requests at once
-    def reserve_turn(self, host: str, spacing: float) -> float:
-        """Seconds to wait before a request to ``host`` (see ``storage.turns``)."""
+    def reserve_turn(self, host: str, spacing: float) -> turns.Turn:
+        """When a request to ``host`` may start (see ``storage.turns``)."""
         with session_scope(self.engine) as session:
             return turns.reserve_turn(session.connection(), host, spacing)
 
@@ -230,8 +285,9 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.source_states(session.connection(), keys)
 
-    def record_quiet(self, records: Sequence[CheckRecord]) -> list[int | None]:
-        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids.
+    def record_quiet(self, records: Sequence[CheckRecord]) -> list[queries.Stored | None]:
+        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids,
+        and which were skipped (another check of the source was stored first).
 
         None for a record left for ``record`` (see ``queries.record_quiet_checks``).
         """

@@ -9,21 +9,34 @@ database's own clock, so the clocks of the workers' machines do not matter.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Connection, text
 
 # My turn starts when the previous reservation's turn ends, or now; the next one starts one
-# spacing after mine. Returns how many seconds to wait for my turn.
+# spacing after mine. Returns when my turn starts and how many seconds that is from now.
 _RESERVE = text("""
     INSERT INTO host_turns (host, next_start)
     VALUES (:host, clock_timestamp() + make_interval(secs => :spacing))
     ON CONFLICT (host) DO UPDATE
     SET next_start = greatest(host_turns.next_start, clock_timestamp())
                      + make_interval(secs => :spacing)
-    RETURNING extract(epoch FROM host_turns.next_start - clock_timestamp()) - :spacing
+    RETURNING host_turns.next_start - make_interval(secs => :spacing),
+              extract(epoch FROM host_turns.next_start - clock_timestamp()) - :spacing
 """)
 
 
-def reserve_turn(connection: Connection, host: str, spacing: float) -> float:
-    """Seconds until this request to ``host`` may start (0 if at once); PostgreSQL only."""
-    wait = connection.execute(_RESERVE, {"host": host[:255], "spacing": spacing}).scalar_one()
-    return max(0.0, float(wait))
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Turn:
+    """One reserved request start: when (the database's clock), and the seconds until then."""
+
+    starts_at: datetime
+    wait: float
+
+
+def reserve_turn(connection: Connection, host: str, spacing: float) -> Turn:
+    """The next turn of a request to ``host`` (``wait`` 0: at once); PostgreSQL only."""
+    starts_at, wait = connection.execute(
+        _RESERVE, {"host": host[:255], "spacing": spacing}).one()
+    return Turn(starts_at=starts_at, wait=max(0.0, float(wait)))

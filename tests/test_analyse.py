@@ -26,6 +26,9 @@ class NoHistory:
     def document(self) -> Document | None:
         return None
 
+    def site_blocks(self) -> frozenset[str]:
+        return frozenset()
+
 
 def refuse_to_parse(content: bytes, context: ParseContext) -> Document:
     raise AssertionError("the fast path should not have parsed")

@@ -71,3 +71,18 @@ def test_the_builtin_catalog_runs_offline_through_replay(tmp_path: Path):
     assert {row["outcome"] for row in again} == {"not_modified"}
     listed = lexwatch(tmp_path, "sources").stdout
     assert "failing" not in listed and listed.count(" ok") >= len(CATALOG) // 2
+
+
+def test_builtin_sources_name_english_and_added_ones_the_declared_language(tmp_path: Path):
+    """A redirect of a built-in English page to another language version is a failed check;
+    a source the user adds without `language` is read in the language its pages declare."""
+    from monitor.app import resolve_sources
+    from monitor.config import load_settings
+    from sources.catalog import builtin_sources
+
+    assert {s.options.language for s in builtin_sources().values()} == {"en"}
+    config = tmp_path / "lexwatch.toml"
+    config.write_text('[sources.cnil]\nurl = "https://www.cnil.fr/fr/ia"\nparser = "html"\n')
+    sources = resolve_sources(load_settings(config))
+    assert sources["cnil"].options.language is None
+    assert sources["eurlex-ai-act"].options.language == "en"

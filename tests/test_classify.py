@@ -269,8 +269,24 @@ ENTRY_CASES = [
     ("Targeted stakeholder survey on AI regulatory sandboxes", "", {}, A.CONSULTATION_OPENED),
     ("AI Act: draft guidance on serious incidents, the Commission seeks stakeholders' feedback",
      "", {}, A.CONSULTATION_OPENED),
+    # A consultation on a draft is a consultation; a publication that also opens one is
+    # both (issue 13).
     ("Guidelines 1/2026 on AI models - version for public consultation", "", {},
      A.CONSULTATION_OPENED),
+    ("Third draft of the General-Purpose AI Code of Practice published",
+     "The Chairs present the third draft. Stakeholders can comment until 30 March 2025.", {},
+     (A.PUBLICATION_ADDED, A.CONSULTATION_OPENED)),
+    # Identifiers decide before words: "initiative" in an act's title is no proposal.
+    ("Regulation (EU) 2021/694 establishing the Digital Europe Programme initiative", "",
+     {"celex": "32021R0694"}, A.LEGAL_ACT),
+    ("Verordnung (EU) 2024/1689 zur Festlegung harmonisierter Vorschriften", "",
+     {"eli": "http://data.europa.eu/eli/reg/2024/1689/oj"}, A.LEGAL_ACT),
+    ("Berichtigung der Verordnung (EU) 2024/1689", "", {}, A.CORRIGENDUM),
+    ("Rectificatif au règlement (UE) 2024/1689", "", {}, A.CORRIGENDUM),
+    ("La CNIL lance une consultation publique sur les modèles d'IA", "", {},
+     A.CONSULTATION_OPENED),
+    ("Konsultation zu KI-Modellen", "Die BfDI bittet um Stellungnahmen bis zum 10. August.",
+     {}, A.CONSULTATION_OPENED),
     ("Commission Implementing Decision (EU) 2025/2001 on a standardisation request", "", {},
      A.LEGAL_ACT),
     ("AI Act enters into force", "", {}, A.LEGAL_ACT),
@@ -303,11 +319,13 @@ ENTRY_CASES = [
                          ids=[case[0][:40] for case in ENTRY_CASES])
 def test_new_feed_entry_is_classified_by_what_it_is(title: str, text: str,
                                                      fields: dict[str, str],
-                                                     expected: Category) -> None:
+                                                     expected: Category | tuple[Category,
+                                                                                ...]) -> None:
+    wanted = list(expected) if isinstance(expected, tuple) else [expected]
     new = page(item("guid-1", text, title=title, **fields), kind=DocumentKind.FEED)
     changes = classify(page(kind=DocumentKind.FEED), new, source(FEED_URL, "feed"))
-    assert [c.category for c in changes] == [expected]
-    assert changes[0].severity is severity_of(expected)
+    assert [c.category for c in changes] == wanted
+    assert [c.severity for c in changes] == [severity_of(c) for c in wanted]
 
 
 def test_new_entry_dates() -> None:
@@ -517,6 +535,30 @@ def test_a_news_item_linking_one_initiative_shares_its_event_key():
     changes = RuleClassifier().classify(diffs, ClassifyContext(source=source,
                                                               document_kind=DocumentKind.FEED))
     assert changes and {c.event_key for c in changes} == {"hys:14284"}
+
+
+def test_each_consultation_a_page_lists_is_an_event_of_its_own():
+    intro = item("About", "The AI Office consults stakeholders on the AI Act.",
+                 url=CONSULTATION_URL)
+    first = item("Consultations > Guidelines", "The consultation on the guidelines is open"
+                 " until 10 September 2026.", url=CONSULTATION_URL)
+    second = item("Consultations > Code of practice", "The consultation on the code of"
+                  " practice is open until 2 October 2026.", url=CONSULTATION_URL)
+    keys = [{c.event_key for c in classify(page(*old), page(*new), source(CONSULTATION_URL))
+             if c.category is A.CONSULTATION_OPENED}
+            for old, new in (((intro,), (intro, first)), ((intro, first), (intro, first, second)))]
+    path = "consultation:/en/consultations/ai-act-review"
+    assert keys == [{f"{path}#Consultations > Guidelines"},
+                    {f"{path}#Consultations > Code of practice"}]
+
+
+def test_a_publication_of_an_initiative_is_a_thing_of_its_own():
+    hys = source(HYS_URL, parser="hys_initiative")
+    publication = item("hys:14284:pub:9", "Call for evidence on AI regulatory sandboxes.",
+                       title="Call for evidence", initiative_id="14284", publication_id="9")
+    changes = classify(page(kind=DocumentKind.LISTING),
+                       page(publication, kind=DocumentKind.LISTING), hys)
+    assert changes and {c.event_key for c in changes} == {"hys:14284:pub:9"}
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [

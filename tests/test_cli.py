@@ -104,6 +104,51 @@ def test_check_without_sources_is_a_usage_error(workdir: Path):
     assert result.returncode == 2 and "--all" in result.stderr
 
 
+@pytest.mark.parametrize("database", ["not-a-database", "in-a-file/x.db", "folder"])
+def test_an_unusable_sqlite_database_is_exit_3_with_the_reason(workdir: Path, database: str):
+    (workdir / "not-a-database").write_text("my notes, not SQLite\n")
+    (workdir / "in-a-file").write_text("a file where a folder should be\n")
+    (workdir / "folder").mkdir()
+    url = f"sqlite:///{workdir / database}"
+    for command in (["status"], ["check", "--all"], ["sources"]):
+        result = lexwatch(workdir, *command, env={"LEXWATCH_DATABASE_URL": url})
+        said = " ".join(result.stderr.split())
+        assert result.returncode == 3, result.stderr
+        assert said.startswith("database error: cannot use the") and "Traceback" not in said
+        assert str(workdir / database.split("/")[0]) in said
+    assert (workdir / "not-a-database").read_text() == "my notes, not SQLite\n"
+
+
+LONG_URL = "https://no-such-host.invalid/" + "/".join(["artificial-intelligence"] * 6)
+
+
+def test_an_unresolvable_host_is_said_once_and_sources_stay_one_line_each(workdir: Path):
+    """Offline: one DNS failure per check, in the results; `sources` keeps one line per source
+    and the whole URL when piped; `history` has the details."""
+    with (workdir / "lexwatch.toml").open("a") as config:
+        config.write(f'[sources.offline]\nurl = "{LONG_URL}"\nparser = "html"\n')
+    checked = lexwatch(workdir, "check", "offline")
+    assert checked.returncode == 1
+    said = checked.stdout + checked.stderr
+    dns = "could not resolve host 'no-such-host.invalid' (DNS: "
+    assert " ".join(said.split()).count(dns) == 1, said
+    assert "robots.txt" not in said and "ConnectTimeout" not in said
+
+    listed = lexwatch(workdir, "sources")  # piped, as into grep or a file
+    rows = [line for line in listed.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == 2, listed.stdout
+    [offline] = [row for row in rows if row.startswith("│ offline ")]
+    assert LONG_URL in offline and "new (1 failed)" in offline
+    assert dns not in listed.stdout  # the reason is in the history
+    assert dns in " ".join(lexwatch(workdir, "history", "offline").stdout.split())
+
+    data = {s["key"]: s for s in json.loads(lexwatch(workdir, "sources", "--json").stdout)}
+    assert set(data) == {"guidance", "offline"}
+    assert data["offline"]["url"] == LONG_URL and data["offline"]["failure_streak"] == 1
+    assert data["offline"]["status"] == "new" and dns in data["offline"]["last_error"]
+    assert data["guidance"]["status"] == "new" and data["guidance"]["tags"] == ["ai-act"]
+
+
 def test_db_upgrade_and_stats(workdir: Path):
     assert f"revision {head_revision()}" in lexwatch(workdir, "db", "upgrade").stdout
     stats = lexwatch(workdir, "db", "stats").stdout

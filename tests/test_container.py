@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from monitor.cli import main
@@ -147,6 +148,37 @@ def test_constraints_pin_every_installed_dependency_at_its_installed_version():
     assert not missing, f"constraints.txt does not pin {missing}; see its header to regenerate"
     differ = {n: (pins[n], v) for n, v in installed.items() if pins[n] != v}
     assert not differ, f"installed versions differ from constraints.txt (pin, installed): {differ}"
+
+
+
+def readme_commands(heading: str) -> str:
+    """The shell block that follows ``heading`` in the README's quick start."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(rf"{re.escape(heading)}\s*```sh\n(.+?)\n```", text, re.S)
+    assert block, f"the README has no command block after {heading!r}"
+    return block.group(1)
+
+
+def test_the_readme_test_command_installs_as_ci_does():
+    """A fresh machine that runs the README's command gets the versions CI tested, so the
+    constraints test above passes there too."""
+    [readme] = pip_installs(readme_commands("Run the whole test suite:"))
+    [ci] = [c for c in pip_installs((ROOT / ".ci" / "run").read_text()) if "-e" in c]
+    assert [a for a in readme if a != "--quiet"] == [a for a in ci if a != "--quiet"]
+    [quick] = pip_installs(readme_commands("on http://127.0.0.1:8787):"))
+    assert constraints_file(quick) == "constraints.txt", quick
+
+
+def test_every_pinned_dependency_runs_on_the_oldest_python_the_project_accepts():
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    oldest = re.fullmatch(r">=\s*([\d.]+)", requires)
+    assert oldest, f"requires-python {requires!r} has no lower bound"
+    too_new = {}
+    for name in _dev_closure():
+        needs = distribution(name).metadata.get("Requires-Python")
+        if needs and not SpecifierSet(needs).contains(oldest.group(1)):
+            too_new[name] = needs
+    assert not too_new, f"pyproject.toml says {requires!r}, but pinned packages need {too_new}"
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ from dashboard import auth, chart, views
 from dashboard.app import CSP, DOCS_CSP, create_app, serve
 from dashboard.cli import register
 from monitor.app import App
-from monitor.types import Source
+from monitor.types import CheckOutcome, CheckRecord, Source
 from storage.db import session_scope
 from storage.models import ChangeRow, MuteRow
+from storage.queries import CHECKED_ELSEWHERE
 from tests.dashboard_pages_seed import (
     BULK,
     HOSTILE_RAW,
@@ -173,8 +174,10 @@ def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClie
     assert "<details class=\"fold\"><summary>… 70 unchanged words</summary>" in page
     assert "<summary>4 unchanged paragraphs</summary>" in page
     assert '<td data-label="After"><ins>2026-06-30</ins></td>' in page  # the new field
-    related = change_id(shared_app, "Delegated act published in the Official Journal")
-    assert f'<a href="/changes/{related}">Delegated act' in page
+    # The delegated act concerns the same initiative (hys:1) but is another happening than
+    # the extended deadline: its own event, not listed as a repeat of this one.
+    other = change_id(shared_app, "Delegated act published in the Official Journal")
+    assert f'<a href="/changes/{other}">Delegated act' not in page
     assert "Log in</a> to mark this change as noise" in page
     assert '<a href="/login?next=%2F%3Fcategory%3Dlegal_act">Log in</a>' in client.get(
         "/?category=legal_act").text
@@ -288,6 +291,19 @@ def test_source_page_compares_any_two_snapshots(client: TestClient, shared_app: 
     wrong = client.get(f"/sources/eurlex/compare?old={ids[1]}&new={ids[0]}")
     assert wrong.status_code == 404
     assert client.get("/sources/nope").status_code == 404
+
+
+def test_a_check_skipped_because_it_ran_elsewhere_is_shown_as_a_note(fresh_app: App):
+    state = fresh_app.store.state("eurlex")
+    stale = state.version - 1  # another check was stored since this one read the source
+    fresh_app.store.record(CheckRecord(source_key="eurlex", started_at=NOW, duration_ms=5,
+                                       outcome=CheckOutcome.FAILED, error="HTTP 503",
+                                       base_version=stale), state.snapshot_id)
+    with client_for(fresh_app) as client:
+        page = client.get("/sources/eurlex").text
+    assert '<span class="outcome o-skipped">skipped</span>' in page
+    assert f'<td data-label="Note">{CHECKED_ELSEWHERE}</td>' in page  # a note, not an error
+    assert fresh_app.store.state("eurlex").failure_streak == 0
 
 
 # -- deadlines and trends ----------------------------------------------------------------------
@@ -459,7 +475,9 @@ def test_deliveries_page_needs_a_login(shared_app: App):
         log_in(client)
         assert "0 deliveries dead." in client.get("/deliveries?status=dead").text
         page = client.get("/deliveries?status=pending").text
-        assert f"{BULK + 2} deliveries pending." in page  # the repeated event is not sent twice
+        # Every alertable change: the delegated act about the initiative whose deadline moved
+        # is another event, alerted too (a real repeat is not: tests/test_outbox.py).
+        assert f"{BULK + 3} deliveries pending." in page
         assert "team-hook" in page and "Page 1 of 2" in page
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
@@ -205,14 +204,11 @@ def test_formatting() -> None:
         "from 30 December 2025 to 13 January 2026")
 
 
-def test_fast_on_a_100_kb_block() -> None:
+def test_every_date_of_a_100_kb_block() -> None:
+    # How fast: bench/analysis_speed.py (no wall-clock threshold in a test).
     block = ("Article 12 of Regulation (EU) 2024/1689 applies from 2 August 2026 under points"
              " 3.2 and 4.5. ") * 1200
-    started = clock.perf_counter()
-    found = find_dates(block)
-    elapsed = clock.perf_counter() - started
-    assert len(found) == 1200
-    assert elapsed < 1.0, f"find_dates took {elapsed:.2f} s on {len(block):,} characters"
+    assert len(find_dates(block)) == 1200
 
 
 @given(st.text(max_size=400))

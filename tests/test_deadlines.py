@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time as clock
 from datetime import datetime
 from pathlib import Path
 
@@ -115,20 +113,16 @@ def test_a_field_and_its_sentence_are_one_deadline_and_results_are_sorted() -> N
                            ("application", "c", brussels(2026, 8, 2))]
 
 
-def test_ai_act_application_dates_fast(real_fixtures: Path) -> None:
+def test_ai_act_application_dates(real_fixtures: Path) -> None:
+    # How fast: bench/analysis_speed.py (no wall-clock threshold in a test).
     content = (real_fixtures / "eur-lex" / "32024R1689_oj-xhtml_EN.xhtml").read_bytes()
     document = PARSERS["eurlex_act"](content, ParseContext(url=AI_ACT_URL))
     source = Source(key="eurlex-ai-act", title="AI Act", url=AI_ACT_URL, parser="eurlex_act",
                     interval=86400)
-    timings = []
-    for _ in range(5):
-        started = clock.perf_counter()
-        deadlines = extract_deadlines(document, source)
-        timings.append(clock.perf_counter() - started)
+    deadlines = extract_deadlines(document, source)
     article_113 = {d.due.date().isoformat() for d in deadlines if d.item_key == "art_113"}
     assert {"2025-02-02", "2025-08-02", "2026-08-02", "2027-08-02"} <= article_113
     assert all(d.kind == "application" for d in deadlines if d.item_key == "art_113")
-    assert statistics.median(timings) < 0.010, f"median {statistics.median(timings):.4f} s"
 
 
 @given(st.text(max_size=300), st.dictionaries(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,14 +37,13 @@ def lexwatch(cwd: Path, *args: str, env: dict[str, str] | None = None,
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
-    """One demo run, shared: (the process result, seconds it took, its cwd, its database)."""
+    """One demo run, shared: (the process result, its cwd, its database)."""
     root = tmp_path_factory.mktemp("demo")
     cwd = root / "user"
     cwd.mkdir()
     database = root / "tmp" / "demo.db"
-    started = time.monotonic()
     result = lexwatch(cwd, "demo", "--db", str(database))
-    return result, time.monotonic() - started, cwd, database
+    return result, cwd, database
 
 
 def _changes_by_cycle(database: Path) -> dict[int, list[ChangeRow]]:
@@ -65,17 +67,16 @@ def _alertable(rows: list[ChangeRow]) -> list[ChangeRow]:
     return [row for row in rows if Category(row.category).alertable]
 
 
-def test_demo_exits_0_quickly_in_its_own_database(demo_run):
-    result, seconds, cwd, database = demo_run
+def test_demo_exits_0_in_its_own_database(demo_run):
+    result, cwd, database = demo_run
 
     assert result.returncode == 0, result.stderr
-    assert seconds < 20, f"the demo took {seconds:.1f} s"
     assert database.is_file()
     assert not (cwd / "lexwatch.db").exists() and not list(cwd.iterdir())
 
 
 def test_demo_stores_the_changes_of_cycles_2_and_3(demo_run):
-    result, _, _, database = demo_run
+    result, _, database = demo_run
     assert result.returncode == 0, result.stderr
 
     cycles = _changes_by_cycle(database)
@@ -90,7 +91,7 @@ def test_demo_stores_the_changes_of_cycles_2_and_3(demo_run):
 
 
 def test_demo_noise_produced_no_alertable_change(demo_run):
-    result, _, _, database = demo_run
+    result, _, database = demo_run
     assert result.returncode == 0, result.stderr
 
     extended = _spellings(datetime.now(UTC).date())
@@ -113,7 +114,7 @@ def _spellings(today: date) -> set[str]:
 
 
 def test_demo_prints_each_cycle_with_categories(demo_run):
-    result, _, _, _ = demo_run
+    result, _, _ = demo_run
 
     for title in ("Cycle 1", "Cycle 2", "Cycle 3"):
         assert title in result.stdout
@@ -124,19 +125,75 @@ def test_demo_prints_each_cycle_with_categories(demo_run):
 
 
 def test_demo_names_the_commands_that_show_its_changes(demo_run):
-    result, _, cwd, database = demo_run
-    url = f"sqlite:///{database.resolve()}"
+    result, cwd, database = demo_run
+    config = database.with_name(database.name + ".toml").resolve()
+    commands = [line.strip() for line in result.stdout.splitlines()
+                if line.strip().startswith("lexwatch --config")]
+    assert [c.split()[3] for c in commands] == ["changes", "diff", "history", "serve"]
+    assert all(c.startswith(f"lexwatch --config {config} ") for c in commands), commands
+    # They work from anywhere once the demo is over, with whatever lexwatch.toml is there,
+    # and never add the built-in catalog (22 EU sources) to the demo's database.
+    for where in (cwd, cwd / "elsewhere"):
+        where.mkdir(exist_ok=True)
+        listed = lexwatch(where, *commands[0].split()[1:], "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert len(json.loads(listed.stdout)) >= 4
+        assert lexwatch(where, *commands[1].split()[1:]).returncode == 0
+        assert lexwatch(where, *commands[2].split()[1:]).returncode == 0
+    store = Store.open(f"sqlite:///{database}", migrate=False)
+    try:
+        assert sorted(row.key for row in store.sources()) == [
+            "demo-consultation", "demo-hys", "demo-news"]
+    finally:
+        store.close()
+    assert not (cwd / "lexwatch.db").exists() and not (cwd / "elsewhere" / "lexwatch.db").exists()
 
-    assert f"LEXWATCH_DATABASE_URL={url} lexwatch changes" in result.stdout
-    assert f"LEXWATCH_DATABASE_URL={url} lexwatch diff " in result.stdout
-    # And they work from anywhere once the demo is over. (builtin_catalog = false: this test
-    # is about the database, not about the parsers the built-in catalog needs.)
-    (cwd / "lexwatch.toml").write_text("builtin_catalog = false\n")
-    listed = lexwatch(cwd, "changes", "--json", env={"LEXWATCH_DATABASE_URL": url})
-    assert listed.returncode == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) >= 4
-    (cwd / "lexwatch.toml").unlink()
-    assert not (cwd / "lexwatch.db").exists()
+
+def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
+    port = free_port()
+    env = clean_env()
+    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--db",
+                             str(tmp_path / "demo.db"), "--serve", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        changes = _get_json(f"http://127.0.0.1:{port}/api/v1/changes", demo)
+        sources = _get_json(f"http://127.0.0.1:{port}/api/v1/sources", demo)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        demo.send_signal(signal.SIGINT)
+        stdout, stderr = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate()
+    assert demo.returncode == 0, stderr
+    assert f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/" in stdout
+    assert {row["source"] for row in _items(changes)} <= {"demo-consultation", "demo-hys",
+                                                           "demo-news"}
+    assert len(_items(changes)) >= 4
+    assert sorted(row["key"] for row in _items(sources)) == [
+        "demo-consultation", "demo-hys", "demo-news"]
+    assert "Example AI Office" in page
+
+
+def _items(data):
+    return data["items"] if isinstance(data, dict) else data
+
+
+def _get_json(url: str, process: subprocess.Popen[str]):
+    for _ in range(600):  # the demo's three cycles run first
+        assert process.poll() is None, process.communicate()
+        try:
+            return json.loads(urllib.request.urlopen(url, timeout=10).read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"the dashboard never answered at {url}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_demo_refuses_an_existing_database(tmp_path: Path):

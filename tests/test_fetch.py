@@ -7,6 +7,7 @@ for a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from monitor.retry_after import retry_after
 from monitor.robots import RobotsCache
 from monitor.types import Fetched
 from tests.servers.replay import MAINTENANCE_PAGE, ReplayServer
+from tests.virtual_time import VirtualTime
 
 UA = "lexwatch-test/1.0 (+https://example.invalid/lexwatch)"
 T = TypeVar("T")
@@ -93,8 +95,10 @@ def starts(server: ReplayServer, prefix: str) -> list[float]:
 
 def test_ok_fetch_records_every_field(replay_server: ReplayServer) -> None:
     url = replay_server.add("/page", "<p>Hello AI Act</p>")
-    before = datetime.now(UTC)
+    before, started = datetime.now(UTC), time.monotonic()
     got = fetch(url)
+    took = time.monotonic() - started
+    assert 0 < got.elapsed <= took
     assert (got.url, got.final_url, got.status, got.not_modified) == (url, url, 200, False)
     assert got.content == b"<p>Hello AI Act</p>"
     assert got.content_type == "text/html; charset=utf-8"
@@ -104,7 +108,20 @@ def test_ok_fetch_records_every_field(replay_server: ReplayServer) -> None:
     assert all(key == key.lower() for key in got.headers)
     assert got.fetched_at.tzinfo is not None
     assert before <= got.fetched_at <= datetime.now(UTC)
-    assert 0 <= got.elapsed < 5
+
+
+@pytest.mark.parametrize("robots", [True, False])
+def test_a_host_that_does_not_resolve_is_said_once_as_a_dns_failure(
+        robots: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """Offline, or a typo in a URL: not a robots.txt timeout, and not retried at once."""
+    sleep = RecordingSleep()  # .invalid never resolves (RFC 2606)
+    with caplog.at_level(logging.INFO), pytest.raises(TransportError) as info:
+        fetch("https://no-such-host.invalid/ai", make_policy(respect_robots=robots), sleep=sleep)
+    said = str(info.value)
+    assert said == ("could not fetch 'https://no-such-host.invalid/ai': could not resolve host"
+                    " 'no-such-host.invalid' (DNS: " + said.split("(DNS: ")[1])
+    assert "robots" not in said and "Timeout" not in said
+    assert sleep.calls == [] and "retry" not in caplog.text and "robots" not in caplog.text
 
 
 def test_user_agent_reaches_the_server(replay_server: ReplayServer) -> None:
@@ -409,11 +426,14 @@ def test_per_host_concurrency(replay_server: ReplayServer, per_host: int) -> Non
 
 def test_spacing_between_request_starts(replay_server: ReplayServer) -> None:
     urls = [replay_server.add(f"/s/{i}", "ok") for i in range(3)]
-    fetch_all(urls, make_policy(per_host_concurrency=3, per_host_spacing=0.2))
-    times = starts(replay_server, "/s/")
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert len(gaps) == 2
-    assert all(gap >= 0.18 for gap in gaps), gaps  # 20 ms for client/server clock skew
+    policy = make_policy(per_host_concurrency=3, per_host_spacing=0.2)
+    time = VirtualTime()
+    limiter = HostLimiter(3, 0.2, 16, clock=time.clock, sleep=time.sleep)
+    with_fetcher(policy, lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
+                 sleep=RecordingSleep(), limiter=limiter)
+    # Every request went through the limiter: the second and third each waited 0.2 s.
+    assert len(starts(replay_server, "/s/")) == 3
+    assert time.slept == pytest.approx([0.2, 0.2])
 
 
 def test_hosts_do_not_block_each_other(replay_server: ReplayServer) -> None:
@@ -425,12 +445,14 @@ def test_hosts_do_not_block_each_other(replay_server: ReplayServer) -> None:
         replay_server.url("/b"),
         replay_server.url("/c", host="localhost"),
     ]
-    fetch_all(urls, make_policy(per_host_concurrency=1, per_host_spacing=0.5))
-    by_path = {r.path: r.time for r in replay_server.requests}
+    time = VirtualTime()
+    limiter = HostLimiter(1, 0.5, 16, clock=time.clock, sleep=time.sleep)
+    with_fetcher(make_policy(per_host_concurrency=1, per_host_spacing=0.5),
+                 lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
+                 sleep=RecordingSleep(), limiter=limiter)
     assert replay_server.requests[-1].path == "/b"  # waited for /a on its own host
-    assert by_path["/b"] - by_path["/a"] >= 0.45
-    assert abs(by_path["/c"] - by_path["/a"]) < 0.2  # localhost started alongside
-    assert replay_server.max_concurrency() == 2
+    assert time.slept == [0.5]  # /b waited its spacing; localhost's /c did not wait
+    assert replay_server.max_concurrency() == 2  # /c ran alongside /a
 
 
 def test_limiter_waits_out_spacing_with_injected_time() -> None:

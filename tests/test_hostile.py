@@ -94,8 +94,9 @@ class Case:
     content_type: str
     kind: str
     kw: dict[str, Any] = field(default_factory=dict)
-    reason: str = ""  # what the recorded error must say (lower-case substring)
-    seconds: float = 10.0  # time bound for the hostile check
+    # What the recorded error must say (lower-case substring): which bound stopped it. How
+    # long each took is printed in the matrix, never asserted (no wall-clock thresholds).
+    reason: str = ""
 
 
 HTML, RSS, JSONT = "text/html; charset=utf-8", "application/rss+xml", "application/json"
@@ -106,8 +107,7 @@ CASES = [
          {"inflated": 1_000_000_000, "layers": 2}, "max_body_bytes"),
     Case("huge-content-length", "html", PAGE, HTML, "huge", {"declare": True}, "declares"),
     Case("huge-chunked", "html", PAGE, HTML, "huge", {"declare": False}, "max_body_bytes"),
-    Case("slowloris", "html", PAGE, HTML, "slowloris", {"interval": 0.1}, "total_timeout",
-         seconds=TOTAL_TIMEOUT + 2),
+    Case("slowloris", "html", PAGE, HTML, "slowloris", {"interval": 0.1}, "total_timeout"),
     Case("redirect-loop", "html", PAGE, HTML, "redirect_loop", {}, "redirect"),
     Case("bot-check-200", "html", PAGE, HTML, "body", {"body": CLOUDFLARE},
          "just a moment"),
@@ -241,7 +241,6 @@ def test_hostile_answer_is_a_recorded_failure_never_a_change(
         assert result.outcome is CheckOutcome.FAILED, result
         assert result.changes == ()
         assert case.reason in (result.error or "").lower()
-        assert seconds < case.seconds
         assert peak is None or peak < MEMORY_BOUND_MB
         [latest, _] = app.store.checks("doc")
         assert (latest.outcome, latest.change_count) == ("failed", 0)
@@ -290,7 +289,7 @@ def test_gzip_bomb_as_robots_txt_is_bounded(tmp_path: Path, server: HostileServe
                           result.error or "", seconds, peak))
         assert result.outcome is CheckOutcome.FAILED and result.changes == ()
         assert "robots.txt" in (result.error or "") and "max_body_bytes" in (result.error or "")
-        assert seconds < 10 and (peak is None or peak < MEMORY_BOUND_MB)
+        assert peak is None or peak < MEMORY_BOUND_MB
     finally:
         app.close()
 

@@ -160,6 +160,64 @@ def test_config_check_rejects_an_invalid_config_with_exit_2(tmp_path: Path, conf
     assert said.startswith("configuration error") and message in said
 
 
+def test_config_check_refuses_what_a_start_refuses(tmp_path: Path):
+    """One validation: a subscription naming an unknown source stops `run`, so `config check`
+    says so too, instead of "configuration OK"."""
+    path = tmp_path / "lexwatch.toml"
+    path.write_text("builtin_catalog = false\n[sources.news]\nurl = 'https://example.eu/'\n"
+                    "parser = 'feed'\n[[subscriptions]]\nname = 'team'\nchannel = 'webhook'\n"
+                    "target_env = 'HOOK'\nsources = ['news', 'nope']\n")
+    checked = CliRunner().invoke(main, ["config", "check", "--config", str(path)],
+                                 env={"HOOK": "https://receiver.example.org/in"})
+    started = CliRunner().invoke(main, ["--config", str(path), "status"],
+                                 env={"HOOK": "https://receiver.example.org/in",
+                                      "LEXWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    for result in (checked, started):
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert "subscriptions.team.sources: unknown source(s) 'nope'; valid keys: news" in said
+
+
+def test_config_check_masks_an_apprise_url_from_the_environment(tmp_path: Path):
+    path = tmp_path / "lexwatch.toml"
+    path.write_text("builtin_catalog = false\n")
+    env = {"LEXWATCH_SUBSCRIPTIONS": '[{"name": "phone", "channel": "apprise",'
+                                     ' "target": "tgram://123456:AAE-bot-token-8c8c/4242"}]'}
+    result = lexwatch("config", "check", "--config", str(path), env=env)
+    assert result.exit_code == 0, result.output
+    assert "bot-token-8c8c" not in result.output and "4242" not in result.output
+    assert tomllib.loads(result.output)["subscriptions"][0]["target"] == "tgram://********"
+
+
+@pytest.mark.parametrize("channel, target, what", [
+    ("apprise", "tgram://123456:AAE-bot-token-8c8c/4242", "an Apprise URL with credentials"),
+    ("apprise", "mailto://ops:mail-pass-8c8c@example.org", "an Apprise URL with credentials"),
+    ("apprise", "discord://1234/webhook-token-8c8c", "an Apprise URL with credentials"),
+    ("slack_webhook", "https://hooks.slack.com/services/T0/B0/hook-8c8c",
+     "a Slack incoming-webhook URL"),
+])
+def test_a_secret_target_written_in_the_file_is_refused(tmp_path: Path, channel: str,
+                                                        target: str, what: str):
+    """As every other secret: the error names the environment variable to use instead, and
+    never repeats the secret."""
+    path = tmp_path / "lexwatch.toml"
+    path.write_text(f"[[subscriptions]]\nname = 'phone-alerts'\nchannel = '{channel}'\n"
+                    f"target = '{target}'\n")
+    result = CliRunner().invoke(main, ["config", "check", "--config", str(path)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"subscriptions.phone-alerts.target in {path} is {what}, a secret" in said
+    assert 'target_env = "LEXWATCH_PHONE_ALERTS_URL"' in said and "8c8c" not in said
+
+
+def test_an_apprise_url_without_credentials_may_stay_in_the_file(tmp_path: Path):
+    path = tmp_path / "lexwatch.toml"
+    path.write_text("builtin_catalog = false\n[[subscriptions]]\nname = 'desk'\n"
+                    "channel = 'apprise'\ntarget = 'ntfy://lexwatch-desk'\n")
+    result = lexwatch("config", "check", "--config", str(path))
+    assert result.exit_code == 0 and "ntfy://********" in result.output
+
+
 def test_config_check_of_a_missing_file_is_a_clear_error(tmp_path: Path):
     result = CliRunner().invoke(main, ["--config", str(tmp_path / "no.toml"), "config", "check"])
     assert result.exit_code == 2

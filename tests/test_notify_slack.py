@@ -258,6 +258,18 @@ def test_server_error_is_transient(slack_server: FakeSlack) -> None:
     assert "503" in str(error)
 
 
+@pytest.mark.parametrize(("status", "content_type", "body"), [
+    (200, "text/plain", "ok"), (200, "text/html", "<html>Sign in to the proxy</html>"),
+    (502, "text/html", "<html>Bad gateway</html>"), (200, "application/json", "{not json"),
+])
+def test_an_answer_that_is_not_json_is_a_clear_transient_error(
+        slack_server: FakeSlack, status: int, content_type: str, body: str) -> None:
+    slack_server.fail_next("not_json", status=status, content_type=content_type, body=body)
+    error = _fails(_token_sender(slack_server), change_alert())
+    assert (error.retry_after, error.permanent) == (None, False)
+    assert "not Slack's JSON" in str(error)
+
+
 @pytest.mark.parametrize("code", ["invalid_auth", "channel_not_found", "not_in_channel",
                                   "account_inactive", "token_revoked", "missing_scope"])
 def test_unfixable_api_errors_are_permanent(slack_server: FakeSlack, code: str) -> None:

@@ -27,7 +27,7 @@ from monitor.types import (
 )
 from notifiers.outbox import Dispatcher
 from notifiers.senders import make_mailers, make_senders
-from storage.outbox import LEASE, Routing
+from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.store import Store
 from tests.servers.slack import FakeSlack
@@ -203,6 +203,21 @@ def test_slack_outage_then_recovery_delivers_each_alert_exactly_once(
     store.close()
 
 
+def test_a_slack_answer_that_is_not_json_is_retried_not_an_internal_error(
+        database_url: str, slack_server: FakeSlack):
+    settings = slack_settings(slack_server)
+    store, clock = open_store(database_url, settings), Clock(T0)
+    store_changes(store, T0, change("a"))
+    slack_server.fail_next("not_json", content_type="text/plain", body="ok")
+    assert dispatch(store, settings, clock) == 0
+    [row] = store.deliveries()
+    assert row.status == "pending" and "not Slack's JSON" in (row.last_error or "")
+    assert "internal error" not in (row.last_error or "")
+    clock.advance(600)
+    assert dispatch(store, settings, clock) == 1 and len(slack_server.posted) == 1
+    store.close()
+
+
 def test_backoff_is_exponential_and_a_rate_limit_is_honoured(database_url: str,
                                                              slack_server: FakeSlack):
     settings = slack_settings(slack_server)
@@ -286,10 +301,11 @@ def test_a_dispatcher_that_dies_mid_send_leaves_its_claims_to_the_next(database_
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b"))
-    claimed = store.claim_due(clock.now)  # ...and the process is killed before sending
-    assert len(claimed) == 2
+    lease = Lease(subscription="legal", token="dead-dispatcher")
+    assert store.acquire_lease(lease, clock.now, clock.now + timedelta(seconds=15))
+    assert store.claim_next(lease, clock.now) is not None  # ...and the process is killed
     assert dispatch(store, settings, clock) == 0  # leased: another dispatcher keeps off
-    clock.advance(LEASE.total_seconds())
+    clock.advance(settings.alerts.dispatch_interval)  # the lease is shorter than that
     assert dispatch(store, settings, clock) == 2
     assert len(slack_server.posted) == 2
     store.close()

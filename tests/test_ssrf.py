@@ -51,9 +51,11 @@ REFUSED = {
     "240.0.0.1": "reserved", "255.255.255.255": "reserved", "192.0.2.10": "private",
     "198.18.0.1": "private", "::1": "loopback", "::": "unspecified", "fe80::1": "link-local",
     "fc00::1": "private", "fd12:3456::1": "private", "ff02::1": "multicast",
-    "::ffff:127.0.0.1": "embeds 127.0.0.1", "::ffff:169.254.169.254": "embeds 169.254.169.254",
-    "::ffff:10.0.0.1": "embeds 10.0.0.1", "64:ff9b::a9fe:a9fe": "embeds 169.254.169.254",
-    "2002:7f00:1::": "embeds 127.0.0.1", "::7f00:1": "IPv4-compatible",
+    "::ffff:127.0.0.1": "an IPv6 address embedding 127.0.0.1, which is loopback",
+    "::ffff:169.254.169.254": "embedding 169.254.169.254, which is link-local",
+    "::ffff:10.0.0.1": "embedding 10.0.0.1, which is private",
+    "64:ff9b::a9fe:a9fe": "embedding 169.254.169.254",
+    "2002:7f00:1::": "embedding 127.0.0.1", "::7f00:1": "IPv4-compatible",
     "2001:db8::1": "private",
 }
 PUBLIC = ["147.67.210.45", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.32.0.1",
@@ -222,6 +224,54 @@ def test_every_connection_checks_the_address_it_connects_to(
     with pytest.raises(BlockedAddressError, match=refused):
         asyncio.run(get())
     assert (stub.lookups, server.hits("/doc")) == (2, 1)
+
+
+def test_an_embedded_address_is_named_in_a_sentence() -> None:
+    with pytest.raises(BlockedAddressError) as info:
+        GUARD.check_url("http://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]")
+    assert "::ffff:7f00:1 is an IPv6 address embedding 127.0.0.1, which is loopback" in str(
+        info.value)
+    assert " is embeds " not in str(info.value)
+
+
+@pytest.mark.parametrize("host, form", [
+    ("2130706433", "decimal"), ("0177.0.0.1", "octal"), ("0x7f.0.0.1", "hexadecimal"),
+    ("0x7f000001", "hexadecimal"), ("127.1", "shortened"), ("017700000001", "octal"),
+])
+def test_an_ip_address_written_in_another_form_is_refused_with_the_reason(
+        host: str, form: str, server: HostileServer) -> None:
+    """Even where private addresses are allowed: such hosts mean different addresses to
+    different tools. The message says what the host stands for and how to write it."""
+    server.good("/doc", "<p>admin</p>")
+    policy = fetch_policy(Settings(http=HttpSettings(allow_private_addresses=True, retries=0)))
+    with pytest.raises(BlockedAddressError) as info:
+        fetch(f"http://{host}:{server.port}/doc", policy)
+    said = str(info.value)
+    assert f"its host {host!r} is the IPv4 address 127.0.0.1 written in another form" in said
+    assert "use 127.0.0.1" in said and "robots.txt" not in said
+    assert server.hits("/doc") == server.hits("/robots.txt") == 0
+
+
+def test_a_redirect_to_an_ip_address_written_in_another_form_is_refused(
+        server: HostileServer) -> None:
+    policy = fetch_policy(Settings(http=HttpSettings(allowed_hosts=["127.0.0.1"], retries=0)))
+    server.misbehave("/doc", "redirect", location=f"http://2130706433:{server.port}/admin")
+    with pytest.raises(BlockedAddressError, match="its host '2130706433' is the IPv4 address"):
+        fetch(server.url("/doc"), policy)
+    assert server.hits("/admin") == 0
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "gopher://127.0.0.1:70/_x",
+                                      "ftp://example.org/x"])
+def test_a_redirect_to_another_scheme_is_refused_with_the_reason(
+        location: str, server: HostileServer) -> None:
+    policy = fetch_policy(Settings(http=HttpSettings(allowed_hosts=["127.0.0.1"], retries=0)))
+    server.misbehave("/doc", "redirect", location=location)
+    with pytest.raises(BlockedAddressError) as info:
+        fetch(server.url("/doc"), policy)
+    scheme = location.split(":")[0]
+    assert f"to {location!r}: lexwatch follows redirects only to http(s) URLs, not {scheme}:" in (
+        str(info.value))
 
 
 def test_blocked_address_is_a_fetch_error_subclass() -> None:

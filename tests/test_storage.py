@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from monitor.codec import document_hash, encode_document
 from monitor.diff import diff_documents
+from monitor.errors import StorageError
 from monitor.types import (
     Category,
     Change,
@@ -25,10 +32,12 @@ from monitor.types import (
     Source,
 )
 from storage import queries
-from storage.db import head_revision
+from storage.db import alembic_config, head_revision, make_engine, session_scope
+from storage.models import ChangeRow
 from storage.queries import ChangeFilter
 from storage.store import Store
 
+ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SOURCE = Source(key="ai-office", title="AI Office", url="https://example.eu/ai-office",
                 parser="html", interval=3600, tags=("ai-act",))
@@ -59,6 +68,50 @@ def test_migrations_create_exactly_the_models(store: Store):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
         assert context.get_current_revision() == head_revision()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path):
+    """Alembic costs a tenth of a second of every command: only a due migration loads it."""
+    url = f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    Store.open(url).close()
+    code = ("import sys; from storage.store import Store; Store.open(sys.argv[1]).close();"
+            " print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(
+        database_url: str):
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+        connection.execute(text(
+            "INSERT INTO sources (key, title, url, parser, interval_seconds, tags, options,"
+            " official, enabled, failure_streak) VALUES ('old', 'Old', 'https://x.eu', 'html',"
+            " 60, '[]', '{}', true, true, 0)"))
+    engine.dispose()
+    store = Store.open(database_url)  # migrates to the head
+    try:
+        assert store.state("old").version == 0
+        store.record(CheckRecord(source_key="old", started_at=T0, duration_ms=1,
+                                 outcome=CheckOutcome.CHANGED, base_version=0,
+                                 changes=(change_about(None, "old"),)), None)
+        assert store.state("old").version == 1
+        [row] = store.changes(ChangeFilter())
+        assert row.happening is not None
+    finally:
+        store.close()
 
 
 def test_baseline_then_change_is_stored_with_diff_and_state(store: Store):
@@ -167,6 +220,90 @@ def test_the_same_event_on_two_sources_is_linked_to_the_first(store: Store):
     first, second, unrelated = sorted(store.changes(ChangeFilter()), key=lambda r: r.id)
     assert first.related_to is None and second.related_to == first.id
     assert unrelated.related_to is None
+
+
+def consultation(item: str, *, source: str = SOURCE.key, key: str = "consultation:/c",
+                 category: Category = Category.CONSULTATION_OPENED,
+                 new: date | None = None, old: date | None = None) -> Change:
+    return replace(change_about(key, source), item_key=item, category=category,
+                   old_date=old, new_date=new)
+
+
+def test_only_the_same_happening_is_linked_never_another_section_or_date(store: Store):
+    other = Source(key="news", title="News", url="https://x.eu/news", parser="feed", interval=60)
+    store.sync_sources([other])
+    sept, octo = date(2026, 9, 10), date(2026, 10, 2)
+    found = [consultation("page > A", new=sept),
+             consultation("page > B", new=octo),  # a second consultation on the same page
+             consultation("page > A", new=octo, old=sept, category=Category.DEADLINE_EXTENDED),
+             consultation("page > A", new=sept, category=Category.CONSULTATION_CLOSED),
+             consultation("n/1", source="news", new=sept),  # the first one, told elsewhere
+             consultation("n/2", source="news", new=octo, key="consultation:/other")]
+    for hour, one in enumerate(found):
+        at = T0 + timedelta(hours=hour)
+        store.record(CheckRecord(source_key=one.source_key, started_at=at, duration_ms=1,
+                                 outcome=CheckOutcome.CHANGED, changes=(one,)), None)
+    rows = sorted(store.changes(ChangeFilter()), key=lambda r: r.id)
+    assert [row.related_to for row in rows] == [None, None, None, None, rows[0].id, None]
+
+
+def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_row(
+        store: Store):
+    _, first = snapshot_of(Item(key="a", title="A", text="v1"))
+    store.record(record(CheckOutcome.BASELINE, T0, snapshot=first, base_version=0), None)
+    state = store.state(SOURCE.key)
+    assert state.version == 1
+    found = [replace(change_about("hys:1"), item_key=f"n{i}") for i in range(2)]
+    # Two checks started from that state; one was stored first (another process).
+    for minute, body in ((1, "v2"), (2, "v2 again")):
+        _, snap = snapshot_of(Item(key="a", title="A", text=body))
+        stored = store.record(record(CheckOutcome.CHANGED, T0 + timedelta(minutes=minute),
+                                     snapshot=snap, changes=(found[minute - 1],),
+                                     raw=body.encode(), content_hash=body,
+                                     deadlines=(deadline(T0 + timedelta(days=9)),),
+                                     base_version=state.version), state.snapshot_id)
+    assert stored.outcome == "skipped" and stored.error == queries.CHECKED_ELSEWHERE
+    assert [row.item_key for row in store.changes(ChangeFilter())] == ["n0"]
+    counts = store.counts()
+    assert (counts["snapshots"], counts["blobs"], counts["deadlines"]) == (2, 1, 1)
+    after = store.state(SOURCE.key)
+    assert (after.version, after.content_hash) == (2, "v2")
+    # Nor does a failure seen from a state that is gone count toward "failing".
+    store.record(record(CheckOutcome.FAILED, T0 + timedelta(minutes=3), error="HTTP 500",
+                        base_version=state.version), None)
+    [source] = store.sources()
+    assert source.failure_streak == 0
+    assert [c.outcome for c in store.checks(SOURCE.key)] == [
+        "skipped", "skipped", "changed", "baseline"]
+
+
+def test_quiet_checks_from_a_state_already_checked_elsewhere_are_skipped(store: Store):
+    other = Source(key="news", title="News", url="https://x.eu/news", parser="feed", interval=60)
+    store.sync_sources([other])
+    base = store.state(SOURCE.key).version
+    quiet = [CheckRecord(source_key=key, started_at=T0 + timedelta(seconds=n), duration_ms=1,
+                         outcome=CheckOutcome.NOT_MODIFIED, base_version=base)
+             for n, key in enumerate((SOURCE.key, SOURCE.key, "news"))]
+    stored = store.record_quiet(quiet)
+    # Of two checks of one source in one batch, the second is skipped.
+    assert [s.skipped if s else None for s in stored] == [False, True, False]
+    stale = replace(quiet[2], started_at=T0 + timedelta(minutes=1))
+    [again] = store.record_quiet([stale])
+    assert again is not None and again.skipped
+    assert store.state("news").version == base + 1
+    assert [c.outcome for c in store.checks("news")] == ["skipped", "not_modified"]
+    [unfenced] = store.record_quiet([replace(stale, base_version=None)])
+    assert unfenced is None  # left for Store.record
+
+
+def test_the_database_refuses_a_second_copy_of_a_happening(store: Store):
+    store.record(record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:1"),),
+                        base_version=0), None)
+    [row] = store.changes(ChangeFilter())
+    assert row.happening == queries.happening(SOURCE.key, 0, "a", row.category, 0)
+    copy = ChangeRow(**{**row.model_dump(), "id": None})
+    with pytest.raises(StorageError, match="(?i)unique"), session_scope(store.engine) as session:
+        session.add(copy)
 
 
 def deadline(due: datetime, item: str = "cons") -> Deadline:

@@ -28,7 +28,8 @@ def build_change(diff: ItemDiff, finding: Finding, call: Call) -> Change:
         severity=severity_of(finding.category), title=f"{shorten(name, 120)} — {source.title}",
         summary=shorten(finding.summary, 300), url=item.url or source.url, diff=diff,
         evidence=tuple(shorten(text) for text in finding.evidence[:MAX_EVIDENCE] if text),
-        old_date=finding.old_date, new_date=finding.new_date, event_key=finding.event_key)
+        old_date=finding.old_date, new_date=finding.new_date, event_key=finding.event_key,
+        rule=finding.rule)
 
 
 def page_removed(diffs: Sequence[ItemDiff], context: ClassifyContext) -> Change:

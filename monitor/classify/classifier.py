@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from monitor.classify.changes import build_change, merge, page_removed
 from monitor.classify.delta import added_text, delta_of, moved_sentences
@@ -20,6 +21,7 @@ from monitor.classify.language import fold, pair_renamed, text_findings
 from monitor.classify.naming import is_listing_page
 from monitor.classify.quiet import amendment, quiet_finding
 from monitor.classify.records import split_records
+from monitor.classify.stated_dates import reference_day
 from monitor.classify.structural import StructuralClassifier
 from monitor.classify.vocabulary import ELSEWHERE, ENTRY_FIELDS
 from monitor.types import Change, ClassifyContext, DiffKind, DocumentKind, ItemDiff
@@ -52,10 +54,12 @@ class RuleClassifier:
         expanded = [part for diff in diffs for part in split_records(diff, context)]
         if context.document_kind is DocumentKind.PAGE and not context.new_document:
             expanded = pair_renamed(expanded)
-        language = self.language or context.source.options.language or "en"
-        call = Call(context=context, language=language, moved=moved_sentences(expanded))
+        language = (self.language or context.source.options.language or context.language
+                    or "en")
+        call = Call(context=context, language=language, moved=moved_sentences(expanded),
+                    reference=context.fetched_on)
         if context.new_document and context.document_kind is DocumentKind.PAGE and expanded:
-            return [new_page(expanded, call)]
+            return new_page(expanded, call)
         changes: list[Change] = []
         for diff in expanded:
             changes.extend(_classify_diff(diff, call))
@@ -72,12 +76,14 @@ def _classify_diff(diff: ItemDiff, call: Call) -> list[Change]:
 def _findings(diff: ItemDiff, call: Call) -> list[Finding]:
     if ELSEWHERE.search(diff.key.strip()):
         return []
+    if call.reference is None:
+        call = replace(call, reference=reference_day(diff, call))
     entries = call.context.document_kind is not DocumentKind.PAGE or is_listing_page(call)
     if diff.kind is DiffKind.REMOVED:
         return [] if entries else removed_section(diff, call)
     if diff.kind is DiffKind.ADDED and (entries or call.context.new_document
                                         or ENTRY_FIELDS & set(diff.item.fields)):
-        return [what_is_it(diff.item, call, added_text(diff, call))]
+        return what_is_it(diff, call, added_text(diff, call))
     found = field_findings(diff, call)
     delta = delta_of(diff, call)
     found += text_findings(diff, delta, call, have=found)

@@ -19,15 +19,31 @@ from monitor.classify.findings import MAX_EVIDENCE, Call, Finding
 from monitor.classify.naming import celex_key, event_key, item_key, name_of, page_name
 from monitor.classify.sentences import norm
 from monitor.classify.stated_dates import as_day, field_date, oj_date
-from monitor.classify.vocabulary import ACT_EVENT, CLOSED_STATES, DEADLINE_FIELDS, DOC_LINK, OPEN
+from monitor.classify.vocabulary import (
+    ACT_EVENT,
+    CLOSED_STATES,
+    DEADLINE_FIELDS,
+    DOC_LINK,
+    OPEN,
+    STATUS_CLOSED_LINE,
+    STATUS_OPEN_LINE,
+    STATUS_UPCOMING_LINE,
+)
 from monitor.dates import format_day, format_span
 from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
 
 
 def field_findings(diff: ItemDiff, call: Call) -> list[Finding]:
-    if diff.kind is not DiffKind.MODIFIED or not diff.fields:
+    if diff.kind is not DiffKind.MODIFIED:
         return []
     changed = {change.name: change for change in diff.fields}
+    if "status" not in changed and diff.old is not None and diff.new is not None:
+        shown = FieldChange(name="status", old=text_status(diff.old.text),
+                            new=text_status(diff.new.text))
+        if shown.old != shown.new and shown.new:
+            changed["status"] = shown
+    if not changed:
+        return []
     found: list[Finding] = []
     found += _status_findings(diff, changed, call)
     if not found:  # a period that opens or closes has new dates; they move no deadline
@@ -35,6 +51,19 @@ def field_findings(diff: ItemDiff, call: Call) -> list[Finding]:
     found += _list_field_findings(diff, changed, call)
     found += _event_field_findings(diff, changed, call)
     return found
+
+
+def text_status(text: str) -> str:
+    """The status a page shows in a label of its own ("Status: Closed", a badge "Open",
+    "Clôturée", "Abgeschlossen"): OPEN, CLOSED, UPCOMING, or "" when it shows none."""
+    for line in text.split("\n"):
+        if len(line) > 60:
+            continue
+        for state, label in (("CLOSED", STATUS_CLOSED_LINE), ("OPEN", STATUS_OPEN_LINE),
+                             ("UPCOMING", STATUS_UPCOMING_LINE)):
+            if label.match(line.strip()):
+                return state
+    return ""
 
 
 def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
@@ -47,12 +76,13 @@ def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if new == OPEN and old != OPEN:
         closing = field_date(diff.item, *DEADLINE_FIELDS)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(category=Category.CONSULTATION_OPENED, new_date=closing,
+        return [Finding(rule="status-findings",
+                        category=Category.CONSULTATION_OPENED, new_date=closing,
                         summary=f"{name}: feedback period opened{until}",
                         evidence=(f"status: {status.old} → {status.new}",),
                         event_key=event_key(diff, call, consultation=True))]
     if new in CLOSED_STATES and old in (OPEN, "UPCOMING"):
-        return [Finding(category=Category.CONSULTATION_CLOSED,
+        return [Finding(rule="status-findings", category=Category.CONSULTATION_CLOSED,
                         summary=f"{name}: feedback period closed",
                         evidence=(f"status: {status.old} → {status.new}",),
                         event_key=event_key(diff, call, consultation=True))]
@@ -73,15 +103,16 @@ def _deadline_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
 
 
 def deadline_move(diff: ItemDiff, call: Call, old: date | None, new: date,
-                  proof: tuple[str, ...], *, name: str | None = None) -> Finding:
+                  proof: tuple[str, ...], *, name: str | None = None,
+                  rule: str = "deadline-field") -> Finding:
     """A deadline that moved: later (or later by the text's word) is an extension."""
     label = name or name_of(diff, call)
     if old is not None and new < old:
-        return Finding(category=Category.DEADLINE_CHANGED, new_date=new, old_date=old,
+        return Finding(rule=rule, category=Category.DEADLINE_CHANGED, new_date=new, old_date=old,
                        summary=f"{label}: deadline brought forward {format_span(old, new)}",
                        evidence=proof, event_key=event_key(diff, call, consultation=True))
     moved = format_span(old, new) if old else f"to {format_day(new)}"
-    return Finding(category=Category.DEADLINE_EXTENDED, new_date=new, old_date=old,
+    return Finding(rule=rule, category=Category.DEADLINE_EXTENDED, new_date=new, old_date=old,
                    summary=f"{label}: deadline extended {moved}", evidence=proof,
                    event_key=event_key(diff, call, consultation=True))
 
@@ -95,7 +126,7 @@ def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if corrections or (act_type and "corrigend" in (act_type.new or "").lower()):
         celex = celex_key(corrections[0]) if corrections else None
         day = oj_date(corrections[0], call) if corrections else None
-        found.append(Finding(
+        found.append(Finding(rule="list-field-findings", 
             category=Category.CORRIGENDUM, new_date=day,
             evidence=tuple(f"Corrected by {c}" for c in corrections),
             summary=f"{name}: corrected by {'; '.join(corrections) or 'a corrigendum'}",
@@ -104,7 +135,7 @@ def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
                              ("consolidated_versions", "new consolidated version")):
         entries = _new_entries(changed.get(field_name))
         if entries:
-            found.append(Finding(category=Category.AMENDMENT,
+            found.append(Finding(rule="list-field-findings", category=Category.AMENDMENT,
                                  evidence=tuple(entries[:MAX_EVIDENCE]),
                                  summary=f"{name}: {what} {', '.join(entries)}",
                                  event_key=event_key(diff, call)))
@@ -122,7 +153,8 @@ def _attachment_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
         return []
     shown = "; ".join(_file_name(entry) for entry in new[:3])
     more = f" and {len(new) - 3} more" if len(new) > 3 else ""
-    return [Finding(category=Category.PUBLICATION_ADDED, evidence=tuple(new[:MAX_EVIDENCE]),
+    return [Finding(rule="attachment-findings",
+                    category=Category.PUBLICATION_ADDED, evidence=tuple(new[:MAX_EVIDENCE]),
                     summary=f"{name_of(diff, call)}: new document {shown}{more}",
                     event_key=event_key(diff, call))]
 
@@ -152,7 +184,7 @@ def oeil_event(item: Item, event: str, call: Call) -> Finding:
     subject = page_name(call.context)
     label = event if norm(event) != norm(subject) else item.title
     category = Category.LEGAL_ACT if ACT_EVENT.search(event) else Category.EVENT_ANNOUNCED
-    return Finding(category=category, new_date=day, evidence=(f"{label}{on}",),
+    return Finding(rule="oeil-event", category=category, new_date=day, evidence=(f"{label}{on}",),
                    summary=f"{subject}: {label}{on}", name=subject,
                    event_key=item_key(item, call))
 

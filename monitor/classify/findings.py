@@ -29,6 +29,7 @@ class Finding:
     old_date: date | None = None
     event_key: str | None = None
     name: str | None = None  # what the event is about, when more precise than the item
+    rule: str = ""  # which rule found it, for `lexwatch eval --explain`
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Call:
     context: ClassifyContext
     language: str
     moved: frozenset[str]
+    # The day a date without a year is read near: the fetch, else the item's latest date.
+    reference: date | None = None
 
     @property
     def source(self) -> Source:

@@ -16,38 +16,44 @@ from dataclasses import replace
 from datetime import date
 
 from monitor.classify.delta import twin_of
-from monitor.classify.fields import deadline_move
-from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
+from monitor.classify.findings import Call, Delta, Finding, Sentence
+from monitor.classify.moves import deadline_text_findings
 from monitor.classify.naming import celex_key, event_key, is_consultation, is_faq, name_of
-from monitor.classify.sentences import has_digit, norm, shorten, split_sentences
-from monitor.classify.stated_dates import cued_dates, date_near, dates_in, first_day, oj_date
+from monitor.classify.sentences import has_digit, norm, shorten, words_of
+from monitor.classify.stated_dates import (
+    cued_dates,
+    date_near,
+    dates_in,
+    first_day,
+    oj_date,
+)
 from monitor.classify.vocabulary import (
     ACT_EVENT,
     ACT_NAME,
     ACT_PUBLISHED,
-    APPLY_CUE,
     CLOSED,
     CLOSING_CUE,
     CONSULTATION_WORD,
+    CONSULTS,
     CORRIGENDUM,
+    DOCUMENT_LEAD,
     DOWNLOAD,
     EVENT,
     EVENT_PAST,
-    EXTENDED,
+    FEEDBACK,
     FUTURE,
-    INSTEAD,
+    NEGATION,
     NOT_ACT,
     OPENED,
     OUTCOME,
-    PLANNED_CUE,
     PUBLISHED,
-    VERB_FROM,
 )
-from monitor.dates import format_day
+from monitor.dates import format_day, is_month_name
 from monitor.diff import diff_text
 from monitor.types import Category, DiffKind, FieldChange, Item, ItemDiff
 
 _I = re.IGNORECASE
+_DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
 
 
 def text_findings(diff: ItemDiff, delta: Delta, call: Call,
@@ -56,7 +62,7 @@ def text_findings(diff: ItemDiff, delta: Delta, call: Call,
         return []
     found: list[Finding] = []
     closed = _closed_finding(diff, delta, call)
-    found += _deadline_text_findings(diff, delta, call, closed is not None)
+    found += deadline_text_findings(diff, delta, call, closed is not None)
     if closed is not None:
         found.append(closed)
     if not found and not has(have, Category.CONSULTATION_OPENED):
@@ -68,15 +74,17 @@ def text_findings(diff: ItemDiff, delta: Delta, call: Call,
 
 
 def fold(findings: list[Finding]) -> list[Finding]:
-    """One finding per category for one diff: a field and a sentence saying the same keep
+    """One finding per category for one diff (per moved date for the deadline categories:
+    each date a passage moves is its own change): a field and a sentence saying the same keep
     the field's dates and the sentence's evidence first."""
-    folded: dict[Category, Finding] = {}
+    folded: dict[tuple[Category, date | None], Finding] = {}
     for finding in findings:
-        kept = folded.get(finding.category)
+        key = (finding.category, finding.new_date if finding.category in _DATED else None)
+        kept = folded.get(key)
         if kept is None:
-            folded[finding.category] = finding
+            folded[key] = finding
             continue
-        folded[finding.category] = replace(
+        folded[key] = replace(
             kept, new_date=kept.new_date or finding.new_date,
             old_date=kept.old_date or finding.old_date,
             evidence=tuple(dict.fromkeys(finding.evidence + kept.evidence)))
@@ -105,7 +113,13 @@ def _renamed(old: Item, new: Item) -> bool:
     a, b = norm(old.title or old.key), norm(new.title or new.key)
     if min(len(a), len(b)) >= 20 and (a.startswith(b) or b.startswith(a)):
         return True
+    if len(a) >= 12 and _undated(a) == _undated(b):
+        return True  # "Status in June 2022" → "Status in September 2023": the same section
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _undated(title: str) -> list[str]:
+    return [word for word in words_of(title) if not word.isdigit() and not is_month_name(word)]
 
 
 def _as_modified(old: Item, new: Item) -> ItemDiff:
@@ -121,118 +135,6 @@ def has(findings: Iterable[Finding], category: Category) -> bool:
     return any(finding.category is category for finding in findings)
 
 
-def _deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call,
-                            closed: bool) -> list[Finding]:
-    for finder in (_paired_move, _announced_extension):
-        found = finder(diff, delta, call)
-        if found is not None:
-            return [found]
-    if closed:  # "ran from ... to ..., now closed" restates the old deadline, moves nothing
-        return []
-    found = _unpaired_move(diff, delta, call)
-    return [found] if found is not None else []
-
-
-def _paired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """A sentence rewritten with another closing or application date in it."""
-    for sentence in delta.added:
-        if not has_digit(sentence.text):
-            continue
-        twin = twin_of(sentence.text, delta)
-        if twin is None:
-            continue
-        for cue in (CLOSING_CUE, APPLY_CUE, PLANNED_CUE):
-            new = cued_dates(sentence.text, cue, call)
-            old = cued_dates(twin, cue, call) if new else []
-            gained = [d for d in new if d not in old]
-            lost = [d for d in old if d not in new]
-            if gained and lost:
-                return deadline_move(diff, call, max(lost), max(gained), (sentence.text,))
-    return None
-
-
-def _announced_extension(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """ "The deadline has been extended. You can now submit until 18 September 2025."."""
-    for sentence in delta.added:
-        if not EXTENDED.search(sentence.text) or _hypothetical(sentence.text):
-            continue
-        new, old = _extension_dates(sentence, delta, call)
-        if new is None:
-            continue
-        if old is None:
-            old = _latest_before(_old_deadlines(diff, delta, call), new)
-        proof = tuple(dict.fromkeys((sentence.text, *_dated_neighbours(sentence, delta))))
-        return deadline_move(diff, call, old, new, proof[:MAX_EVIDENCE])
-    return None
-
-
-def _hypothetical(text: str) -> bool:
-    """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
-    return bool(re.search(r"\b(?:may|might|could|can|possibly|if|would|propos\w*|plan\w*)\b"
-                          r"[^.]{0,40}\b(?:be )?(?:extend|postpon|prolong|delay|defer)\w*",
-                          text, _I))
-
-
-def _extension_dates(sentence: Sentence, delta: Delta,
-                     call: Call) -> tuple[date | None, date | None]:
-    """The new (and, when the sentence says it, the old) date of an announced extension.
-
-    Dates after the verb are new ("extended until 15 October"), a date before it is old
-    ("the 30 September deadline is extended"); "from X to Y" right after the verb is both;
-    "Y instead of X" names the new date first."""
-    text = sentence.text
-    found = dates_in(text, call)
-    instead = INSTEAD.search(text)
-    if instead is not None and found:
-        new = [f.date for f in found if f.start < instead.start()]
-        old = [f.date for f in found if f.start >= instead.start()]
-        if new and old:
-            return max(new), max(old)
-    verb = EXTENDED.search(text)
-    at = verb.start() if verb else 0
-    after = [f for f in found if f.start >= at]
-    old_day = max((f.date for f in found if f.start < at), default=None)
-    if len(after) == 1 and after[0].is_range and VERB_FROM.search(text[at:after[0].start]):
-        return after[0].date, after[0].first  # "postponed from 2 August 2026 to ..."
-    if after:
-        return max(f.date for f in after), old_day
-    nearby = [d for s in _dated_neighbours(sentence, delta)
-              for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)]
-    return (max(nearby) if nearby else None), old_day
-
-
-def _dated_neighbours(sentence: Sentence, delta: Delta) -> list[str]:
-    return [s.text for s in delta.added if s.block == sentence.block and s is not sentence
-            and has_digit(s.text)]
-
-
-def _unpaired_move(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
-    """The old closing date gone, a new one stated elsewhere: on a consultation only."""
-    new = [(d, s.text) for s in delta.added for d in cued_dates(s.text, CLOSING_CUE, call)]
-    old = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
-    if not new or not old or not is_consultation(diff, call, delta):
-        return None
-    gained = [(d, text) for d, text in new if d not in old]
-    lost = [d for d in old if d not in {d for d, _ in new}]
-    if not gained or not lost:
-        return None
-    day, text = max(gained)
-    return deadline_move(diff, call, max(lost), day, (text,))
-
-
-def _old_deadlines(diff: ItemDiff, delta: Delta, call: Call) -> list[date]:
-    removed = [d for s in delta.removed for d in cued_dates(s.text, CLOSING_CUE, call)]
-    if removed or diff.old is None:
-        return removed
-    text = diff.old.text if len(diff.old.text) < 20_000 else ""
-    return [d for s in split_sentences(text) for d in cued_dates(s, CLOSING_CUE, call)]
-
-
-def _latest_before(days: Iterable[date], limit: date) -> date | None:
-    earlier = [day for day in days if day != limit]
-    return max(earlier) if earlier else None
-
-
 def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
     for sentence in delta.added:
         if not CLOSED.search(sentence.text):
@@ -242,7 +144,8 @@ def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
         twin = twin_of(sentence.text, delta)
         if twin is not None and CLOSED.search(twin):
             continue
-        return Finding(category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
+        return Finding(rule="closed-finding",
+                       category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
                        summary=f"{name_of(diff, call)}: consultation closed",
                        event_key=event_key(diff, call, consultation=True))
     return None
@@ -255,15 +158,29 @@ def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
         return []  # it was already open: the new wording is no opening
     for sentence in delta.added:
         text = sentence.text
-        if not (OPENED.search(text) and CONSULTATION_WORD.search(text)) or FUTURE.search(
-                text) or OUTCOME.search(text):
+        if not opens_consultation(text, call):
             continue
         closing = _closing_date(sentence, delta, call)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(category=Category.CONSULTATION_OPENED, new_date=closing,
+        return [Finding(rule="opened-finding",
+                        category=Category.CONSULTATION_OPENED, new_date=closing,
                         evidence=(text,), summary=f"{name_of(diff, call)}: consultation"
                         f" opened{until}", event_key=event_key(diff, call, consultation=True))]
     return []
+
+
+def opens_consultation(text: str, call: Call) -> bool:
+    """The sentence opens a consultation: "the Commission launches a consultation", "you can
+    now submit comments", or what it collects and until when ("feedback on the draft until
+    23 January", "Stellungnahmen können bis zum 10. August eingereicht werden")."""
+    if OUTCOME.search(text) or NEGATION.search(text):
+        return False
+    asks = bool(CONSULTS.search(text) or FEEDBACK.search(text))
+    if asks and cued_dates(text, CLOSING_CUE, call):
+        return True  # "comments can be submitted until ...": open now, whatever the tense
+    if CONSULTS.search(text) or (OPENED.search(text) and CONSULTATION_WORD.search(text)):
+        return not FUTURE.search(text)
+    return False
 
 
 def _closing_date(sentence: Sentence, delta: Delta, call: Call) -> date | None:
@@ -279,20 +196,50 @@ def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
                           have: Sequence[Finding]) -> list[Finding]:
     if has(have, Category.PUBLICATION_ADDED):
         return []
+    # A rewrite of many sentences (a status section brought up to date) narrates what was
+    # published meanwhile: background, and the rewrite itself is the amendment.
+    if len(delta.added) > 5 and len(delta.removed) > 5:
+        return []
     for sentence in delta.added:
         text = sentence.text
         if _is_publication_sentence(text) and not _said_before(text, delta,
                                                                _is_publication_sentence):
             return [Finding(category=Category.PUBLICATION_ADDED, evidence=(text,),
+                            rule="publication-sentence",
                             summary=f"{name_of(diff, call)}: new publication —"
                             f" {shorten(text, 160)}", event_key=event_key(diff, call))]
+    listed = _listed_document(diff, delta)
+    if listed is not None:
+        return [Finding(category=Category.PUBLICATION_ADDED, evidence=(listed,),
+                        rule="document-listed", name=shorten(listed, 120),
+                        summary=f"{name_of(diff, call)}: new document listed —"
+                        f" {shorten(listed, 160)}", event_key=event_key(diff, call))]
     downloads = [s.text for s in delta.added if DOWNLOAD.search(s.text) and len(s.text) < 300]
     if downloads:
         shown = "; ".join(shorten(_strip_download(t), 100) for t in downloads[:3])
-        return [Finding(category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
+        return [Finding(rule="publication-findings",
+                        category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
                         summary=f"{name_of(diff, call)}: new document {shown}",
                         name=_strip_download(downloads[0]), event_key=event_key(diff, call))]
     return _faq_findings(diff, delta, call)
+
+
+def _fresh_blocks(diff: ItemDiff) -> set[str]:
+    """The paragraphs the diff adds whole (not rewrites of old ones)."""
+    if diff.kind is DiffKind.ADDED and diff.new is not None:
+        return set(diff.new.text.split("\n"))
+    return {block.new for block in diff.blocks if block.old is None and block.new}
+
+
+def _listed_document(diff: ItemDiff, delta: Delta) -> str | None:
+    """A new paragraph or list entry that names a document ("Second draft of the Code of
+    Practice ...", "Guidelines on ..."): a document added to the page's list of them."""
+    new_blocks = _fresh_blocks(diff)
+    for sentence in delta.added:
+        if (sentence.block in new_blocks and sentence.block.startswith(sentence.text)
+                and DOCUMENT_LEAD.match(sentence.text) and not FUTURE.search(sentence.text)):
+            return sentence.text
+    return None
 
 
 def _is_publication_sentence(text: str) -> bool:
@@ -315,7 +262,8 @@ def _faq_findings(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     answers = [s for s in delta.added if not s.text.rstrip().endswith("?")]
     if not questions or not answers:
         return []
-    return [Finding(category=Category.PUBLICATION_ADDED, evidence=(questions[0],
+    return [Finding(rule="faq-findings",
+                    category=Category.PUBLICATION_ADDED, evidence=(questions[0],
                     answers[0].text), name=questions[0],
                     summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(questions[0], 140)}”",
                     event_key=event_key(diff, call))]
@@ -335,7 +283,8 @@ def _act_findings(diff: ItemDiff, delta: Delta, call: Call,
                 text) and not _said_before(text, delta, _is_act_sentence):
             day = oj_date(text, call) or first_day(text, call)
             on = f", published {format_day(day)}" if day else ""
-            found.append(Finding(category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
+            found.append(Finding(rule="act-findings",
+                                 category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
                                  summary=f"{name_of(diff, call)}: new legal act{on} —"
                                  f" {shorten(text, 160)}", event_key=celex_key(text)))
     return found
@@ -351,7 +300,8 @@ def _is_act_sentence(text: str) -> bool:
 
 def _corrigendum_finding(diff: ItemDiff, text: str, call: Call) -> Finding:
     celex = celex_key(text)
-    return Finding(category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
+    return Finding(rule="corrigendum-finding",
+                   category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
                    summary=f"{name_of(diff, call)}: corrected — {shorten(text, 160)}")
 
 
@@ -368,8 +318,11 @@ def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
             continue
         noun = EVENT.search(text)
         day = date_near(dates, noun.start() if noun else 0)
+        if day in cued_dates(text, CLOSING_CUE, call):
+            continue  # "feedback on the draft presented at the plenary: 11 December"
         what = noun.group(0).lower() if noun else "event"
-        return [Finding(category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
+        return [Finding(rule="event-findings",
+                        category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
                         summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",
                         event_key=event_key(diff, call))]
     return []

@@ -3,14 +3,17 @@ of item or page it is.
 
 ``name_of`` and ``page_name`` decide the human name in summaries (the item's title, the
 page's for the top of a page); ``item_key`` and ``event_key`` give the event a stable identity
-(hys:<id>, celex:<celex>, consultation:<path>) so that the same event seen twice is merged and
-alerted once; the ``is_*`` predicates say whether an item is about a consultation, a FAQ, a
-legal text or a listing page, which changes how its text is read; ``lead_of`` gives the
-opening sentences used as evidence."""
+(hys:<id>, hys:<id>:pub:<id>, celex:<celex>, consultation:<path>, or
+consultation:<path>#<section> for one of the consultations a page lists) so that the same
+event seen twice is merged and alerted once (storage.queries decides which changes are the
+same event: the identity, the category and the dates); the ``is_*`` predicates say whether
+an item is about a consultation, a FAQ, a legal text or a listing page, which changes how
+its text is read; ``lead_of`` gives the opening sentences used as evidence."""
 
 from __future__ import annotations
 
 import re
+from hashlib import sha256
 from urllib.parse import urlsplit
 
 from monitor.classify.findings import Call, Delta
@@ -94,11 +97,14 @@ def event_key(diff: ItemDiff | None, call: Call, *, consultation: bool = False) 
 
 
 def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | None:
-    """A stable identity for the real-world event: hys:<id>, celex:<celex>,
-    consultation:<path>, else None."""
+    """A stable identity for the real-world event: hys:<id>, hys:<id>:pub:<id>,
+    celex:<celex>, consultation:<path>[#<section>], else None."""
     fields = item.fields
     if fields.get("initiative_id"):
-        return f"hys:{fields['initiative_id']}"
+        # A publication of an initiative is a thing of its own: two are two events.
+        publication = fields.get("publication_id")
+        suffix = f":pub:{publication}" if publication else ""
+        return f"hys:{fields['initiative_id']}{suffix}"
     # A news item or page section that points at exactly one Have Your Say initiative is
     # about that initiative: its changes link to the portal's.
     initiatives = set(HYS_LINK.findall(fields.get("links", "")))
@@ -113,8 +119,20 @@ def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | Non
                 is_listing_page(call)):
             url = call.source.url  # a consultation's own page: the page is the consultation
         path = urlsplit(url).path.rstrip("/") if url else ""
-        return f"consultation:{path}" if path else None
+        return f"consultation:{path}{_section_of_page(item, call, path)}" if path else None
     return None
+
+
+def _section_of_page(item: Item, call: Call, path: str) -> str:
+    """"#<section key>" for a section of the page itself (no document of its own): a page
+    listing two consultations, each with its deadline, has two events, not one."""
+    if (call.context.document_kind is not DocumentKind.PAGE or item.key in ("(top)", "")
+            or "://" in item.key):
+        return ""
+    if path != urlsplit(call.source.url).path.rstrip("/"):
+        return ""  # the item is a document of its own: its URL is its identity
+    # A heading path is short; a hostile one must not overflow the indexed event key.
+    return f"#{item.key}" if len(item.key) <= 200 else f"#{sha256(item.key.encode()).hexdigest()}"
 
 
 HYS_LINK = re.compile(r"have-your-say(?:\.ec\.europa\.eu)?/initiatives/(\d+)")

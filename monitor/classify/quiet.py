@@ -12,33 +12,85 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from datetime import date
 
-from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
+from monitor.classify.findings import MAX_EVIDENCE, Call, Delta, Finding, Sentence
 from monitor.classify.naming import event_key, is_legal, lead_of, name_of
-from monitor.classify.sentences import norm, shorten, substantive_words, words_of
-from monitor.classify.vocabulary import CHROME, COUNTERS, STAMP, WORD
+from monitor.classify.sentences import has_digit, norm, shorten, substantive_words, words_of
+from monitor.classify.stated_dates import dates_in
+from monitor.classify.vocabulary import (
+    CHROME,
+    CONSULTATION_WORD,
+    COUNTERS,
+    FEEDBACK,
+    FUNCTION_WORDS,
+    IMAGE,
+    NORMATIVE,
+    STAMP,
+    WORD,
+)
 from monitor.types import Category, DiffKind, ItemDiff
 
 
 def amendment(diff: ItemDiff, delta: Delta, call: Call,
               have: Sequence[Finding]) -> list[Finding]:
-    """A substantive rewrite that no event explains is an amendment."""
-    explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
-    residual = [s for s in delta.added if s.block not in explained]
-    words = sum(substantive_words(s.text) for s in residual)
-    if have and words < 25:
-        return []
-    changed = _changed_words(diff, call)
-    legal = is_legal(diff, call)
-    if (changed < (1 if legal else 3) and not (have and words >= 25)
-            and (have or not _changes_substance(diff, call))):
-        return []
+    """A substantive rewrite of a document's text that no event explains is an amendment.
+
+    It must be evidenced: words of its prose changed (any word in a legal text), or a
+    normative word or a quantity. What changed only in label lines (menus, link lists,
+    teaser titles) is an unnamed ``update``, and what an event already explains (the
+    sentences it quotes, the dates it moved) is not counted twice."""
+    residual = _unexplained(diff, delta, have, call)
+    if have:  # beside an event, only a rewrite of its own makes an amendment
+        words = sum(substantive_words(s.text) for s in residual)
+        return [_amended(diff, residual, call)] if words >= 25 else []
+    prose, labels = _changed_words(diff, call)
+    if prose >= (1 if is_legal(diff, call) else 3) or _changes_substance(diff, call):
+        return [_amended(diff, residual, call)]
+    if labels >= 6:
+        return [Finding(category=Category.UPDATE, rule="labels-rewritten",
+                        evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]),
+                        summary=f"{name_of(diff, call)}: links or labels changed",
+                        event_key=event_key(diff, call))]
+    return []
+
+
+def _amended(diff: ItemDiff, residual: Sequence[Sentence], call: Call) -> Finding:
     count = len([b for b in diff.blocks if not quiet_block(b.new or b.old or "", call)])
-    return [Finding(category=Category.AMENDMENT,
-                    evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
-                    or lead_of(diff.item.text),
-                    summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
-                    f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))]
+    return Finding(category=Category.AMENDMENT, rule="text-amended",
+                   evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
+                   or lead_of(diff.item.text),
+                   summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
+                   f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))
+
+
+def _unexplained(diff: ItemDiff, delta: Delta, have: Sequence[Finding],
+                 call: Call) -> list[Sentence]:
+    """The added sentences no finding explains: not in a paragraph it quotes, not restating a
+    date it moved ("open until 9 October" after "extended to 9 October"), not the new entry
+    describing a document it published, not a rewrite of the consultation it opened or
+    closed, and outside a legal text not the dated lines of a timeline it moved."""
+    explained = {s.block for s in delta.added if any(s.text in f.evidence for f in have)}
+    found = {f.category for f in have}
+    if Category.PUBLICATION_ADDED in found:
+        explained |= {b.new for b in diff.blocks if b.old is None and b.new}
+    days = {day for f in have for day in (f.new_date, f.old_date) if day is not None}
+    timeline = bool(found & _DATED) and not is_legal(diff, call)
+    about = bool(found & (_CONSULTATIONS | _DATED))  # how to take part is the same news
+    return [s for s in delta.added if s.block not in explained
+            and not (about and (CONSULTATION_WORD.search(s.text) or FEEDBACK.search(s.text)))
+            and not _dated_by(s.text, days, timeline, call)]
+
+
+def _dated_by(text: str, days: set[date], timeline: bool, call: Call) -> bool:
+    if not days or not has_digit(text):
+        return False
+    stated = {f.date for f in dates_in(text, call)}
+    return bool(stated and (timeline or days & stated))
+
+
+_DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
+_CONSULTATIONS = frozenset({Category.CONSULTATION_OPENED, Category.CONSULTATION_CLOSED})
 
 
 def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
@@ -46,28 +98,30 @@ def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
     or editorial (small wording, punctuation, a title tweak)."""
     name = name_of(diff, call)
     if diff.kind is DiffKind.REMOVED:
-        return Finding(category=Category.NOISE, summary=f"{name}: entry no longer listed")
+        return Finding(rule="quiet-finding",
+                       category=Category.NOISE, summary=f"{name}: entry no longer listed")
     if diff.kind is DiffKind.MODIFIED and not diff.blocks and not diff.title_changed:
         if all(_is_counter(change.name) for change in diff.fields):
-            return Finding(category=Category.NOISE, summary=f"{name}: counters changed")
+            return Finding(rule="quiet-finding",
+                           category=Category.NOISE, summary=f"{name}: counters changed")
         names = ", ".join(change.name for change in diff.fields[:5])
-        return Finding(category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
+        return Finding(rule="quiet-finding",
+                       category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
     worded = diff.title_changed or any(
         not (quiet_block(b.new or "", call) or quiet_block(b.old or "", call))
         and any(WORD.search(op.text) for op in b.ops if op.op != "equal") for b in diff.blocks)
     if not worded:
-        return Finding(category=Category.NOISE,
+        return Finding(rule="quiet-finding", category=Category.NOISE,
                        summary=f"{name}: moved, boilerplate or stamp changes only")
-    return Finding(category=Category.EDITORIAL, summary=f"{name}: editorial change",
+    return Finding(rule="quiet-finding",
+                   category=Category.EDITORIAL, summary=f"{name}: editorial change",
                    evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]))
 
 
-def _changed_words(diff: ItemDiff, call: Call) -> int:
-    """Words a diff really changed: not moved, not chrome or stamps, not typo fixes,
-    punctuation or case; numbers only in legal texts (elsewhere they are counters).
-
-    Short label lines (a menu entry, a site header, a button) weigh a quarter: a renamed
-    label is editorial, a rewritten list of them is not."""
+def _changed_words(diff: ItemDiff, call: Call) -> tuple[int, int]:
+    """Words a diff really changed, in prose and in label lines: not moved, not chrome or
+    stamps, not typo fixes, punctuation or case; numbers only in legal texts (elsewhere they
+    are counters). A label line is a menu entry, a site header, a button, a link."""
     prose: tuple[list[str], list[str]] = ([], [])
     labels: tuple[list[str], list[str]] = ([], [])
     for block in diff.blocks:
@@ -80,17 +134,9 @@ def _changed_words(diff: ItemDiff, call: Call) -> int:
         prose[0].extend(words_of(diff.old.title))
         prose[1].extend(words_of(diff.new.title))
     numbers = is_legal(diff, call)
-    return (net_words(*prose, numbers=numbers)
-            + net_words(*labels, numbers=numbers) // 4)
+    return net_words(*prose, numbers=numbers), net_words(*labels, numbers=numbers)
 
 
-# One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
-_NORMATIVE = frozenset({
-    "shall", "must", "should", "not", "no", "never", "cannot", "prohibited", "prohibits",
-    "required", "requires", "mandatory", "optional", "voluntary", "exempt", "exempted",
-    "obliged", "doit", "peut", "interdit", "obligatoire", "muss", "darf", "kann", "nicht",
-    "verboten",
-})  # fmt: skip
 # A quantity a reader acts on (money, shares, periods, thresholds, cross-references), as
 # opposed to a counter of views or staff: changing one is never editorial.
 _QUANTITY = re.compile(
@@ -127,7 +173,7 @@ def _normative_change(words: list[str], others: list[str]) -> bool:
 def _normative(word: str) -> bool:
     bare = word.strip(".,;:!?()'\"")
     # "May" capitalised mid-sentence is the month; "may" is permission.
-    return bare == "may" or bare.lower() in _NORMATIVE
+    return bare == "may" or bare.lower() in NORMATIVE
 
 
 def _is_label(line: str) -> bool:
@@ -141,8 +187,10 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
     says the same."""
     remaining_old = _multiset_minus(deleted, inserted)
     remaining_new = _multiset_minus(inserted, deleted)
+    remaining_old, remaining_new = _rejoined(remaining_old, remaining_new)
+    remaining_new, remaining_old = _rejoined(remaining_new, remaining_old)
     counted = [w for w in remaining_old + remaining_new
-               if numbers or not (w.isdigit() or w in _FUNCTION_WORDS)]
+               if numbers or not (w.isdigit() or w in FUNCTION_WORDS)]
     if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
         return len(counted)
     typos = 0
@@ -153,14 +201,17 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
     return max(0, len(counted) - typos)
 
 
-_FUNCTION_WORDS = frozenset(
-    "a an the and or but nor of to in on at by for from with without between into onto upon"
-    " as than then so that this these those it its is are was were be been being has have had"
-    " do does did not no yes there here which who whom whose what when where while until till"
-    " through during before after above below over under again also only just very more most"
-    " such same other each any all both either neither own our your their his her we you they"
-    " he she i me my us them via per le la les de des du et en un une der die das und von zu"
-    " im mit für auf".split())
+def _rejoined(split: list[str], whole: list[str]) -> tuple[list[str], list[str]]:
+    """Drop the words a line-break hyphen split apart ("datenschutz- rechtlichen" and
+    "datenschutzrechtlichen"): one word, written twice."""
+    joined = set(whole)
+    left, used = list(split), []
+    for first, second in zip(split, split[1:], strict=False):
+        if first + second in joined and first in left and second in left:
+            left.remove(first)
+            left.remove(second)
+            used.append(first + second)
+    return left, _multiset_minus(whole, used)
 
 
 def _multiset_minus(words: list[str], other: list[str]) -> list[str]:
@@ -180,7 +231,9 @@ def quiet_block(text: str, call: Call) -> bool:
     """A block that never carries news: moved elsewhere, site chrome, an update stamp."""
     if not text:
         return False
-    return norm(text) in call.moved or is_chrome(text) or bool(STAMP.match(text))
+    key = norm(text)
+    return (key in call.moved or key in call.context.site_blocks or is_chrome(text)
+            or bool(STAMP.match(text)) or bool(IMAGE.search(text)))
 
 
 def is_chrome(text: str) -> bool:

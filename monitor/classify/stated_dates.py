@@ -16,6 +16,7 @@ from monitor.classify.findings import Call
 from monitor.classify.sentences import has_digit, split_sentences
 from monitor.classify.vocabulary import (
     CLOSING_CUE,
+    DEADLINE_NOUN,
     EVENT,
     EVENT_WHEN,
     OJ_REF,
@@ -24,25 +25,59 @@ from monitor.classify.vocabulary import (
     Words,
 )
 from monitor.dates import BRUSSELS, FoundDate, find_dates, parse_datetime
-from monitor.types import Item
+from monitor.types import Item, ItemDiff
 
 
 def dates_in(text: str, call: Call) -> list[FoundDate]:
-    return find_dates(text, call.language) if has_digit(text) else []
+    if not has_digit(text):
+        return []
+    return find_dates(text, call.language, today=call.reference)
+
+
+def reference_day(diff: ItemDiff, call: Call) -> date | None:
+    """The day a date without a year is read near: the fetch, else the latest full date of
+    the changed paragraphs, else of the item (its old deadline, its publication date)."""
+    if call.context.fetched_on is not None:
+        return call.context.fetched_on
+    changed = [text for block in diff.blocks for text in (block.old, block.new) if text]
+    whole = [item.text[:20_000] for item in (diff.old, diff.new) if item is not None]
+    for texts in (changed, whole):
+        days = [found.date for text in texts for found in find_dates(text, call.language)
+                if found.year_given]
+        if days:
+            return max(days)
+    return None
 
 
 def cued_dates(text: str, cue: Words, call: Call) -> list[date]:
     """Dates the text says something closes (or applies) on."""
+    return [found.date for found in cued_found(text, cue, call)]
+
+
+def cued_found(text: str, cue: Words, call: Call) -> list[FoundDate]:
+    """``cued_dates`` with how each date was written (its year given or inferred)."""
     days = []
+    previous_end = 0
     for found in dates_in(text, call):
         before = text[max(0, found.start - 60):found.start]
-        if REPLACED.search(before):
-            continue
-        inside = found.text if found.is_range else ""
-        if cue.search(before) or (cue is CLOSING_CUE and found.is_range and (
-                PERIOD.search(text) or CLOSING_CUE.search(inside + " "))):
-            days.append(found.date)
+        if not REPLACED.search(before) and (cue.search(before) or (
+                cue is CLOSING_CUE and _closing(text, found, previous_end))):
+            days.append(found)
+        previous_end = found.end
     return days
+
+
+def _closing(text: str, found: FoundDate, previous_end: int) -> bool:
+    """A closing date without a cue right before it: a period "10–18 September" of a
+    consultation, or a date that a deadline noun earlier in the sentence names, with no
+    other date between ("Deadline for feedback on the draft, which ...: 28 November")."""
+    if found.is_range and (PERIOD.search(text) or CLOSING_CUE.search(found.text + " ")):
+        return True
+    span = text[max(previous_end, found.start - _FAR_CUE):found.start]
+    return bool(DEADLINE_NOUN.search(span))
+
+
+_FAR_CUE = 200  # characters of a sentence a deadline noun may stand before its date
 
 
 def text_closing(text: str, call: Call) -> date | None:

@@ -13,6 +13,18 @@ from __future__ import annotations
 
 import re
 
+from monitor.classify import (
+    vocab_da,
+    vocab_de,
+    vocab_en,
+    vocab_es,
+    vocab_fr,
+    vocab_it,
+    vocab_nl,
+    vocab_no,
+    vocab_pl,
+    vocab_pt,
+)
 from monitor.types import Category, Severity
 
 
@@ -49,152 +61,122 @@ def _lowercase_pattern(source: str) -> str:
     return "".join(out)
 
 
-_CONSULTATION = (
-    r"(?:consultations?|call for (?:evidence|contributions?|input|comments|feedback|views"
-    r"|expressions? of interest)|calls for (?:evidence|contributions|input)|surveys?"
-    r"|questionnaires?|feedback (?:period|round)|have your say|consultation publique"
-    r"|appel à (?:contributions|commentaires)|konsultation|befragung|consulta pública"
-    r"|consultazione)"
-)
-CONSULTATION_WORD = Words(rf"\b{_CONSULTATION}\b")
+# English, French and German define every pattern; the others the ones their pages need most.
+LANGUAGES = (vocab_en, vocab_fr, vocab_de, vocab_it, vocab_nl, vocab_es, vocab_pt, vocab_pl,
+             vocab_da, vocab_no)
+
+
+def _any(name: str) -> str:
+    """The alternation of one named pattern over every language that defines it."""
+    return "(?:" + "|".join(f"(?:{getattr(module, name)})" for module in LANGUAGES
+                            if hasattr(module, name)) + ")"
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(word for module in LANGUAGES for word in getattr(module, name, ()))
+
+
+CONSULTATION_WORD = Words(rf"\b{_any('CONSULTATION')}\b")
+CONSULTS = Words(rf"\b{_any('CONSULTS')}\b")
 CONSULTATION_TITLE = Words(
-    rf"^(?:[\w’'-]+[:,]?\s+){{0,4}}{_CONSULTATION}\b"
-    rf"|\b(?:launch\w*|open\w*|start\w*)\b.{{0,80}}\b{_CONSULTATION}\b"
-    r"|\bfor (?:public )?consultation\b"
-    r"|\binvites?\b.{0,80}\bto (?:submit|share|provide|give|send) (?:their |your )?"
-    r"(?:views|feedback|comments|input|contributions)"
-    r"|\b(?:seeks?|seeking|asks? for|welcomes?|invites?|inviting) (?:[\w’']+ ){0,3}"
-    r"(?:feedback|views|input|comments|contributions)\b")
-OUTCOME = Words(
-    r"\b(?:report|results?|outcomes?|summary|synopsis|analysis|analyses|feedback statement"
-    r"|contributions received|responses received|recordings?|presentations|minutes)\b")
-EXTENDED = Words(
-    r"\b(?:extended|extension|prolonged|prolongation|postponed|deferred|delayed|pushed back"
-    r"|new deadline|re-?opened|verlängert|prolongée?s?|reportée?s?|prorrogad[oa]s?"
-    r"|prorogat[oa])\b")
-REPLACED = Words(r"\b(?:instead of|rather than|replacing|au lieu du?|statt|anstelle)"
-                 r"(?: the| of)?\s*$")  # the date that follows is the old one
-VERB_FROM = Words(r"^[\w-]+\s+(?:from|du|vom|von)\s*$")  # "postponed from <range>"
-INSTEAD = Words(r"\b(?:instead of|rather than|replacing|au lieu du?|statt|anstelle)\b")
-CLOSED = Words(
-    r"\b(?:(?:is|are|was|has been|have been)\s+(?:now\s+)?closed|now closed|closed on"
-    r"|has (?:now )?ended|is (?:now )?over|no longer (?:open|accept\w*|possible)"
-    r"|(?:ran|was open|were open|took place|was held) (?:from|between)"
-    r"|(?:submissions?|replies|responses)"
-    r" (?:are|is) (?:now )?closed|closed for (?:feedback|comments|contributions|submissions)"
-    r"|est (?:désormais |maintenant )?(?:close|clôturée?)|ist (?:nun |jetzt )?"
-    r"(?:geschlossen|beendet))\b")
-OPENED = Words(
-    r"\b(?:launch(?:es|ed)?|opens?|opened|(?:is|are) (?:now )?open|now open"
-    r"|open for (?:feedback|comments|contributions|input|submissions)"
-    r"|invites?\b.{0,80}\bto (?:submit|share|provide|respond|contribute|participate|reply|give)"
-    r"|(?:you|stakeholders|interested parties) can (?:now )?(?:submit|share|give|respond)"
-    r"|have your say)\b")
-_PUBLICATION_NOUN_TEXT = (
-    r"(?:reports?|guidelines?|guidance|templates?|FAQs?|Q&As?|questions and answers"
-    r"|codes? of (?:practice|conduct)|drafts?|opinions?|statements?|study|studies"
-    r"|recommendations?|standards?|factsheets?|brochures?|toolkits?|handbooks?|methodology"
-    r"|summary|summaries|analysis|analyses|white papers?|roadmaps?|evaluations?"
-    r"|explanatory (?:notes?|memorandum)|documents?|publications?|papers?|checklists?"
-    r"|glossary|list of signatories|lignes directrices|leitlinien|bericht)\b")
+    rf"^(?:[\w’'-]+[:,]?\s+){{0,4}}{_any('CONSULTATION')}\b"
+    rf"|\b{_any('CONSULTATION_TITLE_LEAD')}\b.{{0,80}}\b{_any('CONSULTATION')}\b"
+    r"|\bfor (?:public )?consultation\b|\bpour consultation\b|\bzur konsultation\b"
+    rf"|\b{_any('CONSULTS')}")
+OUTCOME = Words(rf"\b{_any('OUTCOME')}\b")
+EXTENDED = Words(rf"\b{_any('EXTENDED')}\b")
+MOVED = Words(rf"\b{_any('MOVED')}\b")
+EARLIER = Words(rf"\b{_any('EARLIER')}\b")
+FROM_BEFORE = Words(rf"\b{_any('FROM')}\s*$")  # "... and from <range>"
+# A row of a timeline or a list entry that starts with its date ("2. August 2026 | ...",
+# "ab 2. Dezember 2027: ...", "- from 2 August 2026: ...").
+DATED_ROW = Words(rf"^[\W\d]{{0,6}}(?:{_any('ROW_FROM')}\s+)?(?:\w+\s+)?\d{{1,2}}"
+                  r"(?:[./]|\s|er\s|st\s|nd\s|rd\s|th\s)")
+DATES_NOUN = Words(rf"\b{_any('DATES')}\b")
+TO_BEFORE = Words(rf"\b{_any('TO')}\s*$")  # German "auf den <date> verschoben": the new one
+INSTEAD = Words(rf"\b{_any('INSTEAD')}\b")
+REPLACED = Words(rf"\b{_any('INSTEAD')}(?: the| of| le| la| dem| der)?\s*$")  # old date follows
+VERB_FROM = Words(rf"^[\w-]+\s+{_any('FROM')}\s*$")  # "postponed from <range>"
+NUMBERS: dict[str, int] = {word: n for m in LANGUAGES for word, n in getattr(m, "NUMBER_WORDS", ())}
+UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"^{pattern}$"), unit) for m in LANGUAGES
+    for pattern, unit in getattr(m, "UNITS", ()))
+# "postponed by 18 months", "prolongée de deux semaines", "um ein Jahr verschoben".
+SHIFT = Words(
+    rf"\b{_any('SHIFT_BY')}\s*(\d{{1,3}}|"
+    + "|".join(sorted((re.escape(w) for w in NUMBERS), key=len, reverse=True))
+    + r")\s+(" + "|".join(p for m in LANGUAGES for p, _ in getattr(m, "UNITS", ()))
+    + r")\b")
+CLOSED = Words(rf"\b{_any('CLOSED')}")
+FEEDBACK = Words(rf"\b{_any('FEEDBACK')}\b")
+NEGATION = Words(rf"\b{_any('NEGATION')}")
+OPENED = Words(rf"\b{_any('OPENED')}\b")
+_STATUS_HEAD = rf"^(?:{_any('STATUS_LABEL')}\s*[:|–-]?\s*)?(?:consultation\s+|feedback\s+)?"
+STATUS_OPEN_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_OPEN')}\.?$")
+STATUS_CLOSED_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_CLOSED')}\.?$")
+STATUS_UPCOMING_LINE = Words(rf"{_STATUS_HEAD}{_any('STATUS_UPCOMING')}\.?$")
+_PUBLICATION_NOUN = _any("PUBLICATION_NOUN")
+DOCUMENT_LEAD = Words(rf"^{_any('DOCUMENT_LEAD')}")
+NEW_DOCUMENT = Words(rf"\b{_any('NEW_DOCUMENT')}\s+(?:[\w-]+\s+)?{_any('PUBLICATION_NOUN')}\b")
 # A publication is announced by a verb acting on it: "the Commission published a report",
 # "the guidelines are now available"; not "the list published online will be updated".
 PUBLISHED = Words(
-    r"\b(?:publish(?:es|ed)|present(?:s|ed)|release[sd]|issue[sd]|adopt(?:s|ed)"
-    r"|unveil(?:s|ed)|launch(?:es|ed)|a publié|hat veröffentlicht)\s+(?:[\w’'-]+\s+){0,6}?"
-    rf"{_PUBLICATION_NOUN_TEXT}"
-    rf"|\b{_PUBLICATION_NOUN_TEXT}\b[^.;]{{0,80}}?\b(?:is|are|was|were|has been|have been)"
-    r"\s+(?:now\s+)?(?:published|released|made available|adopted|issued|available|online)\b"
-    r"|\bnow available\b|\bcan (?:now )?be downloaded\b")
-FUTURE = Words(
-    r"\b(?:will|shall|would|to be|in due course|forthcoming|upcoming|planned|expected to"
-    r"|aims? to|intends? to|plans? to|soon|later this)\b")
-EVENT = Words(
-    r"\b(?:webinars?|info(?:rmation)?[ -]sessions?|info[ -]days?|workshops?|conferences?"
-    r"|seminars?|hearings?|plenary (?:sitting|session|meeting)s?(?: date)?|plenar(?:y|ies)"
-    r"|stakeholder (?:event|meeting|dialogue)s?|round ?tables?|summits?|town halls?"
-    r"|launch events?|livestreams?|kick-off|hackathons?|masterclass(?:es)?|vote in committee"
-    r"|debate in plenary|webinaires?|ateliers?|veranstaltung(?:en)?|tagung)\b")
-EVENT_WHEN = Words(r"\b(?:takes? place|will take place|(?:will be|is) held|join us|register"
-                   r"\w*|registration)\b")
-EVENT_PAST = Words(
-    r"\b(?:took place|was held|were held|held on|met on|recordings?|replay|adopted|approved"
-    r"|voted|endorsed|concluded|entered into)\b")
-ACT_NAME = re.compile(
-    r"\b(?:(?:Commission|Council) )?(?:Delegated |Implementing )?(?:Regulation|Directive"
-    r"|Decision)\s*\((?:EU|EC|Euratom)\)\s*(?:No\s*)?\d{2,4}/\d+")
-ACT_TITLE = Words(
-    r"^(?:(?:Commission|Council) )?(?:Delegated |Implementing )?(?:Regulation|Directive"
-    r"|Decision)\s*\((?:EU|EC|Euratom)\)\s*(?:No\s*)?\d{2,4}/\d+")
-NOT_ACT = Words(r"\b(?:proposal|draft|initiative|roadmap|inception)\b")
-ACT_PUBLISHED = Words(
-    r"\b(?:published in the Official Journal|OJ L\b|enter(?:s|ed)? into force|entry into"
-    r" force|(?:has been|was|were|is) adopted|final act (?:signed|published)|signed)\b")
-ACT_EVENT = Words(
-    r"\b(?:final act (?:signed|published)|published in (?:the )?Official Journal"
-    r"|act adopted by council|signature of (?:the )?(?:final )?act)\b")
-IN_FORCE = Words(r"\b(?:enters?|entered|comes?|came) into (?:force|application)\b")
+    rf"\b{_any('PUBLISH_VERB')}\s+(?:[\w’'-]+\s+){{0,6}}?{_PUBLICATION_NOUN}\b"
+    rf"|\b{_PUBLICATION_NOUN}\b[^.;]{{0,80}}?\b{_any('AVAILABLE')}\b"
+    rf"|\b{_any('NOW_AVAILABLE')}\b|\b{_any('PUBLISHED_CLAUSE')}\b")
+FUTURE = Words(rf"\b{_any('FUTURE')}\b")
+HYPOTHETICAL = Words(rf"\b{_any('HYPOTHETICAL')}\b[^.]{{0,40}}$")  # before the verb
+EVENT = Words(rf"\b{_any('EVENT')}\b")
+EVENT_WHEN = Words(rf"\b{_any('EVENT_WHEN')}\b")
+EVENT_PAST = Words(rf"\b{_any('EVENT_PAST')}\b")
+_ACT = (rf"{_any('ACT_KIND')}\s*\((?:EU|UE|EC|CE|EG|EWG|CEE|EEC|Euratom)\)"
+        r"\s*(?:No|n°|Nr\.?)?\s*\d{2,4}/\d+")
+ACT_NAME = Words(rf"\b{_ACT}")
+ACT_TITLE = Words(rf"^{_ACT}")
+NOT_ACT = Words(rf"\b{_any('NOT_ACT')}\b")
+ACT_PUBLISHED = Words(rf"\b{_any('ACT_PUBLISHED')}")
+ACT_EVENT = Words(rf"\b{_any('ACT_EVENT')}\b")
+IN_FORCE = Words(rf"\b{_any('IN_FORCE')}\b")
 # A title saying an act was adopted or signed (not a position, proposal or guidance).
-ADOPTED_ACT = Words(
-    r"\b(?:adopts?|adopted|signs?|signed|green light)\b.{0,60}\b(?:regulation|directive"
-    r"|decision|delegated act|implementing act|law)\b")
-NOT_ADOPTION = Words(r"\b(?:position|mandate|general approach|proposal|negotiating|opinion"
-                     r"|statement|guidelines?|report|draft|recommendation)\b")
-CONSOLIDATED = Words(r"^consolidated (?:text|version)\b")
+ADOPTED_ACT = Words(rf"\b{_any('ADOPTED_ACT')}\b")
+NOT_ADOPTION = Words(rf"\b{_any('NOT_ADOPTION')}\b")
+CONSOLIDATED = Words(rf"^{_any('CONSOLIDATED')}\b")
 # A title that reports what was adopted or published is a publication, not the event.
-REPORTS = Words(r"\b(?:adopts?|publish(?:es)?|presents?|releases?|issues?|unveils?"
-                r"|welcomes?)\b")
-CORRIGENDUM = Words(
-    r"\bcorrigend(?:um|a)\b|\bcorrected by\b|►C\d|\brectificatif\b|\bBerichtigung\b"
-    r"|\b\d{5}[A-Z]{1,2}\d{4}R\(\d{2}\)")
+REPORTS = Words(rf"\b{_any('REPORTS')}\b")
+CORRIGENDUM = Words(rf"\b{_any('CORRIGENDUM')}\b|►C\d|\b\d{{5}}[A-Z]{{1,2}}\d{{4}}R\(\d{{2}}\)")
 CELEX = re.compile(r"(?<!\w)([0-9CE]\d{4}[A-Z]{1,2}\d{4}(?:R\(\d{2}\)|-\d{8})?)(?![\w(])")
-OJ_REF = re.compile(r"\bOJ L\b[^|]{0,40}?(\d{1,2}\.\d{1,2}\.\d{4})")
+# An ELI of an act (legislation.gov style, as EUR-Lex serves it): /eli/reg/2024/1689/oj.
+ELI = re.compile(r"/eli/(?:reg|dir|dec|reg_del|reg_impl|dir_del|dir_impl|dec_del|dec_impl)"
+                 r"/\d{4}/\d+(?:/(?:oj|corrigendum/[\w-]+))?")
+OJ_REF = re.compile(r"\b(?:OJ|JO|ABl\.)\s?L\b[^|]{0,40}?(\d{1,2}\.\d{1,2}\.\d{4})")
 DOWNLOAD = Words(
     r"\((?:PDF|DOCX?|XLSX?|ODT|ODS|PPTX?|ZIP|CSV|EPUB)\b[^)]{0,30}\)|\bdownload\b"
-    r"|\.(?:pdf|docx?|xlsx?|odt|zip)\b|\b\d+(?:\.\d+)?\s?(?:KB|MB|kB)\b")
+    r"|\btélécharger\b|\bherunterladen\b"
+    r"|\.(?:pdf|docx?|xlsx?|odt|zip)\b|\b\d+(?:[.,]\d+)?\s?(?:KB|MB|kB|Ko|Mo)\b")
 DOC_LINK = Words(r"\.(?:pdf|docx?|xlsx?|odt|ods|pptx?|zip|csv)(?:$|[?#])|/document/"
-                       r"|/download|/library/|/files/")
-CHROME = Words(
-    r"\bsearch terms?\b|\bsearch tips?\b|\buse quotation marks\b|\b(?:we|this site|this"
-    r" website) uses? cookies\b|\bcookie (?:settings|policy|consent|preferences|banner)\b"
-    r"|\baccept (?:all )?cookies\b|\bprint this page\b|\bexport (?:to )?pdf\b|\bback to"
-    r" (?:the )?(?:\S+ ){0,3}homepage\b|\bgo to top\b|\bback to top\b|\bshare this page\b"
-    r"|\bskip to (?:main )?content\b|\bthis (?:document|page) is an excerpt\b|\bjavascript\b"
-    r"|\bselect your language\b|\bfollow us on\b")
-STAMP = Words(
-    r"^(?:last (?:update[ds]?|modified|reviewed|changed)|page (?:last )?updated|updated(?: on)?"
-    r"|date of last update|dernière mise à jour|mise à jour|zuletzt (?:aktualisiert|geändert)"
-    r"|letzte aktualisierung|published on|publication date)\b")
-CLOSING_CUE = Words(
-    r"(?:\buntil\b|\btill\b|\bdeadline\b|\bclos(?:es|ing|e)\b|\bno later than\b|\bby\b"
-    r"|\bbefore\b|\bextended to\b|\bup to\b|\bjusqu['’]\s?au\b|\bavant le\b|\bbis\b"
-    r"|\bspätestens\b|\bfrist\b|\bdate limite\b|\bends?\b)[^.;|]{0,40}$")
-APPLY_CUE = Words(
-    r"(?:\bappl(?:y|ies|ied|icable)\b(?: \w+){0,3} (?:from|as of|as from|on)\b|\bshall apply"
-    r"\b|\b(?:date of|entry into|entered into|enters? into) application\b|\bbecomes?"
-    r" applicable\b|\bapplication date\b)[^.;|]{0,40}$")
+                 r"|/download|/library/|/files/")
+CHROME = Words(rf"\b{_any('CHROME')}\b")
+IMAGE = Words(_any("IMAGE"))
+STAMP = Words(rf"^{_any('STAMP')}")
+CLOSING_CUE = Words(rf"{_any('CLOSING_CUE')}[^.;|]{{0,40}}$")
+DEADLINE_NOUN = Words(rf"\b{_any('DEADLINE_NOUN')}\b")
+APPLY_CUE = Words(rf"{_any('APPLY_CUE')}[^.;|]{{0,40}}$")
 # A date something is planned for: when it moves, the schedule moved ("the guidelines will be
 # published on 10 June" → "on 18 July" is a postponement).
-PLANNED_CUE = Words(
-    r"(?:\bwill be (?:published|adopted|presented|released|launched|available|issued"
-    r"|finali[sz]ed|submitted)\b|\b(?:is|are) (?:planned|scheduled|expected|foreseen|due)"
-    r"\b|\bplanned for\b|\bscheduled for\b|\bforeseen for\b|\bexpected (?:on|in|by)\b"
-    r"|\bdue (?:on|in|by)\b|\bsera publié|\bwird veröffentlicht)[^.;|]{0,40}$")
-PERIOD = Words(r"\b(?:open|consultation|feedback|survey|submissions?|contributions?"
-                     r"|call|registration|questionnaire)\b")
+PLANNED_CUE = Words(rf"{_any('PLANNED_CUE')}[^.;|]{{0,40}}$")
+PERIOD = Words(rf"\b{_any('PERIOD')}\b")
+NORMATIVE = _words("NORMATIVE")
+FUNCTION_WORDS = frozenset(" ".join(getattr(m, "FUNCTION_WORDS", "") for m in LANGUAGES).split())
 # A sentence ends at . ! ? before a capital, but not after a day number ("31. Oktober").
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-Z“\"‘(\[])")
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-ZÀ-Ý“\"‘(\[])")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-FAQ_HINT = Words(r"\bfaqs?\b|q&a|questions?[ -]and[ -]answers|frequently asked")
+FAQ_HINT = Words(rf"\b{_any('FAQ_HINT')}\b|q&a")
 # A listing is the page at the section's own path (/en/news), not an article under it.
 LISTING_PATH = Words(
     r"/(?:news|events?|library|consultations|publications?|press(?:corner)?|latest|calls"
-    r"|documents|newsroom|calendar|whats-new|all-news)/?$")
+    r"|documents|newsroom|calendar|whats-new|all-news|actualites|aktuelles|presse)/?$")
 # Sections that list other pages, not this page's content: their teasers come and go.
-ELSEWHERE = Words(
-    r"(?:^|> )(?:related (?:content|news|links|pages|topics|events|articles|projects)"
-    r"|see also|more news|you may also (?:like|be interested)|discover more|read more"
-    r"|in focus|top stories|other (?:news|topics))$")
+ELSEWHERE = Words(rf"(?:^|> ){_any('ELSEWHERE')}(?: >|$)")
 TYPE_LINE = re.compile(r"^([A-Za-z][A-Za-z /&-]{2,40}?)\s*\|", re.MULTILINE)
 
 # Field names as the EU-specific parsers emit them, and the JSON names they stand for.

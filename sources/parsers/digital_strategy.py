@@ -166,7 +166,7 @@ def _page_options(options: SourceOptions, listing: bool) -> SourceOptions:
 
 def _check_page(root: Element, context: ParseContext) -> None:
     lang = (root.get("lang") or "").strip().lower().split("-")[0]
-    wanted = context.options.language.lower()
+    wanted = (context.options.language or "").lower()
     if lang and wanted and lang != wanted:
         raise ParseError(f"{context.url} is the {lang!r} version of the page, expected {wanted!r}")
     if not elements(root, _XP_MAIN):

@@ -56,7 +56,7 @@ def parse_eurlex_feed(content: bytes, context: ParseContext) -> Document:
     """
     document = parse_feed(content, context)
     declared = _LANGUAGE.search(content[:8192])
-    wanted = context.options.language.lower()
+    wanted = (context.options.language or "").lower()
     if declared and wanted and declared.group(1).decode().lower() != wanted:
         raise ParseError(
             f"the feed at {context.url} is in {declared.group(1).decode()!r}, expected {wanted!r}"

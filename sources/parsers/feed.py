@@ -28,6 +28,7 @@ import feedparser
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
 from sources.normalise import normalise_line, normalise_text, strip_tracking
+from sources.parsers.encoding import latin1_label, looks_utf8
 from sources.parsers.html_page import html_to_text
 
 __all__ = ["parse_feed"]
@@ -47,7 +48,7 @@ def parse_feed(content: bytes, context: ParseContext) -> Document:
     # A stream, never the bytes themselves: feedparser.parse(b"/some/path") would read that
     # local file, and a server decides what the bytes say.
     try:
-        parsed = feedparser.parse(io.BytesIO(content))
+        parsed = feedparser.parse(io.BytesIO(utf8_declared(content)))
     except (ValueError, LookupError) as exc:
         # feedparser lets some damage through as built-in errors: a character reference out
         # of Unicode's range, a NUL in a name, bytes that are not in the declared encoding.
@@ -60,6 +61,18 @@ def parse_feed(content: bytes, context: ParseContext) -> Document:
     logger.debug("parsed feed %s: %d entries", context.url, len(items))
     title = _plain(parsed.feed.get("title_detail") or {"value": parsed.feed.get("title", "")})
     return Document(kind=DocumentKind.FEED, items=items, title=title)
+
+
+_XML_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*["'])([A-Za-z0-9._:-]+)""")
+
+
+def utf8_declared(content: bytes) -> bytes:
+    """``content`` with its XML declaration saying UTF-8 when it says Latin-1 but the bytes
+    are UTF-8 (sources/parsers/encoding.py): feedparser trusts the declaration."""
+    found = _XML_ENCODING.match(content)
+    if found is None or not latin1_label(found.group(2).decode()) or not looks_utf8(content):
+        return content
+    return found.group(1) + b"utf-8" + content[found.end():]
 
 
 def _check(parsed: Any, url: str) -> None:

@@ -206,7 +206,7 @@ def _root(content: bytes, url: str) -> etree._Element:
 def _check_language(root: etree._Element, context: ParseContext) -> None:
     found = root.xpath("//ACT/BIB.INSTANCE/LG.DOC/text()")
     languages = {str(lg).strip().lower() for lg in found} if isinstance(found, list) else set()
-    wanted = context.options.language.lower()
+    wanted = (context.options.language or "").lower()
     if wanted and languages and wanted not in languages:
         raise ParseError(
             f"the act at {context.url} is the {', '.join(sorted(languages))!r} version, "

@@ -24,6 +24,7 @@ from lxml import etree
 from monitor.errors import ConfigError, ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext, SourceOptions
 from sources.normalise import join_blocks, normalise_line, strip_tracking
+from sources.parsers.encoding import sniff_html
 
 __all__ = [
     "apply_ignore", "check_selectors", "html_root", "html_to_text", "parse_html_page",
@@ -79,9 +80,6 @@ _CHROME_TOKEN = re.compile(
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CSS = cssselect.HTMLTranslator()
 _LINK_SCHEMES = frozenset({"http", "https", "ftp"})
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset", re.IGNORECASE)
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def parse_html_page(content: bytes, context: ParseContext) -> Document:
@@ -103,10 +101,12 @@ def html_root(content: bytes, content_type: str = "") -> Element:
     Elements are plain ``lxml.etree`` elements: lxml.html's element classes cost a Python
     call for every element touched, and nothing here needs their methods.
     """
-    encoding = _encoding(content, content_type)
-    if encoding is not None and codecs.lookup(encoding).name == "utf-8":
-        content = _repair_utf8(content)
-    parser = etree.HTMLParser(encoding=encoding)
+    # Decoded here, not by libxml2, so the encoding is the one sniffed (encoding.py).
+    sniffed = sniff_html(content, content_type)
+    if sniffed.source.startswith("utf-8 despite"):
+        logger.debug("reading a page as UTF-8 %s", sniffed.source[len("utf-8 "):])
+    content = _utf8(content, sniffed.encoding)
+    parser = etree.HTMLParser(encoding="utf-8")
     try:
         root = lxml.html.fromstring(content, parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -146,18 +146,13 @@ def unique_keys(keys: Iterable[str]) -> list[str]:
     return unique
 
 
-def _encoding(content: bytes, content_type: str) -> str | None:
-    """The encoding to force, or None to let libxml2 read a BOM or a ``<meta charset>``."""
-    if content.startswith(_BOMS):
-        return None
-    declared = _CHARSET.search(content_type)
-    if declared and _known_codec(declared.group(1)):
-        return declared.group(1)
-    if _META_CHARSET.search(content[:4096]):
-        return None
-    # Without any declaration libxml2 assumes Latin-1, which garbles the UTF-8 that nearly
-    # every site serves; so UTF-8, with stray Latin-1 bytes repaired (_repair_utf8).
-    return "utf-8"
+def _utf8(content: bytes, encoding: str) -> bytes:
+    """``content`` as UTF-8 bytes, whatever ``encoding`` it is in."""
+    if encoding == "utf-8":
+        return _repair_utf8(content)
+    # Windows-1252 leaves five bytes undefined; browsers read them as Latin-1 does.
+    errors = _CP1252_FALLBACK if encoding == "cp1252" else "replace"
+    return content.decode(encoding, errors=errors).encode("utf-8")
 
 
 def _repair_utf8(content: bytes) -> bytes:
@@ -185,14 +180,6 @@ def _cp1252_byte(exc: UnicodeError) -> tuple[str, int]:
 
 _CP1252_FALLBACK = "lexwatch-cp1252-fallback"
 codecs.register_error(_CP1252_FALLBACK, _cp1252_byte)
-
-
-def _known_codec(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _page_title(root: Element) -> str:

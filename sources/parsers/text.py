@@ -9,13 +9,13 @@ that one item. Every non-empty line is one block of its item's text.
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
 from sources.normalise import normalise_line
+from sources.parsers.encoding import text_encoding
 from sources.parsers.html_page import TOP_KEY, apply_ignore, unique_keys
 
 __all__ = ["parse_text"]
@@ -59,7 +59,7 @@ def _decode(content: bytes, context: ParseContext) -> str:
             f"{context.url} is not plain text ({media or 'markup'}); use the parser for its format"
         )
     declared = _CHARSET.search(context.content_type)
-    encoding = declared.group(1) if declared and _known(declared.group(1)) else "utf-8-sig"
+    encoding = text_encoding(content, declared.group(1) if declared else None)
     try:
         text = content.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -69,14 +69,6 @@ def _decode(content: bytes, context: ParseContext) -> str:
     if not text.strip():
         raise ParseError(f"{context.url} is empty: no text to compare")
     return text
-
-
-def _known(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:

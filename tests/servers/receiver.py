@@ -34,6 +34,7 @@ class _Answer:
     status: int
     body: bytes
     headers: dict[str, str]
+    hang: bool = False  # hold the request until ``release()`` (then answer ``status``)
 
 
 class Receiver:
@@ -42,6 +43,8 @@ class Receiver:
         self._answers: list[_Answer] = []
         self._requests: list[Received] = []
         self.check: Callable[[Received], bool] | None = None
+        self._released = threading.Event()
+        self._hanging = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
         # A short poll interval: shutdown() waits for it, once per test.
@@ -53,6 +56,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(10)
@@ -66,6 +70,22 @@ class Receiver:
         with self._lock:
             self._answers += [_Answer(status, body.encode(), headers or {})] * times
 
+    def hang(self, *, times: int = 1, then: int = 503) -> None:
+        """Hold the next ``times`` requests without answering until ``release()``; then
+        answer them ``then`` (by when the sender has usually given up)."""
+        with self._lock:
+            self._answers += [_Answer(then, b"too late", {}, hang=True)] * times
+
+    def release(self) -> None:
+        """Let every held request (and any later one asked to hang) be answered."""
+        self._released.set()
+
+    @property
+    def hanging(self) -> int:
+        """How many requests are held right now."""
+        with self._lock:
+            return self._hanging
+
     @property
     def requests(self) -> list[Received]:
         with self._lock:
@@ -76,6 +96,11 @@ class Receiver:
         seen = Received(method, path, headers, body, 0)
         with self._lock:
             answer = self._answers.pop(0) if self._answers else _Answer(200, b"ok", {})
+            self._hanging += answer.hang
+        if answer.hang:
+            self._released.wait(120)
+            with self._lock:
+                self._hanging -= 1
         if answer.status < 300 and self.check is not None and not self.check(seen):
             answer = _Answer(401, b"bad signature", {})
         with self._lock:

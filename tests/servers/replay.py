@@ -47,6 +47,8 @@ FAULT_KINDS = {
     "maintenance": "200 with an EU-style 'This site is currently under maintenance' page",
     "body": "200 with kw body (bytes or str) and kw content_type instead of the page",
     "disconnect": "close the connection without answering",
+    "together": "hold the answer until kw count requests (default 2) for the path wait under"
+                " this fault (at most kw wait seconds, default 60), then answer normally",
 }
 
 MAINTENANCE_PAGE = """<!DOCTYPE html>
@@ -90,6 +92,8 @@ class _Fault:
     kind: str
     remaining: int
     options: dict[str, Any] = field(default_factory=dict)
+    arrived: int = 0  # "together": requests that reached it so far
+    everyone: asyncio.Event | None = None  # "together": set when the last one arrives
 
 
 class ReplayServer:
@@ -278,6 +282,9 @@ class ReplayServer:
         if fault.kind == "timeout":
             await asyncio.sleep(kw.get("delay", 1.0))
             return None
+        if fault.kind == "together":
+            await self._together(fault)
+            return None
         if fault.kind == "truncated":
             return await self._truncated(request, kw)
         if fault.kind == "maintenance":
@@ -287,6 +294,18 @@ class ReplayServer:
             content_type = kw.get("content_type", "application/octet-stream")
             return web.Response(body=body, headers={"Content-Type": content_type})
         return await _hang_up(request)  # "disconnect"
+
+    async def _together(self, fault: _Fault) -> None:
+        """Wait until ``count`` requests are held here: they are then all in flight at once."""
+        with self._lock:
+            fault.arrived += 1
+            if fault.everyone is None:
+                fault.everyone = asyncio.Event()  # created in the server's own loop
+            everyone = fault.everyone
+            if fault.arrived >= fault.options.get("count", 2):
+                everyone.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(everyone.wait(), fault.options.get("wait", 60.0))
 
     async def _truncated(self, request: web.Request, kw: dict[str, Any]) -> web.StreamResponse:
         with self._lock:

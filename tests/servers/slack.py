@@ -39,6 +39,7 @@ FAULT_KINDS = {
     "server_error": "status (default 500); API body ok:false internal_error, webhook text",
     "error": "API: 200 ok:false error (default channel_not_found); webhook: status + error text",
     "disconnect": "close the connection without answering",
+    "not_json": "API: status (default 200) with a body that is not JSON (content_type, body)",
 }
 WEBHOOK_PATH = "/services/T00000000/B00000000/fakewebhooksecret"
 # Incoming-webhook error bodies Slack documents, with their statuses.
@@ -114,13 +115,16 @@ class FakeSlack:
         return f"{self.url}{WEBHOOK_PATH}"
 
     def fail_next(self, kind: str, n: int = 1, *, retry_after: float = 1,
-                  status: int | None = None, error: str | None = None) -> None:
+                  status: int | None = None, error: str | None = None,
+                  content_type: str = "text/html", body: str = "<html>Bad gateway</html>"
+                  ) -> None:
         """Answer the next ``n`` calls with fault ``kind`` (see ``FAULT_KINDS``); faults queue."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind {kind!r} unknown; use one of {sorted(FAULT_KINDS)}")
         if n < 1:
             raise ValueError(f"fail_next n={n} must be >= 1")
-        options = {"retry_after": retry_after, "status": status, "error": error}
+        options = {"retry_after": retry_after, "status": status, "error": error,
+                   "content_type": content_type, "body": body}
         with self._lock:
             self._faults.append(_Fault(kind, n, options))
 
@@ -181,6 +185,10 @@ class FakeSlack:
         if fault.kind == "disconnect":
             self._record(SlackCall(method, body, headers, 0, False))
             return await _hang_up(request)
+        if fault.kind == "not_json":
+            self._record(SlackCall(method, body, headers, kw["status"] or 200, False))
+            return web.Response(status=kw["status"] or 200, text=kw["body"],
+                                content_type=kw["content_type"])
         if fault.kind == "rate_limited":
             status, error = 429, "ratelimited"
             extra["Retry-After"] = _seconds(kw["retry_after"])

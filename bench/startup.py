@@ -1,0 +1,130 @@
+"""Benchmark: how much CPU a `lexwatch` command costs before it does any work.
+
+Runs each command as a whole process (a fresh interpreter, as a user or cron runs it) several
+times and reports the median CPU seconds (user + system, from the child's rusage) and wall
+seconds:
+
+  check, nothing to do   ``lexwatch check --all`` with no enabled source, on a database that
+                         is already migrated (the first, migrating run is a warm-up)
+  --help                 ``lexwatch --help``
+  status                 ``lexwatch status`` on the same database
+
+Target: `check` with nothing to do under 1 s of CPU. Run:
+  .venv/bin/python bench/startup.py [--runs 7] [--compare OTHER_CHECKOUT]
+``--compare`` also measures another checkout of lexwatch (say, main before a change) with the
+same interpreter and packages, its runs interleaved with this one's so that the load of a
+shared machine falls on both alike. Appends a block to bench/results/startup.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "startup.txt"
+TARGET_CPU_S = 1.0
+CONFIG = """\
+builtin_catalog = false
+database_url = "sqlite:///{db}"
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timing:
+    name: str
+    cpu: list[float]
+    wall: list[float]
+
+    def line(self) -> str:
+        return (f"{self.name:24} {statistics.median(self.cpu):8.2f} {min(self.cpu):8.2f}"
+                f" {max(self.cpu):8.2f} {statistics.median(self.wall):8.2f}")
+
+
+# Run as `python -m monitor` from each checkout (PYTHONPATH), this one included, so that
+# both sides start the same way.
+LEXWATCH = [sys.executable, "-m", "monitor"]
+
+
+def environment(tree: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tree)}
+
+
+def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one whole process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(argv)} exited with {child.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+COMMANDS = (("check, nothing to do", ["check", "--all"]), ("--help", ["--help"]),
+            ("status", ["status"]))
+
+
+def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
+    """Every command of ``COMMANDS`` from every tree, ``runs`` times, interleaved."""
+    samples: dict[tuple[Path, str], list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="lexwatch-startup-") as tmp:
+        cwds = {}
+        for n, tree in enumerate(trees):
+            cwd = cwds[tree] = Path(tmp) / str(n)
+            cwd.mkdir()
+            (cwd / "lexwatch.toml").write_text(CONFIG.format(db=cwd / "lexwatch.db"))
+            # Creates and migrates the database: what follows is a start with nothing due.
+            run_once([*LEXWATCH, "check", "--all"], cwd, environment(tree))
+        for _ in range(runs):
+            for name, args in COMMANDS:
+                for tree in trees:
+                    samples.setdefault((tree, name), []).append(
+                        run_once([*LEXWATCH, *args], cwds[tree], environment(tree)))
+    return {tree: [Timing(name=name, cpu=[s[0] for s in samples[tree, name]],
+                          wall=[s[1] for s in samples[tree, name]]) for name, _ in COMMANDS]
+            for tree in trees}
+
+
+def report(measured: dict[Path, list[Timing]], runs: int) -> str:
+    load = os.getloadavg()[0]
+    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/startup.py"
+             f" --runs {runs}" + "".join(f" --compare {tree}" for tree in list(measured)[1:]),
+             f"# {os.cpu_count()} CPU(s), load average {load:.1f} at the end;"
+             f" Python {platform.python_version()}; median, min, max of {runs} runs"]
+    for tree, timings in measured.items():
+        check = statistics.median(timings[0].cpu)
+        verdict = "OK" if check < TARGET_CPU_S else "ABOVE TARGET"
+        lines += [f"{tree}:", f"{'command':24} {'cpu s':>8} {'min':>8} {'max':>8} {'wall s':>8}",
+                  *(t.line() for t in timings),
+                  f"target: check with nothing to do < {TARGET_CPU_S:.1f} s CPU: {check:.2f} s"
+                  f"  {verdict}"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another lexwatch checkout to measure alongside this one")
+    args = parser.parse_args()
+    trees = [ROOT, *(tree.resolve() for tree in args.compare)]
+    text = report(measure(trees, args.runs), args.runs)
+    print(text)
+    with RESULTS.open("a", encoding="utf-8") as results:
+        results.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

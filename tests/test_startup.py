@@ -1,0 +1,96 @@
+"""What a `lexwatch` command loads, and what it says, before it does its work.
+
+Every cron run and every `--help` pays for the modules a command imports: these tests run
+real processes and list the packages each one loaded (how many CPU seconds that costs is
+measured by bench/startup.py, never asserted here). And the `http.contact` warning is said
+by the commands that fetch, once, not by every command.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.processes import LOOPBACK, clean_env
+from tests.servers.replay import ReplayServer
+
+ROOT = Path(__file__).resolve().parents[1]
+# Runs the command in-process, then prints the top-level packages it loaded (and rich.progress).
+LOADED = """
+import sys
+from monitor.cli import main
+try:
+    main(sys.argv[1:], prog_name="lexwatch")
+except SystemExit as stop:
+    code = stop.code
+names = {name.split(".")[0] for name in sys.modules} | set(sys.modules) & {"rich.progress"}
+print("LOADED", " ".join(sorted(names)), file=sys.stderr)
+sys.exit(code)
+"""
+# Packages for the dashboard, the scale-out queue, alert channels, calendars, migrations and
+# the network: none of the commands below uses them.
+SERVICE_ONLY = {"fastapi", "starlette", "uvicorn", "procrastinate", "apprise", "slack_sdk",
+                "icalendar", "jinja2", "alembic", "mako", "httpx", "aiohttp", "rich.progress"}
+
+
+def loaded(cwd: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=cwd, env=clean_env(env),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
+    return set(line.split()[1:])
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "lexwatch.toml").write_text("builtin_catalog = false\n")
+    return tmp_path
+
+
+def test_help_loads_click_and_nothing_heavy(workdir: Path):
+    found = loaded(workdir, "--help")
+    assert "click" in found
+    assert not found & (SERVICE_ONLY | {"sqlalchemy", "sqlmodel", "pydantic", "rich", "lxml"})
+
+
+@pytest.mark.parametrize("command", [["check", "--all"], ["status"], ["changes"],
+                                     ["sources"], ["deadlines"]])
+def test_commands_load_only_what_they_use(workdir: Path, command: list[str]):
+    loaded(workdir, "db", "upgrade")  # the database exists and is current
+    found = loaded(workdir, *command)
+    assert "sqlalchemy" in found  # they did open the database
+    assert not found & SERVICE_ONLY, sorted(found & SERVICE_ONLY)
+
+
+def test_a_new_database_is_migrated_on_first_use(workdir: Path):
+    assert "alembic" in loaded(workdir, "status")
+    assert "alembic" not in loaded(workdir, "status")
+
+
+CONTACT = "http.contact is not set"
+
+
+def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd,
+                          env=clean_env(LOOPBACK), capture_output=True, text=True, timeout=60)
+
+
+def test_the_contact_warning_is_said_once_by_what_fetches(tmp_path: Path,
+                                                          replay_server: ReplayServer):
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[sources.guidance]
+url = "{replay_server.add('/guidance', '<main><h1>Guidance</h1><p>Text.</p></main>')}"
+parser = "html"
+""")
+    for quiet in (["--help"], ["status"], ["changes"], ["sources"], ["config", "check"],
+                  ["check", "--all", "--help"]):
+        result = lexwatch(tmp_path, *quiet)
+        assert result.returncode == 0, result.stderr
+        assert CONTACT not in result.stderr, quiet
+    checked = lexwatch(tmp_path, "check", "--all")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.count(CONTACT) == 1
