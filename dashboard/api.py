@@ -4,9 +4,8 @@ and token-protected actions (mark noise, redeliver, check now). OpenAPI describe
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, Protocol
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
@@ -24,6 +23,24 @@ from dashboard.deps import (
     require_token,
     token_is_valid,
 )
+from dashboard.openapi import (
+    ACTION,
+    FORBIDDEN,
+    NOT_FOUND,
+    READ_SECURITY,
+    TOKEN_SECURITY,
+    UNAUTHORIZED,
+)
+from dashboard.params import (
+    WITHOUT_NUL,
+    Moment,
+    PageNumber,
+    RowId,
+    SnapshotId,
+    SourceKey,
+    lower_bound,
+    upper_bound,
+)
 from monitor.app import App
 from monitor.codec import diff_to_dict
 from monitor.diff import diff_documents
@@ -35,7 +52,8 @@ from storage.queries import load_document
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(read_access)])
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(read_access)],
+                   responses=UNAUTHORIZED)
 
 SessionDep = Annotated[Session, Depends(get_session)]
 AppDep = Annotated[App, Depends(get_app)]
@@ -45,37 +63,24 @@ TokenDep = Annotated[str, Depends(require_token)]
 
 # -- query parameters shared with the Atom feed ----------------------------------------------
 
-def parse_moment(value: str | None, zone: str, *, name: str, end: bool = False) -> datetime | None:
-    """An ISO 8601 time (naive means UTC) or a date (midnight in the dashboard's zone; an end
-    date includes its whole day)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(0), ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"{name}: {value!r} is not a date (YYYY-MM-DD) or an"
-                                   " ISO 8601 time") from exc
-    return moment.replace(tzinfo=ZoneInfo("UTC")) if moment.tzinfo is None else moment
-
-
 def change_filters(
     request: Request,
-    source: Annotated[str | None, Query(description="source key")] = None,
-    tag: Annotated[str | None, Query(description="sources with this tag")] = None,
+    source: Annotated[str | None, Query(description="source key", pattern=WITHOUT_NUL)] = None,
+    tag: Annotated[str | None, Query(description="sources with this tag",
+                                     pattern=WITHOUT_NUL)] = None,
     category: Annotated[Category | None, Query()] = None,
     severity: Annotated[Severity | None, Query()] = None,
-    since: Annotated[str | None, Query(description="date or ISO time, inclusive")] = None,
-    until: Annotated[str | None, Query(description="date (inclusive) or ISO time")] = None,
-    q: Annotated[str | None, Query(description="text in title or summary")] = None,
-    text: Annotated[str | None, Query(description="same as q")] = None,
+    since: Annotated[Moment | None, Query(
+        description="a date (from its midnight in the dashboard's time zone) or an ISO 8601"
+                    " time (without an offset: UTC), inclusive")] = None,
+    until: Annotated[Moment | None, Query(
+        description="a date (its whole day included) or an ISO 8601 time (exclusive)")] = None,
+    q: Annotated[str | None, Query(description="text in title or summary",
+                                   pattern=WITHOUT_NUL)] = None,
+    text: Annotated[str | None, Query(description="same as q", pattern=WITHOUT_NUL)] = None,
     include_noise: bool = False,
     noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
 ) -> ChangeQuery:
     """The timeline's filters as query parameters (the same for the API and the Atom feed)."""
@@ -84,8 +89,7 @@ def change_filters(
         source=source or None, tag=tag or None,
         category=category.value if category else None,
         severity=severity.value if severity else None,
-        since=parse_moment(since, zone, name="since"),
-        until=parse_moment(until, zone, name="until", end=True),
+        since=lower_bound(since, zone), until=upper_bound(until, zone),
         text=q or text or None, include_noise=include_noise or noise == "1", page=page,
         per_page=per_page)
 
@@ -324,7 +328,8 @@ def may_see_deliveries(request: Request, app: App) -> bool:
 
 # -- reading ------------------------------------------------------------------------------------
 
-@router.get("/changes", response_model=ChangeList, summary="Changes, newest first")
+@router.get("/changes", response_model=ChangeList, summary="Changes, newest first",
+            openapi_extra=READ_SECURITY)
 def list_changes(request: Request, session: SessionDep, filters: FiltersDep) -> ChangeList:
     found = browse.changes_page(session, filters)
     following, previous = page_links(request, found.page, found.has_next)
@@ -334,8 +339,9 @@ def list_changes(request: Request, session: SessionDep, filters: FiltersDep) -> 
 
 
 @router.get("/changes/{change_id}", response_model=ChangeDetailOut,
-            summary="One change with its diff, evidence, check, related changes and deliveries")
-def get_change(request: Request, change_id: int, session: SessionDep,
+            summary="One change with its diff, evidence, check, related changes and deliveries",
+            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
+def get_change(request: Request, change_id: RowId, session: SessionDep,
                app: AppDep) -> ChangeDetailOut:
     detail = browse.change_detail(session, change_id)
     if detail is None:
@@ -353,15 +359,17 @@ def get_change(request: Request, change_id: int, session: SessionDep,
         deliveries=deliveries)
 
 
-@router.get("/sources", response_model=list[SourceOut], summary="Every source with its health")
+@router.get("/sources", response_model=list[SourceOut], summary="Every source with its health",
+            openapi_extra=READ_SECURITY)
 def list_sources(request: Request, session: SessionDep, clock: ClockDep) -> list[SourceOut]:
     return [SourceOut(**source_out(request, health))
             for health in browse.source_health(session, clock())]
 
 
 @router.get("/sources/{key}", response_model=SourceDetailOut,
-            summary="One source with its health and its last 50 checks")
-def get_source(request: Request, key: str, session: SessionDep,
+            summary="One source with its health and its last 50 checks",
+            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
+def get_source(request: Request, key: SourceKey, session: SessionDep,
                clock: ClockDep) -> SourceDetailOut:
     found = browse.source_health(session, clock(), key)
     if not found:
@@ -371,16 +379,19 @@ def get_source(request: Request, key: str, session: SessionDep,
 
 
 @router.get("/sources/{key}/snapshots", response_model=list[SnapshotOut],
-            summary="A source's stored snapshots, newest first")
-def list_snapshots(key: str, session: SessionDep,
+            summary="A source's stored snapshots, newest first",
+            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
+def list_snapshots(key: SourceKey, session: SessionDep,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[SnapshotOut]:
     if browse.source_row(session, key) is None:
         raise _not_found(f"source {key!r}")
     return [snapshot_out(info) for info in browse.source_snapshots(session, key, limit)]
 
 
-@router.get("/diff", response_model=DiffOut, summary="What changed between two snapshots")
-def diff_snapshots(session: SessionDep, source: str, old: int, new: int) -> DiffOut:
+@router.get("/diff", response_model=DiffOut, summary="What changed between two snapshots",
+            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
+def diff_snapshots(session: SessionDep, source: str, old: SnapshotId,
+                   new: SnapshotId) -> DiffOut:
     infos = [browse.snapshot_info(session, snapshot_id) for snapshot_id in (old, new)]
     for snapshot_id, info in zip((old, new), infos, strict=True):
         if info is None or info.source_key != source:
@@ -394,24 +405,30 @@ def diff_snapshots(session: SessionDep, source: str, old: int, new: int) -> Diff
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut],
-            summary="Deadlines by due date (by default the open ones from now on)")
+            summary="Deadlines by due date (by default the open ones from now on)",
+            openapi_extra=READ_SECURITY)
 def list_deadlines(request: Request, session: SessionDep, clock: ClockDep,
-                   start: Annotated[str | None, Query(alias="from")] = None,
-                   end: Annotated[str | None, Query(alias="to")] = None,
+                   start: Annotated[Moment | None, Query(
+                       alias="from", description="a date or an ISO 8601 time, inclusive"
+                                                 " (default: now)")] = None,
+                   end: Annotated[Moment | None, Query(
+                       alias="to", description="a date (its whole day included) or an ISO"
+                                               " 8601 time")] = None,
                    include_closed: bool = False) -> list[DeadlineOut]:
     zone = get_app(request).settings.dashboard.timezone
-    first = parse_moment(start, zone, name="from") if start else clock()
-    last = parse_moment(end, zone, name="to", end=True)
+    first = lower_bound(start, zone) if start is not None else clock()
+    last = upper_bound(end, zone)
     rows = browse.deadlines_between(session, first, last, include_closed)
     return [deadline_out(row) for row in rows]
 
 
 @router.get("/deliveries", response_model=DeliveryList,
-            summary="The outbox, newest first (needs a login or an API token)")
+            summary="The outbox, newest first (needs a login or an API token)",
+            responses=FORBIDDEN, openapi_extra=TOKEN_SECURITY)
 def list_deliveries(request: Request, session: SessionDep, app: AppDep,
                     delivery_status: Annotated[DeliveryStatus | None,
                                                Query(alias="status")] = None,
-                    page: Annotated[int, Query(ge=1)] = 1,
+                    page: PageNumber = 1,
                     per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
                     ) -> DeliveryList:
     if not may_see_deliveries(request, app):
@@ -428,8 +445,9 @@ def list_deliveries(request: Request, session: SessionDep, app: AppDep,
 # -- actions (API token) -----------------------------------------------------------------------
 
 @router.post("/changes/{change_id}/noise", response_model=ChangeOut,
-             summary="Mark a change as noise: kept, hidden, never alerted")
-def mark_noise(request: Request, change_id: int, app: AppDep, clock: ClockDep,
+             summary="Mark a change as noise: kept, hidden, never alerted",
+             responses=ACTION, openapi_extra=TOKEN_SECURITY)
+def mark_noise(request: Request, change_id: RowId, app: AppDep, clock: ClockDep,
                _token: TokenDep) -> ChangeOut:
     row = app.store.mark_noise(change_id, clock())
     if row is None:
@@ -438,8 +456,9 @@ def mark_noise(request: Request, change_id: int, app: AppDep, clock: ClockDep,
 
 
 @router.post("/changes/{change_id}/redeliver", response_model=Redelivered,
-             summary="Send a change again to every subscription that had it")
-def redeliver(change_id: int, app: AppDep, clock: ClockDep, _token: TokenDep) -> Redelivered:
+             summary="Send a change again to every subscription that had it",
+             responses=ACTION, openapi_extra=TOKEN_SECURITY)
+def redeliver(change_id: RowId, app: AppDep, clock: ClockDep, _token: TokenDep) -> Redelivered:
     if app.store.change(change_id) is None:
         raise _not_found(f"change with id {change_id}")
     queued = app.store.redeliver(change_id, clock())
@@ -451,8 +470,9 @@ class SourceChecker(Protocol):
 
 
 @router.post("/sources/{key}/check", response_model=Accepted,
-             status_code=status.HTTP_202_ACCEPTED, summary="Check a source now (in background)")
-def check_now(request: Request, key: str, app: AppDep, tasks: BackgroundTasks,
+             status_code=status.HTTP_202_ACCEPTED, summary="Check a source now (in background)",
+             responses=ACTION, openapi_extra=TOKEN_SECURITY)
+def check_now(request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTasks,
               _token: TokenDep) -> Accepted:
     source = app.sources.get(key)
     if source is None:

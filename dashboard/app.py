@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import api, feeds, ops, pages
+from dashboard import api, docs, feeds, openapi, ops, pages
 from dashboard.auth import LoginThrottle
 from monitor.app import App
 from monitor.errors import ConfigError
@@ -35,11 +36,10 @@ SESSION_DAYS = 14
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
        " frame-ancestors 'none'; base-uri 'none'")
-# FastAPI's Swagger page loads its script and style from a CDN and starts with an inline script.
-DOCS_CSP = ("default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net;"
-            " style-src https://cdn.jsdelivr.net; img-src 'self' data: https:;"
-            " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
-DOCS_PATH = "/api/docs"
+# The API docs page is the one page with a script: Swagger UI, from this server only, which
+# fetches the OpenAPI document. Nothing inline, nothing from elsewhere.
+DOCS_CSP = CSP + "; script-src 'self'; connect-src 'self'"
+DOCS_PATH = docs.DOCS_PATH
 
 
 def utcnow() -> datetime:
@@ -49,8 +49,8 @@ def utcnow() -> datetime:
 def create_app(app: App, *, checker: Checker | None = None,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     """The dashboard for ``app``; ``checker`` runs "check now" (else one is opened per check)."""
-    web = FastAPI(title="lexwatch", version=_version(), docs_url=DOCS_PATH,
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    web = FastAPI(title="lexwatch", version=_version(), docs_url=None,
+                  openapi_url=docs.OPENAPI_PATH, redoc_url=None)
     web.state.lexwatch = app
     web.state.checker = checker
     web.state.clock = clock or utcnow
@@ -60,11 +60,13 @@ def create_app(app: App, *, checker: Checker | None = None,
                        same_site="lax", https_only=app.settings.dashboard.secure_cookies)
     web.add_middleware(SecurityHeaders)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web.include_router(docs.router)
     web.include_router(api.router)
     web.include_router(feeds.router)
     web.include_router(ops.router)
     web.include_router(pages.router)
     pages.install_error_pages(web)
+    openapi.install(web)
     return web
 
 
@@ -119,12 +121,14 @@ class _Server(uvicorn.Server):
 
 
 async def serve(app: App, *, host: str, port: int, stop: asyncio.Event,
-                checker: Checker | None = None, sock: socket.socket | None = None) -> None:
+                checker: Checker | None = None, sock: socket.socket | None = None,
+                clock: Callable[[], datetime] | None = None) -> None:
     """Serve the dashboard on host:port (or ``sock``) in the running loop until ``stop``."""
     # Bound here, not by uvicorn: uvicorn calls sys.exit when it cannot bind, from a task.
     sock = sock or bind(host, port)
-    config = uvicorn.Config(create_app(app, checker=checker), log_level="warning",
-                            access_log=False, lifespan="off", log_config=None)
+    config = uvicorn.Config(create_app(app, checker=checker, clock=clock), log_level="warning",
+                            access_log=False, lifespan="off", log_config=None,
+                            **proxy_options(app.settings.dashboard.trusted_proxies))
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())
@@ -134,6 +138,17 @@ async def serve(app: App, *, host: str, port: int, stop: asyncio.Event,
     await task
     sock.close()
     logger.info("dashboard on http://%s:%d stopped", host, port)
+
+
+def proxy_options(trusted: list[str]) -> dict[str, Any]:
+    """uvicorn's proxy-header options: off unless dashboard.trusted_proxies names proxies.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so any local client (or a
+    proxy that passes the header through) could choose the address the login throttle counts.
+    """
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(trusted)}
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -71,11 +71,14 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 def require_token(request: Request) -> str:
-    """Token-protected actions: a valid bearer token, or 401 (403 when none is configured)."""
+    """Token-protected actions: a valid bearer token, else 401; 403 for a token sent when none
+    is configured (no token could be right: the message says how to configure one)."""
     app = get_app(request)
-    if not configured_tokens(app):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=TOKENS_HELP)
     token = bearer_token(request)
+    if not configured_tokens(app):
+        if token is None:
+            raise _unauthorized(TOKENS_HELP)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=TOKENS_HELP)
     if token is None:
         raise _unauthorized("this action needs an API token: Authorization: Bearer <token>")
     if not token_is_valid(app, token):

@@ -1,24 +1,34 @@
-"""Feeds to subscribe to: the timeline as Atom (RFC 4287), the deadlines as iCalendar."""
+"""Feeds to subscribe to: the timeline as Atom (RFC 4287), the deadlines as iCalendar.
+
+Atom ids are tag: URIs (RFC 4151) minted from the configured public address
+(``alerts.dashboard_url``), never from the request's Host header: a reader that reaches the
+dashboard through a proxy, or by another name, must see each entry once, and a forged Host
+header must not change them. Links use the configured address too when there is one.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from lxml import etree
 from sqlmodel import Session
 
 from dashboard.api import change_filters
-from dashboard.deps import Clock, get_clock, get_session, public_url, read_access
+from dashboard.deps import Clock, get_app, get_clock, get_session, public_url, read_access
+from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
+from dashboard.views import local
 from monitor import __version__
 from monitor.ics import deadlines_calendar
 from storage import browse
 from storage.browse import ChangeQuery
 from storage.models import ChangeRow
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)])
+router = APIRouter(prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)],
+                   responses=UNAUTHORIZED)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -26,7 +36,7 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 # Characters XML 1.0 cannot carry at all; scraped text may contain them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 DEADLINES_LOOKBACK = timedelta(days=90)
-
+TAG_DATE = "2026"  # the year lexwatch began minting these ids; fixed, so ids never change
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None,
@@ -55,30 +65,62 @@ def _entry(feed: etree._Element, request: Request, row: ChangeRow,
              f"Category: {row.category} ({row.severity})"]
     lines += [f"Evidence: {sentence}" for sentence in row.evidence]
     entry = _add(feed, "entry")
-    _add(entry, "id", page)
+    _add(entry, "id", tag_uri(request, f"change/{row.id}"))
     _add(entry, "title", row.title, type="text")
     _add(entry, "updated", _time(row.marked_noise_at or row.detected_at))
     _add(entry, "published", _time(row.detected_at))
     _add(entry, "link", rel="alternate", type="text/html", href=page)
-    if row.url:
+    if row.url:  # stored URLs are http(s) only (storage.types.WebUrl)
         _add(entry, "link", rel="related", href=xml_text(row.url))
     _add(entry, "category", term=row.category)
     _add(entry, "category", term=f"severity:{row.severity}")
     _add(entry, "summary", "\n".join(lines), type="text")
 
 
-def atom_feed(request: Request, found: browse.ChangePage, now: datetime) -> bytes:
+def tag_uri(request: Request, specific: str) -> str:
+    """``tag:<host>,2026:<specific>``: the host of alerts.dashboard_url, else ``lexwatch``."""
+    configured = get_app(request).settings.alerts.dashboard_url
+    host = (urlsplit(configured).hostname if configured else None) or "lexwatch"
+    return f"tag:{host},{TAG_DATE}:{specific}"
+
+
+def timeline_query(filters: ChangeQuery, zone: str) -> str:
+    """The dashboard timeline's query string for the same filters ("" when unfiltered); the
+    timeline filters by whole days, so a time becomes its day."""
+    values = {"source": filters.source, "tag": filters.tag, "category": filters.category,
+              "severity": filters.severity, "q": filters.text, "since": _day(filters.since, zone),
+              "until": _day(filters.until, zone, end=True),
+              "noise": "1" if filters.include_noise else None}
+    return urlencode({name: value for name, value in values.items() if value})
+
+
+def _day(moment: datetime | None, zone: str, *, end: bool = False) -> str | None:
+    """YYYY-MM-DD in ``zone`` (an exclusive ``end``: the day before it ends); None at the ends
+    of the calendar, where there is no day to name."""
+    try:
+        if moment and end:
+            moment -= timedelta(microseconds=1)
+        return f"{local(moment, zone).date()}" if moment else None
+    except OverflowError:
+        return None
+
+
+def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,
+              now: datetime) -> bytes:
     """The page of changes as an Atom document (lxml escapes every text and attribute)."""
-    self_url = str(request.url)
+    query = timeline_query(filters, get_app(request).settings.dashboard.timezone)
+    self_url = public_url(request, request.url.path + (f"?{request.url.query}"
+                                                       if request.url.query else ""))
     updated = found.rows[0].detected_at if found.rows else now
     # None is lxml's key for the default namespace; lxml-stubs types the keys as str.
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})  # type: ignore[dict-item]
-    _add(feed, "id", self_url)
+    _add(feed, "id", tag_uri(request, "changes" + (f"?{query}" if query else "")))
     _add(feed, "title", "lexwatch: changes in EU AI regulation")
     _add(feed, "updated", _time(updated))
     _add(_add(feed, "author"), "name", "lexwatch")
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    _add(feed, "link", rel="alternate", type="text/html", href=public_url(request, "/"))
+    _add(feed, "link", rel="alternate", type="text/html",
+         href=public_url(request, "/" + (f"?{query}" if query else "")))
     _add(feed, "generator", "lexwatch", version=__version__)
     for row in found.rows:
         _entry(feed, request, row, found.source_titles)
@@ -87,15 +129,18 @@ def atom_feed(request: Request, found: browse.ChangePage, now: datetime) -> byte
 
 
 @router.get("/changes.atom", summary="Changes as an Atom feed (the timeline's filters apply)",
-            response_class=Response)
+            response_class=Response, openapi_extra=READ_SECURITY,
+            responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"))
 def changes_atom(request: Request, filters: Annotated[ChangeQuery, Depends(change_filters)],
                  session: Annotated[Session, Depends(get_session)],
                  clock: Annotated[Clock, Depends(get_clock)]) -> Response:
     found = browse.changes_page(session, filters, count=False)
-    return Response(atom_feed(request, found, clock()), media_type=ATOM_TYPE)
+    return Response(atom_feed(request, found, filters, clock()), media_type=ATOM_TYPE)
 
 
-@router.get("/deadlines.ics", summary="Deadlines as an iCalendar feed", response_class=Response)
+@router.get("/deadlines.ics", summary="Deadlines as an iCalendar feed", response_class=Response,
+            openapi_extra=READ_SECURITY,
+            responses=text_answer("text/calendar", "An iCalendar file (RFC 5545)"))
 def deadlines_ics(session: Annotated[Session, Depends(get_session)],
                   clock: Annotated[Clock, Depends(get_clock)],
                   include_closed: Annotated[bool, Query()] = False) -> Response:

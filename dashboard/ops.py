@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from pydantic import BaseModel
 
 from dashboard.deps import Clock, get_app, get_clock, read_access
+from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from monitor.app import App
 from monitor.errors import StorageError
 from monitor.health import Health
@@ -24,7 +26,14 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz", summary="Liveness and database check (no login needed)")
+class HealthOut(BaseModel):
+    status: str  # ok | error
+    database: str  # ok | unreachable
+
+
+@router.get("/healthz", summary="Liveness and database check (no login needed)",
+            response_model=HealthOut,
+            responses={503: {"model": HealthOut, "description": "The database is unreachable"}})
 def healthz(app: Annotated[App, Depends(get_app)]) -> JSONResponse:
     try:
         with session_scope(app.store.engine) as session:
@@ -98,6 +107,8 @@ def registry_for(request: Request) -> CollectorRegistry:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            dependencies=[Depends(read_access)])
+            dependencies=[Depends(read_access)], openapi_extra=READ_SECURITY,
+            responses={**text_answer("text/plain", "Prometheus text exposition format"),
+                       **UNAUTHORIZED})
 def metrics(request: Request) -> Response:
     return Response(generate_latest(registry_for(request)), media_type=CONTENT_TYPE_LATEST)

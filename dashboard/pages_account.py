@@ -17,6 +17,7 @@ from dashboard.pages_common import (
     safe_next,
     users,
 )
+from dashboard.params import PageNumber
 from monitor.types import DeliveryStatus
 from storage import browse
 from storage.db import session_scope
@@ -64,7 +65,7 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 
 @router.get("/deliveries", include_in_schema=False)
 def deliveries_page(request: Request, status: Annotated[str | None, Query()] = None,
-                    page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                    page: PageNumber = 1) -> Response:
     """The outbox: what was sent, what waits, what gave up (subscription names and errors)."""
     require_viewer_login(request)
     chosen = status if status in {s.value for s in DeliveryStatus} else None

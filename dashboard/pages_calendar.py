@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from dashboard import chart, views
 from dashboard.pages_common import lexwatch, now, render, require_reader, zone
+from monitor.deadline_groups import DeadlineGroup, group_deadlines
 from storage import browse
 from storage.db import session_scope
 from storage.models import DeadlineRow
@@ -30,7 +31,7 @@ class Day:
     day: date
     in_month: bool
     today: bool
-    deadlines: tuple[DeadlineRow, ...]
+    deadlines: tuple[DeadlineGroup, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,14 +43,22 @@ class Month:
     count: int
 
 
+# The months whose grid (with the days of the weeks around them) Python's calendar can draw.
+FIRST_MONTH, LAST_MONTH = date(1, 2, 1), date(9999, 11, 1)
+
+
 def _month_param(value: str | None, today: date) -> date:
     if not value:
         return today.replace(day=1)
     try:
-        return date.fromisoformat(f"{value}-01")
+        first = date.fromisoformat(f"{value}-01")
     except ValueError:
         raise HTTPException(status_code=400, detail=f"month: {value!r} is not a month"
                             " (use YYYY-MM, e.g. 2026-12)") from None
+    if not FIRST_MONTH <= first <= LAST_MONTH:
+        raise HTTPException(status_code=400, detail=f"month: {value!r} is out of range"
+                            f" ({FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m})")
+    return first
 
 
 def _shift(first: date, months: int) -> date:
@@ -57,22 +66,29 @@ def _shift(first: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _link(first: date, months: int) -> str:
+    """YYYY-MM of the month ``months`` away, kept within the months the page can show."""
+    return f"{min(max(_shift(first, months), FIRST_MONTH), LAST_MONTH):%Y-%m}"
+
+
 def _midnight(day: date, place: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(place))
 
 
 def month_view(rows: list[DeadlineRow], first: date, today: date, place: str) -> Month:
-    """A Monday-first grid of the month, each day with its deadlines (local dates)."""
+    """A Monday-first grid of the month, each day with its deadlines (local dates), each
+    deadline once however many sources state it."""
     by_day: dict[date, list[DeadlineRow]] = defaultdict(list)
     for row in rows:
         by_day[views.local(row.due, place).date()].append(row)
+    grouped = {day: tuple(group_deadlines(found)) for day, found in by_day.items()}
     weeks = tuple(
         tuple(Day(day=day, in_month=day.month == first.month, today=day == today,
-                  deadlines=tuple(by_day.get(day, ()))) for day in week)
+                  deadlines=grouped.get(day, ())) for day in week)
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     )
-    return Month(first=first, weeks=weeks, previous=f"{_shift(first, -1):%Y-%m}",
-                 next=f"{_shift(first, 1):%Y-%m}", count=len(rows))
+    return Month(first=first, weeks=weeks, previous=_link(first, -1), next=_link(first, 1),
+                 count=sum(len(groups) for groups in grouped.values()))
 
 
 @router.get("/deadlines", include_in_schema=False)
@@ -89,7 +105,8 @@ def deadlines_page(request: Request,
         past = browse.deadlines_between(session, moment - timedelta(days=PAST_DAYS), moment,
                                         include_closed=True)[::-1][:LIST_LIMIT]
         in_month = browse.deadlines_between(session, start, end, include_closed=True)
-    context = {"upcoming": upcoming, "past": past, "past_days": PAST_DAYS,
+    context = {"upcoming": group_deadlines(upcoming), "past": group_deadlines(past),
+               "past_days": PAST_DAYS,
                "month": month_view(in_month, first, today, place)}
     return render(request, "deadlines.html", context, title="Deadlines")
 

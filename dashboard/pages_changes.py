@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import Response
@@ -22,6 +21,7 @@ from dashboard.pages_common import (
     require_reader,
     zone,
 )
+from dashboard.params import RowId, lower_bound, upper_bound
 from monitor.feedback import propose_rule
 from monitor.types import Category, Severity
 from storage import browse, pages_queries
@@ -58,14 +58,15 @@ class Timeline:
 def parse_timeline(params: dict[str, str], place: str) -> Timeline:
     """The filters from the query string; a bad value is reported and left out."""
     given = {k: params[k].strip() for k in (*_FILTERS, "page") if params.get(k, "").strip()}
-    problems: list[str] = []
+    problems: list[str] = [f"{k}: {given.pop(k)!r} contains a NUL character"
+                           for k in list(given) if "\x00" in given[k]]
     category = _choice(given, "category", [c.value for c in Category], problems)
     severity = _choice(given, "severity", [s.value for s in Severity], problems)
-    since = _day(given, "since", place, problems)
-    until = _day(given, "until", place, problems)
+    since = lower_bound(_day(given, "since", problems), place)
+    until = upper_bound(_day(given, "until", problems), place)
     query = browse.ChangeQuery(
         source=given.get("source"), tag=given.get("tag"), category=category, severity=severity,
-        since=since, until=until + timedelta(days=1) if until else None, text=given.get("q"),
+        since=since, until=until, text=given.get("q"),
         include_noise=given.get("noise") == "1", page=_page(given, problems), per_page=PER_PAGE)
     return Timeline(given={k: v for k, v in given.items() if k != "page"}, query=query,
                     problems=tuple(problems))
@@ -81,24 +82,25 @@ def _choice(given: dict[str, str], name: str, allowed: list[str],
     return value
 
 
-def _day(given: dict[str, str], name: str, place: str, problems: list[str]) -> datetime | None:
-    """Midnight of a YYYY-MM-DD day in the dashboard's zone, as an aware datetime."""
+def _day(given: dict[str, str], name: str, problems: list[str]) -> date | None:
+    """A YYYY-MM-DD day (dashboard.params turns it into a bound in the dashboard's zone)."""
     value = given.get(name)
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         problems.append(f"{name}: {value!r} is not a date (use YYYY-MM-DD)")
         given.pop(name)
         return None
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(place))
 
 
 def _page(given: dict[str, str], problems: list[str]) -> int:
     value = given.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
-        problems.append(f"page: {value!r} is not a page number")
+    # isdecimal alone lets "²" or a 5,000-digit number through to int(), which raises.
+    if not (value.isascii() and value.isdecimal() and len(value) <= 7
+            and 1 <= int(value) <= browse.MAX_PAGE):
+        problems.append(f"page: {value!r} is not a page number (1 to {browse.MAX_PAGE:,})")
         return 1
     return int(value)
 
@@ -126,7 +128,7 @@ def _detail(request: Request, change_id: int) -> browse.ChangeDetail:
 
 
 @router.get("/changes/{change_id}", include_in_schema=False)
-def change_page(request: Request, change_id: int,
+def change_page(request: Request, change_id: RowId,
                 view: Annotated[str, Query(pattern="^(inline|side)$")] = "inline") -> Response:
     require_reader(request)
     detail = _detail(request, change_id)
@@ -147,7 +149,7 @@ def _is_muted(request: Request, source_key: str, item_key: str) -> bool:
 
 
 @router.get("/changes/{change_id}/raw", include_in_schema=False)
-def raw_evidence(request: Request, change_id: int) -> Response:
+def raw_evidence(request: Request, change_id: RowId) -> Response:
     """The stored response as a download; never rendered as a page (it is scraped HTML)."""
     require_reader(request)
     detail = _detail(request, change_id)
@@ -189,7 +191,7 @@ def _download_type(stored: str) -> tuple[str, str]:
 
 
 @router.post("/changes/{change_id}/noise", include_in_schema=False)
-def mark_noise(request: Request, change_id: int,
+def mark_noise(request: Request, change_id: RowId,
                csrf_token: Annotated[str | None, Form()] = None) -> Response:
     require_actor(request, csrf_token)
     row = lexwatch(request).store.mark_noise(change_id, now(request))
@@ -201,7 +203,7 @@ def mark_noise(request: Request, change_id: int,
 
 
 @router.post("/changes/{change_id}/mute", include_in_schema=False)
-def mute_item(request: Request, change_id: int,
+def mute_item(request: Request, change_id: RowId,
               csrf_token: Annotated[str | None, Form()] = None) -> Response:
     name = require_actor(request, csrf_token)
     change = _detail(request, change_id).change
@@ -212,7 +214,7 @@ def mute_item(request: Request, change_id: int,
 
 
 @router.post("/changes/{change_id}/redeliver", include_in_schema=False)
-def redeliver(request: Request, change_id: int,
+def redeliver(request: Request, change_id: RowId,
               csrf_token: Annotated[str | None, Form()] = None) -> Response:
     require_actor(request, csrf_token)
     _detail(request, change_id)

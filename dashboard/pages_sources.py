@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import Response
 
 from dashboard import chart, views
@@ -20,6 +20,7 @@ from dashboard.pages_common import (
     require_actor,
     require_reader,
 )
+from dashboard.params import SnapshotId, SourceKey
 from monitor.codec import diff_to_dict
 from monitor.diff import diff_documents
 from storage import browse
@@ -50,7 +51,7 @@ def _source(request: Request, key: str) -> browse.SourceHealth:
 
 
 @router.get("/sources/{key}", include_in_schema=False)
-def source_page(request: Request, key: str) -> Response:
+def source_page(request: Request, key: SourceKey) -> Response:
     require_reader(request)
     health = _source(request, key)
     with session_scope(lexwatch(request).store.engine) as session:
@@ -63,8 +64,7 @@ def source_page(request: Request, key: str) -> Response:
 
 
 @router.get("/sources/{key}/compare", include_in_schema=False)
-def compare_page(request: Request, key: str, old: Annotated[int, Query()],
-                 new: Annotated[int, Query()]) -> Response:
+def compare_page(request: Request, key: SourceKey, old: SnapshotId, new: SnapshotId) -> Response:
     """The item diffs between any two stored snapshots of a source."""
     require_reader(request)
     health = _source(request, key)
@@ -83,7 +83,7 @@ def compare_page(request: Request, key: str, old: Annotated[int, Query()],
 
 
 @router.post("/sources/{key}/check", include_in_schema=False)
-async def check_now(request: Request, key: str,
+async def check_now(request: Request, key: SourceKey,
                     csrf_token: Annotated[str | None, Form()] = None) -> Response:
     """Start a check of the source in the background and come back to its page."""
     require_actor(request, csrf_token)

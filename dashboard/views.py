@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from monitor.types import Category, Severity
+from monitor.types import Category, Severity, web_url
 
 CATEGORY_LABELS: dict[str, str] = {
     Category.CONSULTATION_OPENED: "Consultation opened",
@@ -66,6 +66,9 @@ def format_date(day: date | datetime | None, zone: str | None = None) -> str:
 
 
 def iso(moment: datetime | date | None) -> str:
+    """For ``<time datetime>``: HTML allows at most three digits of a second, so none."""
+    if isinstance(moment, datetime):
+        return moment.isoformat(timespec="seconds")
     return moment.isoformat() if moment is not None else ""
 
 
@@ -239,6 +242,4 @@ def _fold_equal(text: str, *, at_start: bool, at_end: bool) -> list[Segment]:
 
 def http_url(url: str | None) -> str | None:
     """The URL if it is http(s): a scraped ``javascript:`` link must never become a link."""
-    if url and url.strip().lower().startswith(("http://", "https://")):
-        return url.strip()
-    return None
+    return web_url(url)

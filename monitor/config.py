@@ -6,6 +6,7 @@ file at all lexwatch watches the built-in catalog into ``./lexwatch.db``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -144,6 +145,19 @@ def check_zone(value: str) -> str:
     return value
 
 
+def check_networks(values: list[str]) -> list[str]:
+    """IP addresses or networks ("10.0.0.0/8"), each written out as Python reads it."""
+    networks = []
+    for value in (value.strip() for value in values):
+        try:
+            networks.append(str(ipaddress.ip_network(value, strict=False)) if "/" in value
+                            else str(ipaddress.ip_address(value)))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address or network (e.g. '127.0.0.1',"
+                             " '10.0.0.0/8')") from exc
+    return networks
+
+
 class SubscriptionSettings(BaseModel):
     """One ``[[subscriptions]]`` table: who gets which alerts, on which channel, when."""
 
@@ -278,8 +292,12 @@ class DashboardSettings(BaseModel):
     api_tokens: SecretStr | None = None  # comma-separated, from LEXWATCH_DASHBOARD__API_TOKENS
     session_secret: SecretStr | None = None  # from LEXWATCH_DASHBOARD__SESSION_SECRET
     secure_cookies: bool = False  # True behind HTTPS
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto are believed; none
+    # by default, so no client can pick the address that login throttling counts.
+    trusted_proxies: list[str] = []
 
     _zone = field_validator("timezone")(lambda value: check_zone(value))
+    _proxies = field_validator("trusted_proxies")(lambda value: check_networks(value))
 
 
 class RetentionSettings(BaseModel):

@@ -9,23 +9,26 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event
 
 from monitor import __version__
+from monitor.deadline_groups import DeadlineGroup, group_deadlines
 from storage.models import DeadlineRow
 
 
 def deadlines_calendar(rows: Sequence[DeadlineRow], *, now: datetime | None = None) -> bytes:
-    """One event per deadline, ending at the due time; stable UIDs so updates replace."""
+    """One event per deadline (once however many sources state it), ending at the due time;
+    stable UIDs (of the group's first row) so updates replace."""
     calendar = Calendar()
     calendar.add("prodid", f"-//lexwatch//{__version__}//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "lexwatch: EU AI regulation deadlines")
     stamp = now or datetime.now(UTC)
-    for row in rows:
-        calendar.add_component(_event(row, stamp))
+    for group in group_deadlines(rows):
+        calendar.add_component(_event(group, stamp))
     ical: bytes = calendar.to_ical()
     return ical
 
 
-def _event(row: DeadlineRow, stamp: datetime) -> Event:
+def _event(group: DeadlineGroup, stamp: datetime) -> Event:
+    row = group.first
     event = Event()
     identity = hashlib.sha1(f"{row.source_key}|{row.item_key}|{row.kind}|{row.label}".encode())
     event.add("uid", f"deadline-{identity.hexdigest()[:20]}@lexwatch")
@@ -35,7 +38,9 @@ def _event(row: DeadlineRow, stamp: datetime) -> Event:
     event.add("dtend", row.due)
     event.add("summary", f"{row.label}")
     moved = "; ".join(f"was {entry['due'][:10]}" for entry in row.history[:-1])
-    description = f"Source: {row.source_key}\nDue: {row.due.isoformat()}"
+    sources = ", ".join(group.sources)
+    description = (f"Source{'s' if len(group.sources) > 1 else ''}: {sources}\n"
+                   f"Due: {row.due.isoformat()}")
     event.add("description", f"{description}\n{moved}" if moved else description)
     if row.url:
         event.add("url", row.url)

@@ -313,6 +313,7 @@ EXAMPLES: dict[str, str] = {
     "replay.dir": '"recordings"',
     "smtp.username": '"lexwatch@example.org"',
     "alerts.dashboard_url": '"https://lexwatch.example.org"',
+    "dashboard.trusted_proxies": '["127.0.0.1"]',
     "sources.*.url": '"https://example.org/ai/guidance"',
     "sources.*.title": '"Our national AI authority: guidance"',
     "sources.*.parser": '"html"',
@@ -491,6 +492,9 @@ MEANINGS: dict[str, str] = {
     "dashboard.session_secret": "Key that signs login cookies; set it so logins survive a"
                                 " restart.",
     "dashboard.secure_cookies": "Send cookies only over HTTPS (set true behind HTTPS).",
+    "dashboard.trusted_proxies": "Reverse proxies (IP addresses or networks) whose"
+                                 " X-Forwarded-For and X-Forwarded-Proto headers are believed;"
+                                 " empty: none, each client is the address it connects from.",
     # [retention]
     "retention.raw_days": "Days raw responses are kept; those of a source's newest snapshot and"
                           " of the snapshots a change compares are always kept.",

@@ -9,10 +9,12 @@ Everything here is a frozen, keyword-only dataclass or a Protocol; stored rows l
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 
 class Category(enum.StrEnum):
@@ -530,3 +532,28 @@ class ServiceProcess:
     host: str
     pid: int
     started_at: datetime
+
+
+# -- links to scraped documents ---------------------------------------------------------------
+
+# Whitespace, C0/C1 controls, line separators and bidi overrides: none belongs in a link.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` (without surrounding whitespace) when it is an absolute http(s) URL with a host;
+    None for anything else: ``javascript:``, ``data:``, relative, or with control characters.
+
+    The one rule for a scraped link that reaches a reader: storage applies it to every stored
+    document URL (``storage.types.WebUrl``), and the dashboard and the notifiers use it before
+    they make a link, so no surface can turn a scraped ``javascript:`` URL into something to
+    click.
+    """
+    text = (url or "").strip()
+    if not text or _NOT_IN_URL.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. "http://[bad"
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None

@@ -26,7 +26,9 @@ Plain-text objects (header blocks) are never parsed by Slack and need only trunc
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from monitor.types import web_url
 
 ZWSP = "\u200b"
 ELLIPSIS = "…"
@@ -89,11 +91,8 @@ def link(url: str, label: str) -> str:
 
 
 def is_web_url(url: str | None) -> bool:
-    """Whether ``url`` is an absolute http(s) URL with a host."""
-    if not url:
-        return False
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    """Whether ``url`` is a link a reader may follow (monitor.types.web_url)."""
+    return web_url(url) is not None
 
 
 def plain(text: str, limit: int) -> str:

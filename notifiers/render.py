@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -30,6 +29,7 @@ from monitor.types import (
     DigestDeadline,
     Severity,
     TextOp,
+    web_url,
 )
 from notifiers.labels import CATEGORY_LABELS
 
@@ -324,15 +324,8 @@ def line(text: str | None) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL on one line; None otherwise (javascript:,
-    data:, relative, or with control characters: never linked)."""
-    if not url or url != url.strip() or _CONTROL.search(url) or " " in url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    """The URL when a reader may follow it (monitor.types.web_url); None otherwise."""
+    return web_url(url)
 
 
 def wrap(text: str, width: int = 76, indent: int = 0, first: int | None = None) -> str:

@@ -26,6 +26,9 @@ from storage.models import ChangeRow, CheckRow, DeadlineRow, DeliveryRow, Snapsh
 from storage.types import UtcDateTime
 
 MAX_PER_PAGE = 200
+# Far beyond any real history, and (page - 1) * per_page stays a 64-bit OFFSET: SQLite raises
+# OverflowError past that.
+MAX_PAGE = 1_000_000
 HIDDEN_CATEGORIES = ("noise", "editorial")  # never alerted; shown only when asked for
 SPARKLINE = 30  # recent check outcomes per source
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UtcDateTime())
@@ -36,7 +39,8 @@ class ChangeQuery:
     """Timeline filters. ``since`` is inclusive, ``until`` exclusive; ``text`` matches title or
     summary, case-insensitively. By default changes marked as noise and the ``noise`` and
     ``editorial`` categories are hidden: asking for one of those categories, or
-    ``include_noise``, shows them. ``page`` counts from 1; ``per_page`` is capped at 200."""
+    ``include_noise``, shows them. ``page`` counts from 1 (up to MAX_PAGE); ``per_page`` is
+    capped at 200."""
 
     source: str | None = None
     tag: str | None = None
@@ -50,7 +54,7 @@ class ChangeQuery:
     per_page: int = 50
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "page", max(1, self.page))
+        object.__setattr__(self, "page", min(MAX_PAGE, max(1, self.page)))
         object.__setattr__(self, "per_page", min(MAX_PER_PAGE, max(1, self.per_page)))
 
 
@@ -397,7 +401,7 @@ def deadlines_between(session: Session, start: datetime | None, end: datetime | 
 def deliveries_page(session: Session, status: str | None, page: int = 1,
                     per_page: int = 50) -> DeliveryPage:
     """Outbox rows newest first, optionally of one status."""
-    page, per_page = max(1, page), min(MAX_PER_PAGE, max(1, per_page))
+    page, per_page = min(MAX_PAGE, max(1, page)), min(MAX_PER_PAGE, max(1, per_page))
     conditions = [col(DeliveryRow.status) == status] if status else []
     total = session.exec(select(func.count()).select_from(DeliveryRow).where(*conditions)).one()
     statement = (select(DeliveryRow).where(*conditions).order_by(col(DeliveryRow.id).desc())

@@ -8,11 +8,16 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from storage.types import UtcDateTime
+from storage.types import UtcDateTime, WebUrl
 
 
 def _utc_column(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
+
+
+def _document_url() -> Any:
+    """A scraped link: http(s) only (see storage.types.WebUrl)."""
+    return Field(default=None, sa_column=Column(WebUrl(), nullable=True))
 
 
 class SourceRow(SQLModel, table=True):
@@ -121,7 +126,7 @@ class ChangeRow(SQLModel, table=True):
     severity: str = Field(max_length=10)
     title: str
     summary: str
-    url: str | None = None
+    url: str | None = _document_url()
     old_date: date | None = None
     new_date: date | None = None
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -153,7 +158,7 @@ class DeadlineRow(SQLModel, table=True):
     item_key: str
     kind: str = Field(max_length=20)
     label: str
-    url: str | None = None
+    url: str | None = _document_url()
     due: datetime = _utc_column(nullable=False)
     status: str = Field(default="open", max_length=20)  # open | closed | withdrawn
     first_seen: datetime = _utc_column(nullable=False)

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel.sql.sqltypes import AutoString
+
+from monitor.types import web_url
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -28,3 +31,22 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class WebUrl(TypeDecorator[str]):
+    """A scraped link to a document: only an http(s) URL is written or read back, else NULL.
+
+    Every surface (pages, JSON API, Atom, iCalendar, webhook, Slack, e-mail, Apprise) reads
+    document URLs from these columns, so applying ``monitor.types.web_url`` here, on the way in
+    and on the way out (rows stored before the rule existed), keeps a scraped ``javascript:``
+    link out of all of them at once. The snapshot keeps the item as scraped, as evidence.
+    """
+
+    impl = AutoString
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return web_url(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return web_url(value)

@@ -50,7 +50,10 @@ def settings_for(database_url: str, **dashboard: object) -> Settings:
                                  title="EUR-Lex", tags=["ai-act", "legal"], interval=86400),
         "hostile": SourceSettings(url="https://example.eu/hostile", parser="html",
                                   title="Hostile site", interval=86400),
-        "bulk": SourceSettings(url="https://example.eu/bulk", parser="html", title="Bulk",
+        # A title as long as the catalog's: the timeline's source filter must still fit a phone.
+        "bulk": SourceSettings(url="https://example.eu/bulk", parser="html",
+                               title="European Commission, Shaping Europe's digital future:"
+                                     " Artificial Intelligence Act, all articles",
                                interval=86400),
     }
     options: dict[str, object] = {

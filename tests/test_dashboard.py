@@ -7,7 +7,7 @@ import html
 import re
 import socket
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from dashboard import auth, chart, views
-from dashboard.app import CSP, create_app, serve
+from dashboard.app import CSP, DOCS_CSP, create_app, serve
 from dashboard.cli import register
 from monitor.app import App
 from monitor.types import CheckOutcome, CheckRecord, Source
@@ -173,7 +173,7 @@ def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClie
     assert "<ins>2026 via the portal.</ins>" in page
     assert "<details class=\"fold\"><summary>… 70 unchanged words</summary>" in page
     assert "<summary>4 unchanged paragraphs</summary>" in page
-    assert "<td><ins>2026-06-30</ins></td>" in page  # the new field
+    assert '<td data-label="After"><ins>2026-06-30</ins></td>' in page  # the new field
     # The delegated act concerns the same initiative (hys:1) but is another happening than
     # the extended deadline: its own event, not listed as a repeat of this one.
     other = change_id(shared_app, "Delegated act published in the Official Journal")
@@ -235,6 +235,27 @@ def test_security_headers_on_every_page(client: TestClient):
         assert headers["referrer-policy"] == "same-origin"
 
 
+def test_api_docs_are_served_from_the_dashboard_under_the_strict_csp(client: TestClient):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert policy == DOCS_CSP == CSP + "; script-src 'self'; connect-src 'self'"
+    assert "unsafe" not in policy and "http" not in policy and "*" not in policy
+    page = response.text
+    assert "<script>" not in page  # nothing inline: every script is a file
+    links = re.findall(r'(?:src|href|data-openapi)="([^"]+)"', page)
+    assert links and all(link.startswith("/") and not link.startswith("//") for link in links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert client.get("/api/docs/index.html").status_code == 404  # only the two assets
+
+
+def test_time_elements_carry_whole_seconds():
+    moment = datetime(2026, 11, 20, 12, 0, 5, 123456, tzinfo=UTC)
+    assert views.iso(moment) == "2026-11-20T12:00:05+00:00"
+    assert views.iso(date(2026, 11, 20)) == "2026-11-20"
+
+
 def test_times_are_shown_in_the_configured_zone(client: TestClient, tmp_path: Path):
     brussels = client.get("/?source=eurlex").text
     assert '<time datetime="2026-11-05T09:00:00+00:00">5 Nov 2026 10:00 CET</time>' in brussels
@@ -256,7 +277,7 @@ def test_sources_health_table(client: TestClient):
     assert "failed" in office  # its last check failed
     assert '<svg class="spark"' in office and 'aria-label="last 3 checks: 1 failed' in office
     assert '<rect x="0"' in office and 'class="o-failed"' in office
-    assert "<td class=\"num\">1</td>" in office  # failure streak
+    assert '<td class="num" data-label="Failures in a row">1</td>' in office  # failure streak
 
 
 def test_source_page_compares_any_two_snapshots(client: TestClient, shared_app: App):
@@ -281,7 +302,7 @@ def test_a_check_skipped_because_it_ran_elsewhere_is_shown_as_a_note(fresh_app: 
     with client_for(fresh_app) as client:
         page = client.get("/sources/eurlex").text
     assert '<span class="outcome o-skipped">skipped</span>' in page
-    assert f"<td>{CHECKED_ELSEWHERE}</td>" in page  # a note, not an error
+    assert f'<td data-label="Note">{CHECKED_ELSEWHERE}</td>' in page  # a note, not an error
     assert fresh_app.store.state("eurlex").failure_streak == 0
 
 
@@ -298,7 +319,8 @@ def test_deadlines_lists_month_grid_and_subscribe_link(client: TestClient):
     assert "<h2 id=\"h-month\">November 2026</h2>" in page
     december = client.get("/deadlines?month=2026-12").text
     # Due 10 Dec 23:00 UTC: 11 December in Brussels.
-    cell = re.search(r'<span class="daynum">11</span>\s*<ul><li class="k-consultation">'
+    cell = re.search(r'<span class="daynum">11</span><span class="longdate" aria-hidden="true">'
+                     r'Friday 11 December</span>\s*<ul><li class="k-consultation">'
                      r"GPAI consultation closes</li>", december)
     assert cell is not None
     assert client.get("/deadlines?month=2026-13").status_code == 400
@@ -312,7 +334,8 @@ def test_trends_chart_has_a_table_alternative(client: TestClient):
     assert ("amendment", "12 Oct 2026", str(BULK)) in bars
     assert ("legal_act", "2 Nov 2026", "1") in bars
     table = page[page.index("The same numbers as a table"):]
-    totals = [int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', table)]
+    totals = [int(n) for n in re.findall(r'<td class="num" data-label="Total">(\d+)</td></tr>',
+                                         table)]
     assert len(totals) == 8 and sum(totals) == BULK + 4
     assert client.get("/trends?weeks=1000").status_code == 400
 

@@ -144,3 +144,87 @@ def test_pages_work_by_keyboard_and_on_a_phone(page: Page, tmp_path: Path):
     page.goto("/trends")
     expect(page.locator("svg.weekly")).to_be_visible()
     page.screenshot(path=tmp_path / "trends-phone.png", full_page=True)
+
+
+# Every page a phone user can reach, anonymous and logged in ("{change}" is the moved
+# deadline's change, "{hostile}" the one with hostile scraped text).
+PHONE_PAGES = ("/", "/?source=bulk&q=article", "/?category=gossip&since=soon", "/changes/{change}",
+               "/changes/{change}?view=side", "/changes/{hostile}", "/sources",
+               "/sources/ai-office", "/deadlines", "/deadlines?month=2026-12", "/trends",
+               "/login", "/changes/999999")
+PHONE_LOGGED_IN = ("/changes/{change}", "/changes/{change}?view=side", "/deliveries",
+                   "/sources/ai-office")
+# What scrolls sideways: the page itself, or any box in it.
+SIDEWAYS = """() => {
+  const root = document.documentElement;
+  const found = root.scrollWidth > root.clientWidth ? [`page ${root.scrollWidth}px`] : [];
+  for (const e of document.body.querySelectorAll("*")) {
+    const overflow = getComputedStyle(e).overflowX;
+    if ((overflow === "auto" || overflow === "scroll") && e.scrollWidth > e.clientWidth + 1) {
+      found.push(`${e.tagName.toLowerCase()}.${e.className} ${e.scrollWidth}px`);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 390])
+def test_every_page_fits_a_phone(page: Page, width: int, tmp_path: Path):
+    page.set_viewport_size({"width": width, "height": 812})
+    page.goto("/")
+    ids = {"change": _change_id(page, TITLE), "hostile": _change_id(page, "<script>")}
+    scrolled = {}
+    visit = [*PHONE_PAGES, *_compare_pages(page)]
+    for path in visit:
+        scrolled[path] = _sideways(page, path.format(**ids), tmp_path)
+    _log_in(page)
+    for path in PHONE_LOGGED_IN:
+        scrolled[f"{path} (logged in)"] = _sideways(page, path.format(**ids), tmp_path)
+    assert not {path: found for path, found in scrolled.items() if found}, scrolled
+
+
+def _change_id(page: Page, title: str) -> str:
+    link = page.locator("ol.timeline a.title", has_text=title).first.get_attribute("href")
+    assert link is not None
+    return link.rsplit("/", 1)[1]
+
+
+def _compare_pages(page: Page) -> list[str]:
+    page.goto("/sources/ai-office")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"/compare\?"))
+    inline = page.url.split(page.url.split("/sources/")[0])[1]
+    return [inline, inline + "&view=side"]
+
+
+def _sideways(page: Page, path: str, shots: Path) -> list[str]:
+    response = page.goto(path)
+    assert response is not None and response.status < 500, path
+    name = re.sub(r"\W+", "-", path).strip("-") or "timeline"
+    page.screenshot(path=shots / f"phone-{name}.png", full_page=True)
+    found: list[str] = page.evaluate(SIDEWAYS)
+    return found
+
+
+def _log_in(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+
+
+def test_api_docs_work_offline_under_the_csp(page: Page, base_url: str):
+    """Swagger UI from the dashboard itself: every request stays on it, nothing is refused."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type in ("error", "warning") else None)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/api/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert page.locator(".opblock").count() == 15
+    page.locator(".opblock-summary", has_text="/api/v1/changes").first.click()
+    expect(page.get_by_text("a date (from its midnight").first).to_be_visible()
+    assert not problems, problems  # a CSP refusal is logged as an error
+    assert requested and all(url.startswith(base_url) for url in requested), requested

@@ -54,7 +54,8 @@ def test_atom_feed_lists_the_timeline_with_links_to_the_dashboard(client: TestCl
     opened = feed.entries[-1]
     change_id = seeded.changes["opened"]
     assert opened.link == f"http://testserver/changes/{change_id}"
-    assert opened.id == f"http://testserver/changes/{change_id}"
+    assert opened.id == f"tag:lexwatch,2026:change/{change_id}"
+    assert feed.feed.id == "tag:lexwatch,2026:changes"
     assert opened.published == "2026-11-02T10:00:00Z"
     assert "Evidence: The consultation is open until 30 June." in opened.summary
     assert {tag.term for tag in opened.tags} == {"consultation_opened", "severity:high"}
@@ -100,8 +101,50 @@ def test_atom_links_use_the_configured_dashboard_url(seeded: Seeded, monkeypatch
     monkeypatch.setenv("LEXWATCH_ALERTS__DASHBOARD_URL", "https://lexwatch.example.org/")
     with client_for(seeded) as client:
         feed = atom(client, "?source=press")
+        forged = atom_with_host(client, "?source=press", "evil.example")
     assert feed.entries[0].link.startswith("https://lexwatch.example.org/changes/")
-    assert feed.feed.link == "https://lexwatch.example.org/"
+    assert feed.feed.link == "https://lexwatch.example.org/?source=press"
+    assert feed.feed.id == "tag:lexwatch.example.org,2026:changes?source=press"
+    assert feed.entries[0].id.startswith("tag:lexwatch.example.org,2026:change/")
+    self_link = next(link.href for link in feed.feed.links if link.rel == "self")
+    assert self_link == "https://lexwatch.example.org/feeds/changes.atom?source=press"
+    assert forged == feed  # the Host header changes nothing a reader sees
+
+
+def atom_with_host(client: TestClient, query: str, host: str) -> feedparser.FeedParserDict:
+    response = client.get(f"/feeds/changes.atom{query}", headers={"Host": host})
+    assert response.status_code == 200, response.text
+    return feedparser.parse(response.content)
+
+
+def test_atom_ids_do_not_follow_the_host_header(client: TestClient):
+    """Behind a proxy, or with a forged Host, a reader must see each entry once."""
+    plain = atom(client)
+    forged = atom_with_host(client, "", "evil.example")
+    assert [entry.id for entry in forged.entries] == [entry.id for entry in plain.entries]
+    assert forged.feed.id == plain.feed.id == "tag:lexwatch,2026:changes"
+    assert all("evil.example" not in entry.id for entry in forged.entries)
+
+
+@pytest.mark.parametrize(("query", "alternate", "feed_id"), [
+    ("", "http://testserver/", "tag:lexwatch,2026:changes"),
+    ("?source=hys&page=2", "http://testserver/?source=hys",
+     "tag:lexwatch,2026:changes?source=hys"),
+    ("?severity=high&text=gpai&include_noise=true", "http://testserver/?severity=high&q=gpai"
+     "&noise=1", "tag:lexwatch,2026:changes?severity=high&q=gpai&noise=1"),
+    ("?since=2026-11-03&until=2026-11-11", "http://testserver/?since=2026-11-03"
+     "&until=2026-11-11", "tag:lexwatch,2026:changes?since=2026-11-03&until=2026-11-11"),
+])
+def test_a_filtered_feed_links_to_the_filtered_timeline(client: TestClient, query: str,
+                                                        alternate: str, feed_id: str):
+    feed = atom(client, query)
+    assert feed.feed.link == alternate
+    assert feed.feed.id == feed_id
+    # The timeline the feed points to shows the same changes.
+    page = client.get(alternate.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    for entry in feed.entries:
+        assert entry.link.removeprefix("http://testserver") in page.text
 
 
 def test_deadlines_calendar(client: TestClient):
