@@ -3,8 +3,9 @@
 Tests assert what these steps find; how fast they find it depends on the machine and its load,
 so it is measured here (median of 5 after a warm-up) against the targets the tests had:
 
-  find_dates, 100 KB block        monitor.dates.find_dates on 1,200 dated sentences  < 1 s
-  AI Act application dates        monitor.deadlines.extract_deadlines on the parsed AI Act < 10 ms
+  find_dates, 100 KB block        monitor.analysis.dates.find_dates on 1,200 dated sentences  < 1 s
+  AI Act application dates        monitor.analysis.deadlines.extract_deadlines,
+                                  on the parsed AI Act < 10 ms
   Formex AI Act                   sources.parsers.formex.parse_formex (the combined Formex) < 0.5 s
 
 Run: .venv/bin/python bench/analysis_speed.py   (writes bench/results/analysis_speed.txt;
@@ -25,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.dates import find_dates  # noqa: E402
-from monitor.deadlines import extract_deadlines  # noqa: E402
+from monitor.analysis.dates import find_dates  # noqa: E402
+from monitor.analysis.deadlines import extract_deadlines  # noqa: E402
 from monitor.types import ParseContext, Source  # noqa: E402
 from sources.parsers import PARSERS  # noqa: E402
 from sources.parsers.formex import parse_formex  # noqa: E402

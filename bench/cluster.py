@@ -36,10 +36,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor import cluster  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.config import load_settings  # noqa: E402
 from monitor.pipeline import utcnow  # noqa: E402
+from monitor.service import cluster  # noqa: E402
 from tests.servers.replay import ReplayServer  # noqa: E402
 
 RESULTS = ROOT / "bench/results/cluster.txt"

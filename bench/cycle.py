@@ -299,7 +299,7 @@ class ClassifyTimer:
     the checker's worker threads: thread CPU time, summed under a lock)."""
 
     def __enter__(self) -> ClassifyTimer:
-        from monitor.classify import RuleClassifier
+        from monitor.analysis.classify import RuleClassifier
 
         self.cpu, self.calls, lock = 0.0, 0, threading.Lock()
         self._class, self._original = RuleClassifier, RuleClassifier.classify
@@ -486,7 +486,7 @@ def lexwatch_app(server: Server, database: Path) -> Any:
 async def fetcher_pass(policy: Any, urls: list[str], validators: Validators, *,
                        conditional: bool) -> None:
     """The floor's pass through lexwatch's Fetcher: its HTTP stack, nothing else."""
-    from monitor.fetch import Fetcher, make_client
+    from sources.fetch.fetcher import Fetcher, make_client
 
     gate = asyncio.Semaphore(CONCURRENCY)
     async with make_client(policy) as client:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.dates import find_dates  # noqa: E402
+from monitor.analysis.dates import find_dates  # noqa: E402
 
 SENTENCES = [
     "The consultation is open until 9 October 2025.",

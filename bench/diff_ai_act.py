@@ -35,18 +35,18 @@ import lxml.html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.analyse import Analysis, analyse, fingerprint, pages_hash  # noqa: E402
-from monitor.classify import RuleClassifier  # noqa: E402
-from monitor.codec import (  # noqa: E402
+from monitor.analysis.analyse import Analysis, analyse, fingerprint, pages_hash  # noqa: E402
+from monitor.analysis.classify import RuleClassifier  # noqa: E402
+from monitor.analysis.deadlines import extract_deadlines  # noqa: E402
+from monitor.types import Document, Fetched, ParseContext, Source, SourceState  # noqa: E402
+from sources.parsers import PARSERS  # noqa: E402
+from storage.codec import (  # noqa: E402
     compress,
     decode_document,
     decompress,
     document_hash,
     encode_document,  # noqa: E402
 )
-from monitor.deadlines import extract_deadlines  # noqa: E402
-from monitor.types import Document, Fetched, ParseContext, Source, SourceState  # noqa: E402
-from sources.parsers import PARSERS  # noqa: E402
 
 SHARED = Path(os.environ.get("LEXWATCH_SHARED_DIR", ROOT.parent / "shared"))
 AI_ACT = SHARED / "fixtures/real/eur-lex/32024R1689_oj-xhtml_EN.xhtml"

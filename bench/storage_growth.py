@@ -41,9 +41,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, update  # noqa: E402
 from sqlmodel import Session, col  # noqa: E402
 
-from monitor.codec import document_hash, encode_document  # noqa: E402
+from monitor.analysis.diff import diff_documents  # noqa: E402
 from monitor.config import RetentionSettings  # noqa: E402
-from monitor.diff import diff_documents  # noqa: E402
 from monitor.types import (  # noqa: E402
     Category,
     Change,
@@ -57,6 +56,7 @@ from monitor.types import (  # noqa: E402
     Source,
 )
 from sources.parsers import PARSERS  # noqa: E402
+from storage.codec import document_hash, encode_document  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.models import CheckRow, SourceRow  # noqa: E402
 from storage.queries import record_check  # noqa: E402

@@ -41,12 +41,12 @@ from dashboard.params import (
     lower_bound,
     upper_bound,
 )
+from monitor.analysis.diff import diff_documents
 from monitor.app import App
-from monitor.codec import diff_to_dict
-from monitor.diff import diff_documents
 from monitor.types import Category, DeliveryStatus, Severity, Source
 from storage import browse
 from storage.browse import ChangeQuery
+from storage.codec import diff_to_dict
 from storage.models import ChangeRow, CheckRow, DeadlineRow, DeliveryRow
 from storage.queries import load_document
 

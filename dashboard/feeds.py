@@ -19,10 +19,10 @@ from sqlmodel import Session
 
 from dashboard.api import change_filters
 from dashboard.deps import Clock, get_app, get_clock, get_session, public_url, read_access
+from dashboard.ics import deadlines_calendar
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from dashboard.views import local
 from monitor import __version__
-from monitor.ics import deadlines_calendar
 from storage import browse
 from storage.browse import ChangeQuery
 from storage.models import ChangeRow

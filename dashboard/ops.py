@@ -17,9 +17,9 @@ from dashboard.deps import Clock, get_app, get_clock, read_access
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from monitor.app import App
 from monitor.errors import StorageError
-from monitor.health import Health
 from storage import browse
 from storage.db import session_scope
+from storage.health import Health
 
 logger = logging.getLogger(__name__)
 

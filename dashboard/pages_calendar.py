@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from dashboard import chart, views
 from dashboard.pages_common import lexwatch, now, render, require_reader, zone
-from monitor.deadline_groups import DeadlineGroup, group_deadlines
+from monitor.analysis.deadline_groups import DeadlineGroup, group_deadlines
 from storage import browse
 from storage.db import session_scope
 from storage.models import DeadlineRow

@@ -22,7 +22,7 @@ from dashboard.pages_common import (
     zone,
 )
 from dashboard.params import RowId, lower_bound, upper_bound
-from monitor.feedback import propose_rule
+from monitor.analysis.feedback import propose_rule
 from monitor.types import Category, Severity
 from storage import browse, pages_queries
 from storage.db import session_scope

@@ -21,9 +21,9 @@ from dashboard.pages_common import (
     require_reader,
 )
 from dashboard.params import SnapshotId, SourceKey
-from monitor.codec import diff_to_dict
-from monitor.diff import diff_documents
+from monitor.analysis.diff import diff_documents
 from storage import browse
+from storage.codec import diff_to_dict
 from storage.db import session_scope
 
 logger = logging.getLogger(__name__)

@@ -9,22 +9,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from monitor.analysis.limits import WorkLimits
 from monitor.config import Settings, build_source
 from monitor.errors import ConfigError
-from monitor.limits import WorkLimits
-from monitor.redact import redact_url
 from monitor.types import Parser, Source, Subscription
 from sources.catalog import builtin_sources
+from sources.fetch.redact import redact_url
 from storage.outbox import Routing
 from storage.store import Store
 
 # The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
 # checked (``App.checker``), not for the commands that only read the database.
 if TYPE_CHECKING:
-    from monitor.fetch import FetchPolicy
     from monitor.pipeline import Checker
-    from monitor.politeness import HostLimiter, Turns
     from notifiers.outbox import Dispatcher
+    from sources.fetch.fetcher import FetchPolicy
+    from sources.fetch.politeness import HostLimiter, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | No
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
-    from monitor.fetch import FetchPolicy
+    from sources.fetch.fetcher import FetchPolicy
 
     http = settings.http
     return FetchPolicy(
@@ -122,11 +122,11 @@ class App:
     @asynccontextmanager
     async def checker(self) -> AsyncIterator[Checker]:
         """A Checker over one shared HTTP client, closed when the block ends."""
-        from monitor.classify import RuleClassifier
-        from monitor.deadlines import extract_deadlines
-        from monitor.fetch import Fetcher, make_client
+        from monitor.analysis.classify import RuleClassifier
+        from monitor.analysis.deadlines import extract_deadlines
         from monitor.pipeline import Checker
-        from monitor.replay import offline_policy, replay_client
+        from sources.fetch.fetcher import Fetcher, make_client
+        from sources.fetch.replay import offline_policy, replay_client
         from sources.parsers import PAGERS, PARSERS
 
         policy = fetch_policy(self.settings)
@@ -142,7 +142,7 @@ class App:
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
-        from monitor.politeness import HostLimiter
+        from sources.fetch.politeness import HostLimiter
 
         turns = _shared_turns(self.store) if self.store.shares_turns() else None
         return HostLimiter(policy.per_host_concurrency, policy.per_host_spacing,

@@ -246,7 +246,7 @@ class SmtpSettings(BaseModel):
 
 
 class AnalysisSettings(BaseModel):
-    """``[analysis]``: how much one check may parse, compare and classify (monitor.limits)."""
+    """``[analysis]``: how much one check may parse, compare and classify (analysis.limits)."""
 
     model_config = ConfigDict(extra="forbid")
 

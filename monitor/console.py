@@ -11,9 +11,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from monitor.health import Health, SourceHealth, source_health
-from monitor.status import ago
+from monitor.service.status import ago
 from monitor.types import Category, CheckOutcome
+from storage.health import Health, SourceHealth, source_health
 
 if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
     from monitor.pipeline import CheckResult
@@ -76,7 +76,7 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
 
 
 def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
-    from monitor.dates import BRUSSELS
+    from monitor.analysis.dates import BRUSSELS
 
     table = Table(title="Deadlines (soonest first)", title_justify="left")
     for name in ("due (Brussels)", "in", "what", "kind", "source", "moved"):

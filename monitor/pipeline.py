@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from monitor.analyse import (
+from monitor.analysis.analyse import (
     DEFAULT_LIMITS,
     Analysis,
     DeadlineFinder,
@@ -33,11 +33,11 @@ from monitor.analyse import (
     fingerprint,
     parse,
 )
+from monitor.analysis.limits import WorkLimits
+from monitor.analysis.template import SiteTemplates
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
-from monitor.limits import WorkLimits
 from monitor.logs import checking
-from monitor.template import SiteTemplates
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -54,7 +54,7 @@ from storage.queries import CHECKED_ELSEWHERE, Stored, is_quiet, pack
 from storage.store import Store
 
 if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
-    from monitor.fetch import Fetcher
+    from sources.fetch.fetcher import Fetcher
 
 logger = logging.getLogger(__name__)
 

@@ -524,7 +524,7 @@ class Digest:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ServiceProcess:
-    """A running service process, as its heartbeat names it (see monitor.heartbeat)."""
+    """A running service process, as its heartbeat names it (see monitor.service.heartbeat)."""
 
     id: str
     role: str  # "run" or "scheduler"

@@ -24,7 +24,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from monitor.errors import ConfigError, NotifyError
-from monitor.retry_after import retry_after
 from monitor.types import (
     Alert,
     AlertChange,
@@ -36,6 +35,7 @@ from monitor.types import (
 )
 from notifiers.escape import clip, clip_mrkdwn, is_web_url, link, mrkdwn, one_line, plain
 from notifiers.labels import CATEGORY_LABELS, SEVERITY_MARKS
+from sources.fetch.retry_after import retry_after
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ import httpx
 
 from monitor import __version__
 from monitor.errors import NotifyError
-from monitor.retry_after import retry_after
 from monitor.types import Alert, AlertChange, Receipt
+from sources.fetch.retry_after import retry_after
 
 SCHEMA = "lexwatch.alert/v1"
 SIGNATURE_PREFIX = "sha256="

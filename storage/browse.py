@@ -19,9 +19,9 @@ from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from monitor.health import Health
-from monitor.health import source_health as health_of
 from monitor.types import Category
+from storage.health import Health
+from storage.health import source_health as health_of
 from storage.models import ChangeRow, CheckRow, DeadlineRow, DeliveryRow, SnapshotRow, SourceRow
 from storage.types import UtcDateTime
 

@@ -222,7 +222,7 @@ def alembic_config() -> Config:
     return config
 
 
-# Not monitor.cluster's start lock: cluster.start holds that one while it migrates.
+# Not monitor.service.cluster's start lock: cluster.start holds that one while it migrates.
 _MIGRATION_LOCK = 7310312567
 
 

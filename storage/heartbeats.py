@@ -1,4 +1,4 @@
-"""Service heartbeats: each running service process keeps one row fresh (monitor.heartbeat)."""
+"""Service heartbeats: each running service process keeps one row fresh (service.heartbeat)."""
 
 from __future__ import annotations
 

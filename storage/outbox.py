@@ -23,8 +23,6 @@ from sqlalchemy import ColumnElement, delete, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from monitor.codec import diff_from_dict
-from monitor.excerpt import excerpt
 from monitor.types import (
     Alert,
     AlertChange,
@@ -39,6 +37,8 @@ from monitor.types import (
     Severity,
     Subscription,
 )
+from storage.codec import diff_from_dict
+from storage.excerpt import excerpt
 from storage.models import ChangeRow, DeliveryRow, MuteRow, SendLeaseRow, SourceRow
 
 

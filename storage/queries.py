@@ -15,7 +15,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from monitor.codec import compress, decode_document, decompress, diff_to_dict
 from monitor.types import (
     Change,
     CheckOutcome,
@@ -26,6 +25,7 @@ from monitor.types import (
     SourceState,
 )
 from storage import outbox
+from storage.codec import compress, decode_document, decompress, diff_to_dict
 from storage.models import (
     BlobRow,
     ChangeRow,

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from monitor.analysis.diff import diff_documents
 from monitor.app import App
-from monitor.codec import document_hash, encode_document
 from monitor.config import Settings
-from monitor.diff import diff_documents
 from monitor.types import (
     Category,
     Change,
@@ -29,6 +28,7 @@ from monitor.types import (
     Source,
     Subscription,
 )
+from storage.codec import document_hash, encode_document
 from storage.outbox import Routing
 from storage.queries import ChangeFilter
 from storage.store import Store

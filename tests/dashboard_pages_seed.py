@@ -8,10 +8,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from dashboard.auth import hash_password
+from monitor.analysis.diff import diff_documents
 from monitor.app import App
-from monitor.codec import document_hash, encode_document
 from monitor.config import DashboardSettings, Settings, SourceSettings, SubscriptionSettings
-from monitor.diff import diff_documents
 from monitor.types import (
     Category,
     Change,
@@ -24,6 +23,7 @@ from monitor.types import (
     NewSnapshot,
     Severity,
 )
+from storage.codec import document_hash, encode_document
 from storage.store import Store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

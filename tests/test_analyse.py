@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.analyse import analyse, body_hash, fingerprint
-from monitor.classify import StructuralClassifier
+from monitor.analysis.analyse import analyse, body_hash, fingerprint
+from monitor.analysis.classify import StructuralClassifier
 from monitor.types import CheckOutcome, Document, Fetched, ParseContext, Source, SourceState
 from sources.parsers import PARSERS
 

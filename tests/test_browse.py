@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session
 
-from monitor.health import Health
 from monitor.types import CheckOutcome
 from storage import browse
 from storage.browse import ChangeQuery
 from storage.db import session_scope
+from storage.health import Health
 from tests.api_seed import HOSTILE, NOW, T0, Seeded, check, make_app, seed
 
 

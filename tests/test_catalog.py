@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.record import write_recording
+from monitor.tools.record import write_recording
 from monitor.types import Fetched
 from sources.catalog import CATALOG
 from sources.parsers import PAGERS, PARSERS

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.analyse import _UNREAD_HTML, _read_spans
+from monitor.analysis.analyse import _UNREAD_HTML, _read_spans
 from monitor.app import App
 from monitor.coalesce import Coalescer
 from monitor.config import load_settings

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.classify import RuleClassifier, StructuralClassifier, severity_of
-from monitor.diff import diff_documents
+from monitor.analysis.classify import RuleClassifier, StructuralClassifier, severity_of
+from monitor.analysis.diff import diff_documents
 from monitor.types import (
     Category,
     Change,
@@ -498,7 +498,7 @@ SMALL_AND_EDITORIAL = [
 
 
 def _one_change(old: str, new: str) -> list[str]:
-    from monitor.diff import diff_documents
+    from monitor.analysis.diff import diff_documents
     from monitor.types import ClassifyContext, Document, DocumentKind, Item, Source
 
     source = Source(key="s", title="S", url="https://example.eu/p", parser="html", interval=60)
@@ -520,7 +520,7 @@ def test_typos_counters_and_punctuation_are_never_alerted(old: str, new: str):
 
 
 def test_a_news_item_linking_one_initiative_shares_its_event_key():
-    from monitor.diff import diff_documents
+    from monitor.analysis.diff import diff_documents
     from monitor.types import ClassifyContext, Document, DocumentKind, Item, Source
 
     source = Source(key="news", title="News", url="https://example.eu/news", parser="feed",
@@ -569,7 +569,7 @@ def test_a_publication_of_an_initiative_is_a_thing_of_its_own():
      ("deadline_changed", "2026-03-03", "2026-02-01")),
 ])
 def test_a_planned_date_that_moves_is_a_schedule_change(old: str, new: str, expected):
-    from monitor.diff import diff_documents
+    from monitor.analysis.diff import diff_documents
     from monitor.types import ClassifyContext, Document, DocumentKind, Item, Source
 
     source = Source(key="s", title="S", url="https://example.eu/p", parser="html", interval=60)

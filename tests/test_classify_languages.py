@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from monitor.classify import RuleClassifier
-from monitor.diff import diff_documents
+from monitor.analysis.classify import RuleClassifier
+from monitor.analysis.diff import diff_documents
 from monitor.types import (
     Category,
     Change,

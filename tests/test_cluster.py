@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from monitor import cluster
 from monitor.app import App
 from monitor.config import load_settings
 from monitor.errors import ConfigError
 from monitor.pipeline import utcnow
+from monitor.service import cluster
 from tests.servers.replay import ReplayServer
 from tests.servers.smtp import SmtpServer
 

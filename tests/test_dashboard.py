@@ -19,8 +19,8 @@ from sqlmodel import select
 
 from dashboard import auth, chart, views
 from dashboard.app import CSP, DOCS_CSP, create_app, serve
-from dashboard.cli import register
 from monitor.app import App
+from monitor.cli.serve import register
 from monitor.types import CheckOutcome, CheckRecord, Source
 from storage.db import session_scope
 from storage.models import ChangeRow, MuteRow

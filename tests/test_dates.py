@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.dates import (
+from monitor.analysis.dates import (
     BRUSSELS,
     find_dates,
     format_day,

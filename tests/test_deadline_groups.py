@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from dashboard.app import create_app
-from monitor.deadline_groups import group_deadlines, same_thing
+from monitor.analysis.deadline_groups import group_deadlines, same_thing
 from monitor.types import Deadline, Source
 from storage.models import DeadlineRow
 from tests.api_seed import NOW, T0, check, make_app, seed

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.dates import BRUSSELS
-from monitor.deadlines import extract_deadlines
+from monitor.analysis.dates import BRUSSELS
+from monitor.analysis.deadlines import extract_deadlines
 from monitor.types import Document, DocumentKind, Item, ParseContext, Source
 from sources.parsers import PARSERS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo import demo_values
+from monitor.tools.demo import demo_values
 from monitor.types import Category
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter

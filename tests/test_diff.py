@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.diff import diff_documents, diff_text, diff_words
+from monitor.analysis.diff import diff_documents, diff_text, diff_words
 from monitor.types import DiffKind, Document, DocumentKind, Item
 
 

@@ -12,14 +12,14 @@ from types import MappingProxyType
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.eval_report import (
+from monitor.tools.eval_report import (
     confusion,
     render_confusion,
     render_explain,
     render_table,
     report_json,
 )
-from monitor.evaluate import (
+from monitor.tools.evaluate import (
     Expected,
     Prediction,
     evaluate,

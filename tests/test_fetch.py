@@ -25,11 +25,11 @@ from monitor.errors import (
     RobotsDisallowedError,
     TransportError,
 )
-from monitor.fetch import Fetcher, FetchPolicy, make_client
-from monitor.politeness import HostLimiter
-from monitor.retry_after import retry_after
-from monitor.robots import RobotsCache
 from monitor.types import Fetched
+from sources.fetch.fetcher import Fetcher, FetchPolicy, make_client
+from sources.fetch.politeness import HostLimiter
+from sources.fetch.retry_after import retry_after
+from sources.fetch.robots import RobotsCache
 from tests.servers.replay import MAINTENANCE_PAGE, ReplayServer
 from tests.virtual_time import VirtualTime
 

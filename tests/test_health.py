@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.health import Health, source_health
+from storage.health import Health, source_health
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

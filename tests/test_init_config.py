@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 
 from monitor.app import resolve_sources
 from monitor.cli import main
+from monitor.cli.init_config import render_template, settings_fields
 from monitor.config import Settings, load_settings
-from monitor.init_config import render_template, settings_fields
 
 # A line of the template that becomes real TOML when its "# " is removed.
 _CODE = re.compile(r"^# (\[\[?[A-Za-z0-9_.-]+\]\]?|[a-z_]+ = .*)$")

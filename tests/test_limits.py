@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.analysis.limits import WorkLimits, element_count
 from monitor.app import App
 from monitor.config import load_settings
-from monitor.limits import WorkLimits, element_count
 from monitor.types import CheckOutcome
 from storage.queries import ChangeFilter
 from tests.checking import check

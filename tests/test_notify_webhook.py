@@ -17,7 +17,6 @@ from httpx_aiohttp import AiohttpTransport
 
 from monitor import __version__
 from monitor.errors import NotifyError
-from monitor.retry_after import retry_after
 from monitor.types import Alert, AlertKind, Receipt
 from notifiers.webhook import (
     SCHEMA,
@@ -26,6 +25,7 @@ from notifiers.webhook import (
     verify_signature,
     webhook_payload,
 )
+from sources.fetch.retry_after import retry_after
 from tests.notify_alerts import (
     change_alert,
     health_alert,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from monitor.analysis.diff import diff_documents
 from monitor.config import Settings
-from monitor.diff import diff_documents
 from monitor.types import (
     Category,
     Change,

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from monitor.analyse import with_language
+from monitor.analysis.analyse import with_language
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, ParseContext, SourceOptions
 from sources.parsers import PAGERS, PARSERS

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.analysis.classify import StructuralClassifier
 from monitor.app import App, fetch_policy
-from monitor.classify import StructuralClassifier
 from monitor.config import load_settings
 from monitor.errors import StorageError
-from monitor.fetch import Fetcher, make_client
 from monitor.pipeline import Checker, CheckResult
 from monitor.types import Category, CheckOutcome
+from sources.fetch.fetcher import Fetcher, make_client
 from sources.parsers import PARSERS
 from storage.queries import ChangeFilter
 from tests.checking import check

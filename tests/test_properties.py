@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import diff_documents, diff_text, diff_words
+from monitor.analysis.diff import diff_documents, diff_text, diff_words
 from monitor.errors import ParseError
 from monitor.types import (
     DiffKind,

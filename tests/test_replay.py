@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.classify import StructuralClassifier
+from monitor.analysis.classify import StructuralClassifier
 from monitor.errors import FetchError
-from monitor.fetch import Fetcher, FetchPolicy, make_client
 from monitor.pipeline import Checker, CheckResult
-from monitor.record import record_source
-from monitor.replay import ReplayServer, replay_client
+from monitor.tools.record import record_source
 from monitor.types import CheckOutcome, Source, SourceOptions
+from sources.fetch.fetcher import Fetcher, FetchPolicy, make_client
+from sources.fetch.replay import ReplayServer, replay_client
 from sources.parsers import PAGERS, PARSERS
 from storage.store import Store
 from tests.servers.replay import ReplayServer as LiveServer

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from monitor.codec import compress, encode_document
 from monitor.config import RetentionSettings
 from monitor.types import Document, DocumentKind
+from storage.codec import compress, encode_document
 from storage.db import session_scope
 from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow, SourceRow
 from storage.sizes import database_size

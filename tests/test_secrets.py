@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.fetch import redact_url
+from sources.fetch.fetcher import redact_url
 from tests.processes import clean_env
 from tests.servers.hostile import running
 

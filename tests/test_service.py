@@ -234,7 +234,7 @@ def test_sources_on_one_host_share_its_politeness_limits(tmp_path: Path,
     """Jobs of one process share one limiter: two slow sources on one host never overlap."""
     from monitor.app import App
     from monitor.config import load_settings
-    from monitor.schedule import run_service
+    from monitor.service.schedule import run_service
 
     for path in ("/one", "/two"):
         replay_server.add(path, NEWS)

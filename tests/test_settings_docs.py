@@ -1,7 +1,7 @@
 """Every setting in the code is documented, and the shipped configurations load.
 
 The settings are read from the models at test time, so a field added to any section must be
-described (monitor/init_config.py MEANINGS, or the field's description) and appear in the
+described (monitor/cli/init_config.py MEANINGS, or the field's description) and appear in the
 README's "Configuration reference" (`lexwatch config reference` prints that section).
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from monitor.app import resolve_sources
+from monitor.cli.init_config import reference_markdown, render_template, settings_fields
 from monitor.config import load_settings
-from monitor.init_config import reference_markdown, render_template, settings_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings_fields()
@@ -37,7 +37,7 @@ def test_the_walk_finds_every_section():
 @pytest.mark.parametrize("setting", SETTINGS, ids=[s.key for s in SETTINGS])
 def test_every_setting_has_a_meaning(setting):
     assert setting.meaning, (f"{setting.key} is undocumented: describe it in MEANINGS in"
-                             " monitor/init_config.py (or Field(description=...))")
+                             " monitor/cli/init_config.py (or Field(description=...))")
 
 
 def test_every_setting_is_in_the_readme():

@@ -20,9 +20,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from monitor.app import App, fetch_policy
 from monitor.config import HttpSettings, Settings, load_settings
 from monitor.errors import BlockedAddressError, ConfigError, FetchError
-from monitor.fetch import Fetcher, FetchPolicy, make_client
-from monitor.ssrf import AddressGuard, GuardedResolver, address_problem
 from monitor.types import CheckOutcome
+from sources.fetch.fetcher import Fetcher, FetchPolicy, make_client
+from sources.fetch.ssrf import AddressGuard, GuardedResolver, address_problem
 from storage.queries import ChangeFilter
 from tests.checking import check
 from tests.servers.hostile import HostileServer, running

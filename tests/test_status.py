@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import select
 
-from monitor.status import ServiceState, read_status, render, status_json
+from monitor.service.status import ServiceState, read_status, render, status_json
 from monitor.types import ServiceProcess
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow

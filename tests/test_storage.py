@@ -15,8 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from monitor.codec import document_hash, encode_document
-from monitor.diff import diff_documents
+from monitor.analysis.diff import diff_documents
 from monitor.errors import StorageError
 from monitor.types import (
     Category,
@@ -32,6 +31,7 @@ from monitor.types import (
     Source,
 )
 from storage import queries
+from storage.codec import document_hash, encode_document
 from storage.db import alembic_config, head_revision, make_engine, session_scope
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter

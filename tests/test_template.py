@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.template import SiteTemplates, site_blocks
+from monitor.analysis.template import SiteTemplates, site_blocks
 from monitor.types import Category, CheckOutcome, Document, DocumentKind, Item, Source
 from tests.checking import check, check_all
 from tests.servers.replay import ReplayServer

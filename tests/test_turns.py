@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.politeness import HostLimiter, Turns
+from sources.fetch.politeness import HostLimiter, Turns
 from storage.db import make_engine
 from storage.store import Store
 from tests.virtual_time import VirtualTime

@@ -1,0 +1,1 @@
+"""The Alembic migrations of the schema, oldest first in ``versions/`` (see storage.db)."""

@@ -1,0 +1,1 @@
+"""One module per schema revision: never edited once released; add the next one."""

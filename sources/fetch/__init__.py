@@ -1,0 +1,8 @@
+"""Fetching: the one way lexwatch talks to the publishers' servers.
+
+``fetcher`` is the client (httpx on aiohttp; conditional GET; size, time and redirect
+limits; retries with ``retry_after``); ``politeness`` spaces requests per host, ``robots``
+honours robots.txt, ``ssrf`` refuses private addresses, ``network_errors`` words failures,
+``redact`` keeps credentials out of logs, ``replay`` serves recorded answers on loopback.
+Nothing is imported here: `lexwatch status` needs ``redact`` without loading httpx.
+"""
