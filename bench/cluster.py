@@ -140,7 +140,7 @@ def run(server: ReplayServer, sources: int, workers: int, concurrency: int,
     with database() as url, tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "lexwatch.toml"
         write_config(config, url, server, sources)
-        app = cluster.start(load_settings(config))
+        app = cluster.start(load_settings(config), App.start)
         procs = start_workers(config, workers, concurrency, url)
         try:
             for name in ("first", "5% changed", "unchanged"):

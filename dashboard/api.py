@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from dashboard.deps import (
     Clock,
+    Lexwatch,
     bearer_token,
     current_user,
     get_app,
@@ -42,7 +43,6 @@ from dashboard.params import (
     upper_bound,
 )
 from monitor.analysis.diff import diff_documents
-from monitor.app import App
 from monitor.types import Category, DeliveryStatus, Severity, Source
 from storage import browse
 from storage.browse import ChangeQuery
@@ -56,7 +56,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(read_ac
                    responses=UNAUTHORIZED)
 
 SessionDep = Annotated[Session, Depends(get_session)]
-AppDep = Annotated[App, Depends(get_app)]
+AppDep = Annotated[Lexwatch, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 TokenDep = Annotated[str, Depends(require_token)]
 
@@ -321,7 +321,7 @@ def _not_found(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {what}")
 
 
-def may_see_deliveries(request: Request, app: App) -> bool:
+def may_see_deliveries(request: Request, app: Lexwatch) -> bool:
     """The outbox names subscriptions: only logged-in users and token holders see it."""
     return current_user(request) is not None or token_is_valid(app, bearer_token(request))
 
@@ -484,7 +484,7 @@ def check_now(request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTa
                            f"{key}")
 
 
-async def run_check(app: App, checker: SourceChecker | None, source: Source) -> None:
+async def run_check(app: Lexwatch, checker: SourceChecker | None, source: Source) -> None:
     """Check one source; failures are logged, as the client has already had its answer."""
     try:
         if checker is not None:

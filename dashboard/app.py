@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard import api, docs, feeds, openapi, ops, pages
 from dashboard.auth import LoginThrottle
-from monitor.app import App
+from dashboard.deps import Lexwatch
 from monitor.errors import ConfigError
 from monitor.pipeline import Checker
 
@@ -46,7 +46,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(app: App, *, checker: Checker | None = None,
+def create_app(app: Lexwatch, *, checker: Checker | None = None,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     """The dashboard for ``app``; ``checker`` runs "check now" (else one is opened per check)."""
     web = FastAPI(title="lexwatch", version=_version(), docs_url=None,
@@ -76,7 +76,7 @@ def _version() -> str:
     return __version__
 
 
-def _session_secret(app: App) -> str:
+def _session_secret(app: Lexwatch) -> str:
     configured = app.settings.dashboard.session_secret
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
@@ -120,7 +120,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(app: App, *, host: str, port: int, stop: asyncio.Event,
+async def serve(app: Lexwatch, *, host: str, port: int, stop: asyncio.Event,
                 checker: Checker | None = None, sock: socket.socket | None = None,
                 clock: Callable[[], datetime] | None = None) -> None:
     """Serve the dashboard on host:port (or ``sock``) in the running loop until ``stop``."""

@@ -1,30 +1,55 @@
 """FastAPI dependencies shared by the pages, the API, the feeds and the ops endpoints.
 
-The app factory (dashboard.app.create_app) puts the monitor App in ``app.state.lexwatch`` and a
-clock (a callable returning UTC now) in ``app.state.clock``.
+The app factory (dashboard.app.create_app) puts the running application (``Lexwatch``) in
+``app.state.lexwatch`` and a clock (a callable returning UTC now) in ``app.state.clock``.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import HTTPException, Request, status
 from sqlmodel import Session
 
 from dashboard.auth import parse_users, session_user
-from monitor.app import App
 from storage.db import session_scope
 
+if TYPE_CHECKING:
+    from monitor.config import Settings
+    from monitor.pipeline import Checker
+    from monitor.types import Source
+    from storage.store import Store
+
 Clock = Callable[[], datetime]
+
+
+class Lexwatch(Protocol):
+    """What the dashboard needs of the running application (``monitor.app.App`` is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def sources(self) -> Mapping[str, Source]: ...
+
+    def checker(self) -> AbstractAsyncContextManager[Checker]:
+        """A Checker for "check now" when the dashboard runs without the service's."""
+        ...
+
 
 TOKENS_HELP = ("API tokens are not configured: set LEXWATCH_DASHBOARD__API_TOKENS to one or"
                " more comma-separated secret tokens and restart lexwatch")
 
 
-def get_app(request: Request) -> App:
-    app: App = request.app.state.lexwatch
+def get_app(request: Request) -> Lexwatch:
+    app: Lexwatch = request.app.state.lexwatch
     return app
 
 
@@ -43,7 +68,7 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
-def configured_tokens(app: App) -> list[str]:
+def configured_tokens(app: Lexwatch) -> list[str]:
     secret = app.settings.dashboard.api_tokens
     if secret is None:
         return []
@@ -56,7 +81,7 @@ def bearer_token(request: Request) -> str | None:
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def token_is_valid(app: App, token: str | None) -> bool:
+def token_is_valid(app: Lexwatch, token: str | None) -> bool:
     """Constant-time comparison against every configured token."""
     if not token:
         return False

@@ -13,9 +13,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pydantic import BaseModel
 
-from dashboard.deps import Clock, get_app, get_clock, read_access
+from dashboard.deps import Clock, Lexwatch, get_app, get_clock, read_access
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
-from monitor.app import App
 from monitor.errors import StorageError
 from storage import browse
 from storage.db import session_scope
@@ -34,7 +33,7 @@ class HealthOut(BaseModel):
 @router.get("/healthz", summary="Liveness and database check (no login needed)",
             response_model=HealthOut,
             responses={503: {"model": HealthOut, "description": "The database is unreachable"}})
-def healthz(app: Annotated[App, Depends(get_app)]) -> JSONResponse:
+def healthz(app: Annotated[Lexwatch, Depends(get_app)]) -> JSONResponse:
     try:
         with session_scope(app.store.engine) as session:
             ok = browse.database_ok(session)
@@ -49,7 +48,7 @@ def healthz(app: Annotated[App, Depends(get_app)]) -> JSONResponse:
 class LexwatchCollector(Collector):
     """Reads the stored counts at scrape time, so the numbers are never stale."""
 
-    def __init__(self, app: App, clock: Clock) -> None:
+    def __init__(self, app: Lexwatch, clock: Clock) -> None:
         self.app, self.clock = app, clock
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from dashboard import auth, views
-from monitor.app import App
+from dashboard.deps import Lexwatch
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,8 +35,8 @@ NAV = (("/", "Timeline"), ("/sources", "Sources"), ("/deadlines", "Deadlines"),
        ("/trends", "Trends"), ("/deliveries", "Deliveries"))
 
 
-def lexwatch(request: Request) -> App:
-    found: App = request.app.state.lexwatch
+def lexwatch(request: Request) -> Lexwatch:
+    found: Lexwatch = request.app.state.lexwatch
     return found
 
 

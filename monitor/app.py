@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -171,6 +172,21 @@ class App:
             finally:
                 # Sends a round left running end within alerts.send_timeout.
                 await dispatcher.wait_idle()
+
+    def bind_dashboard(self) -> socket.socket:
+        """A listening socket where ``[dashboard]`` says; ConfigError when it cannot listen."""
+        from dashboard.app import bind
+
+        return bind(self.settings.dashboard.host, self.settings.dashboard.port)
+
+    async def serve_dashboard(self, sock: socket.socket, stop: asyncio.Event,
+                              checker: Checker | None = None) -> None:
+        """Serve the dashboard on ``sock`` in the running loop until ``stop`` is set."""
+        from dashboard.app import serve
+
+        settings = self.settings.dashboard
+        await serve(self, host=settings.host, port=settings.port, stop=stop, checker=checker,
+                    sock=sock)
 
     def subscription(self, name: str) -> Subscription:
         """The named subscription; an unknown name is a ConfigError listing the valid ones."""

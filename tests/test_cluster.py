@@ -275,7 +275,7 @@ def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
 def test_a_job_rerun_after_its_check_was_stored_stores_no_second_change(
         tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 2)
-    app = cluster.start(load_settings(config))
+    app = cluster.start(load_settings(config), App.start)
     try:
         asyncio.run(_run_twice(app, replay_server))
     finally:
@@ -309,7 +309,7 @@ async def _run_twice(app: App, server: ReplayServer) -> None:
 def test_first_runs_are_spread_and_a_queued_source_is_not_queued_twice(
         tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 20)
-    app = cluster.start(load_settings(config))
+    app = cluster.start(load_settings(config), App.start)
     try:
         spread, first, again = asyncio.run(_plan_and_defer(app))
     finally:
@@ -334,7 +334,7 @@ async def _plan_and_defer(app: App) -> tuple[list[float], int, int]:
 def test_recovering_a_dead_workers_job_gives_way_to_a_newer_queued_one(
         tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 2)
-    app = cluster.start(load_settings(config))
+    app = cluster.start(load_settings(config), App.start)
     try:
         statuses = asyncio.run(_recover_with_a_newer_job(app, postgres_url))
     finally:
@@ -382,7 +382,7 @@ host = "127.0.0.1"
 port = {smtp_server.port}
 security = "none"
 """)
-    app = cluster.start(load_settings(config))
+    app = cluster.start(load_settings(config), App.start)
     try:
         zone, queued, again = asyncio.run(_digest_day(app, replay_server))
     finally:

@@ -21,14 +21,14 @@ def register(main: click.Group) -> None:
 
 
 def _start(ctx: click.Context, *, fetches: bool = False) -> App:
-    from monitor.app import warn_without_contact
+    from monitor.app import App, warn_without_contact
     from monitor.service.cluster import start
 
     settings = settings_of(ctx)
     service_logging(ctx, settings)
     if logging.getLogger().level > logging.DEBUG:  # procrastinate's per-job lines stay quiet
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    app = start(settings)
+    app = start(settings, App.start)
     ctx.call_on_close(app.close)
     if fetches:
         warn_without_contact(settings)

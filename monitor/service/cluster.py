@@ -23,10 +23,10 @@ import os
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import procrastinate
@@ -39,16 +39,18 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from monitor.app import App
 from monitor.config import Settings
 from monitor.errors import ConfigError, LexwatchError, StorageError
 from monitor.pipeline import Checker, utcnow
 from monitor.service.heartbeat import HEARTBEAT_SECONDS, Heartbeat, this_process
+from monitor.service.lexwatch import Lexwatch
 from monitor.service.schedule import first_run
 from monitor.types import DeliveryMode
 from storage.db import normalise_url
 
 logger = logging.getLogger(__name__)
+
+A = TypeVar("A")
 
 CHECK_TASK = "lexwatch.check"
 DISPATCH_TASK = "lexwatch.dispatch"
@@ -77,8 +79,8 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def start(settings: Settings) -> App:
-    """The lexwatch App, with lexwatch's and the queue's schemas in place.
+def start(settings: Settings, open_app: Callable[[Settings], A]) -> A:
+    """``open_app(settings)`` (``App.start``), with lexwatch's and the queue's schemas in place.
 
     Several workers may start at once against a new database: an advisory lock makes them
     migrate and sync the sources one after the other.
@@ -87,7 +89,7 @@ def start(settings: Settings) -> App:
     try:
         with psycopg.connect(info, autocommit=True, connect_timeout=10) as connection:
             connection.execute("SELECT pg_advisory_lock(%s)", (_START_LOCK,))
-            app = App.start(settings)
+            app = open_app(settings)
             _ensure_queue_schema(connection)
     except psycopg.Error as exc:
         shown = make_url(info).render_as_string(hide_password=True)
@@ -124,7 +126,7 @@ def queue_app(settings: Settings, *, pool_size: int = 4) -> procrastinate.App:
 class Runtime:
     """What a worker keeps for its whole life and shares between its jobs."""
 
-    app: App
+    app: Lexwatch
     checker: Checker
 
 
@@ -195,7 +197,7 @@ class WorkerOptions:
     heartbeat: float = 10.0  # seconds between heartbeats (see SchedulerOptions.stalled_after)
 
 
-async def run_worker(app: App, options: WorkerOptions) -> None:
+async def run_worker(app: Lexwatch, options: WorkerOptions) -> None:
     """Run jobs until SIGTERM/SIGINT (or, without ``wait``, until the queues are empty).
 
     On a stop signal no new job starts; running ones get ``grace`` seconds, then they are
@@ -238,7 +240,7 @@ class Cron:
     next: datetime | None = None
 
 
-def crons(app: App, now: datetime) -> list[Cron]:
+def crons(app: Lexwatch, now: datetime) -> list[Cron]:
     """One cron per digest subscription (its time, its zone), and the daily retention."""
     found = [Cron(task=DIGEST_TASK, lock=f"digest:{sub.name}", kwargs={"name": sub.name},
                   trigger=CronTrigger(hour=sub.digest_time.hour, minute=sub.digest_time.minute,
@@ -256,7 +258,7 @@ def crons(app: App, now: datetime) -> list[Cron]:
 class Scheduler:
     """Defers the due checks, deliveries, digests and retention; recovers stalled jobs."""
 
-    app: App
+    app: Lexwatch
     queue: procrastinate.App
     options: SchedulerOptions = field(default_factory=SchedulerOptions)
     next_due: dict[str, datetime] = field(default_factory=dict)
@@ -401,7 +403,7 @@ async def leadership(database_url: str, stop: asyncio.Event,
         yield False
 
 
-async def run_scheduler(app: App, options: SchedulerOptions, *, once: bool = False) -> int:
+async def run_scheduler(app: Lexwatch, options: SchedulerOptions, *, once: bool = False) -> int:
     """Run the scheduler until SIGTERM/SIGINT, or one round with ``once``.
 
     Returns the number of checks queued by the single round (0 when running on).

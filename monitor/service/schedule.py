@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from monitor.app import App
 from monitor.logs import checking
 from monitor.pipeline import Checker, utcnow
 from monitor.service.heartbeat import FIRST_RUN_SPREAD, HEARTBEAT_SECONDS, Heartbeat, this_process
+from monitor.service.lexwatch import Lexwatch
 from monitor.types import CheckOutcome, DeliveryMode, Source, Subscription
 from notifiers.outbox import Dispatcher
 
@@ -60,7 +60,7 @@ def first_run(source: Source, now: datetime, last_check_at: datetime | None = No
     return now + timedelta(seconds=rng() * spread)
 
 
-def checks_in_flight(app: App) -> int:
+def checks_in_flight(app: Lexwatch) -> int:
     """How many checks may be under way at once (fetched bodies wait for the CPU stage).
 
     Fetches are capped by the limiter already; this bounds the bodies and documents held in
@@ -77,7 +77,7 @@ def _jitter(source: Source) -> int:
 class Service:
     """The jobs of a running service, and what is in flight when it stops."""
 
-    app: App
+    app: Lexwatch
     checker: Checker
     dispatcher: Dispatcher | None
     clock: Callable[[], datetime] = utcnow
@@ -235,7 +235,7 @@ def add_cron_jobs(scheduler: AsyncIOScheduler, service: Service,
                       misfire_grace_time=3600)
 
 
-async def run_service(app: App, *, dashboard: bool = True, checks: bool = True,
+async def run_service(app: Lexwatch, *, dashboard: bool = True, checks: bool = True,
                       grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
     """Run until SIGTERM/SIGINT; in-flight checks get ``grace`` seconds to finish.
 
@@ -280,7 +280,7 @@ def _scheduler(service: Service, *, checks: bool) -> AsyncIOScheduler:
     return scheduler
 
 
-def _announce(app: App, *, checks: bool, dispatcher: Dispatcher | None, web: bool) -> None:
+def _announce(app: Lexwatch, *, checks: bool, dispatcher: Dispatcher | None, web: bool) -> None:
     parts = [f"checking {len(app.enabled())} source(s)" if checks else "not checking sources"]
     if dispatcher is not None:
         parts.append(f"{len(app.subscriptions)} subscription(s)")
@@ -291,7 +291,7 @@ def _announce(app: App, *, checks: bool, dispatcher: Dispatcher | None, web: boo
 
 
 @contextlib.asynccontextmanager
-async def _dispatcher(app: App) -> AsyncIterator[Dispatcher | None]:
+async def _dispatcher(app: Lexwatch) -> AsyncIterator[Dispatcher | None]:
     """The outbox dispatcher, kept open for the service's life (None: no subscriptions)."""
     if not app.subscriptions:
         yield None
@@ -325,15 +325,10 @@ async def _signals() -> AsyncIterator[tuple[asyncio.Event, asyncio.Event]]:
 class _Web:
     """The dashboard, served in this event loop until closed."""
 
-    def __init__(self, app: App, checker: Checker, sock: socket.socket) -> None:
-        from dashboard.app import serve
-
-        settings = app.settings.dashboard
+    def __init__(self, app: Lexwatch, checker: Checker, sock: socket.socket) -> None:
         self.stop = asyncio.Event()
-        self.task = asyncio.create_task(
-            serve(app, host=settings.host, port=settings.port, stop=self.stop, checker=checker,
-                  sock=sock),
-            name="dashboard")
+        self.task = asyncio.create_task(app.serve_dashboard(sock, self.stop, checker),
+                                        name="dashboard")
 
     async def close(self) -> None:
         self.stop.set()
@@ -341,10 +336,8 @@ class _Web:
             await asyncio.wait_for(self.task, timeout=10)
 
 
-def _bind(app: App) -> socket.socket:
-    from dashboard.app import bind
-
-    return bind(app.settings.dashboard.host, app.settings.dashboard.port)
+def _bind(app: Lexwatch) -> socket.socket:
+    return app.bind_dashboard()
 
 
 async def _until_stopped(stop: asyncio.Event, web: _Web | None) -> BaseException | None:
