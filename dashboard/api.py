@@ -9,7 +9,6 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from dashboard.deps import (
     Clock,
@@ -18,7 +17,7 @@ from dashboard.deps import (
     current_user,
     get_app,
     get_clock,
-    get_session,
+    get_reader,
     public_url,
     read_access,
     require_token,
@@ -48,14 +47,14 @@ from storage import browse
 from storage.browse import ChangeQuery
 from storage.codec import diff_to_dict
 from storage.models import ChangeRow, CheckRow, DeadlineRow, DeliveryRow
-from storage.queries import load_document
+from storage.reader import Reader
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(read_access)],
                    responses=UNAUTHORIZED)
 
-SessionDep = Annotated[Session, Depends(get_session)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 AppDep = Annotated[Lexwatch, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 TokenDep = Annotated[str, Depends(require_token)]
@@ -330,8 +329,8 @@ def may_see_deliveries(request: Request, app: Lexwatch) -> bool:
 
 @router.get("/changes", response_model=ChangeList, summary="Changes, newest first",
             openapi_extra=READ_SECURITY)
-def list_changes(request: Request, session: SessionDep, filters: FiltersDep) -> ChangeList:
-    found = browse.changes_page(session, filters)
+def list_changes(request: Request, reader: ReaderDep, filters: FiltersDep) -> ChangeList:
+    found = reader.changes_page(filters)
     following, previous = page_links(request, found.page, found.has_next)
     return ChangeList(items=[change_out(request, row, found.source_titles) for row in found.rows],
                       total=found.total, total_capped=found.capped, page=found.page,
@@ -341,14 +340,14 @@ def list_changes(request: Request, session: SessionDep, filters: FiltersDep) -> 
 @router.get("/changes/{change_id}", response_model=ChangeDetailOut,
             summary="One change with its diff, evidence, check, related changes and deliveries",
             responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def get_change(request: Request, change_id: RowId, session: SessionDep,
+def get_change(request: Request, change_id: RowId, reader: ReaderDep,
                app: AppDep) -> ChangeDetailOut:
-    detail = browse.change_detail(session, change_id)
+    detail = reader.change_detail(change_id)
     if detail is None:
         raise _not_found(f"change with id {change_id}")
     row = detail.change
     titles = {detail.source.key: detail.source.title} if detail.source else {}
-    titles |= browse.source_titles(session, {other.source_key for other in detail.related})
+    titles |= reader.source_titles({other.source_key for other in detail.related})
     deliveries = ([delivery_out(d) for d in detail.deliveries]
                   if may_see_deliveries(request, app) else None)
     return ChangeDetailOut(
@@ -361,42 +360,42 @@ def get_change(request: Request, change_id: RowId, session: SessionDep,
 
 @router.get("/sources", response_model=list[SourceOut], summary="Every source with its health",
             openapi_extra=READ_SECURITY)
-def list_sources(request: Request, session: SessionDep, clock: ClockDep) -> list[SourceOut]:
+def list_sources(request: Request, reader: ReaderDep, clock: ClockDep) -> list[SourceOut]:
     return [SourceOut(**source_out(request, health))
-            for health in browse.source_health(session, clock())]
+            for health in reader.source_health(clock())]
 
 
 @router.get("/sources/{key}", response_model=SourceDetailOut,
             summary="One source with its health and its last 50 checks",
             responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def get_source(request: Request, key: SourceKey, session: SessionDep,
+def get_source(request: Request, key: SourceKey, reader: ReaderDep,
                clock: ClockDep) -> SourceDetailOut:
-    found = browse.source_health(session, clock(), key)
+    found = reader.source_health(clock(), key)
     if not found:
         raise _not_found(f"source {key!r}")
-    checks = [check_out(row) for row in browse.recent_checks(session, key)]
+    checks = [check_out(row) for row in reader.recent_checks(key)]
     return SourceDetailOut(**source_out(request, found[0]), recent_checks=checks)
 
 
 @router.get("/sources/{key}/snapshots", response_model=list[SnapshotOut],
             summary="A source's stored snapshots, newest first",
             responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def list_snapshots(key: SourceKey, session: SessionDep,
+def list_snapshots(key: SourceKey, reader: ReaderDep,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[SnapshotOut]:
-    if browse.source_row(session, key) is None:
+    if reader.source_row(key) is None:
         raise _not_found(f"source {key!r}")
-    return [snapshot_out(info) for info in browse.source_snapshots(session, key, limit)]
+    return [snapshot_out(info) for info in reader.source_snapshots(key, limit)]
 
 
 @router.get("/diff", response_model=DiffOut, summary="What changed between two snapshots",
             responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def diff_snapshots(session: SessionDep, source: str, old: SnapshotId,
+def diff_snapshots(reader: ReaderDep, source: str, old: SnapshotId,
                    new: SnapshotId) -> DiffOut:
-    infos = [browse.snapshot_info(session, snapshot_id) for snapshot_id in (old, new)]
+    infos = [reader.snapshot_info(snapshot_id) for snapshot_id in (old, new)]
     for snapshot_id, info in zip((old, new), infos, strict=True):
         if info is None or info.source_key != source:
             raise _not_found(f"snapshot {snapshot_id} of source {source!r}")
-    before, after = load_document(session, old), load_document(session, new)
+    before, after = reader.document(old), reader.document(new)
     items = [diff_to_dict(diff) for diff in diff_documents(before, after)]
     old_info, new_info = infos
     assert old_info is not None and new_info is not None
@@ -407,7 +406,7 @@ def diff_snapshots(session: SessionDep, source: str, old: SnapshotId,
 @router.get("/deadlines", response_model=list[DeadlineOut],
             summary="Deadlines by due date (by default the open ones from now on)",
             openapi_extra=READ_SECURITY)
-def list_deadlines(request: Request, session: SessionDep, clock: ClockDep,
+def list_deadlines(request: Request, reader: ReaderDep, clock: ClockDep,
                    start: Annotated[Moment | None, Query(
                        alias="from", description="a date or an ISO 8601 time, inclusive"
                                                  " (default: now)")] = None,
@@ -418,14 +417,14 @@ def list_deadlines(request: Request, session: SessionDep, clock: ClockDep,
     zone = get_app(request).settings.dashboard.timezone
     first = lower_bound(start, zone) if start is not None else clock()
     last = upper_bound(end, zone)
-    rows = browse.deadlines_between(session, first, last, include_closed)
+    rows = reader.deadlines_between(first, last, include_closed)
     return [deadline_out(row) for row in rows]
 
 
 @router.get("/deliveries", response_model=DeliveryList,
             summary="The outbox, newest first (needs a login or an API token)",
             responses=FORBIDDEN, openapi_extra=TOKEN_SECURITY)
-def list_deliveries(request: Request, session: SessionDep, app: AppDep,
+def list_deliveries(request: Request, reader: ReaderDep, app: AppDep,
                     delivery_status: Annotated[DeliveryStatus | None,
                                                Query(alias="status")] = None,
                     page: PageNumber = 1,
@@ -433,7 +432,7 @@ def list_deliveries(request: Request, session: SessionDep, app: AppDep,
                     ) -> DeliveryList:
     if not may_see_deliveries(request, app):
         require_token(request)  # raises with the reason (no token, bad token, none set up)
-    found = browse.deliveries_page(session, delivery_status.value if delivery_status else None,
+    found = reader.deliveries_page(delivery_status.value if delivery_status else None,
                                    page, per_page)
     following, previous = page_links(request, found.page, found.page * found.per_page
                                      < found.total)

@@ -7,16 +7,15 @@ The app factory (dashboard.app.create_app) puts the running application (``Lexwa
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from fastapi import HTTPException, Request, status
-from sqlmodel import Session
 
 from dashboard.auth import parse_users, session_user
-from storage.db import session_scope
+from storage.reader import Reader
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -53,10 +52,9 @@ def get_app(request: Request) -> Lexwatch:
     return app
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session for the request (read-only use); closed when the request ends."""
-    with session_scope(get_app(request).store.engine) as session:
-        yield session
+def get_reader(request: Request) -> Reader:
+    """The storage's read queries (each one its own read-only transaction)."""
+    return get_app(request).store.reader
 
 
 def _utc_now() -> datetime:

@@ -15,10 +15,9 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from lxml import etree
-from sqlmodel import Session
 
 from dashboard.api import change_filters
-from dashboard.deps import Clock, get_app, get_clock, get_session, public_url, read_access
+from dashboard.deps import Clock, get_app, get_clock, get_reader, public_url, read_access
 from dashboard.ics import deadlines_calendar
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from dashboard.views import local
@@ -26,6 +25,7 @@ from monitor import __version__
 from storage import browse
 from storage.browse import ChangeQuery
 from storage.models import ChangeRow
+from storage.reader import Reader
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)],
                    responses=UNAUTHORIZED)
@@ -132,20 +132,20 @@ def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,
             response_class=Response, openapi_extra=READ_SECURITY,
             responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"))
 def changes_atom(request: Request, filters: Annotated[ChangeQuery, Depends(change_filters)],
-                 session: Annotated[Session, Depends(get_session)],
+                 reader: Annotated[Reader, Depends(get_reader)],
                  clock: Annotated[Clock, Depends(get_clock)]) -> Response:
-    found = browse.changes_page(session, filters, count=False)
+    found = reader.changes_page(filters, count=False)
     return Response(atom_feed(request, found, filters, clock()), media_type=ATOM_TYPE)
 
 
 @router.get("/deadlines.ics", summary="Deadlines as an iCalendar feed", response_class=Response,
             openapi_extra=READ_SECURITY,
             responses=text_answer("text/calendar", "An iCalendar file (RFC 5545)"))
-def deadlines_ics(session: Annotated[Session, Depends(get_session)],
+def deadlines_ics(reader: Annotated[Reader, Depends(get_reader)],
                   clock: Annotated[Clock, Depends(get_clock)],
                   include_closed: Annotated[bool, Query()] = False) -> Response:
     now = clock()
     # The recent past stays in the calendar, so a deadline does not vanish the day it falls.
-    rows = browse.deadlines_between(session, now - DEADLINES_LOOKBACK, None, include_closed)
+    rows = reader.deadlines_between(now - DEADLINES_LOOKBACK, None, include_closed)
     return Response(deadlines_calendar(rows, now=now), media_type=ICS_TYPE,
                     headers={"Content-Disposition": 'inline; filename="lexwatch-deadlines.ics"'})

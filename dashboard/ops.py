@@ -17,7 +17,6 @@ from dashboard.deps import Clock, Lexwatch, get_app, get_clock, read_access
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from monitor.errors import StorageError
 from storage import browse
-from storage.db import session_scope
 from storage.health import Health
 
 logger = logging.getLogger(__name__)
@@ -35,8 +34,7 @@ class HealthOut(BaseModel):
             responses={503: {"model": HealthOut, "description": "The database is unreachable"}})
 def healthz(app: Annotated[Lexwatch, Depends(get_app)]) -> JSONResponse:
     try:
-        with session_scope(app.store.engine) as session:
-            ok = browse.database_ok(session)
+        ok = app.store.reader.database_ok()
     except StorageError as exc:
         logger.warning("health check: %s", exc)
         ok = False
@@ -52,8 +50,7 @@ class LexwatchCollector(Collector):
         self.app, self.clock = app, clock
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        with session_scope(self.app.store.engine) as session:
-            counts = browse.dashboard_counts(session, self.clock())
+        counts = self.app.store.reader.dashboard_counts(self.clock())
         yield from _change_metrics(counts)
         yield from _source_metrics(counts)
         yield from _outbox_metrics(counts)

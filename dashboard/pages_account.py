@@ -19,8 +19,6 @@ from dashboard.pages_common import (
 )
 from dashboard.params import PageNumber
 from monitor.types import DeliveryStatus
-from storage import browse
-from storage.db import session_scope
 
 router = APIRouter()
 
@@ -69,8 +67,7 @@ def deliveries_page(request: Request, status: Annotated[str | None, Query()] = N
     """The outbox: what was sent, what waits, what gave up (subscription names and errors)."""
     require_viewer_login(request)
     chosen = status if status in {s.value for s in DeliveryStatus} else None
-    with session_scope(lexwatch(request).store.engine) as session:
-        found = browse.deliveries_page(session, chosen, page=page, per_page=50)
+    found = lexwatch(request).store.reader.deliveries_page(chosen, page=page, per_page=50)
     context = {"found": found, "status": chosen or "",
                "statuses": [s.value for s in DeliveryStatus],
                "pages": max(1, -(-found.total // found.per_page))}

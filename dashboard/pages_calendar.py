@@ -15,8 +15,6 @@ from starlette.responses import Response
 from dashboard import chart, views
 from dashboard.pages_common import lexwatch, now, render, require_reader, zone
 from monitor.analysis.deadline_groups import DeadlineGroup, group_deadlines
-from storage import browse
-from storage.db import session_scope
 from storage.models import DeadlineRow
 
 router = APIRouter()
@@ -100,11 +98,11 @@ def deadlines_page(request: Request,
     today = views.local(moment, place).date()
     first = _month_param(month, today)
     start, end = _midnight(first, place), _midnight(_shift(first, 1), place)
-    with session_scope(lexwatch(request).store.engine) as session:
-        upcoming = browse.deadlines_between(session, moment, None)[:LIST_LIMIT]
-        past = browse.deadlines_between(session, moment - timedelta(days=PAST_DAYS), moment,
-                                        include_closed=True)[::-1][:LIST_LIMIT]
-        in_month = browse.deadlines_between(session, start, end, include_closed=True)
+    reader = lexwatch(request).store.reader
+    upcoming = reader.deadlines_between(moment, None)[:LIST_LIMIT]
+    past = reader.deadlines_between(moment - timedelta(days=PAST_DAYS), moment,
+                                    include_closed=True)[::-1][:LIST_LIMIT]
+    in_month = reader.deadlines_between(start, end, include_closed=True)
     context = {"upcoming": group_deadlines(upcoming), "past": group_deadlines(past),
                "past_days": PAST_DAYS,
                "month": month_view(in_month, first, today, place)}
@@ -119,7 +117,6 @@ def trends_page(request: Request,
     last = chart.week_of(moment.date())
     first = last - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, time(0), tzinfo=moment.tzinfo)
-    with session_scope(lexwatch(request).store.engine) as session:
-        counts = browse.weekly_counts(session, since)
+    counts = lexwatch(request).store.reader.weekly_counts(since)
     picture = chart.weekly_chart(counts, first_week=first, last_week=last)
     return render(request, "trends.html", {"chart": picture, "weeks": weeks}, title="Trends")

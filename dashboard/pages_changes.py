@@ -24,8 +24,7 @@ from dashboard.pages_common import (
 from dashboard.params import RowId, lower_bound, upper_bound
 from monitor.analysis.feedback import propose_rule
 from monitor.types import Category, Severity
-from storage import browse, pages_queries
-from storage.db import session_scope
+from storage import browse
 
 router = APIRouter()
 
@@ -109,10 +108,10 @@ def _page(given: dict[str, str], problems: list[str]) -> int:
 def timeline(request: Request) -> Response:
     require_reader(request)
     view = parse_timeline(dict(request.query_params), zone(request))
-    with session_scope(lexwatch(request).store.engine) as session:
-        page = browse.changes_page(session, view.query)
-        sources, tags = pages_queries.source_choices(session)
-    context = {"view": view, "page": page, "sources": sources, "tags": tags}
+    reader = lexwatch(request).store.reader
+    page = reader.changes_page(view.query)
+    options = reader.filter_options()
+    context = {"view": view, "page": page, "sources": options.sources, "tags": options.tags}
     return render(request, "timeline.html", context, title="Timeline")
 
 
@@ -120,8 +119,7 @@ def timeline(request: Request) -> Response:
 
 
 def _detail(request: Request, change_id: int) -> browse.ChangeDetail:
-    with session_scope(lexwatch(request).store.engine) as session:
-        found = browse.change_detail(session, change_id)
+    found = lexwatch(request).store.reader.change_detail(change_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no change with id {change_id}")
     return found
@@ -144,8 +142,7 @@ def change_page(request: Request, change_id: RowId,
 
 
 def _is_muted(request: Request, source_key: str, item_key: str) -> bool:
-    with session_scope(lexwatch(request).store.engine) as session:
-        return pages_queries.is_muted(session, source_key, item_key)
+    return lexwatch(request).store.reader.is_muted(source_key, item_key)
 
 
 @router.get("/changes/{change_id}/raw", include_in_schema=False)
@@ -168,8 +165,7 @@ def raw_evidence(request: Request, change_id: RowId) -> Response:
 
 
 def _stored_type(request: Request, digest: str) -> str:
-    with session_scope(lexwatch(request).store.engine) as session:
-        return pages_queries.blob_content_type(session, digest) or ""
+    return lexwatch(request).store.reader.blob_content_type(digest) or ""
 
 
 _TEXTUAL = ("text/", "application/xml", "application/xhtml", "application/json",

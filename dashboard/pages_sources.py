@@ -24,7 +24,6 @@ from dashboard.params import SnapshotId, SourceKey
 from monitor.analysis.diff import diff_documents
 from storage import browse
 from storage.codec import diff_to_dict
-from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -36,15 +35,13 @@ _running: set[asyncio.Task[None]] = set()
 @router.get("/sources", include_in_schema=False)
 def sources_page(request: Request) -> Response:
     require_reader(request)
-    with session_scope(lexwatch(request).store.engine) as session:
-        health = browse.source_health(session, now(request))
+    health = lexwatch(request).store.reader.source_health(now(request))
     rows = [(h, chart.sparkline(h.recent_outcomes)) for h in health]
     return render(request, "sources.html", {"rows": rows}, title="Sources")
 
 
 def _source(request: Request, key: str) -> browse.SourceHealth:
-    with session_scope(lexwatch(request).store.engine) as session:
-        found = browse.source_health(session, now(request), key)
+    found = lexwatch(request).store.reader.source_health(now(request), key)
     if not found:
         raise HTTPException(status_code=404, detail=f"no source with key {key!r}")
     return found[0]
@@ -54,9 +51,9 @@ def _source(request: Request, key: str) -> browse.SourceHealth:
 def source_page(request: Request, key: SourceKey) -> Response:
     require_reader(request)
     health = _source(request, key)
-    with session_scope(lexwatch(request).store.engine) as session:
-        snapshots = browse.source_snapshots(session, key, limit=100)
-        checks = browse.recent_checks(session, key, limit=30)
+    reader = lexwatch(request).store.reader
+    snapshots = reader.source_snapshots(key, limit=100)
+    checks = reader.recent_checks(key, limit=30)
     context = {"health": health, "spark": chart.sparkline(health.recent_outcomes),
                "snapshots": snapshots, "checks": checks,
                "checkable": key in lexwatch(request).sources}
@@ -69,8 +66,7 @@ def compare_page(request: Request, key: SourceKey, old: SnapshotId, new: Snapsho
     require_reader(request)
     health = _source(request, key)
     store = lexwatch(request).store
-    with session_scope(store.engine) as session:
-        infos = [browse.snapshot_info(session, snapshot) for snapshot in (old, new)]
+    infos = [store.reader.snapshot_info(snapshot) for snapshot in (old, new)]
     if any(info is None or info.source_key != key for info in infos):
         raise HTTPException(status_code=404, detail=f"snapshots {old} and {new} are not both"
                             f" snapshots of {key!r}")

@@ -1,4 +1,4 @@
-"""Read queries for the dashboard, the JSON API, the feeds and /metrics.
+"""Read queries for the dashboard, the JSON API, the feeds and /metrics (``storage.reader``).
 
 Every function takes a Session and plain values and only reads. Filters that would need a
 JSON query (a source's tags) are resolved to source keys first, so the change queries stay
@@ -22,7 +22,16 @@ from sqlmodel import Session, col, select
 from monitor.types import Category
 from storage.health import Health
 from storage.health import source_health as health_of
-from storage.models import ChangeRow, CheckRow, DeadlineRow, DeliveryRow, SnapshotRow, SourceRow
+from storage.models import (
+    BlobRow,
+    ChangeRow,
+    CheckRow,
+    DeadlineRow,
+    DeliveryRow,
+    MuteRow,
+    SnapshotRow,
+    SourceRow,
+)
 from storage.types import UtcDateTime
 
 MAX_PER_PAGE = 200
@@ -258,6 +267,17 @@ def _related(session: Session, change: ChangeRow) -> list[ChangeRow]:
         .order_by(col(ChangeRow.detected_at), col(ChangeRow.id))
     )
     return list(session.exec(statement).all())
+
+
+def is_muted(session: Session, source_key: str, item_key: str) -> bool:
+    """Whether the item's changes are muted (kept, never alerted)."""
+    return session.get(MuteRow, (source_key, item_key)) is not None
+
+
+def blob_content_type(session: Session, digest: str) -> str | None:
+    """The content type a stored raw response was served with (None: no such blob)."""
+    row = session.get(BlobRow, digest)
+    return row.content_type if row is not None else None
 
 
 # -- sources ----------------------------------------------------------------------------------

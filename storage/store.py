@@ -39,6 +39,7 @@ from storage.models import (
 )
 from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
+from storage.reader import Reader
 from storage.retention import PruneReport, RetentionLimits, prune
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class Store:
         self.engine = engine
         # Where stored changes and source failures are alerted (set by monitor.app).
         self.routing = routing
+        # The dashboard's reads (storage.browse), each in a session of its own.
+        self.reader = Reader(engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
