@@ -16,7 +16,7 @@ check row and the source's state only. Every simulated day at 03:30 the default 
 Shortcuts, and why they do not change the size: fetching, parsing and classifying are
 skipped (the documents are parsed once with the real html parser, then edited as Documents;
 the Changes come from the real differ, with a fixed category). The checks of one simulated
-hour are written in one transaction through the real ``storage.queries.record_check``
+hour are written in one transaction through the real ``storage.checks.record_check``
 (``Store.record`` commits each check alone; same rows, same bytes, ~100 times fewer commits).
 The database is SQLite, the default.
 """
@@ -56,10 +56,10 @@ from monitor.types import (  # noqa: E402
     Source,
 )
 from sources.parsers import PARSERS  # noqa: E402
+from storage.checks import record_check  # noqa: E402
 from storage.codec import document_hash, encode_document  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.models import CheckRow, SourceRow  # noqa: E402
-from storage.queries import record_check  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "fixtures" / "real" / "eur-lex" / "32024R1689_oj-xhtml_EN.xhtml"

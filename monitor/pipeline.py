@@ -10,7 +10,7 @@ transaction holding whole checks, committed before any of its checks returns.
 A check is stored only against the state it read: when another check of the same source
 (another process: `lexwatch check` from cron next to `lexwatch run`, another worker) was
 stored meanwhile, this one is stored as SKIPPED, "checked elsewhere", without its changes
-(``storage.queries.claim``). So a change is found and alerted once, however checks overlap.
+(``storage.checks.claim``). So a change is found and alerted once, however checks overlap.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from storage.queries import CHECKED_ELSEWHERE, Stored, is_quiet, pack
+from storage.checks import CHECKED_ELSEWHERE, Stored, is_quiet, pack
 from storage.store import Store
 
 if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
@@ -222,7 +222,7 @@ class Checker:
         forever with nothing to show why.
         """
         try:
-            packed = pack(record)  # outside the writer's turn: see storage.queries.pack
+            packed = pack(record)  # outside the writer's turn: see storage.checks.pack
             with self._writing:
                 check = self.store.record(record, state.snapshot_id, packed)
         except StorageError as exc:

@@ -139,7 +139,7 @@ class ChangeRow(SQLModel, table=True):
     related_to: int | None = Field(default=None, foreign_key="changes.id")
     marked_noise_at: datetime | None = _utc_column()
     # What happened, once: SHA-256 of (source, the source version the check started from,
-    # item, category, n-th such change of that check); see storage.queries.happening.
+    # item, category, n-th such change of that check); see storage.checks.happening.
     # None only for changes stored before migration 0006.
     happening: str | None = Field(default=None, max_length=64)
 

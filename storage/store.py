@@ -18,6 +18,7 @@ from monitor.types import (
     SourceState,
     Subscription,
 )
+from storage import checks as writes
 from storage import heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
@@ -93,16 +94,16 @@ class Store:
             return queries.load_blob(session, digest)
 
     def record(self, record: CheckRecord, previous_snapshot: int | None,
-               packed: queries.Packed | None = None) -> CheckRow:
+               packed: writes.Packed | None = None) -> CheckRow:
         """Write one check atomically: either all of it is stored, or none of it.
 
         Only while the source is still at ``record.base_version``: else the check is stored
         as SKIPPED, without what it found (another check from the same state was stored).
-        ``packed``: ``queries.pack(record)``, made before taking a writer's turn.
+        ``packed``: ``storage.checks.pack(record)``, made before taking a writer's turn.
         """
         with session_scope(self.engine) as session:
-            return queries.record_check(session, record, previous_snapshot, self.routing,
-                                        packed)
+            return writes.record_check(session, record, previous_snapshot, self.routing,
+                                       packed)
 
     def sources(self) -> Sequence[SourceRow]:
         with session_scope(self.engine) as session:
@@ -288,13 +289,11 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.source_states(session.connection(), keys)
 
-    def record_quiet(self, records: Sequence[CheckRecord]) -> list[queries.Stored | None]:
-        """Write quiet checks (``queries.is_quiet``) in one transaction: their check ids,
-        and which were skipped (another check of the source was stored first).
-
-        None for a record left for ``record`` (see ``queries.record_quiet_checks``).
+    def record_quiet(self, records: Sequence[CheckRecord]) -> list[writes.Stored | None]:
+        """Write quiet checks (``storage.checks.is_quiet``) in one transaction, by the same
+        path as ``record``: their check ids, and which were skipped (another check of the
+        source was stored first). None for a record left for ``record``
+        (``storage.checks.record_quiet_checks``).
         """
-        if self.routing is not None and self.routing.failure_threshold < 1:
-            return [None] * len(records)  # every success would owe a "recovered" alert
         with session_scope(self.engine) as session:
-            return queries.record_quiet_checks(session.connection(), records)
+            return writes.record_quiet_checks(session, records, self.routing)

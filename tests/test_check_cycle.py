@@ -116,13 +116,13 @@ def test_when_a_batch_cannot_be_written_each_check_is_stored_on_its_own(app: App
                                                                           monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from storage import queries
+    from storage import checks
 
     def broken(*_args, **_kwargs):
         raise OperationalError("INSERT INTO checks ...", {}, Exception("disk I/O error"))
 
     cycle(app)
-    monkeypatch.setattr(queries, "record_quiet_checks", broken)
+    monkeypatch.setattr(checks, "record_quiet_checks", broken)
     results = cycle(app)
     assert {r.outcome for r in results.values()} == {CheckOutcome.NOT_MODIFIED}
     for key, result in results.items():

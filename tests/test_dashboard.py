@@ -22,9 +22,9 @@ from dashboard.app import CSP, DOCS_CSP, create_app, serve
 from monitor.app import App
 from monitor.cli.serve import register
 from monitor.types import CheckOutcome, CheckRecord, Source
+from storage.checks import CHECKED_ELSEWHERE
 from storage.db import session_scope
 from storage.models import ChangeRow, MuteRow
-from storage.queries import CHECKED_ELSEWHERE
 from tests.dashboard_pages_seed import (
     BULK,
     HOSTILE_RAW,

@@ -307,12 +307,12 @@ def test_a_failed_page_fails_the_whole_check(paged_app: App, replay_server: Repl
 def test_a_check_that_cannot_be_stored_is_recorded_as_failed(app: App, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from storage import queries
+    from storage import checks
 
     def broken(*_args, **_kwargs):
         raise IntegrityError("INSERT INTO deadlines ...", {}, Exception("constraint"))
 
-    monkeypatch.setattr(queries, "sync_deadlines", broken)
+    monkeypatch.setattr(checks, "sync_deadlines", broken)
     with pytest.raises(StorageError):
         check(app, "office")
     [row] = app.store.checks("office")

@@ -17,9 +17,9 @@ from sqlmodel import select
 
 from monitor.service.status import ServiceState, read_status, render, status_json
 from monitor.types import ServiceProcess
+from storage.checks import CHECKED_ELSEWHERE
 from storage.db import session_scope
 from storage.models import CheckRow, DeliveryRow, SourceRow
-from storage.queries import CHECKED_ELSEWHERE
 from storage.store import Store
 from tests.processes import clean_env
 from tests.servers.replay import ReplayServer

@@ -30,7 +30,7 @@ from monitor.types import (
     Severity,
     Source,
 )
-from storage import queries
+from storage import checks
 from storage.codec import document_hash, encode_document
 from storage.db import alembic_config, head_revision, make_engine, session_scope
 from storage.models import ChangeRow
@@ -167,7 +167,7 @@ def test_crash_mid_check_leaves_previous_state_intact(store: Store, monkeypatch)
     def crash(*_args, **_kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(queries, "_update_source", crash)
+    monkeypatch.setattr(checks, "_update_sources", crash)
     _, snap2 = snapshot_of(Item(key="a", title="A", text="y"))
     with pytest.raises(RuntimeError):
         store.record(record(CheckOutcome.CHANGED, T0 + timedelta(hours=1), raw=b"v2",
@@ -262,7 +262,7 @@ def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_r
                                      raw=body.encode(), content_hash=body,
                                      deadlines=(deadline(T0 + timedelta(days=9)),),
                                      base_version=state.version), state.snapshot_id)
-    assert stored.outcome == "skipped" and stored.error == queries.CHECKED_ELSEWHERE
+    assert stored.outcome == "skipped" and stored.error == checks.CHECKED_ELSEWHERE
     assert [row.item_key for row in store.changes(ChangeFilter())] == ["n0"]
     counts = store.counts()
     assert (counts["snapshots"], counts["blobs"], counts["deadlines"]) == (2, 1, 1)
@@ -296,11 +296,50 @@ def test_quiet_checks_from_a_state_already_checked_elsewhere_are_skipped(store: 
     assert unfenced is None  # left for Store.record
 
 
+def test_a_quiet_batch_writes_what_single_checks_write_and_owes_the_same_alerts(
+        store: Store):
+    """One write path: a batch of quiet checks stores what ``record`` stores, one by one,
+    including the alert a recovering source owes (the batch once left those to ``record``)."""
+    from monitor.types import Channel, Subscription
+    from storage.outbox import Routing
+
+    store.routing = Routing(subscriptions=(Subscription(name="ops", channel=Channel.WEBHOOK,
+                                                        health=True),), failure_threshold=2)
+    alone, batched = SOURCE.key, "news"
+    store.sync_sources([replace(SOURCE, key=batched)])
+    for key in (alone, batched):
+        for minute, outcome in enumerate((CheckOutcome.BASELINE, CheckOutcome.FAILED,
+                                          CheckOutcome.FAILED)):
+            version = store.state(key).version
+            store.record(replace(record(outcome, T0 + timedelta(minutes=minute), etag='"1"',
+                                        content_hash="h", error=None, base_version=version),
+                                 source_key=key), None)
+    quiet = {key: replace(record(CheckOutcome.UNCHANGED, T0 + timedelta(hours=1), etag='"2"',
+                                 content_hash="h", parse_fingerprint="f",
+                                 base_version=store.state(key).version), source_key=key)
+             for key in (alone, batched)}
+
+    single = store.record(quiet[alone], None)
+    [stored] = store.record_quiet([quiet[batched]])
+
+    assert stored is not None and not stored.skipped
+    assert single.outcome == store.checks(batched)[0].outcome == "unchanged"
+    rows = {row.key: row for row in store.sources()}
+    columns = ("failure_streak", "last_error", "etag", "content_hash", "parse_fingerprint",
+               "last_check_at", "last_success_at", "first_success_at", "version")
+    assert ([getattr(rows[alone], c) for c in columns]
+            == [getattr(rows[batched], c) for c in columns])
+    assert rows[batched].etag == '"2"' and rows[batched].failure_streak == 0
+    kinds = sorted((row.source_key, row.kind) for row in store.deliveries())
+    assert kinds == sorted((key, kind) for key in (alone, batched)
+                           for kind in ("source_down", "source_recovered"))
+
+
 def test_the_database_refuses_a_second_copy_of_a_happening(store: Store):
     store.record(record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:1"),),
                         base_version=0), None)
     [row] = store.changes(ChangeFilter())
-    assert row.happening == queries.happening(SOURCE.key, 0, "a", row.category, 0)
+    assert row.happening == checks.happening(SOURCE.key, 0, "a", row.category, 0)
     copy = ChangeRow(**{**row.model_dump(), "id": None})
     with pytest.raises(StorageError, match="(?i)unique"), session_scope(store.engine) as session:
         session.add(copy)

@@ -1,0 +1,443 @@
+"""Writing a check: the one path every check takes into the database.
+
+``record_checks`` stores checks in the caller's transaction, each with what it brought: the
+raw body and the snapshot, the check's row, its changes and the deadlines it read, the
+alerts they owe (the outbox) and the source's new fetch state. One check
+(``record_check``: ``Store.record``) and a batch of quiet ones (a 304 or an unchanged body:
+``record_quiet_checks``, which the pipeline coalesces) take the same statements; for a
+quiet check most of them have nothing to do, and the rows of a batch go in one statement
+each (inserted together, sources updated together), which is what makes a cycle of 304s
+cheap.
+
+Every check is fenced first (``claim``): its source's version is bumped only if it is still
+the version the check read. A check that lost, because another check of the same source was
+stored meanwhile (another process, another worker), is stored as SKIPPED, "checked
+elsewhere", without anything it found. Each change also carries a ``happening`` identity
+that the database keeps unique, so a change is stored (and alerted) once however checks
+overlap.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Update, bindparam, func, insert, or_, tuple_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
+from storage import outbox
+from storage.codec import compress, diff_to_dict
+from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
+from storage.outbox import Routing
+from storage.types import UtcDateTime
+
+CHECKED_ELSEWHERE = ("checked elsewhere: another check of this source, started from the"
+                     " same state, was stored first")
+QUIET = frozenset({CheckOutcome.NOT_MODIFIED, CheckOutcome.UNCHANGED})
+RELATED_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A check's body and snapshot, hashed and compressed: the CPU part of storing it."""
+
+    blob_hash: str | None = None
+    blob: bytes | None = None
+    snapshot: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A stored check: its id, and whether it was SKIPPED (another was stored first)."""
+
+    check_id: int
+    skipped: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Pending:
+    """A check to write: its record, the snapshot its changes were found against (their
+    ``old_snapshot_id``) and, if already made, ``pack(record)``."""
+
+    record: CheckRecord
+    previous_snapshot: int | None = None
+    packed: Packed | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A won claim: the source's version once the check is stored, its failure streak before."""
+
+    version: int
+    streak: int
+
+
+def pack(record: CheckRecord) -> Packed:
+    """Hash and compress what ``record`` stores, before (and outside) its transaction.
+
+    Done first, the compression of one check runs while another check writes (zstd lets
+    other threads run), instead of inside the one writer's turn.
+    """
+    raw, snapshot = record.raw, record.snapshot
+    return Packed(blob_hash=hashlib.sha256(raw).hexdigest() if raw is not None else None,
+                  blob=compress(raw) if raw is not None else None,
+                  snapshot=compress(snapshot.encoded) if snapshot is not None else None)
+
+
+def is_quiet(record: CheckRecord) -> bool:
+    """A successful check that writes only its own row and the source's fetch state."""
+    return (record.outcome in QUIET and record.raw is None and record.snapshot is None
+            and not record.changes and record.deadlines is None)
+
+
+def happening(source_key: str, base_version: int, item_key: str, category: str,
+              nth: int) -> str:
+    """The identity of one stored change, unique in the database (``ChangeRow.happening``).
+
+    Two checks that started from the same version of a source and found the same change of
+    an item get the same identity, so even if both reached the database, one would be
+    refused. ``nth``: the n-th change of that item and category in one check (from 0).
+    """
+    parts = (source_key, str(base_version), item_key, category, str(nth))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+# -- the entry points ---------------------------------------------------------------------
+
+
+def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None,
+                 routing: Routing | None = None, packed: Packed | None = None) -> CheckRow:
+    """Write one check (``record_checks``); LookupError when its source is not stored."""
+    [row] = record_checks(session, [Pending(record=record, previous_snapshot=previous_snapshot,
+                                            packed=packed)], routing)
+    if row is None:
+        raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
+    return row
+
+
+def record_quiet_checks(session: Session, records: Sequence[CheckRecord],
+                        routing: Routing | None = None) -> list[Stored | None]:
+    """Write many quiet checks (``is_quiet``) at once (``record_checks``): their ids, and
+    which were skipped because another check of the source was stored first.
+
+    A record gets None, and nothing is written for it, when it must take ``record_check``:
+    its source is not in the database (that one raises), or it has no ``base_version``
+    (an unfenced check claims its source on its own).
+    """
+    fenced = [record for record in records if record.base_version is not None]
+    rows = iter(record_checks(session, [Pending(record=record) for record in fenced], routing))
+    written = {id(record): row for record, row in zip(fenced, rows, strict=True)}
+    return [_stored(written.get(id(record))) for record in records]
+
+
+def _stored(row: CheckRow | None) -> Stored | None:
+    if row is None or row.id is None:
+        return None
+    return Stored(row.id, skipped=row.outcome == CheckOutcome.SKIPPED.value)
+
+
+def record_checks(session: Session, checks: Sequence[Pending],
+                  routing: Routing | None = None) -> list[CheckRow | None]:
+    """Write ``checks``, in order, in the caller's transaction (the caller commits: a Change
+    is never stored without the alerts it owes). None for a check whose source is not in
+    the database: nothing is written for it.
+
+    The rows every check writes go through Core statements, many rows to a statement (a
+    third of the cost of ORM objects); changes and deadlines, rare, through the ORM.
+    """
+    connection = session.connection()
+    records = [pending.record for pending in checks]
+    keys = sorted({record.source_key for record in records})
+    present = _lock_sources(connection, keys) if len(keys) > 1 else None
+    claims = claim(connection, records)
+    if present is None:  # one source: the claim took its row, asking is needed only if lost
+        present = set(keys) if len(claims) == len(records) else _stored_keys(connection, keys)
+    rows = _insert_checks(connection, checks, present, claims)
+    won = [(pending, row, claims[id(pending.record)])
+           for pending, row in zip(checks, rows, strict=True)
+           if row is not None and id(pending.record) in claims]
+    found = [_store_found(session, pending, row, claimed) for pending, row, claimed in won]
+    _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
+    if routing is not None:
+        for (pending, row, claimed), stored in zip(won, found, strict=True):
+            assert row.id is not None
+            outbox.enqueue_changes(session, routing, stored, pending.record.started_at)
+            outbox.enqueue_health(session, routing, pending.record, claimed.streak, row.id)
+    return rows
+
+
+# -- the fence ----------------------------------------------------------------------------
+
+
+def _lock_sources(connection: Connection, keys: list[str]) -> set[str]:
+    """Lock the sources' rows in key order (PostgreSQL: two batches cannot deadlock); the
+    keys that are in the database."""
+    statement = (sa_select(col(SourceRow.key)).where(col(SourceRow.key).in_(keys))
+                 .order_by(col(SourceRow.key)).with_for_update(key_share=True))
+    return set(connection.execute(statement).scalars())
+
+
+def _stored_keys(connection: Connection, keys: list[str]) -> set[str]:
+    statement = sa_select(col(SourceRow.key)).where(col(SourceRow.key).in_(keys))
+    return set(connection.execute(statement).scalars())
+
+
+_CLAIMED = (col(SourceRow.key), col(SourceRow.version), col(SourceRow.failure_streak))
+_CLAIM_ANY = (update(SourceRow).where(col(SourceRow.key) == bindparam("c_key"))
+              .values(version=col(SourceRow.version) + 1).returning(*_CLAIMED))
+
+
+def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, Claim]:
+    """Bump each record's source's version, if it is still at the record's ``base_version``:
+    the ``id()`` of the records that won, with their claims.
+
+    One UPDATE for all fenced records, so it takes the rows (PostgreSQL) or the write lock
+    (SQLite) before comparing: of two overlapping checks from the same state exactly one
+    gets its source; of two records of one source in one call, only the first can. A
+    record without ``base_version`` (one per source and call) claims unconditionally.
+    """
+    first: dict[str, CheckRecord] = {}
+    for record in records:
+        if record.base_version is not None:
+            first.setdefault(record.source_key, record)
+    claims: dict[int, Claim] = {}
+    if first:
+        pairs = [(key, record.base_version) for key, record in first.items()]
+        statement = (update(SourceRow)
+                     .where(tuple_(col(SourceRow.key), col(SourceRow.version)).in_(pairs))
+                     .values(version=col(SourceRow.version) + 1).returning(*_CLAIMED))
+        for key, version, streak in connection.execute(statement):
+            claims[id(first[key])] = Claim(version, streak)
+    for record in records:
+        if record.base_version is None:
+            row = connection.execute(_CLAIM_ANY, {"c_key": record.source_key}).first()
+            if row is not None:
+                claims[id(record)] = Claim(row[1], row[2])
+    return claims
+
+
+# -- the rows -----------------------------------------------------------------------------
+
+_INSERT_CHECKS = insert(CheckRow).returning(col(CheckRow.id), sort_by_parameter_order=True)
+_INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
+_INSERT_BLOB = {postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
+                for postgres, dialect in ((False, sqlite), (True, postgresql))}
+
+
+def _insert_checks(connection: Connection, checks: Sequence[Pending], present: set[str],
+                   claims: dict[int, Claim]) -> list[CheckRow | None]:
+    """The check rows, in one statement (after the blobs and snapshots of those that won)."""
+    values: list[dict[str, Any] | None] = []
+    for pending in checks:
+        record = pending.record
+        if record.source_key not in present:
+            values.append(None)
+        elif id(record) in claims:
+            values.append(_won_values(connection, pending))
+        else:
+            values.append({**_check_values(record), "outcome": CheckOutcome.SKIPPED.value,
+                           "error": CHECKED_ELSEWHERE})
+    rows = [row for row in values if row is not None]
+    ids = iter(connection.execute(_INSERT_CHECKS, rows).scalars().all() if rows else [])
+    return [CheckRow(**row, id=next(ids)) if row is not None else None for row in values]
+
+
+def _won_values(connection: Connection, pending: Pending) -> dict[str, Any]:
+    record = pending.record
+    if record.raw is None and record.snapshot is None:
+        return {**_check_values(record), "change_count": len(record.changes)}
+    packed = pending.packed if pending.packed is not None else pack(record)
+    return {**_check_values(record), "blob_hash": _store_blob(connection, record, packed),
+            "snapshot_id": _store_snapshot(connection, record, packed),
+            "change_count": len(record.changes)}
+
+
+def _check_values(record: CheckRecord) -> dict[str, Any]:
+    return {"source_key": record.source_key, "started_at": record.started_at,
+            "duration_ms": record.duration_ms, "outcome": record.outcome.value,
+            "http_status": record.http_status, "bytes": record.size,
+            "final_url": record.final_url, "error": record.error, "blob_hash": None,
+            "snapshot_id": None, "change_count": 0}
+
+
+def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> str | None:
+    if record.raw is None or packed.blob is None:
+        return None
+    values = {"hash": packed.blob_hash, "size": len(record.raw),
+              "content_type": record.content_type, "data": packed.blob,
+              "created_at": record.started_at}
+    # Two processes may store the same body at once: the second insert is a no-op.
+    connection.execute(_INSERT_BLOB[connection.dialect.name == "postgresql"], values)
+    return packed.blob_hash
+
+
+def _store_snapshot(connection: Connection, record: CheckRecord, packed: Packed) -> int | None:
+    if record.snapshot is None or packed.snapshot is None:
+        return None
+    values = {"source_key": record.source_key, "created_at": record.started_at,
+              "content_hash": record.snapshot.content_hash,
+              "item_count": record.snapshot.item_count,
+              "data": packed.snapshot, "blob_hash": packed.blob_hash}
+    return connection.execute(_INSERT_SNAPSHOT, values).scalar_one()
+
+
+# -- what a check found -------------------------------------------------------------------
+
+
+def _store_found(session: Session, pending: Pending, row: CheckRow,
+                 won: Claim) -> list[tuple[int, Change]]:
+    """The check's changes and deadlines (ORM: rare, and a change links to earlier ones)."""
+    record = pending.record
+    if not record.changes and record.deadlines is None:
+        return []
+    assert row.id is not None
+    stored = _store_changes(session, record, row.id, (pending.previous_snapshot,
+                                                      row.snapshot_id), won.version - 1)
+    if record.deadlines is not None:
+        sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
+                       items=record.deadline_items)
+    return stored
+
+
+def _store_changes(session: Session, record: CheckRecord, check_id: int,
+                   snapshots: tuple[int | None, int | None], base_version: int
+                   ) -> list[tuple[int, Change]]:
+    rows: list[tuple[ChangeRow, Change]] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for change in record.changes:
+        nth = seen[change.item_key, change.category.value]
+        seen[change.item_key, change.category.value] += 1
+        row = ChangeRow(
+            event_key=change.event_key, related_to=_first_about(session, change,
+                                                                record.started_at),
+            source_key=change.source_key, check_id=check_id, item_key=change.item_key,
+            category=change.category.value, severity=change.severity.value,
+            title=change.title, summary=change.summary, url=change.url,
+            old_date=change.old_date, new_date=change.new_date,
+            evidence=list(change.evidence), diff=diff_to_dict(change.diff),
+            old_snapshot_id=snapshots[0], new_snapshot_id=snapshots[1],
+            detected_at=record.started_at,
+            happening=happening(change.source_key, base_version, change.item_key,
+                                change.category.value, nth),
+        )
+        session.add(row)
+        # Flushed one by one: a later change about the same event links to this one.
+        session.flush()
+        rows.append((row, change))
+    return [(row.id, change) for row, change in rows if row.id is not None]
+
+
+def _first_about(session: Session, change: Change, now: datetime) -> int | None:
+    """The first change about the same event in the last 30 days, or None.
+
+    The same event: the same identity (``event_key``: an initiative, a CELEX number, a
+    document, a page section), the same kind of happening (category) and the same dates;
+    on the change's own source, also the same item, so two sections of one page, or two
+    entries of one feed, are always two events, whatever their key. A moved deadline or a
+    second consultation is a new event, alerted as such.
+    """
+    if not change.event_key:
+        return None
+    statement = (
+        select(ChangeRow.id, ChangeRow.related_to)
+        .where(ChangeRow.event_key == change.event_key,
+               ChangeRow.category == change.category.value,
+               ChangeRow.old_date == change.old_date, ChangeRow.new_date == change.new_date,
+               or_(col(ChangeRow.source_key) != change.source_key,
+                   col(ChangeRow.item_key) == change.item_key),
+               col(ChangeRow.detected_at) >= now - RELATED_WINDOW)
+        .order_by(col(ChangeRow.id))
+        .limit(1)
+    )
+    row = session.exec(statement).first()
+    return None if row is None else (row[1] or row[0])
+
+
+def sync_deadlines(session: Session, source_key: str, deadlines: Sequence[Deadline],
+                   now: datetime, *, items: frozenset[str] | None = None) -> None:
+    """Make the stored deadlines of a source what its document states now.
+
+    With ``items``, only the deadlines of those items were read again; the others stay.
+    A moved date is kept in the deadline's history; a deadline the document no longer
+    states is closed, not deleted.
+    """
+    existing = {(row.item_key, row.kind, row.label): row for row in session.exec(
+        select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()
+        if items is None or row.item_key in items}
+    for deadline in _one_per_identity(deadlines):
+        row = existing.pop((deadline.item_key, deadline.kind, deadline.label), None)
+        session.add(_updated_deadline(row, deadline, now))
+    for row in existing.values():
+        if row.status == "open":
+            row.status, row.last_seen = "closed", now
+            session.add(row)
+
+
+def _one_per_identity(deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """One deadline per (item, kind, label): a page that still states the old closing date
+    beside the extended one means the later date."""
+    latest: dict[tuple[str, str, str], Deadline] = {}
+    for deadline in deadlines:
+        identity = (deadline.item_key, deadline.kind, deadline.label)
+        if identity not in latest or deadline.due > latest[identity].due:
+            latest[identity] = deadline
+    return list(latest.values())
+
+
+def _updated_deadline(row: DeadlineRow | None, deadline: Deadline, now: datetime) -> DeadlineRow:
+    if row is None:
+        row = DeadlineRow(source_key=deadline.source_key, item_key=deadline.item_key,
+                          kind=deadline.kind, label=deadline.label, due=deadline.due,
+                          first_seen=now, last_seen=now, history=[])
+    if not row.history or row.due != deadline.due:
+        row.history = [*row.history, {"due": deadline.due.isoformat(), "seen": now.isoformat()}]
+    row.due, row.label, row.url = deadline.due, deadline.label, deadline.url
+    row.status, row.last_seen = "open", now
+    return row
+
+
+# -- the sources' fetch state -------------------------------------------------------------
+
+
+def _update_sources(connection: Connection, won: Sequence[tuple[CheckRecord, Claim]]) -> None:
+    """Each won check's source state: one statement per kind of update, for all of them."""
+    batches: dict[tuple[bool, bool, bool], list[dict[str, Any]]] = defaultdict(list)
+    for record, found in won:
+        failed = record.outcome is CheckOutcome.FAILED
+        validators = not failed and record.outcome is not CheckOutcome.NOT_MODIFIED
+        params = {"b_key": record.source_key, "b_at": record.started_at}
+        if failed:
+            params.update(b_streak=found.streak + 1, b_error=record.error)
+        if validators:
+            params.update(b_etag=record.etag, b_modified=record.last_modified,
+                          b_hash=record.content_hash, b_fingerprint=record.parse_fingerprint)
+        # A change, or a document confirmed gone, moves last_change_at.
+        batches[failed, validators, bool(record.changes)].append(params)
+    for shape, rows in batches.items():
+        connection.execute(_source_update(*shape), rows)
+
+
+@functools.cache
+def _source_update(failed: bool, validators: bool, changed: bool) -> Update:
+    at = bindparam("b_at", type_=UtcDateTime())
+    values: dict[str, Any] = {"last_check_at": at}
+    if failed:
+        values.update(failure_streak=bindparam("b_streak"), last_error=bindparam("b_error"))
+    else:
+        values.update(last_success_at=at, failure_streak=0, last_error=None,
+                      first_success_at=func.coalesce(SourceRow.first_success_at, at))
+    if validators:
+        values.update(etag=bindparam("b_etag"), last_modified=bindparam("b_modified"),
+                      content_hash=bindparam("b_hash"),
+                      parse_fingerprint=bindparam("b_fingerprint"))
+    if changed:
+        values["last_change_at"] = at
+    return update(SourceRow).where(col(SourceRow.key) == bindparam("b_key")).values(**values)
