@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import api, docs, feeds, openapi, ops, pages
+from dashboard import api, categories, docs, feeds, openapi, ops, pages
 from dashboard.auth import LoginThrottle
 from dashboard.deps import Lexwatch
 from monitor.errors import ConfigError
@@ -65,6 +65,7 @@ def create_app(app: Lexwatch, *, checker: Checker | None = None,
     web.include_router(feeds.router)
     web.include_router(ops.router)
     web.include_router(pages.router)
+    web.include_router(categories.router)
     pages.install_error_pages(web)
     openapi.install(web)
     return web

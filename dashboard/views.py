@@ -15,27 +15,19 @@ from zoneinfo import ZoneInfo
 
 from monitor.types import Category, Severity, web_url
 
-CATEGORY_LABELS: dict[str, str] = {
-    Category.CONSULTATION_OPENED: "Consultation opened",
-    Category.CONSULTATION_CLOSED: "Consultation closed",
-    Category.DEADLINE_EXTENDED: "Deadline extended",
-    Category.DEADLINE_CHANGED: "Deadline changed",
-    Category.PUBLICATION_ADDED: "Publication",
-    Category.LEGAL_ACT: "Legal act",
-    Category.CORRIGENDUM: "Corrigendum",
-    Category.AMENDMENT: "Amendment",
-    Category.EVENT_ANNOUNCED: "Event",
-    Category.PAGE_REMOVED: "Page removed",
-    Category.UPDATE: "Other update",
-    Category.EDITORIAL: "Editorial",
-    Category.NOISE: "Noise",
-}
 SEVERITY_LABELS: dict[str, str] = {Severity.HIGH: "High", Severity.MEDIUM: "Medium",
                                    Severity.LOW: "Low"}
 
 
 def category_label(value: str) -> str:
-    return CATEGORY_LABELS.get(value, value.replace("_", " ").capitalize())
+    """The registry's label (``monitor.types.CATEGORIES``); a stored value it no longer knows
+    is shown as itself, made readable."""
+    if value in _CATEGORIES:
+        return Category(value).label
+    return value.replace("_", " ").capitalize()
+
+
+_CATEGORIES = frozenset(category.value for category in Category)
 
 
 def severity_label(value: str) -> str:

@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 
 
 class Category(enum.StrEnum):
-    """The fixed taxonomy of changes (shared with the evaluation set)."""
+    """The fixed taxonomy of changes (shared with the evaluation set).
+
+    Everything about a category (its label, description, default severity, whether and how
+    it is alerted, its colour) is in ``CATEGORIES``, the one registry every consumer reads:
+    the classifier, the notifiers, the dashboard, the API and webhook schemas, the
+    evaluation and the README (tests/test_categories.py checks each covers every category).
+    """
 
     CONSULTATION_OPENED = "consultation_opened"
     CONSULTATION_CLOSED = "consultation_closed"
@@ -30,26 +36,38 @@ class Category(enum.StrEnum):
     AMENDMENT = "amendment"
     EVENT_ANNOUNCED = "event_announced"
     PAGE_REMOVED = "page_removed"
-    # A substantive edit that no rule can name (not an amendment of normative text, not an
-    # event): shown in the timeline and digests, never sent as an instant alert.
     UPDATE = "update"
     EDITORIAL = "editorial"
     NOISE = "noise"
 
     @property
+    def info(self) -> CategoryInfo:
+        return CATEGORIES[self]
+
+    @property
+    def label(self) -> str:
+        """How people read it: in chat, e-mail and the dashboard alike."""
+        return CATEGORIES[self].label
+
+    @property
+    def severity(self) -> Severity:
+        """The severity the classifier gives a change of this category."""
+        return CATEGORIES[self].severity
+
+    @property
     def alertable(self) -> bool:
         """False for the categories that are stored for the record but never alerted."""
-        return self not in (Category.EDITORIAL, Category.NOISE)
+        return CATEGORIES[self].alertable
 
     @property
     def instant(self) -> bool:
         """Whether an instant subscription sends it: an unnamed update waits for a digest."""
-        return self.alertable and self is not Category.UPDATE
+        return CATEGORIES[self].instant
 
     @property
     def named(self) -> bool:
         """One of the ten categories of the shared taxonomy, the ones the evaluation scores."""
-        return self.instant
+        return CATEGORIES[self].named
 
 
 class Severity(enum.StrEnum):
@@ -61,6 +79,74 @@ class Severity(enum.StrEnum):
     def rank(self) -> int:
         """3 for high, 2 for medium, 1 for low: compare severities with this."""
         return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CategoryInfo:
+    """One category in the registry (``CATEGORIES``)."""
+
+    label: str  # the one wording, in chat, e-mail and the dashboard
+    description: str  # what such a change is (the README's table)
+    severity: Severity  # the default severity the classifier gives it
+    colour: str  # the dashboard's badge and chart colour, #rrggbb
+    alertable: bool = True  # False: stored for the record, never alerted
+    instant: bool = True  # False: digests only, never an instant alert
+    named: bool = True  # one of the ten categories the evaluation scores
+
+
+_HIGH, _MEDIUM, _LOW = Severity.HIGH, Severity.MEDIUM, Severity.LOW
+# To add a category: a member of Category, its entry here (in the order the README lists
+# them), rules that find it (monitor.analysis.classify), and the README's table row.
+CATEGORIES: Mapping[Category, CategoryInfo] = {
+    Category.CONSULTATION_OPENED: CategoryInfo(
+        label="Consultation opened", severity=_HIGH, colour="#1a7f37",
+        description="a call for evidence or targeted consultation starts; a Have Your Say"
+                    " status turns OPEN"),
+    Category.CONSULTATION_CLOSED: CategoryInfo(
+        label="Consultation closed", severity=_HIGH, colour="#6e7781",
+        description="a feedback period ends; the page says the consultation is closed"),
+    Category.DEADLINE_EXTENDED: CategoryInfo(
+        label="Deadline extended", severity=_HIGH, colour="#bf5700",
+        description="a closing or application date moves later (old → new date)"),
+    Category.DEADLINE_CHANGED: CategoryInfo(
+        label="Deadline changed", severity=_HIGH, colour="#9a3412",
+        description="a date moves earlier or otherwise changes"),
+    Category.PUBLICATION_ADDED: CategoryInfo(
+        label="New publication", severity=_MEDIUM, colour="#0b57d0",
+        description="new guidelines, FAQ entry, report, template, code-of-practice draft,"
+                    " download"),
+    Category.LEGAL_ACT: CategoryInfo(
+        label="Legal act", severity=_HIGH, colour="#6639ba",
+        description="a regulation, delegated or implementing act reaches the Official"
+                    " Journal"),
+    Category.CORRIGENDUM: CategoryInfo(
+        label="Corrigendum", severity=_HIGH, colour="#b42318",
+        description='"Corrigendum to …", EUR-Lex "Corrected by"'),
+    Category.AMENDMENT: CategoryInfo(
+        label="Amendment", severity=_MEDIUM, colour="#0e7490",
+        description="the text of a document or an article changes in substance"),
+    Category.EVENT_ANNOUNCED: CategoryInfo(
+        label="Event announced", severity=_MEDIUM, colour="#a21caf",
+        description="a webinar, workshop, info session or plenary sitting is announced"),
+    Category.PAGE_REMOVED: CategoryInfo(
+        label="Page removed", severity=_LOW, colour="#3f3f46",
+        description="the document is gone (404/410 twice in a row)"),
+    # A substantive edit that no rule can name (not an amendment of normative text, not an
+    # event): shown in the timeline and digests, never sent as an instant alert.
+    Category.UPDATE: CategoryInfo(
+        label="Other update", severity=_LOW, colour="#57606a", instant=False, named=False,
+        description="a substantive edit no rule can name (a list of links or labels"
+                    " rewritten)"),
+    Category.EDITORIAL: CategoryInfo(
+        label="Editorial change", severity=_LOW, colour="#8c959f", alertable=False,
+        instant=False, named=False,
+        description="small wording, typos, punctuation, a title tweak"),
+    Category.NOISE: CategoryInfo(
+        label="Noise", severity=_LOW, colour="#afb8c1", alertable=False, instant=False,
+        named=False,
+        description='"last updated" stamps, counters, reordered menus, tracking code, a feed'
+                    " entry no longer listed"),
+}
 
 
 class DocumentKind(enum.StrEnum):

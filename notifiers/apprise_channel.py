@@ -20,7 +20,6 @@ import apprise
 from monitor.errors import NotifyError
 from monitor.types import Alert, AlertChange, AlertKind, Receipt, Severity, TextOp
 from notifiers.escape import clip, markdown, one_line, unping
-from notifiers.labels import CATEGORY_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ def apprise_message(alert: Alert, *, markdown_format: bool) -> tuple[str, str]:
     text: Callable[[str], str] = markdown if markdown_format else unping
     if alert.kind is AlertKind.CHANGE and alert.change is not None:
         change = alert.change
-        title = f"{CATEGORY_LABELS[change.category]}: {one_line(change.title)}"
+        title = f"{change.category.label}: {one_line(change.title)}"
         body = _change_lines(alert, change, text, markdown_format)
     elif alert.kind is AlertKind.TEST:
         title = "lexwatch test message"
@@ -89,7 +88,7 @@ def apprise_message(alert: Alert, *, markdown_format: bool) -> tuple[str, str]:
 
 def _change_lines(alert: Alert, change: AlertChange, text: Callable[[str], str],
                   markdown_format: bool) -> list[str]:
-    lines = [f"{change.severity.value.upper()} · {CATEGORY_LABELS[change.category]}"
+    lines = [f"{change.severity.value.upper()} · {change.category.label}"
              f" · {text(clip(one_line(alert.source.title), MAX_TITLE))}"]
     summary = one_line(change.summary)
     if summary:

@@ -31,7 +31,6 @@ from monitor.types import (
     TextOp,
     web_url,
 )
-from notifiers.labels import CATEGORY_LABELS
 
 SUBJECT_MAX = 120
 _EXCERPT_OP_CHARS = 300  # the caller trims context; this only bounds a pathological op
@@ -310,8 +309,8 @@ def excerpt_ops(ops: Iterable[TextOp]) -> tuple[TextOp, ...]:
 
 
 def category_label(category: Category | str) -> str:
-    """"consultation_opened" → "Consultation opened" (the same names as the chat channels)."""
-    return CATEGORY_LABELS[Category(category)]
+    """"consultation_opened" → "Consultation opened" (``monitor.types.CATEGORIES``)."""
+    return Category(category).label
 
 
 # ---- text helpers -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from monitor.types import (
     TextOp,
 )
 from notifiers.escape import clip, clip_mrkdwn, is_web_url, link, mrkdwn, one_line, plain
-from notifiers.labels import CATEGORY_LABELS, SEVERITY_MARKS
+from notifiers.labels import SEVERITY_MARKS
 from sources.fetch.retry_after import retry_after
 
 log = logging.getLogger(__name__)
@@ -98,14 +98,14 @@ def slack_message(alert: Alert) -> tuple[str, list[Block]]:
 
 
 def _change_text(alert: Alert, change: AlertChange) -> str:
-    label = CATEGORY_LABELS[change.category]
+    label = change.category.label
     title = clip(one_line(change.title), MAX_FALLBACK)
     return (f"{SEVERITY_MARKS[change.severity]} {label} ({change.severity.value}): "
             f"{mrkdwn(title)} · {mrkdwn(one_line(alert.source.title))}")
 
 
 def _change_blocks(alert: Alert, change: AlertChange) -> list[Block]:
-    blocks = [_header(change.title or CATEGORY_LABELS[change.category]),
+    blocks = [_header(change.title or change.category.label),
               _section(_change_lead(alert, change))]
     excerpt = excerpt_mrkdwn(change.excerpt, MAX_EXCERPT)
     if excerpt:
@@ -118,7 +118,7 @@ def _change_blocks(alert: Alert, change: AlertChange) -> list[Block]:
 
 
 def _change_lead(alert: Alert, change: AlertChange) -> str:
-    lines = [f"{SEVERITY_MARKS[change.severity]} *{CATEGORY_LABELS[change.category]}*"
+    lines = [f"{SEVERITY_MARKS[change.severity]} *{change.category.label}*"
              f" · {change.severity.value} severity",
              f"*Source:* {_source_link(alert)}"]
     moved = _date_line(change.old_date, change.new_date)

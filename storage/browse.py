@@ -38,7 +38,8 @@ MAX_PER_PAGE = 200
 # Far beyond any real history, and (page - 1) * per_page stays a 64-bit OFFSET: SQLite raises
 # OverflowError past that.
 MAX_PAGE = 1_000_000
-HIDDEN_CATEGORIES = ("noise", "editorial")  # never alerted; shown only when asked for
+# Never alerted (the registry, monitor.types.CATEGORIES): shown only when asked for.
+HIDDEN_CATEGORIES = tuple(c.value for c in Category if not c.alertable)
 SPARKLINE = 30  # recent check outcomes per source
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UtcDateTime())
 

@@ -208,16 +208,8 @@ ENTRY_FIELDS = frozenset({"event", "event_date", "status", "celex", "act_type",
                           "initiative_id", "publication_id", "oj_date"})
 OPEN, CLOSED_STATES = "OPEN", frozenset({"CLOSED", "DISABLED"})
 
-SEVERITY = {
-    Category.CONSULTATION_OPENED: Severity.HIGH, Category.CONSULTATION_CLOSED: Severity.HIGH,
-    Category.DEADLINE_EXTENDED: Severity.HIGH, Category.DEADLINE_CHANGED: Severity.HIGH,
-    Category.LEGAL_ACT: Severity.HIGH, Category.CORRIGENDUM: Severity.HIGH,
-    Category.PUBLICATION_ADDED: Severity.MEDIUM, Category.AMENDMENT: Severity.MEDIUM,
-    Category.EVENT_ANNOUNCED: Severity.MEDIUM,
-}  # fmt: skip
-
-
 def severity_of(category: Category) -> Severity:
-    """High for consultations, deadlines, legal acts and corrigenda; medium for
-    publications, amendments and events; low for the rest (DESIGN.md)."""
-    return SEVERITY.get(category, Severity.LOW)
+    """The category's severity in the registry (``monitor.types.CATEGORIES``): high for
+    consultations, deadlines, legal acts and corrigenda; medium for publications,
+    amendments and events; low for the rest."""
+    return category.severity
