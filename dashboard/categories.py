@@ -22,11 +22,14 @@ DARK_TEXT = "#1b1f24"  # on a light badge; white on the others
 @functools.cache
 def category_css() -> str:
     rules = ["/* generated from monitor.types.CATEGORIES (dashboard/categories.py) */"]
-    for category in Category:
-        colour = category.info.colour
-        text = f" color: {DARK_TEXT};" if luminance(colour) > 0.4 else ""
-        rules.append(f".cat-{category.value} {{ background: {colour}; fill: {colour};{text} }}")
+    rules += [css_rule(category.value, category.info.colour) for category in Category]
     return "\n".join(rules) + "\n"
+
+
+def css_rule(name: str, colour: str) -> str:
+    """One category's class: its colour as background (badges) and fill (the chart)."""
+    text = f" color: {DARK_TEXT};" if luminance(colour) > 0.4 else ""
+    return f".cat-{name} {{ background: {colour}; fill: {colour};{text} }}"
 
 
 def luminance(colour: str) -> float:
