@@ -165,8 +165,6 @@ def test_record_usage_errors(workdir: Path):
 
 
 def test_record_then_check_offline_with_replay(workdir: Path, replay_server: ReplayServer):
-    if "--replay" not in lexwatch(workdir, "--help").stdout:
-        pytest.skip("`lexwatch --replay DIR` (a global option of main) is not wired yet")
     assert lexwatch(workdir, "record", "guidance", "--out", "rec").returncode == 0
     replay_server.stop()  # offline from here on
 
