@@ -1,7 +1,7 @@
 """What every `lexwatch` command module shares: the context, error handling and consoles.
 
-Command modules (monitor/cli_*.py, monitor/cli/serve.py) import from here, never from
-monitor.cli, which imports them to register their commands.
+The command modules of this package import from here, never from monitor.cli.main, which
+imports them to register their commands.
 
 Start-up time matters (every cron run, every `--help`): command modules import what a
 command needs inside the command, so `lexwatch --help` loads click and little else, and
