@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, or_, tuple_, update
 from sqlalchemy import select as sa_select
@@ -60,6 +60,22 @@ class Stored:
 
     check_id: int
     skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A check row as inserted: its id and its columns. Not an ORM object: building one per
+    check would cost a batch of quiet checks as much as writing them."""
+
+    check_id: int
+    values: dict[str, Any]
+
+    @property
+    def skipped(self) -> bool:
+        return bool(self.values["outcome"] == CheckOutcome.SKIPPED.value)
+
+    def row(self) -> CheckRow:
+        return CheckRow(**self.values, id=self.check_id)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -116,11 +132,12 @@ def happening(source_key: str, base_version: int, item_key: str, category: str,
 def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None,
                  routing: Routing | None = None, packed: Packed | None = None) -> CheckRow:
     """Write one check (``record_checks``); LookupError when its source is not stored."""
-    [row] = record_checks(session, [Pending(record=record, previous_snapshot=previous_snapshot,
-                                            packed=packed)], routing)
-    if row is None:
+    [written] = record_checks(session, [Pending(record=record,
+                                                previous_snapshot=previous_snapshot,
+                                                packed=packed)], routing)
+    if written is None:
         raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
-    return row
+    return written.row()
 
 
 def record_quiet_checks(session: Session, records: Sequence[CheckRecord],
@@ -133,19 +150,17 @@ def record_quiet_checks(session: Session, records: Sequence[CheckRecord],
     (an unfenced check claims its source on its own).
     """
     fenced = [record for record in records if record.base_version is not None]
-    rows = iter(record_checks(session, [Pending(record=record) for record in fenced], routing))
-    written = {id(record): row for record, row in zip(fenced, rows, strict=True)}
+    done = record_checks(session, [Pending(record=record) for record in fenced], routing)
+    written = {id(record): one for record, one in zip(fenced, done, strict=True)}
     return [_stored(written.get(id(record))) for record in records]
 
 
-def _stored(row: CheckRow | None) -> Stored | None:
-    if row is None or row.id is None:
-        return None
-    return Stored(row.id, skipped=row.outcome == CheckOutcome.SKIPPED.value)
+def _stored(written: Written | None) -> Stored | None:
+    return None if written is None else Stored(written.check_id, skipped=written.skipped)
 
 
 def record_checks(session: Session, checks: Sequence[Pending],
-                  routing: Routing | None = None) -> list[CheckRow | None]:
+                  routing: Routing | None = None) -> list[Written | None]:
     """Write ``checks``, in order, in the caller's transaction (the caller commits: a Change
     is never stored without the alerts it owes). None for a check whose source is not in
     the database: nothing is written for it.
@@ -160,18 +175,18 @@ def record_checks(session: Session, checks: Sequence[Pending],
     claims = claim(connection, records)
     if present is None:  # one source: the claim took its row, asking is needed only if lost
         present = set(keys) if len(claims) == len(records) else _stored_keys(connection, keys)
-    rows = _insert_checks(connection, checks, present, claims)
-    won = [(pending, row, claims[id(pending.record)])
-           for pending, row in zip(checks, rows, strict=True)
-           if row is not None and id(pending.record) in claims]
-    found = [_store_found(session, pending, row, claimed) for pending, row, claimed in won]
+    written = _insert_checks(connection, checks, present, claims)
+    won = [(pending, one, claims[id(pending.record)])
+           for pending, one in zip(checks, written, strict=True)
+           if one is not None and id(pending.record) in claims]
+    found = [_store_found(session, pending, one, claimed) for pending, one, claimed in won]
     _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
     if routing is not None:
-        for (pending, row, claimed), stored in zip(won, found, strict=True):
-            assert row.id is not None
+        for (pending, one, claimed), stored in zip(won, found, strict=True):
             outbox.enqueue_changes(session, routing, stored, pending.record.started_at)
-            outbox.enqueue_health(session, routing, pending.record, claimed.streak, row.id)
-    return rows
+            outbox.enqueue_health(session, routing, pending.record, claimed.streak,
+                                  one.check_id)
+    return written
 
 
 # -- the fence ----------------------------------------------------------------------------
@@ -233,7 +248,7 @@ _INSERT_BLOB = {postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
 
 
 def _insert_checks(connection: Connection, checks: Sequence[Pending], present: set[str],
-                   claims: dict[int, Claim]) -> list[CheckRow | None]:
+                   claims: dict[int, Claim]) -> list[Written | None]:
     """The check rows, in one statement (after the blobs and snapshots of those that won)."""
     values: list[dict[str, Any] | None] = []
     for pending in checks:
@@ -246,8 +261,9 @@ def _insert_checks(connection: Connection, checks: Sequence[Pending], present: s
             values.append({**_check_values(record), "outcome": CheckOutcome.SKIPPED.value,
                            "error": CHECKED_ELSEWHERE})
     rows = [row for row in values if row is not None]
-    ids = iter(connection.execute(_INSERT_CHECKS, rows).scalars().all() if rows else [])
-    return [CheckRow(**row, id=next(ids)) if row is not None else None for row in values]
+    inserted = connection.execute(_INSERT_CHECKS, rows).scalars().all() if rows else []
+    ids = iter(cast(Sequence[int], inserted))  # RETURNING id: never NULL
+    return [Written(next(ids), row) if row is not None else None for row in values]
 
 
 def _won_values(connection: Connection, pending: Pending) -> dict[str, Any]:
@@ -292,15 +308,14 @@ def _store_snapshot(connection: Connection, record: CheckRecord, packed: Packed)
 # -- what a check found -------------------------------------------------------------------
 
 
-def _store_found(session: Session, pending: Pending, row: CheckRow,
+def _store_found(session: Session, pending: Pending, written: Written,
                  won: Claim) -> list[tuple[int, Change]]:
     """The check's changes and deadlines (ORM: rare, and a change links to earlier ones)."""
     record = pending.record
     if not record.changes and record.deadlines is None:
         return []
-    assert row.id is not None
-    stored = _store_changes(session, record, row.id, (pending.previous_snapshot,
-                                                      row.snapshot_id), won.version - 1)
+    snapshots = (pending.previous_snapshot, written.values["snapshot_id"])
+    stored = _store_changes(session, record, written.check_id, snapshots, won.version - 1)
     if record.deadlines is not None:
         sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
                        items=record.deadline_items)
