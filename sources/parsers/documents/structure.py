@@ -72,7 +72,7 @@ def _parts(paragraphs: Sequence[Paragraph], *, lines: bool) -> list[_Part]:
                      first_page=paragraph.page, last_page=paragraph.page, title=heading.title)
         if heading.kind == "recital":
             _add(part, paragraph)
-        elif not part.title and _is_title(paragraphs, index + 1):
+        elif not part.title and heading.number and _is_title(paragraphs, index + 1):
             part.title = paragraphs[index + 1].text
             index += 1
         if heading.kind != "recital":
@@ -102,7 +102,8 @@ def _in_text(heading: Heading, paragraph: Paragraph, stack: Sequence[Heading],
 
 def _is_title(paragraphs: Sequence[Paragraph], index: int) -> bool:
     """Whether the paragraph after a bare heading ("Article 5") is its title."""
-    return index < len(paragraphs) and is_title_line(paragraphs[index].text)
+    return (index < len(paragraphs) and not paragraphs[index].level
+            and is_title_line(paragraphs[index].text))
 
 
 def _add(part: _Part, paragraph: Paragraph) -> None:
