@@ -30,20 +30,27 @@ _OUTCOME_STYLE = {
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
+def with_documents(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """Each check followed by the checks of the documents its page links to."""
+    return [each for result in results for each in (result, *result.documents)]
+
+
 def check_table(results: Sequence[CheckResult]) -> Table:
+    """One row per check; a page's documents under it ("└ key"), their title as the note."""
     table = Table(title="Checks", title_justify="left")
     for name in ("source", "outcome", "changes", "HTTP", "ms", "note"):
         table.add_column(name, overflow="fold")
     for result in results:
-        alerts = sum(1 for c in result.changes if c.category.alertable)
-        table.add_row(
-            Text(result.source_key),
-            Text(result.outcome.value, style=_OUTCOME_STYLE[result.outcome]),
-            str(alerts) if result.changes else "",
-            str(result.http_status or ""),
-            str(result.duration_ms),
-            Text(result.error or ""),
-        )
+        for each in (result, *result.documents):
+            alerts = sum(1 for c in each.changes if c.category.alertable)
+            table.add_row(
+                Text(f"└ {each.source_key}" if each is not result else each.source_key),
+                Text(each.outcome.value, style=_OUTCOME_STYLE[each.outcome]),
+                str(alerts) if each.changes else "",
+                str(each.http_status or ""),
+                str(each.duration_ms),
+                Text(each.error or each.title),
+            )
     return table
 
 
