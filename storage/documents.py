@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from monitor.types import Source
-from storage.models import SourceRow
+from storage.models import ChangeRow, SnapshotRow, SourceRow
 from storage.queries import sync_sources
 
 DOCUMENT_PREFIX = "/doc/"
@@ -36,6 +36,24 @@ def document_sources(session: Session, parent: str) -> list[SourceRow]:
         col(SourceRow.key).startswith(prefix, autoescape=True))
         .order_by(col(SourceRow.key))).all()
     return list(rows)
+
+
+def previous_blob(session: Session, change: ChangeRow) -> str | None:
+    """The raw body of the version a change compares against (its old snapshot's), if kept."""
+    if change.old_snapshot_id is None:
+        return None
+    snapshot = session.get(SnapshotRow, change.old_snapshot_id)
+    return snapshot.blob_hash if snapshot is not None else None
+
+
+def pages_of(diff: dict[str, object]) -> tuple[str | None, str | None]:
+    """The pages a stored change's item was on before and after (documents only)."""
+    def pages(side: object) -> str | None:
+        fields = side.get("fields") if isinstance(side, dict) else None
+        value = fields.get("pages") if isinstance(fields, dict) else None
+        return str(value) if value else None
+
+    return pages(diff.get("old")), pages(diff.get("new"))
 
 
 def sync_document_sources(session: Session, parent: str, linked: Sequence[Source]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 import docx
 from fpdf import FPDF
@@ -29,10 +30,19 @@ INTRO = ("This Code of Practice helps providers of general-purpose AI models to 
          " their obligations under Articles 53 and 55 of the AI Act.")
 
 
+_CREATED = datetime(2025, 3, 11, 12, 0, tzinfo=UTC)  # fixed, so one text makes one file
+
+
+def _new_pdf() -> FPDF:
+    pdf = FPDF()
+    pdf.set_creation_date(_CREATED)
+    return pdf
+
+
 def code_of_practice(title: str = "Second Draft of the General-Purpose AI Code of Practice",
                      measures: Mapping[str, str] = MEASURES, *, extra: str = "") -> bytes:
     """A PDF: a title page, then each commitment and its measures, one commitment a page."""
-    pdf = FPDF()
+    pdf = _new_pdf()
     pdf.set_title(title)
     pdf.set_font("helvetica", size=11)
     pdf.add_page()
@@ -52,7 +62,7 @@ def code_of_practice(title: str = "Second Draft of the General-Purpose AI Code o
 
 def scanned_pdf(pages: int = 3) -> bytes:
     """Pages with a drawing and no text at all, as a scan is (images, no text layer)."""
-    pdf = FPDF()
+    pdf = _new_pdf()
     for _ in range(pages):
         pdf.add_page()
         pdf.rect(20, 20, 170, 250, style="F")
@@ -60,7 +70,7 @@ def scanned_pdf(pages: int = 3) -> bytes:
 
 
 def encrypted_pdf() -> bytes:
-    pdf = FPDF()
+    pdf = _new_pdf()
     pdf.set_encryption(owner_password="owner", user_password="secret")
     pdf.set_font("helvetica", size=11)
     pdf.add_page()

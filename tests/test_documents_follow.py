@@ -16,6 +16,7 @@ import pytest
 from monitor.app import App
 from monitor.config import load_settings
 from monitor.types import Category, CheckOutcome
+from storage.queries import ChangeFilter
 from tests.checking import check
 from tests.documents import MEASURES, code_of_practice
 from tests.servers.replay import ReplayServer
@@ -134,3 +135,27 @@ def test_a_link_that_leaves_the_page_stops_its_documents_checks(app: App,
     hits = served.hits("/second.pdf")
     check(app, "code")
     assert served.hits("/second.pdf") == hits
+
+
+def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App,
+                                                                   served: ReplayServer):
+    from fastapi.testclient import TestClient
+
+    from dashboard.app import create_app
+
+    check(app, "code")
+    served.set_version("/second.pdf", 1)
+    [second] = check(app, "code").documents
+    [change] = [c for c in second.changes if c.category is Category.AMENDMENT]
+    row = next(r for r in app.store.changes(ChangeFilter(source=second.source_key))
+               if r.item_key == change.item_key)
+    with TestClient(create_app(app)) as client:
+        page = client.get(f"/changes/{row.id}")
+        now = client.get(f"/changes/{row.id}/raw")
+        before = client.get(f"/changes/{row.id}/raw/previous")
+    assert page.status_code == 200
+    assert "<dt>Pages</dt><dd>2</dd>" in page.text
+    assert f"/changes/{row.id}/raw/previous" in page.text
+    assert now.content == code_of_practice(SECOND, AMENDED)
+    assert before.content == code_of_practice(SECOND)
+    assert before.headers["content-type"] == "application/pdf"
