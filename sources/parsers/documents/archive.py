@@ -19,10 +19,11 @@ from monitor.errors import ParseError
 
 MAX_MEMBERS = 5_000
 MAX_UNPACKED = 200_000_000  # bytes, all members together
-# XML compresses about 5 to 20 times; a member that inflates more than this, and to more than
-# a megabyte, is a bomb, not a document.
-MAX_RATIO = 200
-_RATIO_FLOOR = 1_000_000
+# XML compresses about 5 to 50 times (very repetitive tables more); a member that inflates
+# more than this, and to more than 10 MB, is a bomb (deflate tops out near 1,000), not a
+# document.
+MAX_RATIO = 500
+_RATIO_FLOOR = 10_000_000
 _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
 

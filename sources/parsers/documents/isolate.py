@@ -32,6 +32,8 @@ class WorkerLimits:
 
 
 DEFAULT_WORKER_LIMITS = WorkerLimits()
+_OUT_OF_MEMORY = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory",
+                  b"failed to map segment")
 _COMMAND = (sys.executable, "-m", "sources.parsers.documents.worker")
 
 
@@ -71,9 +73,12 @@ def _died(code: int, stderr: bytes, limits: WorkerLimits) -> str:
                 " nothing was stored")
     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     logger.warning("document worker exited with %s: %s", code, tail[0])
-    if b"MemoryError" in stderr:
+    if any(sign in stderr for sign in _OUT_OF_MEMORY):
         return (f"the document needs more than {limits.memory_mb:,} MB of memory to read;"
                 " nothing was stored")
+    if code == -signal.SIGABRT:  # PDFium aborts when an allocation fails
+        return (f"the document reader stopped (SIGABRT), most likely at its memory limit of"
+                f" {limits.memory_mb:,} MB; nothing was stored")
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         return f"the document crashed the reader ({name}); nothing was stored"

@@ -33,7 +33,7 @@ def read_docx(content: bytes) -> Extracted:
     """The body's paragraphs and table rows, each with its page and heading level."""
     try:
         document = docx.Document(io.BytesIO(content))
-    except ParseError:
+    except (ParseError, MemoryError, RecursionError):
         raise
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors, ...
         raise ParseError(f"the Word document is damaged: {type(exc).__name__}: {exc}") from exc

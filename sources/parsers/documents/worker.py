@@ -56,9 +56,19 @@ def _answer(content: bytes, memory_mb: int) -> dict[str, Any]:
         return {"error": "the document is nested too deeply to read; nothing was stored"}
 
 
+def _load_readers() -> None:
+    """Import the readers before the limits: the caps are for the document, not the code."""
+    import docx  # noqa: F401
+    import lxml.etree  # noqa: F401
+    import pypdfium2  # noqa: F401
+
+    from sources.parsers.documents import archive, odt, pdf, sniff, word  # noqa: F401
+
+
 def main() -> None:
     memory_mb, cpu_seconds = int(sys.argv[1]), int(sys.argv[2])
     content = sys.stdin.buffer.read()
+    _load_readers()
     _limit(memory_mb, cpu_seconds)
     answer = _answer(content, memory_mb)
     sys.stdout.write(json.dumps(answer, ensure_ascii=False))
