@@ -74,10 +74,12 @@ def _running_lines(pages: Sequence[Sequence[Paragraph]]) -> frozenset[str]:
 
 
 def _without_running(page: Sequence[Paragraph], repeated: frozenset[str]) -> list[Paragraph]:
+    """The page without its running lines: at its edges, and anywhere for long ones (the
+    Official Journal sets page 1's footer above the footnotes)."""
     edge = set(range(min(_EDGE, len(page)))) | set(range(max(0, len(page) - _EDGE), len(page)))
     return [line for index, line in enumerate(page)
-            if not (index in edge and (_fold(line.text) in repeated
-                                       or _PAGE_NUMBER_LINE.match(line.text)))]
+            if not (_fold(line.text) in repeated and (index in edge or len(line.text) > 15)
+                    or index in edge and _PAGE_NUMBER_LINE.match(line.text))]
 
 
 def _marked_contents(page: list[Paragraph]) -> list[Paragraph]:
