@@ -159,3 +159,41 @@ def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App,
     assert now.content == code_of_practice(SECOND, AMENDED)
     assert before.content == code_of_practice(SECOND)
     assert before.headers["content-type"] == "application/pdf"
+
+
+def test_an_unreadable_new_version_is_a_failed_check_and_no_change(app: App,
+                                                                   served: ReplayServer):
+    from tests.documents import scanned_pdf
+
+    check(app, "code")
+    served.add("/second.pdf", code_of_practice(SECOND), scanned_pdf(),
+               code_of_practice(SECOND, AMENDED), content_type="application/pdf")
+    served.set_version("/second.pdf", 1)
+    [second] = check(app, "code").documents
+    assert second.outcome is CheckOutcome.FAILED and "no text layer" in (second.error or "")
+    assert second.changes == ()
+    served.set_version("/second.pdf", 2)
+    [second] = check(app, "code").documents
+    # Compared with the last good version, not with the scan: only the amended measure.
+    assert {c.item_key for c in second.changes if c.category.alertable} == {"Measure 1.2"}
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ('follow_documents = true\nparser = "feed"', "parser 'feed' does not read one"),
+    ("max_documents = 3", "only used with follow_documents = true"),
+    ('follow_documents = true\ndocument_filter = ["(draft"]', "not a regular expression"),
+    ("follow_documents = true\nmax_document_mb = 50", "over http.max_body_mb"),
+])
+def test_follow_documents_is_checked_at_start(tmp_path: Path, settings: str, message: str):
+    from monitor.errors import ConfigError
+
+    config = tmp_path / "lexwatch.toml"
+    lines = settings if "parser" in settings else f'parser = "html"\n{settings}'
+    config.write_text(f"""builtin_catalog = false
+database_url = "sqlite:///{tmp_path / 'x.db'}"
+[sources.code]
+url = "https://example.eu/code"
+{lines}
+""")
+    with pytest.raises(ConfigError, match=message):
+        App.start(load_settings(config))
