@@ -400,8 +400,9 @@ MEANINGS: dict[str, str] = {
     "sources.*.url": "The URL to watch (required for a new source).",
     "sources.*.title": "Name shown in alerts and on the dashboard (default: the key).",
     "sources.*.parser": "How to read the answer (required for a new source): html, feed, json,"
-                        " text, document (PDF, DOCX, ODT), or a site parser (ds_page, eurlex_act, eurlex_docinfo,"
-                        " eurlex_feed, formex, hys_initiative, hys_search, oeil_procedure).",
+                        " text, document (PDF, DOCX, ODT), or a site parser (ds_page,"
+                        " eurlex_act, eurlex_docinfo, eurlex_feed, formex, hys_initiative,"
+                        " hys_search, oeil_procedure).",
     "sources.*.interval": "Time between two checks of this source (default: default_interval,"
                           " or the catalog's value for a built-in source).",
     "sources.*.tags": "Labels that subscriptions can filter on.",
