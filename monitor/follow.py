@@ -35,6 +35,7 @@ from monitor.diff import changed_items, diff_documents
 from monitor.errors import LimitError, ParseError
 from monitor.limits import WorkLimits
 from monitor.types import (
+    Change,
     CheckOutcome,
     Classifier,
     ClassifyContext,
@@ -208,7 +209,7 @@ def announce(analysis: Analysis, source: Source, arrival: Arrival, *, classifier
 
 
 def _versus(previous: Document, document: Document, source: Source, classifier: Classifier,
-            limits: WorkLimits, fetched_on: date | None) -> list:  # type: ignore[type-arg]
+            limits: WorkLimits, fetched_on: date | None) -> list[Change]:
     """What changed since the replaced version, as if the document had been amended; nothing
     when more items differ than ``[analysis] max_changed_items`` (a rewrite, not edits)."""
     try:

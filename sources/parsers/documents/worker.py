@@ -62,7 +62,7 @@ def _load_readers() -> None:
     import lxml.etree  # noqa: F401
     import pypdfium2  # noqa: F401
 
-    from sources.parsers.documents import archive, odt, pdf, sniff, word  # noqa: F401
+    from sources.parsers.documents import archive, odt, pdf, word  # noqa: F401
 
 
 def main() -> None:
