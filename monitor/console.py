@@ -14,6 +14,7 @@ from rich.text import Text
 from monitor.health import Health, SourceHealth, source_health
 from monitor.status import ago
 from monitor.types import Category, CheckOutcome
+from storage.documents import pages_of
 
 if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
     from monitor.pipeline import CheckResult
@@ -217,6 +218,11 @@ def word_diff(row: ChangeRow, *, marks: bool = False) -> Group:
                   f" · detected {row.detected_at:%Y-%m-%d %H:%M} UTC", style="dim")
     if row.url:
         header.append(f"\n{row.url}", style="underline")
+    before, now = pages_of(row.diff)
+    if before or now:  # a document's item: where it is (``pages`` is never compared)
+        moved = before and now and before != now
+        header.append(f"\npages {before} before, {now} now" if moved
+                      else f"\npages {now or before}", style="dim")
     header.append(f"\n{row.summary}")
     parts: list[Text] = [header]
     parts.extend(_field_lines(row.diff.get("fields", []), marks))

@@ -197,3 +197,29 @@ url = "https://example.eu/code"
 """)
     with pytest.raises(ConfigError, match=message):
         App.start(load_settings(config))
+
+
+def test_the_cli_shows_documents_under_their_page_and_their_pages(tmp_path: Path,
+                                                                  served: ReplayServer,
+                                                                  app: App):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    config = ["--config", str(tmp_path / "lexwatch.toml")]
+    runner = CliRunner()
+    first = runner.invoke(main, [*config, "check", "code"], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    [line] = [line for line in first.output.splitlines() if "└ code/doc/" in line]
+    assert "baseline" in line and SECOND in line
+    served.set_version("/second.pdf", 1)
+    runner.invoke(main, [*config, "check", "code"], env={"COLUMNS": "200"})
+    listed = runner.invoke(main, [*config, "sources"], env={"COLUMNS": "200"})
+    key = next(row.key for row in app.store.document_sources("code"))
+    assert key in listed.output
+    history = runner.invoke(main, [*config, "history", key], env={"COLUMNS": "200"})
+    assert history.exit_code == 0 and "changed" in history.output
+    row = next(r for r in app.store.changes(ChangeFilter(source=key))
+               if r.item_key == "Measure 1.2")
+    shown = runner.invoke(main, [*config, "diff", str(row.id)], env={"COLUMNS": "200"})
+    assert "pages 2" in shown.output and "[-14-]" in shown.output
