@@ -121,7 +121,8 @@ def test_registry_names() -> None:
 
 def test_unknown_parser_names_the_valid_ones() -> None:
     with pytest.raises(
-        ConfigError, match=r"unknown parser 'rss'; valid parsers: document, ds_page, eurlex_act, .*, text$"
+        ConfigError,
+        match=r"unknown parser 'rss'; valid parsers: document, ds_page, eurlex_act, .*, text$",
     ):
         get_parser("rss")
 
