@@ -24,7 +24,8 @@ from dashboard.pages_common import (
 from dashboard.params import RowId, lower_bound, upper_bound
 from monitor.analysis.feedback import propose_rule
 from monitor.types import Category, Severity
-from storage import browse
+from storage import browse, documents
+from storage.models import ChangeRow
 
 router = APIRouter()
 
@@ -136,6 +137,8 @@ def change_page(request: Request, change_id: RowId,
         "detail": detail, "change": change, "diff": views.diff_view(change.diff),
         "view": view, "rule": rule.as_toml() if (rule.patterns or rule.fields) else None,
         "raw": bool(detail.check and detail.check.blob_hash),
+        "previous": _previous(request, change) is not None,
+        "pages": documents.pages_of(change.diff),
         "muted": _is_muted(request, change.source_key, change.item_key),
     }
     return render(request, "change.html", context, title=change.title)
@@ -164,6 +167,29 @@ def raw_evidence(request: Request, change_id: RowId) -> Response:
     })
 
 
+@router.get("/changes/{change_id}/raw/previous", include_in_schema=False)
+def previous_version(request: Request, change_id: RowId) -> Response:
+    """The stored body of the version the change compares against (the old document)."""
+    require_reader(request)
+    detail = _detail(request, change_id)
+    digest = _previous(request, detail.change)
+    body = lexwatch(request).store.blob(digest) if digest else None
+    if body is None:
+        raise HTTPException(status_code=404, detail="the previous version of this change is"
+                            " not kept (it may be older than the retention period)")
+    assert digest is not None
+    media, suffix = _download_type(_stored_type(request, digest))
+    name = f"lexwatch-change-{change_id}-previous.{suffix}"
+    return Response(body, media_type=media, headers={
+        "content-disposition": f'attachment; filename="{name}"',
+        "content-security-policy": "default-src 'none'; sandbox",
+    })
+
+
+def _previous(request: Request, change: ChangeRow) -> str | None:
+    return lexwatch(request).store.reader.previous_blob(change)
+
+
 def _stored_type(request: Request, digest: str) -> str:
     return lexwatch(request).store.reader.blob_content_type(digest) or ""
 
@@ -174,9 +200,18 @@ _SUFFIXES = {"html": "html.txt", "xhtml": "html.txt", "xml": "xml.txt", "rss": "
              "atom": "xml.txt", "json": "json.txt"}
 
 
+# Documents keep their type: a download (attachment, sandboxed) the reader's viewer opens.
+_DOCUMENTS = {"application/pdf": "pdf", "application/vnd.oasis.opendocument.text": "odt",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
+
+
 def _download_type(stored: str) -> tuple[str, str]:
-    """Text as text/plain (so no browser renders it), anything else as plain bytes."""
+    """Text as text/plain (so no browser renders it), documents as themselves, anything else
+    as plain bytes."""
     lowered = stored.lower()
+    document = _DOCUMENTS.get(lowered.split(";")[0].strip())
+    if document is not None:
+        return lowered.split(";")[0].strip(), document
     if not lowered.startswith(_TEXTUAL):
         return "application/octet-stream", "bin"
     kind = lowered.split(";")[0].split("/")[-1].split("+")[0]

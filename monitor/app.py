@@ -43,7 +43,27 @@ def resolve_sources(settings: Settings,
         resolved[key] = build_source(key, catalog.get(key), override, settings.default_interval)
     if resolved:
         _check_sources(resolved.values(), parsers)
+        _check_following(resolved.values(), settings)
     return dict(sorted(resolved.items()))
+
+
+# The parsers of HTML pages, whose links follow_documents reads.
+PAGE_PARSERS = ("html", "ds_page")
+
+
+def _check_following(sources: Iterable[Source], settings: Settings) -> None:
+    limit = int(settings.http.max_body_mb * 1_000_000)
+    for source in sources:
+        if source.documents is None:
+            continue
+        if source.parser not in PAGE_PARSERS:
+            raise ConfigError(f"sources.{source.key}.follow_documents: reads the links of an"
+                              f" HTML page, and parser {source.parser!r} does not read one;"
+                              f" use it with parser {' or '.join(PAGE_PARSERS)}")
+        if (source.documents.max_bytes or 0) > limit:
+            raise ConfigError(f"sources.{source.key}.max_document_mb: over http.max_body_mb"
+                              f" ({settings.http.max_body_mb:g}), the most lexwatch downloads;"
+                              " lower it or raise http.max_body_mb")
 
 
 def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:

@@ -33,6 +33,7 @@ from monitor.types import (
     Category,
     Channel,
     DeliveryMode,
+    DocumentFollowing,
     Severity,
     Source,
     SourceOptions,
@@ -111,13 +112,18 @@ class SourceSettings(BaseModel):
     ignore_fields: list[str] | None = None
     max_pages: int | None = Field(default=None, ge=1, le=100)
     expected_change: int | None = None
+    # A page's documents (PDF, Word, ODT) watched as sources of their own (monitor.follow).
+    follow_documents: bool | None = None
+    max_documents: int | None = Field(default=None, ge=1, le=100)
+    max_document_mb: float | None = Field(default=None, gt=0)
+    document_filter: list[str] | None = None
 
     @field_validator("interval", "expected_change", mode="before")
     @classmethod
     def _interval(cls, value: Any) -> Any:
         return None if value is None else parse_duration(value)
 
-    @field_validator("ignore")
+    @field_validator("ignore", "document_filter")
     @classmethod
     def _patterns(cls, value: list[str] | None) -> list[str] | None:
         for pattern in value or []:
@@ -125,7 +131,7 @@ class SourceSettings(BaseModel):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(
-                    f"ignore pattern {pattern!r} is not a regular expression: {exc}") from exc
+                    f"pattern {pattern!r} is not a regular expression: {exc}") from exc
         return value
 
 
@@ -484,6 +490,9 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
             f"sources.{key}: a new source needs at least 'url' and 'parser'"
             " (or use the key of a built-in source to override it; see `lexwatch sources`)"
         )
+    if "/" in key:
+        raise ConfigError(f"sources.{key}: a source key cannot contain '/' (it separates a page"
+                          " from its documents, KEY/doc/...); use letters, digits, '-' or '_'")
     given = override.model_dump(exclude_none=True)
     options = _options(base.options if base else SourceOptions(), given)
     return Source(
@@ -498,7 +507,29 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
         enabled=given.get("enabled", base.enabled if base else True),
         expected_change=given.get("expected_change",
                                   base.expected_change if base else None),
+        documents=_documents(key, base.documents if base else None, given),
     )
+
+
+_FOLLOWING = ("max_documents", "max_document_mb", "document_filter")
+
+
+def _documents(key: str, base: DocumentFollowing | None, given: dict[str, Any]
+               ) -> DocumentFollowing | None:
+    """``follow_documents`` and its limits, over a built-in source's own."""
+    follow = given.get("follow_documents", base is not None)
+    if not follow:
+        stray = [name for name in _FOLLOWING if name in given]
+        if stray:
+            raise ConfigError(f"sources.{key}.{stray[0]}: only used with follow_documents ="
+                              " true (watch the documents the page links to)")
+        return None
+    base = base or DocumentFollowing()
+    size = given.get("max_document_mb")
+    return DocumentFollowing(
+        max_documents=given.get("max_documents", base.max_documents),
+        max_bytes=int(size * 1_000_000) if size is not None else base.max_bytes,
+        patterns=tuple(given.get("document_filter", base.patterns)))
 
 
 def _options(base: SourceOptions, given: dict[str, Any]) -> SourceOptions:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from monitor.service.status import ago
 from monitor.types import Category, CheckOutcome
+from storage.documents import pages_of
 from storage.health import Health, SourceHealth, source_health
 
 if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
@@ -30,20 +31,27 @@ _OUTCOME_STYLE = {
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
+def with_documents(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """Each check followed by the checks of the documents its page links to."""
+    return [each for result in results for each in (result, *result.documents)]
+
+
 def check_table(results: Sequence[CheckResult]) -> Table:
+    """One row per check; a page's documents under it ("└ key"), their title as the note."""
     table = Table(title="Checks", title_justify="left")
     for name in ("source", "outcome", "changes", "HTTP", "ms", "note"):
         table.add_column(name, overflow="fold")
     for result in results:
-        alerts = sum(1 for c in result.changes if c.category.alertable)
-        table.add_row(
-            Text(result.source_key),
-            Text(result.outcome.value, style=_OUTCOME_STYLE[result.outcome]),
-            str(alerts) if result.changes else "",
-            str(result.http_status or ""),
-            str(result.duration_ms),
-            Text(result.error or ""),
-        )
+        for each in (result, *result.documents):
+            alerts = sum(1 for c in each.changes if c.category.alertable)
+            table.add_row(
+                Text(f"└ {each.source_key}" if each is not result else each.source_key),
+                Text(each.outcome.value, style=_OUTCOME_STYLE[each.outcome]),
+                str(alerts) if each.changes else "",
+                str(each.http_status or ""),
+                str(each.duration_ms),
+                Text(each.error or each.title),
+            )
     return table
 
 
@@ -210,6 +218,11 @@ def word_diff(row: ChangeRow, *, marks: bool = False) -> Group:
                   f" · detected {row.detected_at:%Y-%m-%d %H:%M} UTC", style="dim")
     if row.url:
         header.append(f"\n{row.url}", style="underline")
+    before, now = pages_of(row.diff)
+    if before or now:  # a document's item: where it is (``pages`` is never compared)
+        moved = before and now and before != now
+        header.append(f"\npages {before} before, {now} now" if moved
+                      else f"\npages {now or before}", style="dim")
     header.append(f"\n{row.summary}")
     parts: list[Text] = [header]
     parts.extend(_field_lines(row.diff.get("fields", []), marks))

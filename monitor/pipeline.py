@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -33,10 +33,12 @@ from monitor.analysis.analyse import (
     fingerprint,
     parse,
 )
+from monitor.analysis.dates import BRUSSELS
 from monitor.analysis.limits import WorkLimits
 from monitor.analysis.template import SiteTemplates
 from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
+from monitor.follow import Arrival, AsDocument, announce, follow_documents
 from monitor.logs import checking
 from monitor.types import (
     Change,
@@ -74,6 +76,9 @@ class CheckResult:
     http_status: int | None = None
     duration_ms: int = 0
     check_id: int | None = None  # None for a dry run
+    title: str = ""  # a document's link text (``documents``); "" for a configured source
+    # The checks of the documents a page links to (``follow_documents``), after its own.
+    documents: tuple[CheckResult, ...] = ()
 
 
 class Checker:
@@ -102,42 +107,60 @@ class Checker:
             Coalescer(self._write_quiet))
         self._templates = SiteTemplates(store.site_pages, clock)
 
-    async def check(self, source: Source, *, dry_run: bool = False) -> CheckResult:
-        """Check ``source`` once; with ``dry_run`` nothing is stored."""
+    async def check(self, source: Source, *, dry_run: bool = False,
+                    as_document: AsDocument | None = None) -> CheckResult:
+        """Check ``source`` once, then the documents it links to (``follow_documents``);
+        with ``dry_run`` nothing is stored. ``as_document``: ``source`` is one of those."""
         async with self._in_flight:
             with checking(source.key):
-                return await self._check(source, dry_run=dry_run)
+                result, state, page = await self._check(source, dry_run=dry_run,
+                                                        as_document=as_document)
+        if as_document is not None:
+            return replace(result, title=source.title)
+        if source.documents is None:
+            return result
+        documents = await follow_documents(self, source, state, page, dry_run=dry_run)
+        return replace(result, documents=documents)
 
-    async def _check(self, source: Source, *, dry_run: bool) -> CheckResult:
+    async def _check(self, source: Source, *, dry_run: bool, as_document: AsDocument | None
+                     ) -> tuple[CheckResult, SourceState, Fetched | None]:
+        """The check's result, the state it started from, and the page it read (None after
+        a 304 or a failure)."""
         started, timer = self.clock(), time.perf_counter()
         state = await self._states(source.key)
-        pages, fetch_error = await self._fetch(source, state)
+        pages, fetch_error = await self._fetch(source, state, as_document)
         if not pages:
             analysis = Analysis(outcome=CheckOutcome.FAILED, error=fetch_error)
         elif pages[0].not_modified:  # nothing to analyse: no thread hop
             analysis = Analysis(outcome=CheckOutcome.NOT_MODIFIED)
         else:
-            analysis = await asyncio.to_thread(self._analyse, source, pages, state)
+            analysis = await asyncio.to_thread(self._analyse, source, pages, state,
+                                               as_document)
         duration_ms = int((time.perf_counter() - timer) * 1000)
         record = _record(source, started, duration_ms, pages, analysis, state)
         stored = None if dry_run else await self._save(record, state)
+        read = pages[0] if pages and not pages[0].not_modified and (
+            analysis.outcome is not CheckOutcome.FAILED) else None
         if stored is not None and stored.skipped:
             logger.info("check %s: skipped, %s", source.key, CHECKED_ELSEWHERE)
             return CheckResult(source_key=source.key, outcome=CheckOutcome.SKIPPED,
                                error=CHECKED_ELSEWHERE, http_status=record.http_status,
-                               duration_ms=duration_ms, check_id=stored.check_id)
+                               duration_ms=duration_ms, check_id=stored.check_id), state, read
         _log(record)
         return CheckResult(source_key=source.key, outcome=analysis.outcome,
                            changes=analysis.changes, error=analysis.error,
                            http_status=record.http_status, duration_ms=duration_ms,
-                           check_id=stored.check_id if stored is not None else None)
+                           check_id=stored.check_id if stored is not None else None), state, read
 
-    async def _fetch(self, source: Source, state: SourceState) -> tuple[list[Fetched], str]:
+    async def _fetch(self, source: Source, state: SourceState, as_document: AsDocument | None
+                     ) -> tuple[list[Fetched], str]:
         """The source's pages: all of them, or none with the reason (never a partial set)."""
         # Validators only make sense when we hold the snapshot they describe.
         known = state.snapshot_id is not None
+        fetcher = (self.fetcher.capped(as_document.max_bytes)
+                   if as_document is not None and as_document.max_bytes else self.fetcher)
         try:
-            first = await self.fetcher.fetch(
+            first = await fetcher.fetch(
                 source.url,
                 etag=state.etag if known else None,
                 last_modified=state.last_modified if known else None,
@@ -157,19 +180,34 @@ class Checker:
             pages.append(await self.fetcher.fetch(next_url))
         return pages
 
-    def _analyse(self, source: Source, pages: list[Fetched], state: SourceState) -> Analysis:
+    def _analyse(self, source: Source, pages: list[Fetched], state: SourceState,
+                 as_document: AsDocument | None = None) -> Analysis:
         parser = self._parser(source)
+        # A document is no page of its site: its text is never the site's template.
         history = StoredHistory(self.store, state, source, parser,
                                 reparse=source.parser not in self.pagers,
-                                templates=self._templates)
+                                templates=None if as_document else self._templates)
         try:
-            return analyse(source, pages, state, parser=parser, history=history,
-                           classifier=self.classifier, find_deadlines=self.find_deadlines,
-                           limits=self.limits)
+            analysis = analyse(source, pages, state, parser=parser, history=history,
+                               classifier=self.classifier, find_deadlines=self.find_deadlines,
+                               limits=self.limits)
+            arrival = as_document.arrival if as_document is not None else None
+            if arrival is None:
+                return analysis
+            return announce(analysis, source, arrival, classifier=self.classifier,
+                            previous=self._version(arrival), limits=self.limits,
+                            fetched_on=pages[0].fetched_at.astimezone(BRUSSELS).date())
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
             return Analysis(outcome=CheckOutcome.FAILED,
                             error=f"internal error: {type(exc).__name__}: {exc}")
+
+    def _version(self, arrival: Arrival) -> Document | None:
+        """The last snapshot of the document version that ``arrival`` replaces, if any."""
+        if arrival.replaces is None:
+            return None
+        snapshot = self.store.state(arrival.replaces[0]).snapshot_id
+        return self.store.document(snapshot) if snapshot is not None else None
 
     def _parser(self, source: Source) -> Parser:
         try:

@@ -319,6 +319,21 @@ class SourceOptions:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class DocumentFollowing:
+    """``follow_documents``: the PDF and Word files a page links to, each watched as a source
+    of its own (``<page key>/doc/<hash of its URL>``, parser ``document``).
+
+    At most ``max_documents`` links, in the page's order, of at most ``max_bytes`` each (None:
+    ``http.max_body_mb``); with ``patterns``, only links whose text or URL one of these
+    regular expressions finds (case-insensitive).
+    """
+
+    max_documents: int = 10
+    max_bytes: int | None = None
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Source:
     """A watched URL and how to read it."""
 
@@ -334,6 +349,7 @@ class Source:
     # How long the source may stay without any change before lexwatch flags it as silent
     # (seconds; None: never). A feed that stops updating is as broken as one that errors.
     expected_change: int | None = None
+    documents: DocumentFollowing | None = None  # follow the documents the page links to
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -435,6 +451,9 @@ class ClassifyContext:
     # Text blocks that other pages of the same site also show: its template (navigation,
     # footers, share widgets), where a change is never news.
     site_blocks: frozenset[str] = frozenset()
+    # A document that appeared on a page as the new version of another one the page links
+    # to: that one's title and URL ("Second draft ...", its link), said with the new one.
+    replaces: tuple[str, str] | None = None
 
 
 class Pager(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from monitor.types import Source, SourceOptions
+from monitor.types import DocumentFollowing, Source, SourceOptions
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -39,7 +39,38 @@ CATALOG: tuple[Source, ...] = (
            tags=("ai-act",), options=MAIN),
     Source(key="ds-gpai-code", title="General-Purpose AI Code of Practice",
            url=f"{DS}/policies/contents-code-gpai", parser="ds_page", interval=6 * HOUR,
-           tags=("ai-act", "gpai", "code-of-practice"), options=MAIN),
+           tags=("ai-act", "gpai", "code-of-practice"), options=MAIN,
+           documents=DocumentFollowing(max_documents=15)),
+    # --- Documents: pages whose PDF and Word files are watched too (follow_documents)
+    Source(key="ds-gpai-code-signing", title="AI Office invites providers to sign the GPAI Code"
+           " of Practice (signature form and GPAI-SR submission guide)",
+           url=f"{DS}/library/ai-office-invites-providers-sign-gpai-code-practice",
+           parser="ds_page", interval=12 * HOUR, tags=("ai-act", "gpai", "code-of-practice"),
+           options=MAIN, documents=DocumentFollowing(max_documents=5)),
+    Source(key="ds-gpai-code-drafts", title="General-Purpose AI Code of Practice: the drafts",
+           url=f"{DS}/policies/ai-code-practice", parser="ds_page", interval=6 * HOUR,
+           tags=("ai-act", "gpai", "code-of-practice"), options=MAIN,
+           documents=DocumentFollowing(max_documents=15,
+                                       patterns=(r"draft|code of practice|chapter",))),
+    Source(key="ds-ai-content-code", title="Code of Practice on marking and labelling of"
+           " AI-generated content", url=f"{DS}/policies/code-practice-ai-generated-content",
+           parser="ds_page", interval=6 * HOUR,
+           tags=("ai-act", "transparency", "code-of-practice"), options=MAIN,
+           documents=DocumentFollowing(max_documents=10)),
+    Source(key="ds-high-risk-guidelines", title="Guidelines on the classification of high-risk"
+           " AI systems", url=f"{DS}/policies/guidelines-ai-high-risk-systems",
+           parser="ds_page", interval=12 * HOUR, tags=("ai-act", "high-risk", "guidance"),
+           options=MAIN, documents=DocumentFollowing(max_documents=10)),
+    Source(key="ds-ai-system-guidelines", title="Commission guidelines on the definition of an"
+           " AI system", url=f"{DS}/library/commission-publishes-guidelines-ai-system-definition"
+           "-facilitate-first-ai-acts-rules-application", parser="ds_page", interval=DAY,
+           tags=("ai-act", "guidance"), options=MAIN,
+           documents=DocumentFollowing(max_documents=5)),
+    Source(key="ds-prohibited-practices-guidelines", title="Commission guidelines on prohibited"
+           " AI practices", url=f"{DS}/library/commission-publishes-guidelines-prohibited"
+           "-artificial-intelligence-ai-practices-defined-ai-act", parser="ds_page",
+           interval=DAY, tags=("ai-act", "guidance"), options=MAIN,
+           documents=DocumentFollowing(max_documents=5)),
     Source(key="ds-gpai-code-faq", title="FAQ: signing the General-Purpose AI Code of Practice",
            url=f"{DS}/faqs/signing-general-purpose-ai-code-practice", parser="ds_page",
            interval=12 * HOUR, tags=("ai-act", "gpai", "code-of-practice", "guidance"),

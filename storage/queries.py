@@ -98,8 +98,10 @@ def load_document(session: Session, snapshot_id: int) -> Document:
 
 def site_pages(session: Session, host: str, limit: int = 12) -> list[tuple[str, Document]]:
     """The last stored document of up to ``limit`` enabled sources on ``host``."""
+    # Documents (PDF, Word) are no pages of the site: two drafts share most paragraphs,
+    # which would make their text look like the site's template.
     rows = session.exec(select(SourceRow.key, SourceRow.url).where(
-        col(SourceRow.enabled))).all()
+        col(SourceRow.enabled), col(SourceRow.parser) != "document")).all()
     keys = [key for key, url in rows if (urlsplit(url).hostname or "").lower() == host][:limit]
     pages = []
     for key in keys:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.types import Document
-from storage import browse, queries
+from storage import browse, documents, queries
 from storage.browse import (
     ChangeDetail,
     ChangePage,
@@ -27,7 +27,7 @@ from storage.browse import (
     SourceHealth,
 )
 from storage.db import session_scope
-from storage.models import CheckRow, DeadlineRow, SourceRow
+from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,6 +64,10 @@ class Reader:
 
     def blob_content_type(self, digest: str) -> str | None:
         return self._read(browse.blob_content_type, digest)
+
+    def previous_blob(self, change: ChangeRow) -> str | None:
+        """The raw body of the version ``change`` compares against, if it is kept."""
+        return self._read(documents.previous_blob, change)
 
     def source_row(self, key: str) -> SourceRow | None:
         return self._read(browse.source_row, key)

@@ -19,7 +19,7 @@ from monitor.types import (
     Subscription,
 )
 from storage import checks as writes
-from storage import heartbeats, outbox, queries, turns
+from storage import documents, heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
@@ -75,6 +75,15 @@ class Store:
     def sync_sources(self, sources: Iterable[Source]) -> None:
         with session_scope(self.engine) as session:
             queries.sync_sources(session, sources)
+
+    def document_sources(self, parent: str) -> list[SourceRow]:
+        """The documents page ``parent`` links to or linked to (``storage.documents``)."""
+        with session_scope(self.engine) as session:
+            return documents.document_sources(session, parent)
+
+    def sync_document_sources(self, parent: str, linked: Sequence[Source]) -> None:
+        with session_scope(self.engine) as session:
+            documents.sync_document_sources(session, parent, linked)
 
     def state(self, key: str) -> SourceState:
         with session_scope(self.engine) as session:

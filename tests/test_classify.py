@@ -7,6 +7,7 @@ purpose: the rules must read EU publications in general, not one page.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -595,3 +596,54 @@ def test_two_consultations_opened_on_one_page_in_one_check_are_two_changes() -> 
     changes = [c for c in classify(old, new, source(CONSULTATION_URL)) if c.category.named]
     assert [c.category for c in changes] == [A.CONSULTATION_OPENED] * 2
     assert len({c.event_key for c in changes}) == 2
+
+
+# -- documents (PDF, Word) followed from a page ------------------------------------------------
+
+
+def _document_source() -> Source:
+    return Source(key="code/doc/0123456789ab", title="Third Draft of the Code of Practice",
+                  url="https://example.eu/third.pdf", parser="document", interval=3600,
+                  tags=("code-of-practice", "document"))
+
+
+def _measure(text: str) -> Item:
+    return Item(key="Measure 1.2", title="Measure 1.2 — Documentation",
+                url="https://example.eu/third.pdf", text=text,
+                fields={"kind": "measure", "number": "1.2", "pages": "4"})
+
+
+def test_a_new_version_of_a_document_is_a_publication_linking_the_old_one():
+    source = _document_source()
+    document = Document(kind=DocumentKind.PAGE, title="Third Draft of the Code of Practice",
+                        items=(_measure("Signatories shall keep documentation."),))
+    empty = Document(kind=DocumentKind.PAGE, items=(), title=document.title)
+    context = ClassifyContext(source=source, document_kind=DocumentKind.PAGE,
+                              document_title=document.title, new_document=True,
+                              replaces=("Second Draft of the Code of Practice",
+                                        "https://example.eu/second.pdf"))
+    changes = RuleClassifier().classify(diff_documents(empty, document), context)
+    [change] = [c for c in changes if c.category is Category.PUBLICATION_ADDED]
+    assert "replaces Second Draft of the Code of Practice" in change.summary
+    assert any("https://example.eu/second.pdf" in line for line in change.evidence)
+    assert change.url == "https://example.eu/third.pdf"
+
+
+def test_one_changed_word_of_a_measure_is_an_amendment():
+    source = _document_source()
+    old = Document(kind=DocumentKind.PAGE, items=(
+        _measure("Signatories shall provide the model documentation to downstream providers."),))
+    new = Document(kind=DocumentKind.PAGE, items=(
+        _measure("Signatories shall provide the model documentation to downstream deployers."),))
+    context = ClassifyContext(source=source, document_kind=DocumentKind.PAGE)
+    [change] = RuleClassifier().classify(diff_documents(old, new), context)
+    assert (change.category, change.item_key) == (Category.AMENDMENT, "Measure 1.2")
+
+
+def test_a_document_item_that_only_moved_to_another_page_is_no_change():
+    moved = Document(kind=DocumentKind.PAGE, items=(
+        replace(_measure("Signatories shall keep documentation."),
+                fields={"kind": "measure", "number": "1.2", "pages": "5"}),))
+    before = Document(kind=DocumentKind.PAGE, items=(
+        _measure("Signatories shall keep documentation."),))
+    assert diff_documents(before, moved) == []

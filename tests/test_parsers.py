@@ -112,7 +112,7 @@ def test_golden_texts_are_normalised() -> None:
 
 def test_registry_names() -> None:
     assert sorted(PARSERS) == [
-        "ds_page", "eurlex_act", "eurlex_docinfo", "eurlex_feed", "feed", "formex",
+        "document", "ds_page", "eurlex_act", "eurlex_docinfo", "eurlex_feed", "feed", "formex",
         "html", "hys_initiative", "hys_search", "json", "oeil_procedure", "text",
     ]  # fmt: skip
     assert get_parser("html") is parse_html_page
@@ -121,7 +121,8 @@ def test_registry_names() -> None:
 
 def test_unknown_parser_names_the_valid_ones() -> None:
     with pytest.raises(
-        ConfigError, match=r"unknown parser 'rss'; valid parsers: ds_page, eurlex_act, .*, text$"
+        ConfigError,
+        match=r"unknown parser 'rss'; valid parsers: document, ds_page, eurlex_act, .*, text$",
     ):
         get_parser("rss")
 

@@ -22,6 +22,10 @@ from monitor.types import (
     TextOp,
 )
 
+# Fields that say where an item is, not what it says: a document's page numbers move when
+# text above them grows, and that is no change of the item. Kept, shown, never compared.
+LOCATION_FIELDS = frozenset({"pages"})
+
 
 def diff_documents(old: Document, new: Document) -> list[ItemDiff]:
     """Item diffs from ``old`` to ``new``, in the new document's order, removals last."""
@@ -50,8 +54,15 @@ def changed_items(old: Document, new: Document) -> int:
     did)."""
     old_items = {item.key: item for item in old.items}
     new_keys = {item.key for item in new.items}
-    count = sum(1 for item in new.items if old_items.get(item.key, None) != item)
+    count = sum(1 for item in new.items if _differs(old_items.get(item.key, None), item))
     return count + sum(1 for key in old_items if key not in new_keys)
+
+
+def _differs(old: Item | None, new: Item) -> bool:
+    if old is None or old == new:
+        return old is None
+    return (old.text != new.text or old.title != new.title or old.url != new.url
+            or bool(diff_fields(old.fields, new.fields)))
 
 
 def diff_items(old: Item, new: Item) -> ItemDiff | None:
@@ -68,8 +79,8 @@ def diff_items(old: Item, new: Item) -> ItemDiff | None:
 
 
 def diff_fields(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[FieldChange, ...]:
-    """Changed, added and removed fields, sorted by name."""
-    names = sorted(set(old) | set(new))
+    """Changed, added and removed fields, sorted by name (``LOCATION_FIELDS`` never)."""
+    names = sorted((set(old) | set(new)) - LOCATION_FIELDS)
     return tuple(
         FieldChange(name=name, old=old.get(name), new=new.get(name))
         for name in names

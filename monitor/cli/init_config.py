@@ -334,6 +334,10 @@ EXAMPLES: dict[str, str] = {
     "sources.*.ignore_fields": '["pageViews", "totalFeedback"]',
     "sources.*.max_pages": "5",
     "sources.*.expected_change": '"90d"',
+    "sources.*.follow_documents": "true",
+    "sources.*.max_documents": "10",
+    "sources.*.max_document_mb": "10",
+    "sources.*.document_filter": '["draft", "guidelines", "[.]pdf$"]',
     "subscriptions.*.name": '"ai-team-slack"',
     "subscriptions.*.channel": '"slack"',
     "subscriptions.*.target": '"#ai-regulation"',
@@ -396,8 +400,9 @@ MEANINGS: dict[str, str] = {
     "sources.*.url": "The URL to watch (required for a new source).",
     "sources.*.title": "Name shown in alerts and on the dashboard (default: the key).",
     "sources.*.parser": "How to read the answer (required for a new source): html, feed, json,"
-                        " text, or a site parser (ds_page, eurlex_act, eurlex_docinfo,"
-                        " eurlex_feed, formex, hys_initiative, hys_search, oeil_procedure).",
+                        " text, document (PDF, DOCX, ODT), or a site parser (ds_page,"
+                        " eurlex_act, eurlex_docinfo, eurlex_feed, formex, hys_initiative,"
+                        " hys_search, oeil_procedure).",
     "sources.*.interval": "Time between two checks of this source (default: default_interval,"
                           " or the catalog's value for a built-in source).",
     "sources.*.tags": "Labels that subscriptions can filter on.",
@@ -424,6 +429,16 @@ MEANINGS: dict[str, str] = {
                            " default 5).",
     "sources.*.expected_change": "Flag the source as silent when it has not changed for this"
                                  " long (default: never).",
+    "sources.*.follow_documents": "Also watch the PDF, Word (DOCX) and ODT files the page links"
+                                  " to, each as a source of its own (KEY/doc/...), item by"
+                                  " item (html and ds_page sources).",
+    "sources.*.max_documents": "With follow_documents: most document links followed, in the"
+                               " page's order (1-100; default 10).",
+    "sources.*.max_document_mb": "With follow_documents: largest document downloaded, in MB"
+                                 " (default and most: http.max_body_mb).",
+    "sources.*.document_filter": "With follow_documents: regular expressions; only links whose"
+                                 " text or URL one of them finds are followed (default: every"
+                                 " document link).",
     # [[subscriptions]]
     "subscriptions.*.name": "Unique name of the subscription (letters, digits, . _ -).",
     "subscriptions.*.channel": "slack (bot token), slack_webhook, email, webhook (signed JSON"

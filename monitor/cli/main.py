@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from monitor.types import CheckOutcome, Source
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.pipeline import Checker, CheckResult
-    from storage.models import ChangeRow, DeadlineRow
+    from storage.models import ChangeRow, DeadlineRow, SourceRow
 
 
 @click.group()
@@ -68,7 +68,12 @@ def main(ctx: click.Context, config: Path | None, replay: Path | None, log_level
 @fails_cleanly
 def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: bool,
           as_json: bool, no_alerts: bool) -> None:
-    """Check sources now, show what changed since the last check, and send its alerts."""
+    """Check sources now, show what changed since the last check, and send its alerts.
+
+    A page with follow_documents is followed by the documents it links to ("└ KEY/doc/...").
+    """
+    from monitor import console
+
     if not keys and not check_all:
         raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
     from monitor.app import warn_without_contact
@@ -86,7 +91,7 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
         click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
     else:
         _print_results(results, dry_run=dry_run)
-    if any(r.outcome is CheckOutcome.FAILED for r in results):
+    if any(r.outcome is CheckOutcome.FAILED for r in console.with_documents(results)):
         sys.exit(1)
 
 
@@ -137,14 +142,18 @@ def _print_results(results: Sequence[CheckResult], *, dry_run: bool) -> None:
     from monitor import console
 
     print_table(console.check_table(results))
-    for line in console.change_lines(results):
+    for line in console.change_lines(console.with_documents(results)):
         out.print(line)
     if dry_run:
         out.print("dry run: nothing was stored", style="dim")
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:
+    documents = {"documents": [_result_json(d) for d in result.documents]} if (
+        result.documents) else {}
+    title = {"title": result.title} if result.title else {}
     return {
+        **title, **documents,
         "source": result.source_key, "outcome": result.outcome.value,
         "http_status": result.http_status, "duration_ms": result.duration_ms,
         "error": result.error, "check_id": result.check_id,
@@ -166,13 +175,22 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 
     app = open_app(ctx)
     stored = {row.key: row for row in app.store.sources()}
-    rows = [stored[key] for key in app.sources if key in stored]
+    rows = [each for key in app.sources if key in stored
+            for each in (stored[key], *_documents_of(key, stored))]
     now = datetime.now(UTC)
     if as_json:
         click.echo(json.dumps([console.source_json(row, now) for row in rows], indent=2,
                               ensure_ascii=False))
     else:
         print_table(console.sources_table(rows, now, out.width if out.is_terminal else None))
+
+
+def _documents_of(key: str, stored: Mapping[str, SourceRow]) -> list[SourceRow]:
+    """The documents page ``key`` links to (or linked to: disabled), by key."""
+    from storage.documents import document_prefix
+
+    prefix = document_prefix(key)
+    return [stored[k] for k in sorted(stored) if k.startswith(prefix)]
 
 
 @main.group(invoke_without_command=True)
@@ -309,11 +327,17 @@ def diff(ctx: click.Context, change_id: int) -> None:
 @click.pass_context
 @fails_cleanly
 def history(ctx: click.Context, key: str, limit: int) -> None:
-    """Show the recent checks of one source."""
+    """Show the recent checks of one source (or of a document it links to: KEY/doc/...)."""
     from monitor import console
+    from storage.documents import parent_of
 
     app = open_app(ctx)
-    app.select([key])
+    parent = parent_of(key)
+    app.select([parent or key])
+    if parent is not None and key not in {row.key for row in app.store.document_sources(
+            parent)}:
+        raise LexwatchError(f"no document {key!r} of {parent!r}; `lexwatch sources` lists"
+                            " the documents each page links to")
     print_table(console.history_table(key, app.store.checks(key, limit)))
 
 

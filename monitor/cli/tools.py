@@ -225,7 +225,10 @@ def _guess_type(path: Path) -> str:
     suffix = path.suffix.lower()
     known = {".html": "text/html", ".htm": "text/html", ".xhtml": "application/xhtml+xml",
              ".xml": "application/xml", ".rss": "application/rss+xml",
-             ".atom": "application/atom+xml", ".json": "application/json"}
+             ".atom": "application/atom+xml", ".json": "application/json",
+             ".pdf": "application/pdf", ".odt": "application/vnd.oasis.opendocument.text",
+             ".docx": "application/vnd.openxmlformats-officedocument"
+                      ".wordprocessingml.document"}
     return known.get(suffix, "")
 
 

@@ -14,6 +14,8 @@ decompressed here, chunk by chunk with a cap on the output, so a gzip bomb stops
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import functools
 import logging
 import random
@@ -295,6 +297,15 @@ class Fetcher:
         self._rng = rng
         self._now = now
         self._secrets = _UrlSecrets()
+
+    def capped(self, max_bytes: int | None) -> Fetcher:
+        """This fetcher with a lower body limit (a page's documents, ``max_document_mb``),
+        sharing its client, politeness and robots.txt cache; itself when not lower."""
+        if max_bytes is None or max_bytes >= self._policy.max_body_bytes:
+            return self
+        capped = copy.copy(self)
+        capped._policy = dataclasses.replace(self._policy, max_body_bytes=max_bytes)
+        return capped
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from monitor.errors import ConfigError
 from monitor.types import Pager, Parser
 from sources.parsers.digital_strategy import parse_ds_page
+from sources.parsers.documents import parse_document
 from sources.parsers.eurlex_act import parse_eurlex_act
 from sources.parsers.eurlex_docinfo import parse_eurlex_docinfo
 from sources.parsers.eurlex_feed import parse_eurlex_feed
@@ -39,6 +40,7 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
         "formex": parse_formex,
         "oeil_procedure": parse_oeil_procedure,
         "text": parse_text,
+        "document": parse_document,
     }
 )
 

@@ -272,8 +272,27 @@ def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
     page = Item(key=call.source.url, title=title, url=call.source.url, text=text,
                 fields=fields)
     whole = ItemDiff(kind=DiffKind.ADDED, key=page.key, old=None, new=page)
+    findings = what_is_it(whole, call, text)
+    if call.context.replaces is not None:
+        findings = new_version(findings, title, call.context.replaces)
     return [build_change(diffs[0], replace(finding, name=title), call)
-            for finding in what_is_it(whole, call, text)]
+            for finding in findings]
+
+
+def new_version(findings: Sequence[Finding], title: str, replaces: tuple[str, str]
+                ) -> list[Finding]:
+    """A document that appeared as the new version of one its page links to ("Third draft"
+    after "Second draft") is a publication, naming and linking the version it replaces;
+    what else it says (a consultation it opens, a date) is kept beside it."""
+    old_title, old_url = replaces
+    found = next((f for f in findings if f.category is Category.PUBLICATION_ADDED), None)
+    publication = Finding(
+        category=Category.PUBLICATION_ADDED, rule="new-version",
+        summary=f"New version published: {title} (replaces {old_title})",
+        evidence=(f"Previous version: {old_title} — {old_url}",
+                  *(found.evidence if found else ())),
+        event_key=found.event_key if found else None)
+    return [publication, *(f for f in findings if f.category is not Category.PUBLICATION_ADDED)]
 
 
 def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:

@@ -199,8 +199,9 @@ COUNTERS = frozenset({
 ATTACHMENT_NAME = Words(
     r"(?:^|\.)(?:attachments|documents|files|downloads)\.\d+\.(?:ersfilename|filename|title"
     r"|name|url|link|href)$")
+# "commitment" and "measure": the normative parts of a code of practice (documents parser).
 LEGAL_KINDS = frozenset({"article", "recital", "annex", "citation", "chapter", "section",
-                         "title_part", "preamble", "final_part"})
+                         "title_part", "preamble", "final_part", "commitment", "measure"})
 DEADLINE_FIELDS = ("feedback_end", "deadline")
 # Fields that make an added item an entry in its own right (an initiative, an act, a key
 # event, a listed teaser), to be classified by what it is.
