@@ -112,7 +112,8 @@ class SourceSettings(BaseModel):
     ignore_fields: list[str] | None = None
     max_pages: int | None = Field(default=None, ge=1, le=100)
     expected_change: int | None = None
-    # A page's documents (PDF, Word, ODT) watched as sources of their own (monitor.follow).
+    # A page's documents (PDF, Word, ODT) watched as sources of their own
+    # (monitor.pipeline.follow).
     follow_documents: bool | None = None
     max_documents: int | None = Field(default=None, ge=1, le=100)
     max_document_mb: float | None = Field(default=None, gt=0)

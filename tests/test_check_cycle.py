@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from monitor.analysis.analyse import _UNREAD_HTML, _read_spans
 from monitor.app import App
-from monitor.coalesce import Coalescer
 from monitor.config import load_settings
 from monitor.pipeline import CheckResult
+from monitor.pipeline.coalesce import Coalescer
 from monitor.types import CheckOutcome
 from tests.checking import check_all
 from tests.servers.replay import ReplayServer

@@ -1,12 +1,12 @@
 """The documents a page links to: PDF, Word and OpenDocument files, with the link's words.
 
-Pure, like every parser: the page's bytes in, its document links out (``monitor.follow``
-watches each as a source of its own). A link is a document when its URL says so: a ``.pdf``,
-``.docx`` or ``.odt`` path, EUR-Lex's ``/TXT/PDF/``, or the Commission's download addresses
-(``/redirection/document/``, ``/document/download/``). A link that reads only "Download" or
-"PDF" is named by the file block or heading around it. Only the page's ``keep`` parts are read
-(the source's own option), without its ``drop`` parts, so a footer's privacy notice is no
-document of the page.
+Pure, like every parser: the page's bytes in, its document links out
+(``monitor.pipeline.follow`` watches each as a source of its own). A link is a document when
+its URL says so: a ``.pdf``, ``.docx`` or ``.odt`` path, EUR-Lex's ``/TXT/PDF/``, or the
+Commission's download addresses (``/redirection/document/``, ``/document/download/``). A link
+that reads only "Download" or "PDF" is named by the file block or heading around it. Only the
+page's ``keep`` parts are read (the source's own option), without its ``drop`` parts, so a
+footer's privacy notice is no document of the page.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 Fetching is async; the CPU stage runs in a worker thread so a huge page never stalls the
 other fetches; everything one check writes is stored in one transaction. Source states are
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
-written, in batches shared by the checks under way (``monitor.coalesce``): a batch is one
-transaction holding whole checks, committed before any of its checks returns.
+written, in batches shared by the checks under way (``coalesce``): a batch is one
+transaction holding whole checks, committed before any of its checks returns. The
+documents a page links to are checked right after it (``follow``).
 
 A check is stored only against the state it read: when another check of the same source
 (another process: `lexwatch check` from cron next to `lexwatch run`, another worker) was
@@ -36,10 +37,10 @@ from monitor.analysis.analyse import (
 from monitor.analysis.dates import BRUSSELS
 from monitor.analysis.limits import WorkLimits
 from monitor.analysis.template import SiteTemplates
-from monitor.coalesce import Coalescer
 from monitor.errors import ConfigError, FetchError, ParseError, StorageError
-from monitor.follow import Arrival, AsDocument, announce, follow_documents
 from monitor.logs import checking
+from monitor.pipeline.coalesce import Coalescer
+from monitor.pipeline.follow import Arrival, AsDocument, announce, follow_documents
 from monitor.types import (
     Change,
     CheckOutcome,
