@@ -37,8 +37,9 @@ EURLEX = SHARED / "fixtures/real/eur-lex"
 RESULTS = ROOT / "bench/results/analysis_speed.txt"
 URL = "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=OJ:L_202401689"
 RUNS = 5
-BLOCK = ("Article 12 of Regulation (EU) 2024/1689 applies from 2 August 2026 under points"
-         " 3.2 and 4.5. ") * 1200
+BLOCK = (
+    "Article 12 of Regulation (EU) 2024/1689 applies from 2 August 2026 under points 3.2 and 4.5. "
+) * 1200
 
 
 def median_seconds(run: Callable[[], object]) -> tuple[float, list[float]]:
@@ -53,13 +54,16 @@ def median_seconds(run: Callable[[], object]) -> tuple[float, list[float]]:
 
 def cases() -> list[tuple[str, Callable[[], object], float]]:
     found: list[tuple[str, Callable[[], object], float]] = [
-        ("find_dates, 100 KB block", lambda: find_dates(BLOCK), 1.0)]
+        ("find_dates, 100 KB block", lambda: find_dates(BLOCK), 1.0)
+    ]
     if not EURLEX.is_dir():
         return found
-    act = PARSERS["eurlex_act"]((EURLEX / "32024R1689_oj-xhtml_EN.xhtml").read_bytes(),
-                                ParseContext(url=URL))
-    source = Source(key="eurlex-ai-act", title="AI Act", url=URL, parser="eurlex_act",
-                    interval=86400)
+    act = PARSERS["eurlex_act"](
+        (EURLEX / "32024R1689_oj-xhtml_EN.xhtml").read_bytes(), ParseContext(url=URL)
+    )
+    source = Source(
+        key="eurlex-ai-act", title="AI Act", url=URL, parser="eurlex_act", interval=86400
+    )
     formex = (EURLEX / "32024R1689_formex-combined_EN.fmx.xml").read_bytes()
     return found + [
         ("AI Act application dates", lambda: extract_deadlines(act, source), 0.010),
@@ -68,10 +72,12 @@ def cases() -> list[tuple[str, Callable[[], object], float]]:
 
 
 def main() -> None:
-    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/analysis_speed.py",
-             f"# {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f};"
-             f" Python {platform.python_version()}",
-             f"{'case':28} {'median s':>9} {'target s':>9}  runs"]
+    lines = [
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/analysis_speed.py",
+        f"# {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f};"
+        f" Python {platform.python_version()}",
+        f"{'case':28} {'median s':>9} {'target s':>9}  runs",
+    ]
     for name, run, target in cases():
         median, times = median_seconds(run)
         verdict = "OK" if median < target else "ABOVE TARGET"

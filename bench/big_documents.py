@@ -41,16 +41,19 @@ def elements_page(count: int) -> bytes:
 
 
 def sections_page(count: int, changed: Callable[[int], bool] = lambda n: False) -> bytes:
-    parts = [b"<h2>S%06d</h2><p>%s%06d</p>" % (n, b"U" if changed(n) else b"T", n)
-             for n in range(count)]
+    parts = [
+        b"<h2>S%06d</h2><p>%s%06d</p>" % (n, b"U" if changed(n) else b"T", n) for n in range(count)
+    ]
     return HEAD + b"".join(parts) + TAIL
 
 
 def near_elements_page(changed: int = 0) -> bytes:
     paragraph = b"<p>%s</p>" % (b"word " * 19)
+
     def section(n: int) -> bytes:
         edit = b"<p>Amended on %d June.</p>" % (n % 28 + 1) if n < changed else paragraph
         return b"<h2>Section %06d</h2>" % n + edit + paragraph * 48
+
     return HEAD + b"".join(section(n) for n in range(3_900)) + TAIL
 
 
@@ -61,6 +64,7 @@ def near_sections_page(changed: int = 0) -> bytes:
     def section(n: int) -> bytes:
         text = _SENTENCE * 14 + (b"Revised on %d June. " % (n % 28 + 1) if n < changed else b"")
         return b"<h2>Article %06d</h2><p>%s</p>" % (n, text)
+
     return HEAD + b"".join(section(n) for n in range(19_000)) + TAIL
 
 
@@ -97,21 +101,44 @@ class Server:
 
 def config(workdir: Path, url: str) -> Path:
     path = workdir / "lexwatch.toml"
-    path.write_text("\n".join([
-        'database_url = "sqlite:///lexwatch.db"', "builtin_catalog = false",
-        "[http]", 'contact = "mailto:bench@example.org"', "retries = 0",
-        "allow_private_addresses = true", "per_host_spacing = 0", "max_body_mb = 20",
-        "[sources.big]", f'url = "{url}"', 'parser = "html"', 'title = "Big page"', ""]))
+    path.write_text(
+        "\n".join(
+            [
+                'database_url = "sqlite:///lexwatch.db"',
+                "builtin_catalog = false",
+                "[http]",
+                'contact = "mailto:bench@example.org"',
+                "retries = 0",
+                "allow_private_addresses = true",
+                "per_host_spacing = 0",
+                "max_body_mb = 20",
+                "[sources.big]",
+                f'url = "{url}"',
+                'parser = "html"',
+                'title = "Big page"',
+                "",
+            ]
+        )
+    )
     return path
 
 
 def check(workdir: Path) -> tuple[float, float, str]:
     """One `lexwatch check big` in a new process: (peak RSS MB, seconds, last output line)."""
-    command = [sys.executable, "-m", "monitor", "--config", str(workdir / "lexwatch.toml"),
-               "check", "big", "--no-alerts"]
+    command = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "--config",
+        str(workdir / "lexwatch.toml"),
+        "check",
+        "big",
+        "--no-alerts",
+    ]
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     assert process.stdout is not None
     output = process.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(process.pid, 0)
@@ -125,20 +152,36 @@ def stored(workdir: Path) -> tuple[int, int, str]:
     with sqlite3.connect(workdir / "lexwatch.db") as db:
         snapshots = db.execute("SELECT count(*) FROM snapshots").fetchone()[0]
         changes = db.execute("SELECT count(*) FROM changes").fetchone()[0]
-        error = db.execute("SELECT coalesce(error, outcome) FROM checks ORDER BY id DESC"
-                           " LIMIT 1").fetchone()[0]
+        error = db.execute(
+            "SELECT coalesce(error, outcome) FROM checks ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
     return snapshots, changes, error
 
 
 SCENARIOS: list[tuple[str, list[tuple[str, Callable[[], bytes]]]]] = [
     ("elements", [("elements", lambda: elements_page(2_400_000))]),
-    ("sections", [("sections", lambda: sections_page(600_000)),
-                  ("sections-half", lambda: sections_page(600_000, lambda n: n % 2 == 0))]),
-    ("near-elements", [("near-elements", near_elements_page),
-                       ("near-elements-990", lambda: near_elements_page(990))]),
-    ("near-sections", [("near-sections", near_sections_page),
-                       ("near-sections-all", lambda: near_sections_page(19_000)),
-                       ("near-sections-990", lambda: near_sections_page(990))]),
+    (
+        "sections",
+        [
+            ("sections", lambda: sections_page(600_000)),
+            ("sections-half", lambda: sections_page(600_000, lambda n: n % 2 == 0)),
+        ],
+    ),
+    (
+        "near-elements",
+        [
+            ("near-elements", near_elements_page),
+            ("near-elements-990", lambda: near_elements_page(990)),
+        ],
+    ),
+    (
+        "near-sections",
+        [
+            ("near-sections", near_sections_page),
+            ("near-sections-all", lambda: near_sections_page(19_000)),
+            ("near-sections-990", lambda: near_sections_page(990)),
+        ],
+    ),
 ]
 
 
@@ -156,8 +199,10 @@ def run(only: list[str]) -> list[str]:
                 size = len(server.body) / 1e6
                 peak, seconds, _ = check(workdir)
                 snapshots, changes, outcome = stored(workdir)
-                rows.append(f"{name:20} {size:6.1f} MB  peak {peak:6.0f} MB  {seconds:6.1f} s"
-                            f"  snapshots {snapshots}  changes {changes:5}  {outcome[:150]}")
+                rows.append(
+                    f"{name:20} {size:6.1f} MB  peak {peak:6.0f} MB  {seconds:6.1f} s"
+                    f"  snapshots {snapshots}  changes {changes:5}  {outcome[:150]}"
+                )
                 print(rows[-1], flush=True)
     return rows
 
@@ -167,11 +212,13 @@ def main() -> None:
     rows = run(sys.argv[1:])
     if sys.argv[1:]:
         return
-    header = [f"# bench/big_documents.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
-              f" {platform.python_implementation()} {platform.python_version()},"
-              f" {os.cpu_count()} cores (shared)",
-              "# one `lexwatch check` per row in a fresh process; peak = max RSS of that process;"
-              " snapshots/changes = stored in the database after the row"]
+    header = [
+        f"# bench/big_documents.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
+        f" {platform.python_implementation()} {platform.python_version()},"
+        f" {os.cpu_count()} cores (shared)",
+        "# one `lexwatch check` per row in a fresh process; peak = max RSS of that process;"
+        " snapshots/changes = stored in the database after the row",
+    ]
     RESULTS.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
 
 

@@ -43,10 +43,13 @@ from monitor.service import cluster  # noqa: E402
 from tests.servers.replay import ReplayServer  # noqa: E402
 
 RESULTS = ROOT / "bench/results/cluster.txt"
-ADMIN_URL = os.environ.get("LEXWATCH_TEST_POSTGRES_URL",
-                           "postgresql://postgres@127.0.0.1:5432/test")
-WORDS = ("the commission provider deployer general-purpose model obligation guideline"
-         " consultation annex article paragraph transparency risk office code practice").split()
+ADMIN_URL = os.environ.get(
+    "LEXWATCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+WORDS = (
+    "the commission provider deployer general-purpose model obligation guideline"
+    " consultation annex article paragraph transparency risk office code practice"
+).split()
 
 
 def page(i: int, version: int, rng: random.Random) -> str:
@@ -57,8 +60,10 @@ def page(i: int, version: int, rng: random.Random) -> str:
         if version and s == 0:
             text = f"Updated on version {version}. {text}"
         sections.append(f"<h2>Section {s}</h2><p>{text}</p>")
-    return (f"<!DOCTYPE html><html><head><title>Doc {i}</title></head><body>"
-            f"<main><h1>Document {i}</h1>{''.join(sections)}</main></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><title>Doc {i}</title></head><body>"
+        f"<main><h1>Document {i}</h1>{''.join(sections)}</main></body></html>"
+    )
 
 
 def serve(server: ReplayServer, count: int) -> None:
@@ -70,13 +75,25 @@ def serve(server: ReplayServer, count: int) -> None:
 
 
 def write_config(path: Path, database_url: str, server: ReplayServer, count: int) -> None:
-    lines = [f'database_url = "{database_url}"', "builtin_catalog = false", "[http]",
-             'contact = "mailto:bench@example.org"', "respect_robots = false",
-             "per_host_spacing = 0", "per_host_concurrency = 64", "global_concurrency = 64",
-             'allowed_hosts = ["127.0.0.1"]']
+    lines = [
+        f'database_url = "{database_url}"',
+        "builtin_catalog = false",
+        "[http]",
+        'contact = "mailto:bench@example.org"',
+        "respect_robots = false",
+        "per_host_spacing = 0",
+        "per_host_concurrency = 64",
+        "global_concurrency = 64",
+        'allowed_hosts = ["127.0.0.1"]',
+    ]
     for i in range(count):
-        lines += [f"[sources.s{i:04d}]", f'url = "{server.url(f"/doc/{i}")}"',
-                  'parser = "html"', 'keep = ["main"]', 'interval = "1h"']
+        lines += [
+            f"[sources.s{i:04d}]",
+            f'url = "{server.url(f"/doc/{i}")}"',
+            'parser = "html"',
+            'keep = ["main"]',
+            'interval = "1h"',
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -94,8 +111,9 @@ def database() -> Iterator[str]:
 
 def busy(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM procrastinate_jobs"
-                           " WHERE status IN ('todo', 'doing')").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+        ).fetchone()
         return int(row[0]) if row else 0
 
 
@@ -121,19 +139,36 @@ def timed_cycle(app: App, url: str) -> float:
     return time.perf_counter() - started
 
 
-def start_workers(config: Path, workers: int, concurrency: int, url: str
-                  ) -> list[subprocess.Popen[bytes]]:
-    procs = [subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
-                               "--log-level", "ERROR", "worker", "--concurrency",
-                               str(concurrency)], cwd=ROOT, stderr=subprocess.DEVNULL)
-             for _ in range(workers)]
+def start_workers(
+    config: Path, workers: int, concurrency: int, url: str
+) -> list[subprocess.Popen[bytes]]:
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "--log-level",
+                "ERROR",
+                "worker",
+                "--concurrency",
+                str(concurrency),
+            ],
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
     while count(url, "SELECT count(*) FROM procrastinate_workers") < workers:
         time.sleep(0.1)
     return procs
 
 
-def run(server: ReplayServer, sources: int, workers: int, concurrency: int,
-        latency: float) -> dict[str, float]:
+def run(
+    server: ReplayServer, sources: int, workers: int, concurrency: int, latency: float
+) -> dict[str, float]:
     """Wall seconds of the three cycles with ``workers`` workers on a fresh database."""
     times: dict[str, float] = {}
     changed = random.Random(7).sample(range(sources), max(1, sources // 20))
@@ -172,8 +207,7 @@ def main() -> None:
     server.start()
     try:
         serve(server, args.sources)
-        results = {n: run(server, args.sources, n, args.concurrency, args.latency)
-                   for n in (1, 2)}
+        results = {n: run(server, args.sources, n, args.concurrency, args.latency) for n in (1, 2)}
     finally:
         server.stop()
     text = report(args, results)
@@ -184,11 +218,13 @@ def main() -> None:
 
 def report(args: argparse.Namespace, results: dict[int, dict[str, float]]) -> str:
     command = "python bench/cluster.py " + shlex.join(sys.argv[1:])
-    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {command}",
-             f"# {args.sources} sources, worker --concurrency {args.concurrency},"
-             f" server latency {args.latency:g} s; {os.cpu_count()} CPU(s),"
-             f" load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()}",
-             f"{'cycle':<12}{'1 worker s':>12}{'2 workers s':>13}{'speed-up':>10}"]
+    lines = [
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {command}",
+        f"# {args.sources} sources, worker --concurrency {args.concurrency},"
+        f" server latency {args.latency:g} s; {os.cpu_count()} CPU(s),"
+        f" load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()}",
+        f"{'cycle':<12}{'1 worker s':>12}{'2 workers s':>13}{'speed-up':>10}",
+    ]
     for name in results[1]:
         one, two = results[1][name], results[2][name]
         lines.append(f"{name:<12}{one:>12.2f}{two:>13.2f}{one / two:>9.2f}x")

@@ -80,8 +80,20 @@ _VOCABULARY = (
     " human oversight fundamental rights impact assessment deployers importers distributors"
     " sandbox testing real-world conditions SMEs start-ups guidance questions answers"
 ).split()
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _sentences(rng: random.Random, count: int) -> list[str]:
@@ -89,25 +101,43 @@ def _sentences(rng: random.Random, count: int) -> list[str]:
     for _ in range(count):
         words = [rng.choice(_VOCABULARY) for _ in range(rng.randint(8, 24))]
         if rng.random() < 0.05:
-            words += ["by", str(rng.randint(1, 28)), rng.choice(_MONTHS), str(rng.randint(2025,
-                                                                                        2027))]
+            words += [
+                "by",
+                str(rng.randint(1, 28)),
+                rng.choice(_MONTHS),
+                str(rng.randint(2025, 2027)),
+            ]
         pool.append(" ".join(words).capitalize() + ".")
     return pool
 
 
 _POOL = _sentences(random.Random(SEED), 20_000)
-_ICON = ("<svg class='ecl-icon ecl-icon--xs ecl-link__icon' focusable='false' aria-hidden='true'>"
-         "<use xlink:href='/themes/ecl/dist/images/icons/sprites/icons.svg#external'></use></svg>")
-_CHROME = ("<header class='ecl-site-header' data-ecl-auto-init='SiteHeader'><nav"
-           " class='ecl-menu' aria-label='Main'><ul class='ecl-menu__list'>" + "".join(
-               f"<li class='ecl-menu__item'><a class='ecl-menu__link ecl-link' href='/menu/{i}'>"
-               f"{_ICON}<span class='ecl-link__label'>Menu {i}</span></a></li>"
-               for i in range(40)) + "</ul></nav></header>")
-_FOOTER = ("<footer class='ecl-site-footer'><ul class='ecl-site-footer__list'>" + "".join(
-    f"<li class='ecl-site-footer__list-item'><a class='ecl-link ecl-link--standalone'"
-    f" href='/footer/{i}'>{_ICON}Footer link {i}</a></li>" for i in range(40))
-    + "</ul></footer>")
+_ICON = (
+    "<svg class='ecl-icon ecl-icon--xs ecl-link__icon' focusable='false' aria-hidden='true'>"
+    "<use xlink:href='/themes/ecl/dist/images/icons/sprites/icons.svg#external'></use></svg>"
+)
+_CHROME = (
+    "<header class='ecl-site-header' data-ecl-auto-init='SiteHeader'><nav"
+    " class='ecl-menu' aria-label='Main'><ul class='ecl-menu__list'>"
+    + "".join(
+        f"<li class='ecl-menu__item'><a class='ecl-menu__link ecl-link' href='/menu/{i}'>"
+        f"{_ICON}<span class='ecl-link__label'>Menu {i}</span></a></li>"
+        for i in range(40)
+    )
+    + "</ul></nav></header>"
+)
+_FOOTER = (
+    "<footer class='ecl-site-footer'><ul class='ecl-site-footer__list'>"
+    + "".join(
+        f"<li class='ecl-site-footer__list-item'><a class='ecl-link ecl-link--standalone'"
+        f" href='/footer/{i}'>{_ICON}Footer link {i}</a></li>"
+        for i in range(40)
+    )
+    + "</ul></footer>"
+)
 TEXT_SHARE = 0.2  # of a page's bytes; the rest is markup, icons and inline scripts
+
+
 def is_feed(index: int) -> bool:
     return index % (SOURCES // FEEDS) == 7
 
@@ -122,11 +152,13 @@ def html_page(index: int, version: int) -> bytes:
     """An ECL-style page: chrome, heading sections of text (~20 % of the bytes), scripts."""
     rng = random.Random(SEED * 3 + index)
     target = page_size(index)
-    parts = [f"<!DOCTYPE html><html lang='en'><head><title>Page {index}</title>"
-             "<link rel='stylesheet' href='/themes/ecl/styles.css'>"
-             "<script>var tracking = {id: 1};</script></head><body>", _CHROME,
-             f"<main class='ecl-container'><h1 class='ecl-page-header__title'>Publication"
-             f" {index}</h1>"]
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><title>Page {index}</title>"
+        "<link rel='stylesheet' href='/themes/ecl/styles.css'>"
+        "<script>var tracking = {id: 1};</script></head><body>",
+        _CHROME,
+        f"<main class='ecl-container'><h1 class='ecl-page-header__title'>Publication {index}</h1>",
+    ]
     text, section = 0, 0
     while text < target * TEXT_SHARE:
         block, words = _section(rng, section, index, version)
@@ -142,20 +174,31 @@ def html_page(index: int, version: int) -> bytes:
 
 def _section(rng: random.Random, number: int, index: int, version: int) -> tuple[str, int]:
     """One heading section and how many bytes of text it holds."""
-    paragraphs = [" ".join(rng.choice(_POOL) for _ in range(rng.randint(1, 4)))
-                  for _ in range(rng.randint(1, 3))]
+    paragraphs = [
+        " ".join(rng.choice(_POOL) for _ in range(rng.randint(1, 4)))
+        for _ in range(rng.randint(1, 3))
+    ]
     links = [rng.choice(_POOL) for _ in range(rng.randint(0, 3))]
     if version and number == (index + version) % 2:  # a change: an early section grows
-        paragraphs.append(f"Update {version}: the Commission published the revised guidelines"
-                          f" on {version + 1} {_MONTHS[version % 12]} 2026.")
-    body = "".join(f"<div class='ecl-paragraph'><p class='ecl-u-type-paragraph'>{p}</p></div>"
-                   for p in paragraphs)
-    items = "".join(f"<li class='ecl-unordered-list__item'><a class='ecl-link' href="
-                    f"'/doc/{index}/{number}/{n}'>{_ICON}<span>{link}</span></a></li>"
-                    for n, link in enumerate(links))
-    html = (f"<section class='ecl-u-mb-l' id='s{number}'><h2 class='ecl-u-type-heading-2'>"
-            f"Section {number}: {rng.choice(_VOCABULARY)}</h2>{body}"
-            + (f"<ul class='ecl-unordered-list'>{items}</ul>" if items else "") + "</section>")
+        paragraphs.append(
+            f"Update {version}: the Commission published the revised guidelines"
+            f" on {version + 1} {_MONTHS[version % 12]} 2026."
+        )
+    body = "".join(
+        f"<div class='ecl-paragraph'><p class='ecl-u-type-paragraph'>{p}</p></div>"
+        for p in paragraphs
+    )
+    items = "".join(
+        f"<li class='ecl-unordered-list__item'><a class='ecl-link' href="
+        f"'/doc/{index}/{number}/{n}'>{_ICON}<span>{link}</span></a></li>"
+        for n, link in enumerate(links)
+    )
+    html = (
+        f"<section class='ecl-u-mb-l' id='s{number}'><h2 class='ecl-u-type-heading-2'>"
+        f"Section {number}: {rng.choice(_VOCABULARY)}</h2>{body}"
+        + (f"<ul class='ecl-unordered-list'>{items}</ul>" if items else "")
+        + "</section>"
+    )
     return html, sum(map(len, paragraphs)) + sum(map(len, links))
 
 
@@ -166,29 +209,36 @@ def _settings_script(rng: random.Random, size: int) -> str:
         entry = f'"k{len(entries)}":"{rng.getrandbits(128):032x}{rng.choice(_VOCABULARY)}"'
         entries.append(entry)
         total += len(entry) + 1
-    return ("<script type='application/json' data-drupal-selector='drupal-settings-json'>{"
-            + ",".join(entries) + "}</script>")
+    return (
+        "<script type='application/json' data-drupal-selector='drupal-settings-json'>{"
+        + ",".join(entries)
+        + "}</script>"
+    )
 
 
 def rss_feed(index: int, version: int) -> bytes:
     rng = random.Random(SEED * 5 + index)
     count = rng.randint(20, 60)
     entries = [_entry(index, n, rng) for n in range(version + count, version, -1)]
-    return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            f"<title>Feed {index}</title><link>http://example.eu/feed/{index}</link>"
-            "<description>News</description>" + "".join(entries)
-            + "</channel></rss>").encode()
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>Feed {index}</title><link>http://example.eu/feed/{index}</link>"
+        "<description>News</description>" + "".join(entries) + "</channel></rss>"
+    ).encode()
 
 
 def _entry(index: int, number: int, rng: random.Random) -> str:
-    published = format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=number),
-                                usegmt=True)
+    published = format_datetime(
+        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=number), usegmt=True
+    )
     own = random.Random(index * 10_000 + number)
     text = " ".join(own.choice(_POOL) for _ in range(8))
-    return (f"<item><title>News {number} of feed {index}</title>"
-            f"<link>http://example.eu/news/{index}/{number}</link>"
-            f"<guid>news-{index}-{number}</guid><pubDate>{published}</pubDate>"
-            f"<description>{text}</description></item>")
+    return (
+        f"<item><title>News {number} of feed {index}</title>"
+        f"<link>http://example.eu/news/{index}/{number}</link>"
+        f"<guid>news-{index}-{number}</guid><pubDate>{published}</pubDate>"
+        f"<description>{text}</description></item>"
+    )
 
 
 def body(index: int, version: int) -> bytes:
@@ -200,6 +250,7 @@ def path(index: int) -> str:
 
 
 # -- the server process ---------------------------------------------------------------------
+
 
 def serve(port: int) -> None:
     """Serve every source from memory; /_bump changes some, /_stats counts (and resets)."""
@@ -282,8 +333,12 @@ class Server:
         import urllib.request
 
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(self.base + route, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.base + route,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=120) as answer:
             return json.loads(answer.read())
 
@@ -293,6 +348,7 @@ class Server:
 
 
 # -- measuring --------------------------------------------------------------------------------
+
 
 class ClassifyTimer:
     """The CPU time spent in ``RuleClassifier.classify`` while the block runs (it runs in
@@ -366,8 +422,13 @@ def measured(server: Server, run: Callable[[], Awaitable[Any]]) -> tuple[Measure
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     stats = server.call("GET", "/_stats")
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    return Measure(wall=wall, cpu=cpu, peak_rss_mb=rss.peak / 1e6, requests=stats["requests"],
-                   not_modified=stats["not_modified"]), result
+    return Measure(
+        wall=wall,
+        cpu=cpu,
+        peak_rss_mb=rss.peak / 1e6,
+        requests=stats["requests"],
+        not_modified=stats["not_modified"],
+    ), result
 
 
 # -- the floor: a bare aiohttp client ---------------------------------------------------------
@@ -396,14 +457,15 @@ async def floor_pass(urls: list[str], validators: Validators, *, conditional: bo
             async with gate, session.get(url, headers=headers) as response:
                 await response.read()
                 if response.status == 200:
-                    validators[url] = (response.headers.get("ETag"),
-                                       response.headers.get("Last-Modified"))
+                    validators[url] = (
+                        response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"),
+                    )
 
         await asyncio.gather(*(one(url) for url in urls))
 
 
-def floor(server: Server, urls: list[str], validators: Validators, *,
-          conditional: bool) -> Measure:
+def floor(server: Server, urls: list[str], validators: Validators, *, conditional: bool) -> Measure:
     """The median (by wall time) of FLOOR_RUNS passes, each from the same validators."""
     runs = []
     for _ in range(FLOOR_RUNS):
@@ -416,6 +478,7 @@ def floor(server: Server, urls: list[str], validators: Validators, *,
 
 
 # -- lower bounds of the required stack --------------------------------------------------------
+
 
 async def httpx_pass(urls: list[str], validators: Validators, *, conditional: bool) -> None:
     """The floor's pass through a stock httpx client on the aiohttp transport, nothing else."""
@@ -434,12 +497,16 @@ async def httpx_pass(urls: list[str], validators: Validators, *, conditional: bo
         await asyncio.gather(*(one(url) for url in urls))
 
 
-def bare_httpx(server: Server, urls: list[str], validators: Validators, *,
-               conditional: bool) -> Measure:
+def bare_httpx(
+    server: Server, urls: list[str], validators: Validators, *, conditional: bool
+) -> Measure:
     """The median (by wall time) of FLOOR_RUNS stock-httpx passes with the floor's validators."""
-    runs = [measured(server, functools.partial(httpx_pass, urls, validators,
-                                               conditional=conditional))[0]
-            for _ in range(FLOOR_RUNS)]
+    runs = [
+        measured(server, functools.partial(httpx_pass, urls, validators, conditional=conditional))[
+            0
+        ]
+        for _ in range(FLOOR_RUNS)
+    ]
     return sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
 
 
@@ -453,28 +520,43 @@ def parse_alone() -> float:
     start = time.process_time()
     for index, content in bodies:
         kind, mime = ("feed", "application/rss+xml") if is_feed(index) else ("html", "text/html")
-        PARSERS[kind](content, ParseContext(url="http://bench/", content_type=mime,
-                                            options=options))
+        PARSERS[kind](
+            content, ParseContext(url="http://bench/", content_type=mime, options=options)
+        )
     return time.process_time() - start
 
 
 # -- lexwatch ---------------------------------------------------------------------------------
 
+
 def lexwatch_settings(server: Server, database: Path) -> Any:
     from monitor.config import Settings
 
-    return Settings.model_validate({
-        "database_url": f"sqlite:///{database}",
-        "builtin_catalog": False,
-        "http": {"contact": "mailto:bench@example.org", "per_host_concurrency": CONCURRENCY,
-                 "per_host_spacing": 0, "global_concurrency": CONCURRENCY,
-                 "respect_robots": False, "allow_private_addresses": True},
-        "sources": {f"s{i:04d}": {"url": server.base + path(i), "interval": "1h",
-                                  "parser": "feed" if is_feed(i) else "html"}
-                    for i in range(SOURCES)},
-        "subscriptions": [{"name": "team", "channel": "webhook",
-                           "target": "http://127.0.0.1:9/hook"}],
-    })
+    return Settings.model_validate(
+        {
+            "database_url": f"sqlite:///{database}",
+            "builtin_catalog": False,
+            "http": {
+                "contact": "mailto:bench@example.org",
+                "per_host_concurrency": CONCURRENCY,
+                "per_host_spacing": 0,
+                "global_concurrency": CONCURRENCY,
+                "respect_robots": False,
+                "allow_private_addresses": True,
+            },
+            "sources": {
+                f"s{i:04d}": {
+                    "url": server.base + path(i),
+                    "interval": "1h",
+                    "parser": "feed" if is_feed(i) else "html",
+                }
+                for i in range(SOURCES)
+            },
+            "subscriptions": [
+                {"name": "team", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}
+            ],
+        }
+    )
 
 
 def lexwatch_app(server: Server, database: Path) -> Any:
@@ -483,8 +565,9 @@ def lexwatch_app(server: Server, database: Path) -> Any:
     return App.start(lexwatch_settings(server, database))
 
 
-async def fetcher_pass(policy: Any, urls: list[str], validators: Validators, *,
-                       conditional: bool) -> None:
+async def fetcher_pass(
+    policy: Any, urls: list[str], validators: Validators, *, conditional: bool
+) -> None:
     """The floor's pass through lexwatch's Fetcher: its HTTP stack, nothing else."""
     from sources.fetch.fetcher import Fetcher, make_client
 
@@ -500,15 +583,20 @@ async def fetcher_pass(policy: Any, urls: list[str], validators: Validators, *,
         await asyncio.gather(*(one(url) for url in urls))
 
 
-def fetcher(server: Server, urls: list[str], validators: Validators, *,
-            conditional: bool) -> Measure:
+def fetcher(
+    server: Server, urls: list[str], validators: Validators, *, conditional: bool
+) -> Measure:
     """The median (by wall time) of FLOOR_RUNS Fetcher passes with the floor's validators."""
     from monitor.app import fetch_policy
 
     policy = fetch_policy(lexwatch_settings(server, Path("unused.db")))
-    runs = [measured(server, functools.partial(fetcher_pass, policy, urls, validators,
-                                               conditional=conditional))[0]
-            for _ in range(FLOOR_RUNS)]
+    runs = [
+        measured(
+            server,
+            functools.partial(fetcher_pass, policy, urls, validators, conditional=conditional),
+        )[0]
+        for _ in range(FLOOR_RUNS)
+    ]
     return sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
 
 
@@ -534,6 +622,7 @@ def lexwatch(server: Server, app: Any) -> tuple[Measure, set[str]]:
 
 # -- the run ----------------------------------------------------------------------------------
 
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     server = Server()
@@ -551,18 +640,21 @@ def run(server: Server) -> list[str]:
     validators: Validators = {}
     floors = {"first": floor(server, urls, validators, conditional=False)}
     floors["conditional"] = floor(server, urls, validators, conditional=True)
-    fetchers = {"first": fetcher(server, urls, validators, conditional=False),
-                "conditional": fetcher(server, urls, validators, conditional=True)}
-    stock = {"first": bare_httpx(server, urls, validators, conditional=False),
-             "conditional": bare_httpx(server, urls, validators, conditional=True)}
+    fetchers = {
+        "first": fetcher(server, urls, validators, conditional=False),
+        "conditional": fetcher(server, urls, validators, conditional=True),
+    }
+    stock = {
+        "first": bare_httpx(server, urls, validators, conditional=False),
+        "conditional": bare_httpx(server, urls, validators, conditional=True),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         app = lexwatch_app(server, Path(tmp) / "bench.db")
         try:
             cycles = {"first": lexwatch(server, app)[0]}
             bumped = sorted(random.Random(SEED).sample(range(SOURCES), int(SOURCES * CHANGED)))
             server.call("POST", "/_bump", bumped)
-            floors["conditional, 5 % changed"] = floor(server, urls, validators,
-                                                       conditional=True)
+            floors["conditional, 5 % changed"] = floor(server, urls, validators, conditional=True)
             with ClassifyTimer() as classify:
                 cycles["changed"], reported = lexwatch(server, app)
             cycles["unchanged"] = lexwatch(server, app)[0]
@@ -574,17 +666,26 @@ def run(server: Server) -> list[str]:
     lines = report(floors, fetchers, stock, cycles, reported == expected, len(expected), db_mb)
     lines += bounds(floors, stock, parsing)
     share = classify.cpu / cycles["changed"].cpu if cycles["changed"].cpu else 0.0
-    lines.append(f"  classify   {classify.cpu:.3f} s CPU in {classify.calls} calls: {share:.1%}"
-                 f" of the changed cycle's CPU  (target: adds <= 20 %)"
-                 f"  {'PASS' if share <= 0.2 / 1.2 else 'FAIL'}")
+    lines.append(
+        f"  classify   {classify.cpu:.3f} s CPU in {classify.calls} calls: {share:.1%}"
+        f" of the changed cycle's CPU  (target: adds <= 20 %)"
+        f"  {'PASS' if share <= 0.2 / 1.2 else 'FAIL'}"
+    )
     if reported != expected:
         lines.append(f"  missed     {sorted(expected - reported)}")
         lines.append(f"  extra      {sorted(reported - expected)}")
     return lines
 
 
-def report(floors: dict[str, Measure], fetchers: dict[str, Measure], stock: dict[str, Measure],
-           cycles: dict[str, Measure], exact: bool, bumped: int, db_mb: float) -> list[str]:
+def report(
+    floors: dict[str, Measure],
+    fetchers: dict[str, Measure],
+    stock: dict[str, Measure],
+    cycles: dict[str, Measure],
+    exact: bool,
+    bumped: int,
+    db_mb: float,
+) -> list[str]:
     sizes = [page_size(i) for i in range(SOURCES) if not is_feed(i)]
     lines = [
         "bench/cycle.py: one check cycle over 1,000 sources (real pipeline + SQLite storage)",
@@ -604,37 +705,52 @@ def report(floors: dict[str, Measure], fetchers: dict[str, Measure], stock: dict
         f"{'run':28} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'requests':>9} {'304s':>6}"
         f" {'changed':>8}",
     ]
-    for name, m in [*(("floor " + k, v) for k, v in floors.items()),
-                    *(("httpx alone " + k, v) for k, v in stock.items()),
-                    *(("fetcher " + k, v) for k, v in fetchers.items()),
-                    *(("lexwatch " + k, v) for k, v in cycles.items())]:
+    for name, m in [
+        *(("floor " + k, v) for k, v in floors.items()),
+        *(("httpx alone " + k, v) for k, v in stock.items()),
+        *(("fetcher " + k, v) for k, v in fetchers.items()),
+        *(("lexwatch " + k, v) for k, v in cycles.items()),
+    ]:
         changed = str(m.changed_sources) if name.startswith("lexwatch") else ""
-        lines.append(f"{name:28} {m.wall:7.2f} {m.cpu:7.2f} {m.peak_rss_mb:8.0f}"
-                     f" {m.requests:9d} {m.not_modified:6d} {changed:>8}")
+        lines.append(
+            f"{name:28} {m.wall:7.2f} {m.cpu:7.2f} {m.peak_rss_mb:8.0f}"
+            f" {m.requests:9d} {m.not_modified:6d} {changed:>8}"
+        )
     lines += ["", "targets:"]
-    bases = {"first": floors["first"], "changed": floors["conditional"],
-             "unchanged": floors["conditional"]}
+    bases = {
+        "first": floors["first"],
+        "changed": floors["conditional"],
+        "unchanged": floors["conditional"],
+    }
     for name, target in TARGETS.items():
         ratio = cycles[name].wall / bases[name].wall
         verdict = "OK" if ratio <= target else "ABOVE TARGET"
         base = "first pass" if name == "first" else "conditional pass"
-        lines.append(f"  {name:10} {ratio:5.2f}x the floor's {base} (target <= {target}x)"
-                     f"  {verdict}")
+        lines.append(
+            f"  {name:10} {ratio:5.2f}x the floor's {base} (target <= {target}x)  {verdict}"
+        )
     for name, base in (("first", "first"), ("unchanged", "conditional")):
         ratio = fetchers[base].wall / floors[base].wall
         share = fetchers[base].wall / cycles[name].wall
-        lines.append(f"  http       the Fetcher alone is {ratio:4.2f}x the floor's {base} pass"
-                     f" ({share:.0%} of the {name} cycle's wall time)")
+        lines.append(
+            f"  http       the Fetcher alone is {ratio:4.2f}x the floor's {base} pass"
+            f" ({share:.0%} of the {name} cycle's wall time)"
+        )
     peak = max(m.peak_rss_mb for m in cycles.values())
-    lines.append(f"  memory     peak RSS {peak:.0f} MB (target < {MEMORY_TARGET_MB} MB)  "
-                 + ("OK" if peak < MEMORY_TARGET_MB else "ABOVE TARGET"))
-    lines.append(f"  reported   {'exactly' if exact else 'NOT exactly'} the {bumped} changed"
-                 f" sources ({cycles['changed'].changed_sources} reported)  "
-                 + ("OK" if exact else "WRONG"))
+    lines.append(
+        f"  memory     peak RSS {peak:.0f} MB (target < {MEMORY_TARGET_MB} MB)  "
+        + ("OK" if peak < MEMORY_TARGET_MB else "ABOVE TARGET")
+    )
+    lines.append(
+        f"  reported   {'exactly' if exact else 'NOT exactly'} the {bumped} changed"
+        f" sources ({cycles['changed'].changed_sources} reported)  " + ("OK" if exact else "WRONG")
+    )
     failed = sum(m.failed for m in cycles.values())
     lines.append(f"  failed     {failed} check(s); database {db_mb:.0f} MB after 3 cycles")
-    lines.append(f"  ru_maxrss  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
-                 " (whole run, floor included)")
+    lines.append(
+        f"  ru_maxrss  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
+        " (whole run, floor included)"
+    )
     return lines
 
 

@@ -42,13 +42,17 @@ def main() -> None:
     lines = [f"# bench/dates_vs_dateparser.py — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
     for sentence in SENTENCES:
         ours = [(f.text, f.date.isoformat()) for f in find_dates(sentence, "en")]
-        theirs = [(text, moment.date().isoformat()) for text, moment in
-                  search_dates(sentence, languages=["en", "fr", "de"]) or []]
+        theirs = [
+            (text, moment.date().isoformat())
+            for text, moment in search_dates(sentence, languages=["en", "fr", "de"]) or []
+        ]
         lines.append(f"{sentence}\n  lexwatch:   {ours}\n  dateparser: {theirs}")
     ours_us = per_sentence(lambda s: find_dates(s, "en"))
     theirs_us = per_sentence(lambda s: search_dates(s, languages=["en", "fr", "de"]))
-    lines.append(f"per sentence: lexwatch find_dates {ours_us:.0f} µs, dateparser search_dates"
-                 f" {theirs_us:.0f} µs ({theirs_us / ours_us:.0f}x)")
+    lines.append(
+        f"per sentence: lexwatch find_dates {ours_us:.0f} µs, dateparser search_dates"
+        f" {theirs_us:.0f} µs ({theirs_us / ours_us:.0f}x)"
+    )
     out = ROOT / "bench/results/dates_vs_dateparser.txt"
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

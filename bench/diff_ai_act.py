@@ -52,8 +52,14 @@ SHARED = Path(os.environ.get("LEXWATCH_SHARED_DIR", ROOT.parent / "shared"))
 AI_ACT = SHARED / "fixtures/real/eur-lex/32024R1689_oj-xhtml_EN.xhtml"
 RESULTS = ROOT / "bench/results/diff_ai_act.txt"
 URL = "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=OJ:L_202401689"
-SOURCE = Source(key="eurlex-ai-act", title="AI Act", url=URL, parser="eurlex_act",
-                interval=86400, tags=("ai-act",))
+SOURCE = Source(
+    key="eurlex-ai-act",
+    title="AI Act",
+    url=URL,
+    parser="eurlex_act",
+    interval=86400,
+    tags=("ai-act",),
+)
 # Article 4 (AI literacy); the OJ text has a no-break space after "a".
 OLD_SENTENCE = b"to their best extent, a\xc2\xa0sufficient level of AI literacy"
 NEW_SENTENCE = b"to their best extent, an adequate level of AI literacy"
@@ -74,14 +80,25 @@ class StoredSnapshot:
 
 
 def fetched(content: bytes) -> Fetched:
-    return Fetched(url=URL, final_url=URL, status=200, headers={}, content=content,
-                   content_type="application/xhtml+xml", etag=None, last_modified=None,
-                   fetched_at=datetime.now(UTC), elapsed=0.0)
+    return Fetched(
+        url=URL,
+        final_url=URL,
+        status=200,
+        headers={},
+        content=content,
+        content_type="application/xhtml+xml",
+        etag=None,
+        last_modified=None,
+        fetched_at=datetime.now(UTC),
+        elapsed=0.0,
+    )
 
 
 # A no-break space where a space was: the same normalised text, different parsed bytes.
-SPACED = (b"shall take measures to ensure, to their best extent",
-          b"shall\xc2\xa0take measures to ensure, to their best extent")
+SPACED = (
+    b"shall take measures to ensure, to their best extent",
+    b"shall\xc2\xa0take measures to ensure, to their best extent",
+)
 
 
 def variants(original: bytes) -> tuple[bytes, bytes, bytes, bytes]:
@@ -90,7 +107,8 @@ def variants(original: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     assert original.count(b"RID_519241830") == 1
     assert original.count(b"generated_on:20241017-1316") == 1
     churned = original.replace(b"RID_519241830", b"RID_771100042").replace(
-        b"generated_on:20241017-1316", b"generated_on:20250301-0904")
+        b"generated_on:20241017-1316", b"generated_on:20250301-0904"
+    )
     reindented = original.replace(b"\n      ", b"\n        ")
     assert original.count(SPACED[0]) == 1
     respaced = original.replace(*SPACED)
@@ -100,9 +118,12 @@ def variants(original: bytes) -> tuple[bytes, bytes, bytes, bytes]:
 def baseline_state(original: bytes) -> tuple[SourceState, StoredSnapshot]:
     document = PARSERS["eurlex_act"](original, _context())
     encoded = encode_document(document)
-    state = SourceState(content_hash=pages_hash([fetched(original)]),
-                        parse_fingerprint=fingerprint(SOURCE), snapshot_id=1,
-                        snapshot_hash=document_hash(encoded))
+    state = SourceState(
+        content_hash=pages_hash([fetched(original)]),
+        parse_fingerprint=fingerprint(SOURCE),
+        snapshot_id=1,
+        snapshot_hash=document_hash(encoded),
+    )
     return state, StoredSnapshot(document)
 
 
@@ -111,9 +132,15 @@ def _context() -> ParseContext:
 
 
 def check(content: bytes, state: SourceState, history: StoredSnapshot) -> Analysis:
-    return analyse(SOURCE, [fetched(content)], state, parser=PARSERS["eurlex_act"],
-                   history=history, classifier=RuleClassifier(),
-                   find_deadlines=extract_deadlines)
+    return analyse(
+        SOURCE,
+        [fetched(content)],
+        state,
+        parser=PARSERS["eurlex_act"],
+        history=history,
+        classifier=RuleClassifier(),
+        find_deadlines=extract_deadlines,
+    )
 
 
 def median_seconds(func: Callable[[], object]) -> float:
@@ -144,8 +171,11 @@ def main() -> int:
     changed, churned, reindented, respaced = variants(original)
     state, history = baseline_state(original)
     result = check(changed, state, history)
-    ok_result = (result.outcome.value == "changed" and len(result.changes) == 1
-                 and result.changes[0].item_key == "art_4")
+    ok_result = (
+        result.outcome.value == "changed"
+        and len(result.changes) == 1
+        and result.changes[0].item_key == "art_4"
+    )
     for same in (churned, reindented, respaced):
         assert check(same, state, history).outcome.value == "unchanged"
     timings = {
@@ -165,13 +195,15 @@ def main() -> int:
 
 
 def _peak_rss_mib() -> float:
-    probe = subprocess.run([sys.executable, __file__, "--memory-probe"], capture_output=True,
-                           text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, __file__, "--memory-probe"], capture_output=True, text=True, check=True
+    )
     return int(probe.stdout.strip().splitlines()[-1]) / 1024
 
 
-def _report(original: bytes, result: Analysis, ok_result: bool, t: dict[str, float],
-            peak_mib: float) -> str:
+def _report(
+    original: bytes, result: Analysis, ok_result: bool, t: dict[str, float], peak_mib: float
+) -> str:
     changed_ratio, unchanged_ratio = t["changed"] / t["parse"], t["unchanged"] / t["parse"]
     reindent_ratio = t["reindented"] / t["parse"]
     change = result.changes[0] if result.changes else None

@@ -46,23 +46,47 @@ def measure_one(path: Path) -> dict[str, float]:
         started = time.perf_counter()
         items = len(parse_document(content, context).items)
         times.append(time.perf_counter() - started)
-    return {"seconds": statistics.median(times), "items": items,
-            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-            "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": statistics.median(times),
+        "items": items,
+        "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def generated(folder: Path) -> list[Path]:
     from tests.documents import code_of_practice, odt_document, word_document
 
     rng = random.Random(7)
-    words = ["provider", "model", "shall", "documentation", "risk", "systemic", "copyright",
-             "training", "data", "downstream", "measure", "signatory", "evaluation", "incident"]
-    sections = [(f"Measure {n // 5 + 1}.{n % 5 + 1} Obligation {n}",
-                 " ".join(rng.choice(words) for _ in range(140)) + ".") for n in range(1000)]
+    words = [
+        "provider",
+        "model",
+        "shall",
+        "documentation",
+        "risk",
+        "systemic",
+        "copyright",
+        "training",
+        "data",
+        "downstream",
+        "measure",
+        "signatory",
+        "evaluation",
+        "incident",
+    ]
+    sections = [
+        (
+            f"Measure {n // 5 + 1}.{n % 5 + 1} Obligation {n}",
+            " ".join(rng.choice(words) for _ in range(140)) + ".",
+        )
+        for n in range(1000)
+    ]
     measures = {f"{n // 10 + 1}.{n % 10 + 1}": sections[n][1] for n in range(40)}
-    made = {"generated-code-of-practice.pdf": code_of_practice(measures=measures),
-            "generated-1000-sections.docx": word_document("Generated", sections),
-            "generated-1000-sections.odt": odt_document(sections)}
+    made = {
+        "generated-code-of-practice.pdf": code_of_practice(measures=measures),
+        "generated-1000-sections.docx": word_document("Generated", sections),
+        "generated-1000-sections.odt": odt_document(sections),
+    }
     paths = []
     for name, content in made.items():
         path = folder / name
@@ -85,23 +109,32 @@ def main() -> None:
 
 
 def _run(path: Path) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return {**json.loads(done.stdout), "size": path.stat().st_size / 1e6}
 
 
 def _report(rows: list[tuple[Path, dict[str, float]]]) -> list[str]:
-    lines = [f"# bench/documents.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
-             f" {platform.python_version()}, {os.cpu_count()} cores,"
-             f" median of {ROUNDS} after a warm-up",
-             "# time: the whole parse (worker process start, read, items); memory: peak RSS",
-             f"{'document':<62} {'MB':>6} {'items':>6} {'s':>6} {'s/MB':>6}"
-             f" {'worker MB':>10} {'self MB':>8}"]
+    lines = [
+        f"# bench/documents.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
+        f" {platform.python_version()}, {os.cpu_count()} cores,"
+        f" median of {ROUNDS} after a warm-up",
+        "# time: the whole parse (worker process start, read, items); memory: peak RSS",
+        f"{'document':<62} {'MB':>6} {'items':>6} {'s':>6} {'s/MB':>6}"
+        f" {'worker MB':>10} {'self MB':>8}",
+    ]
     for path, row in rows:
         size = row["size"]
-        lines.append(f"{path.name[:62]:<62} {size:6.2f} {int(row['items']):6d}"
-                     f" {row['seconds']:6.2f} {row['seconds'] / size:6.2f}"
-                     f" {row['worker_mb']:10.0f} {row['self_mb']:8.0f}")
+        lines.append(
+            f"{path.name[:62]:<62} {size:6.2f} {int(row['items']):6d}"
+            f" {row['seconds']:6.2f} {row['seconds'] / size:6.2f}"
+            f" {row['worker_mb']:10.0f} {row['self_mb']:8.0f}"
+        )
     return lines
 
 

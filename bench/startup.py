@@ -46,8 +46,10 @@ class Timing:
     wall: list[float]
 
     def line(self) -> str:
-        return (f"{self.name:24} {statistics.median(self.cpu):8.2f} {min(self.cpu):8.2f}"
-                f" {max(self.cpu):8.2f} {statistics.median(self.wall):8.2f}")
+        return (
+            f"{self.name:24} {statistics.median(self.cpu):8.2f} {min(self.cpu):8.2f}"
+            f" {max(self.cpu):8.2f} {statistics.median(self.wall):8.2f}"
+        )
 
 
 # Run as `python -m monitor` from each checkout (PYTHONPATH), this one included, so that
@@ -62,8 +64,9 @@ def environment(tree: Path) -> dict[str, str]:
 def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """CPU seconds (user + system) and wall seconds of one whole process."""
     started = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -72,8 +75,11 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, fl
     return usage.ru_utime + usage.ru_stime, wall
 
 
-COMMANDS = (("check, nothing to do", ["check", "--all"]), ("--help", ["--help"]),
-            ("status", ["status"]))
+COMMANDS = (
+    ("check, nothing to do", ["check", "--all"]),
+    ("--help", ["--help"]),
+    ("status", ["status"]),
+)
 
 
 def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
@@ -91,33 +97,52 @@ def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
             for name, args in COMMANDS:
                 for tree in trees:
                     samples.setdefault((tree, name), []).append(
-                        run_once([*LEXWATCH, *args], cwds[tree], environment(tree)))
-    return {tree: [Timing(name=name, cpu=[s[0] for s in samples[tree, name]],
-                          wall=[s[1] for s in samples[tree, name]]) for name, _ in COMMANDS]
-            for tree in trees}
+                        run_once([*LEXWATCH, *args], cwds[tree], environment(tree))
+                    )
+    return {
+        tree: [
+            Timing(
+                name=name,
+                cpu=[s[0] for s in samples[tree, name]],
+                wall=[s[1] for s in samples[tree, name]],
+            )
+            for name, _ in COMMANDS
+        ]
+        for tree in trees
+    }
 
 
 def report(measured: dict[Path, list[Timing]], runs: int) -> str:
     load = os.getloadavg()[0]
-    lines = [f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/startup.py"
-             f" --runs {runs}" + "".join(f" --compare {tree}" for tree in list(measured)[1:]),
-             f"# {os.cpu_count()} CPU(s), load average {load:.1f} at the end;"
-             f" Python {platform.python_version()}; median, min, max of {runs} runs"]
+    lines = [
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/startup.py"
+        f" --runs {runs}" + "".join(f" --compare {tree}" for tree in list(measured)[1:]),
+        f"# {os.cpu_count()} CPU(s), load average {load:.1f} at the end;"
+        f" Python {platform.python_version()}; median, min, max of {runs} runs",
+    ]
     for tree, timings in measured.items():
         check = statistics.median(timings[0].cpu)
         verdict = "OK" if check < TARGET_CPU_S else "ABOVE TARGET"
-        lines += [f"{tree}:", f"{'command':24} {'cpu s':>8} {'min':>8} {'max':>8} {'wall s':>8}",
-                  *(t.line() for t in timings),
-                  f"target: check with nothing to do < {TARGET_CPU_S:.1f} s CPU: {check:.2f} s"
-                  f"  {verdict}"]
+        lines += [
+            f"{tree}:",
+            f"{'command':24} {'cpu s':>8} {'min':>8} {'max':>8} {'wall s':>8}",
+            *(t.line() for t in timings),
+            f"target: check with nothing to do < {TARGET_CPU_S:.1f} s CPU: {check:.2f} s"
+            f"  {verdict}",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--compare", type=Path, action="append", default=[],
-                        help="another lexwatch checkout to measure alongside this one")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another lexwatch checkout to measure alongside this one",
+    )
     args = parser.parse_args()
     trees = [ROOT, *(tree.resolve() for tree in args.compare)]
     text = report(measure(trees, args.runs), args.runs)

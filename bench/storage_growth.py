@@ -95,13 +95,15 @@ def slice_page(text: bytes, size: int, rng: random.Random) -> bytes:
     lexwatch watches).
     """
     start = text.find(b"<p", rng.randrange(0, max(1, len(text) - size - 1)))
-    body = text[start:start + size]
-    body = body[:body.rfind(b"</p>") + 4] if b"</p>" in body else body
+    body = text[start : start + size]
+    body = body[: body.rfind(b"</p>") + 4] if b"</p>" in body else body
     body = re.sub(rb'<p id="[^"]*" class="oj-ti-art">(.*?)</p>', rb"<h2>\1</h2>", body)
-    body = re.sub(rb'(<div class="eli-subdivision" id="rct_(\d+)">)', rb"\1<h2>Recital \2</h2>",
-                  body)
+    body = re.sub(
+        rb'(<div class="eli-subdivision" id="rct_(\d+)">)', rb"\1<h2>Recital \2</h2>", body
+    )
     return b"<!DOCTYPE html><html><head><title>Source</title></head><body><main>" + (
-        body + b"</main></body></html>")
+        body + b"</main></body></html>"
+    )
 
 
 def make_pages(count: int, rng: random.Random) -> tuple[list[Page], str]:
@@ -109,9 +111,13 @@ def make_pages(count: int, rng: random.Random) -> tuple[list[Page], str]:
     parse = PARSERS["html"]
     pages = []
     for n in range(count):
-        source = Source(key=f"source-{n:03d}", title=f"Source {n}",
-                        url=f"https://example.eu/ai/source-{n:03d}", parser="html",
-                        interval=3600)
+        source = Source(
+            key=f"source-{n:03d}",
+            title=f"Source {n}",
+            url=f"https://example.eu/ai/source-{n:03d}",
+            parser="html",
+            interval=3600,
+        )
         raw = slice_page(text, rng.randint(50_000, 300_000), rng)
         document = parse(raw, ParseContext(url=source.url, content_type="text/html"))
         pages.append(Page(source=source, raw=raw, document=document))
@@ -127,40 +133,59 @@ def edited(page: Page, rng: random.Random) -> tuple[bytes, Document]:
         at = rng.randrange(len(items))
         items[at] = replace(items[at], text=f"{items[at].text} {stamp}")
     else:
-        items.append(Item(key=f"new-{page.version}", title=f"New section {page.version}",
-                          text=stamp))
+        items.append(
+            Item(key=f"new-{page.version}", title=f"New section {page.version}", text=stamp)
+        )
     raw = page.raw.replace(b"</main>", f"<p>{stamp}</p></main>".encode())
     return raw, replace(page.document, items=tuple(items))
 
 
 def snapshot(document: Document) -> NewSnapshot:
     encoded = encode_document(document)
-    return NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
-                       item_count=len(document.items))
+    return NewSnapshot(
+        encoded=encoded, content_hash=document_hash(encoded), item_count=len(document.items)
+    )
 
 
 def changed_record(page: Page, now: datetime, rng: random.Random) -> CheckRecord:
     raw, document = edited(page, rng)
     changes = tuple(
-        Change(source_key=page.source.key, item_key=diff.key, category=Category.AMENDMENT,
-               severity=Severity.MEDIUM, title=diff.item.title or diff.key,
-               summary="The text of this section changed.", url=page.source.url, diff=diff,
-               evidence=(diff.item.text[-200:],))
-        for diff in diff_documents(page.document, document))
+        Change(
+            source_key=page.source.key,
+            item_key=diff.key,
+            category=Category.AMENDMENT,
+            severity=Severity.MEDIUM,
+            title=diff.item.title or diff.key,
+            summary="The text of this section changed.",
+            url=page.source.url,
+            diff=diff,
+            evidence=(diff.item.text[-200:],),
+        )
+        for diff in diff_documents(page.document, document)
+    )
     page.raw, page.document = raw, document
-    return _record(page, now, CheckOutcome.CHANGED, raw=raw, snapshot=snapshot(document),
-                   changes=changes)
+    return _record(
+        page, now, CheckOutcome.CHANGED, raw=raw, snapshot=snapshot(document), changes=changes
+    )
 
 
 def _record(page: Page, now: datetime, outcome: CheckOutcome, **kw: object) -> CheckRecord:
     status = {CheckOutcome.NOT_MODIFIED: 304, CheckOutcome.FAILED: 503}.get(outcome, 200)
     size = 0 if status == 304 else len(page.raw)
-    return CheckRecord(source_key=page.source.key, started_at=now, duration_ms=180,
-                       outcome=outcome, http_status=status, size=size,
-                       final_url=page.source.url, etag=f'"{page.version}"',
-                       content_type="text/html; charset=utf-8",
-                       content_hash=f"{page.version:064x}", parse_fingerprint="html:v1",
-                       **kw)  # type: ignore[arg-type]
+    return CheckRecord(
+        source_key=page.source.key,
+        started_at=now,
+        duration_ms=180,
+        outcome=outcome,
+        http_status=status,
+        size=size,
+        final_url=page.source.url,
+        etag=f'"{page.version}"',
+        content_type="text/html; charset=utf-8",
+        content_hash=f"{page.version:064x}",
+        parse_fingerprint="html:v1",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def hourly_record(page: Page, now: datetime, rng: random.Random) -> CheckRecord:
@@ -168,8 +193,13 @@ def hourly_record(page: Page, now: datetime, rng: random.Random) -> CheckRecord:
     if draw < CHANGE_RATE:
         return changed_record(page, now, rng)
     if draw < CHANGE_RATE + FAIL_RATE:
-        return _record(page, now, CheckOutcome.FAILED, raw=ERROR_PAGE,
-                       error="HTTP 503 from https://example.eu: the server is unavailable")
+        return _record(
+            page,
+            now,
+            CheckOutcome.FAILED,
+            raw=ERROR_PAGE,
+            error="HTTP 503 from https://example.eu: the server is unavailable",
+        )
     if rng.random() < NOT_MODIFIED_SHARE:
         return _record(page, now, CheckOutcome.NOT_MODIFIED)
     return _record(page, now, CheckOutcome.UNCHANGED)
@@ -201,32 +231,52 @@ def write_plain(session: Session, records: list[CheckRecord]) -> None:
         return
     session.execute(insert(CheckRow), [_check_row(record) for record in records])
     keys = [record.source_key for record in records]
-    session.execute(update(SourceRow).where(col(SourceRow.key).in_(keys)).values(
-        last_check_at=records[0].started_at, last_success_at=records[0].started_at,
-        failure_streak=0, last_error=None))
+    session.execute(
+        update(SourceRow)
+        .where(col(SourceRow.key).in_(keys))
+        .values(
+            last_check_at=records[0].started_at,
+            last_success_at=records[0].started_at,
+            failure_streak=0,
+            last_error=None,
+        )
+    )
 
 
 def _check_row(record: CheckRecord) -> dict[str, object]:
-    return {"source_key": record.source_key, "started_at": record.started_at,
-            "duration_ms": record.duration_ms, "outcome": record.outcome.value,
-            "http_status": record.http_status, "bytes": record.size,
-            "final_url": record.final_url, "error": record.error, "blob_hash": None,
-            "snapshot_id": None, "change_count": 0}
+    return {
+        "source_key": record.source_key,
+        "started_at": record.started_at,
+        "duration_ms": record.duration_ms,
+        "outcome": record.outcome.value,
+        "http_status": record.http_status,
+        "bytes": record.size,
+        "final_url": record.final_url,
+        "error": record.error,
+        "blob_hash": None,
+        "snapshot_id": None,
+        "change_count": 0,
+    }
 
 
 def baseline(store: Store, pages: list[Page]) -> None:
     store.sync_sources([page.source for page in pages])
     for page in pages:
-        row = store.record(_record(page, START, CheckOutcome.BASELINE, raw=page.raw,
-                                   snapshot=snapshot(page.document)), None)
+        row = store.record(
+            _record(
+                page, START, CheckOutcome.BASELINE, raw=page.raw, snapshot=snapshot(page.document)
+            ),
+            None,
+        )
         page.snapshot_id = row.snapshot_id
 
 
 def database_bytes(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        pages, size = (connection.execute(f"PRAGMA {p}").fetchone()[0]
-                       for p in ("page_count", "page_size"))
+        pages, size = (
+            connection.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size")
+        )
         free = connection.execute("PRAGMA freelist_count").fetchone()[0]
     return int((pages - free) * size)
 
@@ -236,7 +286,8 @@ def table_bytes(path: Path) -> dict[str, int]:
     try:
         with sqlite3.connect(path) as connection:
             rows = connection.execute(
-                "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+                "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            ).fetchall()
     except sqlite3.OperationalError:
         return {}
     return {name: int(size) for name, size in rows}
@@ -248,20 +299,32 @@ def evidence_raw_bytes(path: Path, cutoff: datetime) -> int:
     (Read-only.) What a retention that also let the raw bodies of changes expire after
     raw_days would free: the change's snapshots and word diff stay as its evidence.
     """
-    newest = ("SELECT blob_hash FROM snapshots WHERE id IN"
-              " (SELECT max(id) FROM snapshots GROUP BY source_key)"
-              " AND blob_hash IS NOT NULL")
-    query = ("SELECT coalesce(sum(length(data)), 0) FROM blobs WHERE created_at < ?"
-             f" AND hash NOT IN ({newest})"
-             " AND hash IN (SELECT blob_hash FROM checks WHERE blob_hash IS NOT NULL"
-             " AND id IN (SELECT check_id FROM changes))")
+    newest = (
+        "SELECT blob_hash FROM snapshots WHERE id IN"
+        " (SELECT max(id) FROM snapshots GROUP BY source_key)"
+        " AND blob_hash IS NOT NULL"
+    )
+    query = (
+        "SELECT coalesce(sum(length(data)), 0) FROM blobs WHERE created_at < ?"
+        f" AND hash NOT IN ({newest})"
+        " AND hash IN (SELECT blob_hash FROM checks WHERE blob_hash IS NOT NULL"
+        " AND id IN (SELECT check_id FROM changes))"
+    )
     bound = cutoff.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # as UtcDateTime stores
     with sqlite3.connect(path) as connection:
         return int(connection.execute(query, (bound,)).fetchone()[0])
 
 
-def cost_of(store: Store, path: Path, pages: list[Page], now: datetime,
-            outcome: CheckOutcome, hours: int, *, bulk: bool = False) -> float:
+def cost_of(
+    store: Store,
+    path: Path,
+    pages: list[Page],
+    now: datetime,
+    outcome: CheckOutcome,
+    hours: int,
+    *,
+    bulk: bool = False,
+) -> float:
     """Bytes one check of ``outcome`` adds, over ``hours`` x len(pages) checks written
     through ``record_check`` (or, with ``bulk``, the simulation's bulk path)."""
     before = database_bytes(path)
@@ -301,22 +364,38 @@ def simulate(args: argparse.Namespace, retention: RetentionSettings) -> Outcome:
         end = START + timedelta(days=args.days, hours=1)
         size, counts, tables = database_bytes(path), store.counts(), table_bytes(path)
         evidence = evidence_raw_bytes(path, end - timedelta(days=retention.raw_days))
-        costs = (cost_of(store, path, pages, end, CheckOutcome.UNCHANGED, 50),
-                 cost_of(store, path, pages, end + timedelta(days=3),
-                         CheckOutcome.NOT_MODIFIED, 50),
-                 cost_of(store, path, pages, end + timedelta(days=6), CheckOutcome.UNCHANGED,
-                         50, bulk=True))
+        costs = (
+            cost_of(store, path, pages, end, CheckOutcome.UNCHANGED, 50),
+            cost_of(store, path, pages, end + timedelta(days=3), CheckOutcome.NOT_MODIFIED, 50),
+            cost_of(
+                store, path, pages, end + timedelta(days=6), CheckOutcome.UNCHANGED, 50, bulk=True
+            ),
+        )
     finally:
         store.close()
         if not args.keep:
             shutil.rmtree(workdir)
-    return Outcome(corpus=corpus_name, pages=pages, size=size, counts=counts, tables=tables,
-                   costs=costs, evidence_raw=evidence, seconds=seconds,
-                   prune_seconds=prune_seconds)
+    return Outcome(
+        corpus=corpus_name,
+        pages=pages,
+        size=size,
+        counts=counts,
+        tables=tables,
+        costs=costs,
+        evidence_raw=evidence,
+        seconds=seconds,
+        prune_seconds=prune_seconds,
+    )
 
 
-def run_year(store: Store, path: Path, pages: list[Page], retention: RetentionSettings,
-             days: int, rng: random.Random) -> tuple[float, float]:
+def run_year(
+    store: Store,
+    path: Path,
+    pages: list[Page],
+    retention: RetentionSettings,
+    days: int,
+    rng: random.Random,
+) -> tuple[float, float]:
     """The hourly checks and the daily prune; (seconds in all, seconds pruning)."""
     started, prune_seconds = time.perf_counter(), 0.0
     for hour in range(1, days * 24 + 1):
@@ -331,8 +410,7 @@ def run_year(store: Store, path: Path, pages: list[Page], retention: RetentionSe
     return time.perf_counter() - started, prune_seconds
 
 
-def report(args: argparse.Namespace, retention: RetentionSettings, result: Outcome
-           ) -> list[str]:
+def report(args: argparse.Namespace, retention: RetentionSettings, result: Outcome) -> list[str]:
     unchanged, not_modified, bulk = result.costs
     checks = args.sources * args.days * 24
     raw_sizes = sorted(len(page.raw) for page in result.pages)
@@ -359,8 +437,12 @@ def report(args: argparse.Namespace, retention: RetentionSettings, result: Outco
         f" {result.prune_seconds:.0f} s in the daily prunes",
     ]
     if result.tables:
-        lines.append("largest tables and indexes: " + ", ".join(
-            f"{name} {size / 1e6:.1f} MB" for name, size in list(result.tables.items())[:8]))
+        lines.append(
+            "largest tables and indexes: "
+            + ", ".join(
+                f"{name} {size / 1e6:.1f} MB" for name, size in list(result.tables.items())[:8]
+            )
+        )
     return lines
 
 
@@ -374,12 +456,14 @@ def main() -> None:
     parser.add_argument("--snapshot-days", type=int, default=defaults.snapshot_days)
     parser.add_argument("--check-days", type=int, default=defaults.check_days)
     parser.add_argument("--keep", action="store_true", help="Keep the database (path printed).")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" /
-                        "storage_growth.txt")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results" / "storage_growth.txt"
+    )
     parser.add_argument("--append", action="store_true", help="Append to --out.")
     args = parser.parse_args()
-    retention = RetentionSettings(raw_days=args.raw_days, snapshot_days=args.snapshot_days,
-                                  check_days=args.check_days)
+    retention = RetentionSettings(
+        raw_days=args.raw_days, snapshot_days=args.snapshot_days, check_days=args.check_days
+    )
     text = "\n".join(report(args, retention, simulate(args, retention))) + "\n"
     print(text, end="")
     with args.out.open("a" if args.append else "w") as out:

@@ -51,8 +51,9 @@ from storage.reader import Reader
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(read_access)],
-                   responses=UNAUTHORIZED)
+router = APIRouter(
+    prefix="/api/v1", tags=["api"], dependencies=[Depends(read_access)], responses=UNAUTHORIZED
+)
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 AppDep = Annotated[Lexwatch, Depends(get_app)]
@@ -62,20 +63,29 @@ TokenDep = Annotated[str, Depends(require_token)]
 
 # -- query parameters shared with the Atom feed ----------------------------------------------
 
+
 def change_filters(
     request: Request,
     source: Annotated[str | None, Query(description="source key", pattern=WITHOUT_NUL)] = None,
-    tag: Annotated[str | None, Query(description="sources with this tag",
-                                     pattern=WITHOUT_NUL)] = None,
+    tag: Annotated[
+        str | None, Query(description="sources with this tag", pattern=WITHOUT_NUL)
+    ] = None,
     category: Annotated[Category | None, Query()] = None,
     severity: Annotated[Severity | None, Query()] = None,
-    since: Annotated[Moment | None, Query(
-        description="a date (from its midnight in the dashboard's time zone) or an ISO 8601"
-                    " time (without an offset: UTC), inclusive")] = None,
-    until: Annotated[Moment | None, Query(
-        description="a date (its whole day included) or an ISO 8601 time (exclusive)")] = None,
-    q: Annotated[str | None, Query(description="text in title or summary",
-                                   pattern=WITHOUT_NUL)] = None,
+    since: Annotated[
+        Moment | None,
+        Query(
+            description="a date (from its midnight in the dashboard's time zone) or an ISO 8601"
+            " time (without an offset: UTC), inclusive"
+        ),
+    ] = None,
+    until: Annotated[
+        Moment | None,
+        Query(description="a date (its whole day included) or an ISO 8601 time (exclusive)"),
+    ] = None,
+    q: Annotated[
+        str | None, Query(description="text in title or summary", pattern=WITHOUT_NUL)
+    ] = None,
     text: Annotated[str | None, Query(description="same as q", pattern=WITHOUT_NUL)] = None,
     include_noise: bool = False,
     noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
@@ -85,18 +95,24 @@ def change_filters(
     """The timeline's filters as query parameters (the same for the API and the Atom feed)."""
     zone = get_app(request).settings.dashboard.timezone
     return ChangeQuery(
-        source=source or None, tag=tag or None,
+        source=source or None,
+        tag=tag or None,
         category=category.value if category else None,
         severity=severity.value if severity else None,
-        since=lower_bound(since, zone), until=upper_bound(until, zone),
-        text=q or text or None, include_noise=include_noise or noise == "1", page=page,
-        per_page=per_page)
+        since=lower_bound(since, zone),
+        until=upper_bound(until, zone),
+        text=q or text or None,
+        include_noise=include_noise or noise == "1",
+        page=page,
+        per_page=per_page,
+    )
 
 
 FiltersDep = Annotated[ChangeQuery, Depends(change_filters)]
 
 
 # -- response models ----------------------------------------------------------------------------
+
 
 class ChangeOut(BaseModel):
     id: int
@@ -123,8 +139,10 @@ class ChangeList(BaseModel):
     items: list[ChangeOut]
     total: int
     total_capped: bool = Field(
-        default=False, description="more changes match than were counted: total is a lower"
-                                   " bound (counting stops 2,000 changes past this page)")
+        default=False,
+        description="more changes match than were counted: total is a lower"
+        " bound (counting stops 2,000 changes past this page)",
+    )
     page: int
     per_page: int
     next: str | None
@@ -251,61 +269,121 @@ class Redelivered(BaseModel):
 
 # -- converters ---------------------------------------------------------------------------------
 
+
 def change_out(request: Request, row: ChangeRow, titles: dict[str, str]) -> ChangeOut:
     assert row.id is not None
     return ChangeOut(
-        id=row.id, source=row.source_key, source_title=titles.get(row.source_key),
-        item_key=row.item_key, category=row.category, severity=row.severity, title=row.title,
-        summary=row.summary, url=row.url, old_date=row.old_date, new_date=row.new_date,
-        evidence=row.evidence, detected_at=row.detected_at, event_key=row.event_key,
-        related_to=row.related_to, marked_noise_at=row.marked_noise_at,
+        id=row.id,
+        source=row.source_key,
+        source_title=titles.get(row.source_key),
+        item_key=row.item_key,
+        category=row.category,
+        severity=row.severity,
+        title=row.title,
+        summary=row.summary,
+        url=row.url,
+        old_date=row.old_date,
+        new_date=row.new_date,
+        evidence=row.evidence,
+        detected_at=row.detected_at,
+        event_key=row.event_key,
+        related_to=row.related_to,
+        marked_noise_at=row.marked_noise_at,
         html_url=public_url(request, f"/changes/{row.id}"),
-        api_url=public_url(request, f"/api/v1/changes/{row.id}"))
+        api_url=public_url(request, f"/api/v1/changes/{row.id}"),
+    )
 
 
 def check_out(row: CheckRow) -> CheckOut:
     assert row.id is not None
-    return CheckOut(id=row.id, started_at=row.started_at, duration_ms=row.duration_ms,
-                    outcome=row.outcome, http_status=row.http_status, bytes=row.bytes,
-                    final_url=row.final_url, error=row.error, raw_evidence_hash=row.blob_hash,
-                    snapshot_id=row.snapshot_id, change_count=row.change_count)
+    return CheckOut(
+        id=row.id,
+        started_at=row.started_at,
+        duration_ms=row.duration_ms,
+        outcome=row.outcome,
+        http_status=row.http_status,
+        bytes=row.bytes,
+        final_url=row.final_url,
+        error=row.error,
+        raw_evidence_hash=row.blob_hash,
+        snapshot_id=row.snapshot_id,
+        change_count=row.change_count,
+    )
 
 
 def delivery_out(row: DeliveryRow) -> DeliveryOut:
     assert row.id is not None
-    return DeliveryOut(id=row.id, subscription=row.subscription, channel=row.channel,
-                       mode=row.mode, kind=row.kind, change_id=row.change_id,
-                       source=row.source_key, item_key=row.item_key, status=row.status,
-                       attempts=row.attempts, created_at=row.created_at,
-                       next_attempt_at=row.next_attempt_at, sent_at=row.sent_at,
-                       last_error=row.last_error, remote_id=row.remote_id)
+    return DeliveryOut(
+        id=row.id,
+        subscription=row.subscription,
+        channel=row.channel,
+        mode=row.mode,
+        kind=row.kind,
+        change_id=row.change_id,
+        source=row.source_key,
+        item_key=row.item_key,
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        remote_id=row.remote_id,
+    )
 
 
 def source_out(request: Request, health: browse.SourceHealth) -> dict[str, Any]:
     row = health.source
     return dict(
-        key=row.key, title=row.title, url=row.url, parser=row.parser,
-        interval_seconds=row.interval_seconds, tags=row.tags, official=row.official,
-        enabled=row.enabled, health=health.health.value, health_reason=health.reason,
-        last_outcome=health.last_outcome, recent_outcomes=health.recent_outcomes,
-        failure_streak=row.failure_streak, last_error=row.last_error,
-        last_check_at=row.last_check_at, last_success_at=row.last_success_at,
-        last_change_at=row.last_change_at, next_due=health.next_due,
+        key=row.key,
+        title=row.title,
+        url=row.url,
+        parser=row.parser,
+        interval_seconds=row.interval_seconds,
+        tags=row.tags,
+        official=row.official,
+        enabled=row.enabled,
+        health=health.health.value,
+        health_reason=health.reason,
+        last_outcome=health.last_outcome,
+        recent_outcomes=health.recent_outcomes,
+        failure_streak=row.failure_streak,
+        last_error=row.last_error,
+        last_check_at=row.last_check_at,
+        last_success_at=row.last_success_at,
+        last_change_at=row.last_change_at,
+        next_due=health.next_due,
         expected_change_seconds=row.expected_change_seconds,
         last_change_id=health.last_change.id if health.last_change else None,
-        api_url=public_url(request, f"/api/v1/sources/{row.key}"))
+        api_url=public_url(request, f"/api/v1/sources/{row.key}"),
+    )
 
 
 def snapshot_out(info: browse.SnapshotInfo) -> SnapshotOut:
-    return SnapshotOut(id=info.id, source=info.source_key, created_at=info.created_at,
-                       item_count=info.item_count, content_hash=info.content_hash)
+    return SnapshotOut(
+        id=info.id,
+        source=info.source_key,
+        created_at=info.created_at,
+        item_count=info.item_count,
+        content_hash=info.content_hash,
+    )
 
 
 def deadline_out(row: DeadlineRow) -> DeadlineOut:
     assert row.id is not None
-    return DeadlineOut(id=row.id, source=row.source_key, item_key=row.item_key, kind=row.kind,
-                       label=row.label, url=row.url, due=row.due, status=row.status,
-                       first_seen=row.first_seen, last_seen=row.last_seen, history=row.history)
+    return DeadlineOut(
+        id=row.id,
+        source=row.source_key,
+        item_key=row.item_key,
+        kind=row.kind,
+        label=row.label,
+        url=row.url,
+        due=row.due,
+        status=row.status,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        history=row.history,
+    )
 
 
 def page_links(request: Request, page: int, has_next: bool) -> tuple[str | None, str | None]:
@@ -327,49 +405,77 @@ def may_see_deliveries(request: Request, app: Lexwatch) -> bool:
 
 # -- reading ------------------------------------------------------------------------------------
 
-@router.get("/changes", response_model=ChangeList, summary="Changes, newest first",
-            openapi_extra=READ_SECURITY)
+
+@router.get(
+    "/changes",
+    response_model=ChangeList,
+    summary="Changes, newest first",
+    openapi_extra=READ_SECURITY,
+)
 def list_changes(request: Request, reader: ReaderDep, filters: FiltersDep) -> ChangeList:
     found = reader.changes_page(filters)
     following, previous = page_links(request, found.page, found.has_next)
-    return ChangeList(items=[change_out(request, row, found.source_titles) for row in found.rows],
-                      total=found.total, total_capped=found.capped, page=found.page,
-                      per_page=found.per_page, next=following, prev=previous)
+    return ChangeList(
+        items=[change_out(request, row, found.source_titles) for row in found.rows],
+        total=found.total,
+        total_capped=found.capped,
+        page=found.page,
+        per_page=found.per_page,
+        next=following,
+        prev=previous,
+    )
 
 
-@router.get("/changes/{change_id}", response_model=ChangeDetailOut,
-            summary="One change with its diff, evidence, check, related changes and deliveries",
-            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def get_change(request: Request, change_id: RowId, reader: ReaderDep,
-               app: AppDep) -> ChangeDetailOut:
+@router.get(
+    "/changes/{change_id}",
+    response_model=ChangeDetailOut,
+    summary="One change with its diff, evidence, check, related changes and deliveries",
+    responses=NOT_FOUND,
+    openapi_extra=READ_SECURITY,
+)
+def get_change(
+    request: Request, change_id: RowId, reader: ReaderDep, app: AppDep
+) -> ChangeDetailOut:
     detail = reader.change_detail(change_id)
     if detail is None:
         raise _not_found(f"change with id {change_id}")
     row = detail.change
     titles = {detail.source.key: detail.source.title} if detail.source else {}
     titles |= reader.source_titles({other.source_key for other in detail.related})
-    deliveries = ([delivery_out(d) for d in detail.deliveries]
-                  if may_see_deliveries(request, app) else None)
+    deliveries = (
+        [delivery_out(d) for d in detail.deliveries] if may_see_deliveries(request, app) else None
+    )
     return ChangeDetailOut(
-        **change_out(request, row, titles).model_dump(), diff=row.diff,
-        old_snapshot_id=row.old_snapshot_id, new_snapshot_id=row.new_snapshot_id,
+        **change_out(request, row, titles).model_dump(),
+        diff=row.diff,
+        old_snapshot_id=row.old_snapshot_id,
+        new_snapshot_id=row.new_snapshot_id,
         check=check_out(detail.check) if detail.check else None,
         related=[change_out(request, other, titles) for other in detail.related],
-        deliveries=deliveries)
+        deliveries=deliveries,
+    )
 
 
-@router.get("/sources", response_model=list[SourceOut], summary="Every source with its health",
-            openapi_extra=READ_SECURITY)
+@router.get(
+    "/sources",
+    response_model=list[SourceOut],
+    summary="Every source with its health",
+    openapi_extra=READ_SECURITY,
+)
 def list_sources(request: Request, reader: ReaderDep, clock: ClockDep) -> list[SourceOut]:
-    return [SourceOut(**source_out(request, health))
-            for health in reader.source_health(clock())]
+    return [SourceOut(**source_out(request, health)) for health in reader.source_health(clock())]
 
 
-@router.get("/sources/{key}", response_model=SourceDetailOut,
-            summary="One source with its health and its last 50 checks",
-            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def get_source(request: Request, key: SourceKey, reader: ReaderDep,
-               clock: ClockDep) -> SourceDetailOut:
+@router.get(
+    "/sources/{key}",
+    response_model=SourceDetailOut,
+    summary="One source with its health and its last 50 checks",
+    responses=NOT_FOUND,
+    openapi_extra=READ_SECURITY,
+)
+def get_source(
+    request: Request, key: SourceKey, reader: ReaderDep, clock: ClockDep
+) -> SourceDetailOut:
     found = reader.source_health(clock(), key)
     if not found:
         raise _not_found(f"source {key!r}")
@@ -377,20 +483,29 @@ def get_source(request: Request, key: SourceKey, reader: ReaderDep,
     return SourceDetailOut(**source_out(request, found[0]), recent_checks=checks)
 
 
-@router.get("/sources/{key}/snapshots", response_model=list[SnapshotOut],
-            summary="A source's stored snapshots, newest first",
-            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def list_snapshots(key: SourceKey, reader: ReaderDep,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[SnapshotOut]:
+@router.get(
+    "/sources/{key}/snapshots",
+    response_model=list[SnapshotOut],
+    summary="A source's stored snapshots, newest first",
+    responses=NOT_FOUND,
+    openapi_extra=READ_SECURITY,
+)
+def list_snapshots(
+    key: SourceKey, reader: ReaderDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[SnapshotOut]:
     if reader.source_row(key) is None:
         raise _not_found(f"source {key!r}")
     return [snapshot_out(info) for info in reader.source_snapshots(key, limit)]
 
 
-@router.get("/diff", response_model=DiffOut, summary="What changed between two snapshots",
-            responses=NOT_FOUND, openapi_extra=READ_SECURITY)
-def diff_snapshots(reader: ReaderDep, source: str, old: SnapshotId,
-                   new: SnapshotId) -> DiffOut:
+@router.get(
+    "/diff",
+    response_model=DiffOut,
+    summary="What changed between two snapshots",
+    responses=NOT_FOUND,
+    openapi_extra=READ_SECURITY,
+)
+def diff_snapshots(reader: ReaderDep, source: str, old: SnapshotId, new: SnapshotId) -> DiffOut:
     infos = [reader.snapshot_info(snapshot_id) for snapshot_id in (old, new)]
     for snapshot_id, info in zip((old, new), infos, strict=True):
         if info is None or info.source_key != source:
@@ -399,21 +514,31 @@ def diff_snapshots(reader: ReaderDep, source: str, old: SnapshotId,
     items = [diff_to_dict(diff) for diff in diff_documents(before, after)]
     old_info, new_info = infos
     assert old_info is not None and new_info is not None
-    return DiffOut(source=source, old=snapshot_out(old_info), new=snapshot_out(new_info),
-                   items=items)
+    return DiffOut(
+        source=source, old=snapshot_out(old_info), new=snapshot_out(new_info), items=items
+    )
 
 
-@router.get("/deadlines", response_model=list[DeadlineOut],
-            summary="Deadlines by due date (by default the open ones from now on)",
-            openapi_extra=READ_SECURITY)
-def list_deadlines(request: Request, reader: ReaderDep, clock: ClockDep,
-                   start: Annotated[Moment | None, Query(
-                       alias="from", description="a date or an ISO 8601 time, inclusive"
-                                                 " (default: now)")] = None,
-                   end: Annotated[Moment | None, Query(
-                       alias="to", description="a date (its whole day included) or an ISO"
-                                               " 8601 time")] = None,
-                   include_closed: bool = False) -> list[DeadlineOut]:
+@router.get(
+    "/deadlines",
+    response_model=list[DeadlineOut],
+    summary="Deadlines by due date (by default the open ones from now on)",
+    openapi_extra=READ_SECURITY,
+)
+def list_deadlines(
+    request: Request,
+    reader: ReaderDep,
+    clock: ClockDep,
+    start: Annotated[
+        Moment | None,
+        Query(alias="from", description="a date or an ISO 8601 time, inclusive (default: now)"),
+    ] = None,
+    end: Annotated[
+        Moment | None,
+        Query(alias="to", description="a date (its whole day included) or an ISO 8601 time"),
+    ] = None,
+    include_closed: bool = False,
+) -> list[DeadlineOut]:
     zone = get_app(request).settings.dashboard.timezone
     first = lower_bound(start, zone) if start is not None else clock()
     last = upper_bound(end, zone)
@@ -421,42 +546,63 @@ def list_deadlines(request: Request, reader: ReaderDep, clock: ClockDep,
     return [deadline_out(row) for row in rows]
 
 
-@router.get("/deliveries", response_model=DeliveryList,
-            summary="The outbox, newest first (needs a login or an API token)",
-            responses=FORBIDDEN, openapi_extra=TOKEN_SECURITY)
-def list_deliveries(request: Request, reader: ReaderDep, app: AppDep,
-                    delivery_status: Annotated[DeliveryStatus | None,
-                                               Query(alias="status")] = None,
-                    page: PageNumber = 1,
-                    per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
-                    ) -> DeliveryList:
+@router.get(
+    "/deliveries",
+    response_model=DeliveryList,
+    summary="The outbox, newest first (needs a login or an API token)",
+    responses=FORBIDDEN,
+    openapi_extra=TOKEN_SECURITY,
+)
+def list_deliveries(
+    request: Request,
+    reader: ReaderDep,
+    app: AppDep,
+    delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    page: PageNumber = 1,
+    per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
+) -> DeliveryList:
     if not may_see_deliveries(request, app):
         require_token(request)  # raises with the reason (no token, bad token, none set up)
-    found = reader.deliveries_page(delivery_status.value if delivery_status else None,
-                                   page, per_page)
-    following, previous = page_links(request, found.page, found.page * found.per_page
-                                     < found.total)
-    return DeliveryList(items=[delivery_out(row) for row in found.rows], total=found.total,
-                        page=found.page, per_page=found.per_page, next=following,
-                        prev=previous)
+    found = reader.deliveries_page(
+        delivery_status.value if delivery_status else None, page, per_page
+    )
+    following, previous = page_links(request, found.page, found.page * found.per_page < found.total)
+    return DeliveryList(
+        items=[delivery_out(row) for row in found.rows],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+        next=following,
+        prev=previous,
+    )
 
 
 # -- actions (API token) -----------------------------------------------------------------------
 
-@router.post("/changes/{change_id}/noise", response_model=ChangeOut,
-             summary="Mark a change as noise: kept, hidden, never alerted",
-             responses=ACTION, openapi_extra=TOKEN_SECURITY)
-def mark_noise(request: Request, change_id: RowId, app: AppDep, clock: ClockDep,
-               _token: TokenDep) -> ChangeOut:
+
+@router.post(
+    "/changes/{change_id}/noise",
+    response_model=ChangeOut,
+    summary="Mark a change as noise: kept, hidden, never alerted",
+    responses=ACTION,
+    openapi_extra=TOKEN_SECURITY,
+)
+def mark_noise(
+    request: Request, change_id: RowId, app: AppDep, clock: ClockDep, _token: TokenDep
+) -> ChangeOut:
     row = app.store.mark_noise(change_id, clock())
     if row is None:
         raise _not_found(f"change with id {change_id}")
     return change_out(request, row, {})
 
 
-@router.post("/changes/{change_id}/redeliver", response_model=Redelivered,
-             summary="Send a change again to every subscription that had it",
-             responses=ACTION, openapi_extra=TOKEN_SECURITY)
+@router.post(
+    "/changes/{change_id}/redeliver",
+    response_model=Redelivered,
+    summary="Send a change again to every subscription that had it",
+    responses=ACTION,
+    openapi_extra=TOKEN_SECURITY,
+)
 def redeliver(change_id: RowId, app: AppDep, clock: ClockDep, _token: TokenDep) -> Redelivered:
     if app.store.change(change_id) is None:
         raise _not_found(f"change with id {change_id}")
@@ -468,19 +614,27 @@ class SourceChecker(Protocol):
     async def check(self, source: Source, *, dry_run: bool = False) -> object: ...
 
 
-@router.post("/sources/{key}/check", response_model=Accepted,
-             status_code=status.HTTP_202_ACCEPTED, summary="Check a source now (in background)",
-             responses=ACTION, openapi_extra=TOKEN_SECURITY)
-def check_now(request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTasks,
-              _token: TokenDep) -> Accepted:
+@router.post(
+    "/sources/{key}/check",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Check a source now (in background)",
+    responses=ACTION,
+    openapi_extra=TOKEN_SECURITY,
+)
+def check_now(
+    request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTasks, _token: TokenDep
+) -> Accepted:
     source = app.sources.get(key)
     if source is None:
         raise _not_found(f"source {key!r} in the configuration")
     checker: SourceChecker | None = getattr(request.app.state, "checker", None)
     tasks.add_task(run_check, app, checker, source)
-    return Accepted(status="accepted", source=key,
-                    detail="the check runs now; its result appears under /api/v1/sources/"
-                           f"{key}")
+    return Accepted(
+        status="accepted",
+        source=key,
+        detail=f"the check runs now; its result appears under /api/v1/sources/{key}",
+    )
 
 
 async def run_check(app: Lexwatch, checker: SourceChecker | None, source: Source) -> None:

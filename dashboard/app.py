@@ -34,8 +34,10 @@ STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "lexwatch_session"
 SESSION_DAYS = 14
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
-       " frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
+    " frame-ancestors 'none'; base-uri 'none'"
+)
 # The API docs page is the one page with a script: Swagger UI, from this server only, which
 # fetches the OpenAPI document. Nothing inline, nothing from elsewhere.
 DOCS_CSP = CSP + "; script-src 'self'; connect-src 'self'"
@@ -46,18 +48,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(app: Lexwatch, *, checker: Checker | None = None,
-               clock: Callable[[], datetime] | None = None) -> FastAPI:
+def create_app(
+    app: Lexwatch, *, checker: Checker | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
     """The dashboard for ``app``; ``checker`` runs "check now" (else one is opened per check)."""
-    web = FastAPI(title="lexwatch", version=_version(), docs_url=None,
-                  openapi_url=docs.OPENAPI_PATH, redoc_url=None)
+    web = FastAPI(
+        title="lexwatch",
+        version=_version(),
+        docs_url=None,
+        openapi_url=docs.OPENAPI_PATH,
+        redoc_url=None,
+    )
     web.state.lexwatch = app
     web.state.checker = checker
     web.state.clock = clock or utcnow
     web.state.login_throttle = LoginThrottle(limit=5, window=60.0)
-    web.add_middleware(SessionMiddleware, secret_key=_session_secret(app),
-                       session_cookie=SESSION_COOKIE, max_age=SESSION_DAYS * 86400,
-                       same_site="lax", https_only=app.settings.dashboard.secure_cookies)
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=_session_secret(app),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_DAYS * 86400,
+        same_site="lax",
+        https_only=app.settings.dashboard.secure_cookies,
+    )
     web.add_middleware(SecurityHeaders)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.include_router(docs.router)
@@ -81,8 +94,10 @@ def _session_secret(app: Lexwatch) -> str:
     configured = app.settings.dashboard.session_secret
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
-    logger.warning("dashboard.session_secret is not set: using a random one, so logins end"
-                   " when lexwatch restarts (set LEXWATCH_DASHBOARD__SESSION_SECRET)")
+    logger.warning(
+        "dashboard.session_secret is not set: using a random one, so logins end"
+        " when lexwatch restarts (set LEXWATCH_DASHBOARD__SESSION_SECRET)"
+    )
     return secrets.token_urlsafe(32)
 
 
@@ -101,12 +116,14 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend([
-                    (b"content-security-policy", policy.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                ])
+                headers.extend(
+                    [
+                        (b"content-security-policy", policy.encode()),
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"referrer-policy", b"same-origin"),
+                        (b"x-frame-options", b"DENY"),
+                    ]
+                )
                 message["headers"] = headers
             await send(message)
 
@@ -121,15 +138,27 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(app: Lexwatch, *, host: str, port: int, stop: asyncio.Event,
-                checker: Checker | None = None, sock: socket.socket | None = None,
-                clock: Callable[[], datetime] | None = None) -> None:
+async def serve(
+    app: Lexwatch,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    checker: Checker | None = None,
+    sock: socket.socket | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
     """Serve the dashboard on host:port (or ``sock``) in the running loop until ``stop``."""
     # Bound here, not by uvicorn: uvicorn calls sys.exit when it cannot bind, from a task.
     sock = sock or bind(host, port)
-    config = uvicorn.Config(create_app(app, checker=checker, clock=clock), log_level="warning",
-                            access_log=False, lifespan="off", log_config=None,
-                            **proxy_options(app.settings.dashboard.trusted_proxies))
+    config = uvicorn.Config(
+        create_app(app, checker=checker, clock=clock),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        log_config=None,
+        **proxy_options(app.settings.dashboard.trusted_proxies),
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())
@@ -161,8 +190,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind(infos[0][4])
         sock.listen(128)
     except OSError as exc:
-        raise ConfigError(f"cannot serve the dashboard on {host}:{port}: {exc.strerror or exc}"
-                          " (set dashboard.host / dashboard.port, or run --no-dashboard)"
-                          ) from exc
+        raise ConfigError(
+            f"cannot serve the dashboard on {host}:{port}: {exc.strerror or exc}"
+            " (set dashboard.host / dashboard.port, or run --no-dashboard)"
+        ) from exc
     sock.setblocking(False)
     return sock

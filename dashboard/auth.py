@@ -28,8 +28,9 @@ _SESSION_USER = "user"
 _SESSION_CSRF = "csrf"
 
 
-def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS,
-                  salt: bytes | None = None) -> str:
+def hash_password(
+    password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: bytes | None = None
+) -> str:
     """A ``pbkdf2_sha256$...`` string to use in LEXWATCH_DASHBOARD__USERS for the password."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
@@ -84,8 +85,9 @@ def authenticate(users: Mapping[str, str], name: str, password: str) -> bool:
 class LoginThrottle:
     """At most ``limit`` failed logins per ``window`` seconds per client address."""
 
-    def __init__(self, *, limit: int = 5, window: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, limit: int = 5, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit, self.window, self.clock = limit, window, clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -124,10 +126,17 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, given: str | None) -> None:
     """403 unless ``given`` is the session's CSRF token."""
     expected = request.session.get(_SESSION_CSRF)
-    if not (isinstance(expected, str) and expected and given
-            and hmac.compare_digest(expected.encode(), given.encode())):
-        raise HTTPException(status_code=403, detail="the form expired or did not come from"
-                            " this site (CSRF check failed): reload the page and try again")
+    if not (
+        isinstance(expected, str)
+        and expected
+        and given
+        and hmac.compare_digest(expected.encode(), given.encode())
+    ):
+        raise HTTPException(
+            status_code=403,
+            detail="the form expired or did not come from"
+            " this site (CSRF check failed): reload the page and try again",
+        )
 
 
 def log_in(request: Request, name: str) -> None:

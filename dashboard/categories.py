@@ -34,12 +34,13 @@ def css_rule(name: str, colour: str) -> str:
 
 def luminance(colour: str) -> float:
     """The relative luminance of a #rrggbb colour (WCAG 2), 0 for black to 1 for white."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 @router.get("/categories.css", include_in_schema=False)
 def categories_css() -> Response:
-    return Response(category_css(), media_type="text/css",
-                    headers={"cache-control": "public, max-age=3600"})
+    return Response(
+        category_css(), media_type="text/css", headers={"cache-control": "public, max-age=3600"}
+    )

@@ -56,8 +56,9 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_chart(counts: Sequence[tuple[date, str, int]], *, first_week: date,
-                 last_week: date) -> WeeklyChart:
+def weekly_chart(
+    counts: Sequence[tuple[date, str, int]], *, first_week: date, last_week: date
+) -> WeeklyChart:
     """The chart of ``counts`` (Monday, category, n) over every week from first to last."""
     weeks = _weeks(first_week, last_week)
     table: dict[date, dict[str, int]] = {week: {} for week in weeks}
@@ -68,10 +69,19 @@ def weekly_chart(counts: Sequence[tuple[date, str, int]], *, first_week: date,
     peak = max((sum(row.values()) for row in table.values()), default=0)
     top = _nice_ceiling(peak)
     bars = tuple(_bars(weeks, table, categories, top))
-    return WeeklyChart(width=WIDTH, height=HEIGHT, bars=bars, x_ticks=_x_ticks(weeks),
-                       y_ticks=_y_ticks(top), weeks=tuple(weeks), categories=categories,
-                       table=table, plot_bottom=HEIGHT - BOTTOM, plot_left=LEFT,
-                       total=sum(sum(row.values()) for row in table.values()))
+    return WeeklyChart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        x_ticks=_x_ticks(weeks),
+        y_ticks=_y_ticks(top),
+        weeks=tuple(weeks),
+        categories=categories,
+        table=table,
+        plot_bottom=HEIGHT - BOTTOM,
+        plot_left=LEFT,
+        total=sum(sum(row.values()) for row in table.values()),
+    )
 
 
 def _weeks(first: date, last: date) -> list[date]:
@@ -96,8 +106,9 @@ def _slot(weeks: Sequence[date]) -> float:
     return (WIDTH - LEFT - RIGHT) / max(1, len(weeks))
 
 
-def _bars(weeks: Sequence[date], table: dict[date, dict[str, int]],
-          categories: Sequence[str], top: int) -> list[Bar]:
+def _bars(
+    weeks: Sequence[date], table: dict[date, dict[str, int]], categories: Sequence[str], top: int
+) -> list[Bar]:
     slot, plot_height = _slot(weeks), HEIGHT - TOP - BOTTOM
     bars: list[Bar] = []
     for index, week in enumerate(weeks):
@@ -108,9 +119,17 @@ def _bars(weeks: Sequence[date], table: dict[date, dict[str, int]],
                 continue
             height = plot_height * count / top
             base -= height
-            bars.append(Bar(x=round(LEFT + index * slot + slot * 0.15, 2), y=round(base, 2),
-                            width=round(slot * 0.7, 2), height=round(height, 2),
-                            category=category, count=count, week=week))
+            bars.append(
+                Bar(
+                    x=round(LEFT + index * slot + slot * 0.15, 2),
+                    y=round(base, 2),
+                    width=round(slot * 0.7, 2),
+                    height=round(height, 2),
+                    category=category,
+                    count=count,
+                    week=week,
+                )
+            )
     return bars
 
 
@@ -134,8 +153,13 @@ def _x_ticks(weeks: Sequence[date]) -> tuple[Tick, ...]:
 def _y_ticks(top: int) -> tuple[Tick, ...]:
     plot_height = HEIGHT - TOP - BOTTOM
     steps = 4 if top % 4 == 0 else 5 if top % 5 == 0 else 2 if top % 2 == 0 else 1
-    return tuple(Tick(position=round(HEIGHT - BOTTOM - plot_height * i / steps, 2),
-                      label=str(top * i // steps)) for i in range(steps + 1))
+    return tuple(
+        Tick(
+            position=round(HEIGHT - BOTTOM - plot_height * i / steps, 2),
+            label=str(top * i // steps),
+        )
+        for i in range(steps + 1)
+    )
 
 
 # -- sparklines -------------------------------------------------------------------------------
@@ -166,13 +190,24 @@ def sparkline(outcomes: Sequence[str]) -> Sparkline:
     """One small bar per recent check, oldest first: failures tall, changes taller than
     unchanged ones, so a glance tells a broken source from a quiet one."""
     marks = tuple(
-        Spark(x=index * SPARK_BAR, y=SPARK_HEIGHT - (h := _SPARK_HEIGHTS.get(outcome, 6)),
-              height=h, outcome=outcome)
+        Spark(
+            x=index * SPARK_BAR,
+            y=SPARK_HEIGHT - (h := _SPARK_HEIGHTS.get(outcome, 6)),
+            height=h,
+            outcome=outcome,
+        )
         for index, outcome in enumerate(outcomes)
     )
     failed = sum(1 for outcome in outcomes if outcome == "failed")
     changed = sum(1 for outcome in outcomes if outcome == "changed")
-    summary = (f"last {len(outcomes)} checks: {failed} failed, {changed} changed"
-               if outcomes else "no checks yet")
-    return Sparkline(width=max(SPARK_BAR, len(outcomes) * SPARK_BAR), height=SPARK_HEIGHT,
-                     marks=marks, summary=summary)
+    summary = (
+        f"last {len(outcomes)} checks: {failed} failed, {changed} changed"
+        if outcomes
+        else "no checks yet"
+    )
+    return Sparkline(
+        width=max(SPARK_BAR, len(outcomes) * SPARK_BAR),
+        height=SPARK_HEIGHT,
+        marks=marks,
+        summary=summary,
+    )

@@ -43,8 +43,10 @@ class Lexwatch(Protocol):
         ...
 
 
-TOKENS_HELP = ("API tokens are not configured: set LEXWATCH_DASHBOARD__API_TOKENS to one or"
-               " more comma-separated secret tokens and restart lexwatch")
+TOKENS_HELP = (
+    "API tokens are not configured: set LEXWATCH_DASHBOARD__API_TOKENS to one or"
+    " more comma-separated secret tokens and restart lexwatch"
+)
 
 
 def get_app(request: Request) -> Lexwatch:
@@ -89,8 +91,11 @@ def token_is_valid(app: Lexwatch, token: str | None) -> bool:
 
 
 def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail,
-                         headers={"WWW-Authenticate": 'Bearer realm="lexwatch"'})
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer realm="lexwatch"'},
+    )
 
 
 def require_token(request: Request) -> str:

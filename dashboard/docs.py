@@ -47,5 +47,8 @@ def docs_asset(name: str) -> FileResponse:
     """The two Swagger UI files the page loads (nothing else from the package)."""
     if name not in ASSETS:
         raise HTTPException(status_code=404, detail=f"no file {name!r} in the API docs")
-    return FileResponse(Path(swagger_ui_path) / name, media_type=ASSETS[name],
-                        headers={"cache-control": "public, max-age=86400"})
+    return FileResponse(
+        Path(swagger_ui_path) / name,
+        media_type=ASSETS[name],
+        headers={"cache-control": "public, max-age=86400"},
+    )

@@ -27,8 +27,9 @@ from storage.browse import ChangeQuery
 from storage.models import ChangeRow
 from storage.reader import Reader
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)],
-                   responses=UNAUTHORIZED)
+router = APIRouter(
+    prefix="/feeds", tags=["feeds"], dependencies=[Depends(read_access)], responses=UNAUTHORIZED
+)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -39,8 +40,9 @@ DEADLINES_LOOKBACK = timedelta(days=90)
 TAG_DATE = "2026"  # the year lexwatch began minting these ids; fixed, so ids never change
 
 
-def _add(parent: etree._Element, tag: str, text: str | None = None,
-         **attributes: str) -> etree._Element:
+def _add(
+    parent: etree._Element, tag: str, text: str | None = None, **attributes: str
+) -> etree._Element:
     """A child element; lxml escapes its text and attributes."""
     element = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrib=attributes)
     if text is not None:
@@ -57,12 +59,10 @@ def _time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _entry(feed: etree._Element, request: Request, row: ChangeRow,
-           titles: dict[str, str]) -> None:
+def _entry(feed: etree._Element, request: Request, row: ChangeRow, titles: dict[str, str]) -> None:
     page = public_url(request, f"/changes/{row.id}")
     source = titles.get(row.source_key, row.source_key)
-    lines = [row.summary, "", f"Source: {source}",
-             f"Category: {row.category} ({row.severity})"]
+    lines = [row.summary, "", f"Source: {source}", f"Category: {row.category} ({row.severity})"]
     lines += [f"Evidence: {sentence}" for sentence in row.evidence]
     entry = _add(feed, "entry")
     _add(entry, "id", tag_uri(request, f"change/{row.id}"))
@@ -87,10 +87,16 @@ def tag_uri(request: Request, specific: str) -> str:
 def timeline_query(filters: ChangeQuery, zone: str) -> str:
     """The dashboard timeline's query string for the same filters ("" when unfiltered); the
     timeline filters by whole days, so a time becomes its day."""
-    values = {"source": filters.source, "tag": filters.tag, "category": filters.category,
-              "severity": filters.severity, "q": filters.text, "since": _day(filters.since, zone),
-              "until": _day(filters.until, zone, end=True),
-              "noise": "1" if filters.include_noise else None}
+    values = {
+        "source": filters.source,
+        "tag": filters.tag,
+        "category": filters.category,
+        "severity": filters.severity,
+        "q": filters.text,
+        "since": _day(filters.since, zone),
+        "until": _day(filters.until, zone, end=True),
+        "noise": "1" if filters.include_noise else None,
+    }
     return urlencode({name: value for name, value in values.items() if value})
 
 
@@ -105,12 +111,14 @@ def _day(moment: datetime | None, zone: str, *, end: bool = False) -> str | None
         return None
 
 
-def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,
-              now: datetime) -> bytes:
+def atom_feed(
+    request: Request, found: browse.ChangePage, filters: ChangeQuery, now: datetime
+) -> bytes:
     """The page of changes as an Atom document (lxml escapes every text and attribute)."""
     query = timeline_query(filters, get_app(request).settings.dashboard.timezone)
-    self_url = public_url(request, request.url.path + (f"?{request.url.query}"
-                                                       if request.url.query else ""))
+    self_url = public_url(
+        request, request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    )
     updated = found.rows[0].detected_at if found.rows else now
     # None is lxml's key for the default namespace; lxml-stubs types the keys as str.
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})  # type: ignore[dict-item]
@@ -119,8 +127,13 @@ def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,
     _add(feed, "updated", _time(updated))
     _add(_add(feed, "author"), "name", "lexwatch")
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    _add(feed, "link", rel="alternate", type="text/html",
-         href=public_url(request, "/" + (f"?{query}" if query else "")))
+    _add(
+        feed,
+        "link",
+        rel="alternate",
+        type="text/html",
+        href=public_url(request, "/" + (f"?{query}" if query else "")),
+    )
     _add(feed, "generator", "lexwatch", version=__version__)
     for row in found.rows:
         _entry(feed, request, row, found.source_titles)
@@ -128,24 +141,40 @@ def atom_feed(request: Request, found: browse.ChangePage, filters: ChangeQuery,
     return document
 
 
-@router.get("/changes.atom", summary="Changes as an Atom feed (the timeline's filters apply)",
-            response_class=Response, openapi_extra=READ_SECURITY,
-            responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"))
-def changes_atom(request: Request, filters: Annotated[ChangeQuery, Depends(change_filters)],
-                 reader: Annotated[Reader, Depends(get_reader)],
-                 clock: Annotated[Clock, Depends(get_clock)]) -> Response:
+@router.get(
+    "/changes.atom",
+    summary="Changes as an Atom feed (the timeline's filters apply)",
+    response_class=Response,
+    openapi_extra=READ_SECURITY,
+    responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"),
+)
+def changes_atom(
+    request: Request,
+    filters: Annotated[ChangeQuery, Depends(change_filters)],
+    reader: Annotated[Reader, Depends(get_reader)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> Response:
     found = reader.changes_page(filters, count=False)
     return Response(atom_feed(request, found, filters, clock()), media_type=ATOM_TYPE)
 
 
-@router.get("/deadlines.ics", summary="Deadlines as an iCalendar feed", response_class=Response,
-            openapi_extra=READ_SECURITY,
-            responses=text_answer("text/calendar", "An iCalendar file (RFC 5545)"))
-def deadlines_ics(reader: Annotated[Reader, Depends(get_reader)],
-                  clock: Annotated[Clock, Depends(get_clock)],
-                  include_closed: Annotated[bool, Query()] = False) -> Response:
+@router.get(
+    "/deadlines.ics",
+    summary="Deadlines as an iCalendar feed",
+    response_class=Response,
+    openapi_extra=READ_SECURITY,
+    responses=text_answer("text/calendar", "An iCalendar file (RFC 5545)"),
+)
+def deadlines_ics(
+    reader: Annotated[Reader, Depends(get_reader)],
+    clock: Annotated[Clock, Depends(get_clock)],
+    include_closed: Annotated[bool, Query()] = False,
+) -> Response:
     now = clock()
     # The recent past stays in the calendar, so a deadline does not vanish the day it falls.
     rows = reader.deadlines_between(now - DEADLINES_LOOKBACK, None, include_closed)
-    return Response(deadlines_calendar(rows, now=now), media_type=ICS_TYPE,
-                    headers={"Content-Disposition": 'inline; filename="lexwatch-deadlines.ics"'})
+    return Response(
+        deadlines_calendar(rows, now=now),
+        media_type=ICS_TYPE,
+        headers={"Content-Disposition": 'inline; filename="lexwatch-deadlines.ics"'},
+    )

@@ -39,8 +39,9 @@ def _event(group: DeadlineGroup, stamp: datetime) -> Event:
     event.add("summary", f"{row.label}")
     moved = "; ".join(f"was {entry['due'][:10]}" for entry in row.history[:-1])
     sources = ", ".join(group.sources)
-    description = (f"Source{'s' if len(group.sources) > 1 else ''}: {sources}\n"
-                   f"Due: {row.due.isoformat()}")
+    description = (
+        f"Source{'s' if len(group.sources) > 1 else ''}: {sources}\nDue: {row.due.isoformat()}"
+    )
     event.add("description", f"{description}\n{moved}" if moved else description)
     if row.url:
         event.add("url", row.url)

@@ -32,21 +32,29 @@ def _answer(description: str, **extra: Any) -> dict[str, Any]:
     return {"model": Problem, "description": description, **extra}
 
 
-_CHALLENGE = {"WWW-Authenticate": {"description": 'Bearer realm="lexwatch"',
-                                   "schema": {"type": "string"}}}
-UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: _answer(
-    "No valid API token (or login) where one is needed: send Authorization: Bearer <token>",
-    headers=_CHALLENGE)}
-FORBIDDEN: dict[int | str, dict[str, Any]] = {403: _answer(
-    "A token was sent but API tokens are not configured (LEXWATCH_DASHBOARD__API_TOKENS)")}
+_CHALLENGE = {
+    "WWW-Authenticate": {"description": 'Bearer realm="lexwatch"', "schema": {"type": "string"}}
+}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: _answer(
+        "No valid API token (or login) where one is needed: send Authorization: Bearer <token>",
+        headers=_CHALLENGE,
+    )
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: _answer(
+        "A token was sent but API tokens are not configured (LEXWATCH_DASHBOARD__API_TOKENS)"
+    )
+}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _answer("No such item")}
 ACTION = {**UNAUTHORIZED, **FORBIDDEN, **NOT_FOUND}
 
 
 def text_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
     """A 200 whose body is a document of ``media_type`` (a feed, metrics), not JSON."""
-    return {200: {"description": description,
-                  "content": {media_type: {"schema": {"type": "string"}}}}}
+    return {
+        200: {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
+    }
 
 
 def install(web: FastAPI) -> None:
@@ -54,11 +62,16 @@ def install(web: FastAPI) -> None:
 
     def document() -> dict[str, Any]:
         if web.openapi_schema is None:
-            schema = get_openapi(title=web.title, version=web.version, routes=web.routes,
-                                 description=web.description)
-            schema.setdefault("components", {})["securitySchemes"] = {BEARER: {
-                "type": "http", "scheme": "bearer",
-                "description": "one of the tokens in LEXWATCH_DASHBOARD__API_TOKENS"}}
+            schema = get_openapi(
+                title=web.title, version=web.version, routes=web.routes, description=web.description
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                BEARER: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "one of the tokens in LEXWATCH_DASHBOARD__API_TOKENS",
+                }
+            }
             web.openapi_schema = schema
         return web.openapi_schema
 

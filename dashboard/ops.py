@@ -29,9 +29,12 @@ class HealthOut(BaseModel):
     database: str  # ok | unreachable
 
 
-@router.get("/healthz", summary="Liveness and database check (no login needed)",
-            response_model=HealthOut,
-            responses={503: {"model": HealthOut, "description": "The database is unreachable"}})
+@router.get(
+    "/healthz",
+    summary="Liveness and database check (no login needed)",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database is unreachable"}},
+)
 def healthz(app: Annotated[Lexwatch, Depends(get_app)]) -> JSONResponse:
     try:
         ok = app.store.reader.database_ok()
@@ -57,8 +60,9 @@ class LexwatchCollector(Collector):
 
 
 def _change_metrics(counts: browse.DashboardCounts) -> Iterator[CounterMetricFamily]:
-    changes = CounterMetricFamily("lexwatch_changes", "Changes detected, by category",
-                                  labels=["category"])
+    changes = CounterMetricFamily(
+        "lexwatch_changes", "Changes detected, by category", labels=["category"]
+    )
     for category, n in sorted(counts.changes_by_category.items()):
         changes.add_metric([category], n)
     yield changes
@@ -68,10 +72,14 @@ def _source_metrics(counts: browse.DashboardCounts) -> Iterator[GaugeMetricFamil
     states = GaugeMetricFamily("lexwatch_sources", "Sources by health state", labels=["state"])
     for state in Health:
         states.add_metric([state.value], sum(1 for s in counts.sources if s.health is state))
-    streak = GaugeMetricFamily("lexwatch_source_failure_streak",
-                               "Failed checks in a row, per source", labels=["source"])
-    last = GaugeMetricFamily("lexwatch_last_check_timestamp_seconds",
-                             "When each source was last checked (Unix time)", labels=["source"])
+    streak = GaugeMetricFamily(
+        "lexwatch_source_failure_streak", "Failed checks in a row, per source", labels=["source"]
+    )
+    last = GaugeMetricFamily(
+        "lexwatch_last_check_timestamp_seconds",
+        "When each source was last checked (Unix time)",
+        labels=["source"],
+    )
     for health in counts.sources:
         streak.add_metric([health.source.key], health.failure_streak)
         if health.source.last_check_at is not None:
@@ -80,12 +88,14 @@ def _source_metrics(counts: browse.DashboardCounts) -> Iterator[GaugeMetricFamil
 
 
 def _outbox_metrics(counts: browse.DashboardCounts) -> Iterator[GaugeMetricFamily]:
-    deliveries = GaugeMetricFamily("lexwatch_deliveries", "Outbox deliveries by status",
-                                   labels=["status"])
+    deliveries = GaugeMetricFamily(
+        "lexwatch_deliveries", "Outbox deliveries by status", labels=["status"]
+    )
     for status, n in sorted(counts.deliveries_by_status.items()):
         deliveries.add_metric([status], n)
-    checks = GaugeMetricFamily("lexwatch_checks_last_24h", "Checks in the last 24 hours",
-                               labels=["outcome"])
+    checks = GaugeMetricFamily(
+        "lexwatch_checks_last_24h", "Checks in the last 24 hours", labels=["outcome"]
+    )
     for outcome, n in sorted(counts.checks_last_24h.items()):
         checks.add_metric([outcome], n)
     yield from (deliveries, checks)
@@ -102,9 +112,13 @@ def registry_for(request: Request) -> CollectorRegistry:
     return registry
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            dependencies=[Depends(read_access)], openapi_extra=READ_SECURITY,
-            responses={**text_answer("text/plain", "Prometheus text exposition format"),
-                       **UNAUTHORIZED})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    dependencies=[Depends(read_access)],
+    openapi_extra=READ_SECURITY,
+    responses={**text_answer("text/plain", "Prometheus text exposition format"), **UNAUTHORIZED},
+)
 def metrics(request: Request) -> Response:
     return Response(generate_latest(registry_for(request)), media_type=CONTENT_TYPE_LATEST)

@@ -1,11 +1,11 @@
 """The dashboard's HTML pages (server-rendered, no JavaScript), gathered in one router.
 
-    /                       timeline (filters in the query string)     pages_changes
-    /changes/{id}           one change; /raw its stored response;      pages_changes
-                            POST noise | mute | redeliver
-    /sources, /sources/{k}  health; history, /compare, POST /check     pages_sources
-    /deadlines, /trends     lists and month grid; changes per week     pages_calendar
-    /login, /logout         sessions; /deliveries the outbox           pages_account
+/                       timeline (filters in the query string)     pages_changes
+/changes/{id}           one change; /raw its stored response;      pages_changes
+                        POST noise | mute | redeliver
+/sources, /sources/{k}  health; history, /compare, POST /check     pages_sources
+/deadlines, /trends     lists and month grid; changes per week     pages_calendar
+/login, /logout         sessions; /deliveries the outbox           pages_account
 """
 
 from __future__ import annotations
@@ -39,8 +39,13 @@ def install_error_pages(app: FastAPI) -> None:
         if _wants_json(request) or exc.status_code < 400:
             return await http_exception_handler(request, exc)
         context = {"status": exc.status_code, "detail": exc.detail}
-        response = render(request, "error.html", context, status_code=exc.status_code,
-                          title=f"Error {exc.status_code}")
+        response = render(
+            request,
+            "error.html",
+            context,
+            status_code=exc.status_code,
+            title=f"Error {exc.status_code}",
+        )
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -49,8 +54,9 @@ def install_error_pages(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         if _wants_json(request):
             return await request_validation_exception_handler(request, exc)
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors()
+        )
         context = {"status": 400, "detail": f"Bad request: {problems}"}
         return render(request, "error.html", context, status_code=400, title="Bad request")
 

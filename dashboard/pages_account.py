@@ -28,27 +28,41 @@ def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 (qu
     return _login_form(request, next_url=safe_next(next))
 
 
-def _login_form(request: Request, *, next_url: str, error: str = "", name: str = "",
-                status_code: int = 200) -> Response:
-    context = {"next": next_url, "error": error, "name": name,
-               "configured": bool(users(request))}
+def _login_form(
+    request: Request, *, next_url: str, error: str = "", name: str = "", status_code: int = 200
+) -> Response:
+    context = {"next": next_url, "error": error, "name": name, "configured": bool(users(request))}
     return render(request, "login.html", context, status_code=status_code, title="Log in")
 
 
 @router.post("/login", include_in_schema=False)
-def login(request: Request, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",  # noqa: A002
-          csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",  # noqa: A002
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
     check_csrf(request, csrf_token)
     address, target = auth.client_address(request), safe_next(next)
     throttle: auth.LoginThrottle = request.app.state.login_throttle
     if throttle.blocked(address):
-        return _login_form(request, next_url=target, name=username, status_code=429,
-                           error="Too many failed attempts: wait a minute and try again.")
+        return _login_form(
+            request,
+            next_url=target,
+            name=username,
+            status_code=429,
+            error="Too many failed attempts: wait a minute and try again.",
+        )
     if not auth.authenticate(users(request), username, password):
         throttle.failed(address)
-        return _login_form(request, next_url=target, name=username, status_code=401,
-                           error="Wrong user name or password.")
+        return _login_form(
+            request,
+            next_url=target,
+            name=username,
+            status_code=401,
+            error="Wrong user name or password.",
+        )
     throttle.succeeded(address)
     auth.log_in(request, username)
     return redirect(target)
@@ -62,13 +76,17 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 
 
 @router.get("/deliveries", include_in_schema=False)
-def deliveries_page(request: Request, status: Annotated[str | None, Query()] = None,
-                    page: PageNumber = 1) -> Response:
+def deliveries_page(
+    request: Request, status: Annotated[str | None, Query()] = None, page: PageNumber = 1
+) -> Response:
     """The outbox: what was sent, what waits, what gave up (subscription names and errors)."""
     require_viewer_login(request)
     chosen = status if status in {s.value for s in DeliveryStatus} else None
     found = lexwatch(request).store.reader.deliveries_page(chosen, page=page, per_page=50)
-    context = {"found": found, "status": chosen or "",
-               "statuses": [s.value for s in DeliveryStatus],
-               "pages": max(1, -(-found.total // found.per_page))}
+    context = {
+        "found": found,
+        "status": chosen or "",
+        "statuses": [s.value for s in DeliveryStatus],
+        "pages": max(1, -(-found.total // found.per_page)),
+    }
     return render(request, "deliveries.html", context, title="Deliveries")

@@ -51,11 +51,14 @@ def _month_param(value: str | None, today: date) -> date:
     try:
         first = date.fromisoformat(f"{value}-01")
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"month: {value!r} is not a month"
-                            " (use YYYY-MM, e.g. 2026-12)") from None
+        raise HTTPException(
+            status_code=400, detail=f"month: {value!r} is not a month (use YYYY-MM, e.g. 2026-12)"
+        ) from None
     if not FIRST_MONTH <= first <= LAST_MONTH:
-        raise HTTPException(status_code=400, detail=f"month: {value!r} is out of range"
-                            f" ({FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m})")
+        raise HTTPException(
+            status_code=400,
+            detail=f"month: {value!r} is out of range ({FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m})",
+        )
     return first
 
 
@@ -81,18 +84,30 @@ def month_view(rows: list[DeadlineRow], first: date, today: date, place: str) ->
         by_day[views.local(row.due, place).date()].append(row)
     grouped = {day: tuple(group_deadlines(found)) for day, found in by_day.items()}
     weeks = tuple(
-        tuple(Day(day=day, in_month=day.month == first.month, today=day == today,
-                  deadlines=grouped.get(day, ())) for day in week)
+        tuple(
+            Day(
+                day=day,
+                in_month=day.month == first.month,
+                today=day == today,
+                deadlines=grouped.get(day, ()),
+            )
+            for day in week
+        )
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     )
-    return Month(first=first, weeks=weeks, previous=_link(first, -1), next=_link(first, 1),
-                 count=sum(len(groups) for groups in grouped.values()))
+    return Month(
+        first=first,
+        weeks=weeks,
+        previous=_link(first, -1),
+        next=_link(first, 1),
+        count=sum(len(groups) for groups in grouped.values()),
+    )
 
 
 @router.get("/deadlines", include_in_schema=False)
-def deadlines_page(request: Request,
-                   month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
-                   ) -> Response:
+def deadlines_page(
+    request: Request, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+) -> Response:
     require_reader(request)
     place, moment = zone(request), now(request)
     today = views.local(moment, place).date()
@@ -100,18 +115,23 @@ def deadlines_page(request: Request,
     start, end = _midnight(first, place), _midnight(_shift(first, 1), place)
     reader = lexwatch(request).store.reader
     upcoming = reader.deadlines_between(moment, None)[:LIST_LIMIT]
-    past = reader.deadlines_between(moment - timedelta(days=PAST_DAYS), moment,
-                                    include_closed=True)[::-1][:LIST_LIMIT]
+    past = reader.deadlines_between(
+        moment - timedelta(days=PAST_DAYS), moment, include_closed=True
+    )[::-1][:LIST_LIMIT]
     in_month = reader.deadlines_between(start, end, include_closed=True)
-    context = {"upcoming": group_deadlines(upcoming), "past": group_deadlines(past),
-               "past_days": PAST_DAYS,
-               "month": month_view(in_month, first, today, place)}
+    context = {
+        "upcoming": group_deadlines(upcoming),
+        "past": group_deadlines(past),
+        "past_days": PAST_DAYS,
+        "month": month_view(in_month, first, today, place),
+    }
     return render(request, "deadlines.html", context, title="Deadlines")
 
 
 @router.get("/trends", include_in_schema=False)
-def trends_page(request: Request,
-                weeks: Annotated[int, Query(ge=4, le=MAX_WEEKS)] = DEFAULT_WEEKS) -> Response:
+def trends_page(
+    request: Request, weeks: Annotated[int, Query(ge=4, le=MAX_WEEKS)] = DEFAULT_WEEKS
+) -> Response:
     require_reader(request)
     moment = now(request)
     last = chart.week_of(moment.date())

@@ -58,22 +58,33 @@ class Timeline:
 def parse_timeline(params: dict[str, str], place: str) -> Timeline:
     """The filters from the query string; a bad value is reported and left out."""
     given = {k: params[k].strip() for k in (*_FILTERS, "page") if params.get(k, "").strip()}
-    problems: list[str] = [f"{k}: {given.pop(k)!r} contains a NUL character"
-                           for k in list(given) if "\x00" in given[k]]
+    problems: list[str] = [
+        f"{k}: {given.pop(k)!r} contains a NUL character" for k in list(given) if "\x00" in given[k]
+    ]
     category = _choice(given, "category", [c.value for c in Category], problems)
     severity = _choice(given, "severity", [s.value for s in Severity], problems)
     since = lower_bound(_day(given, "since", problems), place)
     until = upper_bound(_day(given, "until", problems), place)
     query = browse.ChangeQuery(
-        source=given.get("source"), tag=given.get("tag"), category=category, severity=severity,
-        since=since, until=until, text=given.get("q"),
-        include_noise=given.get("noise") == "1", page=_page(given, problems), per_page=PER_PAGE)
-    return Timeline(given={k: v for k, v in given.items() if k != "page"}, query=query,
-                    problems=tuple(problems))
+        source=given.get("source"),
+        tag=given.get("tag"),
+        category=category,
+        severity=severity,
+        since=since,
+        until=until,
+        text=given.get("q"),
+        include_noise=given.get("noise") == "1",
+        page=_page(given, problems),
+        per_page=PER_PAGE,
+    )
+    return Timeline(
+        given={k: v for k, v in given.items() if k != "page"}, query=query, problems=tuple(problems)
+    )
 
 
-def _choice(given: dict[str, str], name: str, allowed: list[str],
-            problems: list[str]) -> str | None:
+def _choice(
+    given: dict[str, str], name: str, allowed: list[str], problems: list[str]
+) -> str | None:
     value = given.get(name)
     if value is not None and value not in allowed:
         problems.append(f"{name}: {value!r} is not one of {', '.join(allowed)}")
@@ -98,8 +109,12 @@ def _day(given: dict[str, str], name: str, problems: list[str]) -> date | None:
 def _page(given: dict[str, str], problems: list[str]) -> int:
     value = given.get("page", "1")
     # isdecimal alone lets "²" or a 5,000-digit number through to int(), which raises.
-    if not (value.isascii() and value.isdecimal() and len(value) <= 7
-            and 1 <= int(value) <= browse.MAX_PAGE):
+    if not (
+        value.isascii()
+        and value.isdecimal()
+        and len(value) <= 7
+        and 1 <= int(value) <= browse.MAX_PAGE
+    ):
         problems.append(f"page: {value!r} is not a page number (1 to {browse.MAX_PAGE:,})")
         return 1
     return int(value)
@@ -127,15 +142,21 @@ def _detail(request: Request, change_id: int) -> browse.ChangeDetail:
 
 
 @router.get("/changes/{change_id}", include_in_schema=False)
-def change_page(request: Request, change_id: RowId,
-                view: Annotated[str, Query(pattern="^(inline|side)$")] = "inline") -> Response:
+def change_page(
+    request: Request,
+    change_id: RowId,
+    view: Annotated[str, Query(pattern="^(inline|side)$")] = "inline",
+) -> Response:
     require_reader(request)
     detail = _detail(request, change_id)
     change = detail.change
     rule = propose_rule(change.source_key, change.diff)
     context = {
-        "detail": detail, "change": change, "diff": views.diff_view(change.diff),
-        "view": view, "rule": rule.as_toml() if (rule.patterns or rule.fields) else None,
+        "detail": detail,
+        "change": change,
+        "diff": views.diff_view(change.diff),
+        "view": view,
+        "rule": rule.as_toml() if (rule.patterns or rule.fields) else None,
         "raw": bool(detail.check and detail.check.blob_hash),
         "previous": _previous(request, change) is not None,
         "pages": documents.pages_of(change.diff),
@@ -156,15 +177,22 @@ def raw_evidence(request: Request, change_id: RowId) -> Response:
     digest = detail.check.blob_hash if detail.check else None
     body = lexwatch(request).store.blob(digest) if digest else None
     if body is None:
-        raise HTTPException(status_code=404, detail="the raw response of this change is not"
-                            " kept (it may be older than the retention period)")
+        raise HTTPException(
+            status_code=404,
+            detail="the raw response of this change is not"
+            " kept (it may be older than the retention period)",
+        )
     assert digest is not None
     media, suffix = _download_type(_stored_type(request, digest))
     name = f"lexwatch-change-{change_id}-evidence.{suffix}"
-    return Response(body, media_type=media, headers={
-        "content-disposition": f'attachment; filename="{name}"',
-        "content-security-policy": "default-src 'none'; sandbox",
-    })
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "content-security-policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @router.get("/changes/{change_id}/raw/previous", include_in_schema=False)
@@ -175,15 +203,22 @@ def previous_version(request: Request, change_id: RowId) -> Response:
     digest = _previous(request, detail.change)
     body = lexwatch(request).store.blob(digest) if digest else None
     if body is None:
-        raise HTTPException(status_code=404, detail="the previous version of this change is"
-                            " not kept (it may be older than the retention period)")
+        raise HTTPException(
+            status_code=404,
+            detail="the previous version of this change is"
+            " not kept (it may be older than the retention period)",
+        )
     assert digest is not None
     media, suffix = _download_type(_stored_type(request, digest))
     name = f"lexwatch-change-{change_id}-previous.{suffix}"
-    return Response(body, media_type=media, headers={
-        "content-disposition": f'attachment; filename="{name}"',
-        "content-security-policy": "default-src 'none'; sandbox",
-    })
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "content-security-policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 def _previous(request: Request, change: ChangeRow) -> str | None:
@@ -194,15 +229,30 @@ def _stored_type(request: Request, digest: str) -> str:
     return lexwatch(request).store.reader.blob_content_type(digest) or ""
 
 
-_TEXTUAL = ("text/", "application/xml", "application/xhtml", "application/json",
-            "application/rss", "application/atom")
-_SUFFIXES = {"html": "html.txt", "xhtml": "html.txt", "xml": "xml.txt", "rss": "xml.txt",
-             "atom": "xml.txt", "json": "json.txt"}
+_TEXTUAL = (
+    "text/",
+    "application/xml",
+    "application/xhtml",
+    "application/json",
+    "application/rss",
+    "application/atom",
+)
+_SUFFIXES = {
+    "html": "html.txt",
+    "xhtml": "html.txt",
+    "xml": "xml.txt",
+    "rss": "xml.txt",
+    "atom": "xml.txt",
+    "json": "json.txt",
+}
 
 
 # Documents keep their type: a download (attachment, sandboxed) the reader's viewer opens.
-_DOCUMENTS = {"application/pdf": "pdf", "application/vnd.oasis.opendocument.text": "odt",
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
+_DOCUMENTS = {
+    "application/pdf": "pdf",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+}
 
 
 def _download_type(stored: str) -> tuple[str, str]:
@@ -222,35 +272,46 @@ def _download_type(stored: str) -> tuple[str, str]:
 
 
 @router.post("/changes/{change_id}/noise", include_in_schema=False)
-def mark_noise(request: Request, change_id: RowId,
-               csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def mark_noise(
+    request: Request, change_id: RowId, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
     require_actor(request, csrf_token)
     row = lexwatch(request).store.mark_noise(change_id, now(request))
     if row is None:
         raise HTTPException(status_code=404, detail=f"no change with id {change_id}")
-    flash(request, f"Change {change_id} is marked as noise: it leaves the timeline and is"
-                   " not alerted. Add the proposed rule to lexwatch.toml to ignore such changes.")
+    flash(
+        request,
+        f"Change {change_id} is marked as noise: it leaves the timeline and is"
+        " not alerted. Add the proposed rule to lexwatch.toml to ignore such changes.",
+    )
     return redirect(f"/changes/{change_id}")
 
 
 @router.post("/changes/{change_id}/mute", include_in_schema=False)
-def mute_item(request: Request, change_id: RowId,
-              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def mute_item(
+    request: Request, change_id: RowId, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
     name = require_actor(request, csrf_token)
     change = _detail(request, change_id).change
     lexwatch(request).store.mute(change.source_key, change.item_key, name, now(request))
-    flash(request, f"Item {change.item_key!r} of {change.source_key} is muted: its changes are"
-                   " kept but no longer alerted.")
+    flash(
+        request,
+        f"Item {change.item_key!r} of {change.source_key} is muted: its changes are"
+        " kept but no longer alerted.",
+    )
     return redirect(f"/changes/{change_id}")
 
 
 @router.post("/changes/{change_id}/redeliver", include_in_schema=False)
-def redeliver(request: Request, change_id: RowId,
-              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def redeliver(
+    request: Request, change_id: RowId, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
     require_actor(request, csrf_token)
     _detail(request, change_id)
     count = lexwatch(request).store.redeliver(change_id, now(request))
-    flash(request, f"Change {change_id} is queued for delivery again"
-                   f" ({count} deliver{'y' if count == 1 else 'ies'}).")
+    flash(
+        request,
+        f"Change {change_id} is queued for delivery again"
+        f" ({count} deliver{'y' if count == 1 else 'ies'}).",
+    )
     return redirect(f"/changes/{change_id}")
-

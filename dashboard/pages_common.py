@@ -26,13 +26,22 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
-_env.filters.update(category=views.category_label, severity=views.severity_label,
-                    iso=views.iso, duration=views.format_duration,
-                    http_url=views.http_url)
+_env.filters.update(
+    category=views.category_label,
+    severity=views.severity_label,
+    iso=views.iso,
+    duration=views.format_duration,
+    http_url=views.http_url,
+)
 templates = Jinja2Templates(env=_env)
 
-NAV = (("/", "Timeline"), ("/sources", "Sources"), ("/deadlines", "Deadlines"),
-       ("/trends", "Trends"), ("/deliveries", "Deliveries"))
+NAV = (
+    ("/", "Timeline"),
+    ("/sources", "Sources"),
+    ("/deadlines", "Deadlines"),
+    ("/trends", "Trends"),
+    ("/deliveries", "Deliveries"),
+)
 
 
 def lexwatch(request: Request) -> Lexwatch:
@@ -123,22 +132,34 @@ def _pop_flash(request: Request) -> str | None:
     return message if isinstance(message, str) else None
 
 
-def render(request: Request, name: str, context: Mapping[str, Any], *,
-           status_code: int = 200, title: str = "") -> Response:
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+    title: str = "",
+) -> Response:
     """A page: the template with what the base layout needs (user, CSRF token, clock)."""
     current = user(request)
     place = zone(request)
     base = {
-        "request": request, "user": current, "title": title, "nav": NAV,
-        "path": request.url.path, "here": _here(request), "zone": place,
+        "request": request,
+        "user": current,
+        "title": title,
+        "nav": NAV,
+        "path": request.url.path,
+        "here": _here(request),
+        "zone": place,
         "flash": _pop_flash(request),
         "csrf": auth.csrf_token(request) if current or name == "login.html" else "",
         "time": lambda moment: views.format_time(moment, place),
         "day": lambda moment: views.format_date(moment, place),
         "quote": lambda value: quote(str(value), safe=""),
     }
-    response = templates.TemplateResponse(request, name, {**base, **context},
-                                          status_code=status_code)
+    response = templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status_code
+    )
     response.headers["cache-control"] = "no-store" if current else "private, max-age=0"
     return response
 

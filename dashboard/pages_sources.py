@@ -54,9 +54,13 @@ def source_page(request: Request, key: SourceKey) -> Response:
     reader = lexwatch(request).store.reader
     snapshots = reader.source_snapshots(key, limit=100)
     checks = reader.recent_checks(key, limit=30)
-    context = {"health": health, "spark": chart.sparkline(health.recent_outcomes),
-               "snapshots": snapshots, "checks": checks,
-               "checkable": key in lexwatch(request).sources}
+    context = {
+        "health": health,
+        "spark": chart.sparkline(health.recent_outcomes),
+        "snapshots": snapshots,
+        "checks": checks,
+        "checkable": key in lexwatch(request).sources,
+    }
     return render(request, "source.html", context, title=health.source.title)
 
 
@@ -68,19 +72,28 @@ def compare_page(request: Request, key: SourceKey, old: SnapshotId, new: Snapsho
     store = lexwatch(request).store
     infos = [store.reader.snapshot_info(snapshot) for snapshot in (old, new)]
     if any(info is None or info.source_key != key for info in infos):
-        raise HTTPException(status_code=404, detail=f"snapshots {old} and {new} are not both"
-                            f" snapshots of {key!r}")
+        raise HTTPException(
+            status_code=404, detail=f"snapshots {old} and {new} are not both snapshots of {key!r}"
+        )
     diffs = diff_documents(store.document(old), store.document(new))
-    items = [(d.kind.value, d.key, views.diff_view(diff_to_dict(d)))
-             for d in diffs[:MAX_COMPARED_ITEMS]]
-    context = {"health": health, "old": infos[0], "new": infos[1], "items": items,
-               "total": len(diffs), "view": request.query_params.get("view", "inline")}
+    items = [
+        (d.kind.value, d.key, views.diff_view(diff_to_dict(d))) for d in diffs[:MAX_COMPARED_ITEMS]
+    ]
+    context = {
+        "health": health,
+        "old": infos[0],
+        "new": infos[1],
+        "items": items,
+        "total": len(diffs),
+        "view": request.query_params.get("view", "inline"),
+    }
     return render(request, "compare.html", context, title=f"Compare {key}")
 
 
 @router.post("/sources/{key}/check", include_in_schema=False)
-async def check_now(request: Request, key: SourceKey,
-                    csrf_token: Annotated[str | None, Form()] = None) -> Response:
+async def check_now(
+    request: Request, key: SourceKey, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
     """Start a check of the source in the background and come back to its page."""
     require_actor(request, csrf_token)
     app = lexwatch(request)

@@ -35,10 +35,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_ZERO = re.compile(r"0000-\d{2}-\d{2}")  # valid RFC 3339, before Python's calendar
 _LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}):60")
 
-MOMENT_SCHEMA: dict[str, Any] = {"anyOf": [
-    {"type": "string", "format": "date"},
-    {"type": "string", "format": "date-time"},
-]}
+MOMENT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+    ]
+}
 # A bound below every storable time (lower bounds) or above it (upper bounds): nothing matches.
 BEFORE_ALL = datetime.min.replace(tzinfo=UTC)
 AFTER_ALL = datetime.max.replace(tzinfo=UTC)
@@ -57,8 +59,9 @@ def parse_point(value: object) -> date | datetime:
             return date.fromisoformat(text)
         moment = datetime.fromisoformat(_LEAP_SECOND.sub(r"\1:59", text))
     except ValueError:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
-                         " (YYYY-MM-DDTHH:MM:SSZ)") from None
+        raise ValueError(
+            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time (YYYY-MM-DDTHH:MM:SSZ)"
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 
 from monitor.types import Category, Severity, web_url
 
-SEVERITY_LABELS: dict[str, str] = {Severity.HIGH: "High", Severity.MEDIUM: "Medium",
-                                   Severity.LOW: "Low"}
+SEVERITY_LABELS: dict[str, str] = {
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+}
 
 
 def category_label(value: str) -> str:
@@ -42,7 +45,7 @@ def local(moment: datetime, zone: str) -> datetime:
 
 
 def format_time(moment: datetime | None, zone: str) -> str:
-    """"20 Nov 2026 10:00 CET": the zone's abbreviation says which clock it is."""
+    """ "20 Nov 2026 10:00 CET": the zone's abbreviation says which clock it is."""
     if moment is None:
         return ""
     shown = local(moment, zone)
@@ -65,7 +68,7 @@ def iso(moment: datetime | date | None) -> str:
 
 
 def format_duration(seconds: int | None) -> str:
-    """"6 h", "2 d", "3 w": the largest whole unit."""
+    """ "6 h", "2 d", "3 w": the largest whole unit."""
     if not seconds:
         return ""
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("min", 60)):
@@ -80,7 +83,7 @@ def format_duration(seconds: int | None) -> str:
 # -- diffs ----------------------------------------------------------------------------------
 
 Op = Literal["equal", "insert", "delete"]
-FOLD_WORDS = 40     # an unchanged run longer than this is folded ...
+FOLD_WORDS = 40  # an unchanged run longer than this is folded ...
 CONTEXT_WORDS = 12  # ... keeping this many words visible on each side
 CONTEXT_BLOCKS = 1  # unchanged paragraphs shown around a changed one
 
@@ -130,18 +133,25 @@ def diff_view(diff: dict[str, Any]) -> DiffView:
     old, new = diff.get("old") or {}, diff.get("new") or {}
     blocks = [_ops(block) for block in diff.get("blocks", [])]
     rows = _rows_in_context(old.get("text") or "", new.get("text") or "", blocks)
-    fields = tuple(FieldRow(name=f["name"], old=f.get("old"), new=f.get("new"))
-                   for f in diff.get("fields", []))
-    return DiffView(kind=str(diff.get("kind", "")), title_old=old.get("title"),
-                    title_new=new.get("title"), fields=fields, rows=tuple(rows))
+    fields = tuple(
+        FieldRow(name=f["name"], old=f.get("old"), new=f.get("new")) for f in diff.get("fields", [])
+    )
+    return DiffView(
+        kind=str(diff.get("kind", "")),
+        title_old=old.get("title"),
+        title_new=new.get("title"),
+        fields=fields,
+        rows=tuple(rows),
+    )
 
 
 def _ops(block: dict[str, Any]) -> tuple[tuple[Op, str], ...]:
     return tuple((op, text) for op, text in block.get("ops", []))
 
 
-def _rows_in_context(old_text: str, new_text: str,
-                     blocks: Sequence[tuple[tuple[Op, str], ...]]) -> list[DiffRow]:
+def _rows_in_context(
+    old_text: str, new_text: str, blocks: Sequence[tuple[tuple[Op, str], ...]]
+) -> list[DiffRow]:
     """Changed rows in the order of the text, with a little unchanged context around them.
 
     The stored blocks are the changed paragraphs in order; re-aligning the paragraphs of
@@ -158,8 +168,9 @@ def _rows_in_context(old_text: str, new_text: str,
     opcodes = matcher.get_opcodes()
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            rows.extend(_context(new_blocks[j1:j2], first=index == 0,
-                                 last=index == len(opcodes) - 1))
+            rows.extend(
+                _context(new_blocks[j1:j2], first=index == 0, last=index == len(opcodes) - 1)
+            )
             continue
         count = max(i2 - i1, j2 - j1)
         rows.extend(changed_row(ops) for ops in _take(pending, count))
@@ -169,8 +180,9 @@ def _rows_in_context(old_text: str, new_text: str,
     return rows
 
 
-def _take(pending: Iterator[tuple[tuple[Op, str], ...]],
-          count: int) -> list[tuple[tuple[Op, str], ...]]:
+def _take(
+    pending: Iterator[tuple[tuple[Op, str], ...]], count: int
+) -> list[tuple[tuple[Op, str], ...]]:
     return [ops for _, ops in zip(range(count), pending, strict=False)]
 
 
@@ -202,8 +214,9 @@ def changed_row(ops: Sequence[tuple[Op, str]]) -> DiffRow:
     )
 
 
-def fold_segments(ops: Sequence[tuple[Op, str]], *, first: bool = False,
-                  last: bool = False) -> tuple[Segment, ...]:
+def fold_segments(
+    ops: Sequence[tuple[Op, str]], *, first: bool = False, last: bool = False
+) -> tuple[Segment, ...]:
     """Segments with every long unchanged run folded, its edges kept next to the changes."""
     segments: list[Segment] = []
     for index, (op, text) in enumerate(ops):
@@ -225,10 +238,11 @@ def _fold_equal(text: str, *, at_start: bool, at_end: bool) -> list[Segment]:
     if at_start and at_end:  # a whole unchanged paragraph: its start says what it is
         before = CONTEXT_WORDS
     parts = [Segment(op="equal", text=" ".join(words[:before]))] if before else []
-    parts.append(Segment(op="equal", text=" ".join(words[before:len(words) - after]),
-                         folded=True))
+    parts.append(
+        Segment(op="equal", text=" ".join(words[before : len(words) - after]), folded=True)
+    )
     if after:
-        parts.append(Segment(op="equal", text=" ".join(words[len(words) - after:])))
+        parts.append(Segment(op="equal", text=" ".join(words[len(words) - after :])))
     return parts
 
 

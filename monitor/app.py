@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def resolve_sources(settings: Settings,
-                    parsers: Mapping[str, Parser] | None = None) -> dict[str, Source]:
+def resolve_sources(
+    settings: Settings, parsers: Mapping[str, Parser] | None = None
+) -> dict[str, Source]:
     """The built-in catalog (unless disabled) with the user's sources and overrides applied.
 
     ``parsers``: the registry to check parser names against (default: ``PARSERS``, which
@@ -57,13 +58,17 @@ def _check_following(sources: Iterable[Source], settings: Settings) -> None:
         if source.documents is None:
             continue
         if source.parser not in PAGE_PARSERS:
-            raise ConfigError(f"sources.{source.key}.follow_documents: reads the links of an"
-                              f" HTML page, and parser {source.parser!r} does not read one;"
-                              f" use it with parser {' or '.join(PAGE_PARSERS)}")
+            raise ConfigError(
+                f"sources.{source.key}.follow_documents: reads the links of an"
+                f" HTML page, and parser {source.parser!r} does not read one;"
+                f" use it with parser {' or '.join(PAGE_PARSERS)}"
+            )
         if (source.documents.max_bytes or 0) > limit:
-            raise ConfigError(f"sources.{source.key}.max_document_mb: over http.max_body_mb"
-                              f" ({settings.http.max_body_mb:g}), the most lexwatch downloads;"
-                              " lower it or raise http.max_body_mb")
+            raise ConfigError(
+                f"sources.{source.key}.max_document_mb: over http.max_body_mb"
+                f" ({settings.http.max_body_mb:g}), the most lexwatch downloads;"
+                " lower it or raise http.max_body_mb"
+            )
 
 
 def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:
@@ -73,8 +78,10 @@ def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | No
     known = PARSERS if parsers is None else parsers
     for source in sources:
         if source.parser not in known:
-            raise ConfigError(f"sources.{source.key}.parser: unknown parser {source.parser!r};"
-                              f" valid parsers: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"sources.{source.key}.parser: unknown parser {source.parser!r};"
+                f" valid parsers: {', '.join(sorted(known))}"
+            )
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
         try:
@@ -121,20 +128,23 @@ class App:
         """Validate sources and subscriptions, open (and migrate) the database, sync sources."""
         sources, subscriptions = resolve_configuration(settings)
         store = Store.open(settings.database_url, migrate=migrate)
-        store.routing = Routing(subscriptions=tuple(subscriptions),
-                                failure_threshold=settings.alerts.failure_threshold)
+        store.routing = Routing(
+            subscriptions=tuple(subscriptions), failure_threshold=settings.alerts.failure_threshold
+        )
         # Stored and shown in the dashboard: without credentials from the URL.
-        store.sync_sources(replace(source, url=redact_url(source.url))
-                           for source in sources.values())
-        return cls(settings=settings, sources=sources, store=store,
-                   subscriptions=subscriptions)
+        store.sync_sources(
+            replace(source, url=redact_url(source.url)) for source in sources.values()
+        )
+        return cls(settings=settings, sources=sources, store=store, subscriptions=subscriptions)
 
     def select(self, keys: list[str] | tuple[str, ...]) -> list[Source]:
         """The named sources; an unknown key is a ConfigError listing the valid ones."""
         unknown = [key for key in keys if key not in self.sources]
         if unknown:
-            raise ConfigError(f"unknown source(s) {', '.join(map(repr, unknown))};"
-                              f" valid keys: {', '.join(self.sources)}")
+            raise ConfigError(
+                f"unknown source(s) {', '.join(map(repr, unknown))};"
+                f" valid keys: {', '.join(self.sources)}"
+            )
         return [self.sources[key] for key in keys]
 
     def enabled(self) -> list[Source]:
@@ -157,17 +167,27 @@ class App:
         opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
         async with opened as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
-            yield Checker(store=self.store, fetcher=fetcher, classifier=RuleClassifier(),
-                          parsers=PARSERS, pagers=PAGERS, find_deadlines=extract_deadlines,
-                          limits=work_limits(self.settings))
+            yield Checker(
+                store=self.store,
+                fetcher=fetcher,
+                classifier=RuleClassifier(),
+                parsers=PARSERS,
+                pagers=PAGERS,
+                find_deadlines=extract_deadlines,
+                limits=work_limits(self.settings),
+            )
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""
         from sources.fetch.politeness import HostLimiter
 
         turns = _shared_turns(self.store) if self.store.shares_turns() else None
-        return HostLimiter(policy.per_host_concurrency, policy.per_host_spacing,
-                           policy.global_concurrency, turns=turns)
+        return HostLimiter(
+            policy.per_host_concurrency,
+            policy.per_host_spacing,
+            policy.global_concurrency,
+            turns=turns,
+        )
 
     @asynccontextmanager
     async def dispatcher(self) -> AsyncIterator[Dispatcher]:
@@ -182,10 +202,12 @@ class App:
         timeout = httpx.Timeout(30.0, connect=10.0)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
             dispatcher = Dispatcher(
-                store=self.store, subscriptions=self.subscriptions,
+                store=self.store,
+                subscriptions=self.subscriptions,
                 senders=make_senders(self.subscriptions, self.settings, http),
                 mailers=make_mailers(self.subscriptions, self.settings),
-                settings=self.settings.alerts, clock=utcnow,
+                settings=self.settings.alerts,
+                clock=utcnow,
             )
             try:
                 yield dispatcher
@@ -199,14 +221,16 @@ class App:
 
         return bind(self.settings.dashboard.host, self.settings.dashboard.port)
 
-    async def serve_dashboard(self, sock: socket.socket, stop: asyncio.Event,
-                              checker: Checker | None = None) -> None:
+    async def serve_dashboard(
+        self, sock: socket.socket, stop: asyncio.Event, checker: Checker | None = None
+    ) -> None:
         """Serve the dashboard on ``sock`` in the running loop until ``stop`` is set."""
         from dashboard.app import serve
 
         settings = self.settings.dashboard
-        await serve(self, host=settings.host, port=settings.port, stop=stop, checker=checker,
-                    sock=sock)
+        await serve(
+            self, host=settings.host, port=settings.port, stop=stop, checker=checker, sock=sock
+        )
 
     def subscription(self, name: str) -> Subscription:
         """The named subscription; an unknown name is a ConfigError listing the valid ones."""
@@ -222,15 +246,20 @@ class App:
 
 def work_limits(settings: Settings) -> WorkLimits:
     analysis = settings.analysis
-    return WorkLimits(max_elements=analysis.max_elements, max_items=analysis.max_items,
-                      max_changed_items=analysis.max_changed_items)
+    return WorkLimits(
+        max_elements=analysis.max_elements,
+        max_items=analysis.max_items,
+        max_changed_items=analysis.max_changed_items,
+    )
 
 
 def warn_without_contact(settings: Settings) -> None:
     """Said by the commands that fetch from the network, once each: not by every command."""
     if settings.http.contact is None and settings.replay.dir is None:
-        logger.warning("http.contact is not set: EU webmasters cannot reach you if"
-                       " lexwatch misbehaves; set it in lexwatch.toml")
+        logger.warning(
+            "http.contact is not set: EU webmasters cannot reach you if"
+            " lexwatch misbehaves; set it in lexwatch.toml"
+        )
 
 
 def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[Subscription]]:
@@ -240,15 +269,16 @@ def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[S
     return sources, resolve_subscriptions(settings, sources)
 
 
-def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]
-                          ) -> list[Subscription]:
+def resolve_subscriptions(settings: Settings, sources: Mapping[str, Source]) -> list[Subscription]:
     """The configured subscriptions, secrets read; filters naming unknown sources refused."""
     subscriptions = settings.resolved_subscriptions()
     for sub in subscriptions:
         unknown = [key for key in sub.sources if key not in sources]
         if unknown:
-            raise ConfigError(f"subscriptions.{sub.name}.sources: unknown source(s)"
-                              f" {', '.join(map(repr, unknown))}; valid keys: {', '.join(sources)}")
+            raise ConfigError(
+                f"subscriptions.{sub.name}.sources: unknown source(s)"
+                f" {', '.join(map(repr, unknown))}; valid keys: {', '.join(sources)}"
+            )
     return subscriptions
 
 

@@ -131,8 +131,7 @@ class SourceSettings(BaseModel):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(
-                    f"pattern {pattern!r} is not a regular expression: {exc}") from exc
+                raise ValueError(f"pattern {pattern!r} is not a regular expression: {exc}") from exc
         return value
 
 
@@ -157,11 +156,15 @@ def check_networks(values: list[str]) -> list[str]:
     networks = []
     for value in (value.strip() for value in values):
         try:
-            networks.append(str(ipaddress.ip_network(value, strict=False)) if "/" in value
-                            else str(ipaddress.ip_address(value)))
+            networks.append(
+                str(ipaddress.ip_network(value, strict=False))
+                if "/" in value
+                else str(ipaddress.ip_address(value))
+            )
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not an IP address or network (e.g. '127.0.0.1',"
-                             " '10.0.0.0/8')") from exc
+            raise ValueError(
+                f"{value!r} is not an IP address or network (e.g. '127.0.0.1', '10.0.0.0/8')"
+            ) from exc
     return networks
 
 
@@ -203,24 +206,36 @@ class SubscriptionSettings(BaseModel):
         if self.target_env:
             target = environ.get(self.target_env, "")
             if not target:
-                raise ConfigError(f"{where}.target_env: environment variable"
-                                  f" {self.target_env} is not set")
+                raise ConfigError(
+                    f"{where}.target_env: environment variable {self.target_env} is not set"
+                )
         _check_target(where, self.channel, target, self.recipients)
         if self.mode is DeliveryMode.DIGEST and self.channel is not Channel.EMAIL:
-            raise ConfigError(f"{where}.mode: 'digest' is for channel 'email'; use mode"
-                              f" 'instant' for channel {self.channel.value!r}")
+            raise ConfigError(
+                f"{where}.mode: 'digest' is for channel 'email'; use mode"
+                f" 'instant' for channel {self.channel.value!r}"
+            )
         secret = None
         if self.secret_env:
             secret = environ.get(self.secret_env) or None
             if secret is None:
-                raise ConfigError(f"{where}.secret_env: environment variable"
-                                  f" {self.secret_env} is not set")
+                raise ConfigError(
+                    f"{where}.secret_env: environment variable {self.secret_env} is not set"
+                )
         return Subscription(
-            name=self.name, channel=self.channel, target=target,
-            recipients=tuple(self.recipients), sources=tuple(self.sources),
-            tags=tuple(self.tags), categories=tuple(self.categories),
-            min_severity=self.min_severity, mode=self.mode, digest_time=self.digest_time,
-            timezone=self.timezone, health=self.health, send_empty=self.send_empty,
+            name=self.name,
+            channel=self.channel,
+            target=target,
+            recipients=tuple(self.recipients),
+            sources=tuple(self.sources),
+            tags=tuple(self.tags),
+            categories=tuple(self.categories),
+            min_severity=self.min_severity,
+            mode=self.mode,
+            digest_time=self.digest_time,
+            timezone=self.timezone,
+            health=self.health,
+            send_empty=self.send_empty,
             secret=secret,
         )
 
@@ -231,10 +246,13 @@ def _check_target(where: str, channel: Channel, target: str, recipients: list[st
             raise ConfigError(f"{where}.recipients: an e-mail subscription needs recipients")
         return
     if not target:
-        raise ConfigError(f"{where}.target: channel {channel.value!r} needs a target"
-                          " (or target_env naming an environment variable that holds it)")
+        raise ConfigError(
+            f"{where}.target: channel {channel.value!r} needs a target"
+            " (or target_env naming an environment variable that holds it)"
+        )
     if channel in (Channel.SLACK_WEBHOOK, Channel.WEBHOOK) and not target.startswith(
-            ("https://", "http://")):
+        ("https://", "http://")
+    ):
         raise ConfigError(f"{where}.target: {channel.value} needs an http(s) URL")
 
 
@@ -270,9 +288,9 @@ class AlertSettings(BaseModel):
     # Base URL of the dashboard as users reach it, for links in alerts.
     dashboard_url: str | None = None
     max_attempts: int = Field(default=8, ge=1, le=100)
-    backoff_base: float = Field(default=30.0, ge=0)   # seconds; doubled per attempt, jittered
+    backoff_base: float = Field(default=30.0, ge=0)  # seconds; doubled per attempt, jittered
     backoff_max: float = Field(default=3600.0, ge=0)
-    failure_threshold: int = Field(default=3, ge=1)   # failed checks in a row = source down
+    failure_threshold: int = Field(default=3, ge=1)  # failed checks in a row = source down
     dispatch_interval: int = Field(default=30, ge=1)  # seconds between dispatcher runs
     # Seconds one send may take before it counts as failed (and is retried): a receiver
     # that hangs holds only its own subscription, and only this long.
@@ -319,8 +337,9 @@ class RetentionSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEXWATCH_", env_nested_delimiter="__",
-                                      extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="LEXWATCH_", env_nested_delimiter="__", extra="forbid"
+    )
 
     database_url: str = "sqlite:///lexwatch.db"
     default_interval: int = 6 * 3600
@@ -346,8 +365,9 @@ class Settings(BaseSettings):
             raise ValueError(f"subscription names must be unique: {', '.join(doubled)}")
         return value
 
-    def resolved_subscriptions(self, environ: Mapping[str, str] | None = None
-                               ) -> list[Subscription]:
+    def resolved_subscriptions(
+        self, environ: Mapping[str, str] | None = None
+    ) -> list[Subscription]:
         """Every subscription with its secrets read from the environment."""
         env = os.environ if environ is None else environ
         return [sub.resolve(env) for sub in self.subscriptions]
@@ -383,8 +403,11 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 # Settings that are secrets: accepted from the environment only, never from the file.
-SECRETS = {"smtp": ("password",), "alerts": ("slack_token",),
-           "dashboard": ("users", "api_tokens", "session_secret")}
+SECRETS = {
+    "smtp": ("password",),
+    "alerts": ("slack_token",),
+    "dashboard": ("users", "api_tokens", "session_secret"),
+}
 
 
 def _refuse_secrets(data: dict[str, Any], path: Path | None) -> None:
@@ -392,8 +415,10 @@ def _refuse_secrets(data: dict[str, Any], path: Path | None) -> None:
         for key in keys:
             if key in (data.get(section) or {}):
                 env = f"LEXWATCH_{section.upper()}__{key.upper()}"
-                raise ConfigError(f"{section}.{key} in {path} is a secret: remove it from the"
-                                  f" file and set the environment variable {env} instead")
+                raise ConfigError(
+                    f"{section}.{key} in {path} is a secret: remove it from the"
+                    f" file and set the environment variable {env} instead"
+                )
 
 
 def _refuse_secret_targets(data: dict[str, Any], path: Path | None) -> None:
@@ -408,7 +433,8 @@ def _refuse_secret_targets(data: dict[str, Any], path: Path | None) -> None:
             raise ConfigError(
                 f"subscriptions.{name}.target in {path} is {what}, a secret: remove it from"
                 f" the file, put it in an environment variable and name that variable here,"
-                f' e.g. target_env = "{env}"')
+                f' e.g. target_env = "{env}"'
+            )
 
 
 def _secret_target(channel: str, target: str) -> str | None:
@@ -468,8 +494,12 @@ def _allowed(error: Any) -> str:
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {
-    "http": HttpSettings, "replay": ReplaySettings, "smtp": SmtpSettings,
-    "alerts": AlertSettings, "dashboard": DashboardSettings, "retention": RetentionSettings,
+    "http": HttpSettings,
+    "replay": ReplaySettings,
+    "smtp": SmtpSettings,
+    "alerts": AlertSettings,
+    "dashboard": DashboardSettings,
+    "retention": RetentionSettings,
 }
 
 
@@ -483,8 +513,9 @@ def _model_for(loc: tuple[Any, ...]) -> type[BaseModel]:
     return Settings
 
 
-def build_source(key: str, base: Source | None, override: SourceSettings,
-                 default_interval: int) -> Source:
+def build_source(
+    key: str, base: Source | None, override: SourceSettings, default_interval: int
+) -> Source:
     """A Source from a built-in entry (or none) with the user's overrides applied."""
     if base is None and (override.url is None or override.parser is None):
         raise ConfigError(
@@ -492,8 +523,10 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
             " (or use the key of a built-in source to override it; see `lexwatch sources`)"
         )
     if "/" in key:
-        raise ConfigError(f"sources.{key}: a source key cannot contain '/' (it separates a page"
-                          " from its documents, KEY/doc/...); use letters, digits, '-' or '_'")
+        raise ConfigError(
+            f"sources.{key}: a source key cannot contain '/' (it separates a page"
+            " from its documents, KEY/doc/...); use letters, digits, '-' or '_'"
+        )
     given = override.model_dump(exclude_none=True)
     options = _options(base.options if base else SourceOptions(), given)
     return Source(
@@ -506,8 +539,7 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
         options=options,
         official=given.get("official", base.official if base else True),
         enabled=given.get("enabled", base.enabled if base else True),
-        expected_change=given.get("expected_change",
-                                  base.expected_change if base else None),
+        expected_change=given.get("expected_change", base.expected_change if base else None),
         documents=_documents(key, base.documents if base else None, given),
     )
 
@@ -515,22 +547,26 @@ def build_source(key: str, base: Source | None, override: SourceSettings,
 _FOLLOWING = ("max_documents", "max_document_mb", "document_filter")
 
 
-def _documents(key: str, base: DocumentFollowing | None, given: dict[str, Any]
-               ) -> DocumentFollowing | None:
+def _documents(
+    key: str, base: DocumentFollowing | None, given: dict[str, Any]
+) -> DocumentFollowing | None:
     """``follow_documents`` and its limits, over a built-in source's own."""
     follow = given.get("follow_documents", base is not None)
     if not follow:
         stray = [name for name in _FOLLOWING if name in given]
         if stray:
-            raise ConfigError(f"sources.{key}.{stray[0]}: only used with follow_documents ="
-                              " true (watch the documents the page links to)")
+            raise ConfigError(
+                f"sources.{key}.{stray[0]}: only used with follow_documents ="
+                " true (watch the documents the page links to)"
+            )
         return None
     base = base or DocumentFollowing()
     size = given.get("max_document_mb")
     return DocumentFollowing(
         max_documents=given.get("max_documents", base.max_documents),
         max_bytes=int(size * 1_000_000) if size is not None else base.max_bytes,
-        patterns=tuple(given.get("document_filter", base.patterns)))
+        patterns=tuple(given.get("document_filter", base.patterns)),
+    )
 
 
 def _options(base: SourceOptions, given: dict[str, Any]) -> SourceOptions:

@@ -59,8 +59,10 @@ def change_lines(results: Sequence[CheckResult]) -> Iterable[Text]:
     for result in results:
         for change in result.changes:
             line = Text()
-            line.append(f"[{change.category.value}/{change.severity.value}] ",
-                        style=_SEVERITY_STYLE[change.severity.value])
+            line.append(
+                f"[{change.category.value}/{change.severity.value}] ",
+                style=_SEVERITY_STYLE[change.severity.value],
+            )
             line.append(change.title)
             line.append(f"\n    {change.summary}", style="dim")
             yield line
@@ -76,10 +78,14 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
         title = Text(row.title)
         if row.related_to:
             title.append(f"  (same event as #{row.related_to})", style="dim")
-        table.add_row(str(row.id), row.detected_at.strftime("%Y-%m-%d %H:%M"),
-                      Text(row.source_key), Text(category, style="dim" if muted else ""),
-                      Text(row.severity, style=_SEVERITY_STYLE.get(row.severity, "")),
-                      title)
+        table.add_row(
+            str(row.id),
+            row.detected_at.strftime("%Y-%m-%d %H:%M"),
+            Text(row.source_key),
+            Text(category, style="dim" if muted else ""),
+            Text(row.severity, style=_SEVERITY_STYLE.get(row.severity, "")),
+            title,
+        )
     return table
 
 
@@ -91,34 +97,55 @@ def deadlines_table(rows: Sequence[DeadlineRow], now: datetime) -> Table:
         table.add_column(name, overflow="fold")
     for row in rows:
         days = (row.due - now).days
-        table.add_row(f"{row.due.astimezone(BRUSSELS):%a %d %b %Y %H:%M}",
-                      Text(f"{days} d" if days >= 0 else "passed",
-                           style="bold red" if 0 <= days <= 7 else ""),
-                      Text(row.label), row.kind, Text(row.source_key),
-                      Text(" → ".join(entry["due"][:10] for entry in row.history)
-                           if len(row.history) > 1 else ""))
+        table.add_row(
+            f"{row.due.astimezone(BRUSSELS):%a %d %b %Y %H:%M}",
+            Text(
+                f"{days} d" if days >= 0 else "passed", style="bold red" if 0 <= days <= 7 else ""
+            ),
+            Text(row.label),
+            row.kind,
+            Text(row.source_key),
+            Text(
+                " → ".join(entry["due"][:10] for entry in row.history)
+                if len(row.history) > 1
+                else ""
+            ),
+        )
     return table
 
 
 _SOURCE_COLUMNS = ("key", "status", "every", "last check", "parser", "tags", "url")
 
 
-def sources_table(rows: Sequence[SourceRow], now: datetime | None = None,
-                  width: int | None = None) -> Table:
+def sources_table(
+    rows: Sequence[SourceRow], now: datetime | None = None, width: int | None = None
+) -> Table:
     """One line per source, however long its URL or last error (why a check failed is in
     `lexwatch history KEY`). ``width``: the terminal's; the URL is cut with "…" to fit, and
     parser and tags are left out when there is no room. None (piped): everything, whole."""
     now = now or datetime.now(UTC)
-    cells = [{"key": Text(row.key), "status": _source_status(row, now),
-              "every": Text(_duration(row.interval_seconds)),
-              "last check": Text(ago(now, row.last_check_at) if row.last_check_at else "never"),
-              "parser": Text(row.parser), "tags": Text(", ".join(row.tags)),
-              "url": Text(row.url)} for row in rows]
-    natural = {name: max([len(name), *(len(c[name].plain) for c in cells)])
-               for name in _SOURCE_COLUMNS}
+    cells = [
+        {
+            "key": Text(row.key),
+            "status": _source_status(row, now),
+            "every": Text(_duration(row.interval_seconds)),
+            "last check": Text(ago(now, row.last_check_at) if row.last_check_at else "never"),
+            "parser": Text(row.parser),
+            "tags": Text(", ".join(row.tags)),
+            "url": Text(row.url),
+        }
+        for row in rows
+    ]
+    natural = {
+        name: max([len(name), *(len(c[name].plain) for c in cells)]) for name in _SOURCE_COLUMNS
+    }
     widths = _fit_columns(natural, width)
-    table = Table(title="Sources", title_justify="left",
-                  caption="why a check failed: lexwatch history KEY", caption_justify="left")
+    table = Table(
+        title="Sources",
+        title_justify="left",
+        caption="why a check failed: lexwatch history KEY",
+        caption_justify="left",
+    )
     shown = [name for name in _SOURCE_COLUMNS if name in widths]
     for name in shown:
         table.add_column(name, no_wrap=True)
@@ -151,15 +178,25 @@ def _cut(text: Text, width: int) -> Text:
     return cut
 
 
-_HEALTH_STYLE = {Health.OK: "green", Health.NEW: "cyan", Health.FAILING: "bold red",
-                 Health.SILENT: "yellow", Health.DISABLED: "dim"}
+_HEALTH_STYLE = {
+    Health.OK: "green",
+    Health.NEW: "cyan",
+    Health.FAILING: "bold red",
+    Health.SILENT: "yellow",
+    Health.DISABLED: "dim",
+}
 
 
 def source_health_of(row: SourceRow, now: datetime) -> SourceHealth:
     return source_health(
-        enabled=row.enabled, failure_streak=row.failure_streak, last_error=row.last_error,
-        first_success_at=row.first_success_at, last_change_at=row.last_change_at,
-        expected_change=row.expected_change_seconds, now=now)
+        enabled=row.enabled,
+        failure_streak=row.failure_streak,
+        last_error=row.last_error,
+        first_success_at=row.first_success_at,
+        last_change_at=row.last_change_at,
+        expected_change=row.expected_change_seconds,
+        now=now,
+    )
 
 
 def _source_status(row: SourceRow, now: datetime) -> Text:
@@ -177,11 +214,19 @@ def source_json(row: SourceRow, now: datetime) -> dict[str, Any]:
     """A source and its health, for `lexwatch sources --json`."""
     health = source_health_of(row, now)
     return {
-        "key": row.key, "title": row.title, "url": row.url, "parser": row.parser,
-        "interval_seconds": row.interval_seconds, "tags": list(row.tags),
-        "enabled": row.enabled, "official": row.official, "status": health.status.value,
-        "reason": health.reason or None, "failure_streak": row.failure_streak,
-        "last_error": row.last_error, "last_check_at": _iso(row.last_check_at),
+        "key": row.key,
+        "title": row.title,
+        "url": row.url,
+        "parser": row.parser,
+        "interval_seconds": row.interval_seconds,
+        "tags": list(row.tags),
+        "enabled": row.enabled,
+        "official": row.official,
+        "status": health.status.value,
+        "reason": health.reason or None,
+        "failure_streak": row.failure_streak,
+        "last_error": row.last_error,
+        "last_check_at": _iso(row.last_check_at),
         "last_success_at": _iso(row.last_success_at),
         "last_change_at": _iso(row.last_change_at),
     }
@@ -197,10 +242,16 @@ def history_table(key: str, checks: Sequence[CheckRow]) -> Table:
         table.add_column(name, overflow="fold")
     for check in checks:
         outcome = CheckOutcome(check.outcome)
-        table.add_row(str(check.id), check.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                      Text(outcome.value, style=_OUTCOME_STYLE[outcome]),
-                      str(check.http_status or ""), str(check.bytes), str(check.duration_ms),
-                      str(check.change_count or ""), Text(check.error or ""))
+        table.add_row(
+            str(check.id),
+            check.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            Text(outcome.value, style=_OUTCOME_STYLE[outcome]),
+            str(check.http_status or ""),
+            str(check.bytes),
+            str(check.duration_ms),
+            str(check.change_count or ""),
+            Text(check.error or ""),
+        )
     return table
 
 
@@ -214,15 +265,20 @@ def word_diff(row: ChangeRow, *, marks: bool = False) -> Group:
     header.append(f"#{row.id} ", style="bold")
     header.append(f"[{row.category}/{row.severity}] ", style=_SEVERITY_STYLE.get(row.severity, ""))
     header.append(row.title, style="bold")
-    header.append(f"\nsource {row.source_key} · item {row.item_key}"
-                  f" · detected {row.detected_at:%Y-%m-%d %H:%M} UTC", style="dim")
+    header.append(
+        f"\nsource {row.source_key} · item {row.item_key}"
+        f" · detected {row.detected_at:%Y-%m-%d %H:%M} UTC",
+        style="dim",
+    )
     if row.url:
         header.append(f"\n{row.url}", style="underline")
     before, now = pages_of(row.diff)
     if before or now:  # a document's item: where it is (``pages`` is never compared)
         moved = before and now and before != now
-        header.append(f"\npages {before} before, {now} now" if moved
-                      else f"\npages {now or before}", style="dim")
+        header.append(
+            f"\npages {before} before, {now} now" if moved else f"\npages {now or before}",
+            style="dim",
+        )
     header.append(f"\n{row.summary}")
     parts: list[Text] = [header]
     parts.extend(_field_lines(row.diff.get("fields", []), marks))

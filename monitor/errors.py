@@ -76,8 +76,9 @@ class NotifyError(LexwatchError):
     ``permanent``: retrying cannot help (invalid token, channel not found, bad recipient).
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent

@@ -19,11 +19,15 @@ from typing import Any, Literal, TextIO
 
 LogFormat = Literal["text", "json"]
 
-_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("lexwatch_source",
-                                                                    default=None)
+_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "lexwatch_source", default=None
+)
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName"}
+    "message",
+    "asctime",
+    "taskName",
+}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Per-request and per-migration lines drown the ones that matter.
 CHATTY = ("httpx", "alembic", "apscheduler", "uvicorn.access")
@@ -87,8 +91,9 @@ def _plain(value: Any) -> bool:
     return isinstance(value, str | int | float | bool | list | dict)
 
 
-def configure_logging(level: str | int = "INFO", fmt: LogFormat = "text", *,
-                      stream: TextIO | None = None) -> None:
+def configure_logging(
+    level: str | int = "INFO", fmt: LogFormat = "text", *, stream: TextIO | None = None
+) -> None:
     """Replace the root logger's handlers with one stderr handler in ``fmt``."""
     if fmt not in ("text", "json"):
         raise ValueError(f"log format {fmt!r}: use 'text' or 'json'")

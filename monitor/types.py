@@ -99,53 +99,95 @@ _HIGH, _MEDIUM, _LOW = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 # them), rules that find it (monitor.analysis.classify), and the README's table row.
 CATEGORIES: Mapping[Category, CategoryInfo] = {
     Category.CONSULTATION_OPENED: CategoryInfo(
-        label="Consultation opened", severity=_HIGH, colour="#1a7f37",
+        label="Consultation opened",
+        severity=_HIGH,
+        colour="#1a7f37",
         description="a call for evidence or targeted consultation starts; a Have Your Say"
-                    " status turns OPEN"),
+        " status turns OPEN",
+    ),
     Category.CONSULTATION_CLOSED: CategoryInfo(
-        label="Consultation closed", severity=_HIGH, colour="#6e7781",
-        description="a feedback period ends; the page says the consultation is closed"),
+        label="Consultation closed",
+        severity=_HIGH,
+        colour="#6e7781",
+        description="a feedback period ends; the page says the consultation is closed",
+    ),
     Category.DEADLINE_EXTENDED: CategoryInfo(
-        label="Deadline extended", severity=_HIGH, colour="#bf5700",
-        description="a closing or application date moves later (old → new date)"),
+        label="Deadline extended",
+        severity=_HIGH,
+        colour="#bf5700",
+        description="a closing or application date moves later (old → new date)",
+    ),
     Category.DEADLINE_CHANGED: CategoryInfo(
-        label="Deadline changed", severity=_HIGH, colour="#9a3412",
-        description="a date moves earlier or otherwise changes"),
+        label="Deadline changed",
+        severity=_HIGH,
+        colour="#9a3412",
+        description="a date moves earlier or otherwise changes",
+    ),
     Category.PUBLICATION_ADDED: CategoryInfo(
-        label="New publication", severity=_MEDIUM, colour="#0b57d0",
-        description="new guidelines, FAQ entry, report, template, code-of-practice draft,"
-                    " download"),
+        label="New publication",
+        severity=_MEDIUM,
+        colour="#0b57d0",
+        description="new guidelines, FAQ entry, report, template, code-of-practice draft, download",
+    ),
     Category.LEGAL_ACT: CategoryInfo(
-        label="Legal act", severity=_HIGH, colour="#6639ba",
-        description="a regulation, delegated or implementing act reaches the Official"
-                    " Journal"),
+        label="Legal act",
+        severity=_HIGH,
+        colour="#6639ba",
+        description="a regulation, delegated or implementing act reaches the Official Journal",
+    ),
     Category.CORRIGENDUM: CategoryInfo(
-        label="Corrigendum", severity=_HIGH, colour="#b42318",
-        description='"Corrigendum to …", EUR-Lex "Corrected by"'),
+        label="Corrigendum",
+        severity=_HIGH,
+        colour="#b42318",
+        description='"Corrigendum to …", EUR-Lex "Corrected by"',
+    ),
     Category.AMENDMENT: CategoryInfo(
-        label="Amendment", severity=_MEDIUM, colour="#0e7490",
-        description="the text of a document or an article changes in substance"),
+        label="Amendment",
+        severity=_MEDIUM,
+        colour="#0e7490",
+        description="the text of a document or an article changes in substance",
+    ),
     Category.EVENT_ANNOUNCED: CategoryInfo(
-        label="Event announced", severity=_MEDIUM, colour="#a21caf",
-        description="a webinar, workshop, info session or plenary sitting is announced"),
+        label="Event announced",
+        severity=_MEDIUM,
+        colour="#a21caf",
+        description="a webinar, workshop, info session or plenary sitting is announced",
+    ),
     Category.PAGE_REMOVED: CategoryInfo(
-        label="Page removed", severity=_LOW, colour="#3f3f46",
-        description="the document is gone (404/410 twice in a row)"),
+        label="Page removed",
+        severity=_LOW,
+        colour="#3f3f46",
+        description="the document is gone (404/410 twice in a row)",
+    ),
     # A substantive edit that no rule can name (not an amendment of normative text, not an
     # event): shown in the timeline and digests, never sent as an instant alert.
     Category.UPDATE: CategoryInfo(
-        label="Other update", severity=_LOW, colour="#57606a", instant=False, named=False,
-        description="a substantive edit no rule can name (a list of links or labels"
-                    " rewritten)"),
+        label="Other update",
+        severity=_LOW,
+        colour="#57606a",
+        instant=False,
+        named=False,
+        description="a substantive edit no rule can name (a list of links or labels rewritten)",
+    ),
     Category.EDITORIAL: CategoryInfo(
-        label="Editorial change", severity=_LOW, colour="#8c959f", alertable=False,
-        instant=False, named=False,
-        description="small wording, typos, punctuation, a title tweak"),
+        label="Editorial change",
+        severity=_LOW,
+        colour="#8c959f",
+        alertable=False,
+        instant=False,
+        named=False,
+        description="small wording, typos, punctuation, a title tweak",
+    ),
     Category.NOISE: CategoryInfo(
-        label="Noise", severity=_LOW, colour="#afb8c1", alertable=False, instant=False,
+        label="Noise",
+        severity=_LOW,
+        colour="#afb8c1",
+        alertable=False,
+        instant=False,
         named=False,
         description='"last updated" stamps, counters, reordered menus, tracking code, a feed'
-                    " entry no longer listed"),
+        " entry no longer listed",
+    ),
 }
 
 
@@ -488,29 +530,29 @@ class Classifier(Protocol):
 class Channel(enum.StrEnum):
     """Where a subscription's alerts go."""
 
-    SLACK = "slack"                  # chat.postMessage with a bot token (LEXWATCH_SLACK_TOKEN)
+    SLACK = "slack"  # chat.postMessage with a bot token (LEXWATCH_SLACK_TOKEN)
     SLACK_WEBHOOK = "slack_webhook"  # a Slack incoming webhook URL
-    EMAIL = "email"                  # SMTP to the subscription's recipients
-    WEBHOOK = "webhook"              # JSON POST, signed with HMAC-SHA256
-    APPRISE = "apprise"              # any Apprise URL: Teams, Discord, Telegram, ntfy, ...
+    EMAIL = "email"  # SMTP to the subscription's recipients
+    WEBHOOK = "webhook"  # JSON POST, signed with HMAC-SHA256
+    APPRISE = "apprise"  # any Apprise URL: Teams, Discord, Telegram, ntfy, ...
 
 
 class DeliveryMode(enum.StrEnum):
     INSTANT = "instant"  # sent by the dispatcher as soon as the change is stored
-    DIGEST = "digest"    # collected and sent once per period by the digest job
+    DIGEST = "digest"  # collected and sent once per period by the digest job
 
 
 class AlertKind(enum.StrEnum):
     CHANGE = "change"
-    SOURCE_DOWN = "source_down"            # N failed checks in a row
+    SOURCE_DOWN = "source_down"  # N failed checks in a row
     SOURCE_RECOVERED = "source_recovered"  # the first success after a SOURCE_DOWN
-    TEST = "test"                          # `lexwatch notify test`
+    TEST = "test"  # `lexwatch notify test`
 
 
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # due at next_attempt_at (instant) or at the next digest (digest)
     SENT = "sent"
-    DEAD = "dead"        # gave up after the configured attempts; `lexwatch deliveries retry`
+    DEAD = "dead"  # gave up after the configured attempts; `lexwatch deliveries retry`
     SKIPPED = "skipped"  # the change was marked noise or its item muted before it was sent
 
 
@@ -534,18 +576,20 @@ class Subscription:
     mode: DeliveryMode = DeliveryMode.INSTANT
     digest_time: time = time(8, 0)
     timezone: str = "Europe/Brussels"
-    health: bool = False       # also send source-down / source-recovered alerts
-    send_empty: bool = False   # send a digest even when there is nothing to say
+    health: bool = False  # also send source-down / source-recovered alerts
+    send_empty: bool = False  # send a digest even when there is nothing to say
     secret: str | None = None  # webhook HMAC key, resolved from the environment (secret_env)
 
     def wants(self, change: Change, source_tags: Sequence[str]) -> bool:
         """Whether a change passes this subscription's filters (noise/editorial never do)."""
-        return (change.category.alertable
-                and (self.mode is DeliveryMode.DIGEST or change.category.instant)
-                and (not self.sources or change.source_key in self.sources)
-                and (not self.tags or bool(set(self.tags) & set(source_tags)))
-                and (not self.categories or change.category in self.categories)
-                and change.severity.rank >= self.min_severity.rank)
+        return (
+            change.category.alertable
+            and (self.mode is DeliveryMode.DIGEST or change.category.instant)
+            and (not self.sources or change.source_key in self.sources)
+            and (not self.tags or bool(set(self.tags) & set(source_tags)))
+            and (not self.categories or change.category in self.categories)
+            and change.severity.rank >= self.min_severity.rank
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -585,9 +629,9 @@ class Alert:
     source: AlertSource
     created_at: datetime
     change: AlertChange | None = None
-    detail: str = ""                 # health alerts: the last error and the failure streak
+    detail: str = ""  # health alerts: the last error and the failure streak
     dashboard_url: str | None = None  # base URL of the dashboard, for links
-    thread_ts: str | None = None      # Slack: the first alert about the same item, to reply to
+    thread_ts: str | None = None  # Slack: the first alert about the same item, to reply to
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

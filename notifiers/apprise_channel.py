@@ -40,7 +40,8 @@ class AppriseSender:
         self._supported = bool(self._apprise.add(url))
         self._markdown = self._supported and (
             self._apprise[0].notify_format == apprise.NotifyFormat.MARKDOWN
-            or self._scheme.lower() in MARKDOWN_SCHEMES)
+            or self._scheme.lower() in MARKDOWN_SCHEMES
+        )
 
     @property
     def markdown(self) -> bool:
@@ -50,17 +51,27 @@ class AppriseSender:
     async def send(self, alert: Alert) -> Receipt:
         """Notify; NotifyError(permanent) for an unsupported URL, NotifyError when it fails."""
         if not self._supported:
-            raise NotifyError(f"subscription {alert.subscription!r}: Apprise does not support"
-                              f" the URL (scheme {self._scheme!r}) or it is malformed;"
-                              " see https://github.com/caronc/apprise/wiki", permanent=True)
+            raise NotifyError(
+                f"subscription {alert.subscription!r}: Apprise does not support"
+                f" the URL (scheme {self._scheme!r}) or it is malformed;"
+                " see https://github.com/caronc/apprise/wiki",
+                permanent=True,
+            )
         title, body = apprise_message(alert, markdown_format=self._markdown)
         body_format = apprise.NotifyFormat.MARKDOWN if self._markdown else apprise.NotifyFormat.TEXT
-        ok = await asyncio.to_thread(self._apprise.notify, body=body, title=title,
-                                     notify_type=_notify_type(alert), body_format=body_format)
+        ok = await asyncio.to_thread(
+            self._apprise.notify,
+            body=body,
+            title=title,
+            notify_type=_notify_type(alert),
+            body_format=body_format,
+        )
         if not ok:
-            raise NotifyError(f"Apprise ({self._scheme}://) could not deliver alert"
-                              f" {alert.delivery_id} of subscription {alert.subscription!r};"
-                              " its log says why")
+            raise NotifyError(
+                f"Apprise ({self._scheme}://) could not deliver alert"
+                f" {alert.delivery_id} of subscription {alert.subscription!r};"
+                " its log says why"
+            )
         return Receipt(remote_id=None)
 
 
@@ -86,10 +97,13 @@ def apprise_message(alert: Alert, *, markdown_format: bool) -> tuple[str, str]:
     return text(clip(title, MAX_TITLE)), "\n".join(body)
 
 
-def _change_lines(alert: Alert, change: AlertChange, text: Callable[[str], str],
-                  markdown_format: bool) -> list[str]:
-    lines = [f"{change.severity.value.upper()} · {change.category.label}"
-             f" · {text(clip(one_line(alert.source.title), MAX_TITLE))}"]
+def _change_lines(
+    alert: Alert, change: AlertChange, text: Callable[[str], str], markdown_format: bool
+) -> list[str]:
+    lines = [
+        f"{change.severity.value.upper()} · {change.category.label}"
+        f" · {text(clip(one_line(alert.source.title), MAX_TITLE))}"
+    ]
     summary = one_line(change.summary)
     if summary:
         lines.append(text(clip(summary, MAX_LINE)))
@@ -124,8 +138,11 @@ def _dates(old: date | None, new: date | None) -> str:
 
 def _excerpt(ops: Iterable[TextOp], text: Callable[[str], str], markdown_format: bool) -> str:
     """Deletions and insertions marked: ~~x~~ **y** in Markdown, wdiff's [-x-] {+y+} in text."""
-    marks = ({"insert": "**{}**", "delete": "~~{}~~"} if markdown_format
-             else {"insert": "{{+{}+}}", "delete": "[-{}-]"})
+    marks = (
+        {"insert": "**{}**", "delete": "~~{}~~"}
+        if markdown_format
+        else {"insert": "{{+{}+}}", "delete": "[-{}-]"}
+    )
     pieces: list[str] = []
     used = 0
     for op in ops:

@@ -35,9 +35,16 @@ _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _FALLBACK_DOMAIN = "lexwatch.invalid"
 
 
-def build_message(rendered: RenderedEmail, *, sender: str, recipients: Sequence[str],
-                  message_id_domain: str | None = None, subscription: str | None = None,
-                  now: datetime | None = None, delivery_id: int | None = None) -> EmailMessage:
+def build_message(
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    recipients: Sequence[str],
+    message_id_domain: str | None = None,
+    subscription: str | None = None,
+    now: datetime | None = None,
+    delivery_id: int | None = None,
+) -> EmailMessage:
     """A multipart/alternative message (text/plain, then text/html, both UTF-8) with Date and
     Message-ID. The subject is forced onto one line; addresses with line breaks are refused
     (``NotifyError``, permanent), so no header can be injected."""
@@ -84,9 +91,14 @@ class EmailSender:
     recipients); ``send_rendered`` sends anything already rendered (the digest job uses it).
     """
 
-    def __init__(self, subscription: Subscription, smtp: SmtpSettings, *,
-                 ssl_context: ssl.SSLContext | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        subscription: Subscription,
+        smtp: SmtpSettings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self._subscription = subscription
         self._smtp = smtp
         self._ssl_context = ssl_context
@@ -95,18 +107,26 @@ class EmailSender:
     async def send(self, alert: Alert) -> Receipt:
         """Render the alert and send it; return the Message-ID; raise NotifyError."""
         rendered = render_alert_email(alert, timezone=self._subscription.timezone)
-        return await self.send_rendered(rendered, self._subscription.recipients,
-                                        delivery_id=alert.delivery_id)
+        return await self.send_rendered(
+            rendered, self._subscription.recipients, delivery_id=alert.delivery_id
+        )
 
-    async def send_rendered(self, rendered: RenderedEmail, recipients: Sequence[str], *,
-                            delivery_id: int | None = None) -> Receipt:
+    async def send_rendered(
+        self, rendered: RenderedEmail, recipients: Sequence[str], *, delivery_id: int | None = None
+    ) -> Receipt:
         """Send a rendered e-mail to ``recipients``; return the Message-ID; raise NotifyError."""
         if not recipients:
-            raise NotifyError(f"subscription {self._subscription.name!r} has no e-mail"
-                              " recipients", permanent=True)
-        message = build_message(rendered, sender=self._smtp.sender, recipients=recipients,
-                                subscription=self._subscription.name, now=self._now(),
-                                delivery_id=delivery_id)
+            raise NotifyError(
+                f"subscription {self._subscription.name!r} has no e-mail recipients", permanent=True
+            )
+        message = build_message(
+            rendered,
+            sender=self._smtp.sender,
+            recipients=recipients,
+            subscription=self._subscription.name,
+            now=self._now(),
+            delivery_id=delivery_id,
+        )
         await asyncio.to_thread(self._deliver, message, tuple(recipients))
         return Receipt(remote_id=str(message["Message-ID"]))
 
@@ -115,22 +135,32 @@ class EmailSender:
         try:
             with self._connect() as client:
                 self._login(client)
-                refused = client.send_message(message, from_addr=parseaddr(self._smtp.sender)[1],
-                                              to_addrs=list(recipients))
+                refused = client.send_message(
+                    message, from_addr=parseaddr(self._smtp.sender)[1], to_addrs=list(recipients)
+                )
         except (smtplib.SMTPException, OSError) as exc:  # SMTPException is an OSError too
             raise smtp_error(exc, where, self._smtp.username) from exc
         if refused:
             # The others got it: raising would make the outbox send it to them again.
-            logger.warning("%s refused recipients of %s: %s", where, message["Message-ID"],
-                           ", ".join(f"{addr} ({code})" for addr, (code, _) in refused.items()))
-        logger.info("sent %s to %d recipient(s) via %s", message["Message-ID"],
-                    len(recipients) - len(refused), where)
+            logger.warning(
+                "%s refused recipients of %s: %s",
+                where,
+                message["Message-ID"],
+                ", ".join(f"{addr} ({code})" for addr, (code, _) in refused.items()),
+            )
+        logger.info(
+            "sent %s to %d recipient(s) via %s",
+            message["Message-ID"],
+            len(recipients) - len(refused),
+            where,
+        )
 
     def _connect(self) -> smtplib.SMTP:
         smtp = self._smtp
         if smtp.security == "tls":
-            return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                    context=self._context())
+            return smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout, context=self._context()
+            )
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         if smtp.security == "starttls":
             try:
@@ -145,8 +175,10 @@ class EmailSender:
         if not username:
             return
         if self._smtp.password is None:
-            raise NotifyError(f"smtp.username is {username!r} but LEXWATCH_SMTP__PASSWORD is"
-                              " not set", permanent=True)
+            raise NotifyError(
+                f"smtp.username is {username!r} but LEXWATCH_SMTP__PASSWORD is not set",
+                permanent=True,
+            )
         client.login(username, self._smtp.password.get_secret_value())
 
     def _context(self) -> ssl.SSLContext:
@@ -159,19 +191,27 @@ def smtp_error(exc: BaseException, where: str, username: str | None = None) -> N
     """Translate an smtplib/socket error into NotifyError (permanent for 5xx answers)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
-        listed = ", ".join(f"{addr} ({code} {_text(msg)})"
-                           for addr, (code, msg) in exc.recipients.items())
-        return NotifyError(f"{where} refused every recipient: {listed}",
-                           permanent=any(code >= 500 for code in codes))
+        listed = ", ".join(
+            f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in exc.recipients.items()
+        )
+        return NotifyError(
+            f"{where} refused every recipient: {listed}",
+            permanent=any(code >= 500 for code in codes),
+        )
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return NotifyError(f"{where} refused the login of {username!r}: {exc.smtp_code}"
-                           f" {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500)
+        return NotifyError(
+            f"{where} refused the login of {username!r}: {exc.smtp_code} {_text(exc.smtp_error)}",
+            permanent=exc.smtp_code >= 500,
+        )
     if isinstance(exc, smtplib.SMTPResponseException):
-        return NotifyError(f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}",
-                           permanent=500 <= exc.smtp_code < 600)
+        return NotifyError(
+            f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}",
+            permanent=500 <= exc.smtp_code < 600,
+        )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return NotifyError(f"{where}: {exc} (check smtp.security: starttls, tls or none)",
-                           permanent=True)
+        return NotifyError(
+            f"{where}: {exc} (check smtp.security: starttls, tls or none)", permanent=True
+        )
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return NotifyError(f"{where} closed the connection: {exc}")
     if isinstance(exc, smtplib.SMTPException):

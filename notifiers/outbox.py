@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 
 
 class DigestMailer(Protocol):
-    async def send_rendered(self, rendered: RenderedEmail,
-                            recipients: Sequence[str]) -> Receipt: ...
+    async def send_rendered(
+        self, rendered: RenderedEmail, recipients: Sequence[str]
+    ) -> Receipt: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,10 +59,10 @@ class Result(Enum):
     """What became of one delivery attempt."""
 
     SENT = "sent"
-    SKIPPED = "skipped"            # noise or muted before it was sent
-    FAILED = "failed"              # recorded; retried later or dead
+    SKIPPED = "skipped"  # noise or muted before it was sent
+    FAILED = "failed"  # recorded; retried later or dead
     RATE_LIMITED = "rate_limited"  # recorded; the receiver asked us to wait ``wait`` seconds
-    FENCED = "fenced"              # our lease was lost: another dispatcher owns the outcome
+    FENCED = "fenced"  # our lease was lost: another dispatcher owns the outcome
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -90,19 +91,29 @@ class Dispatcher:
     that hangs delays neither other subscriptions nor the next round.
     """
 
-    def __init__(self, *, store: Store, subscriptions: Sequence[Subscription],
-                 senders: Mapping[str, Sender], mailers: Mapping[str, DigestMailer],
-                 settings: AlertSettings, clock: Callable[[], datetime],
-                 rng: Callable[[], float] = random.random,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 round_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        subscriptions: Sequence[Subscription],
+        senders: Mapping[str, Sender],
+        mailers: Mapping[str, DigestMailer],
+        settings: AlertSettings,
+        clock: Callable[[], datetime],
+        rng: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
+        round_seconds: float | None = None,
+    ) -> None:
         self.store, self.settings, self.clock, self.rng = store, settings, clock, rng
         self.subscriptions = {sub.name: sub for sub in subscriptions}
         self.senders, self.mailers = senders, mailers
         self.monotonic = monotonic
         self.lease_seconds = min(LEASE_SECONDS, float(settings.dispatch_interval))
-        self.round_seconds = (round_seconds if round_seconds is not None
-                              else min(ROUND_SECONDS, float(settings.dispatch_interval)))
+        self.round_seconds = (
+            round_seconds
+            if round_seconds is not None
+            else min(ROUND_SECONDS, float(settings.dispatch_interval))
+        )
         self._workers: dict[str, asyncio.Task[int]] = {}
         self._digest_lock = asyncio.Lock()
 
@@ -129,12 +140,14 @@ class Dispatcher:
         if not started:
             return 0
         done, _ = await asyncio.wait(started, timeout=max(0.0, deadline - self.monotonic()))
-        return sum(task.result() for task in done
-                   if not task.cancelled() and task.exception() is None)
+        return sum(
+            task.result() for task in done if not task.cancelled() and task.exception() is None
+        )
 
     def _start(self, name: str, deadline: float) -> asyncio.Task[int]:
-        task = asyncio.get_running_loop().create_task(self._work(name, deadline),
-                                                      name=f"send {name}")
+        task = asyncio.get_running_loop().create_task(
+            self._work(name, deadline), name=f"send {name}"
+        )
         self._workers[name] = task
         task.add_done_callback(lambda done: self._finished(name, done))
         return task
@@ -143,8 +156,7 @@ class Dispatcher:
         if self._workers.get(name) is task:
             del self._workers[name]
         if not task.cancelled() and task.exception() is not None:
-            logger.error("sending to subscription %s failed", name,
-                         exc_info=task.exception())
+            logger.error("sending to subscription %s failed", name, exc_info=task.exception())
 
     async def _work(self, name: str, deadline: float) -> int:
         """Send ``name``'s due deliveries under its send lease (none if another holds it)."""
@@ -167,23 +179,25 @@ class Dispatcher:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
             try:
-                held = await asyncio.to_thread(self.store.renew_lease, lease,
-                                               self._until(self.clock()))
+                held = await asyncio.to_thread(
+                    self.store.renew_lease, lease, self._until(self.clock())
+                )
             except Exception:  # the database is away: the fenced outcome will say so
-                logger.warning("could not renew the send lease of %s", lease.subscription,
-                               exc_info=True)
+                logger.warning(
+                    "could not renew the send lease of %s", lease.subscription, exc_info=True
+                )
                 continue
             if not held:
-                logger.warning("the send lease of %s ran out; another dispatcher has it",
-                               lease.subscription)
+                logger.warning(
+                    "the send lease of %s ran out; another dispatcher has it", lease.subscription
+                )
                 return
 
     async def _send_in_order(self, lease: Lease, deadline: float) -> int:
         """One subscription's deliveries oldest first (Slack threads need the first one)."""
         sent, tried = 0, set[int]()
         while self.monotonic() < deadline:
-            delivery_id = await asyncio.to_thread(self.store.claim_next, lease, self.clock(),
-                                                  tried)
+            delivery_id = await asyncio.to_thread(self.store.claim_next, lease, self.clock(), tried)
             if delivery_id is None:
                 break
             tried.add(delivery_id)
@@ -198,24 +212,35 @@ class Dispatcher:
         return sent
 
     async def _send_one(self, delivery_id: int, token: str) -> Attempt:
-        row, alert = await asyncio.to_thread(self.store.load_alert, delivery_id,
-                                             self.settings.dashboard_url)
+        row, alert = await asyncio.to_thread(
+            self.store.load_alert, delivery_id, self.settings.dashboard_url
+        )
         if alert is None:
-            kept = await asyncio.to_thread(self.store.finish_skipped, delivery_id, token,
-                                           "marked as noise or muted before it was sent")
+            kept = await asyncio.to_thread(
+                self.store.finish_skipped,
+                delivery_id,
+                token,
+                "marked as noise or muted before it was sent",
+            )
             return Attempt(result=Result.SKIPPED if kept else Result.FENCED)
         sender = self.senders.get(row.subscription)
         if sender is None:
-            return await self._failed(row, token, NotifyError(
-                f"subscription {row.subscription!r} is no longer configured", permanent=True))
+            return await self._failed(
+                row,
+                token,
+                NotifyError(
+                    f"subscription {row.subscription!r} is no longer configured", permanent=True
+                ),
+            )
         try:
             receipt = await self._timed(sender, alert)
         except NotifyError as exc:
             return await self._failed(row, token, exc)
         except Exception as exc:  # a bug in a channel must not lose the alert
             logger.exception("sending delivery %d failed unexpectedly", delivery_id)
-            return await self._failed(row, token, NotifyError(
-                f"internal error: {type(exc).__name__}: {exc}"))
+            return await self._failed(
+                row, token, NotifyError(f"internal error: {type(exc).__name__}: {exc}")
+            )
         return await self._sent(row, token, receipt)
 
     async def _timed(self, sender: Sender, alert: Alert) -> Receipt:
@@ -224,32 +249,55 @@ class Dispatcher:
         try:
             return await asyncio.wait_for(sender.send(alert), timeout)
         except TimeoutError as exc:
-            raise NotifyError(f"subscription {alert.subscription!r} did not answer within"
-                              f" {timeout:g} s (alerts.send_timeout)") from exc
+            raise NotifyError(
+                f"subscription {alert.subscription!r} did not answer within"
+                f" {timeout:g} s (alerts.send_timeout)"
+            ) from exc
 
     async def _sent(self, row: DeliveryRow, token: str, receipt: Receipt) -> Attempt:
         assert row.id is not None
-        if not await asyncio.to_thread(self.store.finish_sent, row.id, token,
-                                       receipt.remote_id, self.clock()):
-            logger.warning("delivery %d was sent, but our lease ran out meanwhile: another"
-                           " dispatcher owns it now (the receiver may see it twice, with the"
-                           " same X-Lexwatch-Delivery id)", row.id)
+        if not await asyncio.to_thread(
+            self.store.finish_sent, row.id, token, receipt.remote_id, self.clock()
+        ):
+            logger.warning(
+                "delivery %d was sent, but our lease ran out meanwhile: another"
+                " dispatcher owns it now (the receiver may see it twice, with the"
+                " same X-Lexwatch-Delivery id)",
+                row.id,
+            )
             return Attempt(result=Result.FENCED)
-        logger.info("sent delivery %d (%s) to %s", row.id, row.kind, row.subscription,
-                    extra={"source": row.source_key})
+        logger.info(
+            "sent delivery %d (%s) to %s",
+            row.id,
+            row.kind,
+            row.subscription,
+            extra={"source": row.source_key},
+        )
         return Attempt(result=Result.SENT)
 
     async def _failed(self, row: DeliveryRow, token: str, exc: NotifyError) -> Attempt:
         assert row.id is not None
         next_attempt = self._next_attempt(row.attempts + 1, exc)
-        if not await asyncio.to_thread(self.store.finish_failed, row.id, token, str(exc),
-                                       next_attempt):
-            logger.warning("delivery %d to %s failed (%s), but our lease ran out meanwhile:"
-                           " another dispatcher owns it now", row.id, row.subscription, exc)
+        if not await asyncio.to_thread(
+            self.store.finish_failed, row.id, token, str(exc), next_attempt
+        ):
+            logger.warning(
+                "delivery %d to %s failed (%s), but our lease ran out meanwhile:"
+                " another dispatcher owns it now",
+                row.id,
+                row.subscription,
+                exc,
+            )
             return Attempt(result=Result.FENCED)
         state = "gave up" if next_attempt is None else f"retry at {next_attempt:%H:%M:%S}"
-        logger.warning("delivery %d to %s failed (%s): %s", row.id, row.subscription, state,
-                       exc, extra={"source": row.source_key})
+        logger.warning(
+            "delivery %d to %s failed (%s): %s",
+            row.id,
+            row.subscription,
+            state,
+            exc,
+            extra={"source": row.source_key},
+        )
         if exc.retry_after is not None and next_attempt is not None:
             return Attempt(result=Result.RATE_LIMITED, wait=exc.retry_after)
         return Attempt(result=Result.FAILED)
@@ -267,8 +315,9 @@ class Dispatcher:
 
     # ---- digests ---------------------------------------------------------------------------
 
-    async def send_digest(self, name: str, *, preview: bool = False,
-                          force: bool = False) -> DigestResult:
+    async def send_digest(
+        self, name: str, *, preview: bool = False, force: bool = False
+    ) -> DigestResult:
         """Send ``name``'s digest of everything pending (or only render it, with preview).
 
         One digest at a time in this process: a retry never overlaps the scheduled send.
@@ -278,64 +327,85 @@ class Dispatcher:
 
     async def _send_digest(self, name: str, *, preview: bool, force: bool) -> DigestResult:
         sub = self.subscriptions[name]
-        loaded = await asyncio.to_thread(self.store.digest_alerts, name,
-                                         self.settings.dashboard_url)
+        loaded = await asyncio.to_thread(
+            self.store.digest_alerts, name, self.settings.dashboard_url
+        )
         alerts = [alert for _, alert in loaded if alert is not None]
         digest = await asyncio.to_thread(self._digest, sub, alerts)
         if not (alerts or sub.send_empty or force):
             return DigestResult(subscription=name, sent=False, reason="nothing to say")
         rendered = render_digest(digest)
         if preview:
-            return DigestResult(subscription=name, sent=False, changes=len(digest.changes),
-                                rendered=rendered, reason="preview")
+            return DigestResult(
+                subscription=name,
+                sent=False,
+                changes=len(digest.changes),
+                rendered=rendered,
+                reason="preview",
+            )
         await self._skip([row for row, alert in loaded if alert is None])
-        return await self._mail(sub, rendered, [a.delivery_id for a in alerts],
-                                len(digest.changes))
+        return await self._mail(sub, rendered, [a.delivery_id for a in alerts], len(digest.changes))
 
-    async def _mail(self, sub: Subscription, rendered: RenderedEmail, ids: list[int],
-                    changes: int) -> DigestResult:
+    async def _mail(
+        self, sub: Subscription, rendered: RenderedEmail, ids: list[int], changes: int
+    ) -> DigestResult:
         mailer = self.mailers[sub.name]
         try:
             receipt = await mailer.send_rendered(rendered, sub.recipients)
         except NotifyError as exc:
             attempts = await asyncio.to_thread(self.store.max_attempts, ids) + 1
-            await asyncio.to_thread(self.store.mark_failed, ids, str(exc),
-                                    self._next_attempt(attempts, exc))
+            await asyncio.to_thread(
+                self.store.mark_failed, ids, str(exc), self._next_attempt(attempts, exc)
+            )
             logger.warning("digest %s failed: %s", sub.name, exc)
             return DigestResult(subscription=sub.name, sent=False, reason=str(exc))
         if ids:
             await asyncio.to_thread(self.store.mark_sent, ids, receipt.remote_id, self.clock())
         logger.info("digest %s sent: %d change(s)", sub.name, changes)
-        return DigestResult(subscription=sub.name, sent=True, changes=changes,
-                            rendered=rendered)
+        return DigestResult(subscription=sub.name, sent=True, changes=changes, rendered=rendered)
 
     async def _skip(self, rows: list[DeliveryRow]) -> None:
         for row in rows:
             assert row.id is not None
-            await asyncio.to_thread(self.store.mark_skipped, row.id,
-                                    "marked as noise or muted before the digest")
+            await asyncio.to_thread(
+                self.store.mark_skipped, row.id, "marked as noise or muted before the digest"
+            )
 
     def _digest(self, sub: Subscription, alerts: list[Alert]) -> Digest:
         now = self.clock()
         start = self.store.last_digest_at(sub.name) or min(
-            (alert.created_at for alert in alerts), default=now - timedelta(days=1))
+            (alert.created_at for alert in alerts), default=now - timedelta(days=1)
+        )
         horizon = now + timedelta(days=self.settings.digest_deadline_days)
         deadlines = tuple(
-            DigestDeadline(source_key=row.source_key, label=row.label, due=row.due,
-                           url=row.url, kind=row.kind)
-            for row in self.store.deadlines(after=now) if row.due <= horizon)
+            DigestDeadline(
+                source_key=row.source_key, label=row.label, due=row.due, url=row.url, kind=row.kind
+            )
+            for row in self.store.deadlines(after=now)
+            if row.due <= horizon
+        )
         sources = {alert.source.key: alert.source for alert in alerts}
         sources.update(self._deadline_sources(deadlines, sources))
         return Digest(
-            subscription=sub.name, period_start=start, period_end=now, timezone=sub.timezone,
+            subscription=sub.name,
+            period_start=start,
+            period_end=now,
+            timezone=sub.timezone,
             changes=tuple(a.change for a in alerts if a.change is not None),
-            sources=sources, deadlines=deadlines, dashboard_url=self.settings.dashboard_url,
-            health=tuple(a for a in alerts if a.kind in (AlertKind.SOURCE_DOWN,
-                                                         AlertKind.SOURCE_RECOVERED)),
+            sources=sources,
+            deadlines=deadlines,
+            dashboard_url=self.settings.dashboard_url,
+            health=tuple(
+                a for a in alerts if a.kind in (AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED)
+            ),
         )
 
-    def _deadline_sources(self, deadlines: tuple[DigestDeadline, ...],
-                          known: Mapping[str, AlertSource]) -> dict[str, AlertSource]:
+    def _deadline_sources(
+        self, deadlines: tuple[DigestDeadline, ...], known: Mapping[str, AlertSource]
+    ) -> dict[str, AlertSource]:
         wanted = {d.source_key for d in deadlines} - set(known)
-        return {row.key: AlertSource(key=row.key, title=row.title, url=row.url)
-                for row in self.store.sources() if row.key in wanted}
+        return {
+            row.key: AlertSource(key=row.key, title=row.title, url=row.url)
+            for row in self.store.sources()
+            if row.key in wanted
+        }

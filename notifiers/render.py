@@ -34,8 +34,20 @@ from monitor.types import (
 
 SUBJECT_MAX = 120
 _EXCERPT_OP_CHARS = 300  # the caller trims context; this only bounds a pathological op
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
@@ -113,8 +125,9 @@ def environment() -> jinja2.Environment:
     """The templates' environment, built once (autoescape for .html.j2 only)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
-                                            default_for_string=False, default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -137,8 +150,9 @@ def render_digest(digest: Digest) -> RenderedEmail:
         "day": _long_day(digest.period_end.astimezone(zone).date()),
         "headline": ", ".join(_digest_counts(digest)),
         "groups": group_changes(digest, zone, dashboard),
-        "deadlines": [_deadline_view(d, digest, zone)
-                      for d in sorted(digest.deadlines, key=lambda d: d.due)],
+        "deadlines": [
+            _deadline_view(d, digest, zone) for d in sorted(digest.deadlines, key=lambda d: d.due)
+        ],
         "health": [_health_view(a, zone) for a in digest.health],
         "dashboard_url": dashboard,
         "timezone": digest.timezone,
@@ -153,10 +167,16 @@ def render_alert_email(alert: Alert, *, timezone: str = "Europe/Brussels") -> Re
     context: dict[str, object] = {
         "kind": alert.kind.value,
         "subscription": line(alert.subscription),
-        "change": (_change_view(alert.change, alert.source.title, zone, dashboard)
-                   if alert.change is not None else None),
-        "health": (_health_view(alert, zone)
-                   if alert.kind in (AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED) else None),
+        "change": (
+            _change_view(alert.change, alert.source.title, zone, dashboard)
+            if alert.change is not None
+            else None
+        ),
+        "health": (
+            _health_view(alert, zone)
+            if alert.kind in (AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED)
+            else None
+        ),
         "source_title": line(alert.source.title) or line(alert.source.key),
         "detail": line(alert.detail),
         "sent": _moment(alert.created_at, zone),
@@ -167,9 +187,11 @@ def render_alert_email(alert: Alert, *, timezone: str = "Europe/Brussels") -> Re
 
 def _render(name: str, subject: str, context: dict[str, object]) -> RenderedEmail:
     values = {**context, "subject": subject}
-    return RenderedEmail(subject=subject,
-                         text=environment().get_template(f"{name}.txt.j2").render(values),
-                         html=environment().get_template(f"{name}.html.j2").render(values))
+    return RenderedEmail(
+        subject=subject,
+        text=environment().get_template(f"{name}.txt.j2").render(values),
+        html=environment().get_template(f"{name}.html.j2").render(values),
+    )
 
 
 # ---- subjects -----------------------------------------------------------------------------
@@ -218,7 +240,7 @@ def _digest_counts(digest: Digest) -> list[str]:
 
 
 def _change_counts(changes: Sequence[AlertChange]) -> list[str]:
-    """"No changes"; "2 corrigenda" (one category); else the total and the top categories."""
+    """ "No changes"; "2 corrigenda" (one category); else the total and the top categories."""
     if not changes:
         return ["No changes"]
     counts = Counter(change.category for change in changes)
@@ -228,8 +250,10 @@ def _change_counts(changes: Sequence[AlertChange]) -> list[str]:
     rank = {c: max(ch.severity.rank for ch in changes if ch.category is c) for c in counts}
     ordered = sorted(counts, key=lambda c: (-rank[c], -counts[c], _ORDER[c]))
     top = [c for c in ordered if rank[c] == rank[ordered[0]]][:2]
-    return [_plural(len(changes), "change", "changes"),
-            *(_plural(counts[c], *_PHRASES[c]) for c in top)]
+    return [
+        _plural(len(changes), "change", "changes"),
+        *(_plural(counts[c], *_PHRASES[c]) for c in top),
+    ]
 
 
 def _plural(count: int, singular: str, plural: str) -> str:
@@ -248,16 +272,19 @@ def group_changes(digest: Digest, zone: ZoneInfo, dashboard: str | None) -> list
     top = {c: max(ch.severity.rank for ch in chs) for c, chs in by_category.items()}
     groups = []
     for category in sorted(by_category, key=lambda c: (-top[c], _ORDER[c])):
-        changes = sorted(by_category[category],
-                         key=lambda ch: (-ch.severity.rank, ch.detected_at, ch.id))
-        views = tuple(_change_view(ch, _source_title(digest, ch), zone, dashboard)
-                      for ch in changes)
+        changes = sorted(
+            by_category[category], key=lambda ch: (-ch.severity.rank, ch.detected_at, ch.id)
+        )
+        views = tuple(
+            _change_view(ch, _source_title(digest, ch), zone, dashboard) for ch in changes
+        )
         groups.append(GroupView(label=category_label(category), changes=views))
     return groups
 
 
-def _change_view(change: AlertChange, source_title: str, zone: ZoneInfo,
-                 dashboard: str | None) -> ChangeView:
+def _change_view(
+    change: AlertChange, source_title: str, zone: ZoneInfo, dashboard: str | None
+) -> ChangeView:
     return ChangeView(
         id=change.id,
         label=category_label(change.category),
@@ -309,7 +336,7 @@ def excerpt_ops(ops: Iterable[TextOp]) -> tuple[TextOp, ...]:
 
 
 def category_label(category: Category | str) -> str:
-    """"consultation_opened" → "Consultation opened" (``monitor.types.CATEGORIES``)."""
+    """ "consultation_opened" → "Consultation opened" (``monitor.types.CATEGORIES``)."""
     return Category(category).label
 
 
@@ -330,8 +357,17 @@ def safe_url(url: str | None) -> str | None:
 def wrap(text: str, width: int = 76, indent: int = 0, first: int | None = None) -> str:
     """Word-wrap for plain text bodies; long words (URLs) are never broken."""
     lead = " " * (indent if first is None else first)
-    return textwrap.fill(text, width=width, initial_indent=lead, subsequent_indent=" " * indent,
-                         break_long_words=False, break_on_hyphens=False) or lead
+    return (
+        textwrap.fill(
+            text,
+            width=width,
+            initial_indent=lead,
+            subsequent_indent=" " * indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        or lead
+    )
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -368,7 +404,7 @@ def _short_date(day: date) -> str:
 
 
 def _day_and_time(moment: datetime) -> str:
-    """"Fri 28 Nov 2025", with the time only when it is not midnight (a day-only date)."""
+    """ "Fri 28 Nov 2025", with the time only when it is not midnight (a day-only date)."""
     day = f"{_WEEKDAYS[moment.weekday()]} {_short_date(moment.date())}"
     if moment.timetz().replace(tzinfo=None) == time(0, 0):
         return day

@@ -81,6 +81,7 @@ NOT_JSON = "the answer is not Slack's JSON (a proxy or an outage page?); retried
 
 # -- rendering --------------------------------------------------------------------------------
 
+
 def slack_message(alert: Alert) -> tuple[str, list[Block]]:
     """The fallback text and the Block Kit blocks for ``alert`` (pure; all scraped text escaped).
 
@@ -100,13 +101,14 @@ def slack_message(alert: Alert) -> tuple[str, list[Block]]:
 def _change_text(alert: Alert, change: AlertChange) -> str:
     label = change.category.label
     title = clip(one_line(change.title), MAX_FALLBACK)
-    return (f"{SEVERITY_MARKS[change.severity]} {label} ({change.severity.value}): "
-            f"{mrkdwn(title)} · {mrkdwn(one_line(alert.source.title))}")
+    return (
+        f"{SEVERITY_MARKS[change.severity]} {label} ({change.severity.value}): "
+        f"{mrkdwn(title)} · {mrkdwn(one_line(alert.source.title))}"
+    )
 
 
 def _change_blocks(alert: Alert, change: AlertChange) -> list[Block]:
-    blocks = [_header(change.title or change.category.label),
-              _section(_change_lead(alert, change))]
+    blocks = [_header(change.title or change.category.label), _section(_change_lead(alert, change))]
     excerpt = excerpt_mrkdwn(change.excerpt, MAX_EXCERPT)
     if excerpt:
         blocks.append(_section(f"*What changed* (~removed~ *added*)\n{excerpt}"))
@@ -118,9 +120,11 @@ def _change_blocks(alert: Alert, change: AlertChange) -> list[Block]:
 
 
 def _change_lead(alert: Alert, change: AlertChange) -> str:
-    lines = [f"{SEVERITY_MARKS[change.severity]} *{change.category.label}*"
-             f" · {change.severity.value} severity",
-             f"*Source:* {_source_link(alert)}"]
+    lines = [
+        f"{SEVERITY_MARKS[change.severity]} *{change.category.label}*"
+        f" · {change.severity.value} severity",
+        f"*Source:* {_source_link(alert)}",
+    ]
     moved = _date_line(change.old_date, change.new_date)
     if moved:
         lines.append(moved)
@@ -206,28 +210,37 @@ def _health_text(alert: Alert) -> str:
     state = "down" if alert.kind is AlertKind.SOURCE_DOWN else "recovered"
     detail = one_line(alert.detail)
     title = mrkdwn(one_line(alert.source.title or alert.source.key))
-    return f"Source {state}: {title}" + (f": {mrkdwn(clip(detail, MAX_FALLBACK))}" if detail
-                                           else "")
+    return f"Source {state}: {title}" + (
+        f": {mrkdwn(clip(detail, MAX_FALLBACK))}" if detail else ""
+    )
 
 
 def _health_blocks(alert: Alert) -> list[Block]:
     down = alert.kind is AlertKind.SOURCE_DOWN
     heading = "\u26a0\ufe0f Source down" if down else "\u2705 Source recovered"
-    body = (f"lexwatch cannot check {_source_link(alert)} any more." if down
-            else f"Checks of {_source_link(alert)} succeed again.")
+    body = (
+        f"lexwatch cannot check {_source_link(alert)} any more."
+        if down
+        else f"Checks of {_source_link(alert)} succeed again."
+    )
     detail = one_line(alert.detail)
     if detail:
         body += f"\n>{mrkdwn(clip(detail, MAX_SENTENCE * 2))}"
     context = [f"Source key: {mrkdwn(alert.source.key)}", _when(alert.created_at)]
-    return [_header(f"{heading}: {alert.source.title or alert.source.key}"),
-            _section(body), _context(context)]
+    return [
+        _header(f"{heading}: {alert.source.title or alert.source.key}"),
+        _section(body),
+        _context(context),
+    ]
 
 
 def _test_message(alert: Alert) -> tuple[str, list[Block]]:
     name = mrkdwn(one_line(alert.subscription))
     text = f"lexwatch test message for subscription {name}"
-    note = (f"\U0001f9ea This is a *test* from lexwatch subscription *{name}*. If you can read"
-            " it, alerts for this subscription reach this channel.")
+    note = (
+        f"\U0001f9ea This is a *test* from lexwatch subscription *{name}*. If you can read"
+        " it, alerts for this subscription reach this channel."
+    )
     if alert.change is not None:
         note += " Below, a sample of how a change alert looks (nothing changed)."
     blocks = [_header("lexwatch test message"), _section(note)]
@@ -237,14 +250,18 @@ def _test_message(alert: Alert) -> tuple[str, list[Block]]:
 
 
 def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, MAX_HEADER),
-                                       "emoji": False}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": plain(text, MAX_HEADER), "emoji": False},
+    }
 
 
 def _section(text: str) -> Block:
     # verbatim: no auto-linking of bare URLs or #names in scraped text (our <url|x> still work).
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_SECTION),
-                                        "verbatim": True}}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_SECTION), "verbatim": True},
+    }
 
 
 def _context(parts: list[str]) -> Block:
@@ -265,6 +282,7 @@ def _limit_blocks(blocks: list[Block]) -> list[Block]:
 
 # -- delivery ---------------------------------------------------------------------------------
 
+
 class SlackSender:
     """Sends alerts to one Slack subscription (``Sender`` protocol).
 
@@ -273,16 +291,24 @@ class SlackSender:
     Clients must have no retry handlers (``retry_handlers=[]``): the outbox retries.
     """
 
-    def __init__(self, subscription: Subscription, *, client: AsyncWebClient | None = None,
-                 webhook: AsyncWebhookClient | None = None) -> None:
+    def __init__(
+        self,
+        subscription: Subscription,
+        *,
+        client: AsyncWebClient | None = None,
+        webhook: AsyncWebhookClient | None = None,
+    ) -> None:
         self._subscription = subscription
         self._client = client
         self._webhook = webhook
         needed: object = {Channel.SLACK: client, Channel.SLACK_WEBHOOK: webhook}.get(
-            subscription.channel, ValueError)
+            subscription.channel, ValueError
+        )
         if needed is ValueError:
-            raise ValueError(f"SlackSender cannot send to channel {subscription.channel.value!r};"
-                             " use 'slack' or 'slack_webhook'")
+            raise ValueError(
+                f"SlackSender cannot send to channel {subscription.channel.value!r};"
+                " use 'slack' or 'slack_webhook'"
+            )
         if needed is None:
             kind = "client" if subscription.channel is Channel.SLACK else "webhook"
             raise ValueError(f"subscription {subscription.name!r} needs a Slack {kind}")
@@ -296,49 +322,63 @@ class SlackSender:
         assert self._client is not None  # checked in __init__
         return await self._post_message(self._client, alert, text, blocks)
 
-    async def _post_message(self, client: AsyncWebClient, alert: Alert, text: str,
-                            blocks: list[Block]) -> Receipt:
+    async def _post_message(
+        self, client: AsyncWebClient, alert: Alert, text: str, blocks: list[Block]
+    ) -> Receipt:
         try:
             return await self._post(client, text, blocks, alert.thread_ts)
         except SlackApiError as exc:
             if not (alert.thread_ts and _error_code(exc) in THREAD_ERRORS):
                 raise self._api_error(exc) from exc
         # The first message of the thread was deleted: a new message beats no message.
-        log.warning("Slack thread %s is gone; posting delivery %s as a new message",
-                    alert.thread_ts, alert.delivery_id)
+        log.warning(
+            "Slack thread %s is gone; posting delivery %s as a new message",
+            alert.thread_ts,
+            alert.delivery_id,
+        )
         try:
             return await self._post(client, text, blocks, None)
         except SlackApiError as exc:
             raise self._api_error(exc) from exc
 
-    async def _post(self, client: AsyncWebClient, text: str, blocks: list[Block],
-                    thread_ts: str | None) -> Receipt:
+    async def _post(
+        self, client: AsyncWebClient, text: str, blocks: list[Block], thread_ts: str | None
+    ) -> Receipt:
         """chat.postMessage; SlackApiError passes through, network errors become NotifyError."""
         try:
             response = await client.chat_postMessage(
-                channel=self._subscription.target, text=text, blocks=blocks,
-                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+                channel=self._subscription.target,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except NETWORK_ERRORS as exc:
-            raise NotifyError(f"Slack API unreachable for subscription"
-                              f" {self._subscription.name!r}: {exc!r}") from exc
+            raise NotifyError(
+                f"Slack API unreachable for subscription {self._subscription.name!r}: {exc!r}"
+            ) from exc
         except (AttributeError, TypeError, ValueError) as exc:
             # slack-sdk trips over a 200 whose body is plain text (a proxy, an outage page):
             # a transient fault of the far end, retried, not a bug of ours.
-            raise NotifyError(f"Slack chat.postMessage to {self._subscription.target!r}"
-                              f" (subscription {self._subscription.name!r}) failed: {NOT_JSON}"
-                              ) from exc
+            raise NotifyError(
+                f"Slack chat.postMessage to {self._subscription.target!r}"
+                f" (subscription {self._subscription.name!r}) failed: {NOT_JSON}"
+            ) from exc
         ts = response.get("ts")
         return Receipt(remote_id=str(ts) if ts else None)
 
     def _api_error(self, exc: SlackApiError) -> NotifyError:
         return _api_error(exc, self._subscription.name, self._subscription.target)
 
-    async def _send_webhook(self, webhook: AsyncWebhookClient, text: str,
-                            blocks: list[Block]) -> Receipt:
+    async def _send_webhook(
+        self, webhook: AsyncWebhookClient, text: str, blocks: list[Block]
+    ) -> Receipt:
         where = f"Slack incoming webhook of subscription {self._subscription.name!r}"
         try:
-            response = await webhook.send(text=text, blocks=blocks, unfurl_links=False,
-                                          unfurl_media=False)
+            response = await webhook.send(
+                text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
         except NETWORK_ERRORS as exc:
             raise NotifyError(f"{where} unreachable: {exc!r}") from exc
         status, body = response.status_code, (response.body or "").strip()[:200]
@@ -354,8 +394,10 @@ class SlackSender:
 def _check_no_retries(client: object) -> None:
     handlers = getattr(client, "retry_handlers", None)
     if handlers:
-        raise ValueError("Slack clients for lexwatch must be built with retry_handlers=[]:"
-                         " the outbox retries, and a client retry would send twice")
+        raise ValueError(
+            "Slack clients for lexwatch must be built with retry_handlers=[]:"
+            " the outbox retries, and a client retry would send twice"
+        )
 
 
 def _error_code(exc: SlackApiError) -> str | None:
@@ -366,13 +408,14 @@ def _error_code(exc: SlackApiError) -> str | None:
 def _api_error(exc: SlackApiError, name: str, channel: str) -> NotifyError:
     # A SlackResponse has status_code; on a body that is not JSON slack-sdk puts aiohttp's
     # response (status) there instead.
-    status = int(getattr(exc.response, "status_code", 0)
-                 or getattr(exc.response, "status", 0) or 0)
+    status = int(getattr(exc.response, "status_code", 0) or getattr(exc.response, "status", 0) or 0)
     code = _error_code(exc)
     data = getattr(exc.response, "data", None)
     what = code or ("no error code" if isinstance(data, dict) and data else NOT_JSON)
-    message = (f"Slack chat.postMessage to {channel!r} (subscription {name!r}) failed:"
-               f" HTTP {status} {what}")
+    message = (
+        f"Slack chat.postMessage to {channel!r} (subscription {name!r}) failed:"
+        f" HTTP {status} {what}"
+    )
     if status == 429 or code == "ratelimited":
         headers = getattr(exc.response, "headers", {}) or {}
         return NotifyError(message, retry_after=retry_after(_header_value(headers, "Retry-After")))
@@ -400,7 +443,9 @@ def slack_sender(subscription: Subscription, *, token: str | None, base_url: str
         webhook = AsyncWebhookClient(url=subscription.target, retry_handlers=[])
         return SlackSender(subscription, webhook=webhook)
     if subscription.channel is Channel.SLACK and not token:
-        raise ConfigError(f"subscriptions.{subscription.name}: channel 'slack' needs a bot token"
-                          " in LEXWATCH_ALERTS__SLACK_TOKEN (or use channel 'slack_webhook')")
+        raise ConfigError(
+            f"subscriptions.{subscription.name}: channel 'slack' needs a bot token"
+            " in LEXWATCH_ALERTS__SLACK_TOKEN (or use channel 'slack_webhook')"
+        )
     client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=[])
     return SlackSender(subscription, client=client)

@@ -46,22 +46,28 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
         "delivery_id": alert.delivery_id,
         "subscription": alert.subscription,
         "created_at": _iso(alert.created_at),
-        "source": {"key": alert.source.key, "title": alert.source.title,
-                   "url": alert.source.url},
+        "source": {"key": alert.source.key, "title": alert.source.title, "url": alert.source.url},
         "change": None if alert.change is None else _change(alert.change, alert.dashboard_url),
         "detail": alert.detail or None,
     }
 
 
 def _change(change: AlertChange, dashboard_url: str | None) -> dict[str, Any]:
-    dashboard = (f"{dashboard_url.rstrip('/')}/changes/{change.id}" if dashboard_url else None)
+    dashboard = f"{dashboard_url.rstrip('/')}/changes/{change.id}" if dashboard_url else None
     return {
-        "id": change.id, "category": change.category.value, "severity": change.severity.value,
-        "title": change.title, "summary": change.summary, "url": change.url,
-        "item_key": change.item_key, "old_date": _day(change.old_date),
-        "new_date": _day(change.new_date), "evidence": list(change.evidence),
+        "id": change.id,
+        "category": change.category.value,
+        "severity": change.severity.value,
+        "title": change.title,
+        "summary": change.summary,
+        "url": change.url,
+        "item_key": change.item_key,
+        "old_date": _day(change.old_date),
+        "new_date": _day(change.new_date),
+        "evidence": list(change.evidence),
         "excerpt": [{"op": op.op, "text": op.text} for op in change.excerpt],
-        "detected_at": _iso(change.detected_at), "related_to": change.related_to,
+        "detected_at": _iso(change.detected_at),
+        "related_to": change.related_to,
         "dashboard_url": dashboard,
     }
 
@@ -76,8 +82,9 @@ def _day(value: date | None) -> str | None:
 
 def encode(payload: dict[str, Any]) -> bytes:
     """The exact bytes sent and signed: compact JSON, sorted keys, UTF-8."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
-                      sort_keys=True).encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(
+        "utf-8"
+    )
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -86,8 +93,15 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     return SIGNATURE_PREFIX + mac.hexdigest()
 
 
-def verify_signature(secret: str, timestamp: int | str, body: bytes, header: str | None, *,
-                     tolerance: float = 300.0, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: int | str,
+    body: bytes,
+    header: str | None,
+    *,
+    tolerance: float = 300.0,
+    now: float | None = None,
+) -> bool:
     """Whether ``header`` signs exactly ``body`` at ``timestamp``, sent within ``tolerance``
     seconds of ``now`` (default: the current time). For receivers; copy it freely.
 
@@ -107,8 +121,14 @@ def verify_signature(secret: str, timestamp: int | str, body: bytes, header: str
 class WebhookSender:
     """POSTs alerts to one URL (``Sender`` protocol); ``client`` is the shared httpx client."""
 
-    def __init__(self, url: str, secret: str | None, client: httpx.AsyncClient, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str | None,
+        client: httpx.AsyncClient,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._url = url
         self._secret = secret
         self._client = client
@@ -122,14 +142,18 @@ class WebhookSender:
         try:
             response = await self._client.post(self._url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            raise NotifyError(f"webhook of subscription {alert.subscription!r} unreachable:"
-                              f" {exc!r}") from exc
+            raise NotifyError(
+                f"webhook of subscription {alert.subscription!r} unreachable: {exc!r}"
+            ) from exc
         return _receipt(alert, response)
 
     def _headers(self, alert: Alert, timestamp: int, body: bytes) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "User-Agent": f"lexwatch/{__version__}",
-                   "X-Lexwatch-Delivery": str(alert.delivery_id),
-                   "X-Lexwatch-Timestamp": str(timestamp)}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"lexwatch/{__version__}",
+            "X-Lexwatch-Delivery": str(alert.delivery_id),
+            "X-Lexwatch-Timestamp": str(timestamp),
+        }
         if self._secret:
             headers["X-Lexwatch-Signature"] = sign(self._secret, timestamp, body)
         return headers
@@ -140,12 +164,15 @@ def _receipt(alert: Alert, response: httpx.Response) -> Receipt:
     if 200 <= status < 300:
         return Receipt(remote_id=str(status))
     # The URL itself may be a secret, so the message names the subscription instead.
-    message = (f"webhook of subscription {alert.subscription!r} answered HTTP {status}"
-               f" {response.text[:200]!r}")
+    message = (
+        f"webhook of subscription {alert.subscription!r} answered HTTP {status}"
+        f" {response.text[:200]!r}"
+    )
     if 300 <= status < 400:
         where = response.headers.get("Location", "?")
-        raise NotifyError(f"{message}: redirected to {where}; configure the final URL",
-                          permanent=True)
+        raise NotifyError(
+            f"{message}: redirected to {where}; configure the final URL", permanent=True
+        )
     wait = retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
     permanent = 400 <= status < 500 and status not in RETRYABLE_4XX
     raise NotifyError(message, retry_after=wait, permanent=permanent)

@@ -146,6 +146,7 @@ class DashboardCounts:
 
 # -- the timeline -----------------------------------------------------------------------------
 
+
 def changes_page(session: Session, q: ChangeQuery, *, count: bool = True) -> ChangePage:
     """One page of changes, newest first (detected_at, then id), and how many match in all.
 
@@ -155,17 +156,25 @@ def changes_page(session: Session, q: ChangeQuery, *, count: bool = True) -> Cha
     if conditions is None:
         return ChangePage(rows=[], total=0, page=q.page, per_page=q.per_page)
     statement = (
-        select(ChangeRow).where(*conditions)
+        select(ChangeRow)
+        .where(*conditions)
         .order_by(col(ChangeRow.detected_at).desc(), col(ChangeRow.id).desc())
-        .offset((q.page - 1) * q.per_page).limit(q.per_page)
+        .offset((q.page - 1) * q.per_page)
+        .limit(q.per_page)
     )
     rows = list(session.exec(statement).all())
     seen = (q.page - 1) * q.per_page + len(rows)
     # A short page is the last one: what precedes it plus its rows is the total.
     last_page = len(rows) < q.per_page and (bool(rows) or q.page == 1)
     total, capped = (seen, False) if not count or last_page else _count(session, conditions, q)
-    return ChangePage(rows=rows, total=total, page=q.page, per_page=q.per_page, capped=capped,
-                      source_titles=source_titles(session, {row.source_key for row in rows}))
+    return ChangePage(
+        rows=rows,
+        total=total,
+        page=q.page,
+        per_page=q.per_page,
+        capped=capped,
+        source_titles=source_titles(session, {row.source_key for row in rows}),
+    )
 
 
 # Counting every match of 100,000 changes costs more than the page itself: count up to this
@@ -173,8 +182,9 @@ def changes_page(session: Session, q: ChangeQuery, *, count: bool = True) -> Cha
 COUNT_AHEAD = 2000
 
 
-def _count(session: Session, conditions: list[ColumnElement[bool]],
-           q: ChangeQuery) -> tuple[int, bool]:
+def _count(
+    session: Session, conditions: list[ColumnElement[bool]], q: ChangeQuery
+) -> tuple[int, bool]:
     cap = (q.page - 1) * q.per_page + max(COUNT_AHEAD, q.per_page)
     matching = select(ChangeRow.id).where(*conditions).limit(cap + 1).subquery()
     counted = int(session.exec(select(func.count()).select_from(matching)).one())
@@ -233,14 +243,18 @@ def source_titles(session: Session, keys: set[str]) -> dict[str, str]:
 
 def filter_options(session: Session) -> FilterOptions:
     """What the timeline's filter menus offer."""
-    rows = session.exec(select(SourceRow.key, SourceRow.title, SourceRow.tags)
-                        .order_by(SourceRow.key)).all()
-    return FilterOptions(sources=[(key, title) for key, title, _ in rows],
-                         tags=sorted({tag for _, _, tags in rows for tag in tags or []}),
-                         categories=[category.value for category in Category])
+    rows = session.exec(
+        select(SourceRow.key, SourceRow.title, SourceRow.tags).order_by(SourceRow.key)
+    ).all()
+    return FilterOptions(
+        sources=[(key, title) for key, title, _ in rows],
+        tags=sorted({tag for _, _, tags in rows for tag in tags or []}),
+        categories=[category.value for category in Category],
+    )
 
 
 # -- one change ---------------------------------------------------------------------------------
+
 
 def change_detail(session: Session, change_id: int) -> ChangeDetail | None:
     """A change with its source, the related changes, its check and its deliveries."""
@@ -248,11 +262,16 @@ def change_detail(session: Session, change_id: int) -> ChangeDetail | None:
     if change is None:
         return None
     check = session.get(CheckRow, change.check_id)
-    deliveries = session.exec(select(DeliveryRow).where(DeliveryRow.change_id == change_id)
-                              .order_by(col(DeliveryRow.id))).all()
-    return ChangeDetail(change=change, source=session.get(SourceRow, change.source_key),
-                        related=_related(session, change), check=check,
-                        deliveries=list(deliveries))
+    deliveries = session.exec(
+        select(DeliveryRow).where(DeliveryRow.change_id == change_id).order_by(col(DeliveryRow.id))
+    ).all()
+    return ChangeDetail(
+        change=change,
+        source=session.get(SourceRow, change.source_key),
+        related=_related(session, change),
+        check=check,
+        deliveries=list(deliveries),
+    )
 
 
 def _related(session: Session, change: ChangeRow) -> list[ChangeRow]:
@@ -262,9 +281,11 @@ def _related(session: Session, change: ChangeRow) -> list[ChangeRow]:
     group = change.related_to or change.id
     statement = (
         select(ChangeRow)
-        .where(ChangeRow.event_key == change.event_key,
-               or_(col(ChangeRow.id) == group, col(ChangeRow.related_to) == group),
-               col(ChangeRow.id) != change.id)
+        .where(
+            ChangeRow.event_key == change.event_key,
+            or_(col(ChangeRow.id) == group, col(ChangeRow.related_to) == group),
+            col(ChangeRow.id) != change.id,
+        )
         .order_by(col(ChangeRow.detected_at), col(ChangeRow.id))
     )
     return list(session.exec(statement).all())
@@ -283,14 +304,17 @@ def blob_content_type(session: Session, digest: str) -> str | None:
 
 # -- sources ----------------------------------------------------------------------------------
 
+
 def source_row(session: Session, key: str) -> SourceRow | None:
     return session.get(SourceRow, key)
 
 
 def recent_checks(session: Session, key: str, limit: int = 50) -> list[CheckRow]:
     statement = (
-        select(CheckRow).where(CheckRow.source_key == key)
-        .order_by(col(CheckRow.started_at).desc(), col(CheckRow.id).desc()).limit(limit)
+        select(CheckRow)
+        .where(CheckRow.source_key == key)
+        .order_by(col(CheckRow.started_at).desc(), col(CheckRow.id).desc())
+        .limit(limit)
     )
     return list(session.exec(statement).all())
 
@@ -305,24 +329,42 @@ def source_health(session: Session, now: datetime, key: str | None = None) -> li
         return []
     outcomes = _recent_outcomes(session, sources)
     last_changes = _last_changes(session, [row.key for row in sources])
-    return [_health(row, now, outcomes.get(row.key, []), last_changes.get(row.key))
-            for row in sources]
+    return [
+        _health(row, now, outcomes.get(row.key, []), last_changes.get(row.key)) for row in sources
+    ]
 
 
-def _health(row: SourceRow, now: datetime, outcomes: list[str],
-            last_change: ChangeRow | None) -> SourceHealth:
-    verdict = health_of(enabled=row.enabled, failure_streak=row.failure_streak,
-                        last_error=row.last_error, first_success_at=row.first_success_at,
-                        last_change_at=row.last_change_at,
-                        expected_change=row.expected_change_seconds, now=now)
-    next_due = (row.last_check_at + timedelta(seconds=row.interval_seconds)
-                if row.last_check_at and row.enabled else None)
-    expected = (timedelta(seconds=row.expected_change_seconds)
-                if row.expected_change_seconds else None)
-    return SourceHealth(source=row, health=verdict.status, reason=verdict.reason,
-                        last_outcome=outcomes[-1] if outcomes else None, last_change=last_change,
-                        failure_streak=row.failure_streak, next_due=next_due,
-                        expected_period=expected, recent_outcomes=outcomes)
+def _health(
+    row: SourceRow, now: datetime, outcomes: list[str], last_change: ChangeRow | None
+) -> SourceHealth:
+    verdict = health_of(
+        enabled=row.enabled,
+        failure_streak=row.failure_streak,
+        last_error=row.last_error,
+        first_success_at=row.first_success_at,
+        last_change_at=row.last_change_at,
+        expected_change=row.expected_change_seconds,
+        now=now,
+    )
+    next_due = (
+        row.last_check_at + timedelta(seconds=row.interval_seconds)
+        if row.last_check_at and row.enabled
+        else None
+    )
+    expected = (
+        timedelta(seconds=row.expected_change_seconds) if row.expected_change_seconds else None
+    )
+    return SourceHealth(
+        source=row,
+        health=verdict.status,
+        reason=verdict.reason,
+        last_outcome=outcomes[-1] if outcomes else None,
+        last_change=last_change,
+        failure_streak=row.failure_streak,
+        next_due=next_due,
+        expected_period=expected,
+        recent_outcomes=outcomes,
+    )
 
 
 def _recent_outcomes(session: Session, sources: Sequence[SourceRow]) -> dict[str, list[str]]:
@@ -332,18 +374,30 @@ def _recent_outcomes(session: Session, sources: Sequence[SourceRow]) -> dict[str
     materialised so PostgreSQL does not redo it per check; then the checks from there on.
     """
     newer = aliased(CheckRow)
-    boundary = (sa_select(col(newer.started_at))
-                .where(col(newer.source_key) == col(SourceRow.key))
-                .order_by(col(newer.started_at).desc())
-                .offset(SPARKLINE - 1).limit(1).scalar_subquery())
-    bounds = (sa_select(col(SourceRow.key).label("key"), boundary.label("since"))
-              .where(col(SourceRow.key).in_([row.key for row in sources]))
-              .cte("bounds").prefix_with("MATERIALIZED"))
+    boundary = (
+        sa_select(col(newer.started_at))
+        .where(col(newer.source_key) == col(SourceRow.key))
+        .order_by(col(newer.started_at).desc())
+        .offset(SPARKLINE - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    bounds = (
+        sa_select(col(SourceRow.key).label("key"), boundary.label("since"))
+        .where(col(SourceRow.key).in_([row.key for row in sources]))
+        .cte("bounds")
+        .prefix_with("MATERIALIZED")
+    )
     statement = (
         sa_select(col(CheckRow.source_key), col(CheckRow.outcome))
-        .join_from(bounds, CheckRow,
-                   and_(col(CheckRow.source_key) == bounds.c.key,
-                        col(CheckRow.started_at) >= func.coalesce(bounds.c.since, _EPOCH)))
+        .join_from(
+            bounds,
+            CheckRow,
+            and_(
+                col(CheckRow.source_key) == bounds.c.key,
+                col(CheckRow.started_at) >= func.coalesce(bounds.c.since, _EPOCH),
+            ),
+        )
         .order_by(col(CheckRow.source_key), col(CheckRow.started_at), col(CheckRow.id))
     )
     outcomes: dict[str, list[str]] = defaultdict(list)
@@ -357,17 +411,29 @@ def _last_changes(session: Session, keys: list[str]) -> dict[str, ChangeRow]:
     """Each source's newest change: one index lookup per source, not a scan of all changes.
     Its diff and evidence are not loaded (the health views show title, category, time)."""
     newer = aliased(ChangeRow)
-    newest = (sa_select(col(newer.id)).where(col(newer.source_key) == col(SourceRow.key))
-              .order_by(col(newer.detected_at).desc(), col(newer.id).desc()).limit(1)
-              .scalar_subquery())
+    newest = (
+        sa_select(col(newer.id))
+        .where(col(newer.source_key) == col(SourceRow.key))
+        .order_by(col(newer.detected_at).desc(), col(newer.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     ids = sa_select(newest).where(col(SourceRow.key).in_(keys))
-    statement = (select(ChangeRow).where(col(ChangeRow.id).in_(ids))
-                 .options(defer(ChangeRow.diff), defer(ChangeRow.evidence)))  # type: ignore[arg-type]
+    statement = (
+        select(ChangeRow)
+        .where(col(ChangeRow.id).in_(ids))
+        .options(defer(ChangeRow.diff), defer(ChangeRow.evidence))  # type: ignore[arg-type]
+    )
     return {row.source_key: row for row in session.exec(statement).all()}
 
 
-_SNAPSHOT_COLUMNS = (col(SnapshotRow.id), col(SnapshotRow.source_key), col(SnapshotRow.created_at),
-                     col(SnapshotRow.item_count), col(SnapshotRow.content_hash))
+_SNAPSHOT_COLUMNS = (
+    col(SnapshotRow.id),
+    col(SnapshotRow.source_key),
+    col(SnapshotRow.created_at),
+    col(SnapshotRow.item_count),
+    col(SnapshotRow.content_hash),
+)
 
 
 def source_snapshots(session: Session, key: str, limit: int = 50) -> list[SnapshotInfo]:
@@ -375,7 +441,8 @@ def source_snapshots(session: Session, key: str, limit: int = 50) -> list[Snapsh
     statement = (
         sa_select(*_SNAPSHOT_COLUMNS)
         .where(col(SnapshotRow.source_key) == key)
-        .order_by(col(SnapshotRow.created_at).desc(), col(SnapshotRow.id).desc()).limit(limit)
+        .order_by(col(SnapshotRow.created_at).desc(), col(SnapshotRow.id).desc())
+        .limit(limit)
     )
     return [_snapshot_info(row) for row in session.execute(statement).all()]
 
@@ -388,17 +455,24 @@ def snapshot_info(session: Session, snapshot_id: int) -> SnapshotInfo | None:
 
 def _snapshot_info(row: Any) -> SnapshotInfo:
     snapshot_id, source_key, created_at, item_count, content_hash = row
-    return SnapshotInfo(id=snapshot_id, source_key=source_key, created_at=created_at,
-                        item_count=item_count, content_hash=content_hash)
+    return SnapshotInfo(
+        id=snapshot_id,
+        source_key=source_key,
+        created_at=created_at,
+        item_count=item_count,
+        content_hash=content_hash,
+    )
 
 
 # -- trends, deadlines, deliveries --------------------------------------------------------------
+
 
 def weekly_counts(session: Session, since: datetime) -> list[tuple[date, str, int]]:
     """(Monday of the week in UTC, category, changes) for changes detected since ``since``,
     marked noise excluded; weeks oldest first, categories by name."""
     statement = select(ChangeRow.detected_at, ChangeRow.category).where(
-        col(ChangeRow.detected_at) >= since, col(ChangeRow.marked_noise_at).is_(None))
+        col(ChangeRow.detected_at) >= since, col(ChangeRow.marked_noise_at).is_(None)
+    )
     counts: Counter[tuple[date, str]] = Counter()
     for detected_at, category in session.exec(statement).all():
         day = detected_at.date()
@@ -406,8 +480,9 @@ def weekly_counts(session: Session, since: datetime) -> list[tuple[date, str, in
     return [(week, category, n) for (week, category), n in sorted(counts.items())]
 
 
-def deadlines_between(session: Session, start: datetime | None, end: datetime | None,
-                      include_closed: bool = False) -> list[DeadlineRow]:
+def deadlines_between(
+    session: Session, start: datetime | None, end: datetime | None, include_closed: bool = False
+) -> list[DeadlineRow]:
     """Deadlines due in [start, end), soonest first; open ones only unless asked."""
     statement = select(DeadlineRow)
     if start is not None:
@@ -419,31 +494,44 @@ def deadlines_between(session: Session, start: datetime | None, end: datetime | 
     return list(session.exec(statement.order_by(col(DeadlineRow.due), col(DeadlineRow.id))).all())
 
 
-def deliveries_page(session: Session, status: str | None, page: int = 1,
-                    per_page: int = 50) -> DeliveryPage:
+def deliveries_page(
+    session: Session, status: str | None, page: int = 1, per_page: int = 50
+) -> DeliveryPage:
     """Outbox rows newest first, optionally of one status."""
     page, per_page = min(MAX_PAGE, max(1, page)), min(MAX_PER_PAGE, max(1, per_page))
     conditions = [col(DeliveryRow.status) == status] if status else []
     total = session.exec(select(func.count()).select_from(DeliveryRow).where(*conditions)).one()
-    statement = (select(DeliveryRow).where(*conditions).order_by(col(DeliveryRow.id).desc())
-                 .offset((page - 1) * per_page).limit(per_page))
-    return DeliveryPage(rows=list(session.exec(statement).all()), total=total, page=page,
-                        per_page=per_page)
+    statement = (
+        select(DeliveryRow)
+        .where(*conditions)
+        .order_by(col(DeliveryRow.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return DeliveryPage(
+        rows=list(session.exec(statement).all()), total=total, page=page, per_page=per_page
+    )
 
 
 def dashboard_counts(session: Session, now: datetime) -> DashboardCounts:
     """The numbers /metrics exports, read at scrape time."""
-    by_category = session.exec(select(ChangeRow.category, func.count())
-                               .group_by(col(ChangeRow.category))).all()
-    by_status = session.exec(select(DeliveryRow.status, func.count())
-                             .group_by(col(DeliveryRow.status))).all()
-    checks = session.exec(select(CheckRow.outcome, func.count())
-                          .where(col(CheckRow.started_at) >= now - timedelta(hours=24))
-                          .group_by(col(CheckRow.outcome))).all()
-    return DashboardCounts(changes_by_category=dict(by_category),
-                           sources=source_health(session, now),
-                           deliveries_by_status=dict(by_status),
-                           checks_last_24h=dict(checks))
+    by_category = session.exec(
+        select(ChangeRow.category, func.count()).group_by(col(ChangeRow.category))
+    ).all()
+    by_status = session.exec(
+        select(DeliveryRow.status, func.count()).group_by(col(DeliveryRow.status))
+    ).all()
+    checks = session.exec(
+        select(CheckRow.outcome, func.count())
+        .where(col(CheckRow.started_at) >= now - timedelta(hours=24))
+        .group_by(col(CheckRow.outcome))
+    ).all()
+    return DashboardCounts(
+        changes_by_category=dict(by_category),
+        sources=source_health(session, now),
+        deliveries_by_status=dict(by_status),
+        checks_last_24h=dict(checks),
+    )
 
 
 def database_ok(session: Session) -> bool:

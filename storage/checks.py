@@ -39,8 +39,9 @@ from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRo
 from storage.outbox import Routing
 from storage.types import UtcDateTime
 
-CHECKED_ELSEWHERE = ("checked elsewhere: another check of this source, started from the"
-                     " same state, was stored first")
+CHECKED_ELSEWHERE = (
+    "checked elsewhere: another check of this source, started from the same state, was stored first"
+)
 QUIET = frozenset({CheckOutcome.NOT_MODIFIED, CheckOutcome.UNCHANGED})
 RELATED_WINDOW = timedelta(days=30)
 
@@ -103,19 +104,25 @@ def pack(record: CheckRecord) -> Packed:
     other threads run), instead of inside the one writer's turn.
     """
     raw, snapshot = record.raw, record.snapshot
-    return Packed(blob_hash=hashlib.sha256(raw).hexdigest() if raw is not None else None,
-                  blob=compress(raw) if raw is not None else None,
-                  snapshot=compress(snapshot.encoded) if snapshot is not None else None)
+    return Packed(
+        blob_hash=hashlib.sha256(raw).hexdigest() if raw is not None else None,
+        blob=compress(raw) if raw is not None else None,
+        snapshot=compress(snapshot.encoded) if snapshot is not None else None,
+    )
 
 
 def is_quiet(record: CheckRecord) -> bool:
     """A successful check that writes only its own row and the source's fetch state."""
-    return (record.outcome in QUIET and record.raw is None and record.snapshot is None
-            and not record.changes and record.deadlines is None)
+    return (
+        record.outcome in QUIET
+        and record.raw is None
+        and record.snapshot is None
+        and not record.changes
+        and record.deadlines is None
+    )
 
 
-def happening(source_key: str, base_version: int, item_key: str, category: str,
-              nth: int) -> str:
+def happening(source_key: str, base_version: int, item_key: str, category: str, nth: int) -> str:
     """The identity of one stored change, unique in the database (``ChangeRow.happening``).
 
     Two checks that started from the same version of a source and found the same change of
@@ -129,19 +136,27 @@ def happening(source_key: str, base_version: int, item_key: str, category: str,
 # -- the entry points ---------------------------------------------------------------------
 
 
-def record_check(session: Session, record: CheckRecord, previous_snapshot: int | None,
-                 routing: Routing | None = None, packed: Packed | None = None) -> CheckRow:
+def record_check(
+    session: Session,
+    record: CheckRecord,
+    previous_snapshot: int | None,
+    routing: Routing | None = None,
+    packed: Packed | None = None,
+) -> CheckRow:
     """Write one check (``record_checks``); LookupError when its source is not stored."""
-    [written] = record_checks(session, [Pending(record=record,
-                                                previous_snapshot=previous_snapshot,
-                                                packed=packed)], routing)
+    [written] = record_checks(
+        session,
+        [Pending(record=record, previous_snapshot=previous_snapshot, packed=packed)],
+        routing,
+    )
     if written is None:
         raise LookupError(f"source {record.source_key!r} is not in the database; sync it first")
     return written.row()
 
 
-def record_quiet_checks(session: Session, records: Sequence[CheckRecord],
-                        routing: Routing | None = None) -> list[Stored | None]:
+def record_quiet_checks(
+    session: Session, records: Sequence[CheckRecord], routing: Routing | None = None
+) -> list[Stored | None]:
     """Write many quiet checks (``is_quiet``) at once (``record_checks``): their ids, and
     which were skipped because another check of the source was stored first.
 
@@ -159,8 +174,9 @@ def _stored(written: Written | None) -> Stored | None:
     return None if written is None else Stored(written.check_id, skipped=written.skipped)
 
 
-def record_checks(session: Session, checks: Sequence[Pending],
-                  routing: Routing | None = None) -> list[Written | None]:
+def record_checks(
+    session: Session, checks: Sequence[Pending], routing: Routing | None = None
+) -> list[Written | None]:
     """Write ``checks``, in order, in the caller's transaction (the caller commits: a Change
     is never stored without the alerts it owes). None for a check whose source is not in
     the database: nothing is written for it.
@@ -176,16 +192,17 @@ def record_checks(session: Session, checks: Sequence[Pending],
     if present is None:  # one source: the claim took its row, asking is needed only if lost
         present = set(keys) if len(claims) == len(records) else _stored_keys(connection, keys)
     written = _insert_checks(connection, checks, present, claims)
-    won = [(pending, one, claims[id(pending.record)])
-           for pending, one in zip(checks, written, strict=True)
-           if one is not None and id(pending.record) in claims]
+    won = [
+        (pending, one, claims[id(pending.record)])
+        for pending, one in zip(checks, written, strict=True)
+        if one is not None and id(pending.record) in claims
+    ]
     found = [_store_found(session, pending, one, claimed) for pending, one, claimed in won]
     _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
     if routing is not None:
         for (pending, one, claimed), stored in zip(won, found, strict=True):
             outbox.enqueue_changes(session, routing, stored, pending.record.started_at)
-            outbox.enqueue_health(session, routing, pending.record, claimed.streak,
-                                  one.check_id)
+            outbox.enqueue_health(session, routing, pending.record, claimed.streak, one.check_id)
     return written
 
 
@@ -195,8 +212,12 @@ def record_checks(session: Session, checks: Sequence[Pending],
 def _lock_sources(connection: Connection, keys: list[str]) -> set[str]:
     """Lock the sources' rows in key order (PostgreSQL: two batches cannot deadlock); the
     keys that are in the database."""
-    statement = (sa_select(col(SourceRow.key)).where(col(SourceRow.key).in_(keys))
-                 .order_by(col(SourceRow.key)).with_for_update(key_share=True))
+    statement = (
+        sa_select(col(SourceRow.key))
+        .where(col(SourceRow.key).in_(keys))
+        .order_by(col(SourceRow.key))
+        .with_for_update(key_share=True)
+    )
     return set(connection.execute(statement).scalars())
 
 
@@ -206,8 +227,12 @@ def _stored_keys(connection: Connection, keys: list[str]) -> set[str]:
 
 
 _CLAIMED = (col(SourceRow.key), col(SourceRow.version), col(SourceRow.failure_streak))
-_CLAIM_ANY = (update(SourceRow).where(col(SourceRow.key) == bindparam("c_key"))
-              .values(version=col(SourceRow.version) + 1).returning(*_CLAIMED))
+_CLAIM_ANY = (
+    update(SourceRow)
+    .where(col(SourceRow.key) == bindparam("c_key"))
+    .values(version=col(SourceRow.version) + 1)
+    .returning(*_CLAIMED)
+)
 
 
 def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, Claim]:
@@ -226,9 +251,12 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
     claims: dict[int, Claim] = {}
     if first:
         pairs = [(key, record.base_version) for key, record in first.items()]
-        statement = (update(SourceRow)
-                     .where(tuple_(col(SourceRow.key), col(SourceRow.version)).in_(pairs))
-                     .values(version=col(SourceRow.version) + 1).returning(*_CLAIMED))
+        statement = (
+            update(SourceRow)
+            .where(tuple_(col(SourceRow.key), col(SourceRow.version)).in_(pairs))
+            .values(version=col(SourceRow.version) + 1)
+            .returning(*_CLAIMED)
+        )
         for key, version, streak in connection.execute(statement):
             claims[id(first[key])] = Claim(version, streak)
     for record in records:
@@ -243,12 +271,15 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
 
 _INSERT_CHECKS = insert(CheckRow).returning(col(CheckRow.id), sort_by_parameter_order=True)
 _INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
-_INSERT_BLOB = {postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
-                for postgres, dialect in ((False, sqlite), (True, postgresql))}
+_INSERT_BLOB = {
+    postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
+    for postgres, dialect in ((False, sqlite), (True, postgresql))
+}
 
 
-def _insert_checks(connection: Connection, checks: Sequence[Pending], present: set[str],
-                   claims: dict[int, Claim]) -> list[Written | None]:
+def _insert_checks(
+    connection: Connection, checks: Sequence[Pending], present: set[str], claims: dict[int, Claim]
+) -> list[Written | None]:
     """The check rows, in one statement (after the blobs and snapshots of those that won)."""
     values: list[dict[str, Any] | None] = []
     for pending in checks:
@@ -258,8 +289,13 @@ def _insert_checks(connection: Connection, checks: Sequence[Pending], present: s
         elif id(record) in claims:
             values.append(_won_values(connection, pending))
         else:
-            values.append({**_check_values(record), "outcome": CheckOutcome.SKIPPED.value,
-                           "error": CHECKED_ELSEWHERE})
+            values.append(
+                {
+                    **_check_values(record),
+                    "outcome": CheckOutcome.SKIPPED.value,
+                    "error": CHECKED_ELSEWHERE,
+                }
+            )
     rows = [row for row in values if row is not None]
     inserted = connection.execute(_INSERT_CHECKS, rows).scalars().all() if rows else []
     ids = iter(cast(Sequence[int], inserted))  # RETURNING id: never NULL
@@ -271,25 +307,40 @@ def _won_values(connection: Connection, pending: Pending) -> dict[str, Any]:
     if record.raw is None and record.snapshot is None:
         return {**_check_values(record), "change_count": len(record.changes)}
     packed = pending.packed if pending.packed is not None else pack(record)
-    return {**_check_values(record), "blob_hash": _store_blob(connection, record, packed),
-            "snapshot_id": _store_snapshot(connection, record, packed),
-            "change_count": len(record.changes)}
+    return {
+        **_check_values(record),
+        "blob_hash": _store_blob(connection, record, packed),
+        "snapshot_id": _store_snapshot(connection, record, packed),
+        "change_count": len(record.changes),
+    }
 
 
 def _check_values(record: CheckRecord) -> dict[str, Any]:
-    return {"source_key": record.source_key, "started_at": record.started_at,
-            "duration_ms": record.duration_ms, "outcome": record.outcome.value,
-            "http_status": record.http_status, "bytes": record.size,
-            "final_url": record.final_url, "error": record.error, "blob_hash": None,
-            "snapshot_id": None, "change_count": 0}
+    return {
+        "source_key": record.source_key,
+        "started_at": record.started_at,
+        "duration_ms": record.duration_ms,
+        "outcome": record.outcome.value,
+        "http_status": record.http_status,
+        "bytes": record.size,
+        "final_url": record.final_url,
+        "error": record.error,
+        "blob_hash": None,
+        "snapshot_id": None,
+        "change_count": 0,
+    }
 
 
 def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> str | None:
     if record.raw is None or packed.blob is None:
         return None
-    values = {"hash": packed.blob_hash, "size": len(record.raw),
-              "content_type": record.content_type, "data": packed.blob,
-              "created_at": record.started_at}
+    values = {
+        "hash": packed.blob_hash,
+        "size": len(record.raw),
+        "content_type": record.content_type,
+        "data": packed.blob,
+        "created_at": record.started_at,
+    }
     # Two processes may store the same body at once: the second insert is a no-op.
     connection.execute(_INSERT_BLOB[connection.dialect.name == "postgresql"], values)
     return packed.blob_hash
@@ -298,18 +349,23 @@ def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> 
 def _store_snapshot(connection: Connection, record: CheckRecord, packed: Packed) -> int | None:
     if record.snapshot is None or packed.snapshot is None:
         return None
-    values = {"source_key": record.source_key, "created_at": record.started_at,
-              "content_hash": record.snapshot.content_hash,
-              "item_count": record.snapshot.item_count,
-              "data": packed.snapshot, "blob_hash": packed.blob_hash}
+    values = {
+        "source_key": record.source_key,
+        "created_at": record.started_at,
+        "content_hash": record.snapshot.content_hash,
+        "item_count": record.snapshot.item_count,
+        "data": packed.snapshot,
+        "blob_hash": packed.blob_hash,
+    }
     return connection.execute(_INSERT_SNAPSHOT, values).scalar_one()
 
 
 # -- what a check found -------------------------------------------------------------------
 
 
-def _store_found(session: Session, pending: Pending, written: Written,
-                 won: Claim) -> list[tuple[int, Change]]:
+def _store_found(
+    session: Session, pending: Pending, written: Written, won: Claim
+) -> list[tuple[int, Change]]:
     """The check's changes and deadlines (ORM: rare, and a change links to earlier ones)."""
     record = pending.record
     if not record.changes and record.deadlines is None:
@@ -317,31 +373,49 @@ def _store_found(session: Session, pending: Pending, written: Written,
     snapshots = (pending.previous_snapshot, written.values["snapshot_id"])
     stored = _store_changes(session, record, written.check_id, snapshots, won.version - 1)
     if record.deadlines is not None:
-        sync_deadlines(session, record.source_key, record.deadlines, record.started_at,
-                       items=record.deadline_items)
+        sync_deadlines(
+            session,
+            record.source_key,
+            record.deadlines,
+            record.started_at,
+            items=record.deadline_items,
+        )
     return stored
 
 
-def _store_changes(session: Session, record: CheckRecord, check_id: int,
-                   snapshots: tuple[int | None, int | None], base_version: int
-                   ) -> list[tuple[int, Change]]:
+def _store_changes(
+    session: Session,
+    record: CheckRecord,
+    check_id: int,
+    snapshots: tuple[int | None, int | None],
+    base_version: int,
+) -> list[tuple[int, Change]]:
     rows: list[tuple[ChangeRow, Change]] = []
     seen: Counter[tuple[str, str]] = Counter()
     for change in record.changes:
         nth = seen[change.item_key, change.category.value]
         seen[change.item_key, change.category.value] += 1
         row = ChangeRow(
-            event_key=change.event_key, related_to=_first_about(session, change,
-                                                                record.started_at),
-            source_key=change.source_key, check_id=check_id, item_key=change.item_key,
-            category=change.category.value, severity=change.severity.value,
-            title=change.title, summary=change.summary, url=change.url,
-            old_date=change.old_date, new_date=change.new_date,
-            evidence=list(change.evidence), diff=diff_to_dict(change.diff),
-            old_snapshot_id=snapshots[0], new_snapshot_id=snapshots[1],
+            event_key=change.event_key,
+            related_to=_first_about(session, change, record.started_at),
+            source_key=change.source_key,
+            check_id=check_id,
+            item_key=change.item_key,
+            category=change.category.value,
+            severity=change.severity.value,
+            title=change.title,
+            summary=change.summary,
+            url=change.url,
+            old_date=change.old_date,
+            new_date=change.new_date,
+            evidence=list(change.evidence),
+            diff=diff_to_dict(change.diff),
+            old_snapshot_id=snapshots[0],
+            new_snapshot_id=snapshots[1],
             detected_at=record.started_at,
-            happening=happening(change.source_key, base_version, change.item_key,
-                                change.category.value, nth),
+            happening=happening(
+                change.source_key, base_version, change.item_key, change.category.value, nth
+            ),
         )
         session.add(row)
         # Flushed one by one: a later change about the same event links to this one.
@@ -363,12 +437,17 @@ def _first_about(session: Session, change: Change, now: datetime) -> int | None:
         return None
     statement = (
         select(ChangeRow.id, ChangeRow.related_to)
-        .where(ChangeRow.event_key == change.event_key,
-               ChangeRow.category == change.category.value,
-               ChangeRow.old_date == change.old_date, ChangeRow.new_date == change.new_date,
-               or_(col(ChangeRow.source_key) != change.source_key,
-                   col(ChangeRow.item_key) == change.item_key),
-               col(ChangeRow.detected_at) >= now - RELATED_WINDOW)
+        .where(
+            ChangeRow.event_key == change.event_key,
+            ChangeRow.category == change.category.value,
+            ChangeRow.old_date == change.old_date,
+            ChangeRow.new_date == change.new_date,
+            or_(
+                col(ChangeRow.source_key) != change.source_key,
+                col(ChangeRow.item_key) == change.item_key,
+            ),
+            col(ChangeRow.detected_at) >= now - RELATED_WINDOW,
+        )
         .order_by(col(ChangeRow.id))
         .limit(1)
     )
@@ -376,17 +455,27 @@ def _first_about(session: Session, change: Change, now: datetime) -> int | None:
     return None if row is None else (row[1] or row[0])
 
 
-def sync_deadlines(session: Session, source_key: str, deadlines: Sequence[Deadline],
-                   now: datetime, *, items: frozenset[str] | None = None) -> None:
+def sync_deadlines(
+    session: Session,
+    source_key: str,
+    deadlines: Sequence[Deadline],
+    now: datetime,
+    *,
+    items: frozenset[str] | None = None,
+) -> None:
     """Make the stored deadlines of a source what its document states now.
 
     With ``items``, only the deadlines of those items were read again; the others stay.
     A moved date is kept in the deadline's history; a deadline the document no longer
     states is closed, not deleted.
     """
-    existing = {(row.item_key, row.kind, row.label): row for row in session.exec(
-        select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()
-        if items is None or row.item_key in items}
+    existing = {
+        (row.item_key, row.kind, row.label): row
+        for row in session.exec(
+            select(DeadlineRow).where(DeadlineRow.source_key == source_key)
+        ).all()
+        if items is None or row.item_key in items
+    }
     for deadline in _one_per_identity(deadlines):
         row = existing.pop((deadline.item_key, deadline.kind, deadline.label), None)
         session.add(_updated_deadline(row, deadline, now))
@@ -409,9 +498,16 @@ def _one_per_identity(deadlines: Sequence[Deadline]) -> list[Deadline]:
 
 def _updated_deadline(row: DeadlineRow | None, deadline: Deadline, now: datetime) -> DeadlineRow:
     if row is None:
-        row = DeadlineRow(source_key=deadline.source_key, item_key=deadline.item_key,
-                          kind=deadline.kind, label=deadline.label, due=deadline.due,
-                          first_seen=now, last_seen=now, history=[])
+        row = DeadlineRow(
+            source_key=deadline.source_key,
+            item_key=deadline.item_key,
+            kind=deadline.kind,
+            label=deadline.label,
+            due=deadline.due,
+            first_seen=now,
+            last_seen=now,
+            history=[],
+        )
     if not row.history or row.due != deadline.due:
         row.history = [*row.history, {"due": deadline.due.isoformat(), "seen": now.isoformat()}]
     row.due, row.label, row.url = deadline.due, deadline.label, deadline.url
@@ -432,8 +528,12 @@ def _update_sources(connection: Connection, won: Sequence[tuple[CheckRecord, Cla
         if failed:
             params.update(b_streak=found.streak + 1, b_error=record.error)
         if validators:
-            params.update(b_etag=record.etag, b_modified=record.last_modified,
-                          b_hash=record.content_hash, b_fingerprint=record.parse_fingerprint)
+            params.update(
+                b_etag=record.etag,
+                b_modified=record.last_modified,
+                b_hash=record.content_hash,
+                b_fingerprint=record.parse_fingerprint,
+            )
         # A change, or a document confirmed gone, moves last_change_at.
         batches[failed, validators, bool(record.changes)].append(params)
     for shape, rows in batches.items():
@@ -447,12 +547,19 @@ def _source_update(failed: bool, validators: bool, changed: bool) -> Update:
     if failed:
         values.update(failure_streak=bindparam("b_streak"), last_error=bindparam("b_error"))
     else:
-        values.update(last_success_at=at, failure_streak=0, last_error=None,
-                      first_success_at=func.coalesce(SourceRow.first_success_at, at))
+        values.update(
+            last_success_at=at,
+            failure_streak=0,
+            last_error=None,
+            first_success_at=func.coalesce(SourceRow.first_success_at, at),
+        )
     if validators:
-        values.update(etag=bindparam("b_etag"), last_modified=bindparam("b_modified"),
-                      content_hash=bindparam("b_hash"),
-                      parse_fingerprint=bindparam("b_fingerprint"))
+        values.update(
+            etag=bindparam("b_etag"),
+            last_modified=bindparam("b_modified"),
+            content_hash=bindparam("b_hash"),
+            parse_fingerprint=bindparam("b_fingerprint"),
+        )
     if changed:
         values["last_change_at"] = at
     return update(SourceRow).where(col(SourceRow.key) == bindparam("b_key")).values(**values)

@@ -67,13 +67,23 @@ def decompress(raw: bytes) -> bytes:
 
 
 def item_to_dict(item: Item) -> dict[str, Any]:
-    return {"key": item.key, "title": item.title, "url": item.url, "text": item.text,
-            "fields": dict(item.fields)}
+    return {
+        "key": item.key,
+        "title": item.title,
+        "url": item.url,
+        "text": item.text,
+        "fields": dict(item.fields),
+    }
 
 
 def item_from_dict(data: dict[str, Any]) -> Item:
-    return Item(key=data["key"], title=data["title"], url=data["url"], text=data["text"],
-                fields=dict(data["fields"]))
+    return Item(
+        key=data["key"],
+        title=data["title"],
+        url=data["url"],
+        text=data["text"],
+        fields=dict(data["fields"]),
+    )
 
 
 def diff_to_dict(diff: ItemDiff) -> dict[str, Any]:
@@ -101,10 +111,12 @@ def diff_from_dict(data: dict[str, Any]) -> ItemDiff:
 
 
 def _block_to_dict(block: BlockChange) -> dict[str, Any]:
-    return {"old": block.old, "new": block.new,
-            "ops": [[op.op, op.text] for op in block.ops]}
+    return {"old": block.old, "new": block.new, "ops": [[op.op, op.text] for op in block.ops]}
 
 
 def _block_from_dict(data: dict[str, Any]) -> BlockChange:
-    return BlockChange(old=data["old"], new=data["new"],
-                       ops=tuple(TextOp(op=op, text=text) for op, text in data["ops"]))
+    return BlockChange(
+        old=data["old"],
+        new=data["new"],
+        ops=tuple(TextOp(op=op, text=text) for op, text in data["ops"]),
+    )

@@ -43,11 +43,20 @@ _FIRST_DELAY, _MAX_DELAY = 0.05, 2.0
 _TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
 _TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01")
 _TRANSIENT_MESSAGES = (
-    "database is locked", "database table is locked", "connection refused",
-    "could not connect", "connection failed", "server closed the connection",
-    "connection reset", "connection is closed", "the database system is starting up",
-    "the database system is shutting down", "the database system is in recovery mode",
-    "terminating connection", "consuming input failed", "timeout expired",
+    "database is locked",
+    "database table is locked",
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "server closed the connection",
+    "connection reset",
+    "connection is closed",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "terminating connection",
+    "consuming input failed",
+    "timeout expired",
 )
 
 
@@ -55,7 +64,7 @@ def normalise_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -87,8 +96,11 @@ def _connect_retrying(seconds: float) -> Callable[..., Any]:
     def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         if not _CONNECT_RETRIED.get():
             return dialect.connect(*cargs, **cparams)
-        return retrying(lambda: dialect.connect(*cargs, **cparams),
-                        seconds=seconds, what="connecting to PostgreSQL")
+        return retrying(
+            lambda: dialect.connect(*cargs, **cparams),
+            seconds=seconds,
+            what="connecting to PostgreSQL",
+        )
 
     return connect
 
@@ -118,9 +130,14 @@ def _transient_driver_error(exc: BaseException) -> bool:
     return any(part in message for part in _TRANSIENT_MESSAGES)
 
 
-def retrying(fn: Callable[[], T], *, seconds: float = RETRY_SECONDS,
-             what: str = "database call", sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic) -> T:
+def retrying(
+    fn: Callable[[], T],
+    *,
+    seconds: float = RETRY_SECONDS,
+    what: str = "database call",
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
     """``fn()``, called again with backoff while it fails transiently, for up to ``seconds``.
 
     ``fn`` must be one whole transaction (a failed one was rolled back), so running it again
@@ -136,8 +153,9 @@ def retrying(fn: Callable[[], T], *, seconds: float = RETRY_SECONDS,
             if not is_transient(exc) or remaining <= 0:
                 raise
             attempt, wait = attempt + 1, min(delay, remaining)
-            logger.warning("%s failed, retry %d in %.2f s: %s", what, attempt, wait,
-                           _first_line(exc))
+            logger.warning(
+                "%s failed, retry %d in %.2f s: %s", what, attempt, wait, _first_line(exc)
+            )
             sleep(wait)
             delay = min(delay * 2, _MAX_DELAY)
 
@@ -179,8 +197,12 @@ def retried_methods(cls: C) -> C:
     ``close`` and methods marked ``not_retried`` are left alone.
     """
     for name, member in list(vars(cls).items()):
-        if (name.startswith("_") or name == "close" or not inspect.isfunction(member)
-                or getattr(member, "__lexwatch_not_retried__", False)):
+        if (
+            name.startswith("_")
+            or name == "close"
+            or not inspect.isfunction(member)
+            or getattr(member, "__lexwatch_not_retried__", False)
+        ):
             continue
         setattr(cls, name, retried(member))
     return cls
@@ -197,9 +219,11 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot use the SQLite database {database}: its folder {folder}"
-                               f" cannot be created ({exc.strerror or exc}); set database_url"
-                               " to a file in a folder lexwatch can write") from exc
+            raise StorageError(
+                f"cannot use the SQLite database {database}: its folder {folder}"
+                f" cannot be created ({exc.strerror or exc}); set database_url"
+                " to a file in a folder lexwatch can write"
+            ) from exc
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -258,8 +282,9 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             if not schema_of(connection).has_table("alembic_version"):
                 return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")
-                                      ).scalar_one_or_none()
+            return connection.execute(
+                text("SELECT version_num FROM alembic_version")
+            ).scalar_one_or_none()
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot use the database {_safe(engine)}: {_cause(exc)}") from exc
 

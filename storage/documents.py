@@ -32,9 +32,11 @@ def parent_of(key: str) -> str | None:
 def document_sources(session: Session, parent: str) -> list[SourceRow]:
     """Every document source of ``parent``, linked now (enabled) or not, by key."""
     prefix = document_prefix(parent)
-    rows = session.exec(select(SourceRow).where(
-        col(SourceRow.key).startswith(prefix, autoescape=True))
-        .order_by(col(SourceRow.key))).all()
+    rows = session.exec(
+        select(SourceRow)
+        .where(col(SourceRow.key).startswith(prefix, autoescape=True))
+        .order_by(col(SourceRow.key))
+    ).all()
     return list(rows)
 
 
@@ -48,6 +50,7 @@ def previous_blob(session: Session, change: ChangeRow) -> str | None:
 
 def pages_of(diff: dict[str, object]) -> tuple[str | None, str | None]:
     """The pages a stored change's item was on before and after (documents only)."""
+
     def pages(side: object) -> str | None:
         fields = side.get("fields") if isinstance(side, dict) else None
         value = fields.get("pages") if isinstance(fields, dict) else None

@@ -10,8 +10,9 @@ CONTEXT_WORDS = 8
 MAX_WORDS = 60
 
 
-def excerpt(diff: ItemDiff, *, context: int = CONTEXT_WORDS,
-            max_words: int = MAX_WORDS) -> tuple[TextOp, ...]:
+def excerpt(
+    diff: ItemDiff, *, context: int = CONTEXT_WORDS, max_words: int = MAX_WORDS
+) -> tuple[TextOp, ...]:
     """The first edits of a diff, with the unchanged runs around them trimmed."""
     ops: list[TextOp] = []
     budget = max_words
@@ -36,8 +37,12 @@ def _trimmed(ops: Sequence[TextOp], context: int) -> list[TextOp]:
         if op.op != "equal":
             out.append(op)
             continue
-        out.append(TextOp(op="equal", text=_cut(op.text, context, first=index == 0,
-                                                 last=index == len(ops) - 1)))
+        out.append(
+            TextOp(
+                op="equal",
+                text=_cut(op.text, context, first=index == 0, last=index == len(ops) - 1),
+            )
+        )
     return [op for op in out if op.text]
 
 

@@ -28,21 +28,30 @@ class SourceHealth:
     reason: str = ""
 
 
-def source_health(*, enabled: bool, failure_streak: int, last_error: str | None,
-                  first_success_at: datetime | None, last_change_at: datetime | None,
-                  expected_change: int | None, now: datetime) -> SourceHealth:
+def source_health(
+    *,
+    enabled: bool,
+    failure_streak: int,
+    last_error: str | None,
+    first_success_at: datetime | None,
+    last_change_at: datetime | None,
+    expected_change: int | None,
+    now: datetime,
+) -> SourceHealth:
     """The health of a source from its stored state."""
     if not enabled:
         return SourceHealth(status=Health.DISABLED)
     if failure_streak >= FAILING_AFTER:
-        return SourceHealth(status=Health.FAILING,
-                            reason=f"{failure_streak} failed checks in a row: {last_error}")
+        return SourceHealth(
+            status=Health.FAILING, reason=f"{failure_streak} failed checks in a row: {last_error}"
+        )
     if first_success_at is None:
         return SourceHealth(status=Health.NEW, reason=last_error or "")
     quiet_since = last_change_at or first_success_at
     if expected_change is not None and now - quiet_since > timedelta(seconds=expected_change):
         days = (now - quiet_since).days
-        return SourceHealth(status=Health.SILENT,
-                            reason=f"no change for {days} days (expected within"
-                                   f" {expected_change // 86400} days)")
+        return SourceHealth(
+            status=Health.SILENT,
+            reason=f"no change for {days} days (expected within {expected_change // 86400} days)",
+        )
     return SourceHealth(status=Health.OK)

@@ -17,9 +17,17 @@ def beat(session: Session, process: ServiceProcess, now: datetime) -> None:
     """Stamp ``process`` alive at ``now`` (its row is made on the first beat)."""
     row = session.get(HeartbeatRow, process.id)
     if row is None:
-        session.add(HeartbeatRow(process=process.id, role=process.role, checks=process.checks,
-                                 host=process.host[:255], pid=process.pid,
-                                 started_at=process.started_at, beat_at=now))
+        session.add(
+            HeartbeatRow(
+                process=process.id,
+                role=process.role,
+                checks=process.checks,
+                host=process.host[:255],
+                pid=process.pid,
+                started_at=process.started_at,
+                beat_at=now,
+            )
+        )
         session.execute(delete(HeartbeatRow).where(col(HeartbeatRow.beat_at) < now - KEEP))
         return
     row.beat_at = now

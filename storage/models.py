@@ -164,8 +164,9 @@ class DeadlineRow(SQLModel, table=True):
     first_seen: datetime = _utc_column(nullable=False)
     last_seen: datetime = _utc_column(nullable=False)
     # [{"due": iso, "seen": iso}] oldest first: every date this deadline has had.
-    history: list[dict[str, str]] = Field(default_factory=list,
-                                          sa_column=Column(JSON, nullable=False))
+    history: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -185,12 +186,12 @@ class DeliveryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subscription: str = Field(max_length=100)
     channel: str = Field(max_length=20)
-    mode: str = Field(max_length=10)      # instant | digest
-    kind: str = Field(max_length=20)      # change | source_down | source_recovered | test
+    mode: str = Field(max_length=10)  # instant | digest
+    kind: str = Field(max_length=20)  # change | source_down | source_recovered | test
     dedupe_key: str = Field(max_length=300)
     change_id: int | None = Field(default=None, foreign_key="changes.id")
     source_key: str = Field(max_length=200)
-    item_key: str | None = None           # Slack threads: later alerts on the same item reply
+    item_key: str | None = None  # Slack threads: later alerts on the same item reply
     detail: str = ""
     status: str = Field(default="pending", max_length=10)  # pending | sent | dead | skipped
     attempts: int = 0
@@ -198,7 +199,7 @@ class DeliveryRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc_column()
     last_error: str | None = None
     sent_at: datetime | None = _utc_column()
-    remote_id: str | None = None          # Slack ts, SMTP Message-ID, HTTP status ...
+    remote_id: str | None = None  # Slack ts, SMTP Message-ID, HTTP status ...
     # The send lease of the dispatcher sending it now (``send_leases.token``); only that
     # dispatcher may record the outcome, so one whose lease ran out cannot undo another's.
     lease_token: str | None = Field(default=None, max_length=36)

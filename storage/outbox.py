@@ -56,19 +56,38 @@ def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Non
     session.execute(insert(DeliveryRow).values(**values).on_conflict_do_nothing())
 
 
-def _delivery(sub: Subscription, *, kind: AlertKind, dedupe_key: str, source_key: str,
-              now: datetime, change_id: int | None = None, item_key: str | None = None,
-              detail: str = "") -> dict[str, Any]:
+def _delivery(
+    sub: Subscription,
+    *,
+    kind: AlertKind,
+    dedupe_key: str,
+    source_key: str,
+    now: datetime,
+    change_id: int | None = None,
+    item_key: str | None = None,
+    detail: str = "",
+) -> dict[str, Any]:
     instant = sub.mode is DeliveryMode.INSTANT
-    return {"subscription": sub.name, "channel": sub.channel.value, "mode": sub.mode.value,
-            "kind": kind.value, "dedupe_key": dedupe_key, "change_id": change_id,
-            "source_key": source_key, "item_key": item_key, "detail": detail,
-            "status": DeliveryStatus.PENDING.value, "attempts": 0, "created_at": now,
-            "next_attempt_at": now if instant else None}
+    return {
+        "subscription": sub.name,
+        "channel": sub.channel.value,
+        "mode": sub.mode.value,
+        "kind": kind.value,
+        "dedupe_key": dedupe_key,
+        "change_id": change_id,
+        "source_key": source_key,
+        "item_key": item_key,
+        "detail": detail,
+        "status": DeliveryStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now if instant else None,
+    }
 
 
-def enqueue_changes(session: Session, routing: Routing, stored: Sequence[tuple[int, Change]],
-                    now: datetime) -> None:
+def enqueue_changes(
+    session: Session, routing: Routing, stored: Sequence[tuple[int, Change]], now: datetime
+) -> None:
     """One delivery per (change, subscription that wants it), in the caller's transaction."""
     if not stored or not routing.subscriptions:
         return
@@ -82,18 +101,27 @@ def enqueue_changes(session: Session, routing: Routing, stored: Sequence[tuple[i
         related = session.get(ChangeRow, change_id)
         for sub in routing.subscriptions:
             if sub.wants(change, tags) and not _repeat(session, sub, related):
-                _insert_ignoring_duplicates(session, _delivery(
-                    sub, kind=AlertKind.CHANGE, dedupe_key=f"change:{change_id}",
-                    source_key=source_key, now=now, change_id=change_id,
-                    item_key=change.item_key))
+                _insert_ignoring_duplicates(
+                    session,
+                    _delivery(
+                        sub,
+                        kind=AlertKind.CHANGE,
+                        dedupe_key=f"change:{change_id}",
+                        source_key=source_key,
+                        now=now,
+                        change_id=change_id,
+                        item_key=change.item_key,
+                    ),
+                )
 
 
 def _repeat(session: Session, sub: Subscription, row: ChangeRow | None) -> bool:
     """The same event, seen first on another source, was already routed to ``sub``."""
     if row is None or row.related_to is None:
         return False
-    statement = select(DeliveryRow.id).where(DeliveryRow.subscription == sub.name,
-                                             col(DeliveryRow.change_id) == row.related_to)
+    statement = select(DeliveryRow.id).where(
+        DeliveryRow.subscription == sub.name, col(DeliveryRow.change_id) == row.related_to
+    )
     return session.exec(statement.limit(1)).first() is not None
 
 
@@ -102,30 +130,50 @@ def _muted_items(session: Session, source_key: str) -> set[str]:
     return set(session.exec(statement).all())
 
 
-def enqueue_health(session: Session, routing: Routing, record: CheckRecord,
-                   previous_streak: int, check_id: int) -> None:
+def enqueue_health(
+    session: Session, routing: Routing, record: CheckRecord, previous_streak: int, check_id: int
+) -> None:
     """One alert when a source reaches the failure threshold, one when it recovers."""
     threshold = routing.failure_threshold
     failed = record.outcome is CheckOutcome.FAILED
     if failed and previous_streak + 1 == threshold:
-        kind, detail = AlertKind.SOURCE_DOWN, (
-            f"{threshold} checks in a row failed; last error: {record.error or 'unknown'}")
+        kind, detail = (
+            AlertKind.SOURCE_DOWN,
+            (f"{threshold} checks in a row failed; last error: {record.error or 'unknown'}"),
+        )
     elif not failed and previous_streak >= threshold:
-        kind, detail = AlertKind.SOURCE_RECOVERED, (
-            f"checked successfully again after {previous_streak} failed checks")
+        kind, detail = (
+            AlertKind.SOURCE_RECOVERED,
+            (f"checked successfully again after {previous_streak} failed checks"),
+        )
     else:
         return
     for sub in routing.subscriptions:
         if sub.health and (not sub.sources or record.source_key in sub.sources):
-            _insert_ignoring_duplicates(session, _delivery(
-                sub, kind=kind, dedupe_key=f"{kind.value}:{record.source_key}:{check_id}",
-                source_key=record.source_key, now=record.started_at, detail=detail[:2000]))
+            _insert_ignoring_duplicates(
+                session,
+                _delivery(
+                    sub,
+                    kind=kind,
+                    dedupe_key=f"{kind.value}:{record.source_key}:{check_id}",
+                    source_key=record.source_key,
+                    now=record.started_at,
+                    detail=detail[:2000],
+                ),
+            )
 
 
 def enqueue_test(session: Session, sub: Subscription, source_key: str, now: datetime) -> int:
     """A test alert for ``sub`` (always instant, whatever the subscription's mode)."""
-    row = DeliveryRow(**_delivery(sub, kind=AlertKind.TEST, source_key=source_key, now=now,
-                                  dedupe_key=f"test:{now.isoformat()}"))
+    row = DeliveryRow(
+        **_delivery(
+            sub,
+            kind=AlertKind.TEST,
+            source_key=source_key,
+            now=now,
+            dedupe_key=f"test:{now.isoformat()}",
+        )
+    )
     row.mode, row.next_attempt_at = DeliveryMode.INSTANT.value, now
     session.add(row)
     session.flush()
@@ -145,10 +193,13 @@ class Lease:
 def due_subscriptions(session: Session, now: datetime) -> list[str]:
     """The subscriptions with instant deliveries due now."""
     statement = (
-        select(DeliveryRow.subscription).distinct()
-        .where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
-               DeliveryRow.mode == DeliveryMode.INSTANT.value,
-               col(DeliveryRow.next_attempt_at) <= now)
+        select(DeliveryRow.subscription)
+        .distinct()
+        .where(
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+            DeliveryRow.mode == DeliveryMode.INSTANT.value,
+            col(DeliveryRow.next_attempt_at) <= now,
+        )
     )
     return sorted(session.exec(statement).all())
 
@@ -162,17 +213,20 @@ def acquire_lease(session: Session, lease: Lease, now: datetime, until: datetime
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {"subscription": lease.subscription, "token": lease.token, "expires_at": until}
     statement = insert(SendLeaseRow).values(**values)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["subscription"], set_={"token": lease.token, "expires_at": until},
-        where=col(SendLeaseRow.expires_at) <= now))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["subscription"],
+            set_={"token": lease.token, "expires_at": until},
+            where=col(SendLeaseRow.expires_at) <= now,
+        )
+    )
     holder = select(SendLeaseRow.token).where(SendLeaseRow.subscription == lease.subscription)
     return session.exec(holder).first() == lease.token
 
 
 def renew_lease(session: Session, lease: Lease, until: datetime) -> bool:
     """Extend ``lease``; False when it was lost (it ran out and another dispatcher took it)."""
-    result = session.execute(update(SendLeaseRow).where(*_holding(lease))
-                             .values(expires_at=until))
+    result = session.execute(update(SendLeaseRow).where(*_holding(lease)).values(expires_at=until))
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
@@ -182,21 +236,27 @@ def release_lease(session: Session, lease: Lease) -> None:
 
 
 def _holding(lease: Lease) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (col(SendLeaseRow.subscription) == lease.subscription,
-            col(SendLeaseRow.token) == lease.token)
+    return (
+        col(SendLeaseRow.subscription) == lease.subscription,
+        col(SendLeaseRow.token) == lease.token,
+    )
 
 
-def claim_next(session: Session, lease: Lease, now: datetime,
-               exclude: Collection[int] = ()) -> int | None:
+def claim_next(
+    session: Session, lease: Lease, now: datetime, exclude: Collection[int] = ()
+) -> int | None:
     """The oldest due instant delivery of the lease's subscription, stamped with its token;
     None when none is due or the lease is no longer held (or has run out)."""
     statement = (
         select(DeliveryRow.id)
-        .where(DeliveryRow.subscription == lease.subscription,
-               col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
-               DeliveryRow.mode == DeliveryMode.INSTANT.value,
-               col(DeliveryRow.next_attempt_at) <= now)
-        .order_by(col(DeliveryRow.id)).limit(1)
+        .where(
+            DeliveryRow.subscription == lease.subscription,
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+            DeliveryRow.mode == DeliveryMode.INSTANT.value,
+            col(DeliveryRow.next_attempt_at) <= now,
+        )
+        .order_by(col(DeliveryRow.id))
+        .limit(1)
     )
     if exclude:
         statement = statement.where(col(DeliveryRow.id).not_in(exclude))
@@ -204,40 +264,66 @@ def claim_next(session: Session, lease: Lease, now: datetime,
     if delivery_id is None:
         return None
     held = exists().where(*_holding(lease), col(SendLeaseRow.expires_at) > now)
-    result = session.execute(update(DeliveryRow)
-                             .where(col(DeliveryRow.id) == delivery_id, held)
-                             .values(lease_token=lease.token))
+    result = session.execute(
+        update(DeliveryRow)
+        .where(col(DeliveryRow.id) == delivery_id, held)
+        .values(lease_token=lease.token)
+    )
     return delivery_id if int(result.rowcount) == 1 else None  # type: ignore[attr-defined]
 
 
 def _fenced(delivery_id: int, token: str) -> tuple[ColumnElement[bool], ...]:
     """Only the claim that holds ``token`` may record the outcome of ``delivery_id``."""
-    return (col(DeliveryRow.id) == delivery_id, col(DeliveryRow.lease_token) == token,
-            col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
+    return (
+        col(DeliveryRow.id) == delivery_id,
+        col(DeliveryRow.lease_token) == token,
+        col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+    )
 
 
-def finish_sent(session: Session, delivery_id: int, token: str, remote_id: str | None,
-                now: datetime) -> bool:
+def finish_sent(
+    session: Session, delivery_id: int, token: str, remote_id: str | None, now: datetime
+) -> bool:
     """Record a send by the lease holder; False (nothing written) for anyone else."""
-    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
-        status=DeliveryStatus.SENT.value, sent_at=now, remote_id=remote_id, last_error=None,
-        attempts=DeliveryRow.attempts + 1, next_attempt_at=None))
+    result = session.execute(
+        update(DeliveryRow)
+        .where(*_fenced(delivery_id, token))
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=now,
+            remote_id=remote_id,
+            last_error=None,
+            attempts=DeliveryRow.attempts + 1,
+            next_attempt_at=None,
+        )
+    )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def finish_failed(session: Session, delivery_id: int, token: str, error: str,
-                  next_attempt: datetime | None) -> bool:
+def finish_failed(
+    session: Session, delivery_id: int, token: str, error: str, next_attempt: datetime | None
+) -> bool:
     """Record a failed attempt by the lease holder (``next_attempt`` None: dead)."""
     status = DeliveryStatus.PENDING if next_attempt is not None else DeliveryStatus.DEAD
-    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
-        status=status.value, last_error=error[:2000], next_attempt_at=next_attempt,
-        attempts=DeliveryRow.attempts + 1))
+    result = session.execute(
+        update(DeliveryRow)
+        .where(*_fenced(delivery_id, token))
+        .values(
+            status=status.value,
+            last_error=error[:2000],
+            next_attempt_at=next_attempt,
+            attempts=DeliveryRow.attempts + 1,
+        )
+    )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def finish_skipped(session: Session, delivery_id: int, token: str, reason: str) -> bool:
-    result = session.execute(update(DeliveryRow).where(*_fenced(delivery_id, token)).values(
-        status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None))
+    result = session.execute(
+        update(DeliveryRow)
+        .where(*_fenced(delivery_id, token))
+        .values(status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None)
+    )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
@@ -245,15 +331,22 @@ def postpone_subscription(session: Session, lease: Lease, until: datetime) -> No
     """Hold the lease's due deliveries until ``until`` without counting an attempt (the
     receiver asked us to slow down: Retry-After)."""
     held = exists().where(*_holding(lease))
-    session.execute(update(DeliveryRow).where(
-        col(DeliveryRow.subscription) == lease.subscription,
-        col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
-        col(DeliveryRow.mode) == DeliveryMode.INSTANT.value,
-        col(DeliveryRow.next_attempt_at) < until, held).values(next_attempt_at=until))
+    session.execute(
+        update(DeliveryRow)
+        .where(
+            col(DeliveryRow.subscription) == lease.subscription,
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+            col(DeliveryRow.mode) == DeliveryMode.INSTANT.value,
+            col(DeliveryRow.next_attempt_at) < until,
+            held,
+        )
+        .values(next_attempt_at=until)
+    )
 
 
-def load_alert(session: Session, delivery_id: int,
-               dashboard_url: str | None) -> tuple[DeliveryRow, Alert | None]:
+def load_alert(
+    session: Session, delivery_id: int, dashboard_url: str | None
+) -> tuple[DeliveryRow, Alert | None]:
     """The delivery and the Alert to send; None when it must be skipped (noise, muted)."""
     row = session.get(DeliveryRow, delivery_id)
     if row is None:
@@ -264,10 +357,15 @@ def load_alert(session: Session, delivery_id: int,
     source = session.get(SourceRow, row.source_key)
     assert row.id is not None
     return row, Alert(
-        delivery_id=row.id, kind=AlertKind(row.kind), subscription=row.subscription,
-        source=_alert_source(source, row.source_key), created_at=row.created_at,
-        change=alert_change(change) if change is not None else None, detail=row.detail,
-        dashboard_url=dashboard_url, thread_ts=_thread(session, row),
+        delivery_id=row.id,
+        kind=AlertKind(row.kind),
+        subscription=row.subscription,
+        source=_alert_source(source, row.source_key),
+        created_at=row.created_at,
+        change=alert_change(change) if change is not None else None,
+        detail=row.detail,
+        dashboard_url=dashboard_url,
+        thread_ts=_thread(session, row),
     )
 
 
@@ -285,11 +383,19 @@ def _alert_source(row: SourceRow | None, key: str) -> AlertSource:
 def alert_change(row: ChangeRow) -> AlertChange:
     assert row.id is not None
     return AlertChange(
-        id=row.id, source_key=row.source_key, item_key=row.item_key,
-        category=Category(row.category), severity=Severity(row.severity), title=row.title,
-        summary=row.summary, url=row.url, evidence=tuple(row.evidence),
+        id=row.id,
+        source_key=row.source_key,
+        item_key=row.item_key,
+        category=Category(row.category),
+        severity=Severity(row.severity),
+        title=row.title,
+        summary=row.summary,
+        url=row.url,
+        evidence=tuple(row.evidence),
         excerpt=excerpt(diff_from_dict(row.diff)) if row.diff else (),
-        detected_at=row.detected_at, old_date=row.old_date, new_date=row.new_date,
+        detected_at=row.detected_at,
+        old_date=row.old_date,
+        new_date=row.new_date,
         related_to=row.related_to,
     )
 
@@ -300,37 +406,58 @@ def _thread(session: Session, row: DeliveryRow) -> str | None:
         return None
     statement = (
         select(DeliveryRow.remote_id)
-        .where(DeliveryRow.subscription == row.subscription,
-               col(DeliveryRow.source_key) == row.source_key,
-               col(DeliveryRow.item_key) == row.item_key,
-               col(DeliveryRow.status) == DeliveryStatus.SENT.value,
-               col(DeliveryRow.remote_id).is_not(None),
-               col(DeliveryRow.id) < row.id)
+        .where(
+            DeliveryRow.subscription == row.subscription,
+            col(DeliveryRow.source_key) == row.source_key,
+            col(DeliveryRow.item_key) == row.item_key,
+            col(DeliveryRow.status) == DeliveryStatus.SENT.value,
+            col(DeliveryRow.remote_id).is_not(None),
+            col(DeliveryRow.id) < row.id,
+        )
         .order_by(col(DeliveryRow.id))
         .limit(1)
     )
     return session.exec(statement).first()
 
 
-def mark_sent(session: Session, ids: Sequence[int], remote_id: str | None,
-              now: datetime) -> None:
-    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids)).values(
-        status=DeliveryStatus.SENT.value, sent_at=now, remote_id=remote_id, last_error=None,
-        attempts=DeliveryRow.attempts + 1, next_attempt_at=None))
+def mark_sent(session: Session, ids: Sequence[int], remote_id: str | None, now: datetime) -> None:
+    session.execute(
+        update(DeliveryRow)
+        .where(col(DeliveryRow.id).in_(ids))
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=now,
+            remote_id=remote_id,
+            last_error=None,
+            attempts=DeliveryRow.attempts + 1,
+            next_attempt_at=None,
+        )
+    )
 
 
 def mark_skipped(session: Session, delivery_id: int, reason: str) -> None:
-    session.execute(update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id).values(
-        status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None))
+    session.execute(
+        update(DeliveryRow)
+        .where(col(DeliveryRow.id) == delivery_id)
+        .values(status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None)
+    )
 
 
-def mark_failed(session: Session, ids: Sequence[int], error: str,
-                next_attempt: datetime | None) -> None:
+def mark_failed(
+    session: Session, ids: Sequence[int], error: str, next_attempt: datetime | None
+) -> None:
     """Count a failed attempt; ``next_attempt`` None means give up (dead)."""
     status = DeliveryStatus.PENDING if next_attempt is not None else DeliveryStatus.DEAD
-    session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids)).values(
-        status=status.value, last_error=error[:2000], next_attempt_at=next_attempt,
-        attempts=DeliveryRow.attempts + 1))
+    session.execute(
+        update(DeliveryRow)
+        .where(col(DeliveryRow.id).in_(ids))
+        .values(
+            status=status.value,
+            last_error=error[:2000],
+            next_attempt_at=next_attempt,
+            attempts=DeliveryRow.attempts + 1,
+        )
+    )
 
 
 def max_attempts(session: Session, ids: Sequence[int]) -> int:
@@ -345,9 +472,11 @@ def digest_rows(session: Session, subscription: str) -> list[DeliveryRow]:
     """The deliveries waiting for ``subscription``'s next digest, oldest first."""
     statement = (
         select(DeliveryRow)
-        .where(DeliveryRow.subscription == subscription,
-               DeliveryRow.mode == DeliveryMode.DIGEST.value,
-               col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
+        .where(
+            DeliveryRow.subscription == subscription,
+            DeliveryRow.mode == DeliveryMode.DIGEST.value,
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+        )
         .order_by(col(DeliveryRow.id))
     )
     return list(session.exec(statement).all())
@@ -356,10 +485,14 @@ def digest_rows(session: Session, subscription: str) -> list[DeliveryRow]:
 def digests_to_retry(session: Session, now: datetime) -> list[str]:
     """Digest subscriptions whose last send failed and whose retry time has come."""
     statement = (
-        select(DeliveryRow.subscription).distinct()
-        .where(DeliveryRow.mode == DeliveryMode.DIGEST.value,
-               col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
-               DeliveryRow.attempts > 0, col(DeliveryRow.next_attempt_at) <= now)
+        select(DeliveryRow.subscription)
+        .distinct()
+        .where(
+            DeliveryRow.mode == DeliveryMode.DIGEST.value,
+            col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
+            DeliveryRow.attempts > 0,
+            col(DeliveryRow.next_attempt_at) <= now,
+        )
     )
     return sorted(session.exec(statement).all())
 
@@ -367,17 +500,20 @@ def digests_to_retry(session: Session, now: datetime) -> list[str]:
 def last_digest_at(session: Session, subscription: str) -> datetime | None:
     statement = (
         select(DeliveryRow.sent_at)
-        .where(DeliveryRow.subscription == subscription,
-               DeliveryRow.mode == DeliveryMode.DIGEST.value,
-               col(DeliveryRow.status) == DeliveryStatus.SENT.value)
+        .where(
+            DeliveryRow.subscription == subscription,
+            DeliveryRow.mode == DeliveryMode.DIGEST.value,
+            col(DeliveryRow.status) == DeliveryStatus.SENT.value,
+        )
         .order_by(col(DeliveryRow.sent_at).desc())
         .limit(1)
     )
     return session.exec(statement).first()
 
 
-def list_deliveries(session: Session, *, status: str | None = None,
-                    limit: int = 100) -> list[DeliveryRow]:
+def list_deliveries(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[DeliveryRow]:
     statement = select(DeliveryRow)
     if status is not None:
         statement = statement.where(col(DeliveryRow.status) == status)
@@ -389,9 +525,11 @@ def retry(session: Session, ids: Sequence[int] | None, now: datetime) -> int:
     statement = update(DeliveryRow).where(col(DeliveryRow.status) == DeliveryStatus.DEAD.value)
     if ids is not None:
         statement = statement.where(col(DeliveryRow.id).in_(ids))
-    result = session.execute(statement.values(
-        status=DeliveryStatus.PENDING.value, attempts=0, last_error=None,
-        next_attempt_at=now))
+    result = session.execute(
+        statement.values(
+            status=DeliveryStatus.PENDING.value, attempts=0, last_error=None, next_attempt_at=now
+        )
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -399,32 +537,44 @@ def redeliver(session: Session, change_id: int, now: datetime) -> int:
     """Send a change again to every subscription that had it (sent, dead or skipped)."""
     result = session.execute(
         update(DeliveryRow)
-        .where(col(DeliveryRow.change_id) == change_id,
-               col(DeliveryRow.status) != DeliveryStatus.PENDING.value)
-        .values(status=DeliveryStatus.PENDING.value, attempts=0, last_error=None,
-                next_attempt_at=now)
+        .where(
+            col(DeliveryRow.change_id) == change_id,
+            col(DeliveryRow.status) != DeliveryStatus.PENDING.value,
+        )
+        .values(
+            status=DeliveryStatus.PENDING.value, attempts=0, last_error=None, next_attempt_at=now
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def skip_pending(session: Session, *, change_id: int | None = None,
-                 item: tuple[str, str] | None = None, reason: str) -> None:
+def skip_pending(
+    session: Session,
+    *,
+    change_id: int | None = None,
+    item: tuple[str, str] | None = None,
+    reason: str,
+) -> None:
     """Pending deliveries of a change marked noise, or of a muted item, are not sent."""
     statement = update(DeliveryRow).where(col(DeliveryRow.status) == DeliveryStatus.PENDING.value)
     if change_id is not None:
         statement = statement.where(col(DeliveryRow.change_id) == change_id)
     if item is not None:
-        statement = statement.where(col(DeliveryRow.source_key) == item[0],
-                                    col(DeliveryRow.item_key) == item[1])
-    session.execute(statement.values(status=DeliveryStatus.SKIPPED.value, last_error=reason,
-                                     next_attempt_at=None))
+        statement = statement.where(
+            col(DeliveryRow.source_key) == item[0], col(DeliveryRow.item_key) == item[1]
+        )
+    session.execute(
+        statement.values(
+            status=DeliveryStatus.SKIPPED.value, last_error=reason, next_attempt_at=None
+        )
+    )
 
 
-def mute(session: Session, source_key: str, item_key: str, by: str | None,
-         now: datetime) -> None:
+def mute(session: Session, source_key: str, item_key: str, by: str | None, now: datetime) -> None:
     if session.get(MuteRow, (source_key, item_key)) is None:
-        session.add(MuteRow(source_key=source_key, item_key=item_key, created_at=now,
-                            created_by=by))
+        session.add(
+            MuteRow(source_key=source_key, item_key=item_key, created_at=now, created_by=by)
+        )
     skip_pending(session, item=(source_key, item_key), reason="item muted")
 
 

@@ -47,8 +47,9 @@ def sync_sources(session: Session, sources: Iterable[Source]) -> None:
         )
         row.title, row.url, row.parser = source.title, source.url, source.parser
         row.interval_seconds, row.tags = source.interval, list(source.tags)
-        row.options = {k: list(v) if isinstance(v, tuple) else v
-                       for k, v in asdict(source.options).items()}
+        row.options = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source.options).items()
+        }
         row.official, row.enabled = source.official, source.enabled
         row.expected_change_seconds = source.expected_change
         session.add(row)
@@ -61,13 +62,26 @@ def source_state(session: Session, key: str) -> SourceState:
 
 # The newest snapshot of each source, joined in the same query: one round trip per batch of
 # sources, and no ORM objects (a check of an unchanged page must cost next to nothing).
-_LATEST = (select(func.max(SnapshotRow.id)).where(col(SnapshotRow.source_key) == SourceRow.key)
-           .correlate(SourceRow).scalar_subquery())
+_LATEST = (
+    select(func.max(SnapshotRow.id))
+    .where(col(SnapshotRow.source_key) == SourceRow.key)
+    .correlate(SourceRow)
+    .scalar_subquery()
+)
 _STATES = (
-    sa_select(col(SourceRow.key), col(SourceRow.etag), col(SourceRow.last_modified),
-              col(SourceRow.content_hash), col(SourceRow.parse_fingerprint),
-              col(SourceRow.failure_streak), col(SourceRow.last_error), col(SnapshotRow.id),
-              col(SnapshotRow.content_hash), col(SnapshotRow.blob_hash), col(SourceRow.version))
+    sa_select(
+        col(SourceRow.key),
+        col(SourceRow.etag),
+        col(SourceRow.last_modified),
+        col(SourceRow.content_hash),
+        col(SourceRow.parse_fingerprint),
+        col(SourceRow.failure_streak),
+        col(SourceRow.last_error),
+        col(SnapshotRow.id),
+        col(SnapshotRow.content_hash),
+        col(SnapshotRow.blob_hash),
+        col(SourceRow.version),
+    )
     .outerjoin(SnapshotRow, col(SnapshotRow.id) == _LATEST)
     .where(col(SourceRow.key).in_(bindparam("keys", expanding=True)))
 )
@@ -78,9 +92,17 @@ def source_states(connection: Connection, keys: Sequence[str]) -> dict[str, Sour
     states = {}
     for row in connection.execute(_STATES, {"keys": list(keys)}):
         states[row[0]] = SourceState(
-            etag=row[1], last_modified=row[2], content_hash=row[3], parse_fingerprint=row[4],
-            failure_streak=row[5], last_error=row[6], snapshot_id=row[7], snapshot_hash=row[8],
-            snapshot_blob=row[9], version=row[10])
+            etag=row[1],
+            last_modified=row[2],
+            content_hash=row[3],
+            parse_fingerprint=row[4],
+            failure_streak=row[5],
+            last_error=row[6],
+            snapshot_id=row[7],
+            snapshot_hash=row[8],
+            snapshot_blob=row[9],
+            version=row[10],
+        )
     return states
 
 
@@ -100,20 +122,28 @@ def site_pages(session: Session, host: str, limit: int = 12) -> list[tuple[str, 
     """The last stored document of up to ``limit`` enabled sources on ``host``."""
     # Documents (PDF, Word) are no pages of the site: two drafts share most paragraphs,
     # which would make their text look like the site's template.
-    rows = session.exec(select(SourceRow.key, SourceRow.url).where(
-        col(SourceRow.enabled), col(SourceRow.parser) != "document")).all()
+    rows = session.exec(
+        select(SourceRow.key, SourceRow.url).where(
+            col(SourceRow.enabled), col(SourceRow.parser) != "document"
+        )
+    ).all()
     keys = [key for key, url in rows if (urlsplit(url).hostname or "").lower() == host][:limit]
     pages = []
     for key in keys:
-        snapshot = session.exec(select(SnapshotRow).where(SnapshotRow.source_key == key)
-                                .order_by(col(SnapshotRow.created_at).desc()).limit(1)).first()
+        snapshot = session.exec(
+            select(SnapshotRow)
+            .where(SnapshotRow.source_key == key)
+            .order_by(col(SnapshotRow.created_at).desc())
+            .limit(1)
+        ).first()
         if snapshot is not None:
             pages.append((key, decode_document(decompress(snapshot.data))))
     return pages
 
 
-def list_deadlines(session: Session, *, after: datetime | None,
-                   include_closed: bool = False) -> Sequence[DeadlineRow]:
+def list_deadlines(
+    session: Session, *, after: datetime | None, include_closed: bool = False
+) -> Sequence[DeadlineRow]:
     """Deadlines by due date; by default the open ones due after ``after``."""
     statement = select(DeadlineRow)
     if after is not None:
@@ -164,8 +194,15 @@ def list_checks(session: Session, source_key: str, limit: int = 50) -> Sequence[
     return session.exec(statement).all()
 
 
-Table = (type[SourceRow] | type[CheckRow] | type[SnapshotRow] | type[BlobRow] | type[ChangeRow]
-         | type[DeadlineRow] | type[DeliveryRow])
+Table = (
+    type[SourceRow]
+    | type[CheckRow]
+    | type[SnapshotRow]
+    | type[BlobRow]
+    | type[ChangeRow]
+    | type[DeadlineRow]
+    | type[DeliveryRow]
+)
 
 
 def count_rows(session: Session, table: Table) -> int:

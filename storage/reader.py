@@ -39,8 +39,9 @@ class Reader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def _read(self, query: Callable[Concatenate[Session, P], T], *args: P.args,
-              **kwargs: P.kwargs) -> T:
+    def _read(
+        self, query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         with session_scope(self._engine) as session:
             return query(session, *args, **kwargs)
 
@@ -90,12 +91,14 @@ class Reader:
     def weekly_counts(self, since: datetime) -> list[tuple[date, str, int]]:
         return self._read(browse.weekly_counts, since)
 
-    def deadlines_between(self, start: datetime | None, end: datetime | None,
-                          include_closed: bool = False) -> list[DeadlineRow]:
+    def deadlines_between(
+        self, start: datetime | None, end: datetime | None, include_closed: bool = False
+    ) -> list[DeadlineRow]:
         return self._read(browse.deadlines_between, start, end, include_closed)
 
-    def deliveries_page(self, status: str | None, page: int = 1,
-                        per_page: int = 50) -> DeliveryPage:
+    def deliveries_page(
+        self, status: str | None, page: int = 1, per_page: int = 50
+    ) -> DeliveryPage:
         return self._read(browse.deliveries_page, status, page, per_page)
 
     def dashboard_counts(self, now: datetime) -> DashboardCounts:

@@ -74,14 +74,16 @@ def _protected_snapshot(snapshot_id: Any) -> Any:
 
 def old_checks(cutoff: datetime) -> Select[Any]:
     """Checks started before ``cutoff`` that no Change was found by."""
-    return select(col(CheckRow.id)).where(col(CheckRow.started_at) < cutoff,
-                                          col(CheckRow.id).not_in(_change_checks()))
+    return select(col(CheckRow.id)).where(
+        col(CheckRow.started_at) < cutoff, col(CheckRow.id).not_in(_change_checks())
+    )
 
 
 def old_snapshots(cutoff: datetime) -> Select[Any]:
     """Snapshots older than ``cutoff``, no Change's before/after, not a source's newest."""
-    return select(col(SnapshotRow.id)).where(col(SnapshotRow.created_at) < cutoff,
-                                             not_(_protected_snapshot(col(SnapshotRow.id))))
+    return select(col(SnapshotRow.id)).where(
+        col(SnapshotRow.created_at) < cutoff, not_(_protected_snapshot(col(SnapshotRow.id)))
+    )
 
 
 def _kept_blobs(cutoff: datetime) -> list[Select[Any]]:
@@ -92,7 +94,8 @@ def _kept_blobs(cutoff: datetime) -> list[Select[Any]]:
     response goes, or a year of changed EUR-Lex pages alone would outgrow the database.
     """
     snapshot_blobs = select(col(SnapshotRow.blob_hash)).where(
-        col(SnapshotRow.blob_hash).is_not(None))
+        col(SnapshotRow.blob_hash).is_not(None)
+    )
     check_blobs = select(col(CheckRow.blob_hash)).where(col(CheckRow.blob_hash).is_not(None))
     # No NULL may reach a NOT IN: one would make it match nothing.
     return [
@@ -106,11 +109,18 @@ def old_blobs(cutoff: datetime) -> Select[Any]:
     """Raw bodies stored before ``cutoff`` that nothing worth keeping refers to."""
     return select(col(BlobRow.hash)).where(
         col(BlobRow.created_at) < cutoff,
-        *(col(BlobRow.hash).not_in(kept) for kept in _kept_blobs(cutoff)))
+        *(col(BlobRow.hash).not_in(kept) for kept in _kept_blobs(cutoff)),
+    )
 
 
-def prune(engine: Engine, limits: RetentionLimits, now: datetime, *,
-          dry_run: bool = False, batch: int = BATCH) -> PruneReport:
+def prune(
+    engine: Engine,
+    limits: RetentionLimits,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    batch: int = BATCH,
+) -> PruneReport:
     """Delete what ``limits`` no longer keeps; with ``dry_run``, only count it."""
     check_cut = now - timedelta(days=limits.check_days)
     snapshot_cut = now - timedelta(days=limits.snapshot_days)
@@ -121,10 +131,13 @@ def prune(engine: Engine, limits: RetentionLimits, now: datetime, *,
                 checks=_count(session, old_checks(check_cut)),
                 snapshots=_count(session, old_snapshots(snapshot_cut)),
                 blobs=_count(session, old_blobs(raw_cut)),
-                blob_bytes=_blob_bytes(session, old_blobs(raw_cut)), dry_run=True)
+                blob_bytes=_blob_bytes(session, old_blobs(raw_cut)),
+                dry_run=True,
+            )
     checks, _ = _in_batches(engine, lambda: old_checks(check_cut), _delete_checks, batch)
-    snapshots, _ = _in_batches(engine, lambda: old_snapshots(snapshot_cut), _delete_snapshots,
-                               batch)
+    snapshots, _ = _in_batches(
+        engine, lambda: old_snapshots(snapshot_cut), _delete_snapshots, batch
+    )
     blobs, freed = _in_batches(engine, lambda: old_blobs(raw_cut), _delete_blobs, batch)
     return PruneReport(checks=checks, snapshots=snapshots, blobs=blobs, blob_bytes=freed)
 
@@ -135,12 +148,17 @@ def _count(session: Session, ids: Select[Any]) -> int:
 
 def _blob_bytes(session: Session, hashes: Select[Any]) -> int:
     total = select(func.coalesce(func.sum(func.length(col(BlobRow.data))), 0)).where(
-        col(BlobRow.hash).in_(hashes))
+        col(BlobRow.hash).in_(hashes)
+    )
     return int(session.execute(total).scalar_one())
 
 
-def _in_batches(engine: Engine, candidates: Callable[[], Select[Any]],
-                delete_them: Callable[[Session, list[Any]], int], batch: int) -> tuple[int, int]:
+def _in_batches(
+    engine: Engine,
+    candidates: Callable[[], Select[Any]],
+    delete_them: Callable[[Session, list[Any]], int],
+    batch: int,
+) -> tuple[int, int]:
     """Delete ``candidates`` ``batch`` at a time, each batch in its own transaction.
 
     Returns how many were deleted and the sum of what ``delete_them`` returned (bytes).
@@ -163,8 +181,9 @@ def _delete_checks(session: Session, ids: Sequence[int]) -> int:
 
 def _delete_snapshots(session: Session, ids: Sequence[int]) -> int:
     # Kept checks still name the snapshot they stored; they outlive it.
-    session.execute(update(CheckRow).where(col(CheckRow.snapshot_id).in_(ids))
-                    .values(snapshot_id=None))
+    session.execute(
+        update(CheckRow).where(col(CheckRow.snapshot_id).in_(ids)).values(snapshot_id=None)
+    )
     session.execute(delete(SnapshotRow).where(col(SnapshotRow.id).in_(ids)))
     return 0
 
@@ -172,9 +191,11 @@ def _delete_snapshots(session: Session, ids: Sequence[int]) -> int:
 def _delete_blobs(session: Session, hashes: Sequence[str]) -> int:
     size = _blob_bytes(session, select(col(BlobRow.hash)).where(col(BlobRow.hash).in_(hashes)))
     # Rows that outlive their raw body stop pointing at it.
-    session.execute(update(CheckRow).where(col(CheckRow.blob_hash).in_(hashes))
-                    .values(blob_hash=None))
-    session.execute(update(SnapshotRow).where(col(SnapshotRow.blob_hash).in_(hashes))
-                    .values(blob_hash=None))
+    session.execute(
+        update(CheckRow).where(col(CheckRow.blob_hash).in_(hashes)).values(blob_hash=None)
+    )
+    session.execute(
+        update(SnapshotRow).where(col(SnapshotRow.blob_hash).in_(hashes)).values(blob_hash=None)
+    )
     session.execute(delete(BlobRow).where(col(BlobRow.hash).in_(hashes)))
     return size

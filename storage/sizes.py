@@ -42,7 +42,8 @@ def database_size(engine: Engine) -> DatabaseSize:
             table_bytes, total = _sqlite_bytes(connection)
         tables = tuple(
             TableSize(name=name, rows=_rows(connection, name), bytes=table_bytes.get(name))
-            for name in table_names())
+            for name in table_names()
+        )
     return DatabaseSize(tables=tables, total_bytes=total)
 
 
@@ -56,10 +57,13 @@ def _sqlite_bytes(connection: Connection) -> tuple[dict[str, int], int | None]:
     page_size = connection.execute(text("PRAGMA page_size")).scalar_one()
     total = int(pages) * int(page_size)
     try:
-        rows = connection.execute(text(
-            "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat AS d"
-            " LEFT JOIN sqlite_master AS m ON m.name = d.name"
-            " GROUP BY coalesce(m.tbl_name, d.name)")).all()
+        rows = connection.execute(
+            text(
+                "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat AS d"
+                " LEFT JOIN sqlite_master AS m ON m.name = d.name"
+                " GROUP BY coalesce(m.tbl_name, d.name)"
+            )
+        ).all()
     except OperationalError:  # SQLite compiled without SQLITE_ENABLE_DBSTAT_VTAB
         return {}, total
     return {str(name): int(size) for name, size in rows}, total
@@ -68,8 +72,9 @@ def _sqlite_bytes(connection: Connection) -> tuple[dict[str, int], int | None]:
 def _postgres_bytes(connection: Connection) -> tuple[dict[str, int], int | None]:
     sizes = {}
     for name in table_names():
-        size = connection.execute(text("SELECT pg_total_relation_size(to_regclass(:name))"),
-                                  {"name": name}).scalar_one()
+        size = connection.execute(
+            text("SELECT pg_total_relation_size(to_regclass(:name))"), {"name": name}
+        ).scalar_one()
         if size is not None:
             sizes[name] = int(size)
     total = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()

@@ -30,8 +30,8 @@ class SourceSchedule:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RecentChecks:
     last_check_at: datetime | None
-    checks: int   # in the window
-    failed: int   # in the window
+    checks: int  # in the window
+    failed: int  # in the window
     changes: int  # found in the window
     skipped: int = 0  # in the window: another check of the source was stored first
 
@@ -46,11 +46,19 @@ class OutboxState:
 def source_schedules(engine: Engine) -> list[SourceSchedule]:
     with session_scope(engine) as session:
         rows = session.exec(select(SourceRow).order_by(col(SourceRow.key))).all()
-        return [SourceSchedule(key=r.key, title=r.title, enabled=r.enabled,
-                               interval_seconds=r.interval_seconds,
-                               last_check_at=r.last_check_at, last_success_at=r.last_success_at,
-                               failure_streak=r.failure_streak, last_error=r.last_error)
-                for r in rows]
+        return [
+            SourceSchedule(
+                key=r.key,
+                title=r.title,
+                enabled=r.enabled,
+                interval_seconds=r.interval_seconds,
+                last_check_at=r.last_check_at,
+                last_success_at=r.last_success_at,
+                failure_streak=r.failure_streak,
+                last_error=r.last_error,
+            )
+            for r in rows
+        ]
 
 
 def recent_checks(engine: Engine, now: datetime, window: timedelta) -> RecentChecks:
@@ -62,30 +70,44 @@ def recent_checks(engine: Engine, now: datetime, window: timedelta) -> RecentChe
     with session_scope(engine) as session:
         last = session.exec(select(func.max(col(CheckRow.started_at)))).one()
         counts = session.exec(
-            select(func.count(), func.coalesce(func.sum(col(CheckRow.change_count)), 0))
-            .where(col(CheckRow.started_at) >= since)).one()
-        outcomes = dict(session.exec(
-            select(col(CheckRow.outcome), func.count())
-            .where(col(CheckRow.started_at) >= since,
-                   col(CheckRow.outcome).in_(("failed", "skipped")))
-            .group_by(col(CheckRow.outcome))).all())
-    return RecentChecks(last_check_at=last, checks=int(counts[0]),
-                        failed=int(outcomes.get("failed", 0)), changes=int(counts[1]),
-                        skipped=int(outcomes.get("skipped", 0)))
+            select(func.count(), func.coalesce(func.sum(col(CheckRow.change_count)), 0)).where(
+                col(CheckRow.started_at) >= since
+            )
+        ).one()
+        outcomes = dict(
+            session.exec(
+                select(col(CheckRow.outcome), func.count())
+                .where(
+                    col(CheckRow.started_at) >= since,
+                    col(CheckRow.outcome).in_(("failed", "skipped")),
+                )
+                .group_by(col(CheckRow.outcome))
+            ).all()
+        )
+    return RecentChecks(
+        last_check_at=last,
+        checks=int(counts[0]),
+        failed=int(outcomes.get("failed", 0)),
+        changes=int(counts[1]),
+        skipped=int(outcomes.get("skipped", 0)),
+    )
 
 
 def outbox_state(engine: Engine) -> OutboxState:
     """Deliveries by status, the oldest one still pending and the last one sent."""
     with session_scope(engine) as session:
-        counts = session.exec(select(col(DeliveryRow.status), func.count())
-                              .group_by(col(DeliveryRow.status))).all()
-        oldest = session.exec(select(func.min(col(DeliveryRow.created_at)))
-                              .where(DeliveryRow.status == "pending")).one()
+        counts = session.exec(
+            select(col(DeliveryRow.status), func.count()).group_by(col(DeliveryRow.status))
+        ).all()
+        oldest = session.exec(
+            select(func.min(col(DeliveryRow.created_at))).where(DeliveryRow.status == "pending")
+        ).one()
         last_sent = session.exec(select(func.max(col(DeliveryRow.sent_at)))).one()
-    return OutboxState(by_status={str(status): int(n) for status, n in counts},
-                       oldest_pending_at=oldest,
-                       last_sent_at=last_sent)
-
+    return OutboxState(
+        by_status={str(status): int(n) for status, n in counts},
+        oldest_pending_at=oldest,
+        last_sent_at=last_sent,
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,6 +127,18 @@ def last_beat(engine: Engine) -> Beat | None:
     """The most recent heartbeat of a process that checks (None: no service ever ran here)."""
     with session_scope(engine) as session:
         rows = heartbeats.newest(session, checking=True, limit=1)
-    return next((Beat(process=r.process, role=r.role, host=r.host, pid=r.pid,
-                      started_at=r.started_at, beat_at=r.beat_at, stopped_at=r.stopped_at)
-                 for r in rows), None)
+    return next(
+        (
+            Beat(
+                process=r.process,
+                role=r.role,
+                host=r.host,
+                pid=r.pid,
+                started_at=r.started_at,
+                beat_at=r.beat_at,
+                stopped_at=r.stopped_at,
+            )
+            for r in rows
+        ),
+        None,
+    )

@@ -102,8 +102,12 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.load_blob(session, digest)
 
-    def record(self, record: CheckRecord, previous_snapshot: int | None,
-               packed: writes.Packed | None = None) -> CheckRow:
+    def record(
+        self,
+        record: CheckRecord,
+        previous_snapshot: int | None,
+        packed: writes.Packed | None = None,
+    ) -> CheckRow:
         """Write one check atomically: either all of it is stored, or none of it.
 
         Only while the source is still at ``record.base_version``: else the check is stored
@@ -111,8 +115,7 @@ class Store:
         ``packed``: ``storage.checks.pack(record)``, made before taking a writer's turn.
         """
         with session_scope(self.engine) as session:
-            return writes.record_check(session, record, previous_snapshot, self.routing,
-                                       packed)
+            return writes.record_check(session, record, previous_snapshot, self.routing, packed)
 
     def sources(self) -> Sequence[SourceRow]:
         with session_scope(self.engine) as session:
@@ -130,8 +133,9 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.list_checks(session, source_key, limit)
 
-    def deadlines(self, *, after: datetime | None,
-                  include_closed: bool = False) -> Sequence[DeadlineRow]:
+    def deadlines(
+        self, *, after: datetime | None, include_closed: bool = False
+    ) -> Sequence[DeadlineRow]:
         with session_scope(self.engine) as session:
             return queries.list_deadlines(session, after=after, include_closed=include_closed)
 
@@ -183,19 +187,20 @@ class Store:
         with session_scope(self.engine) as session:
             outbox.release_lease(session, lease)
 
-    def claim_next(self, lease: Lease, now: datetime,
-                   exclude: Collection[int] = ()) -> int | None:
+    def claim_next(self, lease: Lease, now: datetime, exclude: Collection[int] = ()) -> int | None:
         """The next due delivery of the lease's subscription, claimed; None: nothing (more)."""
         with session_scope(self.engine) as session:
             return outbox.claim_next(session, lease, now, exclude)
 
-    def finish_sent(self, delivery_id: int, token: str, remote_id: str | None,
-                    now: datetime) -> bool:
+    def finish_sent(
+        self, delivery_id: int, token: str, remote_id: str | None, now: datetime
+    ) -> bool:
         with session_scope(self.engine) as session:
             return outbox.finish_sent(session, delivery_id, token, remote_id, now)
 
-    def finish_failed(self, delivery_id: int, token: str, error: str,
-                      next_attempt: datetime | None) -> bool:
+    def finish_failed(
+        self, delivery_id: int, token: str, error: str, next_attempt: datetime | None
+    ) -> bool:
         with session_scope(self.engine) as session:
             return outbox.finish_failed(session, delivery_id, token, error, next_attempt)
 
@@ -207,16 +212,21 @@ class Store:
         with session_scope(self.engine) as session:
             outbox.postpone_subscription(session, lease, until)
 
-    def load_alert(self, delivery_id: int, dashboard_url: str | None
-                   ) -> tuple[DeliveryRow, Alert | None]:
+    def load_alert(
+        self, delivery_id: int, dashboard_url: str | None
+    ) -> tuple[DeliveryRow, Alert | None]:
         with session_scope(self.engine) as session:
             return outbox.load_alert(session, delivery_id, dashboard_url)
 
-    def digest_alerts(self, subscription: str, dashboard_url: str | None
-                      ) -> list[tuple[DeliveryRow, Alert | None]]:
+    def digest_alerts(
+        self, subscription: str, dashboard_url: str | None
+    ) -> list[tuple[DeliveryRow, Alert | None]]:
         with session_scope(self.engine) as session:
-            return [outbox.load_alert(session, row.id, dashboard_url)
-                    for row in outbox.digest_rows(session, subscription) if row.id is not None]
+            return [
+                outbox.load_alert(session, row.id, dashboard_url)
+                for row in outbox.digest_rows(session, subscription)
+                if row.id is not None
+            ]
 
     def digests_to_retry(self, now: datetime) -> list[str]:
         with session_scope(self.engine) as session:
@@ -252,15 +262,20 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         tables: dict[str, queries.Table] = {
-            "sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow,
-            "blobs": BlobRow, "changes": ChangeRow, "deadlines": DeadlineRow,
+            "sources": SourceRow,
+            "checks": CheckRow,
+            "snapshots": SnapshotRow,
+            "blobs": BlobRow,
+            "changes": ChangeRow,
+            "deadlines": DeadlineRow,
             "deliveries": DeliveryRow,
         }
         with session_scope(self.engine) as session:
             return {name: queries.count_rows(session, table) for name, table in tables.items()}
 
-    def prune(self, settings: RetentionLimits, now: datetime, *,
-              dry_run: bool = False) -> PruneReport:
+    def prune(
+        self, settings: RetentionLimits, now: datetime, *, dry_run: bool = False
+    ) -> PruneReport:
         """Delete old checks, snapshots and raw bodies, never the evidence of a Change."""
         return prune(self.engine, settings, now, dry_run=dry_run)
 

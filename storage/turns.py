@@ -37,6 +37,5 @@ class Turn:
 
 def reserve_turn(connection: Connection, host: str, spacing: float) -> Turn:
     """The next turn of a request to ``host`` (``wait`` 0: at once); PostgreSQL only."""
-    starts_at, wait = connection.execute(
-        _RESERVE, {"host": host[:255], "spacing": spacing}).one()
+    starts_at, wait = connection.execute(_RESERVE, {"host": host[:255], "spacing": spacing}).one()
     return Turn(starts_at=starts_at, wait=max(0.0, float(wait)))

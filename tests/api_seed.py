@@ -39,15 +39,35 @@ HOSTILE = 'Press release <script>alert("x")</script> ]]> & <b>bold</b>'
 HOSTILE_URL = "https://press.example.eu/r?a=1&b=<2>"
 
 SOURCES = (
-    Source(key="ai-office", title="AI Office", url="https://ai-office.example.eu/",
-           parser="html", interval=3600, tags=("ai-act", "official")),
-    Source(key="hys", title="Have Your Say", url="https://hys.example.eu/api",
-           parser="json", interval=7200, tags=("consultations",)),
-    Source(key="press", title="Press corner", url="https://press.example.eu/rss",
-           parser="rss", interval=3600, tags=("ai-act", "press"), expected_change=86400 * 30),
+    Source(
+        key="ai-office",
+        title="AI Office",
+        url="https://ai-office.example.eu/",
+        parser="html",
+        interval=3600,
+        tags=("ai-act", "official"),
+    ),
+    Source(
+        key="hys",
+        title="Have Your Say",
+        url="https://hys.example.eu/api",
+        parser="json",
+        interval=7200,
+        tags=("consultations",),
+    ),
+    Source(
+        key="press",
+        title="Press corner",
+        url="https://press.example.eu/rss",
+        parser="rss",
+        interval=3600,
+        tags=("ai-act", "press"),
+        expected_change=86400 * 30,
+    ),
 )
-SUBSCRIPTION = Subscription(name="legal-slack", channel=Channel.SLACK, target="#legal",
-                            min_severity=Severity.MEDIUM)
+SUBSCRIPTION = Subscription(
+    name="legal-slack", channel=Channel.SLACK, target="#legal", min_severity=Severity.MEDIUM
+)
 
 
 @dataclass
@@ -60,25 +80,42 @@ class Seeded:
 def snapshot(*items: Item) -> tuple[Document, NewSnapshot]:
     document = Document(kind=DocumentKind.PAGE, items=items)
     encoded = encode_document(document)
-    return document, NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
-                                 item_count=len(items))
+    return document, NewSnapshot(
+        encoded=encoded, content_hash=document_hash(encoded), item_count=len(items)
+    )
 
 
-def change(source: str, item: str, category: Category, severity: Severity, title: str,
-           **extra: object) -> Change:
-    [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()),
-                            Document(kind=DocumentKind.LISTING,
-                                     items=(Item(key=item, title=title),)))
-    return Change(source_key=source, item_key=item, category=category, severity=severity,
-                  title=title, summary=f"{title} (summary)", url=None, diff=diff,
-                  **extra)  # type: ignore[arg-type]
+def change(
+    source: str, item: str, category: Category, severity: Severity, title: str, **extra: object
+) -> Change:
+    [diff] = diff_documents(
+        Document(kind=DocumentKind.LISTING, items=()),
+        Document(kind=DocumentKind.LISTING, items=(Item(key=item, title=title),)),
+    )
+    return Change(
+        source_key=source,
+        item_key=item,
+        category=category,
+        severity=severity,
+        title=title,
+        summary=f"{title} (summary)",
+        url=None,
+        diff=diff,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
-def check(source: str, at: datetime, outcome: CheckOutcome = CheckOutcome.CHANGED,
-          **extra: object) -> CheckRecord:
-    return CheckRecord(source_key=source, started_at=at, duration_ms=40, outcome=outcome,
-                       http_status=500 if outcome is CheckOutcome.FAILED else 200,
-                       **extra)  # type: ignore[arg-type]
+def check(
+    source: str, at: datetime, outcome: CheckOutcome = CheckOutcome.CHANGED, **extra: object
+) -> CheckRecord:
+    return CheckRecord(
+        source_key=source,
+        started_at=at,
+        duration_ms=40,
+        outcome=outcome,
+        http_status=500 if outcome is CheckOutcome.FAILED else 200,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def seed(store: Store) -> Seeded:
@@ -100,22 +137,54 @@ def _newest(store: Store, source: str) -> int:
 def _ai_office(seeded: Seeded) -> None:
     store = seeded.store
     _, old_snap = snapshot(Item(key="a", title="Guidelines", text="open until 10 June"))
-    store.record(check("ai-office", T0, CheckOutcome.BASELINE, snapshot=old_snap,
-                       raw=b"<html>v1</html>"), None)
+    store.record(
+        check("ai-office", T0, CheckOutcome.BASELINE, snapshot=old_snap, raw=b"<html>v1</html>"),
+        None,
+    )
     first = _newest(store, "ai-office")
-    _, new_snap = snapshot(Item(key="a", title="Guidelines", text="open until 30 June"),
-                           Item(key="b", title="GPAI consultation", text="Have your say"))
-    opened = change("ai-office", "b", Category.CONSULTATION_OPENED, Severity.HIGH,
-                    "Consultation on GPAI guidelines opened", event_key="ev:gpai",
-                    evidence=("The consultation is open until 30 June.",))
-    store.record(check("ai-office", T0 + timedelta(hours=1), snapshot=new_snap,
-                       raw=b"<html>v2</html>", final_url="https://ai-office.example.eu/en",
-                       changes=(opened,)), first)
+    _, new_snap = snapshot(
+        Item(key="a", title="Guidelines", text="open until 30 June"),
+        Item(key="b", title="GPAI consultation", text="Have your say"),
+    )
+    opened = change(
+        "ai-office",
+        "b",
+        Category.CONSULTATION_OPENED,
+        Severity.HIGH,
+        "Consultation on GPAI guidelines opened",
+        event_key="ev:gpai",
+        evidence=("The consultation is open until 30 June.",),
+    )
+    store.record(
+        check(
+            "ai-office",
+            T0 + timedelta(hours=1),
+            snapshot=new_snap,
+            raw=b"<html>v2</html>",
+            final_url="https://ai-office.example.eu/en",
+            changes=(opened,),
+        ),
+        first,
+    )
     seeded.snapshots = [first, _newest(store, "ai-office")]
-    store.record(check("ai-office", T0 + timedelta(days=8), changes=(
-        change("ai-office", "a", Category.EDITORIAL, Severity.LOW, "Typo fixed"),)), None)
-    store.record(check("ai-office", T0 + timedelta(days=9), changes=(
-        change("ai-office", "a", Category.NOISE, Severity.LOW, "Cookie banner changed"),)), None)
+    store.record(
+        check(
+            "ai-office",
+            T0 + timedelta(days=8),
+            changes=(change("ai-office", "a", Category.EDITORIAL, Severity.LOW, "Typo fixed"),),
+        ),
+        None,
+    )
+    store.record(
+        check(
+            "ai-office",
+            T0 + timedelta(days=9),
+            changes=(
+                change("ai-office", "a", Category.NOISE, Severity.LOW, "Cookie banner changed"),
+            ),
+        ),
+        None,
+    )
     store.record(check("ai-office", NOW - timedelta(hours=1), CheckOutcome.UNCHANGED), None)
     ids = _ids(store, "ai-office")
     seeded.changes |= {"opened": ids[0], "editorial": ids[1], "noise": ids[2]}
@@ -123,17 +192,57 @@ def _ai_office(seeded: Seeded) -> None:
 
 def _hys(seeded: Seeded) -> None:
     store = seeded.store
-    closes = Deadline(source_key="hys", item_key="14284", label="Feedback period ends",
-                      due=NOW + timedelta(days=3), kind="consultation")
-    store.record(check("hys", T0 + timedelta(hours=2), deadlines=(closes,), changes=(
-        change("hys", "14284", Category.CONSULTATION_OPENED, Severity.HIGH,
-               "Have Your Say: GPAI consultation", event_key="ev:gpai"),)), None)
-    applies = Deadline(source_key="hys", item_key="14300", label="Application date",
-                       due=NOW + timedelta(days=20), kind="application")
-    store.record(check("hys", T0 + timedelta(days=10), deadlines=(applies,), changes=(
-        change("hys", "14300", Category.DEADLINE_EXTENDED, Severity.HIGH,
-               "Deadline extended to 30 June", old_date=date(2026, 6, 10),
-               new_date=date(2026, 6, 30)),)), None)
+    closes = Deadline(
+        source_key="hys",
+        item_key="14284",
+        label="Feedback period ends",
+        due=NOW + timedelta(days=3),
+        kind="consultation",
+    )
+    store.record(
+        check(
+            "hys",
+            T0 + timedelta(hours=2),
+            deadlines=(closes,),
+            changes=(
+                change(
+                    "hys",
+                    "14284",
+                    Category.CONSULTATION_OPENED,
+                    Severity.HIGH,
+                    "Have Your Say: GPAI consultation",
+                    event_key="ev:gpai",
+                ),
+            ),
+        ),
+        None,
+    )
+    applies = Deadline(
+        source_key="hys",
+        item_key="14300",
+        label="Application date",
+        due=NOW + timedelta(days=20),
+        kind="application",
+    )
+    store.record(
+        check(
+            "hys",
+            T0 + timedelta(days=10),
+            deadlines=(applies,),
+            changes=(
+                change(
+                    "hys",
+                    "14300",
+                    Category.DEADLINE_EXTENDED,
+                    Severity.HIGH,
+                    "Deadline extended to 30 June",
+                    old_date=date(2026, 6, 10),
+                    new_date=date(2026, 6, 30),
+                ),
+            ),
+        ),
+        None,
+    )
     ids = _ids(store, "hys")
     seeded.changes |= {"hys_opened": ids[0], "extended": ids[1]}
 
@@ -143,12 +252,23 @@ def _press(seeded: Seeded) -> None:
     hostile = change("press", "r1", Category.PUBLICATION_ADDED, Severity.MEDIUM, HOSTILE)
     hostile = Change(**{**_fields(hostile), "url": HOSTILE_URL})  # type: ignore[arg-type]
     store.record(check("press", T0 + timedelta(days=1), changes=(hostile,)), None)
-    store.record(check("press", T0 + timedelta(days=11), changes=(
-        change("press", "r2", Category.PUBLICATION_ADDED, Severity.MEDIUM, "Newsletter 42"),)),
-        None)
+    store.record(
+        check(
+            "press",
+            T0 + timedelta(days=11),
+            changes=(
+                change("press", "r2", Category.PUBLICATION_ADDED, Severity.MEDIUM, "Newsletter 42"),
+            ),
+        ),
+        None,
+    )
     for hour in range(3):
-        store.record(check("press", T0 + timedelta(days=12, hours=hour), CheckOutcome.FAILED,
-                           error="HTTP 500"), None)
+        store.record(
+            check(
+                "press", T0 + timedelta(days=12, hours=hour), CheckOutcome.FAILED, error="HTTP 500"
+            ),
+            None,
+        )
     ids = _ids(store, "press")
     seeded.changes |= {"hostile": ids[0], "newsletter": ids[1]}
     store.mark_noise(ids[1], T0 + timedelta(days=11, hours=1))
@@ -165,9 +285,12 @@ def _ids(store: Store, source: str) -> list[int]:
 
 def make_app(database_url: str, *extra: Source, **dashboard: object) -> App:
     """An App over ``database_url`` watching SOURCES (and ``extra``), not yet seeded."""
-    settings = Settings(database_url=database_url, builtin_catalog=False,
-                        http={"per_host_spacing": 0},  # type: ignore[arg-type]
-                        dashboard=dashboard)  # type: ignore[arg-type]
+    settings = Settings(
+        database_url=database_url,
+        builtin_catalog=False,
+        http={"per_host_spacing": 0},  # type: ignore[arg-type]
+        dashboard=dashboard,
+    )  # type: ignore[arg-type]
     store = Store.open(database_url)
     sources = {source.key: source for source in (*SOURCES, *extra)}
     store.sync_sources(sources.values())

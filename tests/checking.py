@@ -10,13 +10,12 @@ from monitor.pipeline import CheckResult
 from monitor.types import Source
 
 
-def check_all(app: App, sources: Iterable[Source], *, dry_run: bool = False
-              ) -> list[CheckResult]:
+def check_all(app: App, sources: Iterable[Source], *, dry_run: bool = False) -> list[CheckResult]:
     """Check ``sources`` at once through one Checker; results in the same order."""
+
     async def run() -> list[CheckResult]:
         async with app.checker() as checker:
-            return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run)
-                                               for s in sources)))
+            return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run) for s in sources)))
 
     return asyncio.run(run())
 

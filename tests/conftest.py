@@ -43,10 +43,12 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 # PostgreSQL: read before clean_environ runs. In CI (CI=true) it is mandatory, never skipped.
-POSTGRES_URL = os.environ.get("LEXWATCH_TEST_POSTGRES_URL",
-                              "postgresql://postgres@127.0.0.1:5432/test")
-POSTGRES_REQUIRED = (os.environ.get("CI") == "true"
-                     or os.environ.get("LEXWATCH_REQUIRE_POSTGRES") == "1")
+POSTGRES_URL = os.environ.get(
+    "LEXWATCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+POSTGRES_REQUIRED = (
+    os.environ.get("CI") == "true" or os.environ.get("LEXWATCH_REQUIRE_POSTGRES") == "1"
+)
 
 
 def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:

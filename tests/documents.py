@@ -18,16 +18,18 @@ from fpdf import FPDF
 # Measure number -> its text; a version pair differs in a few of them.
 MEASURES: Mapping[str, str] = {
     "1.1": "Signatories shall draw up and keep up to date model documentation for each"
-           " general-purpose AI model they place on the market.",
+    " general-purpose AI model they place on the market.",
     "1.2": "Signatories shall provide the documentation to downstream providers within"
-           " 14 days of a request.",
+    " 14 days of a request.",
     "2.1": "Signatories shall put in place a copyright policy and keep it up to date.",
     "2.2": "Signatories shall respect machine-readable reservations of rights when they"
-           " crawl the web.",
+    " crawl the web.",
 }
 COMMITMENTS = {"1": "Documentation", "2": "Copyright"}
-INTRO = ("This Code of Practice helps providers of general-purpose AI models to comply with"
-         " their obligations under Articles 53 and 55 of the AI Act.")
+INTRO = (
+    "This Code of Practice helps providers of general-purpose AI models to comply with"
+    " their obligations under Articles 53 and 55 of the AI Act."
+)
 
 
 _CREATED = datetime(2025, 3, 11, 12, 0, tzinfo=UTC)  # fixed, so one text makes one file
@@ -39,8 +41,12 @@ def _new_pdf() -> FPDF:
     return pdf
 
 
-def code_of_practice(title: str = "Second Draft of the General-Purpose AI Code of Practice",
-                     measures: Mapping[str, str] = MEASURES, *, extra: str = "") -> bytes:
+def code_of_practice(
+    title: str = "Second Draft of the General-Purpose AI Code of Practice",
+    measures: Mapping[str, str] = MEASURES,
+    *,
+    extra: str = "",
+) -> bytes:
     """A PDF: a title page, then each commitment and its measures, one commitment a page."""
     pdf = _new_pdf()
     pdf.set_title(title)
@@ -89,8 +95,9 @@ def _paragraph(pdf: FPDF, text: str) -> None:
     pdf.ln(3)
 
 
-def word_document(title: str, sections: Sequence[tuple[str, str]], *,
-                  page_breaks: bool = True) -> bytes:
+def word_document(
+    title: str, sections: Sequence[tuple[str, str]], *, page_breaks: bool = True
+) -> bytes:
     """A DOCX: a title, then (heading, text) sections as "Heading 1" and body paragraphs,
     each section after a page break."""
     document = docx.Document()
@@ -106,22 +113,30 @@ def word_document(title: str, sections: Sequence[tuple[str, str]], *,
     return buffer.getvalue()
 
 
-_ODT_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+_ODT_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+)
 
 
 def odt_document(sections: Sequence[tuple[str, str]]) -> bytes:
     """An ODT: (heading, text) sections, a soft page break before each but the first."""
     body = "".join(
-        (("<text:soft-page-break/>" if index else "")
-         + f'<text:h text:outline-level="1">{heading}</text:h><text:p>{text}</text:p>')
-        for index, (heading, text) in enumerate(sections))
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS}>'
-               f"<office:body><office:text>{body}</office:text></office:body>"
-               "</office:document-content>")
-    return _package({"mimetype": b"application/vnd.oasis.opendocument.text",
-                     "content.xml": content.encode()})
+        (
+            ("<text:soft-page-break/>" if index else "")
+            + f'<text:h text:outline-level="1">{heading}</text:h><text:p>{text}</text:p>'
+        )
+        for index, (heading, text) in enumerate(sections)
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS}>'
+        f"<office:body><office:text>{body}</office:text></office:body>"
+        "</office:document-content>"
+    )
+    return _package(
+        {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": content.encode()}
+    )
 
 
 def _package(members: Mapping[str, bytes]) -> bytes:
@@ -156,8 +171,8 @@ def _forge_size(content: bytes, name: str, size: int) -> bytes:
     encoded = name.encode()
     at = data.find(b"PK\x01\x02" + b"")
     while at >= 0:
-        name_length = int.from_bytes(data[at + 28:at + 30], "little")
-        if bytes(data[at + 46:at + 46 + name_length]) == encoded:
-            data[at + 24:at + 28] = size.to_bytes(4, "little")
+        name_length = int.from_bytes(data[at + 28 : at + 30], "little")
+        if bytes(data[at + 46 : at + 46 + name_length]) == encoded:
+            data[at + 24 : at + 28] = size.to_bytes(4, "little")
         at = data.find(b"PK\x01\x02", at + 4)
     return bytes(data)

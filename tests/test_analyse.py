@@ -17,9 +17,18 @@ PAGE = b"""<html><head><script>var rid = "RID_1";</script></head>
 
 
 def fetched(content: bytes, status: int = 200, content_type: str = "text/html") -> Fetched:
-    return Fetched(url=SOURCE.url, final_url=SOURCE.url, status=status, headers={},
-                   content=content, content_type=content_type, etag=None, last_modified=None,
-                   fetched_at=datetime.now(UTC), elapsed=0.0)
+    return Fetched(
+        url=SOURCE.url,
+        final_url=SOURCE.url,
+        status=status,
+        headers={},
+        content=content,
+        content_type=content_type,
+        etag=None,
+        last_modified=None,
+        fetched_at=datetime.now(UTC),
+        elapsed=0.0,
+    )
 
 
 class NoHistory:
@@ -35,38 +44,74 @@ def refuse_to_parse(content: bytes, context: ParseContext) -> Document:
 
 
 def known(content: bytes) -> SourceState:
-    return SourceState(content_hash=body_hash(fetched(content)),
-                       parse_fingerprint=fingerprint(SOURCE), snapshot_id=1, snapshot_hash="x")
+    return SourceState(
+        content_hash=body_hash(fetched(content)),
+        parse_fingerprint=fingerprint(SOURCE),
+        snapshot_id=1,
+        snapshot_hash="x",
+    )
 
 
-@pytest.mark.parametrize("same", [
-    PAGE.replace(b"RID_1", b"RID_2"),
-    PAGE.replace(b"<main>", b"<!-- generated 2026-11-23 --><main>"),
-], ids=["tracking-id", "comment"])
+@pytest.mark.parametrize(
+    "same",
+    [
+        PAGE.replace(b"RID_1", b"RID_2"),
+        PAGE.replace(b"<main>", b"<!-- generated 2026-11-23 --><main>"),
+    ],
+    ids=["tracking-id", "comment"],
+)
 def test_unread_churn_is_unchanged_without_parsing(same: bytes):
-    result = analyse(SOURCE, [fetched(same)], known(PAGE), parser=refuse_to_parse,
-                     history=NoHistory(), classifier=StructuralClassifier())
+    result = analyse(
+        SOURCE,
+        [fetched(same)],
+        known(PAGE),
+        parser=refuse_to_parse,
+        history=NoHistory(),
+        classifier=StructuralClassifier(),
+    )
     assert result.outcome is CheckOutcome.UNCHANGED
 
 
-@pytest.mark.parametrize("different", [
-    PAGE.replace(b"10 June", b"18 June"),
-    PAGE.replace(b"<p>Open", b"<p class='x'>Open"),
-    PAGE.replace(b"\n", b"\n    "),
-], ids=["text", "markup", "re-indented"])
+@pytest.mark.parametrize(
+    "different",
+    [
+        PAGE.replace(b"10 June", b"18 June"),
+        PAGE.replace(b"<p>Open", b"<p class='x'>Open"),
+        PAGE.replace(b"\n", b"\n    "),
+    ],
+    ids=["text", "markup", "re-indented"],
+)
 def test_anything_else_is_parsed(different: bytes):
     # Re-indented markup is parsed too; the parsed document's hash then says "unchanged".
     with pytest.raises(AssertionError, match="should not have parsed"):
-        analyse(SOURCE, [fetched(different)], known(PAGE), parser=refuse_to_parse,
-                history=NoHistory(), classifier=StructuralClassifier())
+        analyse(
+            SOURCE,
+            [fetched(different)],
+            known(PAGE),
+            parser=refuse_to_parse,
+            history=NoHistory(),
+            classifier=StructuralClassifier(),
+        )
 
 
 def test_changing_the_parse_options_forces_a_parse():
-    source = Source(key="s", title="S", url=SOURCE.url, parser="html", interval=60,
-                    options=SOURCE.options.__class__(keep=("main",)))
+    source = Source(
+        key="s",
+        title="S",
+        url=SOURCE.url,
+        parser="html",
+        interval=60,
+        options=SOURCE.options.__class__(keep=("main",)),
+    )
     with pytest.raises(AssertionError, match="should not have parsed"):
-        analyse(source, [fetched(PAGE)], known(PAGE), parser=refuse_to_parse,
-                history=NoHistory(), classifier=StructuralClassifier())
+        analyse(
+            source,
+            [fetched(PAGE)],
+            known(PAGE),
+            parser=refuse_to_parse,
+            history=NoHistory(),
+            classifier=StructuralClassifier(),
+        )
 
 
 def test_json_bodies_are_hashed_exactly():
@@ -76,30 +121,57 @@ def test_json_bodies_are_hashed_exactly():
 
 
 def test_first_good_parse_is_a_baseline_without_changes():
-    result = analyse(SOURCE, [fetched(PAGE)], SourceState(), parser=PARSERS["html"],
-                     history=NoHistory(), classifier=StructuralClassifier())
+    result = analyse(
+        SOURCE,
+        [fetched(PAGE)],
+        SourceState(),
+        parser=PARSERS["html"],
+        history=NoHistory(),
+        classifier=StructuralClassifier(),
+    )
     assert (result.outcome, result.changes) == (CheckOutcome.BASELINE, ())
     assert result.snapshot is not None and result.snapshot.item_count == 1
 
 
-@pytest.mark.parametrize(("status", "body", "reason"), [
-    (503, PAGE, "http 503"),
-    (200, b"", "empty body"),
-    (200, b"<html><head><title>Just a moment...</title></head><body>x</body></html>",
-     "just a moment"),
-    (200, b"<html><body><h1>The requested URL was rejected.</h1></body></html>", "rejected"),
-], ids=["503", "empty", "bot-check-title", "waf-body"])
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (503, PAGE, "http 503"),
+        (200, b"", "empty body"),
+        (
+            200,
+            b"<html><head><title>Just a moment...</title></head><body>x</body></html>",
+            "just a moment",
+        ),
+        (200, b"<html><body><h1>The requested URL was rejected.</h1></body></html>", "rejected"),
+    ],
+    ids=["503", "empty", "bot-check-title", "waf-body"],
+)
 def test_untrustworthy_answers_fail(status: int, body: bytes, reason: str):
-    result = analyse(SOURCE, [fetched(body, status=status)], known(PAGE), parser=PARSERS["html"],
-                     history=NoHistory(), classifier=StructuralClassifier())
+    result = analyse(
+        SOURCE,
+        [fetched(body, status=status)],
+        known(PAGE),
+        parser=PARSERS["html"],
+        history=NoHistory(),
+        classifier=StructuralClassifier(),
+    )
     assert result.outcome is CheckOutcome.FAILED and result.changes == ()
     assert reason in (result.error or "").lower()
 
 
 def test_a_long_real_page_mentioning_access_denied_is_not_an_error_page():
     long_text = b"<p>" + b"Providers shall document access rights. " * 200 + b"</p>"
-    page = b"<html><body><main><h1>Rules</h1>" + long_text + b"<p>Access denied to"\
-           b" unauthorised staff is logged.</p></main></body></html>"
-    result = analyse(SOURCE, [fetched(page)], SourceState(), parser=PARSERS["html"],
-                     history=NoHistory(), classifier=StructuralClassifier())
+    page = (
+        b"<html><body><main><h1>Rules</h1>" + long_text + b"<p>Access denied to"
+        b" unauthorised staff is logged.</p></main></body></html>"
+    )
+    result = analyse(
+        SOURCE,
+        [fetched(page)],
+        SourceState(),
+        parser=PARSERS["html"],
+        history=NoHistory(),
+        classifier=StructuralClassifier(),
+    )
     assert result.outcome is CheckOutcome.BASELINE

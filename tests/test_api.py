@@ -30,6 +30,7 @@ Factory = Callable[..., tuple[TestClient, Seeded]]
 def make_client(database_url: str) -> Iterator[Factory]:
     """A client on the real dashboard app over a seeded database (dashboard settings as kw)."""
     with ExitStack() as stack:
+
         def build(*extra: Source, **dashboard: object) -> tuple[TestClient, Seeded]:
             app = make_app(database_url, *extra, **dashboard)
             stack.callback(app.close)
@@ -37,6 +38,7 @@ def make_client(database_url: str) -> Iterator[Factory]:
             client = TestClient(create_app(app, clock=lambda: NOW))
             stack.enter_context(client)
             return client, seeded
+
         yield build
 
 
@@ -53,6 +55,7 @@ def titles(client: TestClient, query: str = "") -> list[str]:
 
 # -- changes ------------------------------------------------------------------------------------
 
+
 def test_changes_default_view(client: TestClient):
     body = client.get("/api/v1/changes").json()
     assert body["total"] == 4 and (body["next"], body["prev"]) == (None, None)
@@ -65,28 +68,42 @@ def test_changes_default_view(client: TestClient):
     assert first["api_url"] == f"http://testserver/api/v1/changes/{first['id']}"
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("?source=press", [HOSTILE]),
-    ("?tag=consultations", ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
-    ("?category=editorial", ["Typo fixed"]),
-    ("?severity=medium", [HOSTILE]),
-    ("?since=2026-11-03&until=2026-11-11", [HOSTILE]),
-    ("?until=2026-11-12", ["Deadline extended to 30 June", HOSTILE,  # whole day included
-                          "Have Your Say: GPAI consultation",
-                          "Consultation on GPAI guidelines opened"]),
-    ("?since=2026-11-12", ["Deadline extended to 30 June"]),
-    ("?until=2026-11-02T10:30:00Z", ["Consultation on GPAI guidelines opened"]),
-    ("?q=GPAI+guidelines", ["Consultation on GPAI guidelines opened"]),
-    ("?text=gpai&source=hys", ["Have Your Say: GPAI consultation"]),
-    ("?include_noise=true&source=press", ["Newsletter 42", HOSTILE]),
-    ("?noise=1&category=publication_added", ["Newsletter 42", HOSTILE]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?source=press", [HOSTILE]),
+        (
+            "?tag=consultations",
+            ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"],
+        ),
+        ("?category=editorial", ["Typo fixed"]),
+        ("?severity=medium", [HOSTILE]),
+        ("?since=2026-11-03&until=2026-11-11", [HOSTILE]),
+        (
+            "?until=2026-11-12",
+            [
+                "Deadline extended to 30 June",
+                HOSTILE,  # whole day included
+                "Have Your Say: GPAI consultation",
+                "Consultation on GPAI guidelines opened",
+            ],
+        ),
+        ("?since=2026-11-12", ["Deadline extended to 30 June"]),
+        ("?until=2026-11-02T10:30:00Z", ["Consultation on GPAI guidelines opened"]),
+        ("?q=GPAI+guidelines", ["Consultation on GPAI guidelines opened"]),
+        ("?text=gpai&source=hys", ["Have Your Say: GPAI consultation"]),
+        ("?include_noise=true&source=press", ["Newsletter 42", HOSTILE]),
+        ("?noise=1&category=publication_added", ["Newsletter 42", HOSTILE]),
+    ],
+)
 def test_change_filters(client: TestClient, query: str, expected: list[str]):
     assert titles(client, query) == expected
 
 
-@pytest.mark.parametrize("query", ["?category=gossip", "?severity=urgent", "?since=yesterday",
-                                   "?per_page=500", "?page=0"])
+@pytest.mark.parametrize(
+    "query",
+    ["?category=gossip", "?severity=urgent", "?since=yesterday", "?per_page=500", "?page=0"],
+)
 def test_bad_filters_are_422_naming_the_value(client: TestClient, query: str):
     response = client.get(f"/api/v1/changes{query}")
     assert response.status_code == 422
@@ -123,12 +140,16 @@ def test_change_detail(make_client: Factory):
 
 # -- sources, snapshots, diff ---------------------------------------------------------------
 
+
 def test_sources(client: TestClient):
     sources = {s["key"]: s for s in client.get("/api/v1/sources").json()}
     assert sorted(sources) == ["ai-office", "hys", "press"]
     press = sources["press"]
     assert (press["health"], press["failure_streak"], press["last_outcome"]) == (
-        "failing", 3, "failed")
+        "failing",
+        3,
+        "failed",
+    )
     assert press["recent_outcomes"][-3:] == ["failed"] * 3
     assert sources["ai-office"]["next_due"] == "2026-11-16T12:00:00Z"
     one = client.get("/api/v1/sources/hys").json()
@@ -154,13 +175,16 @@ def test_snapshots_and_diff(make_client: Factory):
 
 # -- deadlines, deliveries ----------------------------------------------------------------------
 
+
 def test_deadlines(client: TestClient):
     upcoming = client.get("/api/v1/deadlines").json()
     assert [d["label"] for d in upcoming] == ["Application date"]
     assert upcoming[0]["due"] == "2026-12-06T12:00:00Z"
     closed = client.get("/api/v1/deadlines?include_closed=true").json()
     assert [(d["label"], d["status"]) for d in closed] == [
-        ("Feedback period ends", "closed"), ("Application date", "open")]
+        ("Feedback period ends", "closed"),
+        ("Application date", "open"),
+    ]
     window = client.get("/api/v1/deadlines?from=2026-12-01&to=2026-12-05&include_closed=1")
     assert window.json() == []
     assert client.get("/api/v1/deadlines?from=soon").status_code == 422
@@ -179,13 +203,18 @@ def test_deliveries_need_a_token_or_login(client: TestClient):
 
 # -- actions --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("headers", "reason"), [
-    ({}, "needs an API token"),
-    ({"Authorization": "Bearer wrong"}, "not valid"),
-    ({"Authorization": f"Basic {TOKEN}"}, "needs an API token"),
-])
-def test_actions_refuse_missing_or_wrong_tokens(make_client: Factory, headers: dict[str, str],
-                                                reason: str):
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "needs an API token"),
+        ({"Authorization": "Bearer wrong"}, "not valid"),
+        ({"Authorization": f"Basic {TOKEN}"}, "needs an API token"),
+    ],
+)
+def test_actions_refuse_missing_or_wrong_tokens(
+    make_client: Factory, headers: dict[str, str], reason: str
+):
     client, seeded = make_client(api_tokens=f"other, {TOKEN}")
     response = client.post(f"/api/v1/changes/{seeded.changes['hostile']}/noise", headers=headers)
     assert response.status_code == 401 and reason in response.json()["detail"]
@@ -215,19 +244,22 @@ def test_redeliver(make_client: Factory):
     client, seeded = make_client(api_tokens=TOKEN)
     change_id = seeded.changes["opened"]
     with session_scope(seeded.store.engine) as session:
-        session.execute(update(DeliveryRow).where(col(DeliveryRow.change_id) == change_id)
-                        .values(status="sent", attempts=1))
+        session.execute(
+            update(DeliveryRow)
+            .where(col(DeliveryRow.change_id) == change_id)
+            .values(status="sent", attempts=1)
+        )
     response = client.post(f"/api/v1/changes/{change_id}/redeliver", headers=AUTH)
-    assert response.status_code == 200 and response.json() == {"change_id": change_id,
-                                                               "queued": 1}
+    assert response.status_code == 200 and response.json() == {"change_id": change_id, "queued": 1}
     [delivery] = client.get(f"/api/v1/changes/{change_id}", headers=AUTH).json()["deliveries"]
     assert (delivery["status"], delivery["attempts"]) == ("pending", 0)
     assert client.post("/api/v1/changes/999999/redeliver", headers=AUTH).status_code == 404
 
 
 def test_check_now_runs_a_real_check(make_client: Factory, replay_server):
-    url = replay_server.add("/page", "<html><body><main><h2>News</h2><p>First</p></main>"
-                                     "</body></html>")
+    url = replay_server.add(
+        "/page", "<html><body><main><h2>News</h2><p>First</p></main></body></html>"
+    )
     local = Source(key="local", title="Local page", url=url, parser="html", interval=3600)
     client, _ = make_client(local, api_tokens=TOKEN)
     response = client.post("/api/v1/sources/local/check", headers=AUTH)
@@ -241,19 +273,29 @@ def test_check_now_runs_a_real_check(make_client: Factory, replay_server):
 
 # -- login_required -------------------------------------------------------------------------
 
+
 def _log_in(client: TestClient, name: str, password: str) -> None:
     form = client.get("/login").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert csrf is not None, form
-    client.post("/login", data={"username": name, "password": password,
-                                "csrf_token": csrf.group(1)}, follow_redirects=False)
+    client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
 
 
 def test_login_required_reads_need_a_login_or_a_token(make_client: Factory):
-    client, _ = make_client(login_required=True, api_tokens=TOKEN, users="ana:pw-1",
-                            session_secret="x" * 32)
-    for path in ("/api/v1/changes", "/api/v1/sources", "/feeds/changes.atom",
-                 "/feeds/deadlines.ics", "/metrics"):
+    client, _ = make_client(
+        login_required=True, api_tokens=TOKEN, users="ana:pw-1", session_secret="x" * 32
+    )
+    for path in (
+        "/api/v1/changes",
+        "/api/v1/sources",
+        "/feeds/changes.atom",
+        "/feeds/deadlines.ics",
+        "/metrics",
+    ):
         refused = client.get(path)
         assert refused.status_code == 401, path
         assert "Bearer" in refused.headers["www-authenticate"]
@@ -271,6 +313,7 @@ def test_without_login_required_reads_are_public(client: TestClient):
 
 # -- ops ------------------------------------------------------------------------------------
 
+
 def test_healthz(client: TestClient):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -281,9 +324,15 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'ok.db'}")
     app.close()
     # Nothing listens on port 1: every connection attempt is refused.
-    broken = App(settings=app.settings, sources=app.sources,
-                 store=Store(create_engine("postgresql+psycopg://u@127.0.0.1:1/x",
-                                           connect_args={"connect_timeout": 2})))
+    broken = App(
+        settings=app.settings,
+        sources=app.sources,
+        store=Store(
+            create_engine(
+                "postgresql+psycopg://u@127.0.0.1:1/x", connect_args={"connect_timeout": 2}
+            )
+        ),
+    )
     with TestClient(create_app(broken)) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
@@ -291,15 +340,17 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
 
 
 def metric_samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_metrics_parse_and_reflect_the_database(make_client: Factory):
     client, seeded = make_client()
     response = client.get("/metrics")
-    assert response.status_code == 200 and response.headers["content-type"].startswith(
-        "text/plain")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     samples = metric_samples(response.text)
     assert samples[("lexwatch_changes_total", (("category", "consultation_opened"),))] == 2
     assert samples[("lexwatch_sources", (("state", "failing"),))] == 1
@@ -317,9 +368,17 @@ def test_metrics_parse_and_reflect_the_database(make_client: Factory):
 
 def test_openapi_documents_the_api(client: TestClient):
     schema = client.get("/api/openapi.json").json()
-    for path in ("/api/v1/changes", "/api/v1/changes/{change_id}", "/api/v1/sources/{key}",
-                 "/api/v1/diff", "/api/v1/deadlines", "/api/v1/deliveries",
-                 "/api/v1/sources/{key}/check", "/feeds/changes.atom", "/healthz"):
+    for path in (
+        "/api/v1/changes",
+        "/api/v1/changes/{change_id}",
+        "/api/v1/sources/{key}",
+        "/api/v1/diff",
+        "/api/v1/deadlines",
+        "/api/v1/deliveries",
+        "/api/v1/sources/{key}/check",
+        "/feeds/changes.atom",
+        "/healthz",
+    ):
         assert path in schema["paths"], path
     changes = schema["paths"]["/api/v1/changes"]["get"]
     assert {p["name"] for p in changes["parameters"]} >= {"source", "tag", "category", "q"}

@@ -26,13 +26,30 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def schemathesis(base_url: str, workdir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "schemathesis.cli", "--no-color", "run",
-               f"{base_url}/api/openapi.json", "--checks", "all", "--seed", SEED,
-               "--workers", "1", "--generation-database", "none", "--request-timeout", "30",
-               "--generation-allow-x00", "true",
-               *options]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600,
-                          stdin=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--no-color",
+        "run",
+        f"{base_url}/api/openapi.json",
+        "--checks",
+        "all",
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "30",
+        "--generation-allow-x00",
+        "true",
+        *options,
+    ]
+    return subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
 
 
 def assert_conforms(result: subprocess.CompletedProcess[str]) -> None:
@@ -47,18 +64,27 @@ def test_every_answer_with_a_token_matches_the_document(database_url: str, tmp_p
     checker = RecordingChecker()
     try:
         with served(app, clock=lambda: NOW, checker=checker) as base_url:
-            result = schemathesis(base_url, tmp_path, "--max-examples", "25",
-                                  "--header", f"Authorization: Bearer {TOKEN}")
+            result = schemathesis(
+                base_url,
+                tmp_path,
+                "--max-examples",
+                "25",
+                "--header",
+                f"Authorization: Bearer {TOKEN}",
+            )
     finally:
         app.close()
     assert_conforms(result)
     assert checker.checked, "schemathesis never got to check a source now"
 
 
-@pytest.mark.parametrize("dashboard", [
-    pytest.param({"login_required": True, "api_tokens": TOKEN}, id="login-required"),
-    pytest.param({}, id="no-tokens"),
-])
+@pytest.mark.parametrize(
+    "dashboard",
+    [
+        pytest.param({"login_required": True, "api_tokens": TOKEN}, id="login-required"),
+        pytest.param({}, id="no-tokens"),
+    ],
+)
 def test_refusals_match_the_document(dashboard: dict[str, object], tmp_path: Path):
     """401 (reading needs a login or token) and 403 (no tokens set up) are documented too."""
     app = make_app(f"sqlite:///{tmp_path / 'lexwatch.db'}", **dashboard)

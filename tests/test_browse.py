@@ -35,9 +35,12 @@ def titles(session: Session, **filters: object) -> list[str]:
 
 
 def test_timeline_is_newest_first_and_hides_noise_editorial_and_marked(session: Session):
-    assert titles(session) == ["Deadline extended to 30 June", HOSTILE,
-                               "Have Your Say: GPAI consultation",
-                               "Consultation on GPAI guidelines opened"]
+    assert titles(session) == [
+        "Deadline extended to 30 June",
+        HOSTILE,
+        "Have Your Say: GPAI consultation",
+        "Consultation on GPAI guidelines opened",
+    ]
 
 
 def test_noise_and_editorial_show_when_asked_for(session: Session):
@@ -47,24 +50,33 @@ def test_noise_and_editorial_show_when_asked_for(session: Session):
     assert len(everything) == 7 and everything[0] == "Newsletter 42"
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({"source": "hys"}, ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
-    ({"tag": "ai-act"}, [HOSTILE, "Consultation on GPAI guidelines opened"]),
-    ({"tag": "ai-act", "source": "press"}, [HOSTILE]),
-    ({"tag": "ai-act", "source": "hys"}, []),
-    ({"tag": "nope"}, []),
-    ({"category": "consultation_opened"}, ["Have Your Say: GPAI consultation",
-                                           "Consultation on GPAI guidelines opened"]),
-    ({"severity": "medium"}, [HOSTILE]),
-    ({"since": T0 + timedelta(days=1)}, ["Deadline extended to 30 June", HOSTILE]),
-    ({"until": T0 + timedelta(days=1)}, ["Have Your Say: GPAI consultation",
-                                         "Consultation on GPAI guidelines opened"]),
-    ({"text": "gpai"}, ["Have Your Say: GPAI consultation",
-                        "Consultation on GPAI guidelines opened"]),
-    ({"text": "<SCRIPT>"}, [HOSTILE]),
-    ({"text": "30 june (summary)"}, ["Deadline extended to 30 June"]),
-    ({"text": "100%"}, []),  # LIKE wildcards are matched literally
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"source": "hys"}, ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
+        ({"tag": "ai-act"}, [HOSTILE, "Consultation on GPAI guidelines opened"]),
+        ({"tag": "ai-act", "source": "press"}, [HOSTILE]),
+        ({"tag": "ai-act", "source": "hys"}, []),
+        ({"tag": "nope"}, []),
+        (
+            {"category": "consultation_opened"},
+            ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"],
+        ),
+        ({"severity": "medium"}, [HOSTILE]),
+        ({"since": T0 + timedelta(days=1)}, ["Deadline extended to 30 June", HOSTILE]),
+        (
+            {"until": T0 + timedelta(days=1)},
+            ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"],
+        ),
+        (
+            {"text": "gpai"},
+            ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"],
+        ),
+        ({"text": "<SCRIPT>"}, [HOSTILE]),
+        ({"text": "30 june (summary)"}, ["Deadline extended to 30 June"]),
+        ({"text": "100%"}, []),  # LIKE wildcards are matched literally
+    ],
+)
 def test_filters(session: Session, filters: dict[str, object], expected: list[str]):
     assert titles(session, **filters) == expected
 
@@ -144,8 +156,9 @@ def test_deadlines_between(session: Session):
     assert [row.label for row in upcoming] == ["Application date"]
     with_closed = browse.deadlines_between(session, NOW, None, include_closed=True)
     assert [row.label for row in with_closed] == ["Feedback period ends", "Application date"]
-    assert browse.deadlines_between(session, NOW, NOW + timedelta(days=10), True)[0].status \
-        == "closed"
+    assert (
+        browse.deadlines_between(session, NOW, NOW + timedelta(days=10), True)[0].status == "closed"
+    )
 
 
 def test_deliveries_page_and_counts(session: Session):
@@ -166,8 +179,9 @@ def test_filter_options(session: Session):
     assert "noise" in options.categories
 
 
-def test_counting_stops_past_the_page_and_says_so(session: Session,
-                                                  monkeypatch: pytest.MonkeyPatch):
+def test_counting_stops_past_the_page_and_says_so(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setattr(browse, "COUNT_AHEAD", 2)
     first = browse.changes_page(session, ChangeQuery(per_page=1))
     third = browse.changes_page(session, ChangeQuery(per_page=1, page=3))

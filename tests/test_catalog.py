@@ -44,17 +44,34 @@ def record_catalog(directory: Path) -> None:
         urls, pager = [source.url], PAGERS.get(source.parser)
         while pager and (following := pager(content, urls[-1], source.options)):
             urls.append(following)
-        pages = [Fetched(url=url, final_url=url, status=200,
-                         headers={"content-type": content_type}, content=content,
-                         content_type=content_type, etag=None, last_modified=None,
-                         fetched_at=datetime.now(UTC), elapsed=0.0) for url in urls]
+        pages = [
+            Fetched(
+                url=url,
+                final_url=url,
+                status=200,
+                headers={"content-type": content_type},
+                content=content,
+                content_type=content_type,
+                etag=None,
+                last_modified=None,
+                fetched_at=datetime.now(UTC),
+                elapsed=0.0,
+            )
+            for url in urls
+        ]
         write_recording(directory / source.key, source.key, pages)
 
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = clean_env()
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_builtin_catalog_runs_offline_through_replay(tmp_path: Path):
@@ -66,8 +83,9 @@ def test_the_builtin_catalog_runs_offline_through_replay(tmp_path: Path):
     assert failed == {}
     assert first.returncode == 0
 
-    again = json.loads(lexwatch(tmp_path, "--replay", "recordings", "check", "--all",
-                                "--json").stdout)
+    again = json.loads(
+        lexwatch(tmp_path, "--replay", "recordings", "check", "--all", "--json").stdout
+    )
     assert {row["outcome"] for row in again} == {"not_modified"}
     listed = lexwatch(tmp_path, "sources").stdout
     assert "failing" not in listed and listed.count(" ok") >= len(CATALOG) // 2

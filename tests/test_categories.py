@@ -50,8 +50,9 @@ EVERY = list(Category)
 def alert_about(category: Category) -> Alert:
     alert = change_alert()
     assert alert.change is not None
-    return replace(alert, change=replace(alert.change, category=category,
-                                         severity=category.severity))
+    return replace(
+        alert, change=replace(alert.change, category=category, severity=category.severity)
+    )
 
 
 def test_every_category_is_in_the_registry_with_all_it_needs():
@@ -87,13 +88,21 @@ def test_every_channel_words_the_category_as_the_registry_does(category: Categor
 
 
 def test_a_digest_groups_every_category_under_its_label():
-    changes = tuple(replace(change_of(category), id=n)
-                    for n, category in enumerate(c for c in EVERY if c.alertable))
-    digest = Digest(subscription="all", period_start=NOW, period_end=NOW,
-                    timezone="Europe/Brussels", changes=changes, sources={}, deadlines=())
+    changes = tuple(
+        replace(change_of(category), id=n)
+        for n, category in enumerate(c for c in EVERY if c.alertable)
+    )
+    digest = Digest(
+        subscription="all",
+        period_start=NOW,
+        period_end=NOW,
+        timezone="Europe/Brussels",
+        changes=changes,
+        sources={},
+        deadlines=(),
+    )
     groups = group_changes(digest, ZoneInfo("Europe/Brussels"), None)
-    assert sorted(group.label for group in groups) == sorted(
-        c.label for c in EVERY if c.alertable)
+    assert sorted(group.label for group in groups) == sorted(c.label for c in EVERY if c.alertable)
     assert all(c.label in render_digest(digest).text for c in EVERY if c.alertable)
 
 
@@ -105,11 +114,15 @@ def change_of(category: Category) -> AlertChange:
 
 def test_the_webhook_schema_lists_every_category_in_the_registrys_order():
     schema = json.loads((ROOT / "notifiers" / "webhook_schema.json").read_text())
-    enums = [node["enum"] for node in _walk(schema) if "enum" in node
-             and "consultation_opened" in node["enum"]]
+    enums = [
+        node["enum"]
+        for node in _walk(schema)
+        if "enum" in node and "consultation_opened" in node["enum"]
+    ]
     assert enums == [[category.value for category in EVERY]]
-    severities = [node["enum"] for node in _walk(schema) if "enum" in node
-                  and "high" in node["enum"]]
+    severities = [
+        node["enum"] for node in _walk(schema) if "enum" in node and "high" in node["enum"]
+    ]
     assert severities == [[severity.value for severity in Severity]]
 
 
@@ -124,8 +137,12 @@ def _walk(node: object):
 
 
 def test_subscriptions_may_filter_on_every_category_and_hidden_ones_are_never_alerted():
-    settings = SubscriptionSettings(name="all", channel="webhook", target="https://x.eu/hook",
-                                    categories=[category.value for category in EVERY])
+    settings = SubscriptionSettings(
+        name="all",
+        channel="webhook",
+        target="https://x.eu/hook",
+        categories=[category.value for category in EVERY],
+    )
     assert settings.categories == EVERY
     assert set(HIDDEN_CATEGORIES) == {c.value for c in EVERY if not c.alertable}
 
@@ -149,8 +166,9 @@ def test_the_dashboard_colours_every_category_from_the_registry(client: TestClie
     assert answer.text == category_css()
     for category in EVERY:
         colour = category.info.colour
-        assert re.search(rf"\.cat-{category.value} {{ background: {colour}; fill: {colour};",
-                         answer.text), category
+        assert re.search(
+            rf"\.cat-{category.value} {{ background: {colour}; fill: {colour};", answer.text
+        ), category
     assert '<link rel="stylesheet" href="/categories.css">' in client.get("/").text
 
 
@@ -166,12 +184,16 @@ def test_the_dashboard_labels_and_filters_every_category(client: TestClient):
 
 def test_the_api_accepts_and_documents_every_category(client: TestClient):
     document = client.get("/api/openapi.json").json()
-    enums = [node["enum"] for node in _walk(document) if "enum" in node
-             and "consultation_opened" in node["enum"]]
+    enums = [
+        node["enum"]
+        for node in _walk(document)
+        if "enum" in node and "consultation_opened" in node["enum"]
+    ]
     assert enums and all(enum == [c.value for c in EVERY] for enum in enums)
     for category in EVERY:
-        assert client.get("/api/v1/changes", params={"category": category.value}
-                          ).status_code == 200, category
+        assert (
+            client.get("/api/v1/changes", params={"category": category.value}).status_code == 200
+        ), category
 
 
 README_ROW = re.compile(r"^\| `(?P<name>[a-z_]+)` \| .* \|$", re.MULTILINE)
@@ -184,10 +206,14 @@ def readme_rows() -> list[str]:
 
 def readme_row(name: str, info: CategoryInfo) -> str:
     """The README's row for a category: what the registry says of it."""
-    alerted = ("instant and digest" if info.instant else "digest only"
-               if info.alertable else "never (stored for the record)")
-    return (f"| `{name}` | {info.label} | {info.severity.value} | {alerted}"
-            f" | {info.description} |")
+    alerted = (
+        "instant and digest"
+        if info.instant
+        else "digest only"
+        if info.alertable
+        else "never (stored for the record)"
+    )
+    return f"| `{name}` | {info.label} | {info.severity.value} | {alerted} | {info.description} |"
 
 
 def test_the_readme_table_is_the_registry():

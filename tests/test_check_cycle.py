@@ -28,9 +28,11 @@ COUNT = 12
 
 def page(n: int, version: int = 0) -> str:
     extra = f"<h2>Update</h2><p>Version {version} of page {n}.</p>" if version else ""
-    return (f"<html><head><title>P{n}</title><script>var rid = {version};</script></head>"
-            f"<body><main><h1>Page {n}</h1><p>The text of page {n}.</p>{extra}</main>"
-            "</body></html>")
+    return (
+        f"<html><head><title>P{n}</title><script>var rid = {version};</script></head>"
+        f"<body><main><h1>Page {n}</h1><p>The text of page {n}.</p>{extra}</main>"
+        "</body></html>"
+    )
 
 
 @pytest.fixture
@@ -75,7 +77,10 @@ def test_a_cycle_of_304s_stores_every_check_and_source_state(app: App):
     for key, result in second.items():
         [latest, baseline] = app.store.checks(key)
         assert (latest.id, latest.outcome, latest.http_status) == (
-            result.check_id, "not_modified", 304)
+            result.check_id,
+            "not_modified",
+            304,
+        )
         assert baseline.id == first[key].check_id
     for source in app.store.sources():
         assert source.failure_streak == 0 and source.last_error is None
@@ -85,8 +90,9 @@ def test_a_cycle_of_304s_stores_every_check_and_source_state(app: App):
         assert source.etag  # the baseline's validators are kept
 
 
-def test_only_changed_sources_report_changes_in_a_mixed_cycle(app: App,
-                                                              replay_server: ReplayServer):
+def test_only_changed_sources_report_changes_in_a_mixed_cycle(
+    app: App, replay_server: ReplayServer
+):
     cycle(app)
     for n in (3, 7):
         replay_server.set_version(f"/p{n}", 1)
@@ -98,8 +104,7 @@ def test_only_changed_sources_report_changes_in_a_mixed_cycle(app: App,
     assert app.store.counts()["checks"] == 2 * COUNT
 
 
-def test_a_recovering_source_is_alerted_from_a_cycle_of_304s(app: App,
-                                                            replay_server: ReplayServer):
+def test_a_recovering_source_is_alerted_from_a_cycle_of_304s(app: App, replay_server: ReplayServer):
     cycle(app)
     for _ in range(2):  # failure_threshold = 2: the source is down
         replay_server.fault("/p5", "status", status=500)
@@ -112,8 +117,7 @@ def test_a_recovering_source_is_alerted_from_a_cycle_of_304s(app: App,
     assert source.failure_streak == 0
 
 
-def test_when_a_batch_cannot_be_written_each_check_is_stored_on_its_own(app: App,
-                                                                          monkeypatch):
+def test_when_a_batch_cannot_be_written_each_check_is_stored_on_its_own(app: App, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
     from storage import checks
@@ -150,10 +154,35 @@ def test_coalescer_batches_concurrent_calls_and_raises_to_each_caller():
     assert all(isinstance(result, ValueError) for result in failed)
 
 
-TOKENS = st.sampled_from([
-    b"<script", b"<SCRIPT", b"<Script>", b"</script", b"</scRipt >", b"</script\n>", b">",
-    b" ", b"\t", b"<style", b"</style>", b"</STYLE  >", b"<!--", b"-->", b"--", b"<!-->",
-    b"a", b"_", b"1", b"<", b"/", b"<scripts>", b"<style1", b"\xc3\xa9", b"S"])
+TOKENS = st.sampled_from(
+    [
+        b"<script",
+        b"<SCRIPT",
+        b"<Script>",
+        b"</script",
+        b"</scRipt >",
+        b"</script\n>",
+        b">",
+        b" ",
+        b"\t",
+        b"<style",
+        b"</style>",
+        b"</STYLE  >",
+        b"<!--",
+        b"-->",
+        b"--",
+        b"<!-->",
+        b"a",
+        b"_",
+        b"1",
+        b"<",
+        b"/",
+        b"<scripts>",
+        b"<style1",
+        b"\xc3\xa9",
+        b"S",
+    ]
+)
 
 
 @settings(max_examples=3000)

@@ -21,12 +21,19 @@ V1 = """<html><head><title>Guidance</title></head><body><main>
 V2 = V1.replace("will be published in June", "were published on 18 July 2025")
 
 
-def lexwatch(cwd: Path, *args: str, timeout: float = 60,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def lexwatch(
+    cwd: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = clean_env(LOOPBACK)
     env = {**base, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -39,7 +46,7 @@ contact = "mailto:tests@example.org"
 per_host_spacing = 0
 [sources.guidance]
 title = "National AI guidance"
-url = "{replay_server.url('/guidance')}"
+url = "{replay_server.url("/guidance")}"
 parser = "html"
 interval = "1h"
 tags = ["ai-act"]
@@ -59,7 +66,8 @@ def test_check_changes_diff_history(workdir: Path, replay_server: ReplayServer):
 
     listed = json.loads(lexwatch(workdir, "changes", "--json").stdout)
     assert [(c["source"], c["item"], c["category"]) for c in listed] == [
-        ("guidance", "Guidance", "publication_added")]
+        ("guidance", "Guidance", "publication_added")
+    ]
 
     shown = lexwatch(workdir, "diff", str(listed[0]["id"]))
     assert "[-will be-] {+were+}" in shown.stdout
@@ -155,14 +163,20 @@ def test_db_upgrade_and_stats(workdir: Path):
     assert "sources    1" in stats and "changes    0" in stats
 
 
-def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(workdir: Path,
-                                                             replay_server: ReplayServer):
+def test_run_checks_on_schedule_and_stops_cleanly_on_sigterm(
+    workdir: Path, replay_server: ReplayServer
+):
     config = workdir / "lexwatch.toml"
     config.write_text(config.read_text().replace('interval = "1h"', "interval = 1"))
     env = clean_env(LOOPBACK)
-    service = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--no-dashboard"],
-                               cwd=workdir, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--no-dashboard"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while replay_server.hits("/guidance") < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -180,11 +194,15 @@ COUNTER = """<html><body><main><h1>Guidance</h1><p>Draft guidelines will be publ
 
 
 def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplayServer):
-    replay_server.add("/guidance", COUNTER.format(views=10, since="1 May"),
-                      COUNTER.format(views=25, since="1 May"),
-                      COUNTER.format(views=31, since="3 May"),
-                      COUNTER.format(views=40, since="3 May").replace(
-                          "will be published in June", "were published on 18 July 2025"))
+    replay_server.add(
+        "/guidance",
+        COUNTER.format(views=10, since="1 May"),
+        COUNTER.format(views=25, since="1 May"),
+        COUNTER.format(views=31, since="3 May"),
+        COUNTER.format(views=40, since="3 May").replace(
+            "will be published in June", "were published on 18 July 2025"
+        ),
+    )
     lexwatch(workdir, "check", "guidance")
     replay_server.set_version("/guidance", 1)
     lexwatch(workdir, "check", "guidance")
@@ -209,12 +227,14 @@ def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplaySe
 CONSULTATION = (Path(__file__).parent / "data/parsers/ds_page/consultation-open.html").read_text()
 
 
-def test_deadlines_follow_the_page_and_export_to_icalendar(tmp_path: Path,
-                                                           replay_server: ReplayServer):
+def test_deadlines_follow_the_page_and_export_to_icalendar(
+    tmp_path: Path, replay_server: ReplayServer
+):
     opened = CONSULTATION.replace("23 June 2026, 22:00 CET", "10 March 2027")
     extended = CONSULTATION.replace(
         "open until 23 June 2026, 22:00 CET",
-        "open until 10 March 2027. The deadline has been extended to 24 March 2027")
+        "open until 10 March 2027. The deadline has been extended to 24 March 2027",
+    )
     url = replay_server.add("/en/consultations/targeted-consultation", opened, extended)
     (tmp_path / "lexwatch.toml").write_text(f"""
 builtin_catalog = false

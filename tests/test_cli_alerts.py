@@ -35,8 +35,9 @@ def run(workdir: Path, *args: str):
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, replay_server: ReplayServer, receiver: Receiver,
-            smtp_server: SmtpServer) -> Path:
+def workdir(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver, smtp_server: SmtpServer
+) -> Path:
     replay_server.add("/guidance", V1, V2)
     (tmp_path / "lexwatch.toml").write_text(f"""
 builtin_catalog = false
@@ -52,7 +53,7 @@ port = {smtp_server.port}
 security = "none"
 [sources.guidance]
 title = "National AI guidance"
-url = "{replay_server.url('/guidance')}"
+url = "{replay_server.url("/guidance")}"
 parser = "html"
 tags = ["ai-act"]
 
@@ -72,7 +73,8 @@ recipients = ["legal@example.eu"]
 
 
 def test_check_sends_its_alerts_and_a_later_run_sends_what_an_outage_held_back(
-        workdir: Path, replay_server: ReplayServer, receiver: Receiver):
+    workdir: Path, replay_server: ReplayServer, receiver: Receiver
+):
     assert run(workdir, "check", "guidance").returncode == 0  # baseline: nothing to say
     assert receiver.requests == []
     replay_server.set_version("/guidance", 1)
@@ -81,8 +83,10 @@ def test_check_sends_its_alerts_and_a_later_run_sends_what_an_outage_held_back(
     assert changed.returncode == 0, changed.stderr
     assert delivered(receiver) == []
     pending = json.loads(run(workdir, "deliveries", "--json").stdout)
-    assert {(d["subscription"], d["status"]) for d in pending} == {("hook", "pending"),
-                                                                   ("daily", "pending")}
+    assert {(d["subscription"], d["status"]) for d in pending} == {
+        ("hook", "pending"),
+        ("daily", "pending"),
+    }
     # The process that stored the change is gone; the next run sends what it owed.
     assert run(workdir, "check", "guidance").returncode == 0
     [sent] = delivered(receiver)
@@ -108,8 +112,9 @@ def test_notify_test_reports_a_failure(workdir: Path, receiver: Receiver):
     assert result.returncode == 1 and "503" in result.stderr
 
 
-def test_digest_preview_then_send(workdir: Path, replay_server: ReplayServer,
-                                  smtp_server: SmtpServer):
+def test_digest_preview_then_send(
+    workdir: Path, replay_server: ReplayServer, smtp_server: SmtpServer
+):
     run(workdir, "check", "guidance")
     replay_server.set_version("/guidance", 1)
     run(workdir, "check", "guidance")
@@ -126,11 +131,13 @@ def test_digest_preview_then_send(workdir: Path, replay_server: ReplayServer,
     assert "nothing to send" in again.stdout and len(smtp_server.messages) == 1
 
 
-def test_dead_deliveries_are_listed_and_redriven(workdir: Path, replay_server: ReplayServer,
-                                                 receiver: Receiver):
+def test_dead_deliveries_are_listed_and_redriven(
+    workdir: Path, replay_server: ReplayServer, receiver: Receiver
+):
     text = (workdir / "lexwatch.toml").read_text()
-    (workdir / "lexwatch.toml").write_text(text.replace("backoff_base = 0",
-                                                        "backoff_base = 0\nmax_attempts = 1"))
+    (workdir / "lexwatch.toml").write_text(
+        text.replace("backoff_base = 0", "backoff_base = 0\nmax_attempts = 1")
+    )
     run(workdir, "check", "guidance")
     replay_server.set_version("/guidance", 1)
     receiver.answer(503)

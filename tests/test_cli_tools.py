@@ -26,17 +26,37 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
 <pubDate>Mon, 01 Sep 2025 08:00:00 GMT</pubDate></item>
 </channel></rss>"""
 
-HYS = {"initiativeResultDtoPage": {"content": [
-    {"id": 14765, "shortTitle": "AI regulatory sandboxes", "foreseenActType": "IMPLEMENTING_ACT",
-     "currentStatuses": [{"receivingFeedbackStatus": "OPEN",
-                          "feedbackEndDate": "2026/01/13 23:59:59", "isCurrent": True}]}]}}
+HYS = {
+    "initiativeResultDtoPage": {
+        "content": [
+            {
+                "id": 14765,
+                "shortTitle": "AI regulatory sandboxes",
+                "foreseenActType": "IMPLEMENTING_ACT",
+                "currentStatuses": [
+                    {
+                        "receivingFeedbackStatus": "OPEN",
+                        "feedbackEndDate": "2026/01/13 23:59:59",
+                        "isCurrent": True,
+                    }
+                ],
+            }
+        ]
+    }
+}
 
 
 def lexwatch(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = clean_env(LOOPBACK)
     env["COLUMNS"] = "400"  # no folded cells: the tests look for whole lines
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_sources_test_on_a_local_html_file(tmp_path: Path):
@@ -56,9 +76,21 @@ def test_sources_test_on_a_local_html_file(tmp_path: Path):
 def test_sources_test_json_with_options(tmp_path: Path):
     (tmp_path / "hys.json").write_text(json.dumps(HYS))
 
-    result = lexwatch(tmp_path, "sources", "test", "hys.json", "--parser", "json", "--json",
-                      "--option", "items_path=initiativeResultDtoPage.content",
-                      "--option", "key_field=id", "--option", "title_field=shortTitle")
+    result = lexwatch(
+        tmp_path,
+        "sources",
+        "test",
+        "hys.json",
+        "--parser",
+        "json",
+        "--json",
+        "--option",
+        "items_path=initiativeResultDtoPage.content",
+        "--option",
+        "key_field=id",
+        "--option",
+        "title_field=shortTitle",
+    )
 
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -113,8 +145,9 @@ def test_a_parse_error_is_the_message_and_exit_1(tmp_path: Path):
 def test_bad_option_names_the_valid_keys(tmp_path: Path):
     (tmp_path / "page.html").write_text(PAGE)
 
-    result = lexwatch(tmp_path, "sources", "test", "page.html", "--parser", "html",
-                      "--option", "colour=red")
+    result = lexwatch(
+        tmp_path, "sources", "test", "page.html", "--parser", "html", "--option", "colour=red"
+    )
 
     assert result.returncode == 2
     assert "'colour=red': use KEY=VALUE with KEY one of keep, drop" in result.stderr
@@ -130,10 +163,10 @@ contact = "mailto:tests@example.org"
 per_host_spacing = 0
 retries = 0
 [sources.guidance]
-url = "{replay_server.url('/guidance')}"
+url = "{replay_server.url("/guidance")}"
 parser = "html"
 [sources.missing]
-url = "{replay_server.url('/missing')}"
+url = "{replay_server.url("/missing")}"
 parser = "html"
 """)
     return tmp_path
@@ -143,8 +176,7 @@ def test_record_writes_the_recording_layout(workdir: Path):
     result = lexwatch(workdir, "record", "guidance", "--out", "rec")
 
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (workdir / "rec" / "guidance").iterdir()) == [
-        "0.body", "0.json"]
+    assert sorted(p.name for p in (workdir / "rec" / "guidance").iterdir()) == ["0.body", "0.json"]
     assert "guidance" in result.stdout and "1" in result.stdout
     assert not (workdir / "lexwatch.db").exists()  # recording needs no database
 

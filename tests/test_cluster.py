@@ -40,13 +40,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def page(i: int, version: int) -> str:
     scope = "providers" if version == 0 else "providers and deployers of AI systems"
-    annex = ("<h2>Annex</h2><p>The Commission published a template for the summary.</p>"
-             if version == 2 else "")
-    return (f"<!DOCTYPE html><html><head><title>Document {i}</title></head><body>"
-            f"<nav>Home</nav><main><h1>Guideline {i}</h1>"
-            f"<h2>Scope</h2><p>Guideline {i} applies to {scope}.</p>"
-            f"<h2>Background</h2><p>The AI Office prepared guideline {i} with experts.</p>"
-            f"{annex}</main></body></html>")
+    annex = (
+        "<h2>Annex</h2><p>The Commission published a template for the summary.</p>"
+        if version == 2
+        else ""
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>Document {i}</title></head><body>"
+        f"<nav>Home</nav><main><h1>Guideline {i}</h1>"
+        f"<h2>Scope</h2><p>Guideline {i} applies to {scope}.</p>"
+        f"<h2>Background</h2><p>The AI Office prepared guideline {i} with experts.</p>"
+        f"{annex}</main></body></html>"
+    )
 
 
 def key(i: int) -> str:
@@ -54,17 +59,36 @@ def key(i: int) -> str:
 
 
 def write_config(path: Path, database_url: str, server: ReplayServer, count: int) -> Path:
-    lines = [f'database_url = "{database_url}"', "builtin_catalog = false",
-             "[http]", 'contact = "mailto:tests@example.org"', "respect_robots = false",
-             "per_host_spacing = 0", "per_host_concurrency = 16", "retries = 0",
-             "read_timeout = 60", 'allowed_hosts = ["127.0.0.1"]']
+    lines = [
+        f'database_url = "{database_url}"',
+        "builtin_catalog = false",
+        "[http]",
+        'contact = "mailto:tests@example.org"',
+        "respect_robots = false",
+        "per_host_spacing = 0",
+        "per_host_concurrency = 16",
+        "retries = 0",
+        "read_timeout = 60",
+        'allowed_hosts = ["127.0.0.1"]',
+    ]
     for i in range(count):
         server.add(f"/doc/{i}", page(i, 0), page(i, 1), page(i, 2))
-        lines += [f"[sources.{key(i)}]", f'url = "{server.url(f"/doc/{i}")}"',
-                  'parser = "html"', 'keep = ["main"]', 'interval = "1h"']
+        lines += [
+            f"[sources.{key(i)}]",
+            f'url = "{server.url(f"/doc/{i}")}"',
+            'parser = "html"',
+            'keep = ["main"]',
+            'interval = "1h"',
+        ]
     server.add("/hook", "ok", content_type="text/plain")
-    lines += ["[alerts]", "dispatch_interval = 1", "[[subscriptions]]", 'name = "team"',
-              'channel = "webhook"', f'target = "{server.url("/hook")}"']
+    lines += [
+        "[alerts]",
+        "dispatch_interval = 1",
+        "[[subscriptions]]",
+        'name = "team"',
+        'channel = "webhook"',
+        f'target = "{server.url("/hook")}"',
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -82,13 +106,22 @@ class Cluster:
         log = (self.logs / f"{name}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(self.config), *args],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+        )
         self.procs.append(proc)
         return proc
 
     def run(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "monitor", "--config", str(self.config),
-                               *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(self.config), *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -103,33 +136,44 @@ class Cluster:
             return conn.execute(sql).fetchall()
 
     def checks_per_source(self) -> dict[str, int]:
-        return {str(k): int(str(n)) for k, n in self.query(
-            "SELECT source_key, count(*) FROM checks GROUP BY source_key")}
+        return {
+            str(k): int(str(n))
+            for k, n in self.query("SELECT source_key, count(*) FROM checks GROUP BY source_key")
+        }
 
     def busy_jobs(self) -> int:
-        rows = self.query("SELECT count(*) FROM procrastinate_jobs"
-                          " WHERE status IN ('todo', 'doing')")
+        rows = self.query(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+        )
         return int(str(rows[0][0]))
 
     def wait_for(self, what: str, ok: Callable[[], bool], timeout: float = 40) -> None:
         deadline = time.monotonic() + timeout
         while not ok():
             if time.monotonic() > deadline:
-                logs = "\n".join(f"--- {p.name}\n{self.log(p.stem)[-3000:]}"
-                                 for p in sorted(self.logs.glob("*.log")))
+                logs = "\n".join(
+                    f"--- {p.name}\n{self.log(p.stem)[-3000:]}"
+                    for p in sorted(self.logs.glob("*.log"))
+                )
                 pytest.fail(f"timed out waiting for {what}\n{logs}")
             time.sleep(0.2)
 
     def wait_cycle(self, cycle: int) -> None:
         """Every source has ``cycle`` checks and the queue is empty."""
-        self.wait_for(f"cycle {cycle}", lambda: self.busy_jobs() == 0 and all(
-            n >= cycle for n in self.checks_per_source().values())
-            and len(self.checks_per_source()) == SOURCES)
+        self.wait_for(
+            f"cycle {cycle}",
+            lambda: (
+                self.busy_jobs() == 0
+                and all(n >= cycle for n in self.checks_per_source().values())
+                and len(self.checks_per_source()) == SOURCES
+            ),
+        )
 
     def age_checks(self) -> None:
         """Make every source due again, as if its interval (1 h) had passed."""
-        self.query("UPDATE sources SET last_check_at = last_check_at - interval '1 hour'"
-                   " RETURNING key")
+        self.query(
+            "UPDATE sources SET last_check_at = last_check_at - interval '1 hour' RETURNING key"
+        )
 
     def stop(self, proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
         proc.send_signal(signal.SIGTERM)
@@ -137,8 +181,7 @@ class Cluster:
 
 
 @pytest.fixture
-def lexwatch(tmp_path: Path, postgres_url: str, replay_server: ReplayServer
-             ) -> Iterator[Cluster]:
+def lexwatch(tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> Iterator[Cluster]:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, SOURCES)
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -153,7 +196,8 @@ def lexwatch(tmp_path: Path, postgres_url: str, replay_server: ReplayServer
 def changes_by_source(lexwatch: Cluster) -> dict[str, list[tuple[str, int]]]:
     found: dict[str, list[tuple[str, int]]] = {}
     for source, item, check in lexwatch.query(
-            "SELECT source_key, item_key, check_id FROM changes ORDER BY id"):
+        "SELECT source_key, item_key, check_id FROM changes ORDER BY id"
+    ):
         found.setdefault(str(source), []).append((str(item), int(str(check))))
     return found
 
@@ -167,7 +211,8 @@ def assert_each_change_once(lexwatch: Cluster, changed: set[str]) -> None:
 
 
 def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
-        lexwatch: Cluster, replay_server: ReplayServer) -> None:
+    lexwatch: Cluster, replay_server: ReplayServer
+) -> None:
     # Cycle 1: three processes start at once on an empty database; two workers share a round.
     first, second = lexwatch.worker("worker-a"), lexwatch.worker("worker-b")
     assert "queued 100 check(s)" in lexwatch.run("scheduler", "--once")
@@ -200,10 +245,13 @@ def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
     hits_before = {i: replay_server.hits(f"/doc/{i}") for i in slow}
     second.send_signal(signal.SIGSTOP)
     lexwatch.age_checks()
-    scheduler = lexwatch.start("scheduler", "scheduler", "--tick", "0.2",
-                               "--recover-every", "0.5", "--stalled-after", "3")
-    lexwatch.wait_for("worker a to fetch the slow documents", lambda: all(
-        replay_server.hits(f"/doc/{i}") > hits_before[i] for i in slow))
+    scheduler = lexwatch.start(
+        "scheduler", "scheduler", "--tick", "0.2", "--recover-every", "0.5", "--stalled-after", "3"
+    )
+    lexwatch.wait_for(
+        "worker a to fetch the slow documents",
+        lambda: all(replay_server.hits(f"/doc/{i}") > hits_before[i] for i in slow),
+    )
     second.send_signal(signal.SIGCONT)
     first.kill()
     first.wait(10)
@@ -216,14 +264,20 @@ def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
     after = changes_by_source(lexwatch)
     for source in changed - newly:
         assert after[source] == before_kill[source]
-    assert lexwatch.query("SELECT count(*) FROM procrastinate_jobs"
-                          " WHERE status NOT IN ('succeeded')") == [(0,)]
+    assert lexwatch.query(
+        "SELECT count(*) FROM procrastinate_jobs WHERE status NOT IN ('succeeded')"
+    ) == [(0,)]
     assert lexwatch.log("scheduler").count("of a dead worker is queued again") == len(slow)
     # Every alert the outbox holds is posted to the webhook once, whichever worker sent it.
-    lexwatch.wait_for("the alerts to be sent", lambda: lexwatch.query(
-        "SELECT count(*) FROM deliveries WHERE status <> 'sent'") == [(0,)])
-    posts = [r.headers["x-lexwatch-delivery"] for r in replay_server.requests
-             if r.path == "/hook" and r.method == "POST"]
+    lexwatch.wait_for(
+        "the alerts to be sent",
+        lambda: lexwatch.query("SELECT count(*) FROM deliveries WHERE status <> 'sent'") == [(0,)],
+    )
+    posts = [
+        r.headers["x-lexwatch-delivery"]
+        for r in replay_server.requests
+        if r.path == "/hook" and r.method == "POST"
+    ]
     deliveries = lexwatch.query("SELECT count(*), count(DISTINCT change_id) FROM deliveries")
     assert deliveries == [(len(posts), len(posts))]
     assert len(set(posts)) == len(posts) > 0
@@ -232,21 +286,27 @@ def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
 
 
 def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
-        tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
+    tmp_path: Path, postgres_url: str, replay_server: ReplayServer
+) -> None:
     count = 12
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, count)
-    config.write_text(config.read_text().replace("per_host_spacing = 0",
-                                                 "per_host_spacing = 0.25"))
+    config.write_text(config.read_text().replace("per_host_spacing = 0", "per_host_spacing = 0.25"))
     (tmp_path / "logs").mkdir()
     running = Cluster(config=config, logs=tmp_path / "logs", database_url=postgres_url)
     names = ("worker-a", "worker-b")
     try:
         # At DEBUG each worker logs the turn the database gave each request.
-        workers = [running.start(name, "--log-level", "DEBUG", "worker", "--concurrency", "4",
-                                 "--heartbeat", "0.5") for name in names]
+        workers = [
+            running.start(
+                name, "--log-level", "DEBUG", "worker", "--concurrency", "4", "--heartbeat", "0.5"
+            )
+            for name in names
+        ]
         assert f"queued {count} check(s)" in running.run("scheduler", "--once")
-        running.wait_for("every source checked", lambda: running.busy_jobs() == 0
-                         and len(running.checks_per_source()) == count)
+        running.wait_for(
+            "every source checked",
+            lambda: running.busy_jobs() == 0 and len(running.checks_per_source()) == count,
+        )
         for proc in workers:
             assert running.stop(proc) == 0
     finally:
@@ -260,8 +320,10 @@ def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
     turns = []
     for name in names:
         assert "check s0" in running.log(name), running.log(name)[-2000:]
-        turns += [datetime.fromisoformat(found) for found in
-                  re.findall(r"request turn for 127\.0\.0\.1 at (\S+)", running.log(name))]
+        turns += [
+            datetime.fromisoformat(found)
+            for found in re.findall(r"request turn for 127\.0\.0\.1 at (\S+)", running.log(name))
+        ]
     requests = [r for r in replay_server.requests if r.path.startswith("/doc/")]
     assert len(requests) == len(turns) == count
     turns.sort()
@@ -273,7 +335,8 @@ def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
 
 
 def test_a_job_rerun_after_its_check_was_stored_stores_no_second_change(
-        tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
+    tmp_path: Path, postgres_url: str, replay_server: ReplayServer
+) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 2)
     app = cluster.start(load_settings(config), App.start)
     try:
@@ -281,8 +344,9 @@ def test_a_job_rerun_after_its_check_was_stored_stores_no_second_change(
     finally:
         app.close()
     with psycopg.connect(postgres_url) as conn:
-        outcomes = conn.execute("SELECT outcome FROM checks WHERE source_key = 's000'"
-                                " ORDER BY id").fetchall()
+        outcomes = conn.execute(
+            "SELECT outcome FROM checks WHERE source_key = 's000' ORDER BY id"
+        ).fetchall()
         changes = conn.execute("SELECT count(*) FROM changes").fetchone()
     assert [o for (o,) in outcomes] == ["baseline", "changed", "unchanged"]
     assert changes == (1,)
@@ -307,7 +371,8 @@ async def _run_twice(app: App, server: ReplayServer) -> None:
 
 
 def test_first_runs_are_spread_and_a_queued_source_is_not_queued_twice(
-        tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
+    tmp_path: Path, postgres_url: str, replay_server: ReplayServer
+) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 20)
     app = cluster.start(load_settings(config), App.start)
     try:
@@ -332,7 +397,8 @@ async def _plan_and_defer(app: App) -> tuple[list[float], int, int]:
 
 
 def test_recovering_a_dead_workers_job_gives_way_to_a_newer_queued_one(
-        tmp_path: Path, postgres_url: str, replay_server: ReplayServer) -> None:
+    tmp_path: Path, postgres_url: str, replay_server: ReplayServer
+) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 2)
     app = cluster.start(load_settings(config), App.start)
     try:
@@ -345,8 +411,9 @@ def test_recovering_a_dead_workers_job_gives_way_to_a_newer_queued_one(
 
 async def _recover_with_a_newer_job(app: App, postgres_url: str) -> list[tuple[object, ...]]:
     async with cluster.queue_app(app.settings).open_async() as queue:
-        scheduler = cluster.Scheduler(app=app, queue=queue,
-                                      options=cluster.SchedulerOptions(stalled_after=5))
+        scheduler = cluster.Scheduler(
+            app=app, queue=queue, options=cluster.SchedulerOptions(stalled_after=5)
+        )
         await scheduler.plan(spread=False)
         await scheduler.defer_due()
         dead = await queue.job_manager.register_worker()
@@ -355,21 +422,27 @@ async def _recover_with_a_newer_job(app: App, postgres_url: str) -> list[tuple[o
         await scheduler.plan(spread=False)
         await scheduler.defer_due()  # s000 and s001 queued anew while their jobs hang
         async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as db:
-            await db.execute("DELETE FROM procrastinate_jobs WHERE status = 'todo'"
-                             " AND args->>'source_key' = 's001'")
-            await db.execute("UPDATE procrastinate_workers"
-                             " SET last_heartbeat = now() - interval '1 minute'")
+            await db.execute(
+                "DELETE FROM procrastinate_jobs WHERE status = 'todo'"
+                " AND args->>'source_key' = 's001'"
+            )
+            await db.execute(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 minute'"
+            )
             assert await scheduler.recover() == 2
-            rows = await db.execute("SELECT args->>'source_key', status::text"
-                                    " FROM procrastinate_jobs ORDER BY 1, 2")
+            rows = await db.execute(
+                "SELECT args->>'source_key', status::text FROM procrastinate_jobs ORDER BY 1, 2"
+            )
             return await rows.fetchall()
 
 
 def test_digests_and_retention_are_queued_at_their_time_and_run_by_a_worker(
-        tmp_path: Path, postgres_url: str, replay_server: ReplayServer,
-        smtp_server: SmtpServer) -> None:
+    tmp_path: Path, postgres_url: str, replay_server: ReplayServer, smtp_server: SmtpServer
+) -> None:
     config = write_config(tmp_path / "lexwatch.toml", postgres_url, replay_server, 1)
-    config.write_text(config.read_text() + f"""
+    config.write_text(
+        config.read_text()
+        + f"""
 [[subscriptions]]
 name = "daily"
 channel = "email"
@@ -381,7 +454,8 @@ timezone = "Europe/Brussels"
 host = "127.0.0.1"
 port = {smtp_server.port}
 security = "none"
-""")
+"""
+    )
     app = cluster.start(load_settings(config), App.start)
     try:
         zone, queued, again = asyncio.run(_digest_day(app, replay_server))
@@ -394,8 +468,9 @@ security = "none"
     assert "digest" in str(mail.message["Subject"])
 
 
-async def _digest_day(app: App, server: ReplayServer
-                      ) -> tuple[dict[str, tuple[int, int]], int, int]:
+async def _digest_day(
+    app: App, server: ReplayServer
+) -> tuple[dict[str, tuple[int, int]], int, int]:
     options = cluster.WorkerOptions(concurrency=2, wait=False, heartbeat=0.5)
     async with cluster.queue_app(app.settings).open_async() as queue:
         scheduler = cluster.Scheduler(app=app, queue=queue)
@@ -405,8 +480,11 @@ async def _digest_day(app: App, server: ReplayServer
             await cluster.run_worker(app, options)
         scheduler.crons = cluster.crons(app, utcnow())
         zones = {"digest:daily": ZoneInfo("Europe/Brussels"), "retention": ZoneInfo("UTC")}
-        local = {cron.lock: cron.next.astimezone(zones[cron.lock])
-                 for cron in scheduler.crons if cron.next}
+        local = {
+            cron.lock: cron.next.astimezone(zones[cron.lock])
+            for cron in scheduler.crons
+            if cron.next
+        }
         for cron in scheduler.crons:  # as if their time had come
             cron.next = utcnow()
         queued = await scheduler.defer_crons()
@@ -434,4 +512,5 @@ def test_scale_out_refuses_sqlite_with_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="scale-out needs PostgreSQL; database_url is sqlite"):
         cluster.conninfo(f"sqlite:///{tmp_path / 'lexwatch.db'}")
     assert cluster.conninfo("postgresql+psycopg://u:p%40ss@db:5433/lw?sslmode=require") == (
-        "postgresql://u:p%40ss@db:5433/lw?sslmode=require")
+        "postgresql://u:p%40ss@db:5433/lw?sslmode=require"
+    )

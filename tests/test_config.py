@@ -19,8 +19,10 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("given", "seconds"), [
-    (90, 90), ("90", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("1.5h", 5400)])
+@pytest.mark.parametrize(
+    ("given", "seconds"),
+    [(90, 90), ("90", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("1.5h", 5400)],
+)
 def test_durations(given, seconds):
     assert parse_duration(given) == seconds
 
@@ -49,8 +51,10 @@ def test_environment_overrides_the_file(tmp_path, monkeypatch):
 
 
 def test_override_retimes_and_disables_builtin_sources(tmp_path):
-    path = write(tmp_path, '[sources.ds-rss]\ninterval = "30m"\ntags = ["x"]\n'
-                           '[sources.edpb-news]\nenabled = false\n')
+    path = write(
+        tmp_path,
+        '[sources.ds-rss]\ninterval = "30m"\ntags = ["x"]\n[sources.edpb-news]\nenabled = false\n',
+    )
     sources = resolve_sources(load_settings(path))
     assert (sources["ds-rss"].interval, sources["ds-rss"].tags) == (1800, ("x",))
     assert sources["ds-rss"].url == builtin_sources()["ds-rss"].url
@@ -58,28 +62,43 @@ def test_override_retimes_and_disables_builtin_sources(tmp_path):
 
 
 def test_user_source_with_options(tmp_path):
-    path = write(tmp_path, 'builtin_catalog = false\n[sources.mine]\nurl = "https://x.eu/p"\n'
-                           'parser = "html"\nkeep = ["main"]\nignore = ["\\\\d+ views"]\n')
+    path = write(
+        tmp_path,
+        'builtin_catalog = false\n[sources.mine]\nurl = "https://x.eu/p"\n'
+        'parser = "html"\nkeep = ["main"]\nignore = ["\\\\d+ views"]\n',
+    )
     [source] = resolve_sources(load_settings(path)).values()
     assert (source.key, source.options.keep, source.options.ignore) == (
-        "mine", ("main",), (r"\d+ views",))
+        "mine",
+        ("main",),
+        (r"\d+ views",),
+    )
     assert source.interval == 6 * 3600
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[sources.x]\nurl = "https://x.eu"\n', "needs at least 'url' and 'parser'"),
-    ('[sources.x]\nurl = "https://x.eu"\nparser = "pdf"\n', "unknown parser 'pdf'; valid"),
-    ('[sources.x]\nurl = "ftp://x.eu"\nparser = "html"\n', "is not an http(s) URL"),
-    ('[sources.x]\nurl = "https://x.eu"\nparser = "html"\ninterval = "often"\n',
-     "sources.x.interval"),
-    ('[sources.x]\nurl = "https://x.eu"\nparser = "html"\nignore = ["("]\n',
-     "not a regular expression"),
-    ('[sources.x]\nurl = "https://x.eu"\nparser = "html"\nkeep = ["main >>"]\n',
-     "sources.x: invalid CSS selector 'main >>'"),
-    ('[http]\ntimeout = 3\n', "http.timeout: Extra inputs are not permitted (allowed keys:"),
-    ('databse_url = "x"\n', "databse_url"),
-    ('[http\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[sources.x]\nurl = "https://x.eu"\n', "needs at least 'url' and 'parser'"),
+        ('[sources.x]\nurl = "https://x.eu"\nparser = "pdf"\n', "unknown parser 'pdf'; valid"),
+        ('[sources.x]\nurl = "ftp://x.eu"\nparser = "html"\n', "is not an http(s) URL"),
+        (
+            '[sources.x]\nurl = "https://x.eu"\nparser = "html"\ninterval = "often"\n',
+            "sources.x.interval",
+        ),
+        (
+            '[sources.x]\nurl = "https://x.eu"\nparser = "html"\nignore = ["("]\n',
+            "not a regular expression",
+        ),
+        (
+            '[sources.x]\nurl = "https://x.eu"\nparser = "html"\nkeep = ["main >>"]\n',
+            "sources.x: invalid CSS selector 'main >>'",
+        ),
+        ("[http]\ntimeout = 3\n", "http.timeout: Extra inputs are not permitted (allowed keys:"),
+        ('databse_url = "x"\n', "databse_url"),
+        ("[http\n", "not valid TOML"),
+    ],
+)
 def test_config_errors_name_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError) as raised:
         resolve_sources(load_settings(write(tmp_path, text)))

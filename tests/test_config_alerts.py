@@ -27,7 +27,9 @@ def error_of(tmp_path: Path, text: str) -> str:
 
 def test_a_full_subscription_resolves(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("HOOK_URL", "https://hooks.slack.com/services/T/B/x")
-    settings = settings_from(tmp_path, """
+    settings = settings_from(
+        tmp_path,
+        """
 [[subscriptions]]
 name = "urgent"
 channel = "slack_webhook"
@@ -37,7 +39,8 @@ min_severity = "high"
 tags = ["ai-act"]
 sources = ["ds-ai-office"]
 health = true
-""")
+""",
+    )
     [sub] = resolve_subscriptions(settings, resolve_sources(settings))
     assert sub.channel is Channel.SLACK_WEBHOOK and sub.mode is DeliveryMode.INSTANT
     assert sub.target == "https://hooks.slack.com/services/T/B/x"
@@ -45,39 +48,72 @@ health = true
     assert sub.min_severity is Severity.HIGH and sub.health
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('name = "x"\nchannel = "teams"',
-     "subscriptions.x.channel: Input should be 'slack', 'slack_webhook', 'email', 'webhook'"
-     " or 'apprise'"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nmin_severity = "urgent"',
-     "subscriptions.x.min_severity: Input should be 'high', 'medium' or 'low'"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\ncategories = ["news"]',
-     "subscriptions.x.categories.0: Input should be 'consultation_opened'"),
-    ('name = "x"\nchannel = "email"\nrecipients = ["legal"]',
-     "subscriptions.x.recipients: Value error, 'legal' is not an e-mail address"),
-    ('name = "x"\nchannel = "email"\nrecipients = ["a@b.eu"]\ntimezone = "Brussels"',
-     "subscriptions.x.timezone: Value error, 'Brussels' is not an IANA time zone"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nfilter = "all"',
-     "subscriptions.x.filter: Extra inputs are not permitted (allowed keys: categories,"),
-])
-def test_invalid_values_name_the_key_and_the_allowed_values(tmp_path: Path, toml: str,
-                                                             message: str):
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'name = "x"\nchannel = "teams"',
+            "subscriptions.x.channel: Input should be 'slack', 'slack_webhook', 'email', 'webhook'"
+            " or 'apprise'",
+        ),
+        (
+            'name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nmin_severity = "urgent"',
+            "subscriptions.x.min_severity: Input should be 'high', 'medium' or 'low'",
+        ),
+        (
+            'name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\ncategories = ["news"]',
+            "subscriptions.x.categories.0: Input should be 'consultation_opened'",
+        ),
+        (
+            'name = "x"\nchannel = "email"\nrecipients = ["legal"]',
+            "subscriptions.x.recipients: Value error, 'legal' is not an e-mail address",
+        ),
+        (
+            'name = "x"\nchannel = "email"\nrecipients = ["a@b.eu"]\ntimezone = "Brussels"',
+            "subscriptions.x.timezone: Value error, 'Brussels' is not an IANA time zone",
+        ),
+        (
+            'name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nfilter = "all"',
+            "subscriptions.x.filter: Extra inputs are not permitted (allowed keys: categories,",
+        ),
+    ],
+)
+def test_invalid_values_name_the_key_and_the_allowed_values(
+    tmp_path: Path, toml: str, message: str
+):
     assert message in error_of(tmp_path, f"[[subscriptions]]\n{toml}\n")
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('name = "x"\nchannel = "webhook"', "subscriptions.x.target: channel 'webhook' needs a target"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "ftp://h/x"', "webhook needs an http(s) URL"),
-    ('name = "x"\nchannel = "email"', "subscriptions.x.recipients: an e-mail subscription needs"),
-    ('name = "x"\nchannel = "apprise"\ntarget_env = "NOPE"',
-     "subscriptions.x.target_env: environment variable NOPE is not set"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nsecret_env = "NOPE"',
-     "subscriptions.x.secret_env: environment variable NOPE is not set"),
-    ('name = "x"\nchannel = "slack"\ntarget = "#a"\nmode = "digest"',
-     "subscriptions.x.mode: 'digest' is for channel 'email'"),
-    ('name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nsources = ["nope"]',
-     "subscriptions.x.sources: unknown source(s) 'nope'; valid keys:"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'name = "x"\nchannel = "webhook"',
+            "subscriptions.x.target: channel 'webhook' needs a target",
+        ),
+        ('name = "x"\nchannel = "webhook"\ntarget = "ftp://h/x"', "webhook needs an http(s) URL"),
+        (
+            'name = "x"\nchannel = "email"',
+            "subscriptions.x.recipients: an e-mail subscription needs",
+        ),
+        (
+            'name = "x"\nchannel = "apprise"\ntarget_env = "NOPE"',
+            "subscriptions.x.target_env: environment variable NOPE is not set",
+        ),
+        (
+            'name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nsecret_env = "NOPE"',
+            "subscriptions.x.secret_env: environment variable NOPE is not set",
+        ),
+        (
+            'name = "x"\nchannel = "slack"\ntarget = "#a"\nmode = "digest"',
+            "subscriptions.x.mode: 'digest' is for channel 'email'",
+        ),
+        (
+            'name = "x"\nchannel = "webhook"\ntarget = "http://h/x"\nsources = ["nope"]',
+            "subscriptions.x.sources: unknown source(s) 'nope'; valid keys:",
+        ),
+    ],
+)
 def test_incomplete_subscriptions_are_refused_at_start(tmp_path: Path, toml: str, message: str):
     settings = settings_from(tmp_path, f"[[subscriptions]]\n{toml}\n")
     with pytest.raises(ConfigError) as caught:
@@ -90,8 +126,9 @@ def test_subscription_names_are_unique(tmp_path: Path):
     assert "subscription names must be unique: a" in error_of(tmp_path, text)
 
 
-@pytest.mark.parametrize(("section", "key"), [("smtp", "password"), ("alerts", "slack_token"),
-                                              ("dashboard", "users")])
+@pytest.mark.parametrize(
+    ("section", "key"), [("smtp", "password"), ("alerts", "slack_token"), ("dashboard", "users")]
+)
 def test_secrets_in_the_file_are_refused(tmp_path: Path, section: str, key: str):
     message = error_of(tmp_path, f'[{section}]\n{key} = "hunter2"\n')
     assert f"{section}.{key}" in message and "is a secret" in message

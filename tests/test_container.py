@@ -72,7 +72,7 @@ def test_the_image_runs_lexwatch_run_as_a_non_root_user_with_a_data_volume():
 
 def test_the_health_check_probes_healthz_with_the_standard_library():
     [check] = instructions(dockerfile_stages()[-1], "HEALTHCHECK")
-    command = json.loads(check[check.index("CMD ") + 4:])
+    command = json.loads(check[check.index("CMD ") + 4 :])
     assert command[:2] == ["python", "-c"]
     compile(command[2], "healthcheck", "exec")  # valid Python
     assert "http://127.0.0.1:8787/healthz" in command[2] and "urllib" in command[2]
@@ -99,7 +99,8 @@ def test_the_image_and_ci_install_with_the_same_constraints_file():
     ci = [c for c in pip_installs((ROOT / ".ci" / "run").read_text()) if "-e" in c]
     assert ci, ".ci/run does not install the project"
     assert all(constraints_file(c) == "constraints.txt" for c in ci), (
-        f".ci/run must install with `-c constraints.txt` like the Dockerfile: {ci}")
+        f".ci/run must install with `-c constraints.txt` like the Dockerfile: {ci}"
+    )
 
 
 def test_the_image_copies_every_package_of_the_distribution():
@@ -110,7 +111,8 @@ def test_the_image_copies_every_package_of_the_distribution():
     copied = {args.split()[0] for args in instructions(builder, "COPY")}
     assert packages <= copied, f"the Dockerfile does not copy {packages - copied}"
     assert {"pyproject.toml", "constraints.txt"} <= set(
-        " ".join(instructions(builder, "COPY")).split())
+        " ".join(instructions(builder, "COPY")).split()
+    )
 
 
 def _dev_closure() -> dict[str, str]:
@@ -148,7 +150,6 @@ def test_constraints_pin_every_installed_dependency_at_its_installed_version():
     assert not missing, f"constraints.txt does not pin {missing}; see its header to regenerate"
     differ = {n: (pins[n], v) for n, v in installed.items() if pins[n] != v}
     assert not differ, f"installed versions differ from constraints.txt (pin, installed): {differ}"
-
 
 
 def readme_commands(heading: str) -> str:

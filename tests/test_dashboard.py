@@ -78,16 +78,20 @@ def csrf_of(page: str) -> str:
 def log_in(client: TestClient, name: str = "alice", password: str = PASSWORD) -> httpx.Response:
     token = csrf_of(client.get("/login").text)
     response: httpx.Response = client.post(
-        "/login", data={"username": name, "password": password, "csrf_token": token,
-                        "next": "/"}, follow_redirects=False)
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     return response
 
 
 def timeline_titles(client: TestClient, query: str = "") -> list[str]:
     response = client.get(f"/{query}")
     assert response.status_code == 200, response.text
-    return [html.unescape(t) for t in re.findall(r'<a class="title" href="/changes/\d+">(.*?)</a>',
-                                                 response.text)]
+    return [
+        html.unescape(t)
+        for t in re.findall(r'<a class="title" href="/changes/\d+">(.*?)</a>', response.text)
+    ]
 
 
 # -- the timeline ------------------------------------------------------------------------------
@@ -96,35 +100,50 @@ def timeline_titles(client: TestClient, query: str = "") -> list[str]:
 def test_timeline_newest_first_one_line_per_change(client: TestClient):
     page = client.get("/").text
     titles = timeline_titles(client)
-    assert titles[:3] == [HOSTILE_TITLE, "Delegated act published in the Official Journal",
-                          "Consultation on GPAI extended to 30 June"]
+    assert titles[:3] == [
+        HOSTILE_TITLE,
+        "Delegated act published in the Official Journal",
+        "Consultation on GPAI extended to 30 June",
+    ]
     assert "View counter moved" not in titles  # the noise category stays out by default
     assert f"{3 + BULK} changes" in page
-    row = page[page.index("Consultation on GPAI extended"):][:600]
+    row = page[page.index("Consultation on GPAI extended") :][:600]
     assert "Deadline extended" in page and "AI Office" in row
     assert "<del>10 Jun 2026</del>" in row and "<ins>30 Jun 2026</ins>" in row
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("?source=eurlex", ["Delegated act published in the Official Journal"]),
-    ("?tag=legal", ["Delegated act published in the Official Journal"]),
-    ("?tag=commission", ["Consultation on GPAI extended to 30 June"]),
-    ("?category=legal_act", ["Delegated act published in the Official Journal"]),
-    ("?category=noise", ["View counter moved"]),
-    ("?severity=high", ["Delegated act published in the Official Journal",
-                        "Consultation on GPAI extended to 30 June"]),
-    ("?since=2026-11-04", [HOSTILE_TITLE, "Delegated act published in the Official Journal"]),
-    ("?until=2026-11-03", ["Consultation on GPAI extended to 30 June"] + [
-        f"Article {n} amended" for n in reversed(range(BULK))][:49]),
-    ("?since=2026-11-03&until=2026-11-03", ["Consultation on GPAI extended to 30 June"]),
-    ("?q=official+journal", ["Delegated act published in the Official Journal"]),
-    ("?q=%3Cscript%3E", [HOSTILE_TITLE]),
-    ("?source=eurlex&noise=1", ["View counter moved",
-                                "Delegated act published in the Official Journal"]),
-    ("?tag=nope", []),
-])
-def test_timeline_filters_on_both_databases(database_url: str, query: str,
-                                            expected: list[str]):
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?source=eurlex", ["Delegated act published in the Official Journal"]),
+        ("?tag=legal", ["Delegated act published in the Official Journal"]),
+        ("?tag=commission", ["Consultation on GPAI extended to 30 June"]),
+        ("?category=legal_act", ["Delegated act published in the Official Journal"]),
+        ("?category=noise", ["View counter moved"]),
+        (
+            "?severity=high",
+            [
+                "Delegated act published in the Official Journal",
+                "Consultation on GPAI extended to 30 June",
+            ],
+        ),
+        ("?since=2026-11-04", [HOSTILE_TITLE, "Delegated act published in the Official Journal"]),
+        (
+            "?until=2026-11-03",
+            ["Consultation on GPAI extended to 30 June"]
+            + [f"Article {n} amended" for n in reversed(range(BULK))][:49],
+        ),
+        ("?since=2026-11-03&until=2026-11-03", ["Consultation on GPAI extended to 30 June"]),
+        ("?q=official+journal", ["Delegated act published in the Official Journal"]),
+        ("?q=%3Cscript%3E", [HOSTILE_TITLE]),
+        (
+            "?source=eurlex&noise=1",
+            ["View counter moved", "Delegated act published in the Official Journal"],
+        ),
+        ("?tag=nope", []),
+    ],
+)
+def test_timeline_filters_on_both_databases(database_url: str, query: str, expected: list[str]):
     app = start(database_url)
     try:
         with client_for(app) as client:
@@ -161,8 +180,9 @@ def test_bad_filters_are_reported_not_fatal(client: TestClient):
 # -- one change --------------------------------------------------------------------------------
 
 
-def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClient,
-                                                                shared_app: App):
+def test_change_page_shows_evidence_dates_links_and_folded_diff(
+    client: TestClient, shared_app: App
+):
     cid = change_id(shared_app, "Consultation on GPAI extended to 30 June")
     page = client.get(f"/changes/{cid}").text
     assert "The feedback period now ends on 30 June 2026 instead of 10 June." in page
@@ -171,7 +191,7 @@ def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClie
     assert f'href="/changes/{cid}/raw"' in page
     assert "<del>10</del> <ins>30</ins>" in page
     assert "<ins>2026 via the portal.</ins>" in page
-    assert "<details class=\"fold\"><summary>… 70 unchanged words</summary>" in page
+    assert '<details class="fold"><summary>… 70 unchanged words</summary>' in page
     assert "<summary>4 unchanged paragraphs</summary>" in page
     assert '<td data-label="After"><ins>2026-06-30</ins></td>' in page  # the new field
     # The delegated act concerns the same initiative (hys:1) but is another happening than
@@ -179,8 +199,10 @@ def test_change_page_shows_evidence_dates_links_and_folded_diff(client: TestClie
     other = change_id(shared_app, "Delegated act published in the Official Journal")
     assert f'<a href="/changes/{other}">Delegated act' not in page
     assert "Log in</a> to mark this change as noise" in page
-    assert '<a href="/login?next=%2F%3Fcategory%3Dlegal_act">Log in</a>' in client.get(
-        "/?category=legal_act").text
+    assert (
+        '<a href="/login?next=%2F%3Fcategory%3Dlegal_act">Log in</a>'
+        in client.get("/?category=legal_act").text
+    )
     assert "Mark as noise" not in page  # actions need a login
 
 
@@ -273,7 +295,7 @@ def test_times_are_shown_in_the_configured_zone(client: TestClient, tmp_path: Pa
 
 def test_sources_health_table(client: TestClient):
     page = client.get("/sources").text
-    office = page[page.index('href="/sources/ai-office"'):].split("</tr>")[0]
+    office = page[page.index('href="/sources/ai-office"') :].split("</tr>")[0]
     assert "failed" in office  # its last check failed
     assert '<svg class="spark"' in office and 'aria-label="last 3 checks: 1 failed' in office
     assert '<rect x="0"' in office and 'class="o-failed"' in office
@@ -296,9 +318,17 @@ def test_source_page_compares_any_two_snapshots(client: TestClient, shared_app: 
 def test_a_check_skipped_because_it_ran_elsewhere_is_shown_as_a_note(fresh_app: App):
     state = fresh_app.store.state("eurlex")
     stale = state.version - 1  # another check was stored since this one read the source
-    fresh_app.store.record(CheckRecord(source_key="eurlex", started_at=NOW, duration_ms=5,
-                                       outcome=CheckOutcome.FAILED, error="HTTP 503",
-                                       base_version=stale), state.snapshot_id)
+    fresh_app.store.record(
+        CheckRecord(
+            source_key="eurlex",
+            started_at=NOW,
+            duration_ms=5,
+            outcome=CheckOutcome.FAILED,
+            error="HTTP 503",
+            base_version=stale,
+        ),
+        state.snapshot_id,
+    )
     with client_for(fresh_app) as client:
         page = client.get("/sources/eurlex").text
     assert '<span class="outcome o-skipped">skipped</span>' in page
@@ -312,16 +342,19 @@ def test_a_check_skipped_because_it_ran_elsewhere_is_shown_as_a_note(fresh_app: 
 def test_deadlines_lists_month_grid_and_subscribe_link(client: TestClient):
     page = client.get("/deadlines").text
     assert 'href="/feeds/deadlines.ics"' in page
-    upcoming = page[page.index('id="h-upcoming"'):page.index('id="h-past"')]
-    past = page[page.index('id="h-past"'):]
+    upcoming = page[page.index('id="h-upcoming"') : page.index('id="h-past"')]
+    past = page[page.index('id="h-past"') :]
     assert "GPAI consultation closes" in upcoming and "Chapter V applies" not in upcoming
     assert "Chapter V applies" in past
-    assert "<h2 id=\"h-month\">November 2026</h2>" in page
+    assert '<h2 id="h-month">November 2026</h2>' in page
     december = client.get("/deadlines?month=2026-12").text
     # Due 10 Dec 23:00 UTC: 11 December in Brussels.
-    cell = re.search(r'<span class="daynum">11</span><span class="longdate" aria-hidden="true">'
-                     r'Friday 11 December</span>\s*<ul><li class="k-consultation">'
-                     r"GPAI consultation closes</li>", december)
+    cell = re.search(
+        r'<span class="daynum">11</span><span class="longdate" aria-hidden="true">'
+        r'Friday 11 December</span>\s*<ul><li class="k-consultation">'
+        r"GPAI consultation closes</li>",
+        december,
+    )
     assert cell is not None
     assert client.get("/deadlines?month=2026-13").status_code == 400
     assert client.get("/deadlines?month=soon").status_code == 400
@@ -333,9 +366,10 @@ def test_trends_chart_has_a_table_alternative(client: TestClient):
     bars = re.findall(r'<rect [^>]*class="cat-(\w+)"><title>week of ([^:]+): (\d+) ', page)
     assert ("amendment", "12 Oct 2026", str(BULK)) in bars
     assert ("legal_act", "2 Nov 2026", "1") in bars
-    table = page[page.index("The same numbers as a table"):]
-    totals = [int(n) for n in re.findall(r'<td class="num" data-label="Total">(\d+)</td></tr>',
-                                         table)]
+    table = page[page.index("The same numbers as a table") :]
+    totals = [
+        int(n) for n in re.findall(r'<td class="num" data-label="Total">(\d+)</td></tr>', table)
+    ]
     assert len(totals) == 8 and sum(totals) == BULK + 4
     assert client.get("/trends?weeks=1000").status_code == 400
 
@@ -351,18 +385,28 @@ def test_login_good_and_bad_and_logout(shared_app: App):
         assert good.status_code == 303 and good.headers["location"] == "/"
         page = client.get("/").text
         assert "Signed in as <strong>alice</strong>" in page
-        assert client.post("/logout", data={"csrf_token": csrf_of(page)},
-                           follow_redirects=False).status_code == 303
+        assert (
+            client.post(
+                "/logout", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+            ).status_code
+            == 303
+        )
         assert "Signed in as" not in client.get("/").text
 
 
 def test_hashed_password_and_safe_next(shared_app: App):
     with client_for(shared_app) as client:
         token = csrf_of(client.get("/login").text)
-        response = client.post("/login", data={"username": "bob", "password": PASSWORD,
-                                               "csrf_token": token,
-                                               "next": "//evil.example/"},
-                               follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={
+                "username": "bob",
+                "password": PASSWORD,
+                "csrf_token": token,
+                "next": "//evil.example/",
+            },
+            follow_redirects=False,
+        )
         assert response.status_code == 303 and response.headers["location"] == "/"
 
 
@@ -391,9 +435,16 @@ def test_login_required_sends_readers_to_the_login_page(tmp_path: Path):
             assert response.headers["location"] == "/login?next=%2Fsources%3Fx%3D1"
             assert client.get("/changes/1/raw", follow_redirects=False).status_code == 303
             token = csrf_of(client.get("/login?next=/sources").text)
-            logged = client.post("/login", data={"username": "alice", "password": PASSWORD,
-                                                 "csrf_token": token, "next": "/sources"},
-                                 follow_redirects=False)
+            logged = client.post(
+                "/login",
+                data={
+                    "username": "alice",
+                    "password": PASSWORD,
+                    "csrf_token": token,
+                    "next": "/sources",
+                },
+                follow_redirects=False,
+            )
             assert logged.headers["location"] == "/sources"
             assert client.get("/sources").status_code == 200
     finally:
@@ -404,13 +455,13 @@ def test_actions_need_a_login_and_the_csrf_token(fresh_app: App):
     cid = change_id(fresh_app, "Consultation on GPAI extended to 30 June")
     with client_for(fresh_app) as client:
         client.get("/login")
-        anonymous = client.post(f"/changes/{cid}/noise",
-                                data={"csrf_token": csrf_of(client.get("/login").text)})
+        anonymous = client.post(
+            f"/changes/{cid}/noise", data={"csrf_token": csrf_of(client.get("/login").text)}
+        )
         assert anonymous.status_code == 403
         log_in(client)
         assert client.post(f"/changes/{cid}/noise").status_code == 403
-        assert client.post(f"/changes/{cid}/noise",
-                           data={"csrf_token": "wrong"}).status_code == 403
+        assert client.post(f"/changes/{cid}/noise", data={"csrf_token": "wrong"}).status_code == 403
         assert client.post("/sources/ai-office/check").status_code == 403
     assert fresh_app.store.change(cid).marked_noise_at is None  # type: ignore[union-attr]
 
@@ -463,8 +514,10 @@ def test_check_now_runs_the_check_in_the_background(fresh_app: App):
         assert "Check now" in page
         response = client.post("/sources/eurlex/check", data={"csrf_token": csrf_of(page)})
         assert response.status_code == 200 and "A check of eurlex has started" in response.text
-        assert client.post("/sources/nope/check",
-                           data={"csrf_token": csrf_of(page)}).status_code == 404
+        assert (
+            client.post("/sources/nope/check", data={"csrf_token": csrf_of(page)}).status_code
+            == 404
+        )
     assert checker.checked == ["eurlex"]
 
 
@@ -495,8 +548,9 @@ def test_password_hashes():
 def test_hash_password_command():
     group = click.Group("lexwatch")
     register(group)
-    result = CliRunner().invoke(group, ["dashboard", "hash-password"],
-                                input="hunter2 hunter2\nhunter2 hunter2\n")
+    result = CliRunner().invoke(
+        group, ["dashboard", "hash-password"], input="hunter2 hunter2\nhunter2 hunter2\n"
+    )
     assert result.exit_code == 0, result.output
     hashed = [line for line in result.output.splitlines() if line.startswith("pbkdf2_sha256$")]
     assert hashed and auth.verify_password(hashed[0], "hunter2 hunter2")
@@ -538,24 +592,42 @@ def test_long_unchanged_runs_fold_but_keep_context_next_to_changes():
     long = " ".join(f"w{n}" for n in range(100))
     segments = views.fold_segments([("equal", long), ("insert", "new"), ("equal", long)])
     assert [(s.op, s.folded, len(s.text.split())) for s in segments] == [
-        ("equal", True, 100 - views.CONTEXT_WORDS), ("equal", False, views.CONTEXT_WORDS),
+        ("equal", True, 100 - views.CONTEXT_WORDS),
+        ("equal", False, views.CONTEXT_WORDS),
         ("insert", False, 1),
-        ("equal", False, views.CONTEXT_WORDS), ("equal", True, 100 - views.CONTEXT_WORDS)]
+        ("equal", False, views.CONTEXT_WORDS),
+        ("equal", True, 100 - views.CONTEXT_WORDS),
+    ]
     middle = views.fold_segments([("delete", "a"), ("equal", long), ("insert", "b")])
     assert [(s.op, s.folded) for s in middle] == [
-        ("delete", False), ("equal", False), ("equal", True), ("equal", False),
-        ("insert", False)]
+        ("delete", False),
+        ("equal", False),
+        ("equal", True),
+        ("equal", False),
+        ("insert", False),
+    ]
     assert views.fold_segments([("equal", "short run")])[0].folded is False
 
 
 def test_diff_rows_fall_back_to_the_stored_blocks_when_texts_do_not_match():
-    diff = {"kind": "modified", "old": {"title": "T", "text": "a\nb"},
-            "new": {"title": "T", "text": "a\nc\nd\ne"},  # three changed, one block stored
-            "fields": [], "blocks": [{"ops": [["delete", "b"], ["insert", "c"]]}]}
+    diff = {
+        "kind": "modified",
+        "old": {"title": "T", "text": "a\nb"},
+        "new": {"title": "T", "text": "a\nc\nd\ne"},  # three changed, one block stored
+        "fields": [],
+        "blocks": [{"ops": [["delete", "b"], ["insert", "c"]]}],
+    }
     view = views.diff_view(diff)
     assert [row.kind for row in view.rows] == ["changed"]
-    added = views.diff_view({"kind": "added", "old": None, "new": {"title": "N", "text": "x"},
-                             "fields": [], "blocks": [{"ops": [["insert", "x"]]}]})
+    added = views.diff_view(
+        {
+            "kind": "added",
+            "old": None,
+            "new": {"title": "N", "text": "x"},
+            "fields": [],
+            "blocks": [{"ops": [["insert", "x"]]}],
+        }
+    )
     assert [(s.op, s.text) for s in added.rows[0].new] == [("insert", "x")]
     assert added.rows[0].old == ()
 
@@ -568,8 +640,11 @@ def test_only_http_links_become_links():
 
 def test_chart_axis_and_sparkline():
     monday = date(2026, 11, 2)
-    picture = chart.weekly_chart([(monday, "amendment", 3), (monday, "legal_act", 4)],
-                                 first_week=monday - timedelta(weeks=3), last_week=monday)
+    picture = chart.weekly_chart(
+        [(monday, "amendment", 3), (monday, "legal_act", 4)],
+        first_week=monday - timedelta(weeks=3),
+        last_week=monday,
+    )
     assert picture.weeks[-1] == monday and len(picture.weeks) == 4
     assert [t.label for t in picture.y_ticks] == ["0", "2", "4", "6", "8", "10"]
     first, second = picture.bars

@@ -24,11 +24,11 @@ TITLE = "Consultation on GPAI extended to 30 June"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is required in CI (Debian package chromium)",
-                    pytrace=False)
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser"
-                " tests", allow_module_level=True)
-
+        pytest.fail(f"{CHROMIUM} is required in CI (Debian package chromium)", pytrace=False)
+    pytest.skip(
+        f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests",
+        allow_module_level=True,
+    )
 
 
 def free_port() -> int:
@@ -42,8 +42,13 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     """The seeded dashboard served by uvicorn in a thread on a free loopback port."""
     app = start(database_path(tmp_path))
     port = free_port()
-    config = uvicorn.Config(create_app(app, clock=lambda: NOW), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(app, clock=lambda: NOW),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -60,10 +65,10 @@ def base_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def page(base_url: str) -> Iterator[Page]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox"])
-        context = browser.new_context(base_url=base_url, viewport={"width": 1280,
-                                                                   "height": 900})
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -74,8 +79,10 @@ def test_filter_open_diff_log_in_and_mark_noise(page: Page, tmp_path: Path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
 
     page.goto("/")
     expect(page.locator("ol.timeline li").first).to_be_visible()
@@ -124,8 +131,13 @@ def test_filter_open_diff_log_in_and_mark_noise(page: Page, tmp_path: Path):
 
     assert not problems, problems  # no CSP violation, no failed resource
     assert sorted(p.name for p in shots.iterdir()) == [
-        "1-timeline.png", "2-filtered.png", "3-change.png", "4-logged-in.png",
-        "5-marked.png", "6-timeline-after.png"]
+        "1-timeline.png",
+        "2-filtered.png",
+        "3-change.png",
+        "4-logged-in.png",
+        "5-marked.png",
+        "6-timeline-after.png",
+    ]
 
 
 def test_pages_work_by_keyboard_and_on_a_phone(page: Page, tmp_path: Path):
@@ -148,12 +160,27 @@ def test_pages_work_by_keyboard_and_on_a_phone(page: Page, tmp_path: Path):
 
 # Every page a phone user can reach, anonymous and logged in ("{change}" is the moved
 # deadline's change, "{hostile}" the one with hostile scraped text).
-PHONE_PAGES = ("/", "/?source=bulk&q=article", "/?category=gossip&since=soon", "/changes/{change}",
-               "/changes/{change}?view=side", "/changes/{hostile}", "/sources",
-               "/sources/ai-office", "/deadlines", "/deadlines?month=2026-12", "/trends",
-               "/login", "/changes/999999")
-PHONE_LOGGED_IN = ("/changes/{change}", "/changes/{change}?view=side", "/deliveries",
-                   "/sources/ai-office")
+PHONE_PAGES = (
+    "/",
+    "/?source=bulk&q=article",
+    "/?category=gossip&since=soon",
+    "/changes/{change}",
+    "/changes/{change}?view=side",
+    "/changes/{hostile}",
+    "/sources",
+    "/sources/ai-office",
+    "/deadlines",
+    "/deadlines?month=2026-12",
+    "/trends",
+    "/login",
+    "/changes/999999",
+)
+PHONE_LOGGED_IN = (
+    "/changes/{change}",
+    "/changes/{change}?view=side",
+    "/deliveries",
+    "/sources/ai-office",
+)
 # What scrolls sideways: the page itself, or any box in it.
 SIDEWAYS = """() => {
   const root = document.documentElement;
@@ -217,8 +244,12 @@ def _log_in(page: Page) -> None:
 def test_api_docs_work_offline_under_the_csp(page: Page, base_url: str):
     """Swagger UI from the dashboard itself: every request stays on it, nothing is refused."""
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if message.type in ("error", "warning") else None
+        ),
+    )
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto("/api/docs")

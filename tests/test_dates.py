@@ -76,8 +76,11 @@ def test_date_forms(text: str, expected: date) -> None:
     assert found.date == expected
 
 
-@pytest.mark.parametrize(("language", "text", "expected"), LANGUAGES,
-                         ids=[f"{lang}:{text}" for lang, text, _ in LANGUAGES])
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    LANGUAGES,
+    ids=[f"{lang}:{text}" for lang, text, _ in LANGUAGES],
+)
 def test_official_languages(language: str, text: str, expected: date) -> None:
     assert parse_date(text, language) == expected
 
@@ -94,8 +97,7 @@ RANGES = [
     ("10-18 September 2025", date(2025, 9, 10), D),
     ("from 1 to 5 June 2025", date(2025, 6, 1), date(2025, 6, 5)),
     ("between 10 and 18 September 2025", date(2025, 9, 10), D),
-    ("open from 13 November 2024 until 11 December 2024", date(2024, 11, 13),
-     date(2024, 12, 11)),
+    ("open from 13 November 2024 until 11 December 2024", date(2024, 11, 13), date(2024, 12, 11)),
     ("10 September – 18 September 2025", date(2025, 9, 10), D),
     ("du 10 au 18 septembre 2025", date(2025, 9, 10), D),
     ("vom 1. bis 5. Juni 2025", date(2025, 6, 1), date(2025, 6, 5)),
@@ -112,8 +114,11 @@ def test_ranges(text: str, first: date, last: date) -> None:
 
 def test_year_of_a_date_without_one_comes_from_the_text_or_today() -> None:
     [found] = find_dates("from 1 to 5 June", today=date(2025, 1, 1))
-    assert (found.first, found.date, found.year_given) == (date(2025, 6, 1), date(2025, 6, 5),
-                                                           False)
+    assert (found.first, found.date, found.year_given) == (
+        date(2025, 6, 1),
+        date(2025, 6, 5),
+        False,
+    )
     first, second = find_dates("Workshop on 3 June, report due 30 June 2026.")
     assert (first.date, second.date) == (date(2026, 6, 3), date(2026, 6, 30))
     assert find_dates("from 1 to 5 June") == []  # no year anywhere and no today: no guess
@@ -151,8 +156,10 @@ def test_cet_on_a_june_page_means_the_brussels_clock() -> None:
 
 
 STRUCTURED = [
-    ("2025-09-18T23:59:59+02:00", datetime(2025, 9, 18, 23, 59, 59,
-                                           tzinfo=timezone(timedelta(hours=2)))),
+    (
+        "2025-09-18T23:59:59+02:00",
+        datetime(2025, 9, 18, 23, 59, 59, tzinfo=timezone(timedelta(hours=2))),
+    ),
     ("2025-09-18T21:59:59Z", datetime(2025, 9, 18, 21, 59, 59, tzinfo=UTC)),
     ("2025/12/30 23:59:59", datetime(2025, 12, 30, 23, 59, 59, tzinfo=BRUSSELS)),
     ("2025-12-30", datetime(2025, 12, 30, 23, 59, 59, tzinfo=BRUSSELS)),
@@ -163,8 +170,9 @@ STRUCTURED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), STRUCTURED, ids=[s[0] or "empty"
-                                                                for s in STRUCTURED])
+@pytest.mark.parametrize(
+    ("text", "expected"), STRUCTURED, ids=[s[0] or "empty" for s in STRUCTURED]
+)
 def test_parse_datetime(text: str, expected: datetime | None) -> None:
     parsed = parse_datetime(text)
     assert parsed == expected
@@ -189,10 +197,12 @@ def test_not_dates(text: str) -> None:
 
 
 def test_span_and_sentence() -> None:
-    text = ("The AI Office launched the survey. It is open until 18 September 2025, 23:59 CET."
-            " Replies are published.")
+    text = (
+        "The AI Office launched the survey. It is open until 18 September 2025, 23:59 CET."
+        " Replies are published."
+    )
     [found] = find_dates(text)
-    assert text[found.start:found.end] == found.text == "18 September 2025, 23:59 CET"
+    assert text[found.start : found.end] == found.text == "18 September 2025, 23:59 CET"
     assert found.sentence == "It is open until 18 September 2025, 23:59 CET."
 
 
@@ -201,13 +211,16 @@ def test_formatting() -> None:
     assert format_span(date(2025, 9, 10), D) == "from 10 to 18 September 2025"
     assert format_span(date(2025, 8, 30), D) == "from 30 August to 18 September 2025"
     assert format_span(date(2025, 12, 30), date(2026, 1, 13)) == (
-        "from 30 December 2025 to 13 January 2026")
+        "from 30 December 2025 to 13 January 2026"
+    )
 
 
 def test_every_date_of_a_100_kb_block() -> None:
     # How fast: bench/analysis_speed.py (no wall-clock threshold in a test).
-    block = ("Article 12 of Regulation (EU) 2024/1689 applies from 2 August 2026 under points"
-             " 3.2 and 4.5. ") * 1200
+    block = (
+        "Article 12 of Regulation (EU) 2024/1689 applies from 2 August 2026 under points"
+        " 3.2 and 4.5. "
+    ) * 1200
     assert len(find_dates(block)) == 1200
 
 
@@ -215,7 +228,7 @@ def test_every_date_of_a_100_kb_block() -> None:
 @settings(max_examples=300, deadline=None)
 def test_never_raises(text: str) -> None:
     for found in find_dates(text):
-        assert text[found.start:found.end] == found.text
+        assert text[found.start : found.end] == found.text
         assert found.first <= found.date
     parse_date(text)
     parse_datetime(text)

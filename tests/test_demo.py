@@ -26,13 +26,19 @@ from tests.processes import clean_env
 NOISE = ("cookies", "Last update", "trk-", "load.js", "About the office")
 
 
-def lexwatch(cwd: Path, *args: str, env: dict[str, str] | None = None,
-             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def lexwatch(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     clean = clean_env()
     clean["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd,
-                          env=clean | (env or {}), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=clean | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +92,10 @@ def test_demo_stores_the_changes_of_cycles_2_and_3(demo_run):
     assert {source for source, _ in opened} == {"demo-news", "demo-hys"}
     extended = _alertable(cycles[3])
     assert sorted(row.source_key for row in extended) == ["demo-consultation", "demo-hys"]
-    assert all(row.new_date is None or row.old_date is None or row.new_date > row.old_date
-               for row in extended)
+    assert all(
+        row.new_date is None or row.old_date is None or row.new_date > row.old_date
+        for row in extended
+    )
 
 
 def test_demo_noise_produced_no_alertable_change(demo_run):
@@ -108,8 +116,11 @@ def _spellings(today: date) -> set[str]:
     found = set()
     for day in (today, today - timedelta(days=1)):
         values = demo_values(day)
-        found |= {values["extended_until_text"], values["extended_until_api"][:10],
-                  values["extended_until_api"][:10].replace("/", "-")}
+        found |= {
+            values["extended_until_text"],
+            values["extended_until_api"][:10],
+            values["extended_until_api"][:10].replace("/", "-"),
+        }
     return found
 
 
@@ -119,16 +130,22 @@ def test_demo_prints_each_cycle_with_categories(demo_run):
     for title in ("Cycle 1", "Cycle 2", "Cycle 3"):
         assert title in result.stdout
     categories = {c.value for c in Category}
-    printed = {word.strip("[").split("/")[0] for word in result.stdout.split()
-               if word.startswith("[") and "/" in word}
+    printed = {
+        word.strip("[").split("/")[0]
+        for word in result.stdout.split()
+        if word.startswith("[") and "/" in word
+    }
     assert printed and printed <= categories
 
 
 def test_demo_names_the_commands_that_show_its_changes(demo_run):
     result, cwd, database = demo_run
     config = database.with_name(database.name + ".toml").resolve()
-    commands = [line.strip() for line in result.stdout.splitlines()
-                if line.strip().startswith("lexwatch --config")]
+    commands = [
+        line.strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("lexwatch --config")
+    ]
     assert [c.split()[3] for c in commands] == ["changes", "diff", "history", "serve"]
     assert all(c.startswith(f"lexwatch --config {config} ") for c in commands), commands
     # They work from anywhere once the demo is over, with whatever lexwatch.toml is there,
@@ -143,7 +160,10 @@ def test_demo_names_the_commands_that_show_its_changes(demo_run):
     store = Store.open(f"sqlite:///{database}", migrate=False)
     try:
         assert sorted(row.key for row in store.sources()) == [
-            "demo-consultation", "demo-hys", "demo-news"]
+            "demo-consultation",
+            "demo-hys",
+            "demo-news",
+        ]
     finally:
         store.close()
     assert not (cwd / "lexwatch.db").exists() and not (cwd / "elsewhere" / "lexwatch.db").exists()
@@ -152,10 +172,24 @@ def test_demo_names_the_commands_that_show_its_changes(demo_run):
 def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
     port = free_port()
     env = clean_env()
-    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--db",
-                             str(tmp_path / "demo.db"), "--serve", "--port", str(port)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "demo",
+            "--db",
+            str(tmp_path / "demo.db"),
+            "--serve",
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         changes = _get_json(f"http://127.0.0.1:{port}/api/v1/changes", demo)
         sources = _get_json(f"http://127.0.0.1:{port}/api/v1/sources", demo)
@@ -168,11 +202,17 @@ def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
             demo.communicate()
     assert demo.returncode == 0, stderr
     assert f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/" in stdout
-    assert {row["source"] for row in _items(changes)} <= {"demo-consultation", "demo-hys",
-                                                           "demo-news"}
+    assert {row["source"] for row in _items(changes)} <= {
+        "demo-consultation",
+        "demo-hys",
+        "demo-news",
+    }
     assert len(_items(changes)) >= 4
     assert sorted(row["key"] for row in _items(sources)) == [
-        "demo-consultation", "demo-hys", "demo-news"]
+        "demo-consultation",
+        "demo-hys",
+        "demo-news",
+    ]
     assert "Example AI Office" in page
 
 

@@ -18,20 +18,45 @@ def item(key: str, text: str = "", title: str | None = None, **fields: str) -> I
 
 CASES = [
     pytest.param(doc(item("a", "x")), doc(item("a", "x")), [], id="identical"),
-    pytest.param(doc(item("a", "x"), item("b", "y")), doc(item("b", "y"), item("a", "x")), [],
-                 id="reorder-is-not-a-change"),
-    pytest.param(doc(item("a", "x")), doc(item("a", "x"), item("b", "y")),
-                 [(DiffKind.ADDED, "b")], id="added"),
-    pytest.param(doc(item("a", "x"), item("b", "y")), doc(item("a", "x")),
-                 [(DiffKind.REMOVED, "b")], id="removed"),
-    pytest.param(doc(item("a", "x")), doc(item("a", "z")), [(DiffKind.MODIFIED, "a")],
-                 id="modified-text"),
-    pytest.param(doc(item("a", status="OPEN")), doc(item("a", status="CLOSED")),
-                 [(DiffKind.MODIFIED, "a")], id="modified-field"),
-    pytest.param(doc(item("a", "x", title="Old")), doc(item("a", "x", title="New")),
-                 [(DiffKind.MODIFIED, "a")], id="renamed"),
-    pytest.param(doc(item("a"), item("b")), doc(item("c"), item("b")),
-                 [(DiffKind.ADDED, "c"), (DiffKind.REMOVED, "a")], id="added-and-removed"),
+    pytest.param(
+        doc(item("a", "x"), item("b", "y")),
+        doc(item("b", "y"), item("a", "x")),
+        [],
+        id="reorder-is-not-a-change",
+    ),
+    pytest.param(
+        doc(item("a", "x")),
+        doc(item("a", "x"), item("b", "y")),
+        [(DiffKind.ADDED, "b")],
+        id="added",
+    ),
+    pytest.param(
+        doc(item("a", "x"), item("b", "y")),
+        doc(item("a", "x")),
+        [(DiffKind.REMOVED, "b")],
+        id="removed",
+    ),
+    pytest.param(
+        doc(item("a", "x")), doc(item("a", "z")), [(DiffKind.MODIFIED, "a")], id="modified-text"
+    ),
+    pytest.param(
+        doc(item("a", status="OPEN")),
+        doc(item("a", status="CLOSED")),
+        [(DiffKind.MODIFIED, "a")],
+        id="modified-field",
+    ),
+    pytest.param(
+        doc(item("a", "x", title="Old")),
+        doc(item("a", "x", title="New")),
+        [(DiffKind.MODIFIED, "a")],
+        id="renamed",
+    ),
+    pytest.param(
+        doc(item("a"), item("b")),
+        doc(item("c"), item("b")),
+        [(DiffKind.ADDED, "c"), (DiffKind.REMOVED, "a")],
+        id="added-and-removed",
+    ),
 ]
 
 
@@ -41,10 +66,13 @@ def test_diff_documents(old: Document, new: Document, expected: list[tuple[DiffK
 
 
 def test_field_changes_name_old_and_new_values():
-    [change] = diff_documents(doc(item("i", feedback_end="2025-09-10", stage="X")),
-                              doc(item("i", feedback_end="2025-09-18", stage="X")))
+    [change] = diff_documents(
+        doc(item("i", feedback_end="2025-09-10", stage="X")),
+        doc(item("i", feedback_end="2025-09-18", stage="X")),
+    )
     assert [(f.name, f.old, f.new) for f in change.fields] == [
-        ("feedback_end", "2025-09-10", "2025-09-18")]
+        ("feedback_end", "2025-09-10", "2025-09-18")
+    ]
 
 
 def test_only_changed_blocks_are_reported_with_word_ops():
@@ -54,7 +82,9 @@ def test_only_changed_blocks_are_reported_with_word_ops():
     assert block.old == "The deadline is 10 September 2025."
     assert block.new == "The deadline is 18 September 2025."
     assert [(op.op, op.text) for op in block.ops] == [
-        ("equal", "The deadline is"), ("delete", "10"), ("insert", "18"),
+        ("equal", "The deadline is"),
+        ("delete", "10"),
+        ("insert", "18"),
         ("equal", "September 2025."),
     ]
 
@@ -71,8 +101,9 @@ def test_added_item_carries_its_text_as_inserted():
 
 
 def test_modified_item_inserted_and_deleted_text():
-    [change] = diff_documents(doc(item("a", "open until 10 June")),
-                              doc(item("a", "open until 30 June")))
+    [change] = diff_documents(
+        doc(item("a", "open until 10 June")), doc(item("a", "open until 30 June"))
+    )
     assert (change.deleted_text(), change.inserted_text()) == ("10", "30")
 
 

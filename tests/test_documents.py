@@ -34,8 +34,9 @@ EP = "EP_position_AI_Act_TA-9-2024-0138_2024-03-13_EN.pdf"
 DEFINITION = "EC_Guidelines_AI_system_definition_C2025-5053_2025-07-29.pdf"
 
 
-def read(content: bytes, url: str = "https://example.eu/doc.pdf",
-         content_type: str = "") -> Document:
+def read(
+    content: bytes, url: str = "https://example.eu/doc.pdf", content_type: str = ""
+) -> Document:
     return parse_document(content, ParseContext(url=url, content_type=content_type))
 
 
@@ -78,13 +79,27 @@ def kinds(document: Document, kind: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", [OJ, EP])
-def test_the_ai_act_is_read_article_by_article_in_both_layouts(name: str,
-                                                               real_fixtures_module: Path):
+def test_the_ai_act_is_read_article_by_article_in_both_layouts(
+    name: str, real_fixtures_module: Path
+):
     document = real(real_fixtures_module, name)
     assert kinds(document, "article") == [str(n) for n in range(1, 114)]
     assert kinds(document, "recital") == [str(n) for n in range(1, 181)]
-    assert kinds(document, "annex") == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII",
-                                        "IX", "X", "XI", "XII", "XIII"]
+    assert kinds(document, "annex") == [
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "VI",
+        "VII",
+        "VIII",
+        "IX",
+        "X",
+        "XI",
+        "XII",
+        "XIII",
+    ]
     keys = [item.key for item in document.items]
     assert len(keys) == len(set(keys))
 
@@ -115,15 +130,22 @@ def test_the_version_pair_differs_where_the_lawyer_linguists_edited(oj: Document
     article5 = diffs["Article 5"]
     assert article5.title_changed
     assert (article5.old.title, article5.new.title) == (  # type: ignore[union-attr]
-        "Article 5 — Prohibited AI Practices", "Article 5 — Prohibited AI practices")
+        "Article 5 — Prohibited AI Practices",
+        "Article 5 — Prohibited AI practices",
+    )
     # Same keys on both sides: the diff compares article with article, not a page soup.
     added = [d.key for d in diffs.values() if d.kind.value == "added"]
     assert not [key for key in added if key.startswith(("Article", "Recital"))]
 
 
 def test_dates_inside_a_document_feed_the_deadlines(oj: Document):
-    source = Source(key="oj", title="AI Act (PDF)", url="https://eur-lex.europa.eu/oj.pdf",
-                    parser="document", interval=3600)
+    source = Source(
+        key="oj",
+        title="AI Act (PDF)",
+        url="https://eur-lex.europa.eu/oj.pdf",
+        parser="document",
+        interval=3600,
+    )
     days = {(d.item_key, d.due.date().isoformat()) for d in extract_deadlines(oj, source)}
     assert ("Article 113", "2026-08-02") in days
 
@@ -131,7 +153,20 @@ def test_dates_inside_a_document_feed_the_deadlines(oj: Document):
 def test_a_guideline_is_cut_by_its_numbered_headings(real_fixtures_module: Path):
     document = real(real_fixtures_module, DEFINITION)
     assert [item.key for item in document.items] == [
-        "(top)", "I", "II", "1", "2", "3", "4", "5", "5.1", "5.2", "6", "7", "III"]
+        "(top)",
+        "I",
+        "II",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "5.1",
+        "5.2",
+        "6",
+        "7",
+        "III",
+    ]
     assert document.title.startswith("Commission Guidelines on the definition of an")
     assert items(document)["1"].title == "1 — Machine-based system"
 
@@ -142,16 +177,23 @@ def test_a_guideline_is_cut_by_its_numbered_headings(real_fixtures_module: Path)
 def test_a_code_of_practice_is_cut_by_commitment_and_measure():
     document = read(code_of_practice())
     assert [(i.key, i.fields["pages"]) for i in document.items] == [
-        ("(top)", "1"), ("Commitment 1", "2"), ("Measure 1.1", "2"), ("Measure 1.2", "2"),
-        ("Commitment 2", "3"), ("Measure 2.1", "3"), ("Measure 2.2", "3")]
+        ("(top)", "1"),
+        ("Commitment 1", "2"),
+        ("Measure 1.1", "2"),
+        ("Measure 1.2", "2"),
+        ("Commitment 2", "3"),
+        ("Measure 2.1", "3"),
+        ("Measure 2.2", "3"),
+    ]
     assert document.title == "Second Draft of the General-Purpose AI Code of Practice"
 
 
 def test_a_word_document_is_read_by_its_heading_styles_and_page_breaks():
-    content = word_document("Template for the summary of training content", [
-        ("General information", "Name of the provider."), ("Article 2 – Data", "Sources.")])
-    document = read(content, "https://example.eu/download?id=118119",
-                    "application/octet-stream")
+    content = word_document(
+        "Template for the summary of training content",
+        [("General information", "Name of the provider."), ("Article 2 – Data", "Sources.")],
+    )
+    document = read(content, "https://example.eu/download?id=118119", "application/octet-stream")
     found = items(document)
     assert found["General information"].fields["pages"] == "1"
     assert found["Article 2"].title == "Article 2 — Data"
@@ -160,10 +202,15 @@ def test_a_word_document_is_read_by_its_heading_styles_and_page_breaks():
 
 
 def test_an_odt_document_is_read_by_its_headings_and_soft_page_breaks():
-    document = read(odt_document([("Scope", "Who must comply."),
-                                  ("Measure 1.1 Keeping records", "Keep them ten years.")]))
+    document = read(
+        odt_document(
+            [("Scope", "Who must comply."), ("Measure 1.1 Keeping records", "Keep them ten years.")]
+        )
+    )
     assert [(i.key, i.fields["pages"], i.text) for i in document.items] == [
-        ("Scope", "1", "Who must comply."), ("Measure 1.1", "2", "Keep them ten years.")]
+        ("Scope", "1", "Who must comply."),
+        ("Measure 1.1", "2", "Keep them ten years."),
+    ]
 
 
 def test_the_kind_is_told_by_the_bytes_not_the_name_or_the_type():
@@ -176,20 +223,30 @@ def test_the_kind_is_told_by_the_bytes_not_the_name_or_the_type():
 _REAL_PDF = code_of_practice()
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    pytest.param(encrypted_pdf(), "the PDF is encrypted", id="encrypted"),
-    pytest.param(_REAL_PDF[: len(_REAL_PDF) // 2], "the PDF is damaged", id="cut-short"),
-    pytest.param(scanned_pdf(), "no text layer", id="scanned"),
-    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old binary Office file",
-                 id="doc"),
-    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
-                 "the Word document is encrypted", id="encrypted-docx"),
-    pytest.param(zip_bomb_docx(), "decompression bomb", id="zip-bomb"),
-    pytest.param(lying_zip_docx(), "cannot be unpacked", id="forged-size"),
-    pytest.param(b"<!DOCTYPE html><html><title>Access denied</title></html>",
-                 "not a PDF, DOCX or ODT document", id="html"),
-    pytest.param(b"PK\x03\x04 not really a zip", "the document is damaged", id="bad-zip"),
-])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param(encrypted_pdf(), "the PDF is encrypted", id="encrypted"),
+        pytest.param(_REAL_PDF[: len(_REAL_PDF) // 2], "the PDF is damaged", id="cut-short"),
+        pytest.param(scanned_pdf(), "no text layer", id="scanned"),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old binary Office file", id="doc"
+        ),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
+            "the Word document is encrypted",
+            id="encrypted-docx",
+        ),
+        pytest.param(zip_bomb_docx(), "decompression bomb", id="zip-bomb"),
+        pytest.param(lying_zip_docx(), "cannot be unpacked", id="forged-size"),
+        pytest.param(
+            b"<!DOCTYPE html><html><title>Access denied</title></html>",
+            "not a PDF, DOCX or ODT document",
+            id="html",
+        ),
+        pytest.param(b"PK\x03\x04 not really a zip", "the document is damaged", id="bad-zip"),
+    ],
+)
 def test_an_unreadable_document_says_why(content: bytes, reason: str):
     with pytest.raises(ParseError, match=reason):
         read(content)
@@ -205,6 +262,9 @@ def test_a_document_over_the_page_limit_is_refused(monkeypatch: pytest.MonkeyPat
 
 def test_a_document_over_the_memory_cap_ends_its_reader_not_lexwatch():
     with pytest.raises(ParseError, match="memory"):
-        extract_isolated(word_document("Big", [(f"Section {n}", "Text. " * 400)
-                                                for n in range(400)], page_breaks=False),
-                         WorkerLimits(memory_mb=30))
+        extract_isolated(
+            word_document(
+                "Big", [(f"Section {n}", "Text. " * 400) for n in range(400)], page_breaks=False
+            ),
+            WorkerLimits(memory_mb=30),
+        )

@@ -28,20 +28,32 @@ AMENDED = {**MEASURES, "1.2": MEASURES["1.2"].replace("14 days", "30 days")}
 
 def page(*links: tuple[str, str]) -> str:
     anchors = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
-    return (f"<html><head><title>Code of Practice</title></head><body><main><h1>Code of"
-            f" Practice</h1><p>The drafts of the code.</p><ul>{anchors}</ul>"
-            '<p><a href="/about.html">About</a></p></main></body></html>')
+    return (
+        f"<html><head><title>Code of Practice</title></head><body><main><h1>Code of"
+        f" Practice</h1><p>The drafts of the code.</p><ul>{anchors}</ul>"
+        '<p><a href="/about.html">About</a></p></main></body></html>'
+    )
 
 
 @pytest.fixture
 def served(replay_server: ReplayServer) -> ReplayServer:
-    replay_server.add("/code", page(("/second.pdf", SECOND)),
-                      page(("/second.pdf", SECOND), ("/third.pdf", THIRD)),
-                      page(("/third.pdf", THIRD)))
-    replay_server.add("/second.pdf", code_of_practice(SECOND),
-                      code_of_practice(SECOND, AMENDED), content_type="application/pdf")
-    replay_server.add("/third.pdf", code_of_practice(THIRD, AMENDED, extra="A new preamble."),
-                      content_type="application/pdf")
+    replay_server.add(
+        "/code",
+        page(("/second.pdf", SECOND)),
+        page(("/second.pdf", SECOND), ("/third.pdf", THIRD)),
+        page(("/third.pdf", THIRD)),
+    )
+    replay_server.add(
+        "/second.pdf",
+        code_of_practice(SECOND),
+        code_of_practice(SECOND, AMENDED),
+        content_type="application/pdf",
+    )
+    replay_server.add(
+        "/third.pdf",
+        code_of_practice(THIRD, AMENDED, extra="A new preamble."),
+        content_type="application/pdf",
+    )
     return replay_server
 
 
@@ -49,7 +61,7 @@ def served(replay_server: ReplayServer) -> ReplayServer:
 def app(tmp_path: Path, served: ReplayServer):
     config = tmp_path / "lexwatch.toml"
     config.write_text(f"""
-database_url = "sqlite:///{tmp_path / 'lexwatch.db'}"
+database_url = "sqlite:///{tmp_path / "lexwatch.db"}"
 builtin_catalog = false
 [http]
 contact = "mailto:tests@example.org"
@@ -58,7 +70,7 @@ per_host_spacing = 0
 respect_robots = false
 allow_private_addresses = true
 [sources.code]
-url = "{served.url('/code')}"
+url = "{served.url("/code")}"
 parser = "html"
 tags = ["code-of-practice"]
 follow_documents = true
@@ -73,8 +85,9 @@ def by_key(result):
     return {doc.title: doc for doc in result.documents}
 
 
-def test_the_first_check_reads_the_page_and_its_documents_for_a_baseline(app: App,
-                                                                         served: ReplayServer):
+def test_the_first_check_reads_the_page_and_its_documents_for_a_baseline(
+    app: App, served: ReplayServer
+):
     result = check(app, "code")
     assert result.outcome is CheckOutcome.BASELINE
     [second] = result.documents
@@ -83,8 +96,7 @@ def test_the_first_check_reads_the_page_and_its_documents_for_a_baseline(app: Ap
     assert served.hits("/about.html") == 0
 
 
-def test_a_draft_amended_at_its_url_is_an_amendment_of_the_measure(app: App,
-                                                                    served: ReplayServer):
+def test_a_draft_amended_at_its_url_is_an_amendment_of_the_measure(app: App, served: ReplayServer):
     check(app, "code")
     served.set_version("/second.pdf", 1)
     result = check(app, "code")
@@ -106,8 +118,9 @@ def test_an_unchanged_draft_is_asked_for_with_its_etag(app: App, served: ReplayS
     assert len(asked) == 2 and asked[1].headers.get("if-none-match")
 
 
-def test_a_new_draft_is_one_publication_naming_the_draft_it_replaces(app: App,
-                                                                     served: ReplayServer):
+def test_a_new_draft_is_one_publication_naming_the_draft_it_replaces(
+    app: App, served: ReplayServer
+):
     check(app, "code")
     served.set_version("/code", 1)
     result = check(app, "code")
@@ -122,8 +135,7 @@ def test_a_new_draft_is_one_publication_naming_the_draft_it_replaces(app: App,
     assert documents[SECOND].outcome is CheckOutcome.NOT_MODIFIED
 
 
-def test_a_link_that_leaves_the_page_stops_its_documents_checks(app: App,
-                                                                served: ReplayServer):
+def test_a_link_that_leaves_the_page_stops_its_documents_checks(app: App, served: ReplayServer):
     check(app, "code")
     served.set_version("/code", 1)
     check(app, "code")
@@ -137,8 +149,7 @@ def test_a_link_that_leaves_the_page_stops_its_documents_checks(app: App,
     assert served.hits("/second.pdf") == hits
 
 
-def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App,
-                                                                   served: ReplayServer):
+def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App, served: ReplayServer):
     from fastapi.testclient import TestClient
 
     from dashboard.app import create_app
@@ -147,8 +158,11 @@ def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App,
     served.set_version("/second.pdf", 1)
     [second] = check(app, "code").documents
     [change] = [c for c in second.changes if c.category is Category.AMENDMENT]
-    row = next(r for r in app.store.changes(ChangeFilter(source=second.source_key))
-               if r.item_key == change.item_key)
+    row = next(
+        r
+        for r in app.store.changes(ChangeFilter(source=second.source_key))
+        if r.item_key == change.item_key
+    )
     with TestClient(create_app(app)) as client:
         page = client.get(f"/changes/{row.id}")
         now = client.get(f"/changes/{row.id}/raw")
@@ -161,13 +175,17 @@ def test_the_change_page_shows_the_pages_and_both_stored_versions(app: App,
     assert before.headers["content-type"] == "application/pdf"
 
 
-def test_an_unreadable_new_version_is_a_failed_check_and_no_change(app: App,
-                                                                   served: ReplayServer):
+def test_an_unreadable_new_version_is_a_failed_check_and_no_change(app: App, served: ReplayServer):
     from tests.documents import scanned_pdf
 
     check(app, "code")
-    served.add("/second.pdf", code_of_practice(SECOND), scanned_pdf(),
-               code_of_practice(SECOND, AMENDED), content_type="application/pdf")
+    served.add(
+        "/second.pdf",
+        code_of_practice(SECOND),
+        scanned_pdf(),
+        code_of_practice(SECOND, AMENDED),
+        content_type="application/pdf",
+    )
     served.set_version("/second.pdf", 1)
     [second] = check(app, "code").documents
     assert second.outcome is CheckOutcome.FAILED and "no text layer" in (second.error or "")
@@ -178,19 +196,22 @@ def test_an_unreadable_new_version_is_a_failed_check_and_no_change(app: App,
     assert {c.item_key for c in second.changes if c.category.alertable} == {"Measure 1.2"}
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ('follow_documents = true\nparser = "feed"', "parser 'feed' does not read one"),
-    ("max_documents = 3", "only used with follow_documents = true"),
-    ('follow_documents = true\ndocument_filter = ["(draft"]', "not a regular expression"),
-    ("follow_documents = true\nmax_document_mb = 50", "over http.max_body_mb"),
-])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ('follow_documents = true\nparser = "feed"', "parser 'feed' does not read one"),
+        ("max_documents = 3", "only used with follow_documents = true"),
+        ('follow_documents = true\ndocument_filter = ["(draft"]', "not a regular expression"),
+        ("follow_documents = true\nmax_document_mb = 50", "over http.max_body_mb"),
+    ],
+)
 def test_follow_documents_is_checked_at_start(tmp_path: Path, settings: str, message: str):
     from monitor.errors import ConfigError
 
     config = tmp_path / "lexwatch.toml"
     lines = settings if "parser" in settings else f'parser = "html"\n{settings}'
     config.write_text(f"""builtin_catalog = false
-database_url = "sqlite:///{tmp_path / 'x.db'}"
+database_url = "sqlite:///{tmp_path / "x.db"}"
 [sources.code]
 url = "https://example.eu/code"
 {lines}
@@ -199,9 +220,9 @@ url = "https://example.eu/code"
         App.start(load_settings(config))
 
 
-def test_the_cli_shows_documents_under_their_page_and_their_pages(tmp_path: Path,
-                                                                  served: ReplayServer,
-                                                                  app: App):
+def test_the_cli_shows_documents_under_their_page_and_their_pages(
+    tmp_path: Path, served: ReplayServer, app: App
+):
     from click.testing import CliRunner
 
     from monitor.cli import main
@@ -219,7 +240,8 @@ def test_the_cli_shows_documents_under_their_page_and_their_pages(tmp_path: Path
     assert key in listed.output
     history = runner.invoke(main, [*config, "history", key], env={"COLUMNS": "200"})
     assert history.exit_code == 0 and "changed" in history.output
-    row = next(r for r in app.store.changes(ChangeFilter(source=key))
-               if r.item_key == "Measure 1.2")
+    row = next(
+        r for r in app.store.changes(ChangeFilter(source=key)) if r.item_key == "Measure 1.2"
+    )
     shown = runner.invoke(main, [*config, "diff", str(row.id)], env={"COLUMNS": "200"})
     assert "pages 2" in shown.output and "[-14-]" in shown.output

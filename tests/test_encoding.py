@@ -52,13 +52,17 @@ Bruxelles).</p>
 </main></body></html>"""
 
 EXPECTED_KEYS = {
-    "de": ["Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko",
-           "Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko > Frist verlängert",
-           "Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko > Übersicht der Änderungen"],
-    "fr": ["Consultation ciblée sur les modèles d'IA à usage général",
-           "Consultation ciblée sur les modèles d'IA à usage général > Échéance prolongée",
-           "Consultation ciblée sur les modèles d'IA à usage général > Télécharger le"
-           " questionnaire – réponses déjà reçues"],
+    "de": [
+        "Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko",
+        "Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko > Frist verlängert",
+        "Konsultation zu Leitlinien für KI-Systeme mit hohem Risiko > Übersicht der Änderungen",
+    ],
+    "fr": [
+        "Consultation ciblée sur les modèles d'IA à usage général",
+        "Consultation ciblée sur les modèles d'IA à usage général > Échéance prolongée",
+        "Consultation ciblée sur les modèles d'IA à usage général > Télécharger le"
+        " questionnaire – réponses déjà reçues",
+    ],
 }
 PAGES = {"de": GERMAN, "fr": FRENCH}
 LATIN1_META = '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">'
@@ -70,8 +74,10 @@ def _page(lang: str, meta: str) -> str:
 
 
 def _parse(content: bytes, content_type: str):
-    return parse_html_page(content, ParseContext(url="https://digital-strategy.ec.europa.eu/x",
-                                                 content_type=content_type))
+    return parse_html_page(
+        content,
+        ParseContext(url="https://digital-strategy.ec.europa.eu/x", content_type=content_type),
+    )
 
 
 def _keys(document) -> list[str]:
@@ -79,12 +85,16 @@ def _keys(document) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["de", "fr"])
-@pytest.mark.parametrize("meta, content_type", [
-    (LATIN1_META, "text/html"),                           # the page says Latin-1
-    ("", "text/html; charset=ISO-8859-1"),                # the server says Latin-1
-    ('<meta charset="windows-1252">', "text/html; charset=iso-8859-1"),  # both do
-    ('<meta charset="us-ascii">', ""),                    # ASCII, which WHATWG reads as 1252
-], ids=["meta", "header", "both", "ascii"])
+@pytest.mark.parametrize(
+    "meta, content_type",
+    [
+        (LATIN1_META, "text/html"),  # the page says Latin-1
+        ("", "text/html; charset=ISO-8859-1"),  # the server says Latin-1
+        ('<meta charset="windows-1252">', "text/html; charset=iso-8859-1"),  # both do
+        ('<meta charset="us-ascii">', ""),  # ASCII, which WHATWG reads as 1252
+    ],
+    ids=["meta", "header", "both", "ascii"],
+)
 def test_utf8_declared_latin1_is_read_as_utf8(lang: str, meta: str, content_type: str):
     document = _parse(_page(lang, meta).encode("utf-8"), content_type)
     assert _keys(document)[-3:] == EXPECTED_KEYS[lang]
@@ -106,8 +116,10 @@ def test_real_latin1_pages_are_still_read_as_declared(lang: str, encoding: str):
 
 def test_windows_1252_punctuation_declared_latin1_is_windows_1252():
     """WHATWG: a page labelled ISO-8859-1 is read as windows-1252 (€, curly quotes, dashes)."""
-    page = ('<html><head><meta charset="iso-8859-1"></head><body><main>'
-            '<h1>Gebühren – 20 € pro „Antrag“</h1><p>Text.</p></main></body></html>')
+    page = (
+        '<html><head><meta charset="iso-8859-1"></head><body><main>'
+        "<h1>Gebühren – 20 € pro „Antrag“</h1><p>Text.</p></main></body></html>"
+    )
     document = _parse(page.encode("cp1252"), "")
     assert _keys(document) == ["Gebühren – 20 € pro „Antrag“"]
 
@@ -127,9 +139,14 @@ def test_the_html5_sniffing_order():
 def test_site_parsers_get_the_same_decoding():
     """The digital-strategy parser reads pages through the same step."""
     page = _page("de", LATIN1_META).replace("<main>", '<main class="ecl-container">')
-    document = PARSERS["ds_page"](page.encode("utf-8"), ParseContext(
-        url="https://digital-strategy.ec.europa.eu/de/consultations/x", content_type="text/html",
-        options=SourceOptions(language="de")))
+    document = PARSERS["ds_page"](
+        page.encode("utf-8"),
+        ParseContext(
+            url="https://digital-strategy.ec.europa.eu/de/consultations/x",
+            content_type="text/html",
+            options=SourceOptions(language="de"),
+        ),
+    )
     text = " ".join([document.title] + [i.key + " " + i.text for i in document.items])
     assert "für KI-Systeme" in text and not [mark for mark in MOJIBAKE if mark in text]
 
@@ -159,8 +176,9 @@ def test_a_latin1_feed_stays_latin1():
 
 def test_plain_text_declared_latin1_but_utf8():
     text = "ÜBERSICHT\nDie Frist wurde verlängert.\n".encode()
-    context = ParseContext(url="https://example.eu/a.txt",
-                           content_type="text/plain; charset=iso-8859-1")
+    context = ParseContext(
+        url="https://example.eu/a.txt", content_type="text/plain; charset=iso-8859-1"
+    )
     document = parse_text(text, context)
     assert [item.key for item in document.items] == ["ÜBERSICHT"]
     assert "verlängert" in document.items[0].text

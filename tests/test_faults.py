@@ -44,22 +44,39 @@ def feed(source: int, version: int) -> str:
         f"<item><guid>{item_key(source, k)}</guid><title>Notice {k} of feed {source}</title>"
         f"<link>{item_key(source, k)}</link><description>Publication number {k} on the AI"
         f" Act.</description><pubDate>Mon, 0{1 + k % 9} Sep 2025 08:00:00 GMT</pubDate></item>"
-        for k in range(version, -1, -1))
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {source}</title><link>https://example.eu/</link>{items}"
-            "</channel></rss>")
+        for k in range(version, -1, -1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {source}</title><link>https://example.eu/</link>{items}"
+        "</channel></rss>"
+    )
 
 
 def item_key(source: int, k: int) -> str:
     return f"https://example.eu/{source}/n/{k}"
 
 
-def write_config(path: Path, database_url: str, server: ReplayServer,
-                 sources: dict[str, str], parser: str = "feed") -> Path:
-    lines = [f'database_url = "{database_url}"', "builtin_catalog = false", "[http]",
-             'contact = "mailto:tests@example.org"', "retries = 0", "read_timeout = 5",
-             "per_host_spacing = 0", "per_host_concurrency = 32", "global_concurrency = 32",
-             "respect_robots = false", "allow_private_addresses = true"]
+def write_config(
+    path: Path,
+    database_url: str,
+    server: ReplayServer,
+    sources: dict[str, str],
+    parser: str = "feed",
+) -> Path:
+    lines = [
+        f'database_url = "{database_url}"',
+        "builtin_catalog = false",
+        "[http]",
+        'contact = "mailto:tests@example.org"',
+        "retries = 0",
+        "read_timeout = 5",
+        "per_host_spacing = 0",
+        "per_host_concurrency = 32",
+        "global_concurrency = 32",
+        "respect_robots = false",
+        "allow_private_addresses = true",
+    ]
     for key, url_path in sources.items():
         lines += [f"[sources.{key}]", f'url = "{server.url(url_path)}"', f'parser = "{parser}"']
     path.write_text("\n".join(lines) + "\n")
@@ -67,9 +84,14 @@ def write_config(path: Path, database_url: str, server: ReplayServer,
 
 
 def lexwatch_process(config: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                            cwd=config.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ))
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=config.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
 
 
 def run_to_end(config: Path, *args: str) -> tuple[int, str, str]:
@@ -86,13 +108,21 @@ SOURCES, VERSIONS, ROUNDS = 24, 6, 7
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_check_killed_at_random_points_loses_and_duplicates_no_change(
-        tmp_path: Path, database_url: str, replay_server: ReplayServer):
+    tmp_path: Path, database_url: str, replay_server: ReplayServer
+):
     rng = random.Random(int(os.environ.get("LEXWATCH_FAULT_SEED", "8")))
     for i in range(SOURCES):
-        replay_server.add(f"/feed/{i}", *(feed(i, v) for v in range(VERSIONS + 1)),
-                          content_type="application/rss+xml")
-    config = write_config(tmp_path / "lexwatch.toml", database_url, replay_server,
-                          {f"s{i:02}": f"/feed/{i}" for i in range(SOURCES)})
+        replay_server.add(
+            f"/feed/{i}",
+            *(feed(i, v) for v in range(VERSIONS + 1)),
+            content_type="application/rss+xml",
+        )
+    config = write_config(
+        tmp_path / "lexwatch.toml",
+        database_url,
+        replay_server,
+        {f"s{i:02}": f"/feed/{i}" for i in range(SOURCES)},
+    )
     started = time.monotonic()
     assert run_to_end(config, "check", "--all")[0] == 0  # the baseline: version 0
     # Kill within the time a whole run takes here (start-up included), whatever its speed.
@@ -106,8 +136,9 @@ def test_a_check_killed_at_random_points_loses_and_duplicates_no_change(
                 replay_server.set_version(f"/feed/{i}", versions[i])
             if rng.random() < 0.3:  # some answers are slow: the kill lands mid-fetch too
                 replay_server.fault(f"/feed/{i}", "timeout", delay=rng.uniform(0.05, 1.0))
-        killed += kill_after(lexwatch_process(config, "check", "--all"),
-                             rng.uniform(0.3, 1.0) * run_seconds)
+        killed += kill_after(
+            lexwatch_process(config, "check", "--all"), rng.uniform(0.3, 1.0) * run_seconds
+        )
         before, stored = stored, checks_stored(database_url)
         partial += 0 < stored - before < SOURCES  # killed while storing the checks
     for i in range(SOURCES):
@@ -146,12 +177,15 @@ def assert_every_change_stored_once(database_url: str) -> None:
     try:
         rows = store.changes(ChangeFilter(limit=100_000))
         found = Counter((row.source_key, row.item_key) for row in rows)
-        expected = {(f"s{i:02}", item_key(i, k)) for i in range(SOURCES)
-                    for k in range(1, VERSIONS + 1)}
+        expected = {
+            (f"s{i:02}", item_key(i, k)) for i in range(SOURCES) for k in range(1, VERSIONS + 1)
+        }
         duplicated = {key: n for key, n in found.items() if n > 1}
         assert not duplicated, f"changes stored more than once: {duplicated}"
-        assert set(found) == expected, (f"lost: {sorted(expected - set(found))[:5]},"
-                                        f" unexpected: {sorted(set(found) - expected)[:5]}")
+        assert set(found) == expected, (
+            f"lost: {sorted(expected - set(found))[:5]},"
+            f" unexpected: {sorted(set(found) - expected)[:5]}"
+        )
         if database_url.startswith("sqlite"):
             with store.engine.connect() as connection:
                 assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
@@ -183,12 +217,12 @@ def hold_write_lock(path: Path, seconds: float) -> tuple[threading.Thread, threa
     return thread, released
 
 
-def test_a_check_waits_for_a_busy_sqlite_database(tmp_path: Path,
-                                                  replay_server: ReplayServer):
+def test_a_check_waits_for_a_busy_sqlite_database(tmp_path: Path, replay_server: ReplayServer):
     replay_server.add("/feed/0", feed(0, 0), feed(0, 1), content_type="application/rss+xml")
     database = tmp_path / "lexwatch.db"
-    config = write_config(tmp_path / "lexwatch.toml", f"sqlite:///{database}", replay_server,
-                          {"s00": "/feed/0"})
+    config = write_config(
+        tmp_path / "lexwatch.toml", f"sqlite:///{database}", replay_server, {"s00": "/feed/0"}
+    )
     assert run_to_end(config, "check", "--all")[0] == 0
     replay_server.set_version("/feed/0", 1)
     thread, released = hold_write_lock(database, 4.0)
@@ -230,13 +264,19 @@ def test_a_locked_database_is_retried_not_fatal(tmp_path: Path, caplog, monkeypa
 
 
 def _store_source(store: Store) -> None:
-    store.sync_sources([Source(key="s00", title="s00", url="https://example.eu/",
-                               parser="feed", interval=3600)])
+    store.sync_sources(
+        [Source(key="s00", title="s00", url="https://example.eu/", parser="feed", interval=3600)]
+    )
 
 
 def _failed_check() -> CheckRecord:
-    return CheckRecord(source_key="s00", started_at=datetime.now(UTC), duration_ms=5,
-                       outcome=CheckOutcome.FAILED, error="HTTP 500")
+    return CheckRecord(
+        source_key="s00",
+        started_at=datetime.now(UTC),
+        duration_ms=5,
+        outcome=CheckOutcome.FAILED,
+        error="HTTP 500",
+    )
 
 
 def test_errors_that_waiting_cannot_cure_are_not_retried(tmp_path: Path):
@@ -343,8 +383,9 @@ def flaky_postgres(postgres_url: str) -> Iterator[tuple[FlakyProxy, str]]:
 
 
 @pytest.mark.postgres
-def test_a_check_waits_for_postgres_to_come_back(tmp_path: Path, replay_server: ReplayServer,
-                                                 flaky_postgres):
+def test_a_check_waits_for_postgres_to_come_back(
+    tmp_path: Path, replay_server: ReplayServer, flaky_postgres
+):
     proxy, url = flaky_postgres
     replay_server.add("/feed/0", feed(0, 0), content_type="application/rss+xml")
     config = write_config(tmp_path / "lexwatch.toml", url, replay_server, {"s00": "/feed/0"})
@@ -416,16 +457,23 @@ def big_page(version: int) -> str:
     rng = random.Random(version)
     sections = "".join(
         f"<h2>Section {n}</h2><p>{' '.join(f'{rng.getrandbits(64):x}' for _ in range(60))}</p>"
-        for n in range(120))
+        for n in range(120)
+    )
     return f"<html><body><main><h1>Guidance v{version}</h1>{sections}</main></body></html>"
 
 
 def test_a_full_disk_fails_the_check_cleanly_and_the_next_one_recovers(
-        tmp_path: Path, replay_server: ReplayServer, monkeypatch):
+    tmp_path: Path, replay_server: ReplayServer, monkeypatch
+):
     replay_server.add("/page", big_page(0), big_page(1))
     database = tmp_path / "lexwatch.db"
-    config = write_config(tmp_path / "lexwatch.toml", f"sqlite:///{database}", replay_server,
-                          {"guide": "/page"}, parser="html")
+    config = write_config(
+        tmp_path / "lexwatch.toml",
+        f"sqlite:///{database}",
+        replay_server,
+        {"guide": "/page"},
+        parser="html",
+    )
     original = db._sqlite_pragmas
 
     def limited(connection, record) -> None:
@@ -444,7 +492,10 @@ def test_a_full_disk_fails_the_check_cleanly_and_the_next_one_recovers(
     assert "database or disk is full" in " ".join(full.output.split())
     after = counts(database)
     assert (after["snapshots"], after["changes"], after["blobs"]) == (
-        before["snapshots"], before["changes"], before["blobs"])  # nothing half-written
+        before["snapshots"],
+        before["changes"],
+        before["blobs"],
+    )  # nothing half-written
     failed = latest_check(database)
     assert failed["outcome"] == "failed" and "could not store this check" in failed["error"]
     LIMIT["pages"] = None  # space freed
@@ -461,12 +512,15 @@ def page_count(database: Path) -> int:
 
 def counts(database: Path) -> dict[str, int]:
     with sqlite3.connect(database) as connection:
-        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("checks", "snapshots", "changes", "blobs")}
+        return {
+            table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("checks", "snapshots", "changes", "blobs")
+        }
 
 
 def latest_check(database: Path) -> dict[str, str]:
     with sqlite3.connect(database) as connection:
         outcome, error = connection.execute(
-            "SELECT outcome, error FROM checks ORDER BY id DESC LIMIT 1").fetchone()
+            "SELECT outcome, error FROM checks ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     return {"outcome": outcome, "error": error or ""}

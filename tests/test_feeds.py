@@ -24,8 +24,7 @@ def seeded(database_url: str) -> Iterator[Seeded]:
 
 
 def client_for(seeded: Seeded, **dashboard: object) -> TestClient:
-    app = make_app(str(seeded.store.engine.url.render_as_string(hide_password=False)),
-                   **dashboard)
+    app = make_app(str(seeded.store.engine.url.render_as_string(hide_password=False)), **dashboard)
     return TestClient(create_app(app, clock=lambda: NOW))
 
 
@@ -44,13 +43,17 @@ def atom(client: TestClient, query: str = "") -> feedparser.FeedParserDict:
     return parsed
 
 
-def test_atom_feed_lists_the_timeline_with_links_to_the_dashboard(client: TestClient,
-                                                                  seeded: Seeded):
+def test_atom_feed_lists_the_timeline_with_links_to_the_dashboard(
+    client: TestClient, seeded: Seeded
+):
     feed = atom(client)
     assert feed.version == "atom10"
     assert [entry.title for entry in feed.entries] == [
-        "Deadline extended to 30 June", HOSTILE, "Have Your Say: GPAI consultation",
-        "Consultation on GPAI guidelines opened"]
+        "Deadline extended to 30 June",
+        HOSTILE,
+        "Have Your Say: GPAI consultation",
+        "Consultation on GPAI guidelines opened",
+    ]
     opened = feed.entries[-1]
     change_id = seeded.changes["opened"]
     assert opened.link == f"http://testserver/changes/{change_id}"
@@ -83,16 +86,19 @@ def test_control_characters_in_scraped_text_do_not_break_the_feed(seeded: Seeded
     assert feed.entries[0].title == "Deadline extended to 30 June"
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("?source=hys", ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
-    ("?tag=ai-act", [HOSTILE, "Consultation on GPAI guidelines opened"]),
-    ("?category=noise", ["Cookie banner changed"]),
-    ("?severity=medium", [HOSTILE]),
-    ("?since=2026-11-03&until=2026-11-11", [HOSTILE]),
-    ("?q=gpai", ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"]),
-    ("?noise=1&source=press", ["Newsletter 42", HOSTILE]),
-    ("?tag=unknown", []),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?source=hys", ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
+        ("?tag=ai-act", [HOSTILE, "Consultation on GPAI guidelines opened"]),
+        ("?category=noise", ["Cookie banner changed"]),
+        ("?severity=medium", [HOSTILE]),
+        ("?since=2026-11-03&until=2026-11-11", [HOSTILE]),
+        ("?q=gpai", ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"]),
+        ("?noise=1&source=press", ["Newsletter 42", HOSTILE]),
+        ("?tag=unknown", []),
+    ],
+)
 def test_atom_filters_match_the_timeline(client: TestClient, query: str, expected: list[str]):
     assert [entry.title for entry in atom(client, query).entries] == expected
 
@@ -126,17 +132,30 @@ def test_atom_ids_do_not_follow_the_host_header(client: TestClient):
     assert all("evil.example" not in entry.id for entry in forged.entries)
 
 
-@pytest.mark.parametrize(("query", "alternate", "feed_id"), [
-    ("", "http://testserver/", "tag:lexwatch,2026:changes"),
-    ("?source=hys&page=2", "http://testserver/?source=hys",
-     "tag:lexwatch,2026:changes?source=hys"),
-    ("?severity=high&text=gpai&include_noise=true", "http://testserver/?severity=high&q=gpai"
-     "&noise=1", "tag:lexwatch,2026:changes?severity=high&q=gpai&noise=1"),
-    ("?since=2026-11-03&until=2026-11-11", "http://testserver/?since=2026-11-03"
-     "&until=2026-11-11", "tag:lexwatch,2026:changes?since=2026-11-03&until=2026-11-11"),
-])
-def test_a_filtered_feed_links_to_the_filtered_timeline(client: TestClient, query: str,
-                                                        alternate: str, feed_id: str):
+@pytest.mark.parametrize(
+    ("query", "alternate", "feed_id"),
+    [
+        ("", "http://testserver/", "tag:lexwatch,2026:changes"),
+        (
+            "?source=hys&page=2",
+            "http://testserver/?source=hys",
+            "tag:lexwatch,2026:changes?source=hys",
+        ),
+        (
+            "?severity=high&text=gpai&include_noise=true",
+            "http://testserver/?severity=high&q=gpai&noise=1",
+            "tag:lexwatch,2026:changes?severity=high&q=gpai&noise=1",
+        ),
+        (
+            "?since=2026-11-03&until=2026-11-11",
+            "http://testserver/?since=2026-11-03&until=2026-11-11",
+            "tag:lexwatch,2026:changes?since=2026-11-03&until=2026-11-11",
+        ),
+    ],
+)
+def test_a_filtered_feed_links_to_the_filtered_timeline(
+    client: TestClient, query: str, alternate: str, feed_id: str
+):
     feed = atom(client, query)
     assert feed.feed.link == alternate
     assert feed.feed.id == feed_id
@@ -157,4 +176,6 @@ def test_deadlines_calendar(client: TestClient):
     assert events[0].decoded("dtend").isoformat() == "2026-12-06T12:00:00+00:00"
     closed = Calendar.from_ical(client.get("/feeds/deadlines.ics?include_closed=1").content)
     assert sorted(str(e["summary"]) for e in closed.walk("VEVENT")) == [
-        "Application date", "Feedback period ends"]
+        "Application date",
+        "Feedback period ends",
+    ]

@@ -112,14 +112,17 @@ def test_ok_fetch_records_every_field(replay_server: ReplayServer) -> None:
 
 @pytest.mark.parametrize("robots", [True, False])
 def test_a_host_that_does_not_resolve_is_said_once_as_a_dns_failure(
-        robots: bool, caplog: pytest.LogCaptureFixture) -> None:
+    robots: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     """Offline, or a typo in a URL: not a robots.txt timeout, and not retried at once."""
     sleep = RecordingSleep()  # .invalid never resolves (RFC 2606)
     with caplog.at_level(logging.INFO), pytest.raises(TransportError) as info:
         fetch("https://no-such-host.invalid/ai", make_policy(respect_robots=robots), sleep=sleep)
     said = str(info.value)
-    assert said == ("could not fetch 'https://no-such-host.invalid/ai': could not resolve host"
-                    " 'no-such-host.invalid' (DNS: " + said.split("(DNS: ")[1])
+    assert said == (
+        "could not fetch 'https://no-such-host.invalid/ai': could not resolve host"
+        " 'no-such-host.invalid' (DNS: " + said.split("(DNS: ")[1]
+    )
     assert "robots" not in said and "Timeout" not in said
     assert sleep.calls == [] and "retry" not in caplog.text and "robots" not in caplog.text
 
@@ -429,8 +432,12 @@ def test_spacing_between_request_starts(replay_server: ReplayServer) -> None:
     policy = make_policy(per_host_concurrency=3, per_host_spacing=0.2)
     time = VirtualTime()
     limiter = HostLimiter(3, 0.2, 16, clock=time.clock, sleep=time.sleep)
-    with_fetcher(policy, lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
-                 sleep=RecordingSleep(), limiter=limiter)
+    with_fetcher(
+        policy,
+        lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
+        sleep=RecordingSleep(),
+        limiter=limiter,
+    )
     # Every request went through the limiter: the second and third each waited 0.2 s.
     assert len(starts(replay_server, "/s/")) == 3
     assert time.slept == pytest.approx([0.2, 0.2])
@@ -447,9 +454,12 @@ def test_hosts_do_not_block_each_other(replay_server: ReplayServer) -> None:
     ]
     time = VirtualTime()
     limiter = HostLimiter(1, 0.5, 16, clock=time.clock, sleep=time.sleep)
-    with_fetcher(make_policy(per_host_concurrency=1, per_host_spacing=0.5),
-                 lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
-                 sleep=RecordingSleep(), limiter=limiter)
+    with_fetcher(
+        make_policy(per_host_concurrency=1, per_host_spacing=0.5),
+        lambda f: asyncio.gather(*(f.fetch(u) for u in urls)),
+        sleep=RecordingSleep(),
+        limiter=limiter,
+    )
     assert replay_server.requests[-1].path == "/b"  # waited for /a on its own host
     assert time.slept == [0.5]  # /b waited its spacing; localhost's /c did not wait
     assert replay_server.max_concurrency() == 2  # /c ran alongside /a

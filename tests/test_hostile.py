@@ -38,6 +38,7 @@ def server() -> Iterator[HostileServer]:
     with running() as started:
         yield started
 
+
 MAX_BODY_MB = 5
 TOTAL_TIMEOUT = 3.0
 MEMORY_BOUND_MB = 120  # well under any of the bodies thrown at the client (1 GB)
@@ -82,8 +83,10 @@ NESTED_DEPTH = 100_000
 
 
 def nested_page(depth: int = NESTED_DEPTH) -> str:
-    return (f"<html><head><title>Deep</title></head><body><main><h1>Deep</h1>"
-            f"{'<div>' * depth}<p>Innermost text.</p>{'</div>' * depth}</main></body></html>")
+    return (
+        f"<html><head><title>Deep</title></head><body><main><h1>Deep</h1>"
+        f"{'<div>' * depth}<p>Innermost text.</p>{'</div>' * depth}</main></body></html>"
+    )
 
 
 @dataclass(frozen=True)
@@ -101,33 +104,88 @@ class Case:
 
 HTML, RSS, JSONT = "text/html; charset=utf-8", "application/rss+xml", "application/json"
 CASES = [
-    Case("gzip-bomb-1GB", "html", PAGE, HTML, "gzip_bomb", {"inflated": 1_000_000_000},
-         "max_body_bytes"),
-    Case("gzip-bomb-2-layers-1GB", "html", PAGE, HTML, "gzip_bomb",
-         {"inflated": 1_000_000_000, "layers": 2}, "max_body_bytes"),
+    Case(
+        "gzip-bomb-1GB",
+        "html",
+        PAGE,
+        HTML,
+        "gzip_bomb",
+        {"inflated": 1_000_000_000},
+        "max_body_bytes",
+    ),
+    Case(
+        "gzip-bomb-2-layers-1GB",
+        "html",
+        PAGE,
+        HTML,
+        "gzip_bomb",
+        {"inflated": 1_000_000_000, "layers": 2},
+        "max_body_bytes",
+    ),
     Case("huge-content-length", "html", PAGE, HTML, "huge", {"declare": True}, "declares"),
     Case("huge-chunked", "html", PAGE, HTML, "huge", {"declare": False}, "max_body_bytes"),
     Case("slowloris", "html", PAGE, HTML, "slowloris", {"interval": 0.1}, "total_timeout"),
     Case("redirect-loop", "html", PAGE, HTML, "redirect_loop", {}, "redirect"),
-    Case("bot-check-200", "html", PAGE, HTML, "body", {"body": CLOUDFLARE},
-         "just a moment"),
-    Case("bot-check-403", "html", PAGE, HTML, "body", {"body": AKAMAI, "status": 403},
-         "http 403"),
-    Case("bot-check-503", "html", PAGE, HTML, "body", {"body": CLOUDFLARE, "status": 503},
-         "http 503"),
+    Case("bot-check-200", "html", PAGE, HTML, "body", {"body": CLOUDFLARE}, "just a moment"),
+    Case("bot-check-403", "html", PAGE, HTML, "body", {"body": AKAMAI, "status": 403}, "http 403"),
+    Case(
+        "bot-check-503", "html", PAGE, HTML, "body", {"body": CLOUDFLARE, "status": 503}, "http 503"
+    ),
     Case("login-wall-200", "html", PAGE, HTML, "body", {"body": LOGIN}, "login"),
-    Case("invalid-xml-feed", "feed", FEED, RSS, "body",
-         {"body": "<rss><channel><item><title>cut &bad; <", "content_type": RSS}, "feed"),
-    Case("invalid-xml-eurlex-feed", "eurlex_feed", EURLEX_FEED, RSS, "body",
-         {"body": b"\x00\x01<?xml version='1.0'?><rss><chan", "content_type": RSS}, "feed"),
-    Case("invalid-json", "json", JSON, JSONT, "body",
-         {"body": '{"items": [{"id": 1, "title": "Call', "content_type": JSONT}, "json"),
-    Case("json-not-an-object", "json", JSON, JSONT, "body",
-         {"body": "[1, 2, 3]", "content_type": JSONT}, "items"),
-    Case("html-instead-of-json", "json", JSON, JSONT, "body",
-         {"body": PAGE, "content_type": "text/html"}, "json"),
-    Case(f"nested-{NESTED_DEPTH}-divs", "html", PAGE, HTML, "body", {"body": nested_page()},
-         "excessive depth"),
+    Case(
+        "invalid-xml-feed",
+        "feed",
+        FEED,
+        RSS,
+        "body",
+        {"body": "<rss><channel><item><title>cut &bad; <", "content_type": RSS},
+        "feed",
+    ),
+    Case(
+        "invalid-xml-eurlex-feed",
+        "eurlex_feed",
+        EURLEX_FEED,
+        RSS,
+        "body",
+        {"body": b"\x00\x01<?xml version='1.0'?><rss><chan", "content_type": RSS},
+        "feed",
+    ),
+    Case(
+        "invalid-json",
+        "json",
+        JSON,
+        JSONT,
+        "body",
+        {"body": '{"items": [{"id": 1, "title": "Call', "content_type": JSONT},
+        "json",
+    ),
+    Case(
+        "json-not-an-object",
+        "json",
+        JSON,
+        JSONT,
+        "body",
+        {"body": "[1, 2, 3]", "content_type": JSONT},
+        "items",
+    ),
+    Case(
+        "html-instead-of-json",
+        "json",
+        JSON,
+        JSONT,
+        "body",
+        {"body": PAGE, "content_type": "text/html"},
+        "json",
+    ),
+    Case(
+        f"nested-{NESTED_DEPTH}-divs",
+        "html",
+        PAGE,
+        HTML,
+        "body",
+        {"body": nested_page()},
+        "excessive depth",
+    ),
 ]
 
 
@@ -157,8 +215,10 @@ def print_matrix() -> Iterator[None]:
         print("|---|---|---|---|---|")
         for row in MATRIX:
             peak = "n/a" if row.peak_mb is None else f"{row.peak_mb:.1f}"
-            print(f"| {row.case} | {row.outcome} | {row.recorded[:110]} | {row.seconds:.2f}"
-                  f" | {peak} |")
+            print(
+                f"| {row.case} | {row.outcome} | {row.recorded[:110]} | {row.seconds:.2f}"
+                f" | {peak} |"
+            )
 
 
 def make_app(tmp_path: Path, server: HostileServer, sources: dict[str, tuple[str, str]]) -> App:
@@ -170,7 +230,7 @@ def make_app(tmp_path: Path, server: HostileServer, sources: dict[str, tuple[str
             blocks.append('items_path = "items"\nkey_field = "id"\ntitle_field = "title"\n')
     config = tmp_path / "lexwatch.toml"
     config.write_text(f"""
-database_url = "sqlite:///{tmp_path / 'lexwatch.db'}"
+database_url = "sqlite:///{tmp_path / "lexwatch.db"}"
 builtin_catalog = false
 [http]
 contact = "mailto:tests@example.org"
@@ -227,7 +287,8 @@ def warm_bombs() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_hostile_answer_is_a_recorded_failure_never_a_change(
-        case: Case, tmp_path: Path, server: HostileServer, warm_bombs: None) -> None:
+    case: Case, tmp_path: Path, server: HostileServer, warm_bombs: None
+) -> None:
     server.good("/doc", case.good, case.content_type)
     app = make_app(tmp_path, server, {"doc": ("/doc", case.parser)})
     try:
@@ -258,18 +319,19 @@ def test_hostile_answer_is_a_recorded_failure_never_a_change(
 
 
 def test_redirect_to_another_loopback_address_is_refused(
-        tmp_path: Path, server: HostileServer) -> None:
+    tmp_path: Path, server: HostileServer
+) -> None:
     """allowed_hosts lets 127.0.0.1 through, not a redirect to 127.0.0.2 (same server)."""
     server.good("/doc", PAGE, HTML)
     app = make_app(tmp_path, server, {"doc": ("/doc", "html")})
     try:
         check(app, "doc")
-        server.misbehave("/doc", "redirect",
-                                 location=server.url("/doc", host="127.0.0.2"))
+        server.misbehave("/doc", "redirect", location=server.url("/doc", host="127.0.0.2"))
         before = server.hits("/doc")
         result, seconds, peak = measured_check(app, "doc")
-        MATRIX.append(Row("redirect-to-127.0.0.2", result.outcome.value, result.error or "",
-                          seconds, peak))
+        MATRIX.append(
+            Row("redirect-to-127.0.0.2", result.outcome.value, result.error or "", seconds, peak)
+        )
         assert result.outcome is CheckOutcome.FAILED and result.changes == ()
         assert "127.0.0.2 is loopback" in (result.error or "")
         assert server.hits("/doc") == before + 1  # the hop was never sent
@@ -285,8 +347,15 @@ def test_gzip_bomb_as_robots_txt_is_bounded(tmp_path: Path, server: HostileServe
         check(app, "doc")
         server.misbehave("/robots.txt", "gzip_bomb", inflated=1_000_000_000, layers=2)
         result, seconds, peak = measured_check(app, "doc")
-        MATRIX.append(Row("robots.txt-gzip-bomb-2-layers", result.outcome.value,
-                          result.error or "", seconds, peak))
+        MATRIX.append(
+            Row(
+                "robots.txt-gzip-bomb-2-layers",
+                result.outcome.value,
+                result.error or "",
+                seconds,
+                peak,
+            )
+        )
         assert result.outcome is CheckOutcome.FAILED and result.changes == ()
         assert "robots.txt" in (result.error or "") and "max_body_bytes" in (result.error or "")
         assert peak is None or peak < MEMORY_BOUND_MB
@@ -309,10 +378,16 @@ COMPRESSED = {
 
 
 @pytest.mark.parametrize("coding", list(COMPRESSED))
-def test_honest_compressed_page_reads_whole(coding: str, tmp_path: Path,
-                                            server: HostileServer) -> None:
-    server.misbehave("/doc", "body", body=COMPRESSED[coding], content_type=HTML,
-                     headers={"Content-Encoding": coding})
+def test_honest_compressed_page_reads_whole(
+    coding: str, tmp_path: Path, server: HostileServer
+) -> None:
+    server.misbehave(
+        "/doc",
+        "body",
+        body=COMPRESSED[coding],
+        content_type=HTML,
+        headers={"Content-Encoding": coding},
+    )
     app = make_app(tmp_path, server, {"doc": ("/doc", "html")})
     try:
         result = check(app, "doc")
@@ -326,27 +401,34 @@ ENCODED = {
     # Declared UTF-8, sent as Windows-1252: a CMS misconfiguration seen in the wild.
     "declared-utf8-sent-cp1252": (PAGE.encode("cp1252"), "text/html; charset=utf-8"),
     # UTF-8 text with one Latin-1 paragraph pasted in, no declaration.
-    "mixed-utf8-latin1": (PAGE.encode("utf-8").replace(
-        "Fassung für".encode(), "Fassung für".encode("latin-1")), "text/html"),
+    "mixed-utf8-latin1": (
+        PAGE.encode("utf-8").replace("Fassung für".encode(), "Fassung für".encode("latin-1")),
+        "text/html",
+    ),
     # A BOM contradicts the header; the BOM wins, as in browsers.
-    "utf8-bom-declared-latin1": (codecs.BOM_UTF8 + PAGE.encode(),
-                                 "text/html; charset=iso-8859-1"),
+    "utf8-bom-declared-latin1": (codecs.BOM_UTF8 + PAGE.encode(), "text/html; charset=iso-8859-1"),
     "utf16-bom-no-charset": (codecs.BOM_UTF16_LE + PAGE.encode("utf-16-le"), "text/html"),
     "unknown-charset": (PAGE.encode(), "text/html; charset=x-klingon"),
 }
 
 
 @pytest.mark.parametrize("name", list(ENCODED))
-def test_broken_encoding_reads_sensibly(name: str, tmp_path: Path,
-                                        server: HostileServer) -> None:
+def test_broken_encoding_reads_sensibly(name: str, tmp_path: Path, server: HostileServer) -> None:
     body, content_type = ENCODED[name]
     server.good("/doc", body, content_type)
     app = make_app(tmp_path, server, {"doc": ("/doc", "html")})
     try:
         result, seconds, peak = measured_check(app, "doc")
-        snapshot_text = _text(app) if result.outcome is CheckOutcome.BASELINE else ''
-        MATRIX.append(Row(f"encoding:{name}", result.outcome.value,
-                          snapshot_text.replace("\n", " / ")[:110], seconds, peak))
+        snapshot_text = _text(app) if result.outcome is CheckOutcome.BASELINE else ""
+        MATRIX.append(
+            Row(
+                f"encoding:{name}",
+                result.outcome.value,
+                snapshot_text.replace("\n", " / ")[:110],
+                seconds,
+                peak,
+            )
+        )
         assert result.outcome is CheckOutcome.BASELINE, result.error
         assert "Die Konsultation endet am 10. September 2025." in snapshot_text
         assert "Leitlinien zur" in snapshot_text and "Anbieter." in snapshot_text
@@ -361,8 +443,7 @@ def _text(app: App) -> str:
     return "\n".join(item.text for item in document.items)
 
 
-def test_nesting_within_the_parser_limit_reads_whole(
-        tmp_path: Path, server: HostileServer) -> None:
+def test_nesting_within_the_parser_limit_reads_whole(tmp_path: Path, server: HostileServer) -> None:
     """250 nested <div>s (libxml2 stops at 256): no recursion error, the innermost text read."""
     server.good("/doc", nested_page(250), HTML)
     app = make_app(tmp_path, server, {"doc": ("/doc", "html")})

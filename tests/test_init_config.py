@@ -34,8 +34,7 @@ def lexwatch(*args: str, env: dict[str, str] | None = None) -> Result:
 
 def uncommented(template: str) -> str:
     """The template with every setting and example table switched on."""
-    return "\n".join(line[2:] if _CODE.match(line) else line
-                     for line in template.splitlines())
+    return "\n".join(line[2:] if _CODE.match(line) else line for line in template.splitlines())
 
 
 def test_init_writes_a_template_that_loads_as_the_defaults(tmp_path: Path):
@@ -67,7 +66,8 @@ def test_the_template_lists_every_setting_with_its_meaning():
         if setting.secret:
             # Only the variable to set, never a line that could carry a value.
             assert _wrapped_in(f"Secret: set {setting.env} in the environment", template), (
-                setting.key)
+                setting.key
+            )
             assert not re.search(rf"^# {setting.name} =", template, re.M), setting.key
         else:
             assert re.search(rf"^# {setting.name} = ", template, re.M), setting.key
@@ -78,8 +78,7 @@ def _wrapped_in(text: str, template: str) -> bool:
     return " ".join(text.split()) in flat
 
 
-def test_every_line_of_the_template_switched_on_is_a_valid_config(tmp_path: Path,
-                                                                   monkeypatch):
+def test_every_line_of_the_template_switched_on_is_a_valid_config(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("LEXWATCH_TEAM_WEBHOOK_URL", "https://hooks.example.org/x")
     monkeypatch.setenv("LEXWATCH_WEBHOOK_SECRET", "k")
     path = tmp_path / "lexwatch.toml"
@@ -130,7 +129,8 @@ def test_config_check_prints_the_effective_settings_with_secrets_masked(tmp_path
     assert shown["smtp"]["password"] == "********"
     assert shown["alerts"]["slack_token"] == "********"
     assert {shown["dashboard"][k] for k in ("users", "api_tokens", "session_secret")} == {
-        "********"}
+        "********"
+    }
     assert shown["database_url"] == "postgresql://lexwatch:***@db.internal:5432/lexwatch"
     team, hook = shown["subscriptions"]
     assert team["target"] == "********" and team["target_env"] == "TEAM_HOOK"
@@ -139,19 +139,38 @@ def test_config_check_prints_the_effective_settings_with_secrets_masked(tmp_path
     assert "1 sources (1 enabled), 2 subscription(s): configuration OK" in result.output
 
 
-@pytest.mark.parametrize("config, env, message", [
-    ("[http]\ncontact = 'x'\ntimeout = 3\n", {}, "http.timeout: Extra inputs are not permitted"),
-    ("[sources.x]\nurl = 'https://e.org'\nparser = 'nope'\n", {}, "unknown parser 'nope'"),
-    ("[[subscriptions]]\nname = 'a'\nchannel = 'slack_webhook'\ntarget_env = 'HOOK'\n", {},
-     "environment variable HOOK is not set"),
-    ("database_url = 'mysql://x@y/z'\n", {}, "use sqlite:///FILE or postgresql://"),
-    ("[dashboard]\nport = 0\n", {}, "dashboard.port"),
-    ("", {"LEXWATCH_HTTP__RETRIES": "many"}, "http.retries"),
-    ("[http\n", {}, "is not valid TOML"),
-], ids=["unknown-key", "bad-parser", "unset-target-env", "bad-database", "bad-port",
-        "bad-env-value", "bad-toml"])
-def test_config_check_rejects_an_invalid_config_with_exit_2(tmp_path: Path, config: str,
-                                                            env: dict[str, str], message: str):
+@pytest.mark.parametrize(
+    "config, env, message",
+    [
+        (
+            "[http]\ncontact = 'x'\ntimeout = 3\n",
+            {},
+            "http.timeout: Extra inputs are not permitted",
+        ),
+        ("[sources.x]\nurl = 'https://e.org'\nparser = 'nope'\n", {}, "unknown parser 'nope'"),
+        (
+            "[[subscriptions]]\nname = 'a'\nchannel = 'slack_webhook'\ntarget_env = 'HOOK'\n",
+            {},
+            "environment variable HOOK is not set",
+        ),
+        ("database_url = 'mysql://x@y/z'\n", {}, "use sqlite:///FILE or postgresql://"),
+        ("[dashboard]\nport = 0\n", {}, "dashboard.port"),
+        ("", {"LEXWATCH_HTTP__RETRIES": "many"}, "http.retries"),
+        ("[http\n", {}, "is not valid TOML"),
+    ],
+    ids=[
+        "unknown-key",
+        "bad-parser",
+        "unset-target-env",
+        "bad-database",
+        "bad-port",
+        "bad-env-value",
+        "bad-toml",
+    ],
+)
+def test_config_check_rejects_an_invalid_config_with_exit_2(
+    tmp_path: Path, config: str, env: dict[str, str], message: str
+):
     path = tmp_path / "lexwatch.toml"
     path.write_text(config)
     result = CliRunner().invoke(main, ["config", "check", "--config", str(path)], env=env)
@@ -164,14 +183,24 @@ def test_config_check_refuses_what_a_start_refuses(tmp_path: Path):
     """One validation: a subscription naming an unknown source stops `run`, so `config check`
     says so too, instead of "configuration OK"."""
     path = tmp_path / "lexwatch.toml"
-    path.write_text("builtin_catalog = false\n[sources.news]\nurl = 'https://example.eu/'\n"
-                    "parser = 'feed'\n[[subscriptions]]\nname = 'team'\nchannel = 'webhook'\n"
-                    "target_env = 'HOOK'\nsources = ['news', 'nope']\n")
-    checked = CliRunner().invoke(main, ["config", "check", "--config", str(path)],
-                                 env={"HOOK": "https://receiver.example.org/in"})
-    started = CliRunner().invoke(main, ["--config", str(path), "status"],
-                                 env={"HOOK": "https://receiver.example.org/in",
-                                      "LEXWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    path.write_text(
+        "builtin_catalog = false\n[sources.news]\nurl = 'https://example.eu/'\n"
+        "parser = 'feed'\n[[subscriptions]]\nname = 'team'\nchannel = 'webhook'\n"
+        "target_env = 'HOOK'\nsources = ['news', 'nope']\n"
+    )
+    checked = CliRunner().invoke(
+        main,
+        ["config", "check", "--config", str(path)],
+        env={"HOOK": "https://receiver.example.org/in"},
+    )
+    started = CliRunner().invoke(
+        main,
+        ["--config", str(path), "status"],
+        env={
+            "HOOK": "https://receiver.example.org/in",
+            "LEXWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        },
+    )
     for result in (checked, started):
         said = " ".join(result.output.split())
         assert result.exit_code == 2, result.output
@@ -181,28 +210,38 @@ def test_config_check_refuses_what_a_start_refuses(tmp_path: Path):
 def test_config_check_masks_an_apprise_url_from_the_environment(tmp_path: Path):
     path = tmp_path / "lexwatch.toml"
     path.write_text("builtin_catalog = false\n")
-    env = {"LEXWATCH_SUBSCRIPTIONS": '[{"name": "phone", "channel": "apprise",'
-                                     ' "target": "tgram://123456:AAE-bot-token-8c8c/4242"}]'}
+    env = {
+        "LEXWATCH_SUBSCRIPTIONS": '[{"name": "phone", "channel": "apprise",'
+        ' "target": "tgram://123456:AAE-bot-token-8c8c/4242"}]'
+    }
     result = lexwatch("config", "check", "--config", str(path), env=env)
     assert result.exit_code == 0, result.output
     assert "bot-token-8c8c" not in result.output and "4242" not in result.output
     assert tomllib.loads(result.output)["subscriptions"][0]["target"] == "tgram://********"
 
 
-@pytest.mark.parametrize("channel, target, what", [
-    ("apprise", "tgram://123456:AAE-bot-token-8c8c/4242", "an Apprise URL with credentials"),
-    ("apprise", "mailto://ops:mail-pass-8c8c@example.org", "an Apprise URL with credentials"),
-    ("apprise", "discord://1234/webhook-token-8c8c", "an Apprise URL with credentials"),
-    ("slack_webhook", "https://hooks.slack.com/services/T0/B0/hook-8c8c",
-     "a Slack incoming-webhook URL"),
-])
-def test_a_secret_target_written_in_the_file_is_refused(tmp_path: Path, channel: str,
-                                                        target: str, what: str):
+@pytest.mark.parametrize(
+    "channel, target, what",
+    [
+        ("apprise", "tgram://123456:AAE-bot-token-8c8c/4242", "an Apprise URL with credentials"),
+        ("apprise", "mailto://ops:mail-pass-8c8c@example.org", "an Apprise URL with credentials"),
+        ("apprise", "discord://1234/webhook-token-8c8c", "an Apprise URL with credentials"),
+        (
+            "slack_webhook",
+            "https://hooks.slack.com/services/T0/B0/hook-8c8c",
+            "a Slack incoming-webhook URL",
+        ),
+    ],
+)
+def test_a_secret_target_written_in_the_file_is_refused(
+    tmp_path: Path, channel: str, target: str, what: str
+):
     """As every other secret: the error names the environment variable to use instead, and
     never repeats the secret."""
     path = tmp_path / "lexwatch.toml"
-    path.write_text(f"[[subscriptions]]\nname = 'phone-alerts'\nchannel = '{channel}'\n"
-                    f"target = '{target}'\n")
+    path.write_text(
+        f"[[subscriptions]]\nname = 'phone-alerts'\nchannel = '{channel}'\ntarget = '{target}'\n"
+    )
     result = CliRunner().invoke(main, ["config", "check", "--config", str(path)])
     said = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
@@ -212,8 +251,10 @@ def test_a_secret_target_written_in_the_file_is_refused(tmp_path: Path, channel:
 
 def test_an_apprise_url_without_credentials_may_stay_in_the_file(tmp_path: Path):
     path = tmp_path / "lexwatch.toml"
-    path.write_text("builtin_catalog = false\n[[subscriptions]]\nname = 'desk'\n"
-                    "channel = 'apprise'\ntarget = 'ntfy://lexwatch-desk'\n")
+    path.write_text(
+        "builtin_catalog = false\n[[subscriptions]]\nname = 'desk'\n"
+        "channel = 'apprise'\ntarget = 'ntfy://lexwatch-desk'\n"
+    )
     result = lexwatch("config", "check", "--config", str(path))
     assert result.exit_code == 0 and "ntfy://********" in result.output
 

@@ -20,23 +20,30 @@ OUTSIDE_LAYERS = {"monitor", "monitor.__main__"}
 def layers() -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     [contract] = [c for c in config["contracts"] if c["type"] == "layers"]
-    return [name.strip() for layer in contract["layers"]
-            for name in layer.replace(":", "|").split("|")]
+    return [
+        name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")
+    ]
 
 
 def modules() -> list[tuple[str, bool]]:
     """Every module of the packages, and whether it is a package."""
     found = [(name, True) for name in PACKAGES]
     for package in PACKAGES:
-        found += [(info.name, info.ispkg) for info in
-                  pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}.")]
+        found += [
+            (info.name, info.ispkg)
+            for info in pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}.")
+        ]
     return found
 
 
 def test_every_module_is_in_a_layer():
     named = layers()
-    orphans = [name for name, _ in modules() if name not in OUTSIDE_LAYERS
-               and not any(name == layer or name.startswith(f"{layer}.") for layer in named)]
+    orphans = [
+        name
+        for name, _ in modules()
+        if name not in OUTSIDE_LAYERS
+        and not any(name == layer or name.startswith(f"{layer}.") for layer in named)
+    ]
     assert not orphans, f"put these in a layer of [tool.importlinter] in pyproject.toml: {orphans}"
 
 

@@ -23,8 +23,11 @@ from tests.servers.replay import ReplayServer
 
 
 def page(sections: int, *, changed: int = 0, extra: str = "") -> str:
-    body = "".join(f"<h2>Section {n}</h2><p>{'Amended' if n < changed else 'Original'}"
-                   f" text of section {n}.</p>" for n in range(sections))
+    body = "".join(
+        f"<h2>Section {n}</h2><p>{'Amended' if n < changed else 'Original'}"
+        f" text of section {n}.</p>"
+        for n in range(sections)
+    )
     return f"<html><head><title>Page</title></head><body><main>{body}{extra}</main></body></html>"
 
 
@@ -42,7 +45,7 @@ allow_private_addresses = true
 [analysis]
 {analysis}
 [sources.page]
-url = "{server.url('/page')}"
+url = "{server.url("/page")}"
 parser = "html"
 """)
     return App.start(load_settings(config))
@@ -54,7 +57,8 @@ def stored(app: App) -> tuple[int, int]:
 
 
 def test_a_page_with_too_many_elements_fails_before_it_is_parsed(
-        tmp_path: Path, database_url: str, replay_server: ReplayServer):
+    tmp_path: Path, database_url: str, replay_server: ReplayServer
+):
     replay_server.add("/page", page(3, extra="<i>x</i>" * 200))
     app = make_app(tmp_path, database_url, replay_server, max_elements=150)
     result = check(app, "page")
@@ -68,7 +72,8 @@ def test_a_page_with_too_many_elements_fails_before_it_is_parsed(
 
 
 def test_a_document_with_too_many_items_fails_before_it_is_compared(
-        tmp_path: Path, database_url: str, replay_server: ReplayServer):
+    tmp_path: Path, database_url: str, replay_server: ReplayServer
+):
     replay_server.add("/page", page(12))
     app = make_app(tmp_path, database_url, replay_server, max_items=10)
     result = check(app, "page")
@@ -79,7 +84,8 @@ def test_a_document_with_too_many_items_fails_before_it_is_compared(
 
 
 def test_too_many_changed_items_store_nothing_and_the_next_check_tries_again(
-        tmp_path: Path, database_url: str, replay_server: ReplayServer):
+    tmp_path: Path, database_url: str, replay_server: ReplayServer
+):
     replay_server.add("/page", page(20), page(20, changed=8))
     app = make_app(tmp_path, database_url, replay_server, max_changed_items=5)
     assert check(app, "page").outcome is CheckOutcome.BASELINE
@@ -99,30 +105,43 @@ def test_too_many_changed_items_store_nothing_and_the_next_check_tries_again(
 
 
 def test_lexwatch_check_says_which_limit_and_how_to_raise_it(
-        tmp_path: Path, replay_server: ReplayServer):
+    tmp_path: Path, replay_server: ReplayServer
+):
     replay_server.add("/page", page(30))
-    make_app(tmp_path, f"sqlite:///{tmp_path / 'lexwatch.db'}", replay_server,
-             max_items=10).close()
-    done = subprocess.run([sys.executable, "-m", "monitor", "check", "page"], cwd=tmp_path,
-                          env=clean_env(LOOPBACK), capture_output=True, text=True, timeout=120)
+    make_app(tmp_path, f"sqlite:///{tmp_path / 'lexwatch.db'}", replay_server, max_items=10).close()
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", "page"],
+        cwd=tmp_path,
+        env=clean_env(LOOPBACK),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = done.stdout + done.stderr
     assert done.returncode != 0 and "analysis.max_items" in output
     assert "raise [analysis] max_items in lexwatch.toml" in " ".join(output.split())
 
 
-@pytest.mark.parametrize(("content", "count"), [
-    (b"<html><body><p>a</p><br/><!-- c --></body></html>", 4),
-    (b"  \n<?xml version='1.0'?><!DOCTYPE x><feed><entry/></feed>", 2),
-    (b'{"items": ["<p>"]}', 0),
-    (b"", 0),
-])
+@pytest.mark.parametrize(
+    ("content", "count"),
+    [
+        (b"<html><body><p>a</p><br/><!-- c --></body></html>", 4),
+        (b"  \n<?xml version='1.0'?><!DOCTYPE x><feed><entry/></feed>", 2),
+        (b'{"items": ["<p>"]}', 0),
+        (b"", 0),
+    ],
+)
 def test_elements_are_counted_from_the_bytes(content: bytes, count: int):
     assert element_count(content) == count
 
 
 def test_the_defaults_are_the_documented_ones():
-    assert WorkLimits() == WorkLimits(max_elements=200_000, max_items=20_000,
-                                      max_changed_items=1_000)
+    assert WorkLimits() == WorkLimits(
+        max_elements=200_000, max_items=20_000, max_changed_items=1_000
+    )
     analysis = load_settings(None).analysis
     assert (analysis.max_elements, analysis.max_items, analysis.max_changed_items) == (
-        200_000, 20_000, 1_000)
+        200_000,
+        20_000,
+        1_000,
+    )

@@ -35,8 +35,9 @@ def _received(receiver: Receiver) -> dict[str, Any]:
 def test_change_alert_reaches_the_service(receiver: Receiver) -> None:
     assert _deliver(_json_url(receiver), change_alert()) == Receipt(remote_id=None)
     sent = _received(receiver)
-    assert sent["title"] == ("Deadline extended: Artificial intelligence – guidelines on"
-                             " high-risk classification")
+    assert sent["title"] == (
+        "Deadline extended: Artificial intelligence – guidelines on high-risk classification"
+    )
     assert sent["type"] == "warning"  # high severity
     body = sent["message"]
     assert "HIGH · Deadline extended · Have Your Say — AI initiatives" in body
@@ -86,12 +87,15 @@ def test_unsupported_url_is_permanent() -> None:
     assert "token" not in str(caught.value).replace("tokens", "")
 
 
-@pytest.mark.parametrize(("url", "markdown"), [
-    ("discord://1234567/webhooktoken", True),      # Discord renders Markdown in any message
-    ("workflows://prod-00.westeurope.logic.azure.com:443/wf/sig", True),  # Teams
-    ("tgram://123456789:AAbbCCdd/12345", False),  # HTML: Apprise escapes text itself
-    ("ntfy://ntfy.sh/lexwatch-alerts", False),
-])
+@pytest.mark.parametrize(
+    ("url", "markdown"),
+    [
+        ("discord://1234567/webhooktoken", True),  # Discord renders Markdown in any message
+        ("workflows://prod-00.westeurope.logic.azure.com:443/wf/sig", True),  # Teams
+        ("tgram://123456789:AAbbCCdd/12345", False),  # HTML: Apprise escapes text itself
+        ("ntfy://ntfy.sh/lexwatch-alerts", False),
+    ],
+)
 def test_markdown_services_are_recognised(url: str, markdown: bool) -> None:
     assert AppriseSender(url).markdown is markdown
 

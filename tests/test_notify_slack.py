@@ -77,15 +77,16 @@ def test_rendering_matches_golden_file(name: str) -> None:
 def test_change_message_says_what_moved_and_links_document_and_dashboard() -> None:
     text, blocks = slack_message(change_alert())
     shown = _visible(blocks)
-    assert blocks[0] == {"type": "header", "text": {
-        "type": "plain_text", "text": CHANGE.title, "emoji": False}}
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": CHANGE.title, "emoji": False},
+    }
     assert "Deadline extended" in text and "(high)" in text
     assert "*Date:* 10 September 2025 → *18 September 2025*" in shown
     assert "Feedback period: 6 June 2025 - ~10 September 2025~ *18 September 2025*" in shown
     assert "The feedback period ends on 18 September 2025" in shown
     assert f"<{CHANGE.url}|Open the document>" in _mrkdwn_texts(blocks)[-1]
-    assert "<https://lexwatch.example.org/changes/42|View in lexwatch>" in _mrkdwn_texts(
-        blocks)[-1]
+    assert "<https://lexwatch.example.org/changes/42|View in lexwatch>" in _mrkdwn_texts(blocks)[-1]
 
 
 def test_minimal_change_has_no_empty_sections_and_no_dashboard_link() -> None:
@@ -113,8 +114,16 @@ def test_change_alert_without_change_is_rejected() -> None:
 
 # -- rendering: hostile scraped text --------------------------------------------------------
 
-OUR_SPANS = {"Deadline extended", "Source:", "Date:", "What changed", "removed", "added",
-             "Evidence", "18 September 2025"}
+OUR_SPANS = {
+    "Deadline extended",
+    "Source:",
+    "Date:",
+    "What changed",
+    "removed",
+    "added",
+    "Evidence",
+    "18 September 2025",
+}
 # Slack's rule for an emphasis span: the opening marker after start/whitespace/"(", a non-space
 # right after it; the closing one after a non-space and before end/space/punctuation.
 SPAN = re.compile(r"(?:^|(?<=[\s(]))([*_~`])(?=\S)(.+?)(?<=\S)\1(?=$|[\s).,:;!?])", re.M)
@@ -129,8 +138,10 @@ def test_hostile_scraped_text_cannot_ping_link_or_format(hostile: str) -> None:
     ops = {op.text for op in alert.change.excerpt if op.op != "equal"}  # type: ignore[union-attr]
     for mrk in [text, *_mrkdwn_texts(blocks)]:
         for token in ANGLE.findall(mrk):  # every <...> is a link or date we built
-            assert token.startswith("!date^") or token.split("|")[0].replace(
-                "&amp;", "&") in allowed_links, (token, mrk)
+            assert (
+                token.startswith("!date^")
+                or token.split("|")[0].replace("&amp;", "&") in allowed_links
+            ), (token, mrk)
         for _, inner in SPAN.findall(mrk):  # every *span* is ours
             assert _literal(inner) in OUR_SPANS | ops, (inner, mrk)
         for line in mrk.splitlines():  # no quote the text started itself
@@ -144,8 +155,11 @@ def test_hostile_scraped_text_cannot_ping_link_or_format(hostile: str) -> None:
 @pytest.mark.parametrize("kind", [AlertKind.SOURCE_DOWN, AlertKind.SOURCE_RECOVERED])
 def test_hostile_health_detail_and_source_title_are_inert(kind: AlertKind) -> None:
     hostile = "<!here> *x* > <https://evil.example|click>"
-    alert = replace(health_alert(kind), detail=f"{hostile}\n> {hostile}",
-                    source=replace(health_alert(kind).source, title=hostile))
+    alert = replace(
+        health_alert(kind),
+        detail=f"{hostile}\n> {hostile}",
+        source=replace(health_alert(kind).source, title=hostile),
+    )
     text, blocks = slack_message(alert)
     for mrk in [text, *_mrkdwn_texts(blocks)]:
         tokens = ANGLE.findall(mrk)
@@ -169,14 +183,20 @@ def test_escaping_rules() -> None:
     assert mrkdwn("> q\nx\n  > r").splitlines() == [f"{ZWSP}&gt; q", "x", f"  {ZWSP}&gt; r"]
     assert mrkdwn("@here now") == f"@{ZWSP}here now"
     assert link("https://x.eu/a?b=1&c=<2>|3", "A|B > C") == (
-        "<https://x.eu/a?b=1&amp;c=%3C2%3E%7C3|A\uff5cB &gt; C>")
+        "<https://x.eu/a?b=1&amp;c=%3C2%3E%7C3|A\uff5cB &gt; C>"
+    )
     assert link("javascript:alert(1)", "click") == "click"  # not a web URL: no link
 
 
 def test_long_texts_respect_block_kit_limits() -> None:
     huge = "word & " * 3000
-    change = replace(CHANGE, title=huge, summary=huge, evidence=(huge,) * 20,
-                     excerpt=tuple(TextOp(op="insert", text=huge) for _ in range(50)))
+    change = replace(
+        CHANGE,
+        title=huge,
+        summary=huge,
+        evidence=(huge,) * 20,
+        excerpt=tuple(TextOp(op="insert", text=huge) for _ in range(50)),
+    )
     text, blocks = slack_message(change_alert(change=change))
     assert len(text) <= 40_000 and len(blocks) <= 50
     for mrk in _mrkdwn_texts(blocks):
@@ -192,6 +212,7 @@ def test_excerpt_keeps_whole_runs_when_cut() -> None:
 
 # -- delivery with a bot token ---------------------------------------------------------------
 
+
 def _subscription(channel: Channel = Channel.SLACK, target: str = "#eu-ai-alerts") -> Subscription:
     return Subscription(name="policy-team", channel=channel, target=target)
 
@@ -201,8 +222,9 @@ def _token_sender(server: FakeSlack) -> SlackSender:
 
 
 def _webhook_sender(server: FakeSlack) -> SlackSender:
-    return slack_sender(_subscription(Channel.SLACK_WEBHOOK, server.webhook_url), token=None,
-                        base_url="unused")
+    return slack_sender(
+        _subscription(Channel.SLACK_WEBHOOK, server.webhook_url), token=None, base_url="unused"
+    )
 
 
 def _send(sender: SlackSender, alert: Alert) -> Receipt:
@@ -244,7 +266,8 @@ def test_deleted_thread_posts_a_new_message(slack_server: FakeSlack) -> None:
 
 
 def test_rate_limit_gives_retry_after_and_is_not_retried_by_the_client(
-        slack_server: FakeSlack) -> None:
+    slack_server: FakeSlack,
+) -> None:
     slack_server.fail_next("rate_limited", retry_after=7)
     error = _fails(_token_sender(slack_server), change_alert())
     assert (error.retry_after, error.permanent) == (7.0, False)
@@ -258,20 +281,35 @@ def test_server_error_is_transient(slack_server: FakeSlack) -> None:
     assert "503" in str(error)
 
 
-@pytest.mark.parametrize(("status", "content_type", "body"), [
-    (200, "text/plain", "ok"), (200, "text/html", "<html>Sign in to the proxy</html>"),
-    (502, "text/html", "<html>Bad gateway</html>"), (200, "application/json", "{not json"),
-])
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (200, "text/plain", "ok"),
+        (200, "text/html", "<html>Sign in to the proxy</html>"),
+        (502, "text/html", "<html>Bad gateway</html>"),
+        (200, "application/json", "{not json"),
+    ],
+)
 def test_an_answer_that_is_not_json_is_a_clear_transient_error(
-        slack_server: FakeSlack, status: int, content_type: str, body: str) -> None:
+    slack_server: FakeSlack, status: int, content_type: str, body: str
+) -> None:
     slack_server.fail_next("not_json", status=status, content_type=content_type, body=body)
     error = _fails(_token_sender(slack_server), change_alert())
     assert (error.retry_after, error.permanent) == (None, False)
     assert "not Slack's JSON" in str(error)
 
 
-@pytest.mark.parametrize("code", ["invalid_auth", "channel_not_found", "not_in_channel",
-                                  "account_inactive", "token_revoked", "missing_scope"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "invalid_auth",
+        "channel_not_found",
+        "not_in_channel",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+    ],
+)
 def test_unfixable_api_errors_are_permanent(slack_server: FakeSlack, code: str) -> None:
     slack_server.fail_next("error", error=code)
     error = _fails(_token_sender(slack_server), change_alert())
@@ -311,6 +349,7 @@ def test_recovers_after_outage(slack_server: FakeSlack) -> None:
 
 # -- delivery by incoming webhook ------------------------------------------------------------
 
+
 def test_webhook_mode_posts_blocks_without_thread(slack_server: FakeSlack) -> None:
     receipt = _send(_webhook_sender(slack_server), change_alert(thread_ts="1.000001"))
     [call] = slack_server.calls
@@ -320,17 +359,25 @@ def test_webhook_mode_posts_blocks_without_thread(slack_server: FakeSlack) -> No
     assert receipt == Receipt(remote_id=None)
 
 
-@pytest.mark.parametrize(("fault", "options", "retry_after", "permanent"), [
-    ("rate_limited", {"retry_after": 30}, 30.0, False),
-    ("server_error", {}, None, False),
-    ("error", {"error": "no_service"}, None, True),
-    ("error", {"error": "invalid_payload"}, None, True),
-    ("error", {"error": "channel_is_archived"}, None, True),
-    ("disconnect", {}, None, False),
-], ids=["429", "500", "404-no_service", "400-invalid_payload", "410-archived", "disconnect"])
-def test_webhook_failures_are_translated(slack_server: FakeSlack, fault: str,
-                                         options: dict[str, Any], retry_after: float | None,
-                                         permanent: bool) -> None:
+@pytest.mark.parametrize(
+    ("fault", "options", "retry_after", "permanent"),
+    [
+        ("rate_limited", {"retry_after": 30}, 30.0, False),
+        ("server_error", {}, None, False),
+        ("error", {"error": "no_service"}, None, True),
+        ("error", {"error": "invalid_payload"}, None, True),
+        ("error", {"error": "channel_is_archived"}, None, True),
+        ("disconnect", {}, None, False),
+    ],
+    ids=["429", "500", "404-no_service", "400-invalid_payload", "410-archived", "disconnect"],
+)
+def test_webhook_failures_are_translated(
+    slack_server: FakeSlack,
+    fault: str,
+    options: dict[str, Any],
+    retry_after: float | None,
+    permanent: bool,
+) -> None:
     slack_server.fail_next(fault, **options)
     error = _fails(_webhook_sender(slack_server), change_alert())
     assert (error.retry_after, error.permanent) == (retry_after, permanent)
@@ -340,12 +387,15 @@ def test_webhook_failures_are_translated(slack_server: FakeSlack, fault: str,
 
 # -- construction -----------------------------------------------------------------------------
 
+
 def test_clients_with_retry_handlers_are_refused() -> None:
     with pytest.raises(ValueError, match="retry_handlers"):
         SlackSender(_subscription(), client=AsyncWebClient(token=TOKEN))
     with pytest.raises(ValueError, match="retry_handlers"):
-        SlackSender(_subscription(Channel.SLACK_WEBHOOK, "https://hooks.example/x"),
-                    webhook=AsyncWebhookClient("https://hooks.example/x"))
+        SlackSender(
+            _subscription(Channel.SLACK_WEBHOOK, "https://hooks.example/x"),
+            webhook=AsyncWebhookClient("https://hooks.example/x"),
+        )
 
 
 def test_missing_token_or_wrong_channel_is_a_clear_error() -> None:
@@ -356,6 +406,7 @@ def test_missing_token_or_wrong_channel_is_a_clear_error() -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
 
 def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
     texts = []

@@ -39,39 +39,54 @@ SECRET = "s3cret-shared-with-the-receiver"
 NOW = datetime(2025, 9, 3, 7, 31, 5, tzinfo=UTC)
 SCHEMA_FILE = Path(__file__).parents[1] / "notifiers" / "webhook_schema.json"
 ALERTS: dict[str, Callable[[], Alert]] = {
-    "change": change_alert, "minimal": minimal_change_alert, "test": sample_test_alert,
+    "change": change_alert,
+    "minimal": minimal_change_alert,
+    "test": sample_test_alert,
     "down": lambda: health_alert(AlertKind.SOURCE_DOWN),
     "recovered": lambda: health_alert(AlertKind.SOURCE_RECOVERED),
-    "hostile": lambda: hostile_alert("<!channel> *x* </script>\n\"quote\""),
+    "hostile": lambda: hostile_alert('<!channel> *x* </script>\n"quote"'),
 }
 
 
-def _send(url: str, alert: Alert, *, secret: str | None = SECRET,
-          transport: httpx.AsyncBaseTransport | None = None) -> Receipt:
+def _send(
+    url: str,
+    alert: Alert,
+    *,
+    secret: str | None = SECRET,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Receipt:
     async def main() -> Receipt:
         async with httpx.AsyncClient(transport=transport, timeout=5) as client:
             return await WebhookSender(url, secret, client, clock=lambda: NOW).send(alert)
+
     return asyncio.run(main())
 
 
 def _verifying(request: Received) -> bool:
     """What a receiver does with the snippet from the README."""
-    return verify_signature(SECRET, request.headers["x-lexwatch-timestamp"], request.body,
-                            request.headers.get("x-lexwatch-signature"),
-                            now=NOW.timestamp() + 2)
+    return verify_signature(
+        SECRET,
+        request.headers["x-lexwatch-timestamp"],
+        request.body,
+        request.headers.get("x-lexwatch-signature"),
+        now=NOW.timestamp() + 2,
+    )
 
 
 # -- payload -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(ALERTS), ids=sorted(ALERTS))
 def test_payload_matches_json_schema(name: str) -> None:
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the schema file")
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    payload = json.loads(encode({**webhook_payload(ALERTS[name]()),
-                                 "sent_at": "2025-09-03T07:31:05Z"}))
-    jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.FormatChecker()).validate(payload)
+    payload = json.loads(
+        encode({**webhook_payload(ALERTS[name]()), "sent_at": "2025-09-03T07:31:05Z"})
+    )
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
+        payload
+    )
 
 
 def test_schema_rejects_a_payload_missing_its_change_fields() -> None:
@@ -98,13 +113,15 @@ def test_change_payload_carries_dates_excerpt_and_links() -> None:
 
 def test_body_is_compact_sorted_json() -> None:
     body = encode(webhook_payload(change_alert()))
-    canonical = json.dumps(json.loads(body), separators=(",", ":"), sort_keys=True,
-                           ensure_ascii=False).encode()
+    canonical = json.dumps(
+        json.loads(body), separators=(",", ":"), sort_keys=True, ensure_ascii=False
+    ).encode()
     assert body == canonical and b"\n" not in body
     assert "Have Your Say — AI".encode() in body  # UTF-8, not \u escapes
 
 
 # -- delivery and signature ----------------------------------------------------------------------
+
 
 def test_signed_delivery_is_accepted_by_a_verifying_receiver(receiver: Receiver) -> None:
     receiver.check = _verifying
@@ -151,19 +168,34 @@ def test_without_secret_no_signature_is_sent(receiver: Receiver) -> None:
 
 def test_works_over_the_shared_aiohttp_transport(receiver: Receiver) -> None:
     receiver.check = _verifying
-    assert _send(receiver.url(), change_alert(),
-                 transport=AiohttpTransport()).remote_id == "200"
+    assert _send(receiver.url(), change_alert(), transport=AiohttpTransport()).remote_id == "200"
 
 
-@pytest.mark.parametrize(("status", "headers", "retry_after", "permanent"), [
-    (400, {}, None, True), (401, {}, None, True), (404, {}, None, True), (410, {}, None, True),
-    (408, {}, None, False), (409, {}, None, False), (425, {}, None, False),
-    (429, {"Retry-After": "30"}, 30.0, False), (429, {}, None, False),
-    (503, {"Retry-After": "12"}, 12.0, False), (500, {}, None, False), (502, {}, None, False),
-    (301, {"Location": "https://new.example/hook"}, None, True),
-])
-def test_answers_are_translated(receiver: Receiver, status: int, headers: dict[str, str],
-                                retry_after: float | None, permanent: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after", "permanent"),
+    [
+        (400, {}, None, True),
+        (401, {}, None, True),
+        (404, {}, None, True),
+        (410, {}, None, True),
+        (408, {}, None, False),
+        (409, {}, None, False),
+        (425, {}, None, False),
+        (429, {"Retry-After": "30"}, 30.0, False),
+        (429, {}, None, False),
+        (503, {"Retry-After": "12"}, 12.0, False),
+        (500, {}, None, False),
+        (502, {}, None, False),
+        (301, {"Location": "https://new.example/hook"}, None, True),
+    ],
+)
+def test_answers_are_translated(
+    receiver: Receiver,
+    status: int,
+    headers: dict[str, str],
+    retry_after: float | None,
+    permanent: bool,
+) -> None:
     receiver.answer(status, "nope", headers=headers)
     with pytest.raises(NotifyError) as caught:
         _send(receiver.url("/secret-path"), change_alert())

@@ -34,10 +34,22 @@ from tests.servers.slack import FakeSlack
 from tests.servers.smtp import SmtpServer
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-SOURCE = Source(key="ai-office", title="AI Office", url="https://example.eu/ai-office",
-                parser="html", interval=3600, tags=("ai-act",))
-OTHER = Source(key="edpb", title="EDPB", url="https://example.eu/edpb", parser="html",
-               interval=3600, tags=("privacy",))
+SOURCE = Source(
+    key="ai-office",
+    title="AI Office",
+    url="https://example.eu/ai-office",
+    parser="html",
+    interval=3600,
+    tags=("ai-act",),
+)
+OTHER = Source(
+    key="edpb",
+    title="EDPB",
+    url="https://example.eu/edpb",
+    parser="html",
+    interval=3600,
+    tags=("privacy",),
+)
 
 
 class Clock:
@@ -58,47 +70,84 @@ def settings_for(subscriptions: list[dict], **sections) -> Settings:
 def open_store(database_url: str, settings: Settings) -> Store:
     store = Store.open(database_url)
     store.sync_sources([SOURCE, OTHER])
-    store.routing = Routing(subscriptions=tuple(settings.resolved_subscriptions({})),
-                            failure_threshold=settings.alerts.failure_threshold)
+    store.routing = Routing(
+        subscriptions=tuple(settings.resolved_subscriptions({})),
+        failure_threshold=settings.alerts.failure_threshold,
+    )
     return store
 
 
-def change(item: str = "a", *, category: Category = Category.CONSULTATION_OPENED,
-           severity: Severity = Severity.HIGH, source: Source = SOURCE,
-           title: str | None = None) -> Change:
+def change(
+    item: str = "a",
+    *,
+    category: Category = Category.CONSULTATION_OPENED,
+    severity: Severity = Severity.HIGH,
+    source: Source = SOURCE,
+    title: str | None = None,
+) -> Change:
     old = Document(kind=DocumentKind.PAGE, items=(Item(key=item, title="T", text="closed"),))
-    new = Document(kind=DocumentKind.PAGE,
-                   items=(Item(key=item, title="T", text="open until 10 June 2026"),))
+    new = Document(
+        kind=DocumentKind.PAGE, items=(Item(key=item, title="T", text="open until 10 June 2026"),)
+    )
     [diff] = diff_documents(old, new)
-    return Change(source_key=source.key, item_key=item, category=category, severity=severity,
-                  title=title or f"Consultation {item} on GPAI guidelines opened",
-                  summary="A consultation opened", url="https://example.eu/c",
-                  diff=diff, evidence=("open until 10 June 2026",))
+    return Change(
+        source_key=source.key,
+        item_key=item,
+        category=category,
+        severity=severity,
+        title=title or f"Consultation {item} on GPAI guidelines opened",
+        summary="A consultation opened",
+        url="https://example.eu/c",
+        diff=diff,
+        evidence=("open until 10 June 2026",),
+    )
 
 
-def store_changes(store: Store, at: datetime, *changes: Change,
-                  source: Source = SOURCE) -> None:
-    store.record(CheckRecord(source_key=source.key, started_at=at, duration_ms=5,
-                             outcome=CheckOutcome.CHANGED, http_status=200,
-                             changes=changes), None)
+def store_changes(store: Store, at: datetime, *changes: Change, source: Source = SOURCE) -> None:
+    store.record(
+        CheckRecord(
+            source_key=source.key,
+            started_at=at,
+            duration_ms=5,
+            outcome=CheckOutcome.CHANGED,
+            http_status=200,
+            changes=changes,
+        ),
+        None,
+    )
 
 
 def store_failure(store: Store, at: datetime) -> None:
-    store.record(CheckRecord(source_key=SOURCE.key, started_at=at, duration_ms=5,
-                             outcome=CheckOutcome.FAILED, http_status=503,
-                             error="HTTP 503 Service Unavailable"), None)
+    store.record(
+        CheckRecord(
+            source_key=SOURCE.key,
+            started_at=at,
+            duration_ms=5,
+            outcome=CheckOutcome.FAILED,
+            http_status=503,
+            error="HTTP 503 Service Unavailable",
+        ),
+        None,
+    )
 
 
 def with_dispatcher(store: Store, settings: Settings, clock: Clock, use):
     """Run ``use(dispatcher)`` with the real senders of ``settings``' subscriptions."""
+
     async def run():
         subs = settings.resolved_subscriptions({})
         async with httpx.AsyncClient() as http:
             dispatcher = Dispatcher(
-                store=store, subscriptions=subs, senders=make_senders(subs, settings, http),
-                mailers=make_mailers(subs, settings), settings=settings.alerts, clock=clock,
-                rng=lambda: 0.5)
+                store=store,
+                subscriptions=subs,
+                senders=make_senders(subs, settings, http),
+                mailers=make_mailers(subs, settings),
+                settings=settings.alerts,
+                clock=clock,
+                rng=lambda: 0.5,
+            )
             return await use(dispatcher)
+
     return asyncio.run(run())
 
 
@@ -113,39 +162,70 @@ def digest(store: Store, settings: Settings, clock: Clock, name: str, **kw):
 def slack_settings(slack: FakeSlack, **sub) -> Settings:
     return settings_for(
         [{"name": "legal", "channel": "slack", "target": "#ai-act", **sub}],
-        alerts={"slack_token": "xoxb-test", "slack_base_url": slack.base_url,
-                "max_attempts": 4, "backoff_base": 60, "backoff_max": 600,
-                "dashboard_url": "https://lexwatch.example.eu"})
+        alerts={
+            "slack_token": "xoxb-test",
+            "slack_base_url": slack.base_url,
+            "max_attempts": 4,
+            "backoff_base": 60,
+            "backoff_max": 600,
+            "dashboard_url": "https://lexwatch.example.eu",
+        },
+    )
 
 
 # ---- routing: what gets queued --------------------------------------------------------------
 
 
 def test_routing_follows_the_subscription_filters(database_url: str):
-    settings = settings_for([
-        {"name": "all", "channel": "webhook", "target": "http://127.0.0.1:9/hook"},
-        {"name": "privacy", "channel": "webhook", "target": "http://127.0.0.1:9/hook",
-         "tags": ["privacy"]},
-        {"name": "urgent", "channel": "webhook", "target": "http://127.0.0.1:9/hook",
-         "min_severity": "high"},
-        {"name": "legal-acts", "channel": "webhook", "target": "http://127.0.0.1:9/hook",
-         "categories": ["legal_act"], "sources": ["ai-office"]},
-    ])
+    settings = settings_for(
+        [
+            {"name": "all", "channel": "webhook", "target": "http://127.0.0.1:9/hook"},
+            {
+                "name": "privacy",
+                "channel": "webhook",
+                "target": "http://127.0.0.1:9/hook",
+                "tags": ["privacy"],
+            },
+            {
+                "name": "urgent",
+                "channel": "webhook",
+                "target": "http://127.0.0.1:9/hook",
+                "min_severity": "high",
+            },
+            {
+                "name": "legal-acts",
+                "channel": "webhook",
+                "target": "http://127.0.0.1:9/hook",
+                "categories": ["legal_act"],
+                "sources": ["ai-office"],
+            },
+        ]
+    )
     store = open_store(database_url, settings)
-    store_changes(store, T0, change("a"),
-                  change("b", category=Category.PUBLICATION_ADDED, severity=Severity.MEDIUM),
-                  change("c", category=Category.EDITORIAL, severity=Severity.LOW))
+    store_changes(
+        store,
+        T0,
+        change("a"),
+        change("b", category=Category.PUBLICATION_ADDED, severity=Severity.MEDIUM),
+        change("c", category=Category.EDITORIAL, severity=Severity.LOW),
+    )
     store_changes(store, T0, change("d", source=OTHER), source=OTHER)
     routed = sorted((row.subscription, row.item_key) for row in store.deliveries())
-    assert routed == [("all", "a"), ("all", "b"), ("all", "d"), ("privacy", "d"),
-                      ("urgent", "a"), ("urgent", "d")]
+    assert routed == [
+        ("all", "a"),
+        ("all", "b"),
+        ("all", "d"),
+        ("privacy", "d"),
+        ("urgent", "a"),
+        ("urgent", "d"),
+    ]
     store.close()
 
 
-def test_deliveries_are_written_with_their_change_or_not_at_all(database_url: str,
-                                                                monkeypatch):
-    settings = settings_for([{"name": "all", "channel": "webhook",
-                              "target": "http://127.0.0.1:9/hook"}])
+def test_deliveries_are_written_with_their_change_or_not_at_all(database_url: str, monkeypatch):
+    settings = settings_for(
+        [{"name": "all", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}]
+    )
     store = open_store(database_url, settings)
     from storage import outbox
 
@@ -163,8 +243,9 @@ def test_deliveries_are_written_with_their_change_or_not_at_all(database_url: st
 
 
 def test_muted_items_and_repeats_of_an_event_are_not_queued(database_url: str):
-    settings = settings_for([{"name": "all", "channel": "webhook",
-                              "target": "http://127.0.0.1:9/hook"}])
+    settings = settings_for(
+        [{"name": "all", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}]
+    )
     store = open_store(database_url, settings)
     store.mute(SOURCE.key, "muted", "alice", T0)
     first = Change(**{**_fields(change("a")), "event_key": "hys:1"})
@@ -183,7 +264,8 @@ def _fields(value: Change) -> dict:
 
 
 def test_slack_outage_then_recovery_delivers_each_alert_exactly_once(
-        database_url: str, slack_server: FakeSlack):
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b"), change("c"))
@@ -194,8 +276,9 @@ def test_slack_outage_then_recovery_delivers_each_alert_exactly_once(
     clock.advance(601)  # past every backoff: Slack is back
     assert dispatch(store, settings, clock) == 3
     posted = sorted(call.body["text"] for call in slack_server.posted)
-    assert len(posted) == 3 and all(f"Consultation {item} " in text
-                                    for item, text in zip("abc", posted, strict=True))
+    assert len(posted) == 3 and all(
+        f"Consultation {item} " in text for item, text in zip("abc", posted, strict=True)
+    )
     assert {row.status for row in store.deliveries()} == {"sent"}
     clock.advance(86400)
     assert dispatch(store, settings, clock) == 0
@@ -204,7 +287,8 @@ def test_slack_outage_then_recovery_delivers_each_alert_exactly_once(
 
 
 def test_a_slack_answer_that_is_not_json_is_retried_not_an_internal_error(
-        database_url: str, slack_server: FakeSlack):
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))
@@ -218,8 +302,9 @@ def test_a_slack_answer_that_is_not_json_is_retried_not_an_internal_error(
     store.close()
 
 
-def test_backoff_is_exponential_and_a_rate_limit_is_honoured(database_url: str,
-                                                             slack_server: FakeSlack):
+def test_backoff_is_exponential_and_a_rate_limit_is_honoured(
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b"))
@@ -239,8 +324,9 @@ def test_backoff_is_exponential_and_a_rate_limit_is_honoured(database_url: str,
     store.close()
 
 
-def test_a_delivery_dies_after_max_attempts_and_can_be_redriven(database_url: str,
-                                                                 slack_server: FakeSlack):
+def test_a_delivery_dies_after_max_attempts_and_can_be_redriven(
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))
@@ -267,8 +353,9 @@ def test_a_permanent_error_is_dead_at_once(database_url: str, slack_server: Fake
     store.close()
 
 
-def test_later_changes_of_an_item_reply_in_the_thread_of_the_first(database_url: str,
-                                                                    slack_server: FakeSlack):
+def test_later_changes_of_an_item_reply_in_the_thread_of_the_first(
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))
@@ -282,8 +369,9 @@ def test_later_changes_of_an_item_reply_in_the_thread_of_the_first(database_url:
     store.close()
 
 
-def test_a_change_marked_noise_before_sending_is_skipped(database_url: str,
-                                                         slack_server: FakeSlack):
+def test_a_change_marked_noise_before_sending_is_skipped(
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b"))
@@ -296,8 +384,9 @@ def test_a_change_marked_noise_before_sending_is_skipped(database_url: str,
     store.close()
 
 
-def test_a_dispatcher_that_dies_mid_send_leaves_its_claims_to_the_next(database_url: str,
-                                                                         slack_server: FakeSlack):
+def test_a_dispatcher_that_dies_mid_send_leaves_its_claims_to_the_next(
+    database_url: str, slack_server: FakeSlack
+):
     settings = slack_settings(slack_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b"))
@@ -315,17 +404,19 @@ def test_a_dispatcher_that_dies_mid_send_leaves_its_claims_to_the_next(database_
 
 
 def test_a_failing_source_raises_one_alert_and_one_on_recovery(database_url: str):
-    settings = settings_for([
-        {"name": "ops", "channel": "webhook", "target": "http://127.0.0.1:9/h", "health": True},
-        {"name": "quiet", "channel": "webhook", "target": "http://127.0.0.1:9/h"},
-    ], alerts={"failure_threshold": 3})
+    settings = settings_for(
+        [
+            {"name": "ops", "channel": "webhook", "target": "http://127.0.0.1:9/h", "health": True},
+            {"name": "quiet", "channel": "webhook", "target": "http://127.0.0.1:9/h"},
+        ],
+        alerts={"failure_threshold": 3},
+    )
     store = open_store(database_url, settings)
     for hour in range(5):
         store_failure(store, T0 + timedelta(hours=hour))
     store_changes(store, T0 + timedelta(hours=6))
     store_changes(store, T0 + timedelta(hours=7))
-    kinds = [(row.subscription, row.kind) for row in sorted(store.deliveries(),
-                                                            key=lambda r: r.id)]
+    kinds = [(row.subscription, row.kind) for row in sorted(store.deliveries(), key=lambda r: r.id)]
     assert kinds == [("ops", "source_down"), ("ops", "source_recovered")]
     down = min(store.deliveries(), key=lambda r: r.id)
     assert "3 checks in a row failed" in down.detail and "503" in down.detail
@@ -337,15 +428,28 @@ def test_a_failing_source_raises_one_alert_and_one_on_recovery(database_url: str
 
 def digest_settings(smtp: SmtpServer, **sub) -> Settings:
     return settings_for(
-        [{"name": "daily", "channel": "email", "mode": "digest",
-          "recipients": ["legal@example.eu"], **sub}],
-        smtp={"host": smtp.host, "port": smtp.port, "security": "none",
-              "sender": "lexwatch <lexwatch@example.eu>"},
-        alerts={"backoff_base": 60})
+        [
+            {
+                "name": "daily",
+                "channel": "email",
+                "mode": "digest",
+                "recipients": ["legal@example.eu"],
+                **sub,
+            }
+        ],
+        smtp={
+            "host": smtp.host,
+            "port": smtp.port,
+            "security": "none",
+            "sender": "lexwatch <lexwatch@example.eu>",
+        },
+        alerts={"backoff_base": 60},
+    )
 
 
-def test_the_digest_sends_everything_pending_in_one_mail_once(database_url: str,
-                                                              smtp_server: SmtpServer):
+def test_the_digest_sends_everything_pending_in_one_mail_once(
+    database_url: str, smtp_server: SmtpServer
+):
     settings = digest_settings(smtp_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"), change("b", category=Category.DEADLINE_EXTENDED))
@@ -361,8 +465,9 @@ def test_the_digest_sends_everything_pending_in_one_mail_once(database_url: str,
     store.close()
 
 
-def test_a_digest_that_fails_is_retried_and_arrives_once(database_url: str,
-                                                         smtp_server: SmtpServer):
+def test_a_digest_that_fails_is_retried_and_arrives_once(
+    database_url: str, smtp_server: SmtpServer
+):
     settings = digest_settings(smtp_server)
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))

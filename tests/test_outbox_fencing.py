@@ -46,24 +46,41 @@ def slow() -> Iterator[Receiver]:
 
 def two_subscriptions(fast: Receiver, slow: Receiver, **alerts: object) -> Settings:
     """'fast' gets the changes of SOURCE, 'slow' those of OTHER."""
-    return Settings(subscriptions=[
-        {"name": "fast", "channel": "webhook", "target": fast.url(), "sources": [SOURCE.key]},
-        {"name": "slow", "channel": "webhook", "target": slow.url(), "sources": [OTHER.key]},
-    ], alerts={"backoff_base": 3, "send_timeout": 300, **alerts})
+    return Settings(
+        subscriptions=[
+            {"name": "fast", "channel": "webhook", "target": fast.url(), "sources": [SOURCE.key]},
+            {"name": "slow", "channel": "webhook", "target": slow.url(), "sources": [OTHER.key]},
+        ],
+        alerts={"backoff_base": 3, "send_timeout": 300, **alerts},
+    )
 
 
-def make_dispatcher(store: Store, settings: Settings, clock: Clock, http: httpx.AsyncClient,
-                    *, round_seconds: float = 1.0) -> Dispatcher:
+def make_dispatcher(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    http: httpx.AsyncClient,
+    *,
+    round_seconds: float = 1.0,
+) -> Dispatcher:
     subs = settings.resolved_subscriptions({})
-    return Dispatcher(store=store, subscriptions=subs, senders=make_senders(subs, settings, http),
-                      mailers=make_mailers(subs, settings), settings=settings.alerts,
-                      clock=clock, rng=lambda: 0.5, round_seconds=round_seconds)
+    return Dispatcher(
+        store=store,
+        subscriptions=subs,
+        senders=make_senders(subs, settings, http),
+        mailers=make_mailers(subs, settings),
+        settings=settings.alerts,
+        clock=clock,
+        rng=lambda: 0.5,
+        round_seconds=round_seconds,
+    )
 
 
 def answered(receiver: Receiver, status: int = 200) -> Counter[str]:
     """How many times the receiver answered ``status``, per X-Lexwatch-Delivery id."""
-    return Counter(r.headers["x-lexwatch-delivery"] for r in receiver.requests
-                   if r.status == status)
+    return Counter(
+        r.headers["x-lexwatch-delivery"] for r in receiver.requests if r.status == status
+    )
 
 
 def stored_with_slow_one(store: Store, count: int) -> None:
@@ -83,7 +100,8 @@ async def until(condition, what: str) -> None:
 
 
 def test_failed_deliveries_due_soon_are_not_held_by_a_hanging_receiver(
-        database_url: str, receiver: Receiver, slow: Receiver):
+    database_url: str, receiver: Receiver, slow: Receiver
+):
     settings = two_subscriptions(receiver, slow)
     store, clock = open_store(database_url, settings), Clock(T0)
     stored_with_slow_one(store, 10)
@@ -99,7 +117,8 @@ def test_failed_deliveries_due_soon_are_not_held_by_a_hanging_receiver(
             fast = [row for row in store.deliveries() if row.subscription == "fast"]
             # backoff_base 3 s × (0.5 + rng 0.5): all ten are due again in 3 s.
             assert {(row.attempts, row.next_attempt_at) for row in fast} == {
-                (1, T0 + timedelta(seconds=3))}
+                (1, T0 + timedelta(seconds=3))
+            }
             clock.advance(3)
             assert await dispatcher.dispatch_due() == 10
             assert slow.hanging == 1  # still waiting for the hanging receiver
@@ -112,7 +131,8 @@ def test_failed_deliveries_due_soon_are_not_held_by_a_hanging_receiver(
 
 
 def test_a_retry_after_of_7_s_is_honoured_while_another_receiver_hangs(
-        database_url: str, receiver: Receiver, slow: Receiver):
+    database_url: str, receiver: Receiver, slow: Receiver
+):
     settings = two_subscriptions(receiver, slow)
     store, clock = open_store(database_url, settings), Clock(T0)
     stored_with_slow_one(store, 3)
@@ -138,10 +158,12 @@ def test_a_retry_after_of_7_s_is_honoured_while_another_receiver_hangs(
 
 
 def test_a_send_that_outlasts_send_timeout_is_a_transient_failure(
-        database_url: str, receiver: Receiver):
-    settings = Settings(subscriptions=[{"name": "fast", "channel": "webhook",
-                                        "target": receiver.url()}],
-                        alerts={"send_timeout": 0.5, "backoff_base": 60})
+    database_url: str, receiver: Receiver
+):
+    settings = Settings(
+        subscriptions=[{"name": "fast", "channel": "webhook", "target": receiver.url()}],
+        alerts={"send_timeout": 0.5, "backoff_base": 60},
+    )
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))
     receiver.hang()
@@ -165,8 +187,9 @@ def test_a_send_that_outlasts_send_timeout_is_a_transient_failure(
 
 
 def test_only_the_lease_holder_records_the_outcome(database_url: str, receiver: Receiver):
-    settings = Settings(subscriptions=[{"name": "fast", "channel": "webhook",
-                                        "target": receiver.url()}])
+    settings = Settings(
+        subscriptions=[{"name": "fast", "channel": "webhook", "target": receiver.url()}]
+    )
     store, clock = open_store(database_url, settings), Clock(T0)
     store_changes(store, T0, change("a"))
     stalled = Lease(subscription="fast", token="stalled")
@@ -210,13 +233,26 @@ def test_two_dispatchers_cannot_hold_one_subscription(database_url: str):
 # ---- real processes: kill -9, and two dispatchers racing over a hanging receiver -----------
 
 
-def service_config(tmp_path: Path, database_url: str, receiver: Receiver, *,
-                   name: str = "lexwatch.toml", **alerts: object) -> Path:
-    lines = [f'database_url = "{database_url}"', "builtin_catalog = false",
-             "[dashboard]", "enabled = false", "[alerts]",
-             *(f"{key} = {value}" for key, value in alerts.items()),
-             "[[subscriptions]]", 'name = "hook"', 'channel = "webhook"',
-             f'target = "{receiver.url()}"']
+def service_config(
+    tmp_path: Path,
+    database_url: str,
+    receiver: Receiver,
+    *,
+    name: str = "lexwatch.toml",
+    **alerts: object,
+) -> Path:
+    lines = [
+        f'database_url = "{database_url}"',
+        "builtin_catalog = false",
+        "[dashboard]",
+        "enabled = false",
+        "[alerts]",
+        *(f"{key} = {value}" for key, value in alerts.items()),
+        "[[subscriptions]]",
+        'name = "hook"',
+        'channel = "webhook"',
+        f'target = "{receiver.url()}"',
+    ]
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -224,9 +260,14 @@ def service_config(tmp_path: Path, database_url: str, receiver: Receiver, *,
 
 def start_service(config: Path) -> subprocess.Popen[str]:
     log = config.with_suffix(".log").open("w", encoding="utf-8")
-    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
-                            cwd=config.parent, env=clean_env(LOOPBACK), text=True,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        cwd=config.parent,
+        env=clean_env(LOOPBACK),
+        text=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_for(condition, what: str, seconds: float = 120) -> None:
@@ -238,12 +279,14 @@ def wait_for(condition, what: str, seconds: float = 120) -> None:
 
 
 def hook_settings(receiver: Receiver) -> Settings:
-    return Settings(subscriptions=[{"name": "hook", "channel": "webhook",
-                                    "target": receiver.url()}])
+    return Settings(
+        subscriptions=[{"name": "hook", "channel": "webhook", "target": receiver.url()}]
+    )
 
 
 def test_after_a_kill_9_an_urgent_alert_goes_out_within_one_dispatch_interval(
-        tmp_path: Path, database_url: str, receiver: Receiver):
+    tmp_path: Path, database_url: str, receiver: Receiver
+):
     settings = hook_settings(receiver)
     store = open_store(database_url, settings)
     now = datetime.now(UTC)
@@ -275,21 +318,26 @@ def test_after_a_kill_9_an_urgent_alert_goes_out_within_one_dispatch_interval(
 
 
 def test_two_dispatchers_and_a_receiver_that_hangs_past_the_lease_deliver_each_alert_once(
-        tmp_path: Path, database_url: str, receiver: Receiver):
+    tmp_path: Path, database_url: str, receiver: Receiver
+):
     store = open_store(database_url, hook_settings(receiver))
     store_changes(store, datetime.now(UTC), *(change(f"n{n}") for n in range(6)))
     # The lease is 1 s (the dispatch interval); the first two requests are held 3 s, past
     # the lease and past send_timeout, then answered 503: the alert was not received.
     receiver.hang(times=2)
     alerts = {"dispatch_interval": 1, "send_timeout": 2, "backoff_base": 0}
-    services = [start_service(service_config(tmp_path, database_url, receiver,
-                                             name=f"{n}.toml", **alerts)) for n in (1, 2)]
+    services = [
+        start_service(service_config(tmp_path, database_url, receiver, name=f"{n}.toml", **alerts))
+        for n in (1, 2)
+    ]
     try:
         wait_for(lambda: receiver.hanging >= 1, "a dispatcher sends")
         time.sleep(3)
         receiver.release()
-        wait_for(lambda: all(row.status == "sent" for row in store.deliveries()),
-                 "every alert is delivered")
+        wait_for(
+            lambda: all(row.status == "sent" for row in store.deliveries()),
+            "every alert is delivered",
+        )
         time.sleep(3)  # more rounds of both: nothing is sent again
     finally:
         for service in services:

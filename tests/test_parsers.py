@@ -594,7 +594,9 @@ def test_unreadable_links_do_not_fail_a_page():
     from monitor.types import ParseContext
     from sources.parsers.html_page import parse_html_page
 
-    page = b'<html><head><base href="http://[x"></head><body><main><h1>T</h1>' \
-           b'<p><a href="http://[bad">x</a> <a href="/ok">ok</a></p></main></body></html>'
+    page = (
+        b'<html><head><base href="http://[x"></head><body><main><h1>T</h1>'
+        b'<p><a href="http://[bad">x</a> <a href="/ok">ok</a></p></main></body></html>'
+    )
     document = parse_html_page(page, ParseContext(url="https://example.eu/p"))
     assert [item.title for item in document.items] == ["T"]

@@ -66,8 +66,9 @@ OWN = {
 def parse(parser: str, fixture: Path, content: bytes | None = None, **options: Any) -> Document:
     context = case_context(fixture)
     if options:
-        context = ParseContext(url=context.url, content_type=context.content_type,
-                               options=SourceOptions(**options))
+        context = ParseContext(
+            url=context.url, content_type=context.content_type, options=SourceOptions(**options)
+        )
     return PARSERS[parser](fixture.read_bytes() if content is None else content, context)
 
 
@@ -126,8 +127,9 @@ def _bad_inputs() -> list[tuple[str, str, bytes]]:
 BAD = _bad_inputs()
 
 
-@pytest.mark.parametrize(("parser", "what", "content"), BAD,
-                         ids=[f"{parser}-{what}" for parser, what, _ in BAD])
+@pytest.mark.parametrize(
+    ("parser", "what", "content"), BAD, ids=[f"{parser}-{what}" for parser, what, _ in BAD]
+)
 def test_malformed_input_is_a_parse_error_naming_the_source(
     parser: str, what: str, content: bytes
 ) -> None:
@@ -159,8 +161,7 @@ def test_every_good_fixture_parses_to_a_non_empty_document() -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=st.binary(max_size=3000))
 def test_random_bytes_give_a_document_or_a_parse_error(parser: str, content: bytes) -> None:
-    context = ParseContext(url="https://example.europa.eu/x",
-                           options=SourceOptions(key_field="id"))
+    context = ParseContext(url="https://example.europa.eu/x", options=SourceOptions(key_field="id"))
     try:
         document = PARSERS[parser](content, context)
     except ParseError:
@@ -170,9 +171,20 @@ def test_random_bytes_give_a_document_or_a_parse_error(parser: str, content: byt
 
 # Damage that has broken parsers before: links urllib cannot split, characters out of range.
 NASTY = [
-    b'<a href="http://[x">link</a>', b"&#x110000;", b"\x00", b"<!--", b"<![CDATA[", b"</main>",
-    b"</table>", b"<tr><td>", b"2024/13/45 25:61:00", b"open until 31 February 2026",
-    b"<NOTE>", b"</ARTICLE>", b'{"id": "x"}', b"\xff\xfe",
+    b'<a href="http://[x">link</a>',
+    b"&#x110000;",
+    b"\x00",
+    b"<!--",
+    b"<![CDATA[",
+    b"</main>",
+    b"</table>",
+    b"<tr><td>",
+    b"2024/13/45 25:61:00",
+    b"open until 31 February 2026",
+    b"<NOTE>",
+    b"</ARTICLE>",
+    b'{"id": "x"}',
+    b"\xff\xfe",
 ]
 
 
@@ -199,18 +211,33 @@ def test_damaged_fixtures_give_a_document_or_a_parse_error(
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                  max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-HYS_MEMBERS = ["id", "shortTitle", "currentStatuses", "topics", "feedbackEndDate",
-               "feedbackStartDate", "receivingFeedbackStatus", "isCurrent", "publications",
-               "publishedDate", "attachments", "reference", "dossierSummary"]
+HYS_MEMBERS = [
+    "id",
+    "shortTitle",
+    "currentStatuses",
+    "topics",
+    "feedbackEndDate",
+    "feedbackStartDate",
+    "receivingFeedbackStatus",
+    "isCurrent",
+    "publications",
+    "publishedDate",
+    "attachments",
+    "reference",
+    "dossierSummary",
+]
 
 
 @settings(max_examples=150, deadline=None)
-@given(values=st.dictionaries(st.sampled_from(HYS_MEMBERS), JSON_VALUES, max_size=6),
-       status=st.dictionaries(st.sampled_from(HYS_MEMBERS), JSON_VALUES, max_size=5))
+@given(
+    values=st.dictionaries(st.sampled_from(HYS_MEMBERS), JSON_VALUES, max_size=6),
+    status=st.dictionaries(st.sampled_from(HYS_MEMBERS), JSON_VALUES, max_size=5),
+)
 def test_hys_odd_values_give_a_document_or_a_parse_error(
     values: dict[str, Any], status: dict[str, Any]
 ) -> None:
@@ -222,8 +249,9 @@ def test_hys_odd_values_give_a_document_or_a_parse_error(
             document = parser(content, ParseContext(url=HYS_SEARCH_URL))
         except ParseError:
             continue
-        assert document.items and all(isinstance(v, str) for i in document.items
-                                      for v in i.fields.values())
+        assert document.items and all(
+            isinstance(v, str) for i in document.items for v in i.fields.values()
+        )
 
 
 def test_hys_search_fields_follow_the_contract() -> None:
@@ -295,8 +323,9 @@ def test_hys_empty_search_is_empty_only_when_the_response_says_so() -> None:
     assert parse_hys_search(empty, context).items == ()
     assert parse_hys_search(b'{"page": {"totalElements": 0}}', context).items == ()
     with pytest.raises(ParseError, match="no initiatives on this page"):
-        parse_hys_search(b'{"initiativeResultDtoPage": {"content": [], "totalElements": 9}}',
-                         context)
+        parse_hys_search(
+            b'{"initiativeResultDtoPage": {"content": [], "totalElements": 9}}', context
+        )
 
 
 @pytest.mark.parametrize(
@@ -327,30 +356,56 @@ def test_hys_initiative_errors() -> None:
 
 def page_json(number: int, total_pages: int, older: bool = False) -> bytes:
     if older:
-        return json.dumps({"_embedded": {"initiativeResultDtoes": []},
-                           "page": {"number": number, "totalPages": total_pages}}).encode()
-    return json.dumps({"initiativeResultDtoPage": {
-        "content": [], "number": number, "totalPages": total_pages}}).encode()
+        return json.dumps(
+            {
+                "_embedded": {"initiativeResultDtoes": []},
+                "page": {"number": number, "totalPages": total_pages},
+            }
+        ).encode()
+    return json.dumps(
+        {"initiativeResultDtoPage": {"content": [], "number": number, "totalPages": total_pages}}
+    ).encode()
 
 
 @pytest.mark.parametrize(
     ("url", "content", "max_pages", "expected"),
     [
         (HYS_SEARCH_URL, page_json(0, 3), 5, HYS_SEARCH_URL.replace("page=0", "page=1")),
-        (HYS_SEARCH_URL.replace("page=0", "page=1"), page_json(1, 3), 5,
-         HYS_SEARCH_URL.replace("page=0", "page=2")),
+        (
+            HYS_SEARCH_URL.replace("page=0", "page=1"),
+            page_json(1, 3),
+            5,
+            HYS_SEARCH_URL.replace("page=0", "page=2"),
+        ),
         (HYS_SEARCH_URL.replace("page=0", "page=2"), page_json(2, 3), 5, None),
         (HYS_SEARCH_URL, page_json(0, 3), 1, None),
         (HYS_SEARCH_URL.replace("page=0", "page=1"), page_json(1, 9), 2, None),
         (HYS_SEARCH_URL, page_json(0, 1), 5, None),
-        (HYS_SEARCH_URL, page_json(0, 2, older=True), 5,
-         HYS_SEARCH_URL.replace("page=0", "page=1")),
-        ("https://ec.europa.eu/brpapi/searchInitiatives?text=a%2Bb&size=10", page_json(0, 4), 5,
-         "https://ec.europa.eu/brpapi/searchInitiatives?text=a%2Bb&size=10&page=1"),
+        (
+            HYS_SEARCH_URL,
+            page_json(0, 2, older=True),
+            5,
+            HYS_SEARCH_URL.replace("page=0", "page=1"),
+        ),
+        (
+            "https://ec.europa.eu/brpapi/searchInitiatives?text=a%2Bb&size=10",
+            page_json(0, 4),
+            5,
+            "https://ec.europa.eu/brpapi/searchInitiatives?text=a%2Bb&size=10&page=1",
+        ),
         (HYS_SEARCH_URL, b'{"initiativeResultDtoPage": {"content": []}}', 5, None),
     ],
-    ids=["first", "middle", "last", "max-pages-1", "max-pages-2", "single", "older-shape",
-         "no-page-parameter", "no-total"],
+    ids=[
+        "first",
+        "middle",
+        "last",
+        "max-pages-1",
+        "max-pages-2",
+        "single",
+        "older-shape",
+        "no-page-parameter",
+        "no-total",
+    ],
 )
 def test_next_hys_page(url: str, content: bytes, max_pages: int, expected: str | None) -> None:
     assert next_hys_page(content, url, SourceOptions(max_pages=max_pages)) == expected
@@ -379,24 +434,50 @@ def consultation_page(*paragraphs: str) -> bytes:
 @pytest.mark.parametrize(
     ("paragraphs", "status", "deadline"),
     [
-        (["This consultation is open until 23 June 2026, 22:00 CET."],
-         "OPEN", "2026-06-23T22:00:00+02:00"),
-        (["The consultation is open from 13 November 2024 until 11 December 2024."],
-         "OPEN", "2024-12-11T23:59:59+01:00"),
+        (
+            ["This consultation is open until 23 June 2026, 22:00 CET."],
+            "OPEN",
+            "2026-06-23T22:00:00+02:00",
+        ),
+        (
+            ["The consultation is open from 13 November 2024 until 11 December 2024."],
+            "OPEN",
+            "2024-12-11T23:59:59+01:00",
+        ),
         (["The consultation is open until 18/09/2025."], "OPEN", "2025-09-18T23:59:59+02:00"),
-        (["Open until 18 Sept 2025 at 12:00 (Brussels time)."], "OPEN",
-         "2025-09-18T12:00:00+02:00"),
-        (["The consultation was open until 10 September 2024.",
-          "The deadline has been extended to 18 September 2024."],
-         "OPEN", "2024-09-18T23:59:59+02:00"),
-        (["The consultation ran from 13 November 2024 to 11 December 2024 and is now closed."],
-         "CLOSED", "2024-12-11T23:59:59+01:00"),
+        (
+            ["Open until 18 Sept 2025 at 12:00 (Brussels time)."],
+            "OPEN",
+            "2025-09-18T12:00:00+02:00",
+        ),
+        (
+            [
+                "The consultation was open until 10 September 2024.",
+                "The deadline has been extended to 18 September 2024.",
+            ],
+            "OPEN",
+            "2024-09-18T23:59:59+02:00",
+        ),
+        (
+            ["The consultation ran from 13 November 2024 to 11 December 2024 and is now closed."],
+            "CLOSED",
+            "2024-12-11T23:59:59+01:00",
+        ),
         (["This consultation has ended. Thank you for your contributions."], "CLOSED", None),
         (["The consultation will open on 2 March 2026."], "UPCOMING", None),
         (["The Commission seeks views on the guidelines."], None, None),
     ],
-    ids=["open-until-time", "open-from-until", "numeric-date", "abbreviated-month",
-         "extended", "ran-closed", "ended", "upcoming", "nothing-stated"],
+    ids=[
+        "open-until-time",
+        "open-from-until",
+        "numeric-date",
+        "abbreviated-month",
+        "extended",
+        "ran-closed",
+        "ended",
+        "upcoming",
+        "nothing-stated",
+    ],
 )
 def test_consultation_status_and_deadline(
     paragraphs: list[str], status: str | None, deadline: str | None
@@ -422,10 +503,12 @@ def test_ds_fields_go_to_the_main_item_only() -> None:
 
 def test_ds_last_update_and_chrome_churn_give_an_identical_document() -> None:
     page = DS_CONSULTATION.read_bytes()
-    churned = (page.replace(b"Last update: 20 May 2026", b"Last update: 2 June 2026")
-               .replace(b"globan=1110", b"globan=1121")
-               .replace(b"This site uses cookies.", b"We use cookies.")
-               .replace(b"\n", b"\r\n"))
+    churned = (
+        page.replace(b"Last update: 20 May 2026", b"Last update: 2 June 2026")
+        .replace(b"globan=1110", b"globan=1121")
+        .replace(b"This site uses cookies.", b"We use cookies.")
+        .replace(b"\n", b"\r\n")
+    )
     assert parse("ds_page", DS_CONSULTATION, churned) == parse("ds_page", DS_CONSULTATION)
 
 
@@ -451,8 +534,10 @@ def test_ds_listing_items_carry_their_date_and_link() -> None:
 
 
 def test_ds_deadline_outside_consultation_pages_needs_a_consultation() -> None:
-    page = consultation_page("The obligations extend to systems placed on the market from "
-                             "2 August 2026.", "Providers must comply by 2 August 2027.")
+    page = consultation_page(
+        "The obligations extend to systems placed on the market from 2 August 2026.",
+        "Providers must comply by 2 August 2027.",
+    )
     page = page.replace(b"page-node-type-dsm-consultation", b"page-node-type-dsm-news")
     url = "https://digital-strategy.ec.europa.eu/en/news/ai-act-obligations"
     (item,) = parse_ds_page(page, ParseContext(url=url)).items
@@ -460,8 +545,10 @@ def test_ds_deadline_outside_consultation_pages_needs_a_consultation() -> None:
 
 
 def test_ds_related_content_teasers_do_not_make_a_page_a_listing() -> None:
-    page = (DATA / "ds_page" / "events-listing.html").read_bytes().replace(
-        b"path-view", b"path-node page-node-type-dsm-policy"
+    page = (
+        (DATA / "ds_page" / "events-listing.html")
+        .read_bytes()
+        .replace(b"path-view", b"path-node page-node-type-dsm-policy")
     )
     url = "https://digital-strategy.ec.europa.eu/en/policies/ai-pact"
     document = parse_ds_page(page, ParseContext(url=url))
@@ -506,15 +593,24 @@ def test_docinfo_modified_by_counts_as_amended_by() -> None:
 @pytest.mark.parametrize(
     ("title", "act_type", "number"),
     [
-        ("Commission Delegated Regulation (EU) 2026/77 of 12 December 2025 amending",
-         "Commission Delegated Regulation", "2026/77"),
-        ("Corrigendum to Commission Implementing Regulation (EU) 2025/454 of 7 March 2025",
-         "Corrigendum", "2025/454"),
+        (
+            "Commission Delegated Regulation (EU) 2026/77 of 12 December 2025 amending",
+            "Commission Delegated Regulation",
+            "2026/77",
+        ),
+        (
+            "Corrigendum to Commission Implementing Regulation (EU) 2025/454 of 7 March 2025",
+            "Corrigendum",
+            "2025/454",
+        ),
         ("Council Decision (CFSP) 2024/123 of 8 January 2024", "Council Decision", "2024/123"),
         ("Directive (EU) 2016/797 of the European Parliament", "Directive", "2016/797"),
         ("Regulation (EC) No 300/2008 of the European Parliament", "Regulation", "No 300/2008"),
-        ("Commission Notice — Guidelines on the definition of an AI system", "Commission Notice",
-         None),
+        (
+            "Commission Notice — Guidelines on the definition of an AI system",
+            "Commission Notice",
+            None,
+        ),
     ],
 )
 def test_eurlex_feed_act_types(title: str, act_type: str, number: str | None) -> None:
@@ -544,8 +640,9 @@ def ai_act_renditions() -> tuple[Document, Document, bytes]:
     folder = SHARED / "fixtures" / "real" / "eur-lex"
     if not folder.is_dir():
         pytest.skip(f"real recorded EU documents not found at {folder} (../shared is absent)")
-    xhtml = parse_eurlex_act((folder / "32024R1689_oj-xhtml_EN.xhtml").read_bytes(),
-                             ParseContext(url=AI_ACT_URL))
+    xhtml = parse_eurlex_act(
+        (folder / "32024R1689_oj-xhtml_EN.xhtml").read_bytes(), ParseContext(url=AI_ACT_URL)
+    )
     formex_bytes = (folder / "32024R1689_formex-combined_EN.fmx.xml").read_bytes()
     return xhtml, parse_formex(formex_bytes, ParseContext(url=AI_ACT_URL)), formex_bytes
 
@@ -577,8 +674,7 @@ def test_formex_act_without_its_package() -> None:
 
 def test_formex_without_an_act_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="expected <ACT>"):
-        parse_formex(b"<?xml version='1.0'?><PUBLICATION><OJ/></PUBLICATION>",
-                     case_context(FORMEX))
+        parse_formex(b"<?xml version='1.0'?><PUBLICATION><OJ/></PUBLICATION>", case_context(FORMEX))
 
 
 # --- OEIL -------------------------------------------------------------------------------------
@@ -622,7 +718,7 @@ def test_oeil_stated_stage_wins() -> None:
 
 
 def test_oeil_without_key_events_is_a_parse_error() -> None:
-    page = OEIL.read_bytes().replace(b'id="key-events"><h3>Key events', b'><h3>Other')
+    page = OEIL.read_bytes().replace(b'id="key-events"><h3>Key events', b"><h3>Other")
     with pytest.raises(ParseError, match="no key events"):
         parse("oeil_procedure", OEIL, page)
 
@@ -730,8 +826,17 @@ EVAL_DOCUMENTS = eval_documents()
 
 @pytest.mark.parametrize(
     ("parser", "url", "document"),
-    EVAL_DOCUMENTS or [pytest.param("", "", Path(), marks=pytest.mark.skip(
-        reason=f"evaluation cases not found at {CASES_DIR} (../shared is absent)"))],
+    EVAL_DOCUMENTS
+    or [
+        pytest.param(
+            "",
+            "",
+            Path(),
+            marks=pytest.mark.skip(
+                reason=f"evaluation cases not found at {CASES_DIR} (../shared is absent)"
+            ),
+        )
+    ],
     ids=[f"{d.parent.name}/{d.name}" for _, _, d in EVAL_DOCUMENTS] or ["absent"],
 )
 def test_every_eval_document_parses(parser: str, url: str, document: Path) -> None:
@@ -742,45 +847,91 @@ def test_every_eval_document_parses(parser: str, url: str, document: Path) -> No
 
 # The facts the classifier reads, before -> after, on the evaluation cases that carry them.
 EVAL_FACTS = [
-    ("dev-hys-search-sandboxes-feedback-extended", "hys:14765", "feedback_end",
-     "2025-12-30T23:59:59+01:00", "2026-01-13T23:59:59+01:00"),
+    (
+        "dev-hys-search-sandboxes-feedback-extended",
+        "hys:14765",
+        "feedback_end",
+        "2025-12-30T23:59:59+01:00",
+        "2026-01-13T23:59:59+01:00",
+    ),
     ("dev-hys-search-scientific-panel-closed", "hys:14284", "status", "OPEN", "CLOSED"),
     ("dev-hys-search-scientific-panel-opened", "hys:14284", "status", None, "OPEN"),
-    ("dev-ds-consultation-highrisk-guidelines-closed",
-     "Targeted consultation on the draft guidelines for the classification of high-risk "
-     "artificial intelligence systems", "status", "OPEN", "CLOSED"),
-    ("dev-ds-consultation-highrisk-deadline-moved-earlier",
-     "Targeted consultation on the draft guidelines for the classification of high-risk "
-     "artificial intelligence systems", "deadline",
-     "2026-06-23T22:00:00+02:00", "2026-06-16T22:00:00+02:00"),
-    ("dev-ds-consultation-ai-definition-prohibitions-closed-report",
-     "Commission launches consultation on AI Act prohibitions and AI system definition",
-     "status", "OPEN", "CLOSED"),
-    ("dev-ds-news-gpai-cop-consultation-extended",
-     "AI Act: Participate in the drawing-up of the first General-Purpose AI Code of Practice",
-     "deadline", "2024-09-10T23:59:59+02:00", "2024-09-18T23:59:59+02:00"),
-    ("dev-ds-events-ai-pact-webinar-announced", "Third AI Pact webinar on AI literacy",
-     "event_date", None, "2025-02-20"),
-    ("dev-ds-library-gpai-signing-new-download",
-     "AI Office invites providers to sign the GPAI Code of Practice", "attachment_titles",
-     "Signature Form for the GPAI Code of Practice (DOCX)",
-     "Signature Form for the GPAI Code of Practice (DOCX)\n"
-     "Submitting GPAI-SR documents to the AI Office (PDF)"),
-    ("dev-eurlex-aiact-docinfo-corrected-by", "32024R1689", "corrected_by", None,
-     "32024R1689R(01) — (OJ L, 2024/1689, 15.1.2025)"),
-    ("dev-eurlex-rss-aiact-corrigendum", "CELEX:32024R1689R(01)", "act_type", None,
-     "Corrigendum"),
-    ("dev-eurlex-rss-scientific-panel-implementing-reg", "CELEX:32025R0454", "oj_date", None,
-     "2025-03-10"),
-    ("dev-oeil-procedure-plenary-sitting-forecast-added",
-     "forecast:indicative-plenary-sitting-date", "event_date", None, "2026-06-16"),
+    (
+        "dev-ds-consultation-highrisk-guidelines-closed",
+        "Targeted consultation on the draft guidelines for the classification of high-risk "
+        "artificial intelligence systems",
+        "status",
+        "OPEN",
+        "CLOSED",
+    ),
+    (
+        "dev-ds-consultation-highrisk-deadline-moved-earlier",
+        "Targeted consultation on the draft guidelines for the classification of high-risk "
+        "artificial intelligence systems",
+        "deadline",
+        "2026-06-23T22:00:00+02:00",
+        "2026-06-16T22:00:00+02:00",
+    ),
+    (
+        "dev-ds-consultation-ai-definition-prohibitions-closed-report",
+        "Commission launches consultation on AI Act prohibitions and AI system definition",
+        "status",
+        "OPEN",
+        "CLOSED",
+    ),
+    (
+        "dev-ds-news-gpai-cop-consultation-extended",
+        "AI Act: Participate in the drawing-up of the first General-Purpose AI Code of Practice",
+        "deadline",
+        "2024-09-10T23:59:59+02:00",
+        "2024-09-18T23:59:59+02:00",
+    ),
+    (
+        "dev-ds-events-ai-pact-webinar-announced",
+        "Third AI Pact webinar on AI literacy",
+        "event_date",
+        None,
+        "2025-02-20",
+    ),
+    (
+        "dev-ds-library-gpai-signing-new-download",
+        "AI Office invites providers to sign the GPAI Code of Practice",
+        "attachment_titles",
+        "Signature Form for the GPAI Code of Practice (DOCX)",
+        "Signature Form for the GPAI Code of Practice (DOCX)\n"
+        "Submitting GPAI-SR documents to the AI Office (PDF)",
+    ),
+    (
+        "dev-eurlex-aiact-docinfo-corrected-by",
+        "32024R1689",
+        "corrected_by",
+        None,
+        "32024R1689R(01) — (OJ L, 2024/1689, 15.1.2025)",
+    ),
+    ("dev-eurlex-rss-aiact-corrigendum", "CELEX:32024R1689R(01)", "act_type", None, "Corrigendum"),
+    (
+        "dev-eurlex-rss-scientific-panel-implementing-reg",
+        "CELEX:32025R0454",
+        "oj_date",
+        None,
+        "2025-03-10",
+    ),
+    (
+        "dev-oeil-procedure-plenary-sitting-forecast-added",
+        "forecast:indicative-plenary-sitting-date",
+        "event_date",
+        None,
+        "2026-06-16",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "key", "field", "before", "after"), EVAL_FACTS,
-                         ids=[row[0] for row in EVAL_FACTS])
-def test_eval_case_facts(case: str, key: str, field: str, before: str | None,
-                         after: str | None) -> None:
+@pytest.mark.parametrize(
+    ("case", "key", "field", "before", "after"), EVAL_FACTS, ids=[row[0] for row in EVAL_FACTS]
+)
+def test_eval_case_facts(
+    case: str, key: str, field: str, before: str | None, after: str | None
+) -> None:
     folder = CASES_DIR / case
     if not folder.is_dir():
         pytest.skip(f"evaluation case {case} not found at {CASES_DIR}")

@@ -37,14 +37,19 @@ PAGE_V1 = """<!DOCTYPE html><html><head><title>AI Office</title>
 </body></html>"""
 
 # Formatting churn only: whitespace, non-breaking spaces, a new tracking id, a new footer date.
-PAGE_V1_CHURN = (PAGE_V1.replace("RID_1", "RID_2")
-                 .replace("centre of AI", "centre\u00a0of   AI")
-                 .replace("1 June 2025", "9 June 2025"))
+PAGE_V1_CHURN = (
+    PAGE_V1.replace("RID_1", "RID_2")
+    .replace("centre of AI", "centre\u00a0of   AI")
+    .replace("1 June 2025", "9 June 2025")
+)
 
-PAGE_V2 = (PAGE_V1.replace("The office has 5 units.",
-                           "The office has 6 units, including a new unit for AI safety.")
-           .replace("</main>", "<h2>Guidelines</h2><p>The Commission published guidelines on the"
-                    " obligations of providers of general-purpose AI models.</p></main>"))
+PAGE_V2 = PAGE_V1.replace(
+    "The office has 5 units.", "The office has 6 units, including a new unit for AI safety."
+).replace(
+    "</main>",
+    "<h2>Guidelines</h2><p>The Commission published guidelines on the"
+    " obligations of providers of general-purpose AI models.</p></main>",
+)
 
 FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
 <title>Digital strategy news</title><link>https://example.eu/</link>
@@ -54,12 +59,16 @@ FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
 <pubDate>Mon, 01 Sep 2025 08:00:00 GMT</pubDate></item>
 </channel></rss>"""
 
-FEED_V2 = FEED_V1.replace("Mon, 01 Sep 2025 08:00:00 GMT</lastBuildDate>",
-                          "Tue, 02 Sep 2025 08:00:00 GMT</lastBuildDate>").replace(
-    "<item>", """<item><guid>https://example.eu/n/2</guid>
+FEED_V2 = FEED_V1.replace(
+    "Mon, 01 Sep 2025 08:00:00 GMT</lastBuildDate>", "Tue, 02 Sep 2025 08:00:00 GMT</lastBuildDate>"
+).replace(
+    "<item>",
+    """<item><guid>https://example.eu/n/2</guid>
 <title>Commission publishes GPAI guidelines</title><link>https://example.eu/n/2</link>
 <description>The guidelines clarify obligations.</description>
-<pubDate>Tue, 02 Sep 2025 08:00:00 GMT</pubDate></item><item>""", 1)
+<pubDate>Tue, 02 Sep 2025 08:00:00 GMT</pubDate></item><item>""",
+    1,
+)
 
 
 def make_app(tmp_path: Path, database_url: str, server: ReplayServer) -> App:
@@ -76,11 +85,11 @@ backoff_base = 0.01
 max_retry_after = 5
 per_host_spacing = 0
 [sources.office]
-url = "{server.url('/office')}"
+url = "{server.url("/office")}"
 parser = "html"
 keep = ["main"]
 [sources.news]
-url = "{server.url('/feed')}"
+url = "{server.url("/feed")}"
 parser = "feed"
 tags = ["news"]
 """)
@@ -112,15 +121,19 @@ def test_baseline_unchanged_changed(app: App, replay_server: ReplayServer):
     changed = check(app, "office")
     assert changed.outcome is CheckOutcome.CHANGED
     got = sorted((c.item_key, c.category) for c in changed.changes)
-    assert got == [("European AI Office > Guidelines", Category.PUBLICATION_ADDED),
-                   ("European AI Office > Structure", Category.AMENDMENT)]
+    assert got == [
+        ("European AI Office > Guidelines", Category.PUBLICATION_ADDED),
+        ("European AI Office > Structure", Category.AMENDMENT),
+    ]
 
     stored = app.store.changes(ChangeFilter(source="office"))
     assert len(stored) == 2
     amendment = next(row for row in stored if row.category == "amendment")
     ops = [op for block in amendment.diff["blocks"] for op in block["ops"] if op[0] != "equal"]
-    assert ops == [["delete", "5 units."],
-                   ["insert", "6 units, including a new unit for AI safety."]]
+    assert ops == [
+        ["delete", "5 units."],
+        ["insert", "6 units, including a new unit for AI safety."],
+    ]
     outcomes = [c.outcome for c in app.store.checks("office")]
     assert outcomes == ["changed", "unchanged", "not_modified", "baseline"]
 
@@ -130,29 +143,37 @@ def test_new_feed_item_is_one_publication(app: App, replay_server: ReplayServer)
     replay_server.set_version("/feed", 1)
     result = check(app, "news")
     assert [(c.item_key, c.category) for c in result.changes] == [
-        ("https://example.eu/n/2", Category.PUBLICATION_ADDED)]
+        ("https://example.eu/n/2", Category.PUBLICATION_ADDED)
+    ]
 
 
 FAULTS = [
     pytest.param("status", {"status": 500, "times": 2}, "HTTP 500", id="500"),
     pytest.param("status", {"status": 404}, "HTTP 404", id="404"),
-    pytest.param("retry_after", {"status": 429, "retry_after": "60"}, "Retry-After",
-                 id="429-too-long"),
+    pytest.param(
+        "retry_after", {"status": 429, "retry_after": "60"}, "Retry-After", id="429-too-long"
+    ),
     pytest.param("timeout", {"delay": 3.0, "times": 2}, "", id="timeout"),
     pytest.param("truncated", {"times": 2}, "", id="truncated-body"),
     # aiohttp itself re-sends a GET once on a disconnect: 4 faults = 2 failed attempts.
     pytest.param("disconnect", {"times": 4}, "", id="disconnect"),
     pytest.param("maintenance", {}, "maintenance", id="maintenance-page-200"),
-    pytest.param("body", {"body": "<html><body><h1>Access Denied</h1></body></html>"},
-                 "access denied", id="bot-wall-200"),
-    pytest.param("body", {"body": "<html><body><main></main></body></html>"}, "no items",
-                 id="empty-parse"),
+    pytest.param(
+        "body",
+        {"body": "<html><body><h1>Access Denied</h1></body></html>"},
+        "access denied",
+        id="bot-wall-200",
+    ),
+    pytest.param(
+        "body", {"body": "<html><body><main></main></body></html>"}, "no items", id="empty-parse"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kind", "kw", "reason"), FAULTS)
-def test_fault_is_a_failed_check_never_a_change(app: App, replay_server: ReplayServer,
-                                                kind: str, kw: dict, reason: str):
+def test_fault_is_a_failed_check_never_a_change(
+    app: App, replay_server: ReplayServer, kind: str, kw: dict, reason: str
+):
     check(app, "office")
     replay_server.set_version("/office", 2)
     replay_server.fault("/office", kind, **kw)
@@ -172,8 +193,9 @@ def test_fault_is_a_failed_check_never_a_change(app: App, replay_server: ReplayS
 
 def test_malformed_feed_is_a_failed_check(app: App, replay_server: ReplayServer):
     check(app, "news")
-    replay_server.fault("/feed", "body", body="<rss><channel><item><title>cut",
-                        content_type="application/rss+xml")
+    replay_server.fault(
+        "/feed", "body", body="<rss><channel><item><title>cut", content_type="application/rss+xml"
+    )
     failed = check(app, "news")
     assert failed.outcome is CheckOutcome.FAILED and failed.changes == ()
     assert check(app, "news").outcome is CheckOutcome.NOT_MODIFIED
@@ -189,12 +211,14 @@ def test_dry_run_stores_nothing(app: App, replay_server: ReplayServer):
     assert app.store.counts() == before
 
 
-def test_editing_selectors_is_not_a_change_of_the_page(tmp_path: Path, database_url: str,
-                                                       app: App, replay_server: ReplayServer):
+def test_editing_selectors_is_not_a_change_of_the_page(
+    tmp_path: Path, database_url: str, app: App, replay_server: ReplayServer
+):
     assert check(app, "office").outcome is CheckOutcome.BASELINE
     config = tmp_path / "lexwatch.toml"
     edited_config = config.read_text().replace(
-        'keep = ["main"]', "keep = [\"main\"]\nignore = ['The office has .*']")
+        'keep = ["main"]', "keep = [\"main\"]\nignore = ['The office has .*']"
+    )
     config.write_text(edited_config)
     app.close()
     edited = App.start(load_settings(config))
@@ -248,9 +272,13 @@ def paged_check(app: App) -> CheckResult:
     async def run() -> CheckResult:
         policy = fetch_policy(app.settings)
         async with make_client(policy) as client:
-            checker = Checker(store=app.store, fetcher=Fetcher(client, policy),
-                              classifier=StructuralClassifier(), parsers=PARSERS,
-                              pagers={"json": next_page})
+            checker = Checker(
+                store=app.store,
+                fetcher=Fetcher(client, policy),
+                classifier=StructuralClassifier(),
+                parsers=PARSERS,
+                pagers={"json": next_page},
+            )
             return await checker.check(app.sources["listing"])
 
     return asyncio.run(run())
@@ -270,7 +298,7 @@ builtin_catalog = false
 retries = 0
 per_host_spacing = 0
 [sources.listing]
-url = "{replay_server.url('/api/p0')}"
+url = "{replay_server.url("/api/p0")}"
 parser = "json"
 items_path = "items"
 key_field = "id"
@@ -281,8 +309,9 @@ title_field = "title"
     app.close()
 
 
-def test_every_page_of_a_paginated_listing_is_one_document(paged_app: App,
-                                                            replay_server: ReplayServer):
+def test_every_page_of_a_paginated_listing_is_one_document(
+    paged_app: App, replay_server: ReplayServer
+):
     assert paged_check(paged_app).outcome is CheckOutcome.BASELINE
     [snapshot] = [c.snapshot_id for c in paged_app.store.checks("listing")]
     assert [i.key for i in paged_app.store.document(snapshot).items] == ["1", "2", "3", "4", "5"]
@@ -290,8 +319,7 @@ def test_every_page_of_a_paginated_listing_is_one_document(paged_app: App,
     for path in ("/api/p0", "/api/p1", "/api/p2"):
         replay_server.set_version(path, 1)
     result = paged_check(paged_app)
-    assert [(c.item_key, c.category) for c in result.changes] == [
-        ("6", Category.PUBLICATION_ADDED)]
+    assert [(c.item_key, c.category) for c in result.changes] == [("6", Category.PUBLICATION_ADDED)]
 
 
 def test_a_failed_page_fails_the_whole_check(paged_app: App, replay_server: ReplayServer):

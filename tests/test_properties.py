@@ -35,24 +35,36 @@ from sources.normalise import join_blocks, normalise_line, normalise_text
 from sources.parsers import PARSERS
 
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:To avoid breaking existing software:DeprecationWarning")  # feedparser, not us
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    "ignore:To avoid breaking existing software:DeprecationWarning"
+)  # feedparser, not us
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 OPTIONS = {"json": SourceOptions(items_path="items", key_field="id", title_field="title")}
 PREFIXES = [
-    b"", b"<?xml version='1.0' encoding='UTF-8'?>", b"<html><head><title>t</title></head><body>",
+    b"",
+    b"<?xml version='1.0' encoding='UTF-8'?>",
+    b"<html><head><title>t</title></head><body>",
     b"<rss version='2.0'><channel><title>c</title><item><title>",
-    b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>", b'{"items": [{"id": ',
-    b"\xef\xbb\xbf", b"\xff\xfe<\x00h\x00t\x00m\x00l\x00>\x00",
+    b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>",
+    b'{"items": [{"id": ',
+    b"\xef\xbb\xbf",
+    b"\xff\xfe<\x00h\x00t\x00m\x00l\x00>\x00",
     b"<html xmlns='http://www.w3.org/1999/xhtml'><body><div class='eli-subdivision' id='art_1'>",
-    b"<ACT><TITLE><TI><P>", b'{"initiativeResultDtoPage": {"content": [',
+    b"<ACT><TITLE><TI><P>",
+    b'{"initiativeResultDtoPage": {"content": [',
 ]
 
 
 def parse(name: str, content: bytes, content_type: str = "") -> Document | None:
     """The parser's Document, or None for a ParseError; any other exception fails the test."""
-    context = ParseContext(url="https://example.eu/doc", content_type=content_type,
-                           options=OPTIONS.get(name, SourceOptions()))
+    context = ParseContext(
+        url="https://example.eu/doc",
+        content_type=content_type,
+        options=OPTIONS.get(name, SourceOptions()),
+    )
     try:
         return PARSERS[name](content, context)
     except ParseError:
@@ -71,8 +83,9 @@ def assert_sane(name: str, content: bytes, content_type: str = "") -> None:
     assert len({item.key for item in first.items}) == len(first.items)  # keys unique
 
 
-any_bytes = st.builds(lambda prefix, rest: prefix + rest, st.sampled_from(PREFIXES),
-                      st.binary(max_size=1500))
+any_bytes = st.builds(
+    lambda prefix, rest: prefix + rest, st.sampled_from(PREFIXES), st.binary(max_size=1500)
+)
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
@@ -83,65 +96,110 @@ def test_any_bytes_give_a_document_or_a_parse_error(name: str, content: bytes) -
 
 
 words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
-TAGS = ["div", "p", "h1", "h2", "h3", "section", "main", "nav", "ul", "li", "a", "span",
-        "table", "tr", "td", "script", "b", "article", "header", "footer"]
+TAGS = [
+    "div",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "section",
+    "main",
+    "nav",
+    "ul",
+    "li",
+    "a",
+    "span",
+    "table",
+    "tr",
+    "td",
+    "script",
+    "b",
+    "article",
+    "header",
+    "footer",
+]
 html_nodes = st.recursive(
     words.map(escape),
     lambda children: st.builds(
         lambda tag, kids, attr: f"<{tag}{attr}>{''.join(kids)}</{tag}>",
-        st.sampled_from(TAGS), st.lists(children, max_size=4),
-        st.sampled_from(["", " class='ecl-u-sr-only'", " hidden", " id='x'", " href='/a?b=1'"])),
-    max_leaves=25)
+        st.sampled_from(TAGS),
+        st.lists(children, max_size=4),
+        st.sampled_from(["", " class='ecl-u-sr-only'", " hidden", " id='x'", " href='/a?b=1'"]),
+    ),
+    max_leaves=25,
+)
 
 
-@pytest.mark.parametrize("name", ["html", "ds_page", "text", "hys_initiative",
-                                  "oeil_procedure", "eurlex_act", "eurlex_docinfo"])
+@pytest.mark.parametrize(
+    "name",
+    ["html", "ds_page", "text", "hys_initiative", "oeil_procedure", "eurlex_act", "eurlex_docinfo"],
+)
 @FAST
 @given(body=html_nodes, title=words)
-def test_random_html_gives_a_document_or_a_parse_error(name: str, body: str,
-                                                       title: str) -> None:
+def test_random_html_gives_a_document_or_a_parse_error(name: str, body: str, title: str) -> None:
     page = f"<!DOCTYPE html><html><head><title>{escape(title)}</title></head><body>{body}"
     assert_sane(name, page.encode("utf-8"), "text/html; charset=utf-8")
 
 
-entries = st.lists(st.fixed_dictionaries({
-    "title": words, "guid": words, "link": st.sampled_from(["", "/n/1", "https://ex.eu/n?id=2",
-                                                            "javascript:x", "http://[bad"]),
-    "description": words, "date": st.sampled_from(["", "Mon, 01 Sep 2025 08:00:00 GMT",
-                                                   "2025-13-45", "yesterday"]),
-}), max_size=6)
+entries = st.lists(
+    st.fixed_dictionaries(
+        {
+            "title": words,
+            "guid": words,
+            "link": st.sampled_from(
+                ["", "/n/1", "https://ex.eu/n?id=2", "javascript:x", "http://[bad"]
+            ),
+            "description": words,
+            "date": st.sampled_from(
+                ["", "Mon, 01 Sep 2025 08:00:00 GMT", "2025-13-45", "yesterday"]
+            ),
+        }
+    ),
+    max_size=6,
+)
 
 
 def rss(items: list[dict[str, str]]) -> bytes:
-    parts = [f"<item><title>{escape(i['title'])}</title><guid>{escape(i['guid'])}</guid>"
-             f"<link>{escape(i['link'])}</link><description>{escape(i['description'])}"
-             f"</description><pubDate>{i['date']}</pubDate></item>" for i in items]
-    return ("<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>c"
-            f"</title><link>https://ex.eu/</link>{''.join(parts)}</channel></rss>").encode()
+    parts = [
+        f"<item><title>{escape(i['title'])}</title><guid>{escape(i['guid'])}</guid>"
+        f"<link>{escape(i['link'])}</link><description>{escape(i['description'])}"
+        f"</description><pubDate>{i['date']}</pubDate></item>"
+        for i in items
+    ]
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>c"
+        f"</title><link>https://ex.eu/</link>{''.join(parts)}</channel></rss>"
+    ).encode()
 
 
 @pytest.mark.parametrize("name", ["feed", "eurlex_feed"])
 @FAST
 @given(items=entries)
-def test_random_feeds_give_a_document_or_a_parse_error(name: str,
-                                                       items: list[dict[str, str]]) -> None:
+def test_random_feeds_give_a_document_or_a_parse_error(
+    name: str, items: list[dict[str, str]]
+) -> None:
     assert_sane(name, rss(items), "application/rss+xml")
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | words,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(words, children,
-                                                                      max_size=4),
-    max_leaves=20)
-records = st.lists(st.dictionaries(st.sampled_from(["id", "title", "url", "status", "x"]),
-                                   json_values, max_size=5), max_size=5)
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(words, children, max_size=4),
+    max_leaves=20,
+)
+records = st.lists(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "url", "status", "x"]), json_values, max_size=5
+    ),
+    max_size=5,
+)
 
 
 @pytest.mark.parametrize("name", ["json", "hys_search", "hys_initiative"])
 @FAST
 @given(rows=records, wrap=st.booleans())
-def test_random_json_gives_a_document_or_a_parse_error(name: str, rows: list[object],
-                                                       wrap: bool) -> None:
+def test_random_json_gives_a_document_or_a_parse_error(
+    name: str, rows: list[object], wrap: bool
+) -> None:
     data: object = {"items": rows, "initiativeResultDtoPage": {"content": rows}} if wrap else rows
     assert_sane(name, json.dumps(data).encode(), "application/json")
 
@@ -150,10 +208,26 @@ xml_nodes = st.recursive(
     words.map(escape),
     lambda children: st.builds(
         lambda tag, kids: f"<{tag}>{''.join(kids)}</{tag}>",
-        st.sampled_from(["ACT", "TITLE", "TI", "P", "ARTICLE", "TI.ART", "PARAG", "ALINEA",
-                         "NO.PARAG", "ENACTING.TERMS", "DIVISION", "STI.ART"]),
-        st.lists(children, max_size=4)),
-    max_leaves=25)
+        st.sampled_from(
+            [
+                "ACT",
+                "TITLE",
+                "TI",
+                "P",
+                "ARTICLE",
+                "TI.ART",
+                "PARAG",
+                "ALINEA",
+                "NO.PARAG",
+                "ENACTING.TERMS",
+                "DIVISION",
+                "STI.ART",
+            ]
+        ),
+        st.lists(children, max_size=4),
+    ),
+    max_leaves=25,
+)
 
 
 @FAST
@@ -175,19 +249,27 @@ def test_normalisation_is_idempotent(text: str) -> None:
 
 # -- the differ --------------------------------------------------------------------------
 
-token = st.text(st.characters(codec="utf-8", exclude_categories=("Z", "Cc", "Cs")),
-                min_size=1, max_size=8)
+token = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Z", "Cc", "Cs")), min_size=1, max_size=8
+)
 line = st.lists(token, min_size=1, max_size=12).map(" ".join)
 text = st.lists(line, max_size=6).map("\n".join)
-fields = st.dictionaries(st.sampled_from(["status", "deadline", "stage", "published"]),
-                         st.sampled_from(["", "open", "closed", "2025-09-10", "2025-09-18"]),
-                         max_size=3)
-items = st.builds(lambda key, title, body, f, url: Item(key=key, title=title, text=body,
-                                                        fields=f, url=url),
-                  st.sampled_from([f"k{i}" for i in range(12)]), line, text, fields,
-                  st.sampled_from([None, "https://ex.eu/a", "https://ex.eu/b"]))
+fields = st.dictionaries(
+    st.sampled_from(["status", "deadline", "stage", "published"]),
+    st.sampled_from(["", "open", "closed", "2025-09-10", "2025-09-18"]),
+    max_size=3,
+)
+items = st.builds(
+    lambda key, title, body, f, url: Item(key=key, title=title, text=body, fields=f, url=url),
+    st.sampled_from([f"k{i}" for i in range(12)]),
+    line,
+    text,
+    fields,
+    st.sampled_from([None, "https://ex.eu/a", "https://ex.eu/b"]),
+)
 documents = st.lists(items, max_size=8, unique_by=lambda item: item.key).map(
-    lambda found: Document(kind=DocumentKind.PAGE, items=tuple(found)))
+    lambda found: Document(kind=DocumentKind.PAGE, items=tuple(found))
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -208,7 +290,8 @@ def test_added_removed_and_modified_keys_are_exact(old: Document, new: Document)
     assert set(by_kind[DiffKind.ADDED]) == after.keys() - before.keys()
     assert set(by_kind[DiffKind.REMOVED]) == before.keys() - after.keys()
     assert set(by_kind[DiffKind.MODIFIED]) == {
-        key for key in before.keys() & after.keys() if before[key] != after[key]}
+        key for key in before.keys() & after.keys() if before[key] != after[key]
+    }
     assert len(diffs) == len({d.key for d in diffs})  # one diff per key
 
 
@@ -226,10 +309,14 @@ def test_word_ops_rebuild_both_versions(old: str, new: str) -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(old=st.lists(st.sampled_from(["AI", "Act.", "the", "Office;", "model", "risk"]),
-                    min_size=500, max_size=900).map(" ".join),
-       edits=st.lists(st.tuples(st.integers(0, 899), st.sampled_from(["new", "word."])),
-                      max_size=10))
+@given(
+    old=st.lists(
+        st.sampled_from(["AI", "Act.", "the", "Office;", "model", "risk"]),
+        min_size=500,
+        max_size=900,
+    ).map(" ".join),
+    edits=st.lists(st.tuples(st.integers(0, 899), st.sampled_from(["new", "word."])), max_size=10),
+)
 def test_word_ops_rebuild_huge_blocks(old: str, edits: list[tuple[int, str]]) -> None:
     """Blocks past the quadratic limit are diffed by sentence first; still exact."""
     words_ = old.split(" ")

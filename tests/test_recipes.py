@@ -49,8 +49,9 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 def recipe(name: str) -> str:
     """The code block that follows ``<!-- recipe: name -->`` in ARCHITECTURE.md."""
-    found = re.search(rf"<!-- recipe: {name} -->\n```\w+\n(.*?)```", ARCHITECTURE.read_text(),
-                      re.DOTALL)
+    found = re.search(
+        rf"<!-- recipe: {name} -->\n```\w+\n(.*?)```", ARCHITECTURE.read_text(), re.DOTALL
+    )
     assert found, f"ARCHITECTURE.md has no recipe {name!r}"
     return found.group(1)
 
@@ -63,9 +64,10 @@ def run_recipe(name: str) -> dict[str, Any]:
 
 def start_app(tmp_path: Path, sources_toml: str) -> App:
     config = tmp_path / "lexwatch.toml"
-    config.write_text(f'builtin_catalog = false\ndatabase_url = "sqlite:///{tmp_path}/db"\n'
-                      "[http]\nallow_private_addresses = true\nrespect_robots = false\n\n"
-                      + sources_toml)
+    config.write_text(
+        f'builtin_catalog = false\ndatabase_url = "sqlite:///{tmp_path}/db"\n'
+        "[http]\nallow_private_addresses = true\nrespect_robots = false\n\n" + sources_toml
+    )
     return App.start(load_settings(config))
 
 
@@ -80,14 +82,19 @@ CONSULTATION = """<h2>Consultation on the AI Pact pledges</h2>
 Feedback is welcome until 30 June 2026.</p>"""
 
 
-def test_a_source_added_in_the_configuration_is_checked(tmp_path: Path,
-                                                        replay_server: ReplayServer):
-    url = replay_server.add("/ai-pact", PAGE.format(pledges="Over a hundred pledges", more=""),
-                            PAGE.format(pledges="Companies from every member state", more=""),
-                            PAGE.format(pledges="Over a hundred pledges", more=CONSULTATION))
+def test_a_source_added_in_the_configuration_is_checked(
+    tmp_path: Path, replay_server: ReplayServer
+):
+    url = replay_server.add(
+        "/ai-pact",
+        PAGE.format(pledges="Over a hundred pledges", more=""),
+        PAGE.format(pledges="Companies from every member state", more=""),
+        PAGE.format(pledges="Over a hundred pledges", more=CONSULTATION),
+    )
     table = recipe("source")
-    app = start_app(tmp_path, table.replace(
-        "https://digital-strategy.ec.europa.eu/en/policies/ai-pact", url))
+    app = start_app(
+        tmp_path, table.replace("https://digital-strategy.ec.europa.eu/en/policies/ai-pact", url)
+    )
     try:
         assert check(app, "ai-pact").outcome is CheckOutcome.BASELINE
         replay_server.set_version("/ai-pact", 1)  # only the dropped part changed
@@ -103,19 +110,29 @@ def test_a_source_added_in_the_configuration_is_checked(tmp_path: Path,
 
 # -- a parser -------------------------------------------------------------------------------
 
-LIST = ("2026-05-01 | Guidelines on the AI system definition | https://x.eu/d/1\n"
-        "2026-05-20 | Guidelines on prohibited practices | https://x.eu/d/2\n")
+LIST = (
+    "2026-05-01 | Guidelines on the AI system definition | https://x.eu/d/1\n"
+    "2026-05-20 | Guidelines on prohibited practices | https://x.eu/d/2\n"
+)
 MORE = LIST + "2026-06-02 | Template for the training data summary | https://x.eu/d/3\n"
 
 
-def test_a_new_parser_reads_the_source_that_names_it(tmp_path: Path,
-                                                     replay_server: ReplayServer,
-                                                     monkeypatch: pytest.MonkeyPatch):
+def test_a_new_parser_reads_the_source_that_names_it(
+    tmp_path: Path, replay_server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+):
     parse = run_recipe("parser")["parse_dated_list"]
-    monkeypatch.setattr(sources.parsers, "PARSERS",
-                        MappingProxyType({**sources.parsers.PARSERS, "dated_list": parse}))
-    url = replay_server.add("/decisions", LIST, MORE, MORE + "a line without separators\n",
-                            content_type="text/plain; charset=utf-8")
+    monkeypatch.setattr(
+        sources.parsers,
+        "PARSERS",
+        MappingProxyType({**sources.parsers.PARSERS, "dated_list": parse}),
+    )
+    url = replay_server.add(
+        "/decisions",
+        LIST,
+        MORE,
+        MORE + "a line without separators\n",
+        content_type="text/plain; charset=utf-8",
+    )
     app = start_app(tmp_path, f'[sources.decisions]\nurl = "{url}"\nparser = "dated_list"\n')
     try:
         assert check(app, "decisions").outcome is CheckOutcome.BASELINE
@@ -133,35 +150,58 @@ def test_a_new_parser_reads_the_source_that_names_it(tmp_path: Path,
 
 # -- a channel ------------------------------------------------------------------------------
 
-SOURCE = Source(key="ai-office", title="AI Office", url="https://x.eu/ai-office",
-                parser="html", interval=3600)
+SOURCE = Source(
+    key="ai-office", title="AI Office", url="https://x.eu/ai-office", parser="html", interval=3600
+)
 
 
 def consultation() -> Change:
     old = Document(kind=DocumentKind.PAGE, items=(Item(key="c", title="C", text="closed"),))
-    new = Document(kind=DocumentKind.PAGE,
-                   items=(Item(key="c", title="C", text="open until 10 June 2026"),))
+    new = Document(
+        kind=DocumentKind.PAGE, items=(Item(key="c", title="C", text="open until 10 June 2026"),)
+    )
     [diff] = diff_documents(old, new)
-    return Change(source_key=SOURCE.key, item_key="c", category=Category.CONSULTATION_OPENED,
-                  severity=Severity.HIGH, title="Consultation on GPAI guidelines opened",
-                  summary="A consultation opened", url="https://x.eu/c", diff=diff,
-                  evidence=("open until 10 June 2026",))
+    return Change(
+        source_key=SOURCE.key,
+        item_key="c",
+        category=Category.CONSULTATION_OPENED,
+        severity=Severity.HIGH,
+        title="Consultation on GPAI guidelines opened",
+        summary="A consultation opened",
+        url="https://x.eu/c",
+        diff=diff,
+        evidence=("open until 10 June 2026",),
+    )
 
 
 def test_a_new_channel_delivers_from_the_outbox(tmp_path: Path):
     path = tmp_path / "alerts.jsonl"
     sender = run_recipe("channel")["JsonLinesSender"](path)
-    subscription = Subscription(name="tail", channel=Channel.WEBHOOK,
-                                target="http://127.0.0.1:9/unused")
+    subscription = Subscription(
+        name="tail", channel=Channel.WEBHOOK, target="http://127.0.0.1:9/unused"
+    )
     store = Store.open(f"sqlite:///{tmp_path}/db")
     store.sync_sources([SOURCE])
     store.routing = Routing(subscriptions=(subscription,))
-    store.record(CheckRecord(source_key=SOURCE.key, started_at=NOW, duration_ms=5,
-                             outcome=CheckOutcome.CHANGED, http_status=200,
-                             changes=(consultation(),)), None)
-    dispatcher = Dispatcher(store=store, subscriptions=[subscription],
-                            senders={"tail": sender}, mailers={}, settings=AlertSettings(),
-                            clock=lambda: NOW + timedelta(minutes=1))
+    store.record(
+        CheckRecord(
+            source_key=SOURCE.key,
+            started_at=NOW,
+            duration_ms=5,
+            outcome=CheckOutcome.CHANGED,
+            http_status=200,
+            changes=(consultation(),),
+        ),
+        None,
+    )
+    dispatcher = Dispatcher(
+        store=store,
+        subscriptions=[subscription],
+        senders={"tail": sender},
+        mailers={},
+        settings=AlertSettings(),
+        clock=lambda: NOW + timedelta(minutes=1),
+    )
 
     sent = asyncio.run(dispatcher.dispatch_due())
 
@@ -185,7 +225,9 @@ def test_a_new_categorys_entry_fits_the_registry():
     assert entry.colour not in {category.info.colour for category in Category}
     assert re.fullmatch(r"#[0-9a-f]{6}", entry.colour)
     assert css_rule("guidance_withdrawn", entry.colour) == (
-        ".cat-guidance_withdrawn { background: #7c2d12; fill: #7c2d12; }")
+        ".cat-guidance_withdrawn { background: #7c2d12; fill: #7c2d12; }"
+    )
     assert readme_row("guidance_withdrawn", entry) == (
         "| `guidance_withdrawn` | Guidance withdrawn | high | instant and digest | a guideline,"
-        " template or FAQ entry is withdrawn or replaced |")
+        " template or FAQ entry is withdrawn or replaced |"
+    )

@@ -21,8 +21,13 @@ from sources.parsers import PAGERS, PARSERS
 from storage.store import Store
 from tests.servers.replay import ReplayServer as LiveServer
 
-POLICY = FetchPolicy(user_agent="lexwatch-tests (+mailto:tests@example.org)",
-                     per_host_spacing=0, retries=0, connect_timeout=5, read_timeout=5)
+POLICY = FetchPolicy(
+    user_agent="lexwatch-tests (+mailto:tests@example.org)",
+    per_host_spacing=0,
+    retries=0,
+    connect_timeout=5,
+    read_timeout=5,
+)
 
 PAGE = """<!DOCTYPE html><html><head><title>AI Office</title></head><body><main>
 <h1>European AI Office</h1><p>The AI Office is the centre of AI expertise.</p>
@@ -30,8 +35,9 @@ PAGE = """<!DOCTYPE html><html><head><title>AI Office</title></head><body><main>
 
 
 def _source(url: str, key: str = "guide", parser: str = "html", **options) -> Source:
-    return Source(key=key, title=key, url=url, parser=parser, interval=3600,
-                  options=SourceOptions(**options))
+    return Source(
+        key=key, title=key, url=url, parser=parser, interval=3600, options=SourceOptions(**options)
+    )
 
 
 def _record(source: Source, directory: Path, pagers=None) -> list[Path]:
@@ -42,8 +48,9 @@ def _record(source: Source, directory: Path, pagers=None) -> list[Path]:
     return asyncio.run(run())
 
 
-def _replay_checks(source: Source, directory: Path, database_url: str,
-                   times: int) -> tuple[list[CheckResult], list[str | None], int]:
+def _replay_checks(
+    source: Source, directory: Path, database_url: str, times: int
+) -> tuple[list[CheckResult], list[str | None], int]:
     """``times`` checks of ``source`` over replay: the results, the stored final URLs and
     the number of items in the last snapshot."""
     store = Store.open(database_url)
@@ -52,9 +59,13 @@ def _replay_checks(source: Source, directory: Path, database_url: str,
 
         async def run() -> list[CheckResult]:
             async with replay_client(POLICY, directory) as client:
-                checker = Checker(store=store, fetcher=Fetcher(client, POLICY),
-                                  classifier=StructuralClassifier(), parsers=PARSERS,
-                                  pagers=PAGERS)
+                checker = Checker(
+                    store=store,
+                    fetcher=Fetcher(client, POLICY),
+                    classifier=StructuralClassifier(),
+                    parsers=PARSERS,
+                    pagers=PAGERS,
+                )
                 return [await checker.check(source) for _ in range(times)]
 
         results = asyncio.run(run())
@@ -88,8 +99,9 @@ def test_record_writes_one_json_and_body_pair(tmp_path: Path, replay_server: Liv
     assert (tmp_path / "guide" / meta["body"]).read_bytes() == PAGE.encode()
 
 
-def test_replayed_checks_are_baseline_then_304_offline(tmp_path: Path, replay_server: LiveServer,
-                                                       database_url: str):
+def test_replayed_checks_are_baseline_then_304_offline(
+    tmp_path: Path, replay_server: LiveServer, database_url: str
+):
     url = replay_server.add("/guide", PAGE)
     source = _source(url)
     _record(source, tmp_path)
@@ -114,9 +126,9 @@ def test_final_url_is_the_original_url(tmp_path: Path, replay_server: LiveServer
     assert response.headers["etag"].startswith('"')
 
 
-def test_a_recorded_redirect_ends_at_its_recorded_final_url(tmp_path: Path,
-                                                            replay_server: LiveServer,
-                                                            database_url: str):
+def test_a_recorded_redirect_ends_at_its_recorded_final_url(
+    tmp_path: Path, replay_server: LiveServer, database_url: str
+):
     target = replay_server.add("/new-home", PAGE)
     old = replay_server.redirect("/old-home", "/new-home")
     source = _source(old)
@@ -139,8 +151,9 @@ def test_if_modified_since_alone_gives_304(tmp_path: Path, replay_server: LiveSe
     assert response.status_code == 304 and response.content == b""
 
 
-def test_unknown_url_is_a_failed_check(tmp_path: Path, replay_server: LiveServer,
-                                       database_url: str):
+def test_unknown_url_is_a_failed_check(
+    tmp_path: Path, replay_server: LiveServer, database_url: str
+):
     _record(_source(replay_server.add("/guide", PAGE)), tmp_path)
     other = _source(replay_server.url("/never-recorded"), key="other")
 
@@ -158,11 +171,13 @@ def test_robots_txt_is_404_unless_recorded(tmp_path: Path, replay_server: LiveSe
     assert _get(tmp_path, "https://eur-lex.europa.eu/robots.txt").status_code == 404
 
 
-def test_a_recorded_robots_txt_is_obeyed(tmp_path: Path, replay_server: LiveServer,
-                                         database_url: str):
+def test_a_recorded_robots_txt_is_obeyed(
+    tmp_path: Path, replay_server: LiveServer, database_url: str
+):
     url = replay_server.add("/guide", PAGE)
-    robots = replay_server.add("/robots.txt", "User-agent: *\nDisallow: /guide\n",
-                               content_type="text/plain")
+    robots = replay_server.add(
+        "/robots.txt", "User-agent: *\nDisallow: /guide\n", content_type="text/plain"
+    )
     source = _source(url)
     # robots.txt is recorded like any document; the guide is recorded while it is allowed.
     _record(_source(robots, key="robots"), tmp_path)
@@ -203,8 +218,9 @@ def _path_pager(content: bytes, url: str, options: SourceOptions) -> str | None:
     return last if last.startswith("http") else None
 
 
-def test_paginated_source_records_each_page_up_to_max_pages(tmp_path: Path,
-                                                             replay_server: LiveServer):
+def test_paginated_source_records_each_page_up_to_max_pages(
+    tmp_path: Path, replay_server: LiveServer
+):
     urls = [replay_server.url(f"/api/{n}") for n in range(3)]
     for n in range(3):
         body = json.dumps([{"id": n}]) + ("\n" + urls[n + 1] if n < 2 else "")
@@ -219,15 +235,20 @@ def test_paginated_source_records_each_page_up_to_max_pages(tmp_path: Path,
     assert [p.name for p in written] == ["0.json", "1.json"]
     assert [json.loads(p.read_text())["url"] for p in written] == urls[:2]
     assert sorted(p.name for p in (tmp_path / "api").iterdir()) == [
-        "0.body", "0.json", "1.body", "1.json"]  # the third page of before is gone
+        "0.body",
+        "0.json",
+        "1.body",
+        "1.json",
+    ]  # the third page of before is gone
     replay_server.stop()
     assert _get(tmp_path, urls[1]).content.startswith(b'[{"id": 1}]')
     assert _get(tmp_path, urls[2]).status_code == 404  # beyond max_pages: not recorded
 
 
 def test_a_pager_pointing_back_stops(tmp_path: Path, replay_server: LiveServer):
-    url = replay_server.add("/loop", "[]\n" + replay_server.url("/loop"),
-                            content_type="application/json")
+    url = replay_server.add(
+        "/loop", "[]\n" + replay_server.url("/loop"), content_type="application/json"
+    )
     source = _source(url, key="loop", parser="json", key_field="id", max_pages=5)
 
     assert len(_record(source, tmp_path, pagers={"json": _path_pager})) == 1
@@ -247,12 +268,14 @@ HYS_RECORD = """{{"id": {id}, "shortTitle": "Initiative {id}",
 
 def _hys_page(n: int, ids: list[int]) -> str:
     records = ", ".join(HYS_RECORD.format(id=i) for i in ids)
-    return HYS_PAGE.format(records=records, n=n, count=len(ids), first=str(n == 0).lower(),
-                           last=str(n == 1).lower())
+    return HYS_PAGE.format(
+        records=records, n=n, count=len(ids), first=str(n == 0).lower(), last=str(n == 1).lower()
+    )
 
 
-def test_hys_search_recording_follows_its_pages(tmp_path: Path, replay_server: LiveServer,
-                                                database_url: str):
+def test_hys_search_recording_follows_its_pages(
+    tmp_path: Path, replay_server: LiveServer, database_url: str
+):
     # The test server routes by path only: the first request (page 0) gets the fault's body,
     # every later one page 1.
     path = "/brpapi/searchInitiatives"

@@ -39,29 +39,58 @@ class Builder:
 
     def source(self, key: str) -> None:
         with session_scope(self.store.engine) as session:
-            session.add(SourceRow(key=key, title=key, url=f"https://example.eu/{key}",
-                                  parser="html", interval_seconds=3600))
+            session.add(
+                SourceRow(
+                    key=key,
+                    title=key,
+                    url=f"https://example.eu/{key}",
+                    parser="html",
+                    interval_seconds=3600,
+                )
+            )
 
     def blob(self, name: str, age: int) -> str:
         with session_scope(self.store.engine) as session:
-            session.add(BlobRow(hash=name, size=1000, data=zlib.compress(b"x" * 1000),
-                                created_at=days_ago(age)))
+            session.add(
+                BlobRow(
+                    hash=name, size=1000, data=zlib.compress(b"x" * 1000), created_at=days_ago(age)
+                )
+            )
         return name
 
     def snapshot(self, key: str, age: int, blob: str | None) -> int:
         with session_scope(self.store.engine) as session:
-            row = SnapshotRow(source_key=key, created_at=days_ago(age), content_hash="h",
-                              item_count=0, data=compress(EMPTY), blob_hash=blob)
+            row = SnapshotRow(
+                source_key=key,
+                created_at=days_ago(age),
+                content_hash="h",
+                item_count=0,
+                data=compress(EMPTY),
+                blob_hash=blob,
+            )
             session.add(row)
             session.flush()
             assert row.id is not None
             return row.id
 
-    def check(self, key: str, age: int, *, snapshot: int | None = None, blob: str | None = None,
-              outcome: str = "changed") -> int:
+    def check(
+        self,
+        key: str,
+        age: int,
+        *,
+        snapshot: int | None = None,
+        blob: str | None = None,
+        outcome: str = "changed",
+    ) -> int:
         with session_scope(self.store.engine) as session:
-            row = CheckRow(source_key=key, started_at=days_ago(age), duration_ms=5,
-                           outcome=outcome, snapshot_id=snapshot, blob_hash=blob)
+            row = CheckRow(
+                source_key=key,
+                started_at=days_ago(age),
+                duration_ms=5,
+                outcome=outcome,
+                snapshot_id=snapshot,
+                blob_hash=blob,
+            )
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -69,10 +98,18 @@ class Builder:
 
     def change(self, key: str, check: int, old: int | None, new: int | None, age: int) -> int:
         with session_scope(self.store.engine) as session:
-            row = ChangeRow(source_key=key, check_id=check, item_key="Guidance",
-                            category="deadline_extended", severity="high", title="t",
-                            summary="s", old_snapshot_id=old, new_snapshot_id=new,
-                            detected_at=days_ago(age))
+            row = ChangeRow(
+                source_key=key,
+                check_id=check,
+                item_key="Guidance",
+                category="deadline_extended",
+                severity="high",
+                title="t",
+                summary="s",
+                old_snapshot_id=old,
+                new_snapshot_id=new,
+                detected_at=days_ago(age),
+            )
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -120,7 +157,8 @@ def remaining(store: Store) -> tuple[set[int], set[str], set[int]]:
 
 
 def test_prune_keeps_the_evidence_of_changes_and_the_newest_snapshots(
-        store: Store, history: dict[str, object]):
+    store: Store, history: dict[str, object]
+):
     before = remaining(store)
     preview = store.prune(LIMITS, NOW, dry_run=True)
     assert (preview.checks, preview.snapshots, preview.blobs) == (8, 1, 4)
@@ -169,8 +207,14 @@ def test_sizes_count_rows_and_bytes(store: Store, history: dict[str, object]):
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = clean_env()
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_db_prune_and_db_stats_commands(tmp_path: Path):
@@ -195,8 +239,13 @@ parser = "html"
     assert "would delete 0 check(s)" in dry.stdout and "1 snapshot(s)" in dry.stdout
     assert "1 raw response(s) older than 30 days" in dry.stdout
     done = json.loads(lexwatch(tmp_path, "db", "prune", "--json").stdout)
-    assert done == {"checks": 0, "snapshots": 1, "blobs": 1, "blob_bytes": done["blob_bytes"],
-                    "dry_run": False}
+    assert done == {
+        "checks": 0,
+        "snapshots": 1,
+        "blobs": 1,
+        "blob_bytes": done["blob_bytes"],
+        "dry_run": False,
+    }
     stats = lexwatch(tmp_path, "db", "stats")
     assert stats.returncode == 0, stats.stderr
     lines = {line.split()[0]: line.split()[1:] for line in stats.stdout.splitlines()}

@@ -27,8 +27,14 @@ from storage.models import DeliveryRow
 from storage.queries import ChangeFilter
 from tests.api_seed import NOW, T0, change, check, make_app, seed
 
-BAD_LINKS = ("javascript:alert(1)", " JavaScript:alert(2)", "data:text/html,<script>x</script>",
-             "vbscript:msgbox", "/relative/path", "https://ok.example/\u202eevil")
+BAD_LINKS = (
+    "javascript:alert(1)",
+    " JavaScript:alert(2)",
+    "data:text/html,<script>x</script>",
+    "vbscript:msgbox",
+    "/relative/path",
+    "https://ok.example/\u202eevil",
+)
 
 
 @dataclass
@@ -43,14 +49,30 @@ def hostile(request: pytest.FixtureRequest, database_url: str) -> Iterator[Hosti
     app = make_app(database_url, api_tokens="tok")
     seed(app.store)
     scraped = request.param
-    bad = Change(**{**_fields(change("press", "r9", Category.PUBLICATION_ADDED, Severity.HIGH,
-                                     "Scraped link")), "url": scraped})
-    due = Deadline(source_key="press", item_key="r9", label="Scraped deadline", kind="event",
-                   due=NOW + timedelta(days=5), url=scraped)
-    app.store.record(check("press", T0 + timedelta(days=13), changes=(bad,), deadlines=(due,)),
-                     None)
-    [row] = [row for row in app.store.changes(ChangeFilter(source="press"))
-             if row.title == "Scraped link"]
+    bad = Change(
+        **{
+            **_fields(
+                change("press", "r9", Category.PUBLICATION_ADDED, Severity.HIGH, "Scraped link")
+            ),
+            "url": scraped,
+        }
+    )
+    due = Deadline(
+        source_key="press",
+        item_key="r9",
+        label="Scraped deadline",
+        kind="event",
+        due=NOW + timedelta(days=5),
+        url=scraped,
+    )
+    app.store.record(
+        check("press", T0 + timedelta(days=13), changes=(bad,), deadlines=(due,)), None
+    )
+    [row] = [
+        row
+        for row in app.store.changes(ChangeFilter(source="press"))
+        if row.title == "Scraped link"
+    ]
     assert row.id is not None
     with TestClient(create_app(app, clock=lambda: NOW)) as client:
         yield Hostile(app=app, client=client, change_id=row.id)
@@ -71,9 +93,12 @@ def test_no_surface_carries_the_link(hostile: Hostile):
     atom = client.get("/feeds/changes.atom?source=press").content
     entry = next(e for e in feedparser.parse(atom).entries if e.title == "Scraped link")
     assert [link.rel for link in entry.links] == ["alternate"]  # no rel="related"
-    for surface in (atom, client.get("/feeds/deadlines.ics").content,
-                    client.get(f"/changes/{change_id}").content,
-                    client.get("/deadlines").content):
+    for surface in (
+        atom,
+        client.get("/feeds/deadlines.ics").content,
+        client.get(f"/changes/{change_id}").content,
+        client.get("/deadlines").content,
+    ):
         assert b"javascript:" not in surface.lower() and b"\xe2\x80\xae" not in surface
         assert b"data:text/html" not in surface and b"/relative/path" not in surface
 
@@ -83,10 +108,13 @@ def test_no_alert_carries_the_link(hostile: Hostile):
     assert alert.change is not None and alert.change.url is None
     payload = webhook_payload(alert)
     assert payload["change"]["url"] is None
-    bodies = [*apprise_message(alert, markdown_format=True),
-              *apprise_message(alert, markdown_format=False),
-              str(slack_message(alert)), render_alert_email(alert).text,
-              render_alert_email(alert).html]
+    bodies = [
+        *apprise_message(alert, markdown_format=True),
+        *apprise_message(alert, markdown_format=False),
+        str(slack_message(alert)),
+        render_alert_email(alert).text,
+        render_alert_email(alert).html,
+    ]
     for body in bodies:
         assert "javascript" not in body.lower() and "data:text" not in body
         assert "/relative/path" not in body and "\u202e" not in body
@@ -94,8 +122,9 @@ def test_no_alert_carries_the_link(hostile: Hostile):
 
 def _alert(hostile: Hostile) -> Alert:
     with session_scope(hostile.app.store.engine) as session:
-        delivery = session.exec(select(DeliveryRow).where(
-            col(DeliveryRow.change_id) == hostile.change_id)).first()
+        delivery = session.exec(
+            select(DeliveryRow).where(col(DeliveryRow.change_id) == hostile.change_id)
+        ).first()
     assert delivery is not None and delivery.id is not None
     _, alert = hostile.app.store.load_alert(delivery.id, "https://lexwatch.example.org")
     assert alert is not None
@@ -107,8 +136,9 @@ def test_links_stored_before_the_rule_are_dropped_when_read(database_url: str):
     seeded = seed(app.store)
     change_id = seeded.changes["hostile"]
     with session_scope(app.store.engine) as session:  # as an older lexwatch stored it
-        session.execute(text("UPDATE changes SET url = 'javascript:alert(1)' WHERE id = :id"),
-                        {"id": change_id})
+        session.execute(
+            text("UPDATE changes SET url = 'javascript:alert(1)' WHERE id = :id"), {"id": change_id}
+        )
         session.execute(text("UPDATE deadlines SET url = 'javascript:alert(2)'"))
     with TestClient(create_app(app, clock=lambda: NOW)) as client:
         assert client.get(f"/api/v1/changes/{change_id}").json()["url"] is None
@@ -126,13 +156,20 @@ def test_web_links_pass_unchanged(database_url: str):
     app.close()
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("https://ec.europa.eu/x", "https://ec.europa.eu/x"),
-    (" http://ec.europa.eu/x\n", "http://ec.europa.eu/x"),
-    ("HTTPS://EC.EUROPA.EU", "HTTPS://EC.EUROPA.EU"),
-    *[(bad, None) for bad in BAD_LINKS],
-    ("http://", None), ("http://[bad", None), ("https://a.eu/x y", None),
-    ("https://a.eu/\x00", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://ec.europa.eu/x", "https://ec.europa.eu/x"),
+        (" http://ec.europa.eu/x\n", "http://ec.europa.eu/x"),
+        ("HTTPS://EC.EUROPA.EU", "HTTPS://EC.EUROPA.EU"),
+        *[(bad, None) for bad in BAD_LINKS],
+        ("http://", None),
+        ("http://[bad", None),
+        ("https://a.eu/x y", None),
+        ("https://a.eu/\x00", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_the_rule(given: str | None, expected: str | None):
     assert web_url(given) == expected

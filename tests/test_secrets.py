@@ -42,23 +42,33 @@ def secrets() -> dict[str, str]:
 
 def lexwatch(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = clean_env()
-    return subprocess.run([sys.executable, "-m", "monitor", "--log-level", "DEBUG", *args],
-                          cwd=cwd, env=clean | env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--log-level", "DEBUG", *args],
+        cwd=cwd,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def database_text(path: Path, *, skip: tuple[str, str] | None = None) -> str:
     """Every value of every row of every table, compressed blobs inflated."""
     found: list[str] = []
     with sqlite3.connect(path) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master"
-                                               " WHERE type = 'table'")]
+        tables = [
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
         for table in tables:
             cursor = db.execute(f'SELECT * FROM "{table}"')
             columns = [column[0] for column in cursor.description]
             for row in cursor:
-                found.extend(_as_text(value) for column, value in zip(columns, row, strict=True)
-                             if (table, column) != skip)
+                found.extend(
+                    _as_text(value)
+                    for column, value in zip(columns, row, strict=True)
+                    if (table, column) != skip
+                )
     return "\n".join(found)
 
 
@@ -90,7 +100,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         server.good("/hook", "ok", "text/plain")
         source_url = f"{server.url('/doc')}?lang=en&api_key={values['QUERY_API_KEY']}"
         (tmp_path / "lexwatch.toml").write_text(f"""
-database_url = "sqlite:///{tmp_path / 'lexwatch.db'}"
+database_url = "sqlite:///{tmp_path / "lexwatch.db"}"
 builtin_catalog = false
 [http]
 contact = "mailto:tests@example.org"
@@ -103,7 +113,7 @@ parser = "html"
 [[subscriptions]]
 name = "hook"
 channel = "webhook"
-target = "{server.url('/hook')}"
+target = "{server.url("/hook")}"
 secret_env = "HOOK_SIGNING_SECRET"
 """)
         env = {k: v for k, v in values.items() if k != "QUERY_API_KEY"}
@@ -113,13 +123,16 @@ secret_env = "HOOK_SIGNING_SECRET"
         assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
         assert server.hits("/doc") == 2 and server.hits("/hook") >= 1
     logs = "\n".join([first.stdout, first.stderr, second.stdout, second.stderr])
-    yield Run(values=values, source_url=source_url, logs=logs,
-              database=tmp_path / "lexwatch.db")
+    yield Run(values=values, source_url=source_url, logs=logs, database=tmp_path / "lexwatch.db")
 
 
 def leaks(run: Run, stored: str) -> list[tuple[str, str]]:
-    return [(name, where) for name, value in run.values.items()
-            for where, text in (("logs", run.logs), ("database", stored)) if value in text]
+    return [
+        (name, where)
+        for name, value in run.values.items()
+        for where, text in (("logs", run.logs), ("database", stored))
+        if value in text
+    ]
 
 
 def test_no_secret_in_logs_or_database(run: Run) -> None:
@@ -134,13 +147,20 @@ def test_source_url_is_stored_without_its_key(run: Run) -> None:
     assert leaks(run, database_text(run.database)) == []
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    ("https://u:pw@ex.eu/p?api_key=k1&page=2", "https://u:***@ex.eu/p?api_key=***&page=2"),
-    ("https://ex.eu/p?accessToken=a&X-Amz-Signature=s&q=ai+act",
-     "https://ex.eu/p?accessToken=***&X-Amz-Signature=***&q=ai+act"),
-    ("https://ex.eu/search?keyword=ai&uri=CELEX:32024R1689",
-     "https://ex.eu/search?keyword=ai&uri=CELEX:32024R1689"),
-    ("https://ex.eu/p", "https://ex.eu/p"),
-])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:pw@ex.eu/p?api_key=k1&page=2", "https://u:***@ex.eu/p?api_key=***&page=2"),
+        (
+            "https://ex.eu/p?accessToken=a&X-Amz-Signature=s&q=ai+act",
+            "https://ex.eu/p?accessToken=***&X-Amz-Signature=***&q=ai+act",
+        ),
+        (
+            "https://ex.eu/search?keyword=ai&uri=CELEX:32024R1689",
+            "https://ex.eu/search?keyword=ai&uri=CELEX:32024R1689",
+        ),
+        ("https://ex.eu/p", "https://ex.eu/p"),
+    ],
+)
 def test_redact_url(url: str, shown: str) -> None:
     assert redact_url(url) == shown

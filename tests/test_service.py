@@ -86,12 +86,12 @@ dispatch_interval = 300
 port = {port}
 [sources.guidance]
 title = "National AI guidance"
-url = "{server.url('/guidance')}"
+url = "{server.url("/guidance")}"
 parser = "html"
 interval = 2
 [sources.news]
 title = "News"
-url = "{server.url('/news')}"
+url = "{server.url("/news")}"
 parser = "html"
 interval = 2
 [[subscriptions]]
@@ -103,8 +103,14 @@ target = "{hook}"
 
 def start(workdir: Path, *args: str) -> subprocess.Popen[str]:
     env = clean_env()
-    return subprocess.Popen([sys.executable, "-m", "monitor", "run", *args], cwd=workdir,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", *args],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -117,12 +123,14 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
 
 def checks_of(workdir: Path, key: str) -> list[tuple[str, int]]:
     with sqlite3.connect(workdir / "lexwatch.db") as db:
-        return db.execute("SELECT outcome, duration_ms FROM checks WHERE source_key = ?"
-                          " ORDER BY id", (key,)).fetchall()
+        return db.execute(
+            "SELECT outcome, duration_ms FROM checks WHERE source_key = ? ORDER BY id", (key,)
+        ).fetchall()
 
 
 def test_service_checks_alerts_serves_and_stops_cleanly(
-        tmp_path: Path, replay_server: ReplayServer, receiver: Receiver):
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+):
     replay_server.add("/guidance", V1, V2)
     replay_server.add("/news", NEWS)
     port = free_port()
@@ -165,13 +173,15 @@ def test_service_checks_alerts_serves_and_stops_cleanly(
 
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert lines and all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
-    assert any(line.get("source") == "guidance" and line["logger"] == "monitor.pipeline"
-               for line in lines)
+    assert any(
+        line.get("source") == "guidance" and line["logger"] == "monitor.pipeline" for line in lines
+    )
     assert lines[-1]["message"] == "stopped"
 
 
-def test_no_dashboard_and_no_checks(tmp_path: Path, replay_server: ReplayServer,
-                                    receiver: Receiver):
+def test_no_dashboard_and_no_checks(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+):
     replay_server.add("/guidance", V1)
     replay_server.add("/news", NEWS)
     port = free_port()
@@ -214,8 +224,9 @@ parser = "html"
     assert "configuration error" in stderr and "sources.broken.url" in stderr
 
 
-def test_the_dashboard_port_in_use_is_a_clear_error(tmp_path: Path, replay_server: ReplayServer,
-                                                    receiver: Receiver):
+def test_the_dashboard_port_in_use_is_a_clear_error(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+):
     replay_server.add("/guidance", V1)
     replay_server.add("/news", NEWS)
     with socket.socket() as taken:
@@ -229,8 +240,9 @@ def test_the_dashboard_port_in_use_is_a_clear_error(tmp_path: Path, replay_serve
     assert "Traceback" not in stderr and replay_server.hits("/guidance") == 0
 
 
-def test_sources_on_one_host_share_its_politeness_limits(tmp_path: Path,
-                                                         replay_server: ReplayServer):
+def test_sources_on_one_host_share_its_politeness_limits(
+    tmp_path: Path, replay_server: ReplayServer
+):
     """Jobs of one process share one limiter: two slow sources on one host never overlap."""
     from monitor.app import App
     from monitor.config import load_settings
@@ -241,7 +253,7 @@ def test_sources_on_one_host_share_its_politeness_limits(tmp_path: Path,
         replay_server.fault(path, "timeout", delay=0.4, times=4)
     (tmp_path / "lexwatch.toml").write_text(f"""
 builtin_catalog = false
-database_url = "sqlite:///{tmp_path / 'lexwatch.db'}"
+database_url = "sqlite:///{tmp_path / "lexwatch.db"}"
 [http]
 contact = "mailto:tests@example.org"
 allow_private_addresses = true
@@ -249,11 +261,11 @@ per_host_concurrency = 1
 respect_robots = false
 per_host_spacing = 0
 [sources.one]
-url = "{replay_server.url('/one')}"
+url = "{replay_server.url("/one")}"
 parser = "html"
 interval = 1
 [sources.two]
-url = "{replay_server.url('/two')}"
+url = "{replay_server.url("/two")}"
 parser = "html"
 interval = 1
 """)
@@ -304,8 +316,12 @@ def test_log_lines_name_the_source_also_from_worker_threads():
             root.addHandler(handler)
         root.setLevel(saved[1])
     first, second, third = stream.getvalue().splitlines()
-    assert json.loads(first) == {"ts": json.loads(first)["ts"], "level": "WARNING",
-                                 "logger": "lexwatch.test", "message": "parsed 3 items",
-                                 "source": "ai-office"}
+    assert json.loads(first) == {
+        "ts": json.loads(first)["ts"],
+        "level": "WARNING",
+        "logger": "lexwatch.test",
+        "message": "parsed 3 items",
+        "source": "ai-office",
+    }
     assert json.loads(second)["subscription"] == "daily" and "source" not in json.loads(second)
     assert third.endswith("ERROR lexwatch.test [eur-lex]: HTTP 503")

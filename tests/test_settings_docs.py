@@ -29,30 +29,47 @@ def readme_reference() -> str:
 
 def test_the_walk_finds_every_section():
     sections = {setting.section for setting in SETTINGS}
-    assert {"", "http", "replay", "sources.*", "subscriptions.*", "smtp", "alerts",
-            "dashboard", "retention"} <= sections
+    assert {
+        "",
+        "http",
+        "replay",
+        "sources.*",
+        "subscriptions.*",
+        "smtp",
+        "alerts",
+        "dashboard",
+        "retention",
+    } <= sections
     assert len(SETTINGS) > 80
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=[s.key for s in SETTINGS])
 def test_every_setting_has_a_meaning(setting):
-    assert setting.meaning, (f"{setting.key} is undocumented: describe it in MEANINGS in"
-                             " monitor/cli/init_config.py (or Field(description=...))")
+    assert setting.meaning, (
+        f"{setting.key} is undocumented: describe it in MEANINGS in"
+        " monitor/cli/init_config.py (or Field(description=...))"
+    )
 
 
 def test_every_setting_is_in_the_readme():
     reference = readme_reference()
     missing = [s.key for s in SETTINGS if f"`{s.key}`" not in reference]
-    assert not missing, ("README.md's configuration reference lacks "
-                         f"{', '.join(missing)}; regenerate it with `lexwatch config reference`")
+    assert not missing, (
+        "README.md's configuration reference lacks "
+        f"{', '.join(missing)}; regenerate it with `lexwatch config reference`"
+    )
 
 
 def test_every_secret_is_documented_as_an_environment_variable():
     reference = reference_markdown()
     secrets = [s for s in SETTINGS if s.secret]
-    assert {s.key for s in secrets} >= {"smtp.password", "alerts.slack_token",
-                                       "dashboard.users", "dashboard.api_tokens",
-                                       "dashboard.session_secret"}
+    assert {s.key for s in secrets} >= {
+        "smtp.password",
+        "alerts.slack_token",
+        "dashboard.users",
+        "dashboard.api_tokens",
+        "dashboard.session_secret",
+    }
     for setting in secrets:
         row = next(line for line in reference.splitlines() if f"`{setting.key}`" in line)
         assert "*secret*: environment only" in row and f"`{setting.env}`" in row

@@ -33,6 +33,7 @@ def server() -> Iterator[HostileServer]:
     with running() as started:
         yield started
 
+
 UA = "lexwatch-test/1.0 (+mailto:tests@example.org)"
 
 
@@ -43,23 +44,49 @@ def guard_as_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 REFUSED = {
-    "127.0.0.1": "loopback", "127.255.0.9": "loopback", "10.1.2.3": "private",
-    "172.16.0.1": "private", "172.31.255.254": "private", "192.168.1.1": "private",
-    "169.254.169.254": "link-local", "169.254.0.1": "link-local",
-    "100.64.0.1": "CGNAT", "100.127.255.254": "CGNAT", "224.0.0.251": "multicast",
-    "239.255.255.250": "multicast", "0.0.0.0": "unspecified", "0.1.2.3": "private",
-    "240.0.0.1": "reserved", "255.255.255.255": "reserved", "192.0.2.10": "private",
-    "198.18.0.1": "private", "::1": "loopback", "::": "unspecified", "fe80::1": "link-local",
-    "fc00::1": "private", "fd12:3456::1": "private", "ff02::1": "multicast",
+    "127.0.0.1": "loopback",
+    "127.255.0.9": "loopback",
+    "10.1.2.3": "private",
+    "172.16.0.1": "private",
+    "172.31.255.254": "private",
+    "192.168.1.1": "private",
+    "169.254.169.254": "link-local",
+    "169.254.0.1": "link-local",
+    "100.64.0.1": "CGNAT",
+    "100.127.255.254": "CGNAT",
+    "224.0.0.251": "multicast",
+    "239.255.255.250": "multicast",
+    "0.0.0.0": "unspecified",
+    "0.1.2.3": "private",
+    "240.0.0.1": "reserved",
+    "255.255.255.255": "reserved",
+    "192.0.2.10": "private",
+    "198.18.0.1": "private",
+    "::1": "loopback",
+    "::": "unspecified",
+    "fe80::1": "link-local",
+    "fc00::1": "private",
+    "fd12:3456::1": "private",
+    "ff02::1": "multicast",
     "::ffff:127.0.0.1": "an IPv6 address embedding 127.0.0.1, which is loopback",
     "::ffff:169.254.169.254": "embedding 169.254.169.254, which is link-local",
     "::ffff:10.0.0.1": "embedding 10.0.0.1, which is private",
     "64:ff9b::a9fe:a9fe": "embedding 169.254.169.254",
-    "2002:7f00:1::": "embedding 127.0.0.1", "::7f00:1": "IPv4-compatible",
+    "2002:7f00:1::": "embedding 127.0.0.1",
+    "::7f00:1": "IPv4-compatible",
     "2001:db8::1": "private",
 }
-PUBLIC = ["147.67.210.45", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.32.0.1",
-          "2a01:7e0:0:424::249", "::ffff:147.67.210.45", "64:ff9b::808:808", "2002:808:808::"]
+PUBLIC = [
+    "147.67.210.45",
+    "8.8.8.8",
+    "100.63.255.255",
+    "100.128.0.0",
+    "172.32.0.1",
+    "2a01:7e0:0:424::249",
+    "::ffff:147.67.210.45",
+    "64:ff9b::808:808",
+    "2002:808:808::",
+]
 
 
 @pytest.mark.parametrize("address", list(REFUSED))
@@ -76,11 +103,24 @@ def test_public_address_passes(address: str) -> None:
 GUARD = AddressGuard.build(allow_private=False, allowed_hosts=[])
 
 
-@pytest.mark.parametrize("host", [
-    "localhost", "LOCALHOST.", "api.localhost", "metadata.google.internal", "metadata",
-    "metadata.goog", "instance-data", "db.internal", "printer.local", "169.254.169.254",
-    "[fd00::1]", "[fe80::1%eth0]", "10.0.0.1",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost",
+        "LOCALHOST.",
+        "api.localhost",
+        "metadata.google.internal",
+        "metadata",
+        "metadata.goog",
+        "instance-data",
+        "db.internal",
+        "printer.local",
+        "169.254.169.254",
+        "[fd00::1]",
+        "[fe80::1%eth0]",
+        "10.0.0.1",
+    ],
+)
 def test_internal_name_or_literal_is_refused_before_resolving(host: str) -> None:
     with pytest.raises(BlockedAddressError, match="http.allowed_hosts") as info:
         GUARD.check_url(f"http://{host}/latest/meta-data/", host)
@@ -92,8 +132,16 @@ def test_public_name_passes_the_url_check() -> None:
 
 
 def test_allowed_hosts_by_name_wildcard_and_network() -> None:
-    guard = AddressGuard.build(allow_private=False, allowed_hosts=[
-        "intranet.example.org", "*.corp.example", "10.20.0.0/16", "fd00::/8", "127.0.0.1"])
+    guard = AddressGuard.build(
+        allow_private=False,
+        allowed_hosts=[
+            "intranet.example.org",
+            "*.corp.example",
+            "10.20.0.0/16",
+            "fd00::/8",
+            "127.0.0.1",
+        ],
+    )
     guard.check_url("http://intranet.example.org/", "intranet.example.org")
     guard.check_resolved("intranet.example.org", ["192.168.7.7"])  # the name is trusted
     guard.check_resolved("wiki.corp.example", ["10.9.9.9"])
@@ -113,8 +161,9 @@ def test_bad_allowed_hosts_entry_is_a_config_error(entry: str) -> None:
         FetchPolicy(user_agent=UA, allowed_hosts=(entry,))
 
 
-def test_settings_refuse_private_addresses_by_default(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_refuse_private_addresses_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     policy = fetch_policy(Settings())
     assert (policy.allow_private_addresses, policy.allowed_hosts) == (False, ())
@@ -136,8 +185,7 @@ def fetch(url: str, policy: FetchPolicy) -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]"])
-def test_loopback_fetch_is_refused_before_any_request(
-        host: str, server: HostileServer) -> None:
+def test_loopback_fetch_is_refused_before_any_request(host: str, server: HostileServer) -> None:
     server.good("/doc", "<p>secret admin page</p>")
     with pytest.raises(BlockedAddressError, match="refused to fetch"):
         fetch(server.url("/doc", host=host), default_policy())
@@ -145,10 +193,10 @@ def test_loopback_fetch_is_refused_before_any_request(
 
 
 def test_allowed_host_is_fetched_but_its_redirect_to_localhost_is_not(
-        server: HostileServer) -> None:
+    server: HostileServer,
+) -> None:
     policy = fetch_policy(Settings(http=HttpSettings(allowed_hosts=["127.0.0.1"], retries=0)))
-    server.misbehave("/doc", "redirect", location=server.url("/admin",
-                                                                             host="localhost"))
+    server.misbehave("/doc", "redirect", location=server.url("/admin", host="localhost"))
     server.good("/admin", "<p>admin</p>")
     with pytest.raises(BlockedAddressError, match="'localhost' is an internal host name"):
         fetch(server.url("/doc"), policy)
@@ -156,18 +204,19 @@ def test_allowed_host_is_fetched_but_its_redirect_to_localhost_is_not(
 
 
 def test_refused_source_is_a_failed_check_without_alert(
-        tmp_path: Path, server: HostileServer) -> None:
+    tmp_path: Path, server: HostileServer
+) -> None:
     """Through the pipeline: recorded as a failed check with the reason, nothing else."""
     server.good("/doc", "<main><h1>Internal</h1><p>Do not leak.</p></main>")
     config = tmp_path / "lexwatch.toml"
     config.write_text(f"""
-database_url = "sqlite:///{tmp_path / 'lexwatch.db'}"
+database_url = "sqlite:///{tmp_path / "lexwatch.db"}"
 builtin_catalog = false
 [http]
 contact = "mailto:tests@example.org"
 retries = 0
 [sources.intranet]
-url = "{server.url('/doc')}"
+url = "{server.url("/doc")}"
 parser = "html"
 """)
     app = App.start(load_settings(config))
@@ -189,19 +238,27 @@ class StubResolver(AbstractResolver):
         self.answers = answers
         self.lookups = 0
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         address = self.answers[min(self.lookups, len(self.answers) - 1)]
         self.lookups += 1
-        return [{"hostname": host, "host": address, "port": port, "family": socket.AF_INET,
-                 "proto": 0, "flags": socket.AI_NUMERICHOST}]
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
 
     async def close(self) -> None:
         return None
 
 
-def test_every_connection_checks_the_address_it_connects_to(
-        server: HostileServer) -> None:
+def test_every_connection_checks_the_address_it_connects_to(server: HostileServer) -> None:
     """DNS rebinding: the name first resolves to an allowed address, then to a refused one.
 
     The connector connects only to what the guarded resolver returned, so the second answer
@@ -213,8 +270,9 @@ def test_every_connection_checks_the_address_it_connects_to(
     url = f"http://rebind.example:{server.port}/doc"
 
     async def get() -> int:
-        connector = aiohttp.TCPConnector(resolver=GuardedResolver(guard, stub),
-                                         use_dns_cache=False, force_close=True)
+        connector = aiohttp.TCPConnector(
+            resolver=GuardedResolver(guard, stub), use_dns_cache=False, force_close=True
+        )
         async with aiohttp.ClientSession(connector=connector) as session:
             async with session.get(url) as response:
                 return response.status
@@ -230,16 +288,25 @@ def test_an_embedded_address_is_named_in_a_sentence() -> None:
     with pytest.raises(BlockedAddressError) as info:
         GUARD.check_url("http://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]")
     assert "::ffff:7f00:1 is an IPv6 address embedding 127.0.0.1, which is loopback" in str(
-        info.value)
+        info.value
+    )
     assert " is embeds " not in str(info.value)
 
 
-@pytest.mark.parametrize("host, form", [
-    ("2130706433", "decimal"), ("0177.0.0.1", "octal"), ("0x7f.0.0.1", "hexadecimal"),
-    ("0x7f000001", "hexadecimal"), ("127.1", "shortened"), ("017700000001", "octal"),
-])
+@pytest.mark.parametrize(
+    "host, form",
+    [
+        ("2130706433", "decimal"),
+        ("0177.0.0.1", "octal"),
+        ("0x7f.0.0.1", "hexadecimal"),
+        ("0x7f000001", "hexadecimal"),
+        ("127.1", "shortened"),
+        ("017700000001", "octal"),
+    ],
+)
 def test_an_ip_address_written_in_another_form_is_refused_with_the_reason(
-        host: str, form: str, server: HostileServer) -> None:
+    host: str, form: str, server: HostileServer
+) -> None:
     """Even where private addresses are allowed: such hosts mean different addresses to
     different tools. The message says what the host stands for and how to write it."""
     server.good("/doc", "<p>admin</p>")
@@ -253,7 +320,8 @@ def test_an_ip_address_written_in_another_form_is_refused_with_the_reason(
 
 
 def test_a_redirect_to_an_ip_address_written_in_another_form_is_refused(
-        server: HostileServer) -> None:
+    server: HostileServer,
+) -> None:
     policy = fetch_policy(Settings(http=HttpSettings(allowed_hosts=["127.0.0.1"], retries=0)))
     server.misbehave("/doc", "redirect", location=f"http://2130706433:{server.port}/admin")
     with pytest.raises(BlockedAddressError, match="its host '2130706433' is the IPv4 address"):
@@ -261,17 +329,20 @@ def test_a_redirect_to_an_ip_address_written_in_another_form_is_refused(
     assert server.hits("/admin") == 0
 
 
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "gopher://127.0.0.1:70/_x",
-                                      "ftp://example.org/x"])
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "gopher://127.0.0.1:70/_x", "ftp://example.org/x"]
+)
 def test_a_redirect_to_another_scheme_is_refused_with_the_reason(
-        location: str, server: HostileServer) -> None:
+    location: str, server: HostileServer
+) -> None:
     policy = fetch_policy(Settings(http=HttpSettings(allowed_hosts=["127.0.0.1"], retries=0)))
     server.misbehave("/doc", "redirect", location=location)
     with pytest.raises(BlockedAddressError) as info:
         fetch(server.url("/doc"), policy)
     scheme = location.split(":")[0]
     assert f"to {location!r}: lexwatch follows redirects only to http(s) URLs, not {scheme}:" in (
-        str(info.value))
+        str(info.value)
+    )
 
 
 def test_blocked_address_is_a_fetch_error_subclass() -> None:

@@ -32,13 +32,32 @@ sys.exit(code)
 """
 # Packages for the dashboard, the scale-out queue, alert channels, calendars, migrations and
 # the network: none of the commands below uses them.
-SERVICE_ONLY = {"fastapi", "starlette", "uvicorn", "procrastinate", "apprise", "slack_sdk",
-                "icalendar", "jinja2", "alembic", "mako", "httpx", "aiohttp", "rich.progress"}
+SERVICE_ONLY = {
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "procrastinate",
+    "apprise",
+    "slack_sdk",
+    "icalendar",
+    "jinja2",
+    "alembic",
+    "mako",
+    "httpx",
+    "aiohttp",
+    "rich.progress",
+}
 
 
 def loaded(cwd: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=cwd, env=clean_env(env),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        cwd=cwd,
+        env=clean_env(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
     return set(line.split()[1:])
@@ -56,8 +75,9 @@ def test_help_loads_click_and_nothing_heavy(workdir: Path):
     assert not found & (SERVICE_ONLY | {"sqlalchemy", "sqlmodel", "pydantic", "rich", "lxml"})
 
 
-@pytest.mark.parametrize("command", [["check", "--all"], ["status"], ["changes"],
-                                     ["sources"], ["deadlines"]])
+@pytest.mark.parametrize(
+    "command", [["check", "--all"], ["status"], ["changes"], ["sources"], ["deadlines"]]
+)
 def test_commands_load_only_what_they_use(workdir: Path, command: list[str]):
     loaded(workdir, "db", "upgrade")  # the database exists and is current
     found = loaded(workdir, *command)
@@ -74,20 +94,33 @@ CONTACT = "http.contact is not set"
 
 
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd,
-                          env=clean_env(LOOPBACK), capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=clean_env(LOOPBACK),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_the_contact_warning_is_said_once_by_what_fetches(tmp_path: Path,
-                                                          replay_server: ReplayServer):
+def test_the_contact_warning_is_said_once_by_what_fetches(
+    tmp_path: Path, replay_server: ReplayServer
+):
     (tmp_path / "lexwatch.toml").write_text(f"""
 builtin_catalog = false
 [sources.guidance]
-url = "{replay_server.add('/guidance', '<main><h1>Guidance</h1><p>Text.</p></main>')}"
+url = "{replay_server.add("/guidance", "<main><h1>Guidance</h1><p>Text.</p></main>")}"
 parser = "html"
 """)
-    for quiet in (["--help"], ["status"], ["changes"], ["sources"], ["config", "check"],
-                  ["check", "--all", "--help"]):
+    for quiet in (
+        ["--help"],
+        ["status"],
+        ["changes"],
+        ["sources"],
+        ["config", "check"],
+        ["check", "--all", "--help"],
+    ):
         result = lexwatch(tmp_path, *quiet)
         assert result.returncode == 0, result.stderr
         assert CONTACT not in result.stderr, quiet

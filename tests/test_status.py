@@ -28,26 +28,56 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PAGE = "<html><body><main><h1>Guidance</h1><p>Draft guidelines in June.</p></main></body></html>"
 
 
-def add_source(store: Store, key: str, *, interval: int = 3600,
-               last_check: datetime | None = None, streak: int = 0,
-               error: str | None = None) -> None:
+def add_source(
+    store: Store,
+    key: str,
+    *,
+    interval: int = 3600,
+    last_check: datetime | None = None,
+    streak: int = 0,
+    error: str | None = None,
+) -> None:
     with session_scope(store.engine) as session:
-        session.add(SourceRow(key=key, title=key, url=f"https://example.eu/{key}",
-                              parser="html", interval_seconds=interval,
-                              last_check_at=last_check, failure_streak=streak, last_error=error))
+        session.add(
+            SourceRow(
+                key=key,
+                title=key,
+                url=f"https://example.eu/{key}",
+                parser="html",
+                interval_seconds=interval,
+                last_check_at=last_check,
+                failure_streak=streak,
+                last_error=error,
+            )
+        )
         session.flush()
         if last_check is not None:
-            session.add(CheckRow(source_key=key, started_at=last_check, duration_ms=10,
-                                 outcome="failed" if streak else "not_modified",
-                                 change_count=0))
+            session.add(
+                CheckRow(
+                    source_key=key,
+                    started_at=last_check,
+                    duration_ms=10,
+                    outcome="failed" if streak else "not_modified",
+                    change_count=0,
+                )
+            )
 
 
 def add_delivery(store: Store, status: str, created: datetime) -> None:
     with session_scope(store.engine) as session:
         count = session.exec(select(func.count()).select_from(DeliveryRow)).one()
-        session.add(DeliveryRow(subscription="team", channel="slack", mode="instant",
-                                kind="change", dedupe_key=f"change:{count}", source_key="fresh",
-                                status=status, created_at=created))
+        session.add(
+            DeliveryRow(
+                subscription="team",
+                channel="slack",
+                mode="instant",
+                kind="change",
+                dedupe_key=f"change:{count}",
+                source_key="fresh",
+                status=status,
+                created_at=created,
+            )
+        )
 
 
 @pytest.fixture
@@ -60,8 +90,13 @@ def store(database_url: str):
 def test_status_shows_due_overdue_failing_and_the_outbox(store: Store):
     add_source(store, "fresh", last_check=NOW - timedelta(minutes=10))
     add_source(store, "late", last_check=NOW - timedelta(hours=3))
-    add_source(store, "broken", last_check=NOW - timedelta(minutes=5), streak=4,
-               error="HTTP 503 from https://example.eu/broken")
+    add_source(
+        store,
+        "broken",
+        last_check=NOW - timedelta(minutes=5),
+        streak=4,
+        error="HTTP 503 from https://example.eu/broken",
+    )
     add_source(store, "new")
     add_source(store, "unconfigured", last_check=NOW - timedelta(days=30))
     add_delivery(store, "pending", NOW - timedelta(minutes=30))
@@ -88,8 +123,15 @@ def test_status_shows_due_overdue_failing_and_the_outbox(store: Store):
 def test_a_check_skipped_because_it_ran_elsewhere_is_no_failure(store: Store):
     add_source(store, "fresh", last_check=NOW - timedelta(minutes=10))
     with session_scope(store.engine) as session:
-        session.add(CheckRow(source_key="fresh", started_at=NOW - timedelta(minutes=10),
-                             duration_ms=10, outcome="skipped", error=CHECKED_ELSEWHERE))
+        session.add(
+            CheckRow(
+                source_key="fresh",
+                started_at=NOW - timedelta(minutes=10),
+                duration_ms=10,
+                outcome="skipped",
+                error=CHECKED_ELSEWHERE,
+            )
+        )
     status = read_status(store, ["fresh"], NOW)
     assert (status.recent.checks, status.recent.failed, status.recent.skipped) == (2, 0, 1)
     assert status.failing == [] and status.state is ServiceState.CHECKING
@@ -127,8 +169,14 @@ def test_one_or_two_failures_are_not_failing_yet(store: Store):
 
 
 def service(started: datetime, role: str = "run", checks: bool = True) -> ServiceProcess:
-    return ServiceProcess(id=f"host:1:{started.isoformat()}", role=role, checks=checks,
-                          host="host", pid=1, started_at=started)
+    return ServiceProcess(
+        id=f"host:1:{started.isoformat()}",
+        role=role,
+        checks=checks,
+        host="host",
+        pid=1,
+        started_at=started,
+    )
 
 
 def test_a_stopped_service_is_stopped_not_checking(store: Store):
@@ -138,12 +186,15 @@ def test_a_stopped_service_is_stopped_not_checking(store: Store):
     store.beat(service(started), started)
     store.beat(service(started), NOW - timedelta(minutes=5))
     assert read_status(store, ["fresh"], NOW - timedelta(minutes=4)).state is (
-        ServiceState.CHECKING)
+        ServiceState.CHECKING
+    )
     store.stop_beating(service(started).id, NOW - timedelta(minutes=3))
     status = read_status(store, ["fresh"], NOW)
     assert status.state is ServiceState.STOPPED
-    assert status_json(status)["service"]["heartbeat"]["stopped_at"] == (
-        NOW - timedelta(minutes=3)).isoformat()
+    assert (
+        status_json(status)["service"]["heartbeat"]["stopped_at"]
+        == (NOW - timedelta(minutes=3)).isoformat()
+    )
 
 
 def test_a_service_whose_heartbeat_went_stale_is_stopped(store: Store):
@@ -153,11 +204,11 @@ def test_a_service_whose_heartbeat_went_stale_is_stopped(store: Store):
     store.beat(service(started), NOW - timedelta(seconds=60))
     assert read_status(store, ["fresh"], NOW).state is ServiceState.CHECKING
     assert read_status(store, ["fresh"], NOW + timedelta(seconds=60)).state is (
-        ServiceState.STOPPED)
+        ServiceState.STOPPED
+    )
 
 
-def test_never_checked_sources_are_overdue_once_a_start_should_have_checked_them(
-        store: Store):
+def test_never_checked_sources_are_overdue_once_a_start_should_have_checked_them(store: Store):
     """A start checks a never-checked source within min(interval, 10 min); after that (and
     its slack) the source is overdue, whether the service still runs or not."""
     started = NOW - timedelta(minutes=20)
@@ -192,8 +243,14 @@ def test_a_service_that_does_not_check_is_no_heartbeat_of_checking(store: Store)
 def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = clean_env()
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_status_command(tmp_path: Path, replay_server: ReplayServer):
@@ -204,11 +261,11 @@ builtin_catalog = false
 contact = "mailto:tests@example.org"
 allow_private_addresses = true
 [sources.guidance]
-url = "{replay_server.url('/guidance')}"
+url = "{replay_server.url("/guidance")}"
 parser = "html"
 interval = "6h"
 [sources.down]
-url = "{replay_server.url('/missing')}"
+url = "{replay_server.url("/missing")}"
 parser = "html"
 interval = "1h"
 """)
@@ -221,8 +278,7 @@ interval = "1h"
     assert "service: checking" in shown.stdout
     assert "in 5h59m" in shown.stdout or "in 6h" in shown.stdout
     assert "sources whose last check failed" in shown.stdout and "404" in shown.stdout
-    assert "0 failing (3+ failed checks in a row), 1 more whose last check failed" in (
-        shown.stdout)
+    assert "0 failing (3+ failed checks in a row), 1 more whose last check failed" in (shown.stdout)
     assert "deliveries: 0 pending, 0 dead" in shown.stdout
 
     data = json.loads(lexwatch(tmp_path, "status", "--json").stdout)
@@ -244,15 +300,21 @@ contact = "mailto:tests@example.org"
 allow_private_addresses = true
 per_host_spacing = 0
 [sources.guidance]
-url = "{replay_server.url('/guidance')}"
+url = "{replay_server.url("/guidance")}"
 parser = "html"
 interval = 2
 """)
     assert lexwatch(tmp_path, "db", "upgrade").returncode == 0  # not two first migrations
     with (tmp_path / "run.log").open("w") as log:
-        service = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--no-dashboard"],
-                                   cwd=tmp_path, env=clean_env(), stdout=log, stderr=log)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run", "--no-dashboard"],
+            cwd=tmp_path,
+            env=clean_env(),
+            stdout=log,
+            stderr=log,
+        )
     try:
+
         def state() -> dict:
             found = lexwatch(tmp_path, "status", "--json")
             return json.loads(found.stdout) if found.returncode == 0 else {}

@@ -39,8 +39,14 @@ from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-SOURCE = Source(key="ai-office", title="AI Office", url="https://example.eu/ai-office",
-                parser="html", interval=3600, tags=("ai-act",))
+SOURCE = Source(
+    key="ai-office",
+    title="AI Office",
+    url="https://example.eu/ai-office",
+    parser="html",
+    interval=3600,
+    tags=("ai-act",),
+)
 
 
 @pytest.fixture
@@ -54,13 +60,15 @@ def store(database_url: str):
 def snapshot_of(*items: Item) -> tuple[Document, NewSnapshot]:
     document = Document(kind=DocumentKind.PAGE, items=items)
     encoded = encode_document(document)
-    return document, NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
-                                 item_count=len(items))
+    return document, NewSnapshot(
+        encoded=encoded, content_hash=document_hash(encoded), item_count=len(items)
+    )
 
 
 def record(outcome: CheckOutcome, at: datetime, **kw) -> CheckRecord:
-    return CheckRecord(source_key=SOURCE.key, started_at=at, duration_ms=12, outcome=outcome,
-                       http_status=200, **kw)
+    return CheckRecord(
+        source_key=SOURCE.key, started_at=at, duration_ms=12, outcome=outcome, http_status=200, **kw
+    )
 
 
 def test_migrations_create_exactly_the_models(store: Store):
@@ -82,31 +90,44 @@ def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path):
     """Alembic costs a tenth of a second of every command: only a due migration loads it."""
     url = f"sqlite:///{tmp_path / 'lexwatch.db'}"
     Store.open(url).close()
-    code = ("import sys; from storage.store import Store; Store.open(sys.argv[1]).close();"
-            " print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
-    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
+    code = (
+        "import sys; from storage.store import Store; Store.open(sys.argv[1]).close();"
+        " print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, url], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert done.stdout.strip() == "[]", done.stdout
 
 
-def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(
-        database_url: str):
+def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(database_url: str):
     engine = make_engine(database_url)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0005")
-        connection.execute(text(
-            "INSERT INTO sources (key, title, url, parser, interval_seconds, tags, options,"
-            " official, enabled, failure_streak) VALUES ('old', 'Old', 'https://x.eu', 'html',"
-            " 60, '[]', '{}', true, true, 0)"))
+        connection.execute(
+            text(
+                "INSERT INTO sources (key, title, url, parser, interval_seconds, tags, options,"
+                " official, enabled, failure_streak) VALUES ('old', 'Old', 'https://x.eu', 'html',"
+                " 60, '[]', '{}', true, true, 0)"
+            )
+        )
     engine.dispose()
     store = Store.open(database_url)  # migrates to the head
     try:
         assert store.state("old").version == 0
-        store.record(CheckRecord(source_key="old", started_at=T0, duration_ms=1,
-                                 outcome=CheckOutcome.CHANGED, base_version=0,
-                                 changes=(change_about(None, "old"),)), None)
+        store.record(
+            CheckRecord(
+                source_key="old",
+                started_at=T0,
+                duration_ms=1,
+                outcome=CheckOutcome.CHANGED,
+                base_version=0,
+                changes=(change_about(None, "old"),),
+            ),
+            None,
+        )
         assert store.state("old").version == 1
         [row] = store.changes(ChangeFilter())
         assert row.happening is not None
@@ -116,35 +137,76 @@ def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0
 
 def test_baseline_then_change_is_stored_with_diff_and_state(store: Store):
     old_doc, old_snap = snapshot_of(Item(key="a", title="A", text="open until 10 June"))
-    store.record(record(CheckOutcome.BASELINE, T0, raw=b"<html>v1</html>", snapshot=old_snap,
-                        etag='"v1"', content_hash="h1", parse_fingerprint="fp"), None)
+    store.record(
+        record(
+            CheckOutcome.BASELINE,
+            T0,
+            raw=b"<html>v1</html>",
+            snapshot=old_snap,
+            etag='"v1"',
+            content_hash="h1",
+            parse_fingerprint="fp",
+        ),
+        None,
+    )
     state = store.state(SOURCE.key)
-    assert (state.etag, state.content_hash, state.snapshot_hash) == ('"v1"', "h1",
-                                                                     old_snap.content_hash)
+    assert (state.etag, state.content_hash, state.snapshot_hash) == (
+        '"v1"',
+        "h1",
+        old_snap.content_hash,
+    )
     assert store.document(state.snapshot_id) == old_doc
 
     new_doc, new_snap = snapshot_of(Item(key="a", title="A", text="open until 30 June"))
     [diff] = diff_documents(old_doc, new_doc)
-    change = Change(source_key=SOURCE.key, item_key="a", category=Category.AMENDMENT,
-                    severity=Severity.MEDIUM, title="A changed", summary="10 → 30",
-                    url=None, diff=diff, evidence=("open until 30 June",))
+    change = Change(
+        source_key=SOURCE.key,
+        item_key="a",
+        category=Category.AMENDMENT,
+        severity=Severity.MEDIUM,
+        title="A changed",
+        summary="10 → 30",
+        url=None,
+        diff=diff,
+        evidence=("open until 30 June",),
+    )
     later = T0 + timedelta(hours=1)
-    store.record(record(CheckOutcome.CHANGED, later, raw=b"<html>v2</html>", snapshot=new_snap,
-                        changes=(change,), content_hash="h2"), state.snapshot_id)
+    store.record(
+        record(
+            CheckOutcome.CHANGED,
+            later,
+            raw=b"<html>v2</html>",
+            snapshot=new_snap,
+            changes=(change,),
+            content_hash="h2",
+        ),
+        state.snapshot_id,
+    )
 
     [row] = store.changes(ChangeFilter())
     assert (row.item_key, row.category, row.evidence) == ("a", "amendment", ["open until 30 June"])
     assert row.detected_at == later and row.detected_at.tzinfo is not None
     assert row.old_snapshot_id == state.snapshot_id
     assert store.document(row.new_snapshot_id) == new_doc
-    assert row.diff["blocks"][0]["ops"] == [["equal", "open until"], ["delete", "10"],
-                                            ["insert", "30"], ["equal", "June"]]
+    assert row.diff["blocks"][0]["ops"] == [
+        ["equal", "open until"],
+        ["delete", "10"],
+        ["insert", "30"],
+        ["equal", "June"],
+    ]
 
 
 def test_same_raw_body_is_stored_once(store: Store):
     for minute in range(3):
-        store.record(record(CheckOutcome.FAILED, T0 + timedelta(minutes=minute),
-                            raw=b"<html>maintenance</html>", error="maintenance"), None)
+        store.record(
+            record(
+                CheckOutcome.FAILED,
+                T0 + timedelta(minutes=minute),
+                raw=b"<html>maintenance</html>",
+                error="maintenance",
+            ),
+            None,
+        )
     assert store.counts()["blobs"] == 1
     assert store.counts()["checks"] == 3
     [source] = store.sources()
@@ -170,8 +232,12 @@ def test_crash_mid_check_leaves_previous_state_intact(store: Store, monkeypatch)
     monkeypatch.setattr(checks, "_update_sources", crash)
     _, snap2 = snapshot_of(Item(key="a", title="A", text="y"))
     with pytest.raises(RuntimeError):
-        store.record(record(CheckOutcome.CHANGED, T0 + timedelta(hours=1), raw=b"v2",
-                            snapshot=snap2, etag='"2"'), 1)
+        store.record(
+            record(
+                CheckOutcome.CHANGED, T0 + timedelta(hours=1), raw=b"v2", snapshot=snap2, etag='"2"'
+            ),
+            1,
+        )
     assert store.counts() == before
     assert store.state(SOURCE.key).etag == '"1"'
 
@@ -181,21 +247,33 @@ def test_change_filters(store: Store):
     doc = Document(kind=DocumentKind.PAGE, items=(Item(key="a", title="A", text="x"),))
     [diff] = diff_documents(Document(kind=DocumentKind.PAGE, items=()), doc)
     for n, category in enumerate([Category.PUBLICATION_ADDED, Category.AMENDMENT]):
-        change = Change(source_key=SOURCE.key, item_key=f"i{n}", category=category,
-                        severity=Severity.MEDIUM, title=f"t{n}", summary="s", url=None, diff=diff)
-        store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=n), snapshot=snap,
-                            changes=(change,)), None)
+        change = Change(
+            source_key=SOURCE.key,
+            item_key=f"i{n}",
+            category=category,
+            severity=Severity.MEDIUM,
+            title=f"t{n}",
+            summary="s",
+            url=None,
+            diff=diff,
+        )
+        store.record(
+            record(CheckOutcome.CHANGED, T0 + timedelta(days=n), snapshot=snap, changes=(change,)),
+            None,
+        )
     assert [r.item_key for r in store.changes(ChangeFilter())] == ["i1", "i0"]
     assert [r.item_key for r in store.changes(ChangeFilter(category="amendment"))] == ["i1"]
     assert [r.item_key for r in store.changes(ChangeFilter(since=T0 + timedelta(hours=1)))] == [
-        "i1"]
+        "i1"
+    ]
     assert store.changes(ChangeFilter(source="other")) == []
 
 
 def test_sync_keeps_fetch_state(store: Store):
     store.record(record(CheckOutcome.NOT_MODIFIED, T0), None)
-    store.sync_sources([Source(key=SOURCE.key, title="Renamed", url=SOURCE.url, parser="html",
-                               interval=60)])
+    store.sync_sources(
+        [Source(key=SOURCE.key, title="Renamed", url=SOURCE.url, parser="html", interval=60)]
+    )
     [row] = store.sources()
     assert (row.title, row.interval_seconds, row.last_check_at) == ("Renamed", 60, T0)
 
@@ -203,52 +281,85 @@ def test_sync_keeps_fetch_state(store: Store):
 def change_about(event_key: str | None, source: str = SOURCE.key) -> Change:
     doc = Document(kind=DocumentKind.LISTING, items=(Item(key="a", title="A"),))
     [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()), doc)
-    return Change(source_key=source, item_key="a", category=Category.CONSULTATION_OPENED,
-                  severity=Severity.HIGH, title="t", summary="s", url=None, diff=diff,
-                  event_key=event_key)
+    return Change(
+        source_key=source,
+        item_key="a",
+        category=Category.CONSULTATION_OPENED,
+        severity=Severity.HIGH,
+        title="t",
+        summary="s",
+        url=None,
+        diff=diff,
+        event_key=event_key,
+    )
 
 
 def test_the_same_event_on_two_sources_is_linked_to_the_first(store: Store):
     other = Source(key="hys", title="HYS", url="https://x.eu/hys", parser="json", interval=60)
     store.sync_sources([other])
     store.record(record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:14284"),)), None)
-    store.record(CheckRecord(source_key="hys", started_at=T0 + timedelta(hours=2),
-                             duration_ms=1, outcome=CheckOutcome.CHANGED,
-                             changes=(change_about("hys:14284", "hys"),)), None)
-    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1),
-                        changes=(change_about("hys:999"),)), None)
+    store.record(
+        CheckRecord(
+            source_key="hys",
+            started_at=T0 + timedelta(hours=2),
+            duration_ms=1,
+            outcome=CheckOutcome.CHANGED,
+            changes=(change_about("hys:14284", "hys"),),
+        ),
+        None,
+    )
+    store.record(
+        record(CheckOutcome.CHANGED, T0 + timedelta(days=1), changes=(change_about("hys:999"),)),
+        None,
+    )
     first, second, unrelated = sorted(store.changes(ChangeFilter()), key=lambda r: r.id)
     assert first.related_to is None and second.related_to == first.id
     assert unrelated.related_to is None
 
 
-def consultation(item: str, *, source: str = SOURCE.key, key: str = "consultation:/c",
-                 category: Category = Category.CONSULTATION_OPENED,
-                 new: date | None = None, old: date | None = None) -> Change:
-    return replace(change_about(key, source), item_key=item, category=category,
-                   old_date=old, new_date=new)
+def consultation(
+    item: str,
+    *,
+    source: str = SOURCE.key,
+    key: str = "consultation:/c",
+    category: Category = Category.CONSULTATION_OPENED,
+    new: date | None = None,
+    old: date | None = None,
+) -> Change:
+    return replace(
+        change_about(key, source), item_key=item, category=category, old_date=old, new_date=new
+    )
 
 
 def test_only_the_same_happening_is_linked_never_another_section_or_date(store: Store):
     other = Source(key="news", title="News", url="https://x.eu/news", parser="feed", interval=60)
     store.sync_sources([other])
     sept, octo = date(2026, 9, 10), date(2026, 10, 2)
-    found = [consultation("page > A", new=sept),
-             consultation("page > B", new=octo),  # a second consultation on the same page
-             consultation("page > A", new=octo, old=sept, category=Category.DEADLINE_EXTENDED),
-             consultation("page > A", new=sept, category=Category.CONSULTATION_CLOSED),
-             consultation("n/1", source="news", new=sept),  # the first one, told elsewhere
-             consultation("n/2", source="news", new=octo, key="consultation:/other")]
+    found = [
+        consultation("page > A", new=sept),
+        consultation("page > B", new=octo),  # a second consultation on the same page
+        consultation("page > A", new=octo, old=sept, category=Category.DEADLINE_EXTENDED),
+        consultation("page > A", new=sept, category=Category.CONSULTATION_CLOSED),
+        consultation("n/1", source="news", new=sept),  # the first one, told elsewhere
+        consultation("n/2", source="news", new=octo, key="consultation:/other"),
+    ]
     for hour, one in enumerate(found):
         at = T0 + timedelta(hours=hour)
-        store.record(CheckRecord(source_key=one.source_key, started_at=at, duration_ms=1,
-                                 outcome=CheckOutcome.CHANGED, changes=(one,)), None)
+        store.record(
+            CheckRecord(
+                source_key=one.source_key,
+                started_at=at,
+                duration_ms=1,
+                outcome=CheckOutcome.CHANGED,
+                changes=(one,),
+            ),
+            None,
+        )
     rows = sorted(store.changes(ChangeFilter()), key=lambda r: r.id)
     assert [row.related_to for row in rows] == [None, None, None, None, rows[0].id, None]
 
 
-def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_row(
-        store: Store):
+def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_row(store: Store):
     _, first = snapshot_of(Item(key="a", title="A", text="v1"))
     store.record(record(CheckOutcome.BASELINE, T0, snapshot=first, base_version=0), None)
     state = store.state(SOURCE.key)
@@ -257,11 +368,19 @@ def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_r
     # Two checks started from that state; one was stored first (another process).
     for minute, body in ((1, "v2"), (2, "v2 again")):
         _, snap = snapshot_of(Item(key="a", title="A", text=body))
-        stored = store.record(record(CheckOutcome.CHANGED, T0 + timedelta(minutes=minute),
-                                     snapshot=snap, changes=(found[minute - 1],),
-                                     raw=body.encode(), content_hash=body,
-                                     deadlines=(deadline(T0 + timedelta(days=9)),),
-                                     base_version=state.version), state.snapshot_id)
+        stored = store.record(
+            record(
+                CheckOutcome.CHANGED,
+                T0 + timedelta(minutes=minute),
+                snapshot=snap,
+                changes=(found[minute - 1],),
+                raw=body.encode(),
+                content_hash=body,
+                deadlines=(deadline(T0 + timedelta(days=9)),),
+                base_version=state.version,
+            ),
+            state.snapshot_id,
+        )
     assert stored.outcome == "skipped" and stored.error == checks.CHECKED_ELSEWHERE
     assert [row.item_key for row in store.changes(ChangeFilter())] == ["n0"]
     counts = store.counts()
@@ -269,21 +388,39 @@ def test_a_check_from_a_state_already_checked_elsewhere_stores_nothing_but_its_r
     after = store.state(SOURCE.key)
     assert (after.version, after.content_hash) == (2, "v2")
     # Nor does a failure seen from a state that is gone count toward "failing".
-    store.record(record(CheckOutcome.FAILED, T0 + timedelta(minutes=3), error="HTTP 500",
-                        base_version=state.version), None)
+    store.record(
+        record(
+            CheckOutcome.FAILED,
+            T0 + timedelta(minutes=3),
+            error="HTTP 500",
+            base_version=state.version,
+        ),
+        None,
+    )
     [source] = store.sources()
     assert source.failure_streak == 0
     assert [c.outcome for c in store.checks(SOURCE.key)] == [
-        "skipped", "skipped", "changed", "baseline"]
+        "skipped",
+        "skipped",
+        "changed",
+        "baseline",
+    ]
 
 
 def test_quiet_checks_from_a_state_already_checked_elsewhere_are_skipped(store: Store):
     other = Source(key="news", title="News", url="https://x.eu/news", parser="feed", interval=60)
     store.sync_sources([other])
     base = store.state(SOURCE.key).version
-    quiet = [CheckRecord(source_key=key, started_at=T0 + timedelta(seconds=n), duration_ms=1,
-                         outcome=CheckOutcome.NOT_MODIFIED, base_version=base)
-             for n, key in enumerate((SOURCE.key, SOURCE.key, "news"))]
+    quiet = [
+        CheckRecord(
+            source_key=key,
+            started_at=T0 + timedelta(seconds=n),
+            duration_ms=1,
+            outcome=CheckOutcome.NOT_MODIFIED,
+            base_version=base,
+        )
+        for n, key in enumerate((SOURCE.key, SOURCE.key, "news"))
+    ]
     stored = store.record_quiet(quiet)
     # Of two checks of one source in one batch, the second is skipped.
     assert [s.skipped if s else None for s in stored] == [False, True, False]
@@ -296,28 +433,51 @@ def test_quiet_checks_from_a_state_already_checked_elsewhere_are_skipped(store: 
     assert unfenced is None  # left for Store.record
 
 
-def test_a_quiet_batch_writes_what_single_checks_write_and_owes_the_same_alerts(
-        store: Store):
+def test_a_quiet_batch_writes_what_single_checks_write_and_owes_the_same_alerts(store: Store):
     """One write path: a batch of quiet checks stores what ``record`` stores, one by one,
     including the alert a recovering source owes (the batch once left those to ``record``)."""
     from monitor.types import Channel, Subscription
     from storage.outbox import Routing
 
-    store.routing = Routing(subscriptions=(Subscription(name="ops", channel=Channel.WEBHOOK,
-                                                        health=True),), failure_threshold=2)
+    store.routing = Routing(
+        subscriptions=(Subscription(name="ops", channel=Channel.WEBHOOK, health=True),),
+        failure_threshold=2,
+    )
     alone, batched = SOURCE.key, "news"
     store.sync_sources([replace(SOURCE, key=batched)])
     for key in (alone, batched):
-        for minute, outcome in enumerate((CheckOutcome.BASELINE, CheckOutcome.FAILED,
-                                          CheckOutcome.FAILED)):
+        for minute, outcome in enumerate(
+            (CheckOutcome.BASELINE, CheckOutcome.FAILED, CheckOutcome.FAILED)
+        ):
             version = store.state(key).version
-            store.record(replace(record(outcome, T0 + timedelta(minutes=minute), etag='"1"',
-                                        content_hash="h", error=None, base_version=version),
-                                 source_key=key), None)
-    quiet = {key: replace(record(CheckOutcome.UNCHANGED, T0 + timedelta(hours=1), etag='"2"',
-                                 content_hash="h", parse_fingerprint="f",
-                                 base_version=store.state(key).version), source_key=key)
-             for key in (alone, batched)}
+            store.record(
+                replace(
+                    record(
+                        outcome,
+                        T0 + timedelta(minutes=minute),
+                        etag='"1"',
+                        content_hash="h",
+                        error=None,
+                        base_version=version,
+                    ),
+                    source_key=key,
+                ),
+                None,
+            )
+    quiet = {
+        key: replace(
+            record(
+                CheckOutcome.UNCHANGED,
+                T0 + timedelta(hours=1),
+                etag='"2"',
+                content_hash="h",
+                parse_fingerprint="f",
+                base_version=store.state(key).version,
+            ),
+            source_key=key,
+        )
+        for key in (alone, batched)
+    }
 
     single = store.record(quiet[alone], None)
     [stored] = store.record_quiet([quiet[batched]])
@@ -325,19 +485,31 @@ def test_a_quiet_batch_writes_what_single_checks_write_and_owes_the_same_alerts(
     assert stored is not None and not stored.skipped
     assert single.outcome == store.checks(batched)[0].outcome == "unchanged"
     rows = {row.key: row for row in store.sources()}
-    columns = ("failure_streak", "last_error", "etag", "content_hash", "parse_fingerprint",
-               "last_check_at", "last_success_at", "first_success_at", "version")
-    assert ([getattr(rows[alone], c) for c in columns]
-            == [getattr(rows[batched], c) for c in columns])
+    columns = (
+        "failure_streak",
+        "last_error",
+        "etag",
+        "content_hash",
+        "parse_fingerprint",
+        "last_check_at",
+        "last_success_at",
+        "first_success_at",
+        "version",
+    )
+    assert [getattr(rows[alone], c) for c in columns] == [
+        getattr(rows[batched], c) for c in columns
+    ]
     assert rows[batched].etag == '"2"' and rows[batched].failure_streak == 0
     kinds = sorted((row.source_key, row.kind) for row in store.deliveries())
-    assert kinds == sorted((key, kind) for key in (alone, batched)
-                           for kind in ("source_down", "source_recovered"))
+    assert kinds == sorted(
+        (key, kind) for key in (alone, batched) for kind in ("source_down", "source_recovered")
+    )
 
 
 def test_the_database_refuses_a_second_copy_of_a_happening(store: Store):
-    store.record(record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:1"),),
-                        base_version=0), None)
+    store.record(
+        record(CheckOutcome.CHANGED, T0, changes=(change_about("hys:1"),), base_version=0), None
+    )
     [row] = store.changes(ChangeFilter())
     assert row.happening == checks.happening(SOURCE.key, 0, "a", row.category, 0)
     copy = ChangeRow(**{**row.model_dump(), "id": None})
@@ -346,18 +518,26 @@ def test_the_database_refuses_a_second_copy_of_a_happening(store: Store):
 
 
 def deadline(due: datetime, item: str = "cons") -> Deadline:
-    return Deadline(source_key=SOURCE.key, item_key=item, label="Consultation closes",
-                    due=due, kind="consultation")
+    return Deadline(
+        source_key=SOURCE.key,
+        item_key=item,
+        label="Consultation closes",
+        due=due,
+        kind="consultation",
+    )
 
 
 def test_deadlines_are_kept_current_with_their_history(store: Store):
     first_due = datetime(2025, 9, 10, 21, 59, 59, tzinfo=UTC)
     later_due = datetime(2025, 9, 18, 21, 59, 59, tzinfo=UTC)
     store.record(record(CheckOutcome.BASELINE, T0, deadlines=(deadline(first_due),)), None)
-    store.record(record(CheckOutcome.UNCHANGED, T0 + timedelta(hours=1),
-                        deadlines=(deadline(first_due),)), None)
-    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1),
-                        deadlines=(deadline(later_due),)), None)
+    store.record(
+        record(CheckOutcome.UNCHANGED, T0 + timedelta(hours=1), deadlines=(deadline(first_due),)),
+        None,
+    )
+    store.record(
+        record(CheckOutcome.CHANGED, T0 + timedelta(days=1), deadlines=(deadline(later_due),)), None
+    )
     [row] = store.deadlines(after=None)
     assert row.due == later_due and row.status == "open"
     assert [entry["due"][:10] for entry in row.history] == ["2025-09-10", "2025-09-18"]
@@ -375,6 +555,13 @@ def test_a_partial_deadline_update_leaves_unchanged_items_alone(store: Store):
     both = (deadline(due, "art_113"), deadline(due, "art_5"))
     store.record(record(CheckOutcome.BASELINE, T0, deadlines=both), None)
     # Only art_5 changed and was read again: it no longer states a date; art_113 stays.
-    store.record(record(CheckOutcome.CHANGED, T0 + timedelta(days=1), deadlines=(),
-                        deadline_items=frozenset({"art_5"})), None)
+    store.record(
+        record(
+            CheckOutcome.CHANGED,
+            T0 + timedelta(days=1),
+            deadlines=(),
+            deadline_items=frozenset({"art_5"}),
+        ),
+        None,
+    )
     assert [row.item_key for row in store.deadlines(after=None)] == ["art_113"]

@@ -18,32 +18,45 @@ from tests.checking import check, check_all
 from tests.servers.replay import ReplayServer
 from tests.test_pipeline import make_app
 
-BOX = ("<div class='bulletin'><p>Our monthly bulletin brings you the latest on trustworthy AI,"
-       " with events and funding calls from across Europe.</p></div>")
+BOX = (
+    "<div class='bulletin'><p>Our monthly bulletin brings you the latest on trustworthy AI,"
+    " with events and funding calls from across Europe.</p></div>"
+)
 BOX_REWORDED = BOX.replace("monthly bulletin", "weekly bulletin").replace(
-    "events and funding calls", "events, tenders and jobs")
+    "events and funding calls", "events, tenders and jobs"
+)
 
 
 def page(title: str, text: str, box: str = BOX) -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body><main>"
-            f"<h1>{title}</h1><p>{text}</p>{box}</main></body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body><main>"
+        f"<h1>{title}</h1><p>{text}</p>{box}</main></body></html>"
+    )
 
 
 @pytest.fixture
 def site(tmp_path: Path, database_url: str, replay_server: ReplayServer):
-    replay_server.add("/office", page("AI Office", "The AI Office supports the Member States."),
-                      page("AI Office", "The AI Office supports the Member States.",
-                           BOX_REWORDED),
-                      page("AI Office", "The AI Office supports the Member States and the"
-                                        " scientific panel of independent experts.",
-                           BOX_REWORDED))
+    replay_server.add(
+        "/office",
+        page("AI Office", "The AI Office supports the Member States."),
+        page("AI Office", "The AI Office supports the Member States.", BOX_REWORDED),
+        page(
+            "AI Office",
+            "The AI Office supports the Member States and the"
+            " scientific panel of independent experts.",
+            BOX_REWORDED,
+        ),
+    )
     replay_server.add("/pact", page("AI Pact", "The AI Pact gathers pledges."))
     replay_server.add("/board", page("AI Board", "The AI Board meets every quarter."))
     app = make_app(tmp_path, database_url, replay_server)
     sources = [app.sources["office"]]
     for key in ("pact", "board"):
-        sources.append(Source(key=key, title=key, url=replay_server.url(f"/{key}"),
-                              parser="html", interval=3600))
+        sources.append(
+            Source(
+                key=key, title=key, url=replay_server.url(f"/{key}"), parser="html", interval=3600
+            )
+        )
     app.store.sync_sources(sources)
     yield app, sources
     app.close()

@@ -24,8 +24,9 @@ def log_in(base_url: str, password: str, forwarded_for: str | None = None) -> in
         form = browser.get("/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token is not None
-        return browser.post("/login", data={"username": "alice", "password": password,
-                                            "csrf_token": token.group(1)}).status_code
+        return browser.post(
+            "/login", data={"username": "alice", "password": password, "csrf_token": token.group(1)}
+        ).status_code
 
 
 @pytest.fixture
@@ -61,7 +62,9 @@ def test_a_proxy_not_listed_is_not_believed(dashboard: str):
 
 def test_trusted_proxies_are_addresses_or_networks(tmp_path, monkeypatch):
     assert DashboardSettings(trusted_proxies=[" 10.1.2.3/8", "::1"]).trusted_proxies == [
-        "10.0.0.0/8", "::1"]
+        "10.0.0.0/8",
+        "::1",
+    ]
     config = tmp_path / "lexwatch.toml"
     config.write_text('[dashboard]\ntrusted_proxies = ["proxy.local"]\n')
     with pytest.raises(ConfigError, match=r"'proxy.local' is not an IP address or network"):

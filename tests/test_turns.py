@@ -35,8 +35,9 @@ def test_turns_are_handed_out_one_spacing_apart_per_host(postgres_url: str) -> N
     assert other.wait == 0.0  # hosts do not wait for each other
 
 
-async def _starts(limiters: list[HostLimiter], per_limiter: int, time: VirtualTime
-                  ) -> list[list[float]]:
+async def _starts(
+    limiters: list[HostLimiter], per_limiter: int, time: VirtualTime
+) -> list[list[float]]:
     """Start times (virtual) of ``per_limiter`` requests to one host, per limiter."""
     starts: list[list[float]] = [[] for _ in limiters]
 
@@ -77,6 +78,7 @@ def test_two_processes_sharing_the_database_space_requests_as_one(postgres_url: 
             turn = await asyncio.to_thread(store.reserve_turn, host, spacing)
             handed.append((turn.starts_at, turn.wait))
             return turn.wait
+
         return turns
 
     time = VirtualTime()
@@ -95,7 +97,8 @@ def test_two_processes_sharing_the_database_space_requests_as_one(postgres_url: 
 
 
 def test_without_the_database_a_process_still_spaces_its_own_requests_at_once(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # Nothing listens on port 1: every reservation is refused, and not retried for 30 s
     # as a stored check would be.
     down = Store(make_engine("postgresql://postgres@127.0.0.1:1/lexwatch"))

@@ -69,8 +69,17 @@ class Analysis:
 # Letter classes instead of re.IGNORECASE: twice as fast over a megabyte.
 _SCRIPT, _STYLE = rb"[sS][cC][rR][iI][pP][tT]", rb"[sS][tT][yY][lL][eE]"
 _UNREAD_HTML = re.compile(
-    rb"<" + _SCRIPT + rb"\b.*?</" + _SCRIPT + rb"\s*>|<" + _STYLE + rb"\b.*?</" + _STYLE
-    + rb"\s*>|<!--.*?-->", re.DOTALL)
+    rb"<"
+    + _SCRIPT
+    + rb"\b.*?</"
+    + _SCRIPT
+    + rb"\s*>|<"
+    + _STYLE
+    + rb"\b.*?</"
+    + _STYLE
+    + rb"\s*>|<!--.*?-->",
+    re.DOTALL,
+)
 _GONE = (404, 410)
 
 
@@ -121,8 +130,7 @@ def _read_spans(content: bytes) -> Iterator[tuple[int, int]]:
         yield kept, len(content)
 
 
-def _next_unread(lower: bytes, pos: int, starts: dict[bytes, int | None]
-                 ) -> tuple[int, int] | None:
+def _next_unread(lower: bytes, pos: int, starts: dict[bytes, int | None]) -> tuple[int, int] | None:
     """The first script, style or comment at or after ``pos``: (start, end or -1)."""
     best: tuple[int, bytes, bytes] | None = None
     for opener, closer in _OPENERS:
@@ -194,9 +202,15 @@ def fingerprint(source: Source) -> str:
 def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     """Parse every page of a fetch; a paginated listing becomes one document."""
     documents = [
-        with_language(parser(page.content, ParseContext(
-            url=page.final_url, content_type=page.content_type, options=source.options)),
-            page.content)
+        with_language(
+            parser(
+                page.content,
+                ParseContext(
+                    url=page.final_url, content_type=page.content_type, options=source.options
+                ),
+            ),
+            page.content,
+        )
         for page in pages
     ]
     if len(documents) == 1:
@@ -204,31 +218,57 @@ def parse(parser: Parser, source: Source, pages: Sequence[Fetched]) -> Document:
     # An entry can slide from one page to the next between two requests: keep it once.
     items = {item.key: item for document in reversed(documents) for item in document.items}
     ordered = dict.fromkeys(item.key for document in documents for item in document.items)
-    merged = Document(kind=documents[0].kind, title=documents[0].title,
-                      items=tuple(items[key] for key in ordered),
-                      language=documents[0].language)
+    merged = Document(
+        kind=documents[0].kind,
+        title=documents[0].title,
+        items=tuple(items[key] for key in ordered),
+        language=documents[0].language,
+    )
     return filter_document(merged, source.options)
 
 
-def analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
-            history: History, classifier: Classifier,
-            find_deadlines: DeadlineFinder | None = None,
-            limits: WorkLimits = DEFAULT_LIMITS) -> Analysis:
+def analyse(
+    source: Source,
+    pages: Sequence[Fetched],
+    state: SourceState,
+    *,
+    parser: Parser,
+    history: History,
+    classifier: Classifier,
+    find_deadlines: DeadlineFinder | None = None,
+    limits: WorkLimits = DEFAULT_LIMITS,
+) -> Analysis:
     """What this fetch (one page, or every page of a paginated API) means, given the past.
 
     A document past one of ``limits`` is a failed check that names the limit; nothing of
     its partial analysis (snapshot, changes, deadlines) is kept.
     """
     try:
-        return _analyse(source, pages, state, parser=parser, history=history,
-                        classifier=classifier, find_deadlines=find_deadlines, limits=limits)
+        return _analyse(
+            source,
+            pages,
+            state,
+            parser=parser,
+            history=history,
+            classifier=classifier,
+            find_deadlines=find_deadlines,
+            limits=limits,
+        )
     except LimitError as exc:
         return Analysis(outcome=CheckOutcome.FAILED, error=str(exc))
 
 
-def _analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, parser: Parser,
-             history: History, classifier: Classifier, find_deadlines: DeadlineFinder | None,
-             limits: WorkLimits) -> Analysis:
+def _analyse(
+    source: Source,
+    pages: Sequence[Fetched],
+    state: SourceState,
+    *,
+    parser: Parser,
+    history: History,
+    classifier: Classifier,
+    find_deadlines: DeadlineFinder | None,
+    limits: WorkLimits,
+) -> Analysis:
     if pages[0].not_modified:
         return Analysis(outcome=CheckOutcome.NOT_MODIFIED)
     problem = next(filter(None, map(response_problem, pages)), None)
@@ -236,10 +276,14 @@ def _analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, pa
         return _failed(problem, source, pages[0], state, history, classifier)
     content_hash = pages_hash(pages)
     recipe = fingerprint(source)
-    if (state.snapshot_id is not None and content_hash == state.content_hash
-            and recipe == state.parse_fingerprint):
-        return Analysis(outcome=CheckOutcome.UNCHANGED, content_hash=content_hash,
-                        fingerprint=recipe)
+    if (
+        state.snapshot_id is not None
+        and content_hash == state.content_hash
+        and recipe == state.parse_fingerprint
+    ):
+        return Analysis(
+            outcome=CheckOutcome.UNCHANGED, content_hash=content_hash, fingerprint=recipe
+        )
     limits.check_elements(pages)  # before the parse tree is built
     try:
         document = parse(parser, source, pages)
@@ -251,13 +295,18 @@ def _analyse(source: Source, pages: Sequence[Fetched], state: SourceState, *, pa
     if done.outcome is CheckOutcome.FAILED:
         return done
     deadlines, scope = _deadlines(document, source, done, find_deadlines)
-    return replace(done, content_hash=content_hash, fingerprint=recipe, deadlines=deadlines,
-                   deadline_items=scope)
+    return replace(
+        done,
+        content_hash=content_hash,
+        fingerprint=recipe,
+        deadlines=deadlines,
+        deadline_items=scope,
+    )
 
 
-def _deadlines(document: Document, source: Source, done: Analysis,
-               find: DeadlineFinder | None) -> tuple[tuple[Deadline, ...] | None,
-                                                     frozenset[str] | None]:
+def _deadlines(
+    document: Document, source: Source, done: Analysis, find: DeadlineFinder | None
+) -> tuple[tuple[Deadline, ...] | None, frozenset[str] | None]:
     """Deadlines are read per item: after a change only the changed items are read again."""
     if find is None or done.snapshot is None:
         return None, None
@@ -268,21 +317,31 @@ def _deadlines(document: Document, source: Source, done: Analysis,
     return tuple(find(partial, source)), done.deadline_items
 
 
-def _failed(problem: str, source: Source, page: Fetched, state: SourceState,
-            history: History, classifier: Classifier) -> Analysis:
+def _failed(
+    problem: str,
+    source: Source,
+    page: Fetched,
+    state: SourceState,
+    history: History,
+    classifier: Classifier,
+) -> Analysis:
     """A failed check; a document answered 404/410 twice in a row is also reported removed."""
-    if not (page.status in _GONE and is_gone_error(state.last_error)
-            and state.failure_streak == 1):
+    if not (page.status in _GONE and is_gone_error(state.last_error) and state.failure_streak == 1):
         return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
     previous = history.document()
     if previous is None:
         return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
     empty = Document(kind=previous.kind, items=(), title=previous.title)
-    context = ClassifyContext(source=source, document_kind=previous.kind,
-                              document_title=previous.title, gone=True)
+    context = ClassifyContext(
+        source=source, document_kind=previous.kind, document_title=previous.title, gone=True
+    )
     changes = classifier.classify(diff_documents(previous, empty), context)
-    return Analysis(outcome=CheckOutcome.FAILED, error=f"{problem}: the document is gone",
-                    changes=tuple(changes), keep_raw=True)
+    return Analysis(
+        outcome=CheckOutcome.FAILED,
+        error=f"{problem}: the document is gone",
+        changes=tuple(changes),
+        keep_raw=True,
+    )
 
 
 def is_gone_error(error: str | None) -> bool:
@@ -290,15 +349,23 @@ def is_gone_error(error: str | None) -> bool:
     return bool(error) and str(error).startswith(("HTTP 404", "HTTP 410"))
 
 
-def _compare(source: Source, document: Document, state: SourceState, history: History,
-             classifier: Classifier, limits: WorkLimits, fetched_on: date) -> Analysis:
+def _compare(
+    source: Source,
+    document: Document,
+    state: SourceState,
+    history: History,
+    classifier: Classifier,
+    limits: WorkLimits,
+    fetched_on: date,
+) -> Analysis:
     if not document.items:
         problem = document_problem(document, history.document())
         if problem:
             return Analysis(outcome=CheckOutcome.FAILED, error=problem, keep_raw=True)
     encoded = encode_document(document)
-    snapshot = NewSnapshot(encoded=encoded, content_hash=document_hash(encoded),
-                           item_count=len(document.items))
+    snapshot = NewSnapshot(
+        encoded=encoded, content_hash=document_hash(encoded), item_count=len(document.items)
+    )
     if snapshot.content_hash == state.snapshot_hash:
         return Analysis(outcome=CheckOutcome.UNCHANGED)
     previous = history.document()
@@ -309,9 +376,19 @@ def _compare(source: Source, document: Document, state: SourceState, history: Hi
     if not diffs:
         # Same items in another order: keep the new snapshot, tell nobody.
         return Analysis(outcome=CheckOutcome.UNCHANGED, snapshot=snapshot, keep_raw=True)
-    context = ClassifyContext(source=source, document_kind=document.kind,
-                              document_title=document.title, language=document.language,
-                              fetched_on=fetched_on, site_blocks=history.site_blocks())
+    context = ClassifyContext(
+        source=source,
+        document_kind=document.kind,
+        document_title=document.title,
+        language=document.language,
+        fetched_on=fetched_on,
+        site_blocks=history.site_blocks(),
+    )
     changes = classifier.classify(diffs, context)
-    return Analysis(outcome=CheckOutcome.CHANGED, snapshot=snapshot, changes=tuple(changes),
-                    keep_raw=True, deadline_items=frozenset(diff.key for diff in diffs))
+    return Analysis(
+        outcome=CheckOutcome.CHANGED,
+        snapshot=snapshot,
+        changes=tuple(changes),
+        keep_raw=True,
+        deadline_items=frozenset(diff.key for diff in diffs),
+    )

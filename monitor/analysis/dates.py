@@ -25,8 +25,16 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "BRUSSELS", "END_OF_DAY", "FoundDate", "find_dates", "format_day", "format_span",
-    "is_month_name", "parse_date", "parse_datetime", "sentence_at",
+    "BRUSSELS",
+    "END_OF_DAY",
+    "FoundDate",
+    "find_dates",
+    "format_day",
+    "format_span",
+    "is_month_name",
+    "parse_date",
+    "parse_datetime",
+    "sentence_at",
 ]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -107,8 +115,25 @@ _MONTHS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # English words that are also month names: without a year, only a capital makes them one
 # ("Article 5 may apply" is no date).
-_WORDLIKE = frozenset({"may", "mar", "march", "jun", "jan", "dec", "oct", "nov", "sept",
-                       "aug", "mai", "maj", "maio", "mayo", "mei"})
+_WORDLIKE = frozenset(
+    {
+        "may",
+        "mar",
+        "march",
+        "jun",
+        "jan",
+        "dec",
+        "oct",
+        "nov",
+        "sept",
+        "aug",
+        "mai",
+        "maj",
+        "maio",
+        "mayo",
+        "mei",
+    }
+)
 _WEEKDAYS = (
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs"
     " fri sat sun lundi mardi mercredi jeudi vendredi samedi dimanche montag dienstag mittwoch"
@@ -176,8 +201,9 @@ def parse_date(text: str, language: str = "en") -> date | None:
     return found[0].date if found else None
 
 
-def parse_datetime(text: str, language: str = "en",
-                   default_time: time = END_OF_DAY) -> datetime | None:
+def parse_datetime(
+    text: str, language: str = "en", default_time: time = END_OF_DAY
+) -> datetime | None:
     """The first instant ``text`` states, timezone-aware, or None.
 
     ISO 8601 with an offset keeps it; a naive date-time ("2025/09/18 23:59:59") is Brussels
@@ -216,27 +242,49 @@ _HAS_DIGIT = re.compile(r"\d")
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])"
 _SUFFIX = r"(?:st|nd|rd|th|er|re|e|º|ª|\.º)?\.?"
 _YEAR = r"(?:19|20)\d\d"
-_RANGE_WORD = (r"(?:[-–—‒]|to|and|until|till|through|au|et|bis|und|al|y|e|a|tot|en|t/m"
-               r"|do|és|–|и|έως|ir|un|ja|och|og|til)")
-_TZ = (r"(?:CEST|CET|Brussels(?:\s+local)?\s+time|Central\s+European(?:\s+Summer)?\s+Time"
-       r"|heure\s+de\s+Bruxelles|MESZ|MEZ|UTC|GMT)")
-_CLOCK = (r"(?:(?P<h>[01]?\d|2[0-4])[:.h](?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?"
-          r"(?:\s*(?P<ap>[ap])\.?\s?m\b\.?)?"
-          r"|(?P<h2>1[0-2]|0?[1-9])\s*(?P<ap2>[ap])\.?\s?m\b\.?"
-          r"|(?P<mid>midnight|minuit|mitternacht|mezzanotte|medianoche)"
-          r"|(?P<noon>noon|midday|midi|mittag))")
+_RANGE_WORD = (
+    r"(?:[-–—‒]|to|and|until|till|through|au|et|bis|und|al|y|e|a|tot|en|t/m"
+    r"|do|és|–|и|έως|ir|un|ja|och|og|til)"
+)
+_TZ = (
+    r"(?:CEST|CET|Brussels(?:\s+local)?\s+time|Central\s+European(?:\s+Summer)?\s+Time"
+    r"|heure\s+de\s+Bruxelles|MESZ|MEZ|UTC|GMT)"
+)
+_CLOCK = (
+    r"(?:(?P<h>[01]?\d|2[0-4])[:.h](?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?"
+    r"(?:\s*(?P<ap>[ap])\.?\s?m\b\.?)?"
+    r"|(?P<h2>1[0-2]|0?[1-9])\s*(?P<ap2>[ap])\.?\s?m\b\.?"
+    r"|(?P<mid>midnight|minuit|mitternacht|mezzanotte|medianoche)"
+    r"|(?P<noon>noon|midday|midi|mittag))"
+)
 _TIME_AFTER = re.compile(
-    r"\s*(?:,|\bat\b|\bà\b|\bum\b|\bby\b|\bbefore\b|\bup\s+to\b|-|–|\()?\s*" + _CLOCK
-    + r"(?:\s*\(?\s*(?P<tz>" + _TZ + r")\b\)?)?", re.IGNORECASE)
+    r"\s*(?:,|\bat\b|\bà\b|\bum\b|\bby\b|\bbefore\b|\bup\s+to\b|-|–|\()?\s*"
+    + _CLOCK
+    + r"(?:\s*\(?\s*(?P<tz>"
+    + _TZ
+    + r")\b\)?)?",
+    re.IGNORECASE,
+)
 _TIME_BEFORE = re.compile(
     _CLOCK + r"(?:\s*\(?\s*(?P<tz>" + _TZ + r")\b\)?)?\s*,?\s*(?:on|le|am|the|of)?\s*,?\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _WEEKDAY_SET = frozenset(_WEEKDAYS.split())
-_CLOCK_HINTS = ("midnight", "noon", "midday", "minuit", "midi", "mitternacht", "mittag",
-                "mezzanotte", "medianoche")
+_CLOCK_HINTS = (
+    "midnight",
+    "noon",
+    "midday",
+    "minuit",
+    "midi",
+    "mitternacht",
+    "mittag",
+    "mezzanotte",
+    "medianoche",
+)
 _ISO_FULL = re.compile(
     r"(?P<y>\d{4})[-/](?P<m>\d\d)[-/](?P<d>\d\d)"
-    r"(?:[T ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.\d+)?)?\s*(?P<z>Z|[+-]\d\d:?\d\d)?)?")
+    r"(?:[T ](?P<h>\d\d):(?P<mi>\d\d)(?::(?P<s>\d\d)(?:\.\d+)?)?\s*(?P<z>Z|[+-]\d\d:?\d\d)?)?"
+)
 
 
 # A month is any word, looked up in the month table afterwards: one dict lookup is far
@@ -264,15 +312,20 @@ _DIGIT_FIRST = re.compile("|".join(f"(?:{form})" for form in _FORMS), re.IGNOREC
 # right before a number.
 _MONTH_FIRST = re.compile(
     rf"(?P<m2>[^\W\d_]{{3,9}}\.?)\s+(?P<d2>{_DAY})(?:st|nd|rd|th)?(?!\d)"
-    rf"(?:\s*[-–]\s*(?P<d3>{_DAY})(?:st|nd|rd|th)?(?!\d))?(?:,?\s*(?P<y2>{_YEAR})(?!\d))?")
+    rf"(?:\s*[-–]\s*(?P<d3>{_DAY})(?:st|nd|rd|th)?(?!\d))?(?:,?\s*(?P<y2>{_YEAR})(?!\d))?"
+)
 _WORD_BEFORE = re.compile(r"(?<!\w)[^\W\d_]{3,9}\.?\s+$")
 
 
 def _names(language: str) -> dict[str, int]:
     table = _MONTHS.get(language, ())
     # "_" joins the words of a two-word name (Irish "meán fómhair").
-    return {name.replace("_", " "): number for number, names in enumerate(table, start=1)
-            for name in names.split(" ") if name}
+    return {
+        name.replace("_", " "): number
+        for number, names in enumerate(table, start=1)
+        for name in names.split(" ")
+        if name
+    }
 
 
 _ENGLISH_MONTHS = _names("en")
@@ -302,7 +355,8 @@ def _month_table(language: str) -> dict[str, int]:
 
 _DIGITS = re.compile(r"\d+")
 _EMPTY: dict[str, str | None] = dict.fromkeys(
-    ("m", "m2", "y3", "nd", "iy", "d", "d0", "y", "d2", "d3", "y2", "d4", "d5", "m3", "m4"))
+    ("m", "m2", "y3", "nd", "iy", "d", "d0", "y", "d2", "d3", "y2", "d4", "d5", "m3", "m4")
+)
 
 
 def _scan(text: str, months: dict[str, int]) -> list[_Raw]:
@@ -355,12 +409,24 @@ def _read(m: re.Match[str], months: dict[str, int]) -> _Raw | None:
         if groups["m"] is not None:
             return _named(m, groups["d"], groups["m"], groups["y"], groups["d0"], months)
         if groups["m2"] is not None:
-            raw = _named(m, groups["d3"] or groups["d2"], groups["m2"], groups["y2"],
-                         groups["d2"] if groups["d3"] else None, _ENGLISH_MONTHS)
+            raw = _named(
+                m,
+                groups["d3"] or groups["d2"],
+                groups["m2"],
+                groups["y2"],
+                groups["d2"] if groups["d3"] else None,
+                _ENGLISH_MONTHS,
+            )
             return raw if raw is None or raw.year or groups["m2"][0].isupper() else None
         if groups["y3"] is not None:
-            return _named(m, groups["d4"] or groups["d5"], groups["m4"] or groups["m3"],
-                          groups["y3"], None, months)
+            return _named(
+                m,
+                groups["d4"] or groups["d5"],
+                groups["m4"] or groups["m3"],
+                groups["y3"],
+                None,
+                months,
+            )
         if groups["nd"] is not None:
             month = groups["nm1"] or groups["nm2"] or groups["nm3"]
             return _numeric(m, int(groups["nd"]), int(month or 0), int(groups["ny"] or 0))
@@ -369,8 +435,14 @@ def _read(m: re.Match[str], months: dict[str, int]) -> _Raw | None:
         return None
 
 
-def _named(m: re.Match[str], day: str | None, month_text: str | None, year: str | None,
-           first: str | None, months: dict[str, int]) -> _Raw | None:
+def _named(
+    m: re.Match[str],
+    day: str | None,
+    month_text: str | None,
+    year: str | None,
+    first: str | None,
+    months: dict[str, int],
+) -> _Raw | None:
     if day is None or month_text is None:
         return None
     name = " ".join(month_text.rstrip(".").lower().split())
@@ -379,8 +451,14 @@ def _named(m: re.Match[str], day: str | None, month_text: str | None, year: str 
         return None
     if year is None and name in _WORDLIKE and not month_text[0].isupper():
         return None
-    raw = _Raw(day=int(day), month=number, year=int(year) if year else None,
-               first_day=int(first) if first else None, start=m.start(), end=m.end())
+    raw = _Raw(
+        day=int(day),
+        month=number,
+        year=int(year) if year else None,
+        first_day=int(first) if first else None,
+        start=m.start(),
+        end=m.end(),
+    )
     if raw.first_day is not None and raw.first_day >= raw.day:
         raw.first_day = None  # "5 to 5 June" or "30 and 1 June": no range
     if raw.year is not None:
@@ -422,8 +500,11 @@ def _fill_years(raws: list[_Raw], today: date | None) -> list[tuple[_Raw, date, 
     the previous one, else ``today``."""
     out: list[tuple[_Raw, date, bool]] = []
     for index, raw in enumerate(raws):
-        year = raw.year or _nearby_year(raws, index) or (
-            _nearest_year(raw.month, raw.day, today) if today else None)
+        year = (
+            raw.year
+            or _nearby_year(raws, index)
+            or (_nearest_year(raw.month, raw.day, today) if today else None)
+        )
         if year is None:
             continue
         try:
@@ -436,27 +517,31 @@ def _fill_years(raws: list[_Raw], today: date | None) -> list[tuple[_Raw, date, 
 def _nearest_year(month: int, day: int, today: date) -> int:
     """The year that puts a day without one nearest ``today``: "closes on 12 January"
     read in December is next January, "opened on 20 December" read in January last year's."""
+
     def distance(year: int) -> int:
         try:
             return abs((date(year, month, day) - today).days)
         except ValueError:  # 29 February of a common year
             return 10_000
+
     return min((today.year - 1, today.year, today.year + 1), key=distance)
 
 
 def _nearby_year(raws: list[_Raw], index: int) -> int | None:
-    later = (raw.year for raw in raws[index + 1:] if raw.year)
+    later = (raw.year for raw in raws[index + 1 :] if raw.year)
     earlier = (raw.year for raw in reversed(raws[:index]) if raw.year)
     return next(later, None) or next(earlier, None)
 
 
 _BETWEEN_RANGE = re.compile(
     r"\s*(?:[-–—‒]|to|until|till|through|au|bis|al|tot|do|–|jusqu'au|jusqu’au|bis\s+zum)\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
-def _merge_ranges(text: str, dated: list[tuple[_Raw, date, bool]]) -> list[
-        tuple[_Raw, date, date, bool]]:
+def _merge_ranges(
+    text: str, dated: list[tuple[_Raw, date, bool]]
+) -> list[tuple[_Raw, date, date, bool]]:
     """Join "13 November 2024 to 11 December 2024" into one range; read in-match ranges."""
     out: list[tuple[_Raw, date, date, bool]] = []
     for raw, day, year_given in dated:
@@ -464,10 +549,22 @@ def _merge_ranges(text: str, dated: list[tuple[_Raw, date, bool]]) -> list[
         if raw.first_day is not None:
             first = day.replace(day=raw.first_day)
         previous = out[-1] if out else None
-        if (previous is not None and previous[2] < day and previous[0].clock is None
-                and _BETWEEN_RANGE.match(text[previous[0].end:raw.start])):
-            merged = _Raw(day=raw.day, month=raw.month, year=raw.year, first_day=None,
-                          start=previous[0].start, end=raw.end, clock=raw.clock, tz=raw.tz)
+        if (
+            previous is not None
+            and previous[2] < day
+            and previous[0].clock is None
+            and _BETWEEN_RANGE.match(text[previous[0].end : raw.start])
+        ):
+            merged = _Raw(
+                day=raw.day,
+                month=raw.month,
+                year=raw.year,
+                first_day=None,
+                start=previous[0].start,
+                end=raw.end,
+                clock=raw.clock,
+                tz=raw.tz,
+            )
             out[-1] = (merged, previous[1], day, year_given)
             continue
         out.append((raw, first, day, year_given))
@@ -480,14 +577,22 @@ def _finish(text: str, merged: tuple[_Raw, date, date, bool]) -> FoundDate:
     start = _weekday_start(text, start)
     if clock is None:
         start, end, clock, tz = _with_time(text, start, end)
-    return FoundDate(date=day, first=first, time=clock, tz=tz, start=start, end=end,
-                     text=text[start:end], sentence=sentence_at(text, start, end),
-                     year_given=year_given)
+    return FoundDate(
+        date=day,
+        first=first,
+        time=clock,
+        tz=tz,
+        start=start,
+        end=end,
+        text=text[start:end],
+        sentence=sentence_at(text, start, end),
+        year_given=year_given,
+    )
 
 
 def _weekday_start(text: str, start: int) -> int:
     """Where a weekday right before the date ("Thursday, 18 September") starts, else start."""
-    window = text[max(0, start - 14):start]
+    window = text[max(0, start - 14) : start]
     words = window.replace(",", " ").split()
     if words and words[-1].rstrip(".").lower() in _WEEKDAY_SET:
         return start - len(window) + window.rfind(words[-1])
@@ -538,10 +643,17 @@ def sentence_at(text: str, start: int, end: int) -> str:
     """The sentence (or line, or table cell) holding ``text[start:end]``, on one line."""
     low = max(0, start - _MAX_SENTENCE)
     high = min(len(text), end + _MAX_SENTENCE)
-    head = max((text.rfind(stop, low, start) + len(stop) for stop in _STOPS
-                if text.rfind(stop, low, start) >= 0), default=low)
-    tails = [found + len(stop.rstrip()) for stop in _STOPS
-             if (found := text.find(stop, end, high)) >= 0]
+    head = max(
+        (
+            text.rfind(stop, low, start) + len(stop)
+            for stop in _STOPS
+            if text.rfind(stop, low, start) >= 0
+        ),
+        default=low,
+    )
+    tails = [
+        found + len(stop.rstrip()) for stop in _STOPS if (found := text.find(stop, end, high)) >= 0
+    ]
     tail = min(tails, default=high)
     return " ".join(text[head:tail].split())
 

@@ -22,13 +22,15 @@ from datetime import datetime
 from storage.models import DeadlineRow
 
 # Words every deadline label in this domain shares, which say nothing about which one it is.
-_COMMON = frozenset("""
+_COMMON = frozenset(
+    """
     a an and the of on for in to by from at with is are be will its this that as or
     consultation consultations targeted public call calls feedback open opens opened close
     closes closed closing deadline until till apply applies application date event
     artificial intelligence eu european commission
     january february march april may june july august september october november december
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[^\W_]+")
 _OVERLAP = 0.8  # share of the shorter label's distinctive words the longer one must have
 _MIN_SHARED = 2

@@ -38,31 +38,58 @@ DeadlineKind = Literal["consultation", "application", "event", "other"]
 _LABEL_CHARS = 160
 _OPEN_STATES = frozenset({"OPEN", "UPCOMING"})
 _CLOSING_FIELDS = ("feedback_end", "deadline")
-_END_FIELDS = frozenset({"feedbackenddate", "enddate", "deadline", "feedback_end",
-                         "closingdate"})
+_END_FIELDS = frozenset({"feedbackenddate", "enddate", "deadline", "feedback_end", "closingdate"})
 _STATUS_FIELDS = ("receivingFeedbackStatus", "status", "feedbackStatus")
 # Text is read year first: a literal-prefix regex finds "20dd" at C speed, and only a year
 # with a cue word in the lowered 100 characters before it gets its line parsed.
 _YEAR = re.compile(r"20[0-9][0-9]")
-_CUES = ("appl", "until", "till", "deadline", "clos", "no later than", "jusqu", "bis ",
-         "frist", "date limite", "webinar", "workshop", "session", "conference", "seminar",
-         "hearing", "plenary", "event", "info day", "summit", "round")
+_CUES = (
+    "appl",
+    "until",
+    "till",
+    "deadline",
+    "clos",
+    "no later than",
+    "jusqu",
+    "bis ",
+    "frist",
+    "date limite",
+    "webinar",
+    "workshop",
+    "session",
+    "conference",
+    "seminar",
+    "hearing",
+    "plenary",
+    "event",
+    "info day",
+    "summit",
+    "round",
+)
 _CUE_WINDOW = 100
 _APPLY = re.compile(
     r"(?:\bappl(?:y|ies|ied|icable)\b(?: \w+){0,3} (?:from|as of|as from|on)\b|\bshall apply"
     r"\b|\b(?:date of|entry into|enters? into|entered into) application\b|\bbecomes?"
-    r" applicable\b|\bapplication date\b)[^.;|]{0,40}$", re.IGNORECASE)
+    r" applicable\b|\bapplication date\b)[^.;|]{0,40}$",
+    re.IGNORECASE,
+)
 _CLOSING = re.compile(
     r"(?:\buntil\b|\btill\b|\bdeadline\b|\bclos(?:es|ing|e)\b(?: date)?|\bno later than\b"
     r"|\bextended to\b|\bjusqu['’]\s?au\b|\bdate limite\b|\bbis(?: zum)?\b|\bspätestens\b"
-    r")[^.;|]{0,40}$", re.IGNORECASE)
+    r")[^.;|]{0,40}$",
+    re.IGNORECASE,
+)
 _CONSULTATION = re.compile(
     r"\b(?:consultations?|call for \w+|surveys?|questionnaires?|feedback|contributions?"
-    r"|submissions?|have your say|replies|responses)\b", re.IGNORECASE)
+    r"|submissions?|have your say|replies|responses)\b",
+    re.IGNORECASE,
+)
 _EVENT = re.compile(
     r"\b(?:webinars?|info(?:rmation)?[ -]sessions?|info[ -]days?|workshops?|conferences?"
     r"|seminars?|hearings?|plenary|round ?tables?|summits?|stakeholder (?:event|meeting)s?"
-    r"|events?)\b", re.IGNORECASE)
+    r"|events?)\b",
+    re.IGNORECASE,
+)
 _PAST = re.compile(r"\b(?:took place|was held|were held|entered into)\b", re.IGNORECASE)
 
 
@@ -90,8 +117,11 @@ def _item_deadlines(item: Item, source: Source, language: str) -> Iterator[Deadl
         # The parser's closing date already weighs "extended to" against the old date the
         # text may still mention; a second closing date read from that text would be stale.
         kinds = {deadline.kind for deadline in stated}
-        yield from (deadline for deadline in _text_deadlines(item, source, language)
-                    if deadline.kind not in kinds or deadline.kind != "consultation")
+        yield from (
+            deadline
+            for deadline in _text_deadlines(item, source, language)
+            if deadline.kind not in kinds or deadline.kind != "consultation"
+        )
 
 
 # --- structured fields ----------------------------------------------------------------------
@@ -105,8 +135,9 @@ def _field_deadlines(item: Item, source: Source) -> Iterator[Deadline]:
             value = fields.get(name)
             due = parse_datetime(value) if value else None
             if due is not None:
-                yield _deadline(item, source, f"Consultation closes: {_title(item)}", due,
-                                "consultation")
+                yield _deadline(
+                    item, source, f"Consultation closes: {_title(item)}", due, "consultation"
+                )
                 break
     event_day = fields.get("event_date")
     # A procedure's key events are history (their day is their publication day); what is
@@ -170,10 +201,10 @@ def _cued_lines(text: str) -> Iterator[str]:
     seen: set[int] = set()
     for year in _YEAR.finditer(text):
         start, end = year.span()
-        after = text[end:end + 1]
+        after = text[end : end + 1]
         if after.isdigit() or after == "/" or (start and text[start - 1].isdigit()):
             continue  # 20245, 2024/1689 (an act's number), 12024: no year
-        window = text[max(0, start - _CUE_WINDOW):start].lower()
+        window = text[max(0, start - _CUE_WINDOW) : start].lower()
         if not any(cue in window for cue in _CUES):
             continue
         head = text.rfind("\n", 0, start) + 1
@@ -181,11 +212,11 @@ def _cued_lines(text: str) -> Iterator[str]:
             continue
         seen.add(head)
         tail = text.find("\n", end)
-        yield text[head:tail if tail >= 0 else len(text)]
+        yield text[head : tail if tail >= 0 else len(text)]
 
 
 def _line_deadline(item: Item, source: Source, line: str, found: FoundDate) -> Deadline | None:
-    before = line[max(0, found.start - 80):found.start]
+    before = line[max(0, found.start - 80) : found.start]
     sentence = found.sentence
     if _APPLY.search(before):
         return _deadline(item, source, _label(item, sentence), _start(found), "application")
@@ -195,8 +226,7 @@ def _line_deadline(item: Item, source: Source, line: str, found: FoundDate) -> D
         return _deadline(item, source, _label(item, sentence), found.at, kind)
     # The event word may sit in the cell before the date ("Webinar | 20 February 2025").
     if (_EVENT.search(sentence) or _EVENT.search(before)) and not _PAST.search(sentence):
-        return _deadline(item, source, _label(item, sentence), _start(found, first=True),
-                         "event")
+        return _deadline(item, source, _label(item, sentence), _start(found, first=True), "event")
     return None
 
 
@@ -209,12 +239,19 @@ def _start(found: FoundDate, *, first: bool = False) -> datetime:
 # --- building -------------------------------------------------------------------------------
 
 
-def _deadline(item: Item, source: Source, label: str, due: datetime,
-              kind: DeadlineKind) -> Deadline:
+def _deadline(
+    item: Item, source: Source, label: str, due: datetime, kind: DeadlineKind
+) -> Deadline:
     if due.tzinfo is None:  # never leave a naive time: a naive one is Brussels wall time
         due = due.replace(tzinfo=BRUSSELS)
-    return Deadline(source_key=source.key, item_key=item.key, label=label, due=due,
-                    kind=kind, url=item.url or source.url)
+    return Deadline(
+        source_key=source.key,
+        item_key=item.key,
+        label=label,
+        due=due,
+        kind=kind,
+        url=item.url or source.url,
+    )
 
 
 def _label(item: Item, sentence: str) -> str:
@@ -230,4 +267,3 @@ def _shorten(text: str, limit: int = _LABEL_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
-

@@ -35,16 +35,30 @@ def diff_documents(old: Document, new: Document) -> list[ItemDiff]:
     for item in new.items:
         before = old_items.get(item.key)
         if before is None:
-            diffs.append(ItemDiff(kind=DiffKind.ADDED, key=item.key, old=None, new=item,
-                                  blocks=_whole_text(item.text, inserted=True)))
+            diffs.append(
+                ItemDiff(
+                    kind=DiffKind.ADDED,
+                    key=item.key,
+                    old=None,
+                    new=item,
+                    blocks=_whole_text(item.text, inserted=True),
+                )
+            )
         elif before != item:
             modified = diff_items(before, item)
             if modified is not None:
                 diffs.append(modified)
     for item in old.items:
         if item.key not in new_keys:
-            diffs.append(ItemDiff(kind=DiffKind.REMOVED, key=item.key, old=item, new=None,
-                                  blocks=_whole_text(item.text, inserted=False)))
+            diffs.append(
+                ItemDiff(
+                    kind=DiffKind.REMOVED,
+                    key=item.key,
+                    old=item,
+                    new=None,
+                    blocks=_whole_text(item.text, inserted=False),
+                )
+            )
     return diffs
 
 
@@ -61,8 +75,12 @@ def changed_items(old: Document, new: Document) -> int:
 def _differs(old: Item | None, new: Item) -> bool:
     if old is None or old == new:
         return old is None
-    return (old.text != new.text or old.title != new.title or old.url != new.url
-            or bool(diff_fields(old.fields, new.fields)))
+    return (
+        old.text != new.text
+        or old.title != new.title
+        or old.url != new.url
+        or bool(diff_fields(old.fields, new.fields))
+    )
 
 
 def diff_items(old: Item, new: Item) -> ItemDiff | None:
@@ -74,8 +92,15 @@ def diff_items(old: Item, new: Item) -> ItemDiff | None:
     title_changed = old.title != new.title
     if not (fields or blocks or title_changed):
         return None
-    return ItemDiff(kind=DiffKind.MODIFIED, key=new.key, old=old, new=new,
-                    fields=fields, blocks=blocks, title_changed=title_changed)
+    return ItemDiff(
+        kind=DiffKind.MODIFIED,
+        key=new.key,
+        old=old,
+        new=new,
+        fields=fields,
+        blocks=blocks,
+        title_changed=title_changed,
+    )
 
 
 def diff_fields(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[FieldChange, ...]:
@@ -127,8 +152,11 @@ def _diff_sentences(old: str, new: str) -> tuple[TextOp, ...]:
         elif before and after and len(before) * len(after) < _MAX_WORD_PAIRS * 16:
             ops.extend(_word_ops(before.split(" "), after.split(" ")))
         else:
-            ops.extend(TextOp(op=op, text=text)  # type: ignore[arg-type]
-                       for op, text in (("delete", before), ("insert", after)) if text)
+            ops.extend(
+                TextOp(op=op, text=text)  # type: ignore[arg-type]
+                for op, text in (("delete", before), ("insert", after))
+                if text
+            )
     return tuple(ops)
 
 
@@ -160,8 +188,11 @@ def _changed_run(old_blocks: list[str], new_blocks: list[str]) -> Iterable[Block
 def _whole_text(text: str, *, inserted: bool) -> tuple[BlockChange, ...]:
     op: Literal["insert", "delete"] = "insert" if inserted else "delete"
     return tuple(
-        BlockChange(old=None if inserted else block, new=block if inserted else None,
-                    ops=(TextOp(op=op, text=block),))
+        BlockChange(
+            old=None if inserted else block,
+            new=block if inserted else None,
+            ops=(TextOp(op=op, text=block),),
+        )
         for block in _blocks(text)
     )
 

@@ -43,9 +43,11 @@ class IgnoreRule:
 def propose_rule(source_key: str, diff: dict[str, Any]) -> IgnoreRule:
     """The narrowest rule that would have hidden this diff (a stored change's ``diff``)."""
     fields = tuple(sorted({f["name"] for f in diff.get("fields", []) if f["name"] != "url"}))
-    patterns = tuple(dict.fromkeys(
-        pattern for block in diff.get("blocks", []) if (pattern := block_pattern(block["ops"]))
-    ))
+    patterns = tuple(
+        dict.fromkeys(
+            pattern for block in diff.get("blocks", []) if (pattern := block_pattern(block["ops"]))
+        )
+    )
     return IgnoreRule(source_key=source_key, patterns=patterns, fields=fields)
 
 
@@ -55,7 +57,7 @@ def block_pattern(ops: list[list[str]]) -> str | None:
     if not changed:
         return None
     before = _words(ops[: changed[0]])[-_CONTEXT_WORDS:]
-    after = _words(ops[changed[-1] + 1:])[:_CONTEXT_WORDS]
+    after = _words(ops[changed[-1] + 1 :])[:_CONTEXT_WORDS]
     if not (before or after):
         return None  # a whole paragraph appeared or went: no safe pattern, say so
     # With nothing after it, the changing run goes to the end of the paragraph.

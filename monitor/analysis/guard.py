@@ -82,8 +82,10 @@ def _login_wall(head: bytes, title: re.Match[bytes] | None, short_text: str) -> 
         found, where = _LOGIN.search(short_text), "page"
     if found is None:
         return None
-    return (f"login page served instead of the content ({where} says {found.group(0)!r},"
-            " with a password field); the page may need an account now")
+    return (
+        f"login page served instead of the content ({where} says {found.group(0)!r},"
+        " with a password field); the page may need an account now"
+    )
 
 
 def document_problem(document: Document, previous: Document | None) -> str | None:

@@ -19,15 +19,19 @@ def filter_document(document: Document, options: SourceOptions) -> Document:
         return document
     patterns = _compiled(options.ignore)
     dropped = frozenset(options.ignore_fields)
-    return replace(document, items=tuple(_filtered(item, patterns, dropped)
-                                         for item in document.items))
+    return replace(
+        document, items=tuple(_filtered(item, patterns, dropped) for item in document.items)
+    )
 
 
-def _filtered(item: Item, patterns: tuple[re.Pattern[str], ...],
-              dropped: frozenset[str]) -> Item:
+def _filtered(item: Item, patterns: tuple[re.Pattern[str], ...], dropped: frozenset[str]) -> Item:
     fields = {name: value for name, value in item.fields.items() if name not in dropped}
-    return replace(item, text=_strip(item.text, patterns), title=_strip(item.title, patterns)
-                   or item.title, fields=fields)
+    return replace(
+        item,
+        text=_strip(item.text, patterns),
+        title=_strip(item.title, patterns) or item.title,
+        fields=fields,
+    )
 
 
 def _strip(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:

@@ -33,19 +33,26 @@ class WorkLimits:
         """Raise LimitError when the markup pages hold more elements than allowed."""
         count = sum(element_count(page.content) for page in pages)
         if count > self.max_elements:
-            raise LimitError(_exceeded(f"about {count:,} elements", "max_elements",
-                                       self.max_elements))
+            raise LimitError(
+                _exceeded(f"about {count:,} elements", "max_elements", self.max_elements)
+            )
 
     def check_items(self, document: Document) -> None:
         if len(document.items) > self.max_items:
-            raise LimitError(_exceeded(f"{len(document.items):,} items", "max_items",
-                                       self.max_items))
+            raise LimitError(
+                _exceeded(f"{len(document.items):,} items", "max_items", self.max_items)
+            )
 
     def check_changed(self, changed: int) -> None:
         """Raise LimitError once more than ``max_changed_items`` items differ."""
         if changed > self.max_changed_items:
-            raise LimitError(_exceeded(f"more than {self.max_changed_items:,} changed items",
-                                       "max_changed_items", self.max_changed_items))
+            raise LimitError(
+                _exceeded(
+                    f"more than {self.max_changed_items:,} changed items",
+                    "max_changed_items",
+                    self.max_changed_items,
+                )
+            )
 
 
 _MARKUP = re.compile(rb"\s*<")  # matched in place: no copy of a 20 MB body
@@ -57,12 +64,13 @@ def element_count(content: bytes) -> int:
     is counted too, so this errs high, by at most one per such character."""
     if _MARKUP.match(content) is None:
         return 0
-    return (content.count(b"<") - content.count(b"</") - content.count(b"<!")
-            - content.count(b"<?"))
+    return content.count(b"<") - content.count(b"</") - content.count(b"<!") - content.count(b"<?")
 
 
 def _exceeded(found: str, key: str, limit: int) -> str:
     env = f"LEXWATCH_ANALYSIS__{key.upper()}"
-    return (f"the document is too big to analyse: {found}, over the limit of {limit:,}"
-            f" (analysis.{key}); nothing was stored. If the document is genuine, raise"
-            f" [analysis] {key} in lexwatch.toml (or {env})")
+    return (
+        f"the document is too big to analyse: {found}, over the limit of {limit:,}"
+        f" (analysis.{key}); nothing was stored. If the document is genuine, raise"
+        f" [analysis] {key} in lexwatch.toml (or {env})"
+    )

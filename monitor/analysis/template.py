@@ -28,7 +28,9 @@ _REFRESH = timedelta(hours=1)
 _DATED = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 _STATUS = re.compile(
     r"^(?:status\s*[:|-]?\s*)?(?:open|closed|ongoing|upcoming|ouverte?|close|clôturée?|offen"
-    r"|geschlossen|abgeschlossen)\.?$", re.IGNORECASE)
+    r"|geschlossen|abgeschlossen)\.?$",
+    re.IGNORECASE,
+)
 
 Loader = Callable[[str], list[tuple[str, Document]]]  # host -> (source key, its last page)
 
@@ -72,8 +74,9 @@ class SiteTemplates:
         """The blocks that at least two other stored pages of the source's host show."""
         site = self._site(host_of(source.url))
         own = site.pages.get(source.key, frozenset())
-        return frozenset(block for block, seen in site.counts.items()
-                         if seen - (block in own) >= MIN_PAGES)
+        return frozenset(
+            block for block, seen in site.counts.items() if seen - (block in own) >= MIN_PAGES
+        )
 
     def _site(self, host: str) -> _Site:
         now = self._clock()

@@ -73,24 +73,31 @@ async def send_due(app: App) -> int:
 @click.argument("names", nargs=-1)
 @click.option("--preview", is_flag=True, help="Write the HTML and print the text; send nothing.")
 @click.option("--send", is_flag=True, help="Send now, even before the scheduled time.")
-@click.option("--out", "out_dir", default=Path("."), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Where --preview writes digest-NAME.html.")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("."),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --preview writes digest-NAME.html.",
+)
 @click.pass_context
 @fails_cleanly
-def digest(ctx: click.Context, names: tuple[str, ...], preview: bool, send: bool,
-           out_dir: Path) -> None:
+def digest(
+    ctx: click.Context, names: tuple[str, ...], preview: bool, send: bool, out_dir: Path
+) -> None:
     """Preview or send the digest e-mail of the named digest subscriptions (default: all)."""
     if preview == send:
         raise click.UsageError("use exactly one of --preview and --send")
     app = open_app(ctx)
     chosen = [app.subscription(name) for name in names] or [
-        sub for sub in app.subscriptions if sub.mode is DeliveryMode.DIGEST]
+        sub for sub in app.subscriptions if sub.mode is DeliveryMode.DIGEST
+    ]
     if not chosen:
-        raise ConfigError("no digest subscription is configured (mode = \"digest\")")
+        raise ConfigError('no digest subscription is configured (mode = "digest")')
     for sub in chosen:
         if sub.mode is not DeliveryMode.DIGEST:
-            raise ConfigError(f"subscription {sub.name!r} is not a digest (mode = \"instant\")")
+            raise ConfigError(f'subscription {sub.name!r} is not a digest (mode = "instant")')
     asyncio.run(_digests(app, [sub.name for sub in chosen], preview=preview, out_dir=out_dir))
 
 
@@ -108,8 +115,9 @@ async def _digests(app: App, names: Sequence[str], *, preview: bool, out_dir: Pa
             elif result.reason == "nothing to say":
                 out.print(f"digest {name}: nothing to send", markup=False)
             else:
-                raise NotifyError(f"digest {name} was not sent: {result.reason}"
-                                  " (it stays queued and is retried)")
+                raise NotifyError(
+                    f"digest {name} was not sent: {result.reason} (it stays queued and is retried)"
+                )
 
 
 @click.group()
@@ -131,8 +139,9 @@ def notify_test(ctx: click.Context, subscription: str) -> None:
     row = app.store.delivery(delivery_id)
     if row is None or row.status != DeliveryStatus.SENT.value:
         error = row.last_error if row else "the delivery disappeared"
-        raise LexwatchError(f"the test alert to {subscription!r} failed: {error}"
-                            " (see `lexwatch deliveries`)")
+        raise LexwatchError(
+            f"the test alert to {subscription!r} failed: {error} (see `lexwatch deliveries`)"
+        )
     out.print(f"test alert sent to {subscription} ({sub.channel.value})", markup=False)
 
 
@@ -143,9 +152,16 @@ def _deliveries_table(rows: Sequence[DeliveryRow]) -> Table:
     table = Table("id", "subscription", "kind", "change", "status", "attempts", "when", "error")
     for row in rows:
         when = row.sent_at or row.next_attempt_at or row.created_at
-        cells = (str(row.id), row.subscription, row.kind, str(row.change_id or ""),
-                 row.status, str(row.attempts), f"{when:%Y-%m-%d %H:%M}",
-                 (row.last_error or "")[:80])
+        cells = (
+            str(row.id),
+            row.subscription,
+            row.kind,
+            str(row.change_id or ""),
+            row.status,
+            str(row.attempts),
+            f"{when:%Y-%m-%d %H:%M}",
+            (row.last_error or "")[:80],
+        )
         table.add_row(*(Text(cell) for cell in cells))  # error texts are not markup
     return table
 

@@ -84,8 +84,9 @@ def print_table(renderable: Any) -> None:
         return
     from rich.console import Console
 
-    Console(file=out.file, width=100_000, highlight=False, soft_wrap=False,
-            no_color=out.no_color).print(renderable)
+    Console(
+        file=out.file, width=100_000, highlight=False, soft_wrap=False, no_color=out.no_color
+    ).print(renderable)
 
 
 def settings_of(ctx: click.Context) -> Settings:

@@ -35,8 +35,12 @@ def _config_path(ctx: click.Context, given: Path | None) -> Path | None:
 
 
 @click.command()
-@click.argument("path", required=False, default=Path("lexwatch.toml"),
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "path",
+    required=False,
+    default=Path("lexwatch.toml"),
+    type=click.Path(dir_okay=False, path_type=Path),
+)
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 @fails_cleanly
 def init(path: Path, force: bool) -> None:
@@ -57,9 +61,13 @@ def config() -> None:
 
 
 @config.command("check")
-@click.option("--config", "-c", "path", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML config file (default: lexwatch's --config, $LEXWATCH_CONFIG or"
-                   " ./lexwatch.toml).")
+@click.option(
+    "--config",
+    "-c",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config file (default: lexwatch's --config, $LEXWATCH_CONFIG or ./lexwatch.toml).",
+)
 @click.pass_context
 @fails_cleanly
 def config_check(ctx: click.Context, path: Path | None) -> None:

@@ -24,8 +24,9 @@ def check_database_url(url: str) -> None:
     except ArgumentError as exc:
         raise ConfigError(f"database_url: {mask_url(url)!r} is not a database URL") from exc
     if backend not in ("sqlite", "postgresql", "postgres"):
-        raise ConfigError(f"database_url: {mask_url(url)!r}: use sqlite:///FILE or"
-                          " postgresql://USER@HOST:5432/DB")
+        raise ConfigError(
+            f"database_url: {mask_url(url)!r}: use sqlite:///FILE or postgresql://USER@HOST:5432/DB"
+        )
 
 
 # -- the effective settings, masked -----------------------------------------------------------
@@ -35,9 +36,12 @@ def effective_toml(settings: Settings, sources: Mapping[str, Source], path: str)
     """The settings as TOML (environment applied), every secret replaced by ``MASK``."""
     data = masked(settings)
     enabled = sum(1 for source in sources.values() if source.enabled)
-    lines = [f"# configuration file: {path}",
-             f"# {len(sources)} sources ({enabled} enabled), "
-             f"{len(settings.subscriptions)} subscription(s): configuration OK", ""]
+    lines = [
+        f"# configuration file: {path}",
+        f"# {len(sources)} sources ({enabled} enabled), "
+        f"{len(settings.subscriptions)} subscription(s): configuration OK",
+        "",
+    ]
     lines += _scalars(data, "")
     for name, value in data.items():
         if isinstance(value, dict) and name != "sources":
@@ -52,8 +56,9 @@ def effective_toml(settings: Settings, sources: Mapping[str, Source], path: str)
 def _scalars(table: Mapping[str, Any], section: str) -> list[str]:
     lines = []
     for name, value in table.items():
-        if isinstance(value, dict) or (isinstance(value, list) and value
-                                       and isinstance(value[0], dict)):
+        if isinstance(value, dict) or (
+            isinstance(value, list) and value and isinstance(value[0], dict)
+        ):
             continue  # a table of its own
         path = f"{section}.{name}" if section else name
         if value is None:
@@ -72,8 +77,10 @@ def masked(settings: Settings) -> dict[str, Any]:
     """``settings`` as plain data with secrets, URL passwords and secret targets masked."""
     data = settings.model_dump(mode="python")
     data["database_url"] = mask_url(settings.database_url)
-    data["sources"] = {key: {k: v for k, v in value.items() if v is not None}
-                       for key, value in data["sources"].items()}
+    data["sources"] = {
+        key: {k: v for k, v in value.items() if v is not None}
+        for key, value in data["sources"].items()
+    }
     data["subscriptions"] = [_masked_subscription(sub) for sub in data["subscriptions"]]
     return _mask_secrets(data)
 
@@ -125,4 +132,3 @@ def mask_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return MASK if "@" in url else url
-

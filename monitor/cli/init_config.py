@@ -38,19 +38,20 @@ DURATIONS = frozenset({"default_interval", "sources.*.interval", "sources.*.expe
 class Setting:
     """One configurable value. ``path`` uses ``*`` for a source key or subscription."""
 
-    path: str          # "http.contact", "sources.*.url", "subscriptions.*.name"
-    section: str       # "", "http", "sources.*", "subscriptions.*"
+    path: str  # "http.contact", "sources.*.url", "subscriptions.*.name"
+    section: str  # "", "http", "sources.*", "subscriptions.*"
     name: str
-    default: Any       # PydanticUndefined when the setting is required
+    default: Any  # PydanticUndefined when the setting is required
     secret: bool
-    env: str | None    # the environment variable, None when there is no single one
+    env: str | None  # the environment variable, None when there is no single one
     meaning: str
 
     @property
     def key(self) -> str:
         """The key as users write it: ``sources.<key>.url``, ``subscriptions[].name``."""
         return self.path.replace("sources.*", "sources.<key>").replace(
-            "subscriptions.*", "subscriptions[]")
+            "subscriptions.*", "subscriptions[]"
+        )
 
     @property
     def required(self) -> bool:
@@ -66,8 +67,9 @@ def settings_fields() -> list[Setting]:
         if model is None:
             top.append(_setting("", name, info))
         else:
-            nested.extend(_setting(section, field, sub) for field, sub in
-                          model.model_fields.items())
+            nested.extend(
+                _setting(section, field, sub) for field, sub in model.model_fields.items()
+            )
     return top + nested
 
 
@@ -90,9 +92,15 @@ def _is_model(annotation: Any) -> bool:
 
 def _setting(section: str, name: str, info: FieldInfo) -> Setting:
     path = f"{section}.{name}" if section else name
-    return Setting(path=path, section=section, name=name, default=_default(info),
-                   secret=_is_secret(name, info.annotation), env=_env(section, name),
-                   meaning=MEANINGS.get(path) or info.description or "")
+    return Setting(
+        path=path,
+        section=section,
+        name=name,
+        default=_default(info),
+        secret=_is_secret(name, info.annotation),
+        env=_env(section, name),
+        meaning=MEANINGS.get(path) or info.description or "",
+    )
 
 
 def _default(info: FieldInfo) -> Any:
@@ -204,24 +212,35 @@ def _section(section: str, members: list[Setting]) -> str:
 def _example_section(section: str, members: list[Setting]) -> str:
     """Sources and subscriptions: a commented example table (a real one needs real values)."""
     intro = _SECTION_INTRO.get(section, f"[{section}] tables.")
-    header = (f"# [[{section.removesuffix('.*')}]]" if section.startswith("subscriptions")
-              else f"# [{section.replace('*', EXAMPLE_KEY)}]")
+    header = (
+        f"# [[{section.removesuffix('.*')}]]"
+        if section.startswith("subscriptions")
+        else f"# [{section.replace('*', EXAMPLE_KEY)}]"
+    )
     lines = ["", _comment(intro), "", header] + [_entry(s, example=True) for s in members]
     if section == "sources.*":
-        lines += ["", "# Switch a built-in source off:", "# [sources.edpb-news]",
-                  "# enabled = false"]
+        lines += [
+            "",
+            "# Switch a built-in source off:",
+            "# [sources.edpb-news]",
+            "# enabled = false",
+        ]
     return "\n".join(lines)
 
 
 def _entry(setting: Setting, *, example: bool = False) -> str:
     meaning = setting.meaning or "(undocumented)"
     if setting.secret:
-        where = f"set {setting.env} in the environment" if setting.env else (
-            "set it in the environment")
+        where = (
+            f"set {setting.env} in the environment"
+            if setting.env
+            else ("set it in the environment")
+        )
         return "\n" + _comment(f"{meaning} Secret: {where}, never in this file.")
     value = _shown_value(setting, example=example)
-    return "\n" + _comment(meaning + _default_note(setting, value)) + (
-        f"\n# {setting.name} = {value}")
+    return (
+        "\n" + _comment(meaning + _default_note(setting, value)) + (f"\n# {setting.name} = {value}")
+    )
 
 
 def _default_note(setting: Setting, shown: str) -> str:
@@ -241,9 +260,18 @@ def _shown_value(setting: Setting, *, example: bool) -> str:
 
 
 def _comment(text: str, width: int = 96) -> str:
-    return "\n".join(textwrap.wrap(text, width, initial_indent="# ", subsequent_indent="# ",
-                                    break_on_hyphens=False, break_long_words=False)
-                     if "\n" not in text else [f"# {line}" for line in text.splitlines()])
+    return "\n".join(
+        textwrap.wrap(
+            text,
+            width,
+            initial_indent="# ",
+            subsequent_indent="# ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        if "\n" not in text
+        else [f"# {line}" for line in text.splitlines()]
+    )
 
 
 def write_template(path: Path, *, force: bool = False) -> None:
@@ -280,8 +308,11 @@ def reference_markdown() -> str:
 
 
 def _reference_table(section: str, members: list[Setting]) -> str:
-    title = {"": "Top level", "sources.*": "`[sources.<key>]`",
-             "subscriptions.*": "`[[subscriptions]]`"}.get(section, f"`[{section}]`")
+    title = {
+        "": "Top level",
+        "sources.*": "`[sources.<key>]`",
+        "subscriptions.*": "`[[subscriptions]]`",
+    }.get(section, f"`[{section}]`")
     rows = [f"### {title}", ""]
     if section in _SECTION_INTRO:
         rows += [_SECTION_INTRO[section].replace("\n", " "), ""]
@@ -358,111 +389,111 @@ EXAMPLES: dict[str, str] = {
 MEANINGS: dict[str, str] = {
     # top level
     "database_url": "Where lexwatch stores everything: a SQLite file (relative to the working"
-                    " directory) or postgresql://user@host:5432/db for production. Put a password"
-                    " only in the environment variable, not in this file.",
+    " directory) or postgresql://user@host:5432/db for production. Put a password"
+    " only in the environment variable, not in this file.",
     "default_interval": "How often your own sources that set no interval are checked.",
     "builtin_catalog": "Watch the built-in catalog of EU AI-regulation sources; false watches"
-                       " only the [sources.KEY] tables you define.",
+    " only the [sources.KEY] tables you define.",
     "log_level": "Logging threshold of the service: DEBUG, INFO, WARNING or ERROR.",
-    "log_format": "Log lines as human-readable \"text\" or one JSON object per line (\"json\").",
+    "log_format": 'Log lines as human-readable "text" or one JSON object per line ("json").',
     # [http]
     "http.contact": "An e-mail address or URL put in the User-Agent, so that the EU webmasters"
-                    " can reach you if lexwatch misbehaves. Please set it.",
+    " can reach you if lexwatch misbehaves. Please set it.",
     "http.connect_timeout": "Seconds to wait for a connection to a source's server.",
     "http.read_timeout": "Seconds to wait for data from a source's server (some EU portals are"
-                         " slow).",
+    " slow).",
     "http.total_timeout": "Seconds for one whole request, body included: ends answers that"
-                          " trickle forever.",
+    " trickle forever.",
     "http.max_redirects": "Most redirects followed for one request (0-30); a longer chain or a"
-                          " loop is a failed check.",
+    " loop is a failed check.",
     "http.allow_private_addresses": "Allow sources on loopback, private, link-local and cloud"
-                                    " metadata addresses (refused by default, also after"
-                                    " redirects and DNS resolution, against request forgery).",
+    " metadata addresses (refused by default, also after"
+    " redirects and DNS resolution, against request forgery).",
     "http.allowed_hosts": "Hosts allowed despite resolving to such addresses: names,"
-                          " \"*.example.org\", addresses or CIDRs such as \"10.0.0.0/8\".",
+    ' "*.example.org", addresses or CIDRs such as "10.0.0.0/8".',
     "http.max_body_mb": "Largest answer accepted, in MB; a larger one is a failed check, never a"
-                        " truncated snapshot.",
+    " truncated snapshot.",
     "http.retries": "Retries after a timeout, a connection error or a 5xx answer.",
     "http.backoff_base": "Seconds before the first retry; doubled for each further one, with"
-                         " jitter.",
+    " jitter.",
     "http.backoff_max": "Longest wait between two retries, in seconds.",
     "http.max_retry_after": "Longest Retry-After (429/503) honoured, in seconds; a server asking"
-                            " for more is a failed check, tried again next interval.",
+    " for more is a failed check, tried again next interval.",
     "http.per_host_concurrency": "Requests in flight to one host at a time, in each process.",
     "http.per_host_spacing": "Seconds between the starts of two requests to one host (on"
-                             " PostgreSQL, across all processes).",
+    " PostgreSQL, across all processes).",
     "http.global_concurrency": "Requests in flight in total, in each process.",
     "http.respect_robots": "Honour robots.txt for lexwatch's User-Agent.",
     # [replay]
     "replay.dir": "Check against the documents recorded by `lexwatch record` in this directory"
-                  " instead of the network (same as --replay DIR).",
+    " instead of the network (same as --replay DIR).",
     # [sources.KEY]
     "sources.*.url": "The URL to watch (required for a new source).",
     "sources.*.title": "Name shown in alerts and on the dashboard (default: the key).",
     "sources.*.parser": "How to read the answer (required for a new source): html, feed, json,"
-                        " text, document (PDF, DOCX, ODT), or a site parser (ds_page,"
-                        " eurlex_act, eurlex_docinfo, eurlex_feed, formex, hys_initiative,"
-                        " hys_search, oeil_procedure).",
+    " text, document (PDF, DOCX, ODT), or a site parser (ds_page,"
+    " eurlex_act, eurlex_docinfo, eurlex_feed, formex, hys_initiative,"
+    " hys_search, oeil_procedure).",
     "sources.*.interval": "Time between two checks of this source (default: default_interval,"
-                          " or the catalog's value for a built-in source).",
+    " or the catalog's value for a built-in source).",
     "sources.*.tags": "Labels that subscriptions can filter on.",
     "sources.*.official": "Whether the publisher is an official EU body (shown with each change).",
     "sources.*.enabled": "false stops checking the source but keeps its history.",
     "sources.*.keep": "CSS selectors of the parts of a page to watch (e.g. main); the rest is"
-                      " ignored.",
+    " ignored.",
     "sources.*.drop": "CSS selectors of parts removed before comparing (sidebars, share links).",
     "sources.*.ignore": "Regular expressions whose matches are removed from the text before"
-                        " comparing (dates of last review, view counters).",
+    " comparing (dates of last review, view counters).",
     "sources.*.sections": "CSS selector whose elements become the page's items, instead of"
-                          " sections by heading.",
+    " sections by heading.",
     "sources.*.items_path": "json parser: dotted path to the list of items in the answer.",
     "sources.*.key_field": "json parser: the item field that identifies an item.",
     "sources.*.title_field": "json parser: the item field holding its title.",
     "sources.*.url_field": "json parser: the item field holding its link.",
     "sources.*.language": "Language of the source (en, fr, de, ...): a fetch that declares"
-                          " another is a failed check. Not set: the language the document"
-                          " declares (built-in sources: en).",
+    " another is a failed check. Not set: the language the document"
+    " declares (built-in sources: en).",
     "sources.*.keywords": "Keep only feed entries whose title, summary or categories contain one"
-                          " of these words (case-insensitive).",
+    " of these words (case-insensitive).",
     "sources.*.ignore_fields": "Item fields never compared (counters such as view numbers).",
     "sources.*.max_pages": "Most pages of a paginated API followed in one check (1-100;"
-                           " default 5).",
+    " default 5).",
     "sources.*.expected_change": "Flag the source as silent when it has not changed for this"
-                                 " long (default: never).",
+    " long (default: never).",
     "sources.*.follow_documents": "Also watch the PDF, Word (DOCX) and ODT files the page links"
-                                  " to, each as a source of its own (KEY/doc/...), item by"
-                                  " item (html and ds_page sources).",
+    " to, each as a source of its own (KEY/doc/...), item by"
+    " item (html and ds_page sources).",
     "sources.*.max_documents": "With follow_documents: most document links followed, in the"
-                               " page's order (1-100; default 10).",
+    " page's order (1-100; default 10).",
     "sources.*.max_document_mb": "With follow_documents: largest document downloaded, in MB"
-                                 " (default and most: http.max_body_mb).",
+    " (default and most: http.max_body_mb).",
     "sources.*.document_filter": "With follow_documents: regular expressions; only links whose"
-                                 " text or URL one of them finds are followed (default: every"
-                                 " document link).",
+    " text or URL one of them finds are followed (default: every"
+    " document link).",
     # [[subscriptions]]
     "subscriptions.*.name": "Unique name of the subscription (letters, digits, . _ -).",
     "subscriptions.*.channel": "slack (bot token), slack_webhook, email, webhook (signed JSON"
-                               " POST) or apprise (any Apprise URL).",
+    " POST) or apprise (any Apprise URL).",
     "subscriptions.*.target": "slack: the channel (#name or id); slack_webhook, webhook,"
-                              " apprise: the URL. Such URLs are secrets: prefer target_env.",
+    " apprise: the URL. Such URLs are secrets: prefer target_env.",
     "subscriptions.*.target_env": "Name of the environment variable holding the target (for"
-                                  " webhook and Apprise URLs, which are secrets).",
+    " webhook and Apprise URLs, which are secrets).",
     "subscriptions.*.recipients": "email: the addresses the alerts or digest go to.",
     "subscriptions.*.sources": "Only changes of these source keys (empty: all sources).",
     "subscriptions.*.tags": "Only changes of sources with one of these tags (empty: all).",
     "subscriptions.*.categories": "Only these categories, e.g. consultation_opened,"
-                                  " deadline_extended, legal_act (empty: all but noise and"
-                                  " editorial; update reaches digests only).",
+    " deadline_extended, legal_act (empty: all but noise and"
+    " editorial; update reaches digests only).",
     "subscriptions.*.min_severity": "Lowest severity alerted: low, medium or high.",
     "subscriptions.*.mode": "instant (each change as it is found) or digest (one message per"
-                            " day at digest_time). Changes of the category update go to"
-                            " digests only.",
+    " day at digest_time). Changes of the category update go to"
+    " digests only.",
     "subscriptions.*.digest_time": "Local time of day the digest is sent.",
     "subscriptions.*.timezone": "IANA time zone of digest_time and of the dates in messages.",
     "subscriptions.*.health": "Also alert when a source goes down and when it recovers.",
     "subscriptions.*.send_empty": "Send the digest even on days with nothing to report.",
     "subscriptions.*.secret_env": "webhook: name of the environment variable holding the"
-                                  " HMAC-SHA256 signing key.",
+    " HMAC-SHA256 signing key.",
     # [smtp]
     "smtp.host": "Mail server for e-mail alerts and digests.",
     "smtp.port": "Its port (587 for STARTTLS, 465 for TLS).",
@@ -473,50 +504,49 @@ MEANINGS: dict[str, str] = {
     "smtp.timeout": "Seconds to wait for the mail server.",
     # [alerts]
     "alerts.dashboard_url": "Base URL of the dashboard as your users reach it, for links in"
-                            " alerts.",
+    " alerts.",
     "alerts.max_attempts": "Delivery attempts of one alert before it is given up (dead).",
     "alerts.backoff_base": "Seconds before the first redelivery; doubled per attempt, jittered.",
     "alerts.backoff_max": "Longest wait between two delivery attempts, in seconds.",
     "alerts.failure_threshold": "Failed checks in a row after which a source counts as down.",
     "analysis.max_elements": "Most elements (tags) one page may hold; a bigger one fails its check"
-                             " with a reason before it is parsed, and stores nothing.",
+    " with a reason before it is parsed, and stores nothing.",
     "analysis.max_items": "Most items (sections, entries) one document may hold; a bigger one"
-                          " fails its check before it is compared, and stores nothing.",
+    " fails its check before it is compared, and stores nothing.",
     "analysis.max_changed_items": "Most items that may differ from the last snapshot in one"
-                                  " check; past it the check fails before diffing and"
-                                  " classifying, stores nothing, and tries again next time.",
+    " check; past it the check fails before diffing and"
+    " classifying, stores nothing, and tries again next time.",
     "alerts.dispatch_interval": "Seconds between two runs of the alert dispatcher.",
     "alerts.send_timeout": "Seconds one alert may take to send (Slack, webhook, e-mail,"
-                           " Apprise) before it counts as failed and is retried later.",
+    " Apprise) before it counts as failed and is retried later.",
     "alerts.digest_deadline_days": "The digest lists the deadlines falling due within this many"
-                                   " days.",
+    " days.",
     "alerts.slack_token": "Slack bot token (xoxb-...) for channel slack.",
     "alerts.slack_base_url": "Slack Web API base URL (change it only for a proxy or a test"
-                             " server).",
+    " server).",
     # [dashboard]
     "dashboard.enabled": "Serve the dashboard from `lexwatch run`.",
     "dashboard.host": "Address the dashboard listens on; 127.0.0.1 keeps it local (the"
-                      " container image sets 0.0.0.0 and relies on the port mapping).",
+    " container image sets 0.0.0.0 and relies on the port mapping).",
     "dashboard.port": "Port of the dashboard.",
     "dashboard.timezone": "IANA time zone in which the dashboard shows times.",
     "dashboard.login_required": "true: anonymous visitors cannot read either (actions always"
-                                " need a login).",
+    " need a login).",
     "dashboard.users": "Comma-separated name:password pairs; the password may be a"
-                       " pbkdf2_sha256$... hash from `lexwatch dashboard hash`.",
+    " pbkdf2_sha256$... hash from `lexwatch dashboard hash`.",
     "dashboard.api_tokens": "Comma-separated tokens for the JSON API (Authorization: Bearer).",
-    "dashboard.session_secret": "Key that signs login cookies; set it so logins survive a"
-                                " restart.",
+    "dashboard.session_secret": "Key that signs login cookies; set it so logins survive a restart.",
     "dashboard.secure_cookies": "Send cookies only over HTTPS (set true behind HTTPS).",
     "dashboard.trusted_proxies": "Reverse proxies (IP addresses or networks) whose"
-                                 " X-Forwarded-For and X-Forwarded-Proto headers are believed;"
-                                 " empty: none, each client is the address it connects from.",
+    " X-Forwarded-For and X-Forwarded-Proto headers are believed;"
+    " empty: none, each client is the address it connects from.",
     # [retention]
     "retention.raw_days": "Days raw responses are kept; those of a source's newest snapshot and"
-                          " of the snapshots a change compares are always kept.",
+    " of the snapshots a change compares are always kept.",
     "retention.snapshot_days": "Days superseded snapshots are kept; a source's newest snapshot"
-                               " and those a change compares are always kept.",
+    " and those a change compares are always kept.",
     "retention.check_days": "Days the per-check rows (outcome, timing, size) are kept; the"
-                            " checks that found a change are always kept. Changes are never"
-                            " deleted.",
+    " checks that found a change are always kept. Changes are never"
+    " deleted.",
     "retention.run_at": "Time of day (UTC) of the daily clean-up.",
 }

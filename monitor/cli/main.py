@@ -40,17 +40,31 @@ if TYPE_CHECKING:
 
 @click.group()
 @click.version_option(__version__, prog_name="lexwatch")
-@click.option("--config", "-c", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML config file (default: $LEXWATCH_CONFIG or ./lexwatch.toml).")
-@click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Serve documents recorded by `lexwatch record` instead of the network.")
-@click.option("--log-level", default="WARNING", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config file (default: $LEXWATCH_CONFIG or ./lexwatch.toml).",
+)
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve documents recorded by `lexwatch record` instead of the network.",
+)
+@click.option(
+    "--log-level",
+    default="WARNING",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, replay: Path | None, log_level: str) -> None:
     """lexwatch watches EU AI-regulation publications and says what changed."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # Per-request and per-migration lines drown the ones that matter.
     for chatty in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -62,12 +76,19 @@ def main(ctx: click.Context, config: Path | None, replay: Path | None, log_level
 @click.option("--all", "check_all", is_flag=True, help="Check every enabled source.")
 @click.option("--dry-run", is_flag=True, help="Fetch, parse and diff, but store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--no-alerts", is_flag=True,
-              help="Store the alerts in the outbox but do not send them now.")
+@click.option(
+    "--no-alerts", is_flag=True, help="Store the alerts in the outbox but do not send them now."
+)
 @click.pass_context
 @fails_cleanly
-def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: bool,
-          as_json: bool, no_alerts: bool) -> None:
+def check(
+    ctx: click.Context,
+    keys: tuple[str, ...],
+    check_all: bool,
+    dry_run: bool,
+    as_json: bool,
+    no_alerts: bool,
+) -> None:
     """Check sources now, show what changed since the last check, and send its alerts.
 
     A page with follow_documents is followed by the documents it links to ("└ KEY/doc/...").
@@ -83,8 +104,11 @@ def check(ctx: click.Context, keys: tuple[str, ...], check_all: bool, dry_run: b
     if sources:
         warn_without_contact(app.settings)
         _said_in_the_table()
-    results = (asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
-               if sources else [])
+    results = (
+        asyncio.run(_check_all(app, sources, dry_run=dry_run, progress=not as_json))
+        if sources
+        else []
+    )
     if app.subscriptions and not (dry_run or no_alerts):
         _send_alerts(app)
     if as_json:
@@ -100,15 +124,16 @@ def _said_in_the_table() -> None:
     from monitor.pipeline import CHECK_FAILED
 
     logging.getLogger("monitor.pipeline").addFilter(
-        lambda record: not getattr(record, CHECK_FAILED, False))
+        lambda record: not getattr(record, CHECK_FAILED, False)
+    )
 
 
-async def _check_all(app: App, sources: Sequence[Source], *, dry_run: bool,
-                     progress: bool) -> list[CheckResult]:
+async def _check_all(
+    app: App, sources: Sequence[Source], *, dry_run: bool, progress: bool
+) -> list[CheckResult]:
     async with app.checker() as checker:
         if len(sources) < 2 or not progress or not err.is_terminal:
-            return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run)
-                                               for s in sources)))
+            return list(await asyncio.gather(*(checker.check(s, dry_run=dry_run) for s in sources)))
         return await _with_progress(checker, sources, dry_run=dry_run)
 
 
@@ -119,12 +144,12 @@ def _send_alerts(app: App) -> None:
     sent = asyncio.run(send_due(app))
     pending = app.store.delivery_counts().get("pending", 0)
     if sent or pending:
-        err.print(f"{sent} alert(s) sent, {pending} waiting (digests and retries)",
-                  markup=False)
+        err.print(f"{sent} alert(s) sent, {pending} waiting (digests and retries)", markup=False)
 
 
-async def _with_progress(checker: Checker, sources: Sequence[Source], *,
-                         dry_run: bool) -> list[CheckResult]:
+async def _with_progress(
+    checker: Checker, sources: Sequence[Source], *, dry_run: bool
+) -> list[CheckResult]:
     from rich.progress import Progress
 
     with Progress(console=err, transient=True) as bar:
@@ -149,17 +174,31 @@ def _print_results(results: Sequence[CheckResult], *, dry_run: bool) -> None:
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:
-    documents = {"documents": [_result_json(d) for d in result.documents]} if (
-        result.documents) else {}
+    documents = (
+        {"documents": [_result_json(d) for d in result.documents]} if (result.documents) else {}
+    )
     title = {"title": result.title} if result.title else {}
     return {
-        **title, **documents,
-        "source": result.source_key, "outcome": result.outcome.value,
-        "http_status": result.http_status, "duration_ms": result.duration_ms,
-        "error": result.error, "check_id": result.check_id,
-        "changes": [{"item": c.item_key, "category": c.category.value,
-                     "severity": c.severity.value, "title": c.title, "summary": c.summary,
-                     "url": c.url, "evidence": list(c.evidence)} for c in result.changes],
+        **title,
+        **documents,
+        "source": result.source_key,
+        "outcome": result.outcome.value,
+        "http_status": result.http_status,
+        "duration_ms": result.duration_ms,
+        "error": result.error,
+        "check_id": result.check_id,
+        "changes": [
+            {
+                "item": c.item_key,
+                "category": c.category.value,
+                "severity": c.severity.value,
+                "title": c.title,
+                "summary": c.summary,
+                "url": c.url,
+                "evidence": list(c.evidence),
+            }
+            for c in result.changes
+        ],
     }
 
 
@@ -175,12 +214,19 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 
     app = open_app(ctx)
     stored = {row.key: row for row in app.store.sources()}
-    rows = [each for key in app.sources if key in stored
-            for each in (stored[key], *_documents_of(key, stored))]
+    rows = [
+        each
+        for key in app.sources
+        if key in stored
+        for each in (stored[key], *_documents_of(key, stored))
+    ]
     now = datetime.now(UTC)
     if as_json:
-        click.echo(json.dumps([console.source_json(row, now) for row in rows], indent=2,
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [console.source_json(row, now) for row in rows], indent=2, ensure_ascii=False
+            )
+        )
     else:
         print_table(console.sources_table(rows, now, out.width if out.is_terminal else None))
 
@@ -201,8 +247,14 @@ def _documents_of(key: str, stored: Mapping[str, SourceRow]) -> list[SourceRow]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 @fails_cleanly
-def changes(ctx: click.Context, source: str | None, category: str | None, since: str | None,
-            limit: int, as_json: bool) -> None:
+def changes(
+    ctx: click.Context,
+    source: str | None,
+    category: str | None,
+    since: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List stored changes, newest first (`changes mark-noise ID` teaches lexwatch)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -219,8 +271,9 @@ def changes(ctx: click.Context, source: str | None, category: str | None, since:
 
 @changes.command("mark-noise")
 @click.argument("change_id", type=int)
-@click.option("--accept", is_flag=True,
-              help="Also add the proposed ignore rule to the config file.")
+@click.option(
+    "--accept", is_flag=True, help="Also add the proposed ignore rule to the config file."
+)
 @click.pass_context
 @fails_cleanly
 def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
@@ -242,14 +295,20 @@ def mark_noise(ctx: click.Context, change_id: int, accept: bool) -> None:
         accept_rule(config, rule)
         out.print(f"added to {config}:", markup=False)
     else:
-        out.print(f"to ignore such changes from now on, add to {config}"
-                  " (or run again with --accept):", markup=False)
+        out.print(
+            f"to ignore such changes from now on, add to {config} (or run again with --accept):",
+            markup=False,
+        )
     out.print(rule.as_toml(), markup=False, highlight=False)
 
 
 @main.command()
-@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write them as an iCalendar file.")
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write them as an iCalendar file.",
+)
 @click.option("--all", "show_all", is_flag=True, help="Include past and closed deadlines.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
@@ -261,8 +320,7 @@ def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json
     now = datetime.now(UTC)
     rows = open_app(ctx).store.deadlines(after=None if show_all else now, include_closed=show_all)
     if as_json:
-        click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps([_deadline_json(row) for row in rows], indent=2, ensure_ascii=False))
     else:
         print_table(console.deadlines_table(rows, now))
     if ics_file is not None:
@@ -273,9 +331,16 @@ def deadlines(ctx: click.Context, ics_file: Path | None, show_all: bool, as_json
 
 
 def _deadline_json(row: DeadlineRow) -> dict[str, Any]:
-    return {"source": row.source_key, "item": row.item_key, "kind": row.kind,
-            "label": row.label, "due": row.due.isoformat(), "status": row.status,
-            "url": row.url, "history": row.history}
+    return {
+        "source": row.source_key,
+        "item": row.item_key,
+        "kind": row.kind,
+        "label": row.label,
+        "due": row.due.isoformat(),
+        "status": row.status,
+        "url": row.url,
+        "history": row.history,
+    }
 
 
 def _since(value: str | None) -> datetime | None:
@@ -290,18 +355,27 @@ def _since(value: str | None) -> datetime | None:
     try:
         return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
     except ValueError:
-        raise click.BadParameter(f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)",
-                                 param_hint="--since") from None
+        raise click.BadParameter(
+            f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)", param_hint="--since"
+        ) from None
 
 
 def _change_json(row: ChangeRow) -> dict[str, Any]:
     return {
-        "id": row.id, "source": row.source_key, "item": row.item_key,
-        "category": row.category, "severity": row.severity, "title": row.title,
-        "summary": row.summary, "url": row.url, "detected_at": row.detected_at.isoformat(),
+        "id": row.id,
+        "source": row.source_key,
+        "item": row.item_key,
+        "category": row.category,
+        "severity": row.severity,
+        "title": row.title,
+        "summary": row.summary,
+        "url": row.url,
+        "detected_at": row.detected_at.isoformat(),
         "old_date": row.old_date.isoformat() if row.old_date else None,
         "new_date": row.new_date.isoformat() if row.new_date else None,
-        "evidence": row.evidence, "diff": row.diff, "event_key": row.event_key,
+        "evidence": row.evidence,
+        "diff": row.diff,
+        "event_key": row.event_key,
         "related_to": row.related_to,
         "marked_noise": row.marked_noise_at is not None,
     }
@@ -334,18 +408,22 @@ def history(ctx: click.Context, key: str, limit: int) -> None:
     app = open_app(ctx)
     parent = parent_of(key)
     app.select([parent or key])
-    if parent is not None and key not in {row.key for row in app.store.document_sources(
-            parent)}:
-        raise LexwatchError(f"no document {key!r} of {parent!r}; `lexwatch sources` lists"
-                            " the documents each page links to")
+    if parent is not None and key not in {row.key for row in app.store.document_sources(parent)}:
+        raise LexwatchError(
+            f"no document {key!r} of {parent!r}; `lexwatch sources` lists"
+            " the documents each page links to"
+        )
     print_table(console.history_table(key, app.store.checks(key, limit)))
 
 
 @main.command("eval")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
-@click.option("--explain", is_flag=True,
-              help="Show, per case, which rule named each change and on which sentences.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show, per case, which rule named each change and on which sentences.",
+)
 @click.option("--wrong", "only_wrong", is_flag=True, help="With --explain: wrong cases only.")
 @fails_cleanly
 def eval_cases(directory: Path, as_json: bool, explain: bool, only_wrong: bool) -> None:
@@ -388,10 +466,12 @@ def db_upgrade(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--no-dashboard", is_flag=True,
-              help="Do not serve the dashboard in this process.")
-@click.option("--no-checks", is_flag=True,
-              help="Do not check sources (workers do); deliver, send digests, prune and serve.")
+@click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard in this process.")
+@click.option(
+    "--no-checks",
+    is_flag=True,
+    help="Do not check sources (workers do); deliver, send digests, prune and serve.",
+)
 @click.pass_context
 @fails_cleanly
 def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:

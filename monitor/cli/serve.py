@@ -27,8 +27,11 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: dashboard.host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535),
-              help="Port to listen on (default: dashboard.port, 8787).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: dashboard.port, 8787).",
+)
 @click.pass_context
 @fails_cleanly
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
@@ -37,8 +40,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     settings = app.settings.dashboard
     host, port = host or settings.host, port or settings.port
     if host not in LOOPBACK and not settings.secure_cookies:
-        err.print(f"warning: serving on {host}, beyond this machine: put the dashboard behind"
-                  " HTTPS and set dashboard.secure_cookies = true", markup=False)
+        err.print(
+            f"warning: serving on {host}, beyond this machine: put the dashboard behind"
+            " HTTPS and set dashboard.secure_cookies = true",
+            markup=False,
+        )
     err.print(f"lexwatch dashboard on http://{host}:{port}/ (Ctrl-C stops it)", markup=False)
     asyncio.run(_serve_until_signal(app, host, port))
 
@@ -59,10 +65,20 @@ def dashboard() -> None:
 
 
 @dashboard.command("hash-password")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="The password (asked for when not given; prefer the prompt).")
-@click.option("--user", "name", default="NAME", show_default=True,
-              help="User name to show in the example setting.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The password (asked for when not given; prefer the prompt).",
+)
+@click.option(
+    "--user",
+    "name",
+    default="NAME",
+    show_default=True,
+    help="User name to show in the example setting.",
+)
 def hash_password(password: str, name: str) -> None:
     """Hash a password for LEXWATCH_DASHBOARD__USERS, so no plain password is stored."""
     from dashboard.auth import hash_password as make_hash

@@ -31,8 +31,13 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000),
-              help="How many sources to list under 'next due'.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many sources to list under 'next due'.",
+)
 @click.pass_context
 @fails_cleanly
 def status(ctx: click.Context, as_json: bool, limit: int) -> None:
@@ -65,10 +70,12 @@ def db_prune(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
 def _prune_text(report: PruneReport, app: App) -> str:
     limits = app.settings.retention
     verb = "would delete" if report.dry_run else "deleted"
-    return (f"{verb} {report.checks} check(s) older than {limits.check_days} days,"
-            f" {report.snapshots} snapshot(s) older than {limits.snapshot_days} days and"
-            f" {report.blobs} raw response(s) older than {limits.raw_days} days"
-            f" ({_bytes(report.blob_bytes)}); changes and their evidence are kept")
+    return (
+        f"{verb} {report.checks} check(s) older than {limits.check_days} days,"
+        f" {report.snapshots} snapshot(s) older than {limits.snapshot_days} days and"
+        f" {report.blobs} raw response(s) older than {limits.raw_days} days"
+        f" ({_bytes(report.blob_bytes)}); changes and their evidence are kept"
+    )
 
 
 @click.command("stats")
@@ -84,16 +91,21 @@ def db_stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(_stats_json(size)))
         return
     for table in size.tables:
-        out.print(f"{table.name:10} {table.rows}"
-                  + (f"  {_bytes(table.bytes)}" if table.bytes is not None else ""),
-                  markup=False, highlight=False)
+        out.print(
+            f"{table.name:10} {table.rows}"
+            + (f"  {_bytes(table.bytes)}" if table.bytes is not None else ""),
+            markup=False,
+            highlight=False,
+        )
     if size.total_bytes is not None:
         out.print(f"{'total':10} {_bytes(size.total_bytes)}", markup=False, highlight=False)
 
 
 def _stats_json(size: DatabaseSize) -> dict[str, Any]:
-    return {"tables": {t.name: {"rows": t.rows, "bytes": t.bytes} for t in size.tables},
-            "total_bytes": size.total_bytes}
+    return {
+        "tables": {t.name: {"rows": t.rows, "bytes": t.bytes} for t in size.tables},
+        "total_bytes": size.total_bytes,
+    }
 
 
 def _bytes(value: int | None) -> str:

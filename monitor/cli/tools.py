@@ -53,9 +53,14 @@ def register(main: click.Group, sources: click.Group) -> None:
 @click.command()
 @click.argument("keys", nargs=-1)
 @click.option("--all", "record_all", is_flag=True, help="Record every enabled source.")
-@click.option("--out", "out_dir", default=Path("recordings"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Recording directory (one folder per source).")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("recordings"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Recording directory (one folder per source).",
+)
 @click.pass_context
 @fails_cleanly
 def record(ctx: click.Context, keys: tuple[str, ...], record_all: bool, out_dir: Path) -> None:
@@ -77,16 +82,18 @@ def record(ctx: click.Context, keys: tuple[str, ...], record_all: bool, out_dir:
 def _select(known: Mapping[str, Source], keys: Sequence[str]) -> list[Source]:
     unknown = [key for key in keys if key not in known]
     if unknown:
-        raise ConfigError(f"unknown source(s) {', '.join(map(repr, unknown))};"
-                          f" valid keys: {', '.join(known)}")
+        raise ConfigError(
+            f"unknown source(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(known)}"
+        )
     return [known[key] for key in dict.fromkeys(keys)]
 
 
 RecordOutcome = tuple[Source, list[Path] | LexwatchError]
 
 
-async def _record_all(policy: FetchPolicy, chosen: Sequence[Source],
-                      out_dir: Path) -> list[RecordOutcome]:
+async def _record_all(
+    policy: FetchPolicy, chosen: Sequence[Source], out_dir: Path
+) -> list[RecordOutcome]:
     from monitor.tools.record import record_source
     from sources.fetch.fetcher import Fetcher, make_client
 
@@ -135,15 +142,28 @@ class Trial:
 @click.command("test")
 @click.argument("target", metavar="URL_OR_FILE")
 @click.option("--parser", "parser_name", required=True, help="Parser name, e.g. html or feed.")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="A source option, e.g. keep=main or key_field=id; repeat for lists.")
-@click.option("--content-type",
-              help="Parse as this content type (default: the server's, or by file extension).")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A source option, e.g. keep=main or key_field=id; repeat for lists.",
+)
+@click.option(
+    "--content-type",
+    help="Parse as this content type (default: the server's, or by file extension).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 @fails_cleanly
-def sources_test(ctx: click.Context, target: str, parser_name: str, options: tuple[str, ...],
-                 content_type: str | None, as_json: bool) -> None:
+def sources_test(
+    ctx: click.Context,
+    target: str,
+    parser_name: str,
+    options: tuple[str, ...],
+    content_type: str | None,
+    as_json: bool,
+) -> None:
     """Fetch a URL (or read a file) and show what a parser makes of it; nothing is stored."""
     from monitor.app import fetch_policy, warn_without_contact
     from sources.parsers import PAGERS, get_parser
@@ -156,13 +176,20 @@ def sources_test(ctx: click.Context, target: str, parser_name: str, options: tup
         fetched = asyncio.run(_fetch(fetch_policy(settings), target))
     else:
         fetched = _read_file(Path(target), content_type)
-    context = ParseContext(url=fetched.final_url, content_type=content_type
-                           or fetched.content_type, options=source_options)
+    context = ParseContext(
+        url=fetched.final_url,
+        content_type=content_type or fetched.content_type,
+        options=source_options,
+    )
     document = parser(fetched.content, context)
     pager = PAGERS.get(parser_name)
-    trial = Trial(target=target, parser=parser_name, fetched=fetched, document=document,
-                  next_page=pager(fetched.content, fetched.final_url, source_options)
-                  if pager else None)
+    trial = Trial(
+        target=target,
+        parser=parser_name,
+        fetched=fetched,
+        document=document,
+        next_page=pager(fetched.content, fetched.final_url, source_options) if pager else None,
+    )
     if as_json:
         click.echo(json.dumps(trial_json(trial), indent=2, ensure_ascii=False))
     else:
@@ -181,8 +208,10 @@ def parse_options(target: str, parser: str, pairs: Sequence[str]) -> SourceOptio
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or key not in _OPTION_NAMES:
-            raise click.BadParameter(f"{pair!r}: use KEY=VALUE with KEY one of"
-                                     f" {', '.join(_OPTION_NAMES)}", param_hint="--option")
+            raise click.BadParameter(
+                f"{pair!r}: use KEY=VALUE with KEY one of {', '.join(_OPTION_NAMES)}",
+                param_hint="--option",
+            )
         if key in _LIST_OPTIONS:
             values.setdefault(key, []).append(value)
         else:
@@ -213,33 +242,55 @@ def _read_file(path: Path, content_type: str | None) -> Fetched:
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}"
-                          " (give an http(s) URL or a readable file)") from exc
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror or exc} (give an http(s) URL or a readable file)"
+        ) from exc
     url = path.resolve().as_uri()
-    return Fetched(url=url, final_url=url, status=200, headers={}, content=content,
-                   content_type=content_type or _guess_type(path), etag=None,
-                   last_modified=None, fetched_at=datetime.now(UTC), elapsed=0.0)
+    return Fetched(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={},
+        content=content,
+        content_type=content_type or _guess_type(path),
+        etag=None,
+        last_modified=None,
+        fetched_at=datetime.now(UTC),
+        elapsed=0.0,
+    )
 
 
 def _guess_type(path: Path) -> str:
     suffix = path.suffix.lower()
-    known = {".html": "text/html", ".htm": "text/html", ".xhtml": "application/xhtml+xml",
-             ".xml": "application/xml", ".rss": "application/rss+xml",
-             ".atom": "application/atom+xml", ".json": "application/json",
-             ".pdf": "application/pdf", ".odt": "application/vnd.oasis.opendocument.text",
-             ".docx": "application/vnd.openxmlformats-officedocument"
-                      ".wordprocessingml.document"}
+    known = {
+        ".html": "text/html",
+        ".htm": "text/html",
+        ".xhtml": "application/xhtml+xml",
+        ".xml": "application/xml",
+        ".rss": "application/rss+xml",
+        ".atom": "application/atom+xml",
+        ".json": "application/json",
+        ".pdf": "application/pdf",
+        ".odt": "application/vnd.oasis.opendocument.text",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
     return known.get(suffix, "")
 
 
 def trial_json(trial: Trial) -> dict[str, Any]:
     document = trial.document
     return {
-        "target": trial.target, "final_url": trial.fetched.final_url, "parser": trial.parser,
-        "content_type": trial.fetched.content_type, "kind": document.kind.value,
-        "title": document.title, "next_page": trial.next_page,
-        "items": [{"key": i.key, "title": i.title, "url": i.url, "fields": dict(i.fields),
-                   "text": i.text} for i in document.items],
+        "target": trial.target,
+        "final_url": trial.fetched.final_url,
+        "parser": trial.parser,
+        "content_type": trial.fetched.content_type,
+        "kind": document.kind.value,
+        "title": document.title,
+        "next_page": trial.next_page,
+        "items": [
+            {"key": i.key, "title": i.title, "url": i.url, "fields": dict(i.fields), "text": i.text}
+            for i in document.items
+        ],
     }
 
 
@@ -247,8 +298,10 @@ def _print_trial(trial: Trial) -> None:
     from rich.text import Text
 
     document = trial.document
-    header = Text(f"{len(document.items)} item(s) · {document.kind.value} · parser "
-                  f"{trial.parser} · {trial.fetched.final_url}")
+    header = Text(
+        f"{len(document.items)} item(s) · {document.kind.value} · parser "
+        f"{trial.parser} · {trial.fetched.final_url}"
+    )
     if document.title:
         header.append(f"\n{document.title}", style="bold")
     out.print(header)
@@ -267,8 +320,14 @@ def _items_table(items: Sequence[Item]) -> Table:
     for name in ("#", "key", "title", "url", "fields", "text (first lines)"):
         table.add_column(name, overflow="fold")
     for n, item in enumerate(items, start=1):
-        table.add_row(str(n), Text(item.key), Text(item.title), Text(item.url or ""),
-                      Text(_fields_text(item.fields)), Text(_first_lines(item.text)))
+        table.add_row(
+            str(n),
+            Text(item.key),
+            Text(item.title),
+            Text(item.url or ""),
+            Text(_fields_text(item.fields)),
+            Text(_first_lines(item.text)),
+        )
     return table
 
 
@@ -296,15 +355,27 @@ def _clip(value: str) -> str:
 
 
 @click.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to create the demo database (must not exist;"
-                   " default: a new temporary folder).")
-@click.option("--keep", is_flag=True,
-              help="Keep serving the example site after the demo, until Ctrl-C.")
-@click.option("--serve", is_flag=True,
-              help="Then open the dashboard on the demo's data (127.0.0.1), until Ctrl-C.")
-@click.option("--port", default=8787, show_default=True, type=click.IntRange(1, 65535),
-              help="The dashboard's port with --serve.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to create the demo database (must not exist; default: a new temporary folder).",
+)
+@click.option(
+    "--keep", is_flag=True, help="Keep serving the example site after the demo, until Ctrl-C."
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Then open the dashboard on the demo's data (127.0.0.1), until Ctrl-C.",
+)
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="The dashboard's port with --serve.",
+)
 @fails_cleanly
 def demo(db_path: Path | None, keep: bool, serve: bool, port: int) -> None:
     """Watch a made-up example site change three times, offline, in its own database."""
@@ -312,7 +383,8 @@ def demo(db_path: Path | None, keep: bool, serve: bool, port: int) -> None:
 
     database = db_path or Path(tempfile.mkdtemp(prefix="lexwatch-demo-")) / "demo.db"
     try:
-        asyncio.run(run_demo(database, out, keep_serving=keep,
-                             dashboard_port=port if serve else None))
+        asyncio.run(
+            run_demo(database, out, keep_serving=keep, dashboard_port=port if serve else None)
+        )
     except KeyboardInterrupt:
         err.print("demo stopped")

@@ -85,11 +85,19 @@ class CheckResult:
 class Checker:
     """Checks sources with one shared fetcher, store and classifier."""
 
-    def __init__(self, *, store: Store, fetcher: Fetcher, classifier: Classifier,
-                 parsers: Mapping[str, Parser], pagers: Mapping[str, Pager] | None = None,
-                 find_deadlines: DeadlineFinder | None = None,
-                 clock: Callable[[], datetime] = utcnow, max_in_flight: int = 32,
-                 limits: WorkLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        classifier: Classifier,
+        parsers: Mapping[str, Parser],
+        pagers: Mapping[str, Pager] | None = None,
+        find_deadlines: DeadlineFinder | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        max_in_flight: int = 32,
+        limits: WorkLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.find_deadlines = find_deadlines
         self.limits = limits
         self.store = store
@@ -103,19 +111,23 @@ class Checker:
         self._states: Coalescer[str, SourceState] = Coalescer(self._read_states)
         # One check written at a time on SQLite (see Store.one_writer); any number elsewhere.
         self._writing: contextlib.AbstractContextManager[object] = (
-            threading.Lock() if store.one_writer() else contextlib.nullcontext())
-        self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = (
-            Coalescer(self._write_quiet))
+            threading.Lock() if store.one_writer() else contextlib.nullcontext()
+        )
+        self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = Coalescer(
+            self._write_quiet
+        )
         self._templates = SiteTemplates(store.site_pages, clock)
 
-    async def check(self, source: Source, *, dry_run: bool = False,
-                    as_document: AsDocument | None = None) -> CheckResult:
+    async def check(
+        self, source: Source, *, dry_run: bool = False, as_document: AsDocument | None = None
+    ) -> CheckResult:
         """Check ``source`` once, then the documents it links to (``follow_documents``);
         with ``dry_run`` nothing is stored. ``as_document``: ``source`` is one of those."""
         async with self._in_flight:
             with checking(source.key):
-                result, state, page = await self._check(source, dry_run=dry_run,
-                                                        as_document=as_document)
+                result, state, page = await self._check(
+                    source, dry_run=dry_run, as_document=as_document
+                )
         if as_document is not None:
             return replace(result, title=source.title)
         if source.documents is None:
@@ -123,8 +135,9 @@ class Checker:
         documents = await follow_documents(self, source, state, page, dry_run=dry_run)
         return replace(result, documents=documents)
 
-    async def _check(self, source: Source, *, dry_run: bool, as_document: AsDocument | None
-                     ) -> tuple[CheckResult, SourceState, Fetched | None]:
+    async def _check(
+        self, source: Source, *, dry_run: bool, as_document: AsDocument | None
+    ) -> tuple[CheckResult, SourceState, Fetched | None]:
         """The check's result, the state it started from, and the page it read (None after
         a 304 or a failure)."""
         started, timer = self.clock(), time.perf_counter()
@@ -135,31 +148,55 @@ class Checker:
         elif pages[0].not_modified:  # nothing to analyse: no thread hop
             analysis = Analysis(outcome=CheckOutcome.NOT_MODIFIED)
         else:
-            analysis = await asyncio.to_thread(self._analyse, source, pages, state,
-                                               as_document)
+            analysis = await asyncio.to_thread(self._analyse, source, pages, state, as_document)
         duration_ms = int((time.perf_counter() - timer) * 1000)
         record = _record(source, started, duration_ms, pages, analysis, state)
         stored = None if dry_run else await self._save(record, state)
-        read = pages[0] if pages and not pages[0].not_modified and (
-            analysis.outcome is not CheckOutcome.FAILED) else None
+        read = (
+            pages[0]
+            if pages and not pages[0].not_modified and (analysis.outcome is not CheckOutcome.FAILED)
+            else None
+        )
         if stored is not None and stored.skipped:
             logger.info("check %s: skipped, %s", source.key, CHECKED_ELSEWHERE)
-            return CheckResult(source_key=source.key, outcome=CheckOutcome.SKIPPED,
-                               error=CHECKED_ELSEWHERE, http_status=record.http_status,
-                               duration_ms=duration_ms, check_id=stored.check_id), state, read
+            return (
+                CheckResult(
+                    source_key=source.key,
+                    outcome=CheckOutcome.SKIPPED,
+                    error=CHECKED_ELSEWHERE,
+                    http_status=record.http_status,
+                    duration_ms=duration_ms,
+                    check_id=stored.check_id,
+                ),
+                state,
+                read,
+            )
         _log(record)
-        return CheckResult(source_key=source.key, outcome=analysis.outcome,
-                           changes=analysis.changes, error=analysis.error,
-                           http_status=record.http_status, duration_ms=duration_ms,
-                           check_id=stored.check_id if stored is not None else None), state, read
+        return (
+            CheckResult(
+                source_key=source.key,
+                outcome=analysis.outcome,
+                changes=analysis.changes,
+                error=analysis.error,
+                http_status=record.http_status,
+                duration_ms=duration_ms,
+                check_id=stored.check_id if stored is not None else None,
+            ),
+            state,
+            read,
+        )
 
-    async def _fetch(self, source: Source, state: SourceState, as_document: AsDocument | None
-                     ) -> tuple[list[Fetched], str]:
+    async def _fetch(
+        self, source: Source, state: SourceState, as_document: AsDocument | None
+    ) -> tuple[list[Fetched], str]:
         """The source's pages: all of them, or none with the reason (never a partial set)."""
         # Validators only make sense when we hold the snapshot they describe.
         known = state.snapshot_id is not None
-        fetcher = (self.fetcher.capped(as_document.max_bytes)
-                   if as_document is not None and as_document.max_bytes else self.fetcher)
+        fetcher = (
+            self.fetcher.capped(as_document.max_bytes)
+            if as_document is not None and as_document.max_bytes
+            else self.fetcher
+        )
         try:
             first = await fetcher.fetch(
                 source.url,
@@ -173,35 +210,63 @@ class Checker:
     async def _more_pages(self, source: Source, first: Fetched) -> list[Fetched]:
         """Follow a paginated API's next pages (the first page's 304 covers them all)."""
         pages, pager = [first], self.pagers.get(source.parser)
-        while (pager is not None and not pages[-1].not_modified
-               and 200 <= pages[-1].status < 300 and len(pages) < source.options.max_pages):
+        while (
+            pager is not None
+            and not pages[-1].not_modified
+            and 200 <= pages[-1].status < 300
+            and len(pages) < source.options.max_pages
+        ):
             next_url = pager(pages[-1].content, pages[-1].final_url, source.options)
             if next_url is None:
                 break
             pages.append(await self.fetcher.fetch(next_url))
         return pages
 
-    def _analyse(self, source: Source, pages: list[Fetched], state: SourceState,
-                 as_document: AsDocument | None = None) -> Analysis:
+    def _analyse(
+        self,
+        source: Source,
+        pages: list[Fetched],
+        state: SourceState,
+        as_document: AsDocument | None = None,
+    ) -> Analysis:
         parser = self._parser(source)
         # A document is no page of its site: its text is never the site's template.
-        history = StoredHistory(self.store, state, source, parser,
-                                reparse=source.parser not in self.pagers,
-                                templates=None if as_document else self._templates)
+        history = StoredHistory(
+            self.store,
+            state,
+            source,
+            parser,
+            reparse=source.parser not in self.pagers,
+            templates=None if as_document else self._templates,
+        )
         try:
-            analysis = analyse(source, pages, state, parser=parser, history=history,
-                               classifier=self.classifier, find_deadlines=self.find_deadlines,
-                               limits=self.limits)
+            analysis = analyse(
+                source,
+                pages,
+                state,
+                parser=parser,
+                history=history,
+                classifier=self.classifier,
+                find_deadlines=self.find_deadlines,
+                limits=self.limits,
+            )
             arrival = as_document.arrival if as_document is not None else None
             if arrival is None:
                 return analysis
-            return announce(analysis, source, arrival, classifier=self.classifier,
-                            previous=self._version(arrival), limits=self.limits,
-                            fetched_on=pages[0].fetched_at.astimezone(BRUSSELS).date())
+            return announce(
+                analysis,
+                source,
+                arrival,
+                classifier=self.classifier,
+                previous=self._version(arrival),
+                limits=self.limits,
+                fetched_on=pages[0].fetched_at.astimezone(BRUSSELS).date(),
+            )
         except Exception as exc:  # a bug in one parser must not stop the other sources
             logger.exception("checking %s failed unexpectedly", source.key)
-            return Analysis(outcome=CheckOutcome.FAILED,
-                            error=f"internal error: {type(exc).__name__}: {exc}")
+            return Analysis(
+                outcome=CheckOutcome.FAILED, error=f"internal error: {type(exc).__name__}: {exc}"
+            )
 
     def _version(self, arrival: Arrival) -> Document | None:
         """The last snapshot of the document version that ``arrival`` replaces, if any."""
@@ -215,8 +280,9 @@ class Checker:
             return self.parsers[source.parser]
         except KeyError:
             valid = ", ".join(sorted(self.parsers))
-            raise ConfigError(f"source {source.key!r}: unknown parser {source.parser!r};"
-                              f" valid parsers: {valid}") from None
+            raise ConfigError(
+                f"source {source.key!r}: unknown parser {source.parser!r}; valid parsers: {valid}"
+            ) from None
 
     def _read_states(self, keys: list[str]) -> list[SourceState]:
         states = self.store.states(keys)
@@ -230,8 +296,9 @@ class Checker:
             raise stored
         return stored
 
-    def _write_quiet(self, batch: list[tuple[CheckRecord, SourceState]]
-                     ) -> list[Stored | Exception]:
+    def _write_quiet(
+        self, batch: list[tuple[CheckRecord, SourceState]]
+    ) -> list[Stored | Exception]:
         """Quiet checks in one transaction; those it cannot take are stored one by one.
 
         After a failed batch each check is stored (or fails) on its own, as it would have
@@ -242,11 +309,16 @@ class Checker:
             with self._writing:
                 ids = self.store.record_quiet([record for record, _ in batch])
         except Exception:
-            logger.warning("storing %d checks at once failed; storing them one by one",
-                           len(batch), exc_info=True)
+            logger.warning(
+                "storing %d checks at once failed; storing them one by one",
+                len(batch),
+                exc_info=True,
+            )
             ids = [None] * len(batch)
-        return [stored if stored is not None else self._store_one(record, state)
-                for stored, (record, state) in zip(ids, batch, strict=True)]
+        return [
+            stored if stored is not None else self._store_one(record, state)
+            for stored, (record, state) in zip(ids, batch, strict=True)
+        ]
 
     def _store_one(self, record: CheckRecord, state: SourceState) -> Stored | Exception:
         try:
@@ -266,12 +338,17 @@ class Checker:
                 check = self.store.record(record, state.snapshot_id, packed)
         except StorageError as exc:
             logger.exception("storing the check of %s failed", record.source_key)
-            failed = CheckRecord(source_key=record.source_key, started_at=record.started_at,
-                                 duration_ms=record.duration_ms, outcome=CheckOutcome.FAILED,
-                                 http_status=record.http_status, size=record.size,
-                                 final_url=record.final_url,
-                                 error=f"could not store this check: {exc}"[:2000],
-                                 base_version=record.base_version)
+            failed = CheckRecord(
+                source_key=record.source_key,
+                started_at=record.started_at,
+                duration_ms=record.duration_ms,
+                outcome=CheckOutcome.FAILED,
+                http_status=record.http_status,
+                size=record.size,
+                final_url=record.final_url,
+                error=f"could not store this check: {exc}"[:2000],
+                base_version=record.base_version,
+            )
             with self._writing:
                 self.store.record(failed, state.snapshot_id)
             raise
@@ -286,8 +363,16 @@ class StoredHistory:
     source's selectors from showing up as a change of the page.
     """
 
-    def __init__(self, store: Store, state: SourceState, source: Source, parser: Parser,
-                 *, reparse: bool = True, templates: SiteTemplates | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        state: SourceState,
+        source: Source,
+        parser: Parser,
+        *,
+        reparse: bool = True,
+        templates: SiteTemplates | None = None,
+    ) -> None:
         self.store, self.state, self.source, self.parser = store, state, source, parser
         self.reparse = reparse  # only single-page sources keep their whole raw body
         self.templates = templates
@@ -307,17 +392,32 @@ class StoredHistory:
         raw = self.store.blob(self.state.snapshot_blob) if self.state.snapshot_blob else None
         if raw is None:
             return None
-        old = Fetched(url=self.source.url, final_url=self.source.url, status=200, headers={},
-                      content=raw, content_type="", etag=None, last_modified=None,
-                      fetched_at=utcnow(), elapsed=0.0)
+        old = Fetched(
+            url=self.source.url,
+            final_url=self.source.url,
+            status=200,
+            headers={},
+            content=raw,
+            content_type="",
+            etag=None,
+            last_modified=None,
+            fetched_at=utcnow(),
+            elapsed=0.0,
+        )
         try:
             return parse(self.parser, self.source, [old])
         except ParseError:
             return None
 
 
-def _record(source: Source, started: datetime, duration_ms: int, pages: list[Fetched],
-            analysis: Analysis, state: SourceState) -> CheckRecord:
+def _record(
+    source: Source,
+    started: datetime,
+    duration_ms: int,
+    pages: list[Fetched],
+    analysis: Analysis,
+    state: SourceState,
+) -> CheckRecord:
     # The first page is kept as evidence (for a paginated API, the newest entries).
     fetched = pages[0] if pages else None
     keep_raw = fetched is not None and analysis.keep_raw
@@ -351,8 +451,14 @@ CHECK_FAILED = "lexwatch_check_failed"
 
 def _log(record: CheckRecord) -> None:
     if record.outcome is CheckOutcome.FAILED:
-        logger.warning("check %s failed: %s", record.source_key, record.error,
-                       extra={CHECK_FAILED: True})
+        logger.warning(
+            "check %s failed: %s", record.source_key, record.error, extra={CHECK_FAILED: True}
+        )
     else:
-        logger.info("check %s: %s, %d change(s), %d ms", record.source_key,
-                    record.outcome.value, len(record.changes), record.duration_ms)
+        logger.info(
+            "check %s: %s, %d change(s), %d ms",
+            record.source_key,
+            record.outcome.value,
+            len(record.changes),
+            record.duration_ms,
+        )

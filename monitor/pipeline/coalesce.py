@@ -31,7 +31,8 @@ class Coalescer(Generic[K, V]):
         self._run_many = run_many
         self._limit = limit
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[K, V]] = (
-            weakref.WeakKeyDictionary())
+            weakref.WeakKeyDictionary()
+        )
 
     async def __call__(self, item: K) -> V:
         loop = asyncio.get_running_loop()
@@ -49,8 +50,8 @@ class Coalescer(Generic[K, V]):
         batch: list[tuple[K, asyncio.Future[V]]] = []
         try:
             while queue.pending:
-                batch = queue.pending[:self._limit]
-                del queue.pending[:self._limit]
+                batch = queue.pending[: self._limit]
+                del queue.pending[: self._limit]
                 await self._run(batch)
         finally:  # cancelled (the loop is closing): nobody is left hanging
             for _, future in [*batch, *queue.pending]:

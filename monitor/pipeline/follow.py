@@ -61,7 +61,9 @@ _VERSION_WORDS = re.compile(
     r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|final|draft|"
     r"revised|updated|consolidated|new|version|v\d+|rev\d*|\d+(?:st|nd|rd|th)?|"
     r"january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|pdf|docx?|odt|kb|mb)\b", re.IGNORECASE)
+    r"december|pdf|docx?|odt|kb|mb)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,14 +95,21 @@ def document_key(parent: str, url: str) -> str:
 def document_source(parent: Source, link: DocumentLink) -> Source:
     """The source that watches one document of ``parent``: its interval, tags and language."""
     tags = tuple(dict.fromkeys((*parent.tags, DOCUMENT_TAG)))
-    return Source(key=document_key(parent.key, link.url), title=link.text, url=link.url,
-                  parser="document", interval=parent.interval, tags=tags,
-                  options=SourceOptions(language=parent.options.language),
-                  official=parent.official)
+    return Source(
+        key=document_key(parent.key, link.url),
+        title=link.text,
+        url=link.url,
+        parser="document",
+        interval=parent.interval,
+        tags=tags,
+        options=SourceOptions(language=parent.options.language),
+        official=parent.official,
+    )
 
 
-async def follow_documents(checker: Checker, parent: Source, before: SourceState,
-                           page: Fetched | None, *, dry_run: bool) -> tuple[CheckResult, ...]:
+async def follow_documents(
+    checker: Checker, parent: Source, before: SourceState, page: Fetched | None, *, dry_run: bool
+) -> tuple[CheckResult, ...]:
     """Check every document ``parent`` links to now (after its own check)."""
     following = parent.documents
     if following is None:
@@ -116,14 +125,22 @@ async def follow_documents(checker: Checker, parent: Source, before: SourceState
         await asyncio.to_thread(store.sync_document_sources, parent.key, documents)
     states = await asyncio.to_thread(store.states, [row.key for row in known])
     arrivals = _arrivals(documents, earlier, known, states)
-    checks = [checker.check(document, dry_run=dry_run, as_document=AsDocument(
-        max_bytes=following.max_bytes, arrival=arrivals.get(document.key)))
-        for document in documents]
+    checks = [
+        checker.check(
+            document,
+            dry_run=dry_run,
+            as_document=AsDocument(
+                max_bytes=following.max_bytes, arrival=arrivals.get(document.key)
+            ),
+        )
+        for document in documents
+    ]
     return tuple(await asyncio.gather(*checks))
 
 
-def _links_now(checker: Checker, parent: Source, before: SourceState,
-               page: Fetched | None) -> list[DocumentLink] | None:
+def _links_now(
+    checker: Checker, parent: Source, before: SourceState, page: Fetched | None
+) -> list[DocumentLink] | None:
     """The links of the page as read now; of its last good body after a 304 or a failure."""
     if page is not None:
         return _links_in(parent, page.content, page.final_url, page.content_type)
@@ -131,8 +148,9 @@ def _links_now(checker: Checker, parent: Source, before: SourceState,
     return _links_in(parent, body, parent.url, "") if body is not None else None
 
 
-def _links_before(checker: Checker, parent: Source, before: SourceState,
-                  page: Fetched | None) -> list[DocumentLink] | None:
+def _links_before(
+    checker: Checker, parent: Source, before: SourceState, page: Fetched | None
+) -> list[DocumentLink] | None:
     """The links of the page before this check: None when there is nothing to compare (the
     first check, a 304, or the last body pruned), so no document counts as new."""
     if page is None or not before.snapshot_blob or before.content_hash is None:
@@ -150,9 +168,12 @@ def _links_in(parent: Source, body: bytes, url: str, content_type: str) -> list[
         return []
 
 
-def _arrivals(documents: Sequence[Source], earlier: Sequence[DocumentLink] | None,
-              known: Sequence[SourceRow], states: Mapping[str, SourceState]
-              ) -> dict[str, Arrival]:
+def _arrivals(
+    documents: Sequence[Source],
+    earlier: Sequence[DocumentLink] | None,
+    known: Sequence[SourceRow],
+    states: Mapping[str, SourceState],
+) -> dict[str, Arrival]:
     """The documents new since the page's last check, each with the version it replaces."""
     if earlier is None:
         return {}
@@ -164,20 +185,21 @@ def _arrivals(documents: Sequence[Source], earlier: Sequence[DocumentLink] | Non
     for document in documents:
         if document.url in before or document.key in stored:
             continue
-        arrivals[document.key] = Arrival(replaces=_predecessor(document, candidates),
-                                         siblings=hashes)
+        arrivals[document.key] = Arrival(
+            replaces=_predecessor(document, candidates), siblings=hashes
+        )
     return arrivals
 
 
-def _predecessor(document: Source, known: Sequence[tuple[str, str, str]]
-                 ) -> tuple[str, str, str] | None:
+def _predecessor(
+    document: Source, known: Sequence[tuple[str, str, str]]
+) -> tuple[str, str, str] | None:
     """The known document with the same name but for its version words, if exactly one
     (the most recent such one otherwise would be a guess)."""
     name = version_free(document.title)
     if not name:
         return None
-    same = [entry for entry in known if entry[0] != document.key
-            and version_free(entry[1]) == name]
+    same = [entry for entry in known if entry[0] != document.key and version_free(entry[1]) == name]
     return same[-1] if len(same) == 1 else None
 
 
@@ -187,20 +209,35 @@ def version_free(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", words).split())
 
 
-def announce(analysis: Analysis, source: Source, arrival: Arrival, *, classifier: Classifier,
-             previous: Document | None, limits: WorkLimits, fetched_on: date | None
-             ) -> Analysis:
+def announce(
+    analysis: Analysis,
+    source: Source,
+    arrival: Arrival,
+    *,
+    classifier: Classifier,
+    previous: Document | None,
+    limits: WorkLimits,
+    fetched_on: date | None,
+) -> Analysis:
     """The first reading of a document that arrived on a known page: its publication, and,
     when it replaces an earlier version, what changed item by item since that one."""
-    if (analysis.outcome is not CheckOutcome.BASELINE or analysis.snapshot is None
-            or analysis.content_hash in arrival.siblings):
+    if (
+        analysis.outcome is not CheckOutcome.BASELINE
+        or analysis.snapshot is None
+        or analysis.content_hash in arrival.siblings
+    ):
         return analysis  # read as a baseline; a document that only moved is no news
     document = decode_document(analysis.snapshot.encoded)
     title = arrival.replaces[1:] if arrival.replaces else None
-    context = ClassifyContext(source=source, document_kind=document.kind,
-                              document_title=document.title, new_document=True,
-                              language=document.language, fetched_on=fetched_on,
-                              replaces=(title[0], title[1]) if title else None)
+    context = ClassifyContext(
+        source=source,
+        document_kind=document.kind,
+        document_title=document.title,
+        new_document=True,
+        language=document.language,
+        fetched_on=fetched_on,
+        replaces=(title[0], title[1]) if title else None,
+    )
     empty = Document(kind=document.kind, items=(), title=document.title)
     changes = list(classifier.classify(diff_documents(empty, document), context))
     if previous is not None:
@@ -208,8 +245,14 @@ def announce(analysis: Analysis, source: Source, arrival: Arrival, *, classifier
     return replace(analysis, outcome=CheckOutcome.CHANGED, changes=tuple(changes))
 
 
-def _versus(previous: Document, document: Document, source: Source, classifier: Classifier,
-            limits: WorkLimits, fetched_on: date | None) -> list[Change]:
+def _versus(
+    previous: Document,
+    document: Document,
+    source: Source,
+    classifier: Classifier,
+    limits: WorkLimits,
+    fetched_on: date | None,
+) -> list[Change]:
     """What changed since the replaced version, as if the document had been amended; nothing
     when more items differ than ``[analysis] max_changed_items`` (a rewrite, not edits)."""
     try:
@@ -217,7 +260,11 @@ def _versus(previous: Document, document: Document, source: Source, classifier: 
     except LimitError:
         logger.info("%s: too much changed since the previous version to list", source.key)
         return []
-    context = ClassifyContext(source=source, document_kind=document.kind,
-                              document_title=document.title, language=document.language,
-                              fetched_on=fetched_on)
+    context = ClassifyContext(
+        source=source,
+        document_kind=document.kind,
+        document_title=document.title,
+        language=document.language,
+        fetched_on=fetched_on,
+    )
     return list(classifier.classify(diff_documents(previous, document), context))

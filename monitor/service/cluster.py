@@ -74,8 +74,10 @@ def conninfo(database_url: str) -> str:
         raise ConfigError(f"database_url {database_url!r} is not a database URL: {exc}") from exc
     if url.get_backend_name() != "postgresql":
         shown = url.render_as_string(hide_password=True)
-        raise ConfigError(f"scale-out needs PostgreSQL; database_url is {shown}"
-                          " (set database_url = \"postgresql://USER@HOST/DB\")")
+        raise ConfigError(
+            f"scale-out needs PostgreSQL; database_url is {shown}"
+            ' (set database_url = "postgresql://USER@HOST/DB")'
+        )
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -108,11 +110,11 @@ def _ensure_queue_schema(connection: psycopg.Connection[Any]) -> None:
 
 def queue_app(settings: Settings, *, pool_size: int = 4) -> procrastinate.App:
     """A procrastinate App over lexwatch's database, with lexwatch's tasks registered."""
-    connector = PsycopgConnector(conninfo=conninfo(settings.database_url),
-                                 min_size=1, max_size=pool_size)
+    connector = PsycopgConnector(
+        conninfo=conninfo(settings.database_url), min_size=1, max_size=pool_size
+    )
     queue = procrastinate.App(connector=connector)
-    queue.task(name=CHECK_TASK, queue=CHECK_QUEUE, pass_context=True,
-               retry=CHECK_RETRY)(check_job)
+    queue.task(name=CHECK_TASK, queue=CHECK_QUEUE, pass_context=True, retry=CHECK_RETRY)(check_job)
     queue.task(name=DISPATCH_TASK, queue=DISPATCH_QUEUE, pass_context=True)(dispatch_job)
     queue.task(name=DIGEST_TASK, queue=DISPATCH_QUEUE, pass_context=True)(digest_job)
     queue.task(name=RETENTION_TASK, queue=DISPATCH_QUEUE, pass_context=True)(retention_job)
@@ -143,8 +145,9 @@ async def check_job(context: JobContext, source_key: str) -> str:
     source = runtime.app.sources.get(source_key)
     if source is None or not source.enabled:
         # The scheduler's config knows a source this worker's does not: nothing to retry.
-        logger.warning("check %s skipped: not an enabled source in this worker's config",
-                       source_key)
+        logger.warning(
+            "check %s skipped: not an enabled source in this worker's config", source_key
+        )
         return "skipped"
     try:
         result = await runtime.checker.check(source)
@@ -170,8 +173,11 @@ async def digest_job(context: JobContext, name: str) -> str:
         return "skipped"
     async with runtime.app.dispatcher() as dispatcher:
         result = await dispatcher.send_digest(name)
-    outcome = (f"sent, {result.changes} change(s)" if result.sent
-               else f"not sent ({result.reason or 'nothing to send'})")
+    outcome = (
+        f"sent, {result.changes} change(s)"
+        if result.sent
+        else f"not sent ({result.reason or 'nothing to send'})"
+    )
     logger.info("digest %s: %s", name, outcome)
     return outcome
 
@@ -180,8 +186,10 @@ async def retention_job(context: JobContext) -> str:
     """Delete old checks, snapshots and raw bodies (never the evidence of a Change)."""
     app = _runtime(context).app
     report = await asyncio.to_thread(app.store.prune, app.settings.retention, utcnow())
-    outcome = (f"deleted {report.checks} check(s), {report.snapshots} snapshot(s),"
-               f" {report.blobs} raw response(s)")
+    outcome = (
+        f"deleted {report.checks} check(s), {report.snapshots} snapshot(s),"
+        f" {report.blobs} raw response(s)"
+    )
     logger.info("retention: %s", outcome)
     return outcome
 
@@ -206,11 +214,18 @@ async def run_worker(app: Lexwatch, options: WorkerOptions) -> None:
     queue = queue_app(app.settings, pool_size=min(options.concurrency, 8) + 2)
     name = f"lexwatch@{socket.gethostname()}:{os.getpid()}"
     async with queue.open_async(), app.checker() as checker:
-        logger.info("worker %s: %d job(s) at a time on queues %s", name,
-                    options.concurrency, ", ".join(QUEUES))
+        logger.info(
+            "worker %s: %d job(s) at a time on queues %s",
+            name,
+            options.concurrency,
+            ", ".join(QUEUES),
+        )
         await queue.run_worker_async(
-            queues=list(QUEUES), name=name, concurrency=options.concurrency,
-            wait=options.wait, shutdown_graceful_timeout=options.grace,
+            queues=list(QUEUES),
+            name=name,
+            concurrency=options.concurrency,
+            wait=options.wait,
+            shutdown_graceful_timeout=options.grace,
             update_heartbeat_interval=options.heartbeat,
             stalled_worker_timeout=max(30.0, 3 * options.heartbeat),
             delete_jobs="successful",
@@ -242,13 +257,28 @@ class Cron:
 
 def crons(app: Lexwatch, now: datetime) -> list[Cron]:
     """One cron per digest subscription (its time, its zone), and the daily retention."""
-    found = [Cron(task=DIGEST_TASK, lock=f"digest:{sub.name}", kwargs={"name": sub.name},
-                  trigger=CronTrigger(hour=sub.digest_time.hour, minute=sub.digest_time.minute,
-                                      timezone=ZoneInfo(sub.timezone)))
-             for sub in app.subscriptions if sub.mode is DeliveryMode.DIGEST]
+    found = [
+        Cron(
+            task=DIGEST_TASK,
+            lock=f"digest:{sub.name}",
+            kwargs={"name": sub.name},
+            trigger=CronTrigger(
+                hour=sub.digest_time.hour,
+                minute=sub.digest_time.minute,
+                timezone=ZoneInfo(sub.timezone),
+            ),
+        )
+        for sub in app.subscriptions
+        if sub.mode is DeliveryMode.DIGEST
+    ]
     run_at = app.settings.retention.run_at
-    found.append(Cron(task=RETENTION_TASK, lock="retention",
-                      trigger=CronTrigger(hour=run_at.hour, minute=run_at.minute, timezone=UTC)))
+    found.append(
+        Cron(
+            task=RETENTION_TASK,
+            lock="retention",
+            trigger=CronTrigger(hour=run_at.hour, minute=run_at.minute, timezone=UTC),
+        )
+    )
     for cron in found:
         cron.next = cron.trigger.get_next_fire_time(None, now)
     return found
@@ -285,8 +315,9 @@ class Scheduler:
             if self.next_due.get(source.key, now) > now:
                 continue
             # lock: never two checks of one source at once (a recovered job and a new one).
-            deferred += await self._defer(CHECK_TASK, f"check:{source.key}",
-                                          {"source_key": source.key}, serial=True)
+            deferred += await self._defer(
+                CHECK_TASK, f"check:{source.key}", {"source_key": source.key}, serial=True
+            )
             self.next_due[source.key] = now + timedelta(seconds=source.interval)
         if deferred:
             logger.info("queued %d check(s)", deferred)
@@ -305,13 +336,14 @@ class Scheduler:
             cron.next = cron.trigger.get_next_fire_time(cron.next, now)
         return queued
 
-    async def _defer(self, task: str, lock: str, kwargs: dict[str, str] | None = None, *,
-                     serial: bool = False) -> int:
+    async def _defer(
+        self, task: str, lock: str, kwargs: dict[str, str] | None = None, *, serial: bool = False
+    ) -> int:
         """Queue ``task`` unless a job with the same queueing lock still waits; 1 if queued."""
         try:
-            await self.queue.configure_task(task, queueing_lock=lock,
-                                            lock=lock if serial else None
-                                            ).defer_async(**(kwargs or {}))
+            await self.queue.configure_task(
+                task, queueing_lock=lock, lock=lock if serial else None
+            ).defer_async(**(kwargs or {}))
         except AlreadyEnqueued:
             logger.info("%s is still waiting in the queue: not queued again", lock)
             return 0
@@ -320,18 +352,21 @@ class Scheduler:
     async def recover(self) -> int:
         """Put the jobs of workers that stopped sending heartbeats back in the queue."""
         manager = self.queue.job_manager
-        stalled = list(await manager.get_stalled_jobs(
-            seconds_since_heartbeat=self.options.stalled_after))
+        stalled = list(
+            await manager.get_stalled_jobs(seconds_since_heartbeat=self.options.stalled_after)
+        )
         for job in stalled:
             assert job.id is not None
             try:
                 await manager.retry_job(job)
-                logger.warning("job %s (%s) of a dead worker is queued again",
-                               job.id, job.call_string)
+                logger.warning(
+                    "job %s (%s) of a dead worker is queued again", job.id, job.call_string
+                )
             except UniqueViolation:
                 # A newer job for the same source is already queued: this one is redundant.
-                await manager.finish_job_by_id_async(job.id, status=Status.ABORTED,
-                                                     delete_job=False)
+                await manager.finish_job_by_id_async(
+                    job.id, status=Status.ABORTED, delete_job=False
+                )
         return len(stalled)
 
     async def once(self) -> int:
@@ -349,8 +384,9 @@ class Scheduler:
         logger.info("scheduling %d source(s)", len(self.next_due))
         dispatch_every = float(self.app.settings.alerts.dispatch_interval)
         next_dispatch = next_recover = next_beat = time.monotonic()
-        heartbeat = Heartbeat(self.app.store, this_process("scheduler", checks=True,
-                                                           now=utcnow()), utcnow)
+        heartbeat = Heartbeat(
+            self.app.store, this_process("scheduler", checks=True, now=utcnow()), utcnow
+        )
         while not stop.is_set():
             if time.monotonic() >= next_beat:
                 await heartbeat.beat()
@@ -373,8 +409,9 @@ class Scheduler:
 
 
 @contextlib.asynccontextmanager
-async def leadership(database_url: str, stop: asyncio.Event,
-                     poll: float = 5.0) -> AsyncIterator[bool]:
+async def leadership(
+    database_url: str, stop: asyncio.Event, poll: float = 5.0
+) -> AsyncIterator[bool]:
     """Hold the one-active-scheduler lock; True once held, False if stopped while waiting.
 
     A second scheduler stands by and takes over when the active one's connection ends
@@ -387,8 +424,7 @@ async def leadership(database_url: str, stop: asyncio.Event,
     async with opened as connection:
         waiting = False
         while not stop.is_set():
-            cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)",
-                                              (_SCHEDULER_LOCK,))
+            cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (_SCHEDULER_LOCK,))
             row = await cursor.fetchone()
             if row is not None and row[0]:
                 if waiting:

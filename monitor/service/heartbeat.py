@@ -29,15 +29,22 @@ FIRST_RUN_SPREAD = 600
 
 def this_process(role: str, *, checks: bool, now: datetime) -> ServiceProcess:
     host, pid = socket.gethostname(), os.getpid()
-    return ServiceProcess(id=f"{host}:{pid}:{now:%Y%m%dT%H%M%S.%f}", role=role, checks=checks,
-                          host=host, pid=pid, started_at=now)
+    return ServiceProcess(
+        id=f"{host}:{pid}:{now:%Y%m%dT%H%M%S.%f}",
+        role=role,
+        checks=checks,
+        host=host,
+        pid=pid,
+        started_at=now,
+    )
 
 
 class Heartbeat:
     """Stamps ``process`` alive in ``store``; a failed stamp is logged, never raised."""
 
-    def __init__(self, store: Store, process: ServiceProcess,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, process: ServiceProcess, clock: Callable[[], datetime]
+    ) -> None:
         self.store = store
         self.process = process
         self.clock = clock

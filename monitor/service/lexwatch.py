@@ -51,7 +51,8 @@ class Lexwatch(Protocol):
         """The dashboard's listening socket; ConfigError when it cannot listen there."""
         ...
 
-    async def serve_dashboard(self, sock: socket.socket, stop: asyncio.Event,
-                              checker: Checker | None = None) -> None:
+    async def serve_dashboard(
+        self, sock: socket.socket, stop: asyncio.Event, checker: Checker | None = None
+    ) -> None:
         """Serve the dashboard on ``sock`` in the running loop until ``stop`` is set."""
         ...

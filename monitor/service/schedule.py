@@ -45,8 +45,12 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 60.0
 
 
-def first_run(source: Source, now: datetime, last_check_at: datetime | None = None,
-              rng: Callable[[], float] = random.random) -> datetime:
+def first_run(
+    source: Source,
+    now: datetime,
+    last_check_at: datetime | None = None,
+    rng: Callable[[], float] = random.random,
+) -> datetime:
     """When a source is first checked after a start.
 
     At its due time if it was checked within its interval before (a restart does not
@@ -147,8 +151,10 @@ class Service:
                 if not self._again or self.stopping:
                     return
         except Exception:
-            logger.exception("the delivery dispatcher failed; it runs again in %d s",
-                             self.app.settings.alerts.dispatch_interval)
+            logger.exception(
+                "the delivery dispatcher failed; it runs again in %d s",
+                self.app.settings.alerts.dispatch_interval,
+            )
 
     async def digest(self, name: str) -> None:
         if self.dispatcher is None:
@@ -159,10 +165,14 @@ class Service:
             except Exception:
                 logger.exception("digest %s failed", name, extra={"subscription": name})
                 return
-        logger.info("digest %s: %s", name,
-                    f"sent, {result.changes} change(s)" if result.sent else
-                    f"not sent ({result.reason or 'nothing to send'})",
-                    extra={"subscription": name})
+        logger.info(
+            "digest %s: %s",
+            name,
+            f"sent, {result.changes} change(s)"
+            if result.sent
+            else f"not sent ({result.reason or 'nothing to send'})",
+            extra={"subscription": name},
+        )
 
     async def retention(self) -> None:
         settings = self.app.settings.retention
@@ -172,9 +182,13 @@ class Service:
             except Exception:
                 logger.exception("retention failed; it runs again tomorrow")
                 return
-        logger.info("retention: deleted %d check(s), %d snapshot(s) and %d raw response(s)"
-                    " (%d bytes)", report.checks, report.snapshots, report.blobs,
-                    report.blob_bytes)
+        logger.info(
+            "retention: deleted %d check(s), %d snapshot(s) and %d raw response(s) (%d bytes)",
+            report.checks,
+            report.snapshots,
+            report.blobs,
+            report.blob_bytes,
+        )
 
     async def drain(self, grace: float, force: asyncio.Event) -> None:
         """Wait up to ``grace`` seconds (or until ``force``) for running checks and sends."""
@@ -185,58 +199,100 @@ class Service:
         logger.info("stopping: waiting up to %.0f s for %d running job(s)", grace, len(running))
         forced = asyncio.create_task(force.wait())
         finished = asyncio.create_task(asyncio.wait(running))
-        await asyncio.wait({forced, finished}, timeout=grace,
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({forced, finished}, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
         forced.cancel()
         finished.cancel()
         still = {task for task in running if not task.done()}
         for task in still:
             task.cancel()
         await asyncio.gather(*still, return_exceptions=True)
-        logger.info("%d job(s) finished during shutdown, %d cancelled",
-                    len(running) - len(still), len(still))
+        logger.info(
+            "%d job(s) finished during shutdown, %d cancelled",
+            len(running) - len(still),
+            len(still),
+        )
 
 
-def add_source_jobs(scheduler: AsyncIOScheduler, job: Callable[[Source], Any],
-                    sources: Sequence[Source], now: datetime,
-                    last_checks: Mapping[str, datetime | None] | None = None) -> None:
+def add_source_jobs(
+    scheduler: AsyncIOScheduler,
+    job: Callable[[Source], Any],
+    sources: Sequence[Source],
+    now: datetime,
+    last_checks: Mapping[str, datetime | None] | None = None,
+) -> None:
     """One interval job per source: its interval, jitter, one run at a time, coalesced."""
     last_checks = last_checks or {}
     for source in sources:
         scheduler.add_job(
-            job, "interval", args=[source], id=f"check:{source.key}",
-            name=f"check {source.key}", seconds=source.interval, jitter=_jitter(source),
+            job,
+            "interval",
+            args=[source],
+            id=f"check:{source.key}",
+            name=f"check {source.key}",
+            seconds=source.interval,
+            jitter=_jitter(source),
             next_run_time=first_run(source, now, last_checks.get(source.key)),
-            max_instances=1, coalesce=True, misfire_grace_time=max(60, source.interval // 2),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(60, source.interval // 2),
         )
 
 
-def add_cron_jobs(scheduler: AsyncIOScheduler, service: Service,
-                  subscriptions: Iterable[Subscription], now: datetime) -> None:
+def add_cron_jobs(
+    scheduler: AsyncIOScheduler,
+    service: Service,
+    subscriptions: Iterable[Subscription],
+    now: datetime,
+) -> None:
     """The dispatcher, one digest per digest subscription, and the daily retention."""
     settings = service.app.settings
     if service.dispatcher is not None:
-        scheduler.add_job(service.dispatch, "interval", id="dispatch", name="deliveries",
-                          seconds=settings.alerts.dispatch_interval, next_run_time=now,
-                          max_instances=1, coalesce=True,
-                          misfire_grace_time=settings.alerts.dispatch_interval)
+        scheduler.add_job(
+            service.dispatch,
+            "interval",
+            id="dispatch",
+            name="deliveries",
+            seconds=settings.alerts.dispatch_interval,
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=settings.alerts.dispatch_interval,
+        )
         for sub in subscriptions:
             if sub.mode is DeliveryMode.DIGEST:
                 scheduler.add_job(
-                    service.digest, CronTrigger(hour=sub.digest_time.hour,
-                                                minute=sub.digest_time.minute,
-                                                timezone=ZoneInfo(sub.timezone)),
-                    args=[sub.name], id=f"digest:{sub.name}", name=f"digest {sub.name}",
-                    max_instances=1, coalesce=True, misfire_grace_time=3600)
+                    service.digest,
+                    CronTrigger(
+                        hour=sub.digest_time.hour,
+                        minute=sub.digest_time.minute,
+                        timezone=ZoneInfo(sub.timezone),
+                    ),
+                    args=[sub.name],
+                    id=f"digest:{sub.name}",
+                    name=f"digest {sub.name}",
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=3600,
+                )
     run_at = settings.retention.run_at
-    scheduler.add_job(service.retention, CronTrigger(hour=run_at.hour, minute=run_at.minute,
-                                                     timezone=UTC),
-                      id="retention", name="retention", max_instances=1, coalesce=True,
-                      misfire_grace_time=3600)
+    scheduler.add_job(
+        service.retention,
+        CronTrigger(hour=run_at.hour, minute=run_at.minute, timezone=UTC),
+        id="retention",
+        name="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
 
 
-async def run_service(app: Lexwatch, *, dashboard: bool = True, checks: bool = True,
-                      grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+async def run_service(
+    app: Lexwatch,
+    *,
+    dashboard: bool = True,
+    checks: bool = True,
+    grace: float = SHUTDOWN_GRACE_SECONDS,
+) -> None:
     """Run until SIGTERM/SIGINT; in-flight checks get ``grace`` seconds to finish.
 
     ``checks=False`` leaves checking to others (``lexwatch worker``) and runs the rest.
@@ -245,15 +301,26 @@ async def run_service(app: Lexwatch, *, dashboard: bool = True, checks: bool = T
     serve = dashboard and app.settings.dashboard.enabled
     # Bound before anything starts, so a port in use is a clear error at start.
     sock = _bind(app) if serve else None
-    async with _signals() as (stop, force), app.checker() as checker, \
-            _dispatcher(app) as dispatcher:
+    async with (
+        _signals() as (stop, force),
+        app.checker() as checker,
+        _dispatcher(app) as dispatcher,
+    ):
         service = Service(app=app, checker=checker, dispatcher=dispatcher)
-        heartbeat = Heartbeat(app.store, this_process("run", checks=checks, now=service.clock()),
-                              service.clock)
+        heartbeat = Heartbeat(
+            app.store, this_process("run", checks=checks, now=service.clock()), service.clock
+        )
         await heartbeat.beat()  # `lexwatch status` sees the service from its first second
         scheduler = _scheduler(service, checks=checks)
-        scheduler.add_job(heartbeat.beat, "interval", id="heartbeat", name="heartbeat",
-                          seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True)
+        scheduler.add_job(
+            heartbeat.beat,
+            "interval",
+            id="heartbeat",
+            name="heartbeat",
+            seconds=HEARTBEAT_SECONDS,
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         web = _Web(app, checker, sock) if sock is not None else None
         _announce(app, checks=checks, dispatcher=dispatcher, web=web is not None)
@@ -285,8 +352,9 @@ def _announce(app: Lexwatch, *, checks: bool, dispatcher: Dispatcher | None, web
     if dispatcher is not None:
         parts.append(f"{len(app.subscriptions)} subscription(s)")
     if web:
-        parts.append(f"dashboard on http://{app.settings.dashboard.host}:"
-                     f"{app.settings.dashboard.port}")
+        parts.append(
+            f"dashboard on http://{app.settings.dashboard.host}:{app.settings.dashboard.port}"
+        )
     logger.info("lexwatch is running: %s", "; ".join(parts))
 
 
@@ -327,8 +395,9 @@ class _Web:
 
     def __init__(self, app: Lexwatch, checker: Checker, sock: socket.socket) -> None:
         self.stop = asyncio.Event()
-        self.task = asyncio.create_task(app.serve_dashboard(sock, self.stop, checker),
-                                        name="dashboard")
+        self.task = asyncio.create_task(
+            app.serve_dashboard(sock, self.stop, checker), name="dashboard"
+        )
 
     async def close(self) -> None:
         self.stop.set()

@@ -39,10 +39,10 @@ MIN_SLACK = timedelta(minutes=2)
 
 class ServiceState(enum.StrEnum):
     CHECKING = "checking"  # a live service (or checks in the last hour), nothing overdue
-    IDLE = "idle"          # nothing checked lately, but nothing was due either
-    BEHIND = "behind"      # some sources are overdue: the service is overloaded or stopped
-    STOPPED = "stopped"    # the service stopped, or its heartbeat went stale (it died)
-    NEVER = "never"        # no source has ever been checked
+    IDLE = "idle"  # nothing checked lately, but nothing was due either
+    BEHIND = "behind"  # some sources are overdue: the service is overloaded or stopped
+    STOPPED = "stopped"  # the service stopped, or its heartbeat went stale (it died)
+    NEVER = "never"  # no source has ever been checked
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -96,24 +96,37 @@ def due(schedule: SourceSchedule, now: datetime, started: datetime | None = None
     else:
         next_due = None
     overdue = next_due is not None and now - next_due > slack(interval)
-    return Due(key=schedule.key, title=schedule.title,
-               interval_seconds=schedule.interval_seconds,
-               last_check_at=schedule.last_check_at, next_due_at=next_due, overdue=overdue,
-               failure_streak=schedule.failure_streak, last_error=schedule.last_error)
+    return Due(
+        key=schedule.key,
+        title=schedule.title,
+        interval_seconds=schedule.interval_seconds,
+        last_check_at=schedule.last_check_at,
+        next_due_at=next_due,
+        overdue=overdue,
+        failure_streak=schedule.failure_streak,
+        last_error=schedule.last_error,
+    )
 
 
 def alive(beat: Beat, now: datetime) -> bool:
     return beat.stopped_at is None and now - beat.beat_at <= STALE_AFTER
 
 
-def service_state(recent: RecentChecks, sources: Sequence[Due], beat: Beat | None = None,
-                  now: datetime | None = None) -> ServiceState:
+def service_state(
+    recent: RecentChecks,
+    sources: Sequence[Due],
+    beat: Beat | None = None,
+    now: datetime | None = None,
+) -> ServiceState:
     overdue = any(source.overdue for source in sources)
     if beat is not None and now is not None:
         if alive(beat, now):
             lately = recent.checks or now - beat.started_at <= WINDOW
-            return ServiceState.BEHIND if overdue else (
-                ServiceState.CHECKING if lately else ServiceState.IDLE)
+            return (
+                ServiceState.BEHIND
+                if overdue
+                else (ServiceState.CHECKING if lately else ServiceState.IDLE)
+            )
         if not _checked_since(recent, beat):
             return ServiceState.STOPPED
     if recent.last_check_at is None:
@@ -134,43 +147,71 @@ def read_status(store: Store, keys: Iterable[str], now: datetime) -> Status:
     beat = last_beat(store.engine)
     started = beat.started_at if beat is not None else None
     schedules = [s for s in source_schedules(store.engine) if s.key in wanted and s.enabled]
-    sources = sorted((due(s, now, started) for s in schedules),
-                     key=lambda d: (d.next_due_at is not None, d.next_due_at or now, d.key))
+    sources = sorted(
+        (due(s, now, started) for s in schedules),
+        key=lambda d: (d.next_due_at is not None, d.next_due_at or now, d.key),
+    )
     recent = recent_checks(store.engine, now, WINDOW)
-    return Status(now=now, state=service_state(recent, sources, beat, now), recent=recent,
-                  sources=tuple(sources), outbox=outbox_state(store.engine), beat=beat)
+    return Status(
+        now=now,
+        state=service_state(recent, sources, beat, now),
+        recent=recent,
+        sources=tuple(sources),
+        outbox=outbox_state(store.engine),
+        beat=beat,
+    )
 
 
 # -- rendering -------------------------------------------------------------------------------
 
+
 def status_json(status: Status) -> dict[str, Any]:
     return {
         "now": status.now.isoformat(),
-        "service": {"state": status.state.value, "last_check_at": _iso(status.recent.last_check_at),
-                    "checks_last_hour": status.recent.checks,
-                    "failed_last_hour": status.recent.failed,
-                    "skipped_last_hour": status.recent.skipped,
-                    "changes_last_hour": status.recent.changes,
-                    "heartbeat": _beat_json(status.beat)},
-        "sources": [{"key": d.key, "interval_seconds": d.interval_seconds,
-                     "last_check_at": _iso(d.last_check_at), "next_due_at": _iso(d.next_due_at),
-                     "overdue": d.overdue, "failure_streak": d.failure_streak,
-                     "last_error": d.last_error} for d in status.sources],
+        "service": {
+            "state": status.state.value,
+            "last_check_at": _iso(status.recent.last_check_at),
+            "checks_last_hour": status.recent.checks,
+            "failed_last_hour": status.recent.failed,
+            "skipped_last_hour": status.recent.skipped,
+            "changes_last_hour": status.recent.changes,
+            "heartbeat": _beat_json(status.beat),
+        },
+        "sources": [
+            {
+                "key": d.key,
+                "interval_seconds": d.interval_seconds,
+                "last_check_at": _iso(d.last_check_at),
+                "next_due_at": _iso(d.next_due_at),
+                "overdue": d.overdue,
+                "failure_streak": d.failure_streak,
+                "last_error": d.last_error,
+            }
+            for d in status.sources
+        ],
         "overdue": [d.key for d in status.overdue],
         "failing": [d.key for d in status.failing],
         "last_check_failed": [d.key for d in status.last_failed],
-        "deliveries": {"by_status": status.outbox.by_status,
-                       "oldest_pending_at": _iso(status.outbox.oldest_pending_at),
-                       "last_sent_at": _iso(status.outbox.last_sent_at)},
+        "deliveries": {
+            "by_status": status.outbox.by_status,
+            "oldest_pending_at": _iso(status.outbox.oldest_pending_at),
+            "last_sent_at": _iso(status.outbox.last_sent_at),
+        },
     }
 
 
 def _beat_json(beat: Beat | None) -> dict[str, Any] | None:
     if beat is None:
         return None
-    return {"process": beat.process, "role": beat.role, "host": beat.host, "pid": beat.pid,
-            "started_at": beat.started_at.isoformat(), "beat_at": beat.beat_at.isoformat(),
-            "stopped_at": _iso(beat.stopped_at)}
+    return {
+        "process": beat.process,
+        "role": beat.role,
+        "host": beat.host,
+        "pid": beat.pid,
+        "started_at": beat.started_at.isoformat(),
+        "beat_at": beat.beat_at.isoformat(),
+        "stopped_at": _iso(beat.stopped_at),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -204,13 +245,16 @@ def _summary(status: Status) -> Text:
         text.append(f"\n{_gone(status.beat, status.now)}")
     recent = status.recent
     if recent.last_check_at is not None:
-        skipped = (f", {recent.skipped} skipped (checked elsewhere)" if recent.skipped
-                   else "")
-        text.append(f"\nlast check {ago(status.now, recent.last_check_at)};"
-                    f" last hour: {recent.checks} check(s), {recent.failed} failed{skipped},"
-                    f" {recent.changes} change(s)")
-    text.append(f"\n{len(status.sources)} enabled source(s), {len(status.overdue)} overdue,"
-                f" {len(status.failing)} failing ({FAILING_AFTER}+ failed checks in a row)")
+        skipped = f", {recent.skipped} skipped (checked elsewhere)" if recent.skipped else ""
+        text.append(
+            f"\nlast check {ago(status.now, recent.last_check_at)};"
+            f" last hour: {recent.checks} check(s), {recent.failed} failed{skipped},"
+            f" {recent.changes} change(s)"
+        )
+    text.append(
+        f"\n{len(status.sources)} enabled source(s), {len(status.overdue)} overdue,"
+        f" {len(status.failing)} failing ({FAILING_AFTER}+ failed checks in a row)"
+    )
     if status.last_failed:
         text.append(f", {len(status.last_failed)} more whose last check failed")
     return text
@@ -225,17 +269,24 @@ def _gone(beat: Beat, now: datetime) -> str:
 
 def _due_table(status: Status, limit: int) -> Table:
     shown = status.sources[:limit]
-    title = "next due" + (f" (first {limit} of {len(status.sources)})"
-                          if len(status.sources) > limit else "")
+    title = "next due" + (
+        f" (first {limit} of {len(status.sources)})" if len(status.sources) > limit else ""
+    )
     table = Table(title=title, title_justify="left")
     for column in ("source", "every", "last check", "next due"):
         table.add_column(column)
     for item in shown:
-        when = ("now (never checked)" if item.next_due_at is None
-                else until(status.now, item.next_due_at))
-        table.add_row(item.key, _span(item.interval_seconds),
-                      ago(status.now, item.last_check_at) if item.last_check_at else "never",
-                      Text(when, style="bold red" if item.overdue else ""))
+        when = (
+            "now (never checked)"
+            if item.next_due_at is None
+            else until(status.now, item.next_due_at)
+        )
+        table.add_row(
+            item.key,
+            _span(item.interval_seconds),
+            ago(status.now, item.last_check_at) if item.last_check_at else "never",
+            Text(when, style="bold red" if item.overdue else ""),
+        )
     return table
 
 
@@ -244,8 +295,7 @@ def _failing_table(status: Status) -> Table:
     for column in ("source", "failed in a row", "last error"):
         table.add_column(column)
     for item in sorted(status.failing + status.last_failed, key=lambda d: -d.failure_streak):
-        streak = Text(str(item.failure_streak), style="bold red" if item in status.failing
-                      else "")
+        streak = Text(str(item.failure_streak), style="bold red" if item in status.failing else "")
         table.add_row(item.key, streak, (item.last_error or "")[:160])
     return table
 

@@ -48,8 +48,17 @@ from sources.fetch.replay import body_response, serve_loopback
 from sources.parsers import PARSERS
 from storage.queries import ChangeFilter
 
-__all__ = ["CYCLES", "DOCUMENTS", "Cycle", "DemoDocument", "DemoReport", "DemoSite",
-           "demo_values", "run_demo", "write_config"]
+__all__ = [
+    "CYCLES",
+    "DOCUMENTS",
+    "Cycle",
+    "DemoDocument",
+    "DemoReport",
+    "DemoSite",
+    "demo_values",
+    "run_demo",
+    "write_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +77,21 @@ class DemoDocument:
 
 DOCUMENTS = (
     # Unchanged in cycle 2, so that check shows a conditional GET answered with 304.
-    DemoDocument(path="/consultations/transparency-guidelines",
-                 content_type="text/html; charset=utf-8",
-                 files=("consultation-1.html", "consultation-1.html", "consultation-3.html")),
-    DemoDocument(path="/news/rss.xml", content_type="application/rss+xml; charset=utf-8",
-                 files=("news-1.xml", "news-2.xml", "news-3.xml")),
-    DemoDocument(path=HYS_PATH, content_type="application/json;charset=UTF-8",
-                 files=("initiatives-1.json", "initiatives-2.json", "initiatives-3.json")),
+    DemoDocument(
+        path="/consultations/transparency-guidelines",
+        content_type="text/html; charset=utf-8",
+        files=("consultation-1.html", "consultation-1.html", "consultation-3.html"),
+    ),
+    DemoDocument(
+        path="/news/rss.xml",
+        content_type="application/rss+xml; charset=utf-8",
+        files=("news-1.xml", "news-2.xml", "news-3.xml"),
+    ),
+    DemoDocument(
+        path=HYS_PATH,
+        content_type="application/json;charset=UTF-8",
+        files=("initiatives-1.json", "initiatives-2.json", "initiatives-3.json"),
+    ),
 )
 
 
@@ -86,26 +103,40 @@ class Cycle:
 
 
 CYCLES = (
-    Cycle(version=0, title="Cycle 1 — baseline",
-          story="lexwatch reads each source for the first time and stores it. A first look"
-                " is a baseline: nothing is reported."),
-    Cycle(version=1, title="Cycle 2 — a new consultation opens",
-          story="The news feed announces a consultation on AI regulatory sandboxes and the"
-                " consultation API lists it as OPEN. The page did not change: the server"
-                " answers the conditional GET with 304."),
-    Cycle(version=2, title="Cycle 3 — a deadline is extended, plus noise",
-          story="The transparency consultation now closes three weeks later, on the page and"
-                " in the API. The page also got a new cookie banner text, a new 'Last update'"
-                " stamp, new tracking ids and a reordered menu: none of that is a change. The"
-                " feed only has a new lastBuildDate."),
+    Cycle(
+        version=0,
+        title="Cycle 1 — baseline",
+        story="lexwatch reads each source for the first time and stores it. A first look"
+        " is a baseline: nothing is reported.",
+    ),
+    Cycle(
+        version=1,
+        title="Cycle 2 — a new consultation opens",
+        story="The news feed announces a consultation on AI regulatory sandboxes and the"
+        " consultation API lists it as OPEN. The page did not change: the server"
+        " answers the conditional GET with 304.",
+    ),
+    Cycle(
+        version=2,
+        title="Cycle 3 — a deadline is extended, plus noise",
+        story="The transparency consultation now closes three weeks later, on the page and"
+        " in the API. The page also got a new cookie banner text, a new 'Last update'"
+        " stamp, new tracking ids and a reordered menu: none of that is a change. The"
+        " feed only has a new lastBuildDate.",
+    ),
 )
 
 
 def demo_values(today: date) -> dict[str, str]:
     """The dates the example site's files name, relative to ``today`` so they stay current."""
     days = {
-        "open_start": -14, "open_until": 30, "extended_until": 51, "closed_start": -120,
-        "closed_end": -92, "new_start": 0, "new_end": 28,
+        "open_start": -14,
+        "open_until": 30,
+        "extended_until": 51,
+        "closed_start": -120,
+        "closed_end": -92,
+        "new_start": 0,
+        "new_end": 28,
     }
     values: dict[str, str] = {}
     for name, offset in days.items():
@@ -115,8 +146,15 @@ def demo_values(today: date) -> dict[str, str]:
         values[f"{name}_api"] = f"{day:%Y/%m/%d} {clock}"
     stamps = {"last_update_1": -14, "last_update_3": 0}
     values.update({name: _long_date(today + timedelta(days=d)) for name, d in stamps.items()})
-    moments = {"pub_101": -90, "pub_102": -30, "pub_103": -14, "pub_104": 0,
-               "build_1": -14, "build_2": 0, "build_3": 0}
+    moments = {
+        "pub_101": -90,
+        "pub_102": -30,
+        "pub_103": -14,
+        "pub_104": 0,
+        "build_1": -14,
+        "build_2": 0,
+        "build_3": 0,
+    }
     for n, (name, offset) in enumerate(moments.items()):
         moment = datetime.combine(today, time(9, n), UTC) + timedelta(days=offset)
         values[name] = format_datetime(moment, usegmt=True)
@@ -163,8 +201,9 @@ class DemoSite:
         # An unchanged file keeps the Last-Modified of the version that introduced it.
         first = document.files.index(name)
         modified = format_datetime(self._epoch + timedelta(hours=first), usegmt=True)
-        return body_response(request, body, content_type=document.content_type,
-                             last_modified=modified)
+        return body_response(
+            request, body, content_type=document.content_type, last_modified=modified
+        )
 
 
 def _empty_hys_page(body: bytes) -> bytes:
@@ -180,17 +219,27 @@ def _sources(site: DemoSite) -> dict[str, dict[str, Any]]:
     common: dict[str, Any] = {"interval": "1h", "official": False, "tags": ["demo"]}
     hys: dict[str, Any] = {"parser": "hys_search"}
     if "hys_search" not in PARSERS:
-        hys = {"parser": "json", "items_path": "initiativeResultDtoPage.content",
-               "key_field": "id", "title_field": "shortTitle"}
+        hys = {
+            "parser": "json",
+            "items_path": "initiativeResultDtoPage.content",
+            "key_field": "id",
+            "title_field": "shortTitle",
+        }
     return {
         "demo-consultation": {
-            **common, "url": page, "parser": "ds_page" if "ds_page" in PARSERS else "html",
-            "title": "Example AI Office: consultation page"},
-        "demo-news": {**common, "url": feed, "parser": "feed",
-                      "title": "Example AI Office: news",
-                      "keywords": ["artificial intelligence"]},
-        "demo-hys": {**common, "url": api, **hys,
-                     "title": "Example AI Office: consultations API"},
+            **common,
+            "url": page,
+            "parser": "ds_page" if "ds_page" in PARSERS else "html",
+            "title": "Example AI Office: consultation page",
+        },
+        "demo-news": {
+            **common,
+            "url": feed,
+            "parser": "feed",
+            "title": "Example AI Office: news",
+            "keywords": ["artificial intelligence"],
+        },
+        "demo-hys": {**common, "url": api, **hys, "title": "Example AI Office: consultations API"},
     }
 
 
@@ -199,14 +248,21 @@ def write_config(path: Path, database: Path, site: DemoSite) -> dict[str, Any]:
     data: dict[str, Any] = {
         "database_url": f"sqlite:///{database.resolve()}",
         "builtin_catalog": False,
-        "http": {"contact": "mailto:demo@lexwatch.invalid", "per_host_spacing": 0,
-                 "allowed_hosts": ["127.0.0.1"],  # the example site is served locally
-                 "retries": 1, "backoff_base": 0.1, "connect_timeout": 5, "read_timeout": 10},
+        "http": {
+            "contact": "mailto:demo@lexwatch.invalid",
+            "per_host_spacing": 0,
+            "allowed_hosts": ["127.0.0.1"],  # the example site is served locally
+            "retries": 1,
+            "backoff_base": 0.1,
+            "connect_timeout": 5,
+            "read_timeout": 10,
+        },
         "sources": _sources(site),
     }
     lines = [f"# lexwatch demo: the example site was served at {site.base_url}", ""]
-    lines += [f"{key} = {_toml(value)}" for key, value in data.items() if key not in
-              ("http", "sources")]
+    lines += [
+        f"{key} = {_toml(value)}" for key, value in data.items() if key not in ("http", "sources")
+    ]
     lines += ["", "[http]", *(f"{k} = {_toml(v)}" for k, v in data["http"].items())]
     for key, values in data["sources"].items():
         lines += ["", f"[sources.{key}]", *(f"{k} = {_toml(v)}" for k, v in values.items())]
@@ -242,17 +298,24 @@ class DemoReport:
     spotlight: int | None = None  # id of the change the user is pointed at
 
 
-async def run_demo(database: Path, out: Console, *, keep_serving: bool = False,
-                   dashboard_port: int | None = None,
-                   today: date | None = None) -> DemoReport:
+async def run_demo(
+    database: Path,
+    out: Console,
+    *,
+    keep_serving: bool = False,
+    dashboard_port: int | None = None,
+    today: date | None = None,
+) -> DemoReport:
     """Run the three cycles into ``database`` (which must not exist) and report to ``out``.
 
     ``keep_serving``: then serve the example site until interrupted; ``dashboard_port``: then
     serve the dashboard on the demo's data (and the site) on 127.0.0.1 until interrupted.
     """
     if database.exists():
-        raise ConfigError(f"{database} already exists; the demo only writes a new database"
-                          " (give another --db path, or leave it out for a temporary one)")
+        raise ConfigError(
+            f"{database} already exists; the demo only writes a new database"
+            " (give another --db path, or leave it out for a temporary one)"
+        )
     sock = _bind(dashboard_port) if dashboard_port is not None else None
     database.parent.mkdir(parents=True, exist_ok=True)
     config = database.with_name(database.name + ".toml")
@@ -294,15 +357,22 @@ def _show_cycle(out: Console, cycle: Cycle, results: Sequence[CheckResult]) -> N
     changes = [c for r in results for c in r.changes]
     muted = sum(1 for c in changes if not c.category.alertable)
     if muted:
-        out.print(Text(f"{muted} change(s) stored as editorial/noise: kept for the record,"
-                       " never alerted.", style="dim"))
+        out.print(
+            Text(
+                f"{muted} change(s) stored as editorial/noise: kept for the record, never alerted.",
+                style="dim",
+            )
+        )
     out.print()
 
 
 def _spotlight(app: App) -> int | None:
     """The newest alertable change, preferring one with a word diff (the page's deadline)."""
-    rows = [row for row in app.store.changes(ChangeFilter(limit=100))
-            if Category(row.category).alertable]
+    rows = [
+        row
+        for row in app.store.changes(ChangeFilter(limit=100))
+        if Category(row.category).alertable
+    ]
     worded = [row for row in rows if row.diff.get("blocks")]
     chosen = worded or rows
     return chosen[0].id if chosen else None
@@ -313,15 +383,19 @@ def _where_to_look(out: Console, report: DemoReport) -> None:
     # catalog, so these commands never add the 22 EU sources to the demo's database.
     config = f"lexwatch --config {shlex.quote(str(report.config))}"
     out.print(Rule(Text("Where to look", style="bold"), align="left"))
-    out.print(Text(f"Everything is stored in {report.database}, with the demo's config in"
-                   f" {report.config}. Your own ./lexwatch.db was not touched.\n"))
+    out.print(
+        Text(
+            f"Everything is stored in {report.database}, with the demo's config in"
+            f" {report.config}. Your own ./lexwatch.db was not touched.\n"
+        )
+    )
     lines = [("every change, newest first", f"{config} changes")]
     if report.spotlight is not None:
-        lines.append(("the deadline extension, word by word",
-                      f"{config} diff {report.spotlight}"))
+        lines.append(("the deadline extension, word by word", f"{config} diff {report.spotlight}"))
     lines.append(("the checks of one source", f"{config} history demo-hys"))
-    lines.append(("the dashboard on these changes (or run `lexwatch demo --serve`)",
-                  f"{config} serve"))
+    lines.append(
+        ("the dashboard on these changes (or run `lexwatch demo --serve`)", f"{config} serve")
+    )
     for what, command in lines:
         out.print(Text(f"  # {what}", style="dim"))
         # One line however narrow the terminal: it is meant to be copied.
@@ -337,12 +411,13 @@ def _bind(port: int) -> socket.socket:
         return bind("127.0.0.1", port)
     except ConfigError as exc:
         reason = exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc
-        raise ConfigError(f"cannot serve the dashboard on 127.0.0.1:{port}: {reason};"
-                          " choose another port with --port") from exc
+        raise ConfigError(
+            f"cannot serve the dashboard on 127.0.0.1:{port}: {reason};"
+            " choose another port with --port"
+        ) from exc
 
 
-async def _serve_dashboard(out: Console, app: App, site: DemoSite,
-                           sock: socket.socket) -> None:
+async def _serve_dashboard(out: Console, app: App, site: DemoSite, sock: socket.socket) -> None:
     """The dashboard on the demo's database, and the example site, until Ctrl-C/SIGTERM."""
     from dashboard.app import serve
 
@@ -351,9 +426,13 @@ async def _serve_dashboard(out: Console, app: App, site: DemoSite,
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    out.print(Text(f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/ until"
-                   f" you press Ctrl-C (the example site stays up at {site.base_url})."),
-              soft_wrap=True)
+    out.print(
+        Text(
+            f"The dashboard shows the demo's changes at http://127.0.0.1:{port}/ until"
+            f" you press Ctrl-C (the example site stays up at {site.base_url})."
+        ),
+        soft_wrap=True,
+    )
     try:
         await serve(app, host="127.0.0.1", port=port, stop=stop, sock=sock)
     finally:
@@ -363,6 +442,10 @@ async def _serve_dashboard(out: Console, app: App, site: DemoSite,
 
 async def _serve_until_interrupted(out: Console, site: DemoSite, report: DemoReport) -> None:
     config = f"lexwatch --config {shlex.quote(str(report.config))}"
-    out.print(Text(f"The example site stays up at {site.base_url} (as in cycle 3) until you"
-                   f" press Ctrl-C. Check it yourself:\n  {config} check --all"))
+    out.print(
+        Text(
+            f"The example site stays up at {site.base_url} (as in cycle 3) until you"
+            f" press Ctrl-C. Check it yourself:\n  {config} check --all"
+        )
+    )
     await asyncio.Event().wait()

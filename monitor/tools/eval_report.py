@@ -23,8 +23,10 @@ def report_json(report: EvalReport) -> dict[str, Any]:
         "summary": {
             "precision": round(total.precision, 4),
             "recall": round(total.recall, 4),
-            "per_category": {category.value: {"tp": c.tp, "fp": c.fp, "fn": c.fn}
-                             for category, c in report.per_category.items()},
+            "per_category": {
+                category.value: {"tp": c.tp, "fp": c.fp, "fn": c.fn}
+                for category, c in report.per_category.items()
+            },
         },
     }
 
@@ -32,10 +34,13 @@ def report_json(report: EvalReport) -> dict[str, Any]:
 def _case_json(result: CaseResult) -> dict[str, Any]:
     return {
         "id": result.case.id,
-        "predicted": [{"category": p.category.value, "date": _iso(p.date),
-                       "severity": p.severity.value} for p in result.predicted],
-        "expected": [{"category": e.category.value, "date": _iso(e.date)}
-                     for e in result.case.expected],
+        "predicted": [
+            {"category": p.category.value, "date": _iso(p.date), "severity": p.severity.value}
+            for p in result.predicted
+        ],
+        "expected": [
+            {"category": e.category.value, "date": _iso(e.date)} for e in result.case.expected
+        ],
     }
 
 
@@ -45,8 +50,7 @@ def _iso(day: date | None) -> str | None:
 
 def render_table(report: EvalReport) -> str:
     """A plain-text table per category and overall, then the cases it got wrong."""
-    lines = [f"{'category':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"
-             f"{'f1':>7}"]
+    lines = [f"{'category':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}{'f1':>7}"]
     for category, counts in report.per_category.items():
         lines.append(_row(category.value, counts))
     lines.append(_row("overall (micro)", report.total))
@@ -58,15 +62,18 @@ def render_table(report: EvalReport) -> str:
 
 
 def _row(name: str, c: Counts) -> str:
-    return (f"{name:<22}{c.tp:>5}{c.fp:>5}{c.fn:>5}{c.precision:>11.2f}{c.recall:>8.2f}"
-            f"{c.f1:>7.2f}")
+    return f"{name:<22}{c.tp:>5}{c.fp:>5}{c.fn:>5}{c.precision:>11.2f}{c.recall:>8.2f}{c.f1:>7.2f}"
 
 
 def _wrong(result: CaseResult) -> list[str]:
     expected = ", ".join(_label(e.category, e.date) for e in result.case.expected) or "nothing"
     predicted = ", ".join(_label(p.category, p.date) for p in result.predicted) or "nothing"
-    lines = ["", f"WRONG {result.case.id} (parser {result.parser})",
-             f"  expected:  {expected}", f"  predicted: {predicted}"]
+    lines = [
+        "",
+        f"WRONG {result.case.id} (parser {result.parser})",
+        f"  expected:  {expected}",
+        f"  predicted: {predicted}",
+    ]
     if result.error:
         lines.append(f"  error: {result.error}")
     lines.extend(f"  - {p.category.value}: {p.summary}" for p in result.predicted)
@@ -88,8 +95,10 @@ def render_confusion(report: EvalReport) -> str:
     rows = sorted({row for row, _ in cells}, key=_order)
     columns = sorted({column for _, column in cells}, key=_order)
     width = max(len(name) for name in (*rows, *columns)) + 2
-    lines = ["confusion (rows expected, columns predicted):",
-             " " * width + "".join(f"{_short(c):>6}" for c in columns)]
+    lines = [
+        "confusion (rows expected, columns predicted):",
+        " " * width + "".join(f"{_short(c):>6}" for c in columns),
+    ]
     for row in rows:
         counts = "".join(f"{cells.get((row, column), 0) or '.':>6}" for column in columns)
         lines.append(f"{row:<{width}}{counts}")
@@ -108,8 +117,9 @@ def confusion(report: EvalReport) -> Counter[tuple[str, str]]:
 def _case_cells(result: CaseResult) -> list[tuple[str, str]]:
     expected = {e.category for e in result.case.expected}
     predicted = {p.category for p in result.predicted}
-    wrong_date = {c for c, counts in result.scores.items() if c in DATED and counts.fp
-                  and counts.fn}
+    wrong_date = {
+        c for c, counts in result.scores.items() if c in DATED and counts.fp and counts.fn
+    }
     hit = (expected & predicted) - wrong_date
     missed = sorted(expected - hit, key=_order)
     extra = sorted(predicted - expected, key=_order)
@@ -147,8 +157,7 @@ def render_explain(report: EvalReport, *, only_wrong: bool = False) -> str:
 def _explained(result: CaseResult) -> list[str]:
     mark = "ok   " if result.correct else "WRONG"
     expected = ", ".join(_label(e.category, e.date) for e in result.case.expected) or "nothing"
-    lines = ["", f"{mark} {result.case.id} (parser {result.parser})",
-             f"  expected: {expected}"]
+    lines = ["", f"{mark} {result.case.id} (parser {result.parser})", f"  expected: {expected}"]
     if result.error:
         lines.append(f"  error: {result.error}")
     if not result.changes:
@@ -159,7 +168,9 @@ def _explained(result: CaseResult) -> list[str]:
 
 def _change_lines(change: Change) -> list[str]:
     rule = change.rule or "structural"
-    lines = [f"  - {_label(change.category, change.new_date)} [{rule}] item {change.item_key!r}",
-             f"      {change.summary}"]
+    lines = [
+        f"  - {_label(change.category, change.new_date)} [{rule}] item {change.item_key!r}",
+        f"      {change.summary}",
+    ]
     lines.extend(f"      « {sentence} »" for sentence in change.evidence)
     return lines

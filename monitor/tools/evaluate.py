@@ -50,8 +50,16 @@ from sources.parsers import PARSERS
 from sources.parsers.json_api import flatten
 
 __all__ = [
-    "CaseResult", "Counts", "EvalCase", "EvalReport", "Expected", "Prediction", "evaluate",
-    "load_cases", "parser_for_case", "run_case",
+    "CaseResult",
+    "Counts",
+    "EvalCase",
+    "EvalReport",
+    "Expected",
+    "Prediction",
+    "evaluate",
+    "load_cases",
+    "parser_for_case",
+    "run_case",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,8 +69,12 @@ KINDS = ("page", "feed", "json")
 GONE_STATUSES = frozenset({404, 410})
 DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
 ALERTABLE = tuple(category for category in Category if category.named)
-_CONTENT_TYPES = {"html": "text/html", "xml": "application/xml", "json": "application/json",
-                  "txt": "text/plain"}
+_CONTENT_TYPES = {
+    "html": "text/html",
+    "xml": "application/xml",
+    "json": "application/json",
+    "txt": "text/plain",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -207,12 +219,18 @@ def _load_case(toml: Path) -> EvalCase:
     if not isinstance(data.get("url"), str):
         raise ConfigError(f"{toml}: url is missing (the real URL of the monitored document)")
     return EvalCase(
-        id=folder.name, path=folder, title=str(data.get("title", "")), kind=kind,
-        url=data["url"], before=_side(folder, "before"), after=_side(folder, "after"),
+        id=folder.name,
+        path=folder,
+        title=str(data.get("title", "")),
+        kind=kind,
+        url=data["url"],
+        before=_side(folder, "before"),
+        after=_side(folder, "after"),
         after_status=int(data.get("after_status", 200)),
         expected=tuple(_expected(toml, entry) for entry in data.get("expect", [])),
         tags=tuple(str(tag) for tag in data.get("tags", ())),
-        language=str(data.get("language", "")), fetched=_day(toml, data.get("fetched")),
+        language=str(data.get("language", "")),
+        fetched=_day(toml, data.get("fetched")),
     )
 
 
@@ -229,11 +247,15 @@ def _expected(toml: Path, entry: Mapping[str, Any]) -> Expected:
         category = Category(str(entry.get("category")))
     except ValueError:
         valid = ", ".join(c.value for c in ALERTABLE)
-        raise ConfigError(f"{toml}: expect category {entry.get('category')!r} is not one of"
-                          f" {valid}") from None
-    return Expected(category=category, date=_day(toml, entry.get("date")),
-                    old_date=_day(toml, entry.get("old_date")),
-                    item=str(entry["item"]) if "item" in entry else None)
+        raise ConfigError(
+            f"{toml}: expect category {entry.get('category')!r} is not one of {valid}"
+        ) from None
+    return Expected(
+        category=category,
+        date=_day(toml, entry.get("date")),
+        old_date=_day(toml, entry.get("old_date")),
+        item=str(entry["item"]) if "item" in entry else None,
+    )
 
 
 def _day(toml: Path, value: Any) -> date | None:
@@ -248,8 +270,7 @@ def _day(toml: Path, value: Any) -> date | None:
 # --- parsing as the pipeline would ----------------------------------------------------------
 
 
-def parser_for_case(kind: str, url: str, ext: str,
-                    parsers: Mapping[str, Parser] = PARSERS) -> str:
+def parser_for_case(kind: str, url: str, ext: str, parsers: Mapping[str, Parser] = PARSERS) -> str:
     """The parser a source for this document would use: the EU-specific one when it is
     registered in ``parsers``, else the generic one for the kind.
 
@@ -300,8 +321,9 @@ def _specific_page_parser(host: str, url: str, ext: str) -> str | None:
 
 def _is_oj_act(url: str) -> bool:
     """An act's own text on EUR-Lex (the OJ or CELEX rendition), not a page about it."""
-    return "eur-lex.europa.eu" in url and "/txt/" in url and ("uri=oj:" in url
-                                                             or "uri=celex:" in url)
+    return (
+        "eur-lex.europa.eu" in url and "/txt/" in url and ("uri=oj:" in url or "uri=celex:" in url)
+    )
 
 
 def _whole_json(content: bytes, context: ParseContext) -> Document:
@@ -311,11 +333,11 @@ def _whole_json(content: bytes, context: ParseContext) -> Document:
     except (ValueError, RecursionError) as exc:
         raise LexwatchError(f"invalid JSON at {context.url}: {exc}") from exc
     fields = flatten(data)
-    title = next((fields[name] for name in ("shortTitle", "title", "name") if name in fields),
-                 "")
-    return Document(kind=DocumentKind.LISTING,
-                    items=(Item(key=context.url, title=normalise_line(title), url=context.url,
-                                fields=fields),))
+    title = next((fields[name] for name in ("shortTitle", "title", "name") if name in fields), "")
+    return Document(
+        kind=DocumentKind.LISTING,
+        items=(Item(key=context.url, title=normalise_line(title), url=context.url, fields=fields),),
+    )
 
 
 def _plain_text(content: bytes, context: ParseContext) -> Document:
@@ -323,9 +345,11 @@ def _plain_text(content: bytes, context: ParseContext) -> Document:
     text = normalise_text(content.decode("utf-8", errors="replace"))
     lines = join_blocks(normalise_line(line) for line in text.split("\n"))
     first = next((line for line in lines.split("\n") if line), "")
-    return Document(kind=DocumentKind.PAGE,
-                    items=(Item(key="(top)", title=first[:200], url=context.url, text=lines),),
-                    title=first[:200])
+    return Document(
+        kind=DocumentKind.PAGE,
+        items=(Item(key="(top)", title=first[:200], url=context.url, text=lines),),
+        title=first[:200],
+    )
 
 
 _FALLBACKS: Mapping[str, Parser] = {"json": _whole_json, "text": _plain_text}
@@ -367,9 +391,12 @@ def read_case(case: EvalCase, parsers: Mapping[str, Parser] = PARSERS) -> ReadCa
     return ReadCase(case=case, parser=name, old=old, new=new)
 
 
-def run_case(case: EvalCase | ReadCase, classifier: Classifier,
-             parsers: Mapping[str, Parser] = PARSERS,
-             site_blocks: frozenset[str] = frozenset()) -> CaseResult:
+def run_case(
+    case: EvalCase | ReadCase,
+    classifier: Classifier,
+    parsers: Mapping[str, Parser] = PARSERS,
+    site_blocks: frozenset[str] = frozenset(),
+) -> CaseResult:
     """Parse, diff and classify one case as the pipeline would, and score it."""
     read = case if isinstance(case, ReadCase) else read_case(case, parsers)
     if read.error is not None:
@@ -378,20 +405,32 @@ def run_case(case: EvalCase | ReadCase, classifier: Classifier,
     return _scored(read.case, _predictions(changes), tuple(changes), None, read.parser)
 
 
-def _classify_case(read: ReadCase, classifier: Classifier,
-                   site_blocks: frozenset[str]) -> list[Change]:
+def _classify_case(
+    read: ReadCase, classifier: Classifier, site_blocks: frozenset[str]
+) -> list[Change]:
     case, old, new = read.case, read.old, read.new
     kind = (new or old or Document(kind=DocumentKind.PAGE, items=())).kind
     empty = Document(kind=kind, items=())
     diffs = diff_documents(old or empty, new or empty)
-    source = Source(key=case.id, title=urlsplit(case.url).netloc or case.id, url=case.url,
-                    parser=read.parser, interval=86400, tags=case.tags)
+    source = Source(
+        key=case.id,
+        title=urlsplit(case.url).netloc or case.id,
+        url=case.url,
+        parser=read.parser,
+        interval=86400,
+        tags=case.tags,
+    )
     shown = new or old or empty
     classify_context = ClassifyContext(
-        source=source, document_kind=kind, document_title=shown.title,
-        new_document=old is None and new is not None, gone=case.gone and old is not None,
-        language=case.language or shown.language, fetched_on=case.fetched,
-        site_blocks=site_blocks)
+        source=source,
+        document_kind=kind,
+        document_title=shown.title,
+        new_document=old is None and new is not None,
+        gone=case.gone and old is not None,
+        language=case.language or shown.language,
+        fetched_on=case.fetched,
+        site_blocks=site_blocks,
+    )
     if not diffs and not classify_context.gone:
         return []
     return classifier.classify(diffs, classify_context)
@@ -431,19 +470,38 @@ def _predictions(changes: Iterable[Change]) -> tuple[Prediction, ...]:
     for change in changes:
         if change.category.named:
             key = (change.category, change.new_date)
-            seen.setdefault(key, Prediction(category=change.category, date=change.new_date,
-                                            severity=change.severity, summary=change.summary))
+            seen.setdefault(
+                key,
+                Prediction(
+                    category=change.category,
+                    date=change.new_date,
+                    severity=change.severity,
+                    summary=change.summary,
+                ),
+            )
     return tuple(seen.values())
 
 
-def _scored(case: EvalCase, predicted: tuple[Prediction, ...], changes: tuple[Change, ...],
-            error: str | None, parser: str) -> CaseResult:
-    return CaseResult(case=case, predicted=predicted, changes=changes,
-                      scores=score_case(case.expected, predicted), error=error, parser=parser)
+def _scored(
+    case: EvalCase,
+    predicted: tuple[Prediction, ...],
+    changes: tuple[Change, ...],
+    error: str | None,
+    parser: str,
+) -> CaseResult:
+    return CaseResult(
+        case=case,
+        predicted=predicted,
+        changes=changes,
+        scores=score_case(case.expected, predicted),
+        error=error,
+        parser=parser,
+    )
 
 
-def score_case(expected: Sequence[Expected],
-               predicted: Sequence[Prediction]) -> dict[Category, Counts]:
+def score_case(
+    expected: Sequence[Expected], predicted: Sequence[Prediction]
+) -> dict[Category, Counts]:
     """TP/FP/FN per category for one case (duplicates collapse; dates decide the deadline
     categories)."""
     scores: dict[Category, Counts] = {}
@@ -464,9 +522,12 @@ def score_case(expected: Sequence[Expected],
     return scores
 
 
-def evaluate(directory: Path, classifier: Classifier | None = None,
-             parsers: Mapping[str, Parser] = PARSERS,
-             progress: Callable[[CaseResult], None] | None = None) -> EvalReport:
+def evaluate(
+    directory: Path,
+    classifier: Classifier | None = None,
+    parsers: Mapping[str, Parser] = PARSERS,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> EvalReport:
     """Run every case under ``directory`` and return the scored report."""
     chosen = classifier if classifier is not None else RuleClassifier()
     read = [read_case(case, parsers) for case in load_cases(directory)]

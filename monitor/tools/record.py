@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 _PRIVATE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 
 
-async def record_source(source: Source, fetcher: Fetcher, directory: Path, *,
-                        pagers: Mapping[str, Pager] | None = None) -> list[Path]:
+async def record_source(
+    source: Source, fetcher: Fetcher, directory: Path, *, pagers: Mapping[str, Pager] | None = None
+) -> list[Path]:
     """Fetch ``source`` (and its next pages, if its parser has a pager) and record it.
 
     Returns the ``<n>.json`` files written under ``directory/<source.key>/``, first page
@@ -68,8 +69,7 @@ def _next_page(source: Source, fetched: Fetched, pager: Pager | None) -> str | N
     try:
         return pager(fetched.content, fetched.final_url, source.options)
     except ParseError as exc:
-        raise ParseError(f"not recording {source.key}: page {fetched.final_url}: {exc}"
-                         ) from exc
+        raise ParseError(f"not recording {source.key}: page {fetched.final_url}: {exc}") from exc
 
 
 def write_recording(folder: Path, source_key: str, pages: Sequence[Fetched]) -> list[Path]:
@@ -83,15 +83,25 @@ def write_recording(folder: Path, source_key: str, pages: Sequence[Fetched]) -> 
         (folder / f"{n}.body").write_bytes(fetched.content)
         meta = folder / f"{n}.json"
         recording = _recording(source_key, n, fetched)
-        meta.write_text(json.dumps(recording.to_json(), indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        meta.write_text(
+            json.dumps(recording.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         written.append(meta)
     return written
 
 
 def _recording(source_key: str, page: int, fetched: Fetched) -> Recording:
-    headers = {k.lower(): v for k, v in fetched.headers.items()
-               if k.lower() not in _PRIVATE_HEADERS}
-    return Recording(source=source_key, page=page, url=fetched.url, final_url=fetched.final_url,
-                     status=fetched.status, content_type=fetched.content_type, headers=headers,
-                     fetched_at=fetched.fetched_at, body=f"{page}.body")
+    headers = {
+        k.lower(): v for k, v in fetched.headers.items() if k.lower() not in _PRIVATE_HEADERS
+    }
+    return Recording(
+        source=source_key,
+        page=page,
+        url=fetched.url,
+        final_url=fetched.final_url,
+        status=fetched.status,
+        content_type=fetched.content_type,
+        headers=headers,
+        fetched_at=fetched.fetched_at,
+        body=f"{page}.body",
+    )

@@ -110,8 +110,9 @@ class FetchPolicy:
         self.address_guard()  # a bad allowed_hosts entry fails here, not at the first fetch
 
     def address_guard(self) -> AddressGuard:
-        return AddressGuard.build(allow_private=self.allow_private_addresses,
-                                  allowed_hosts=self.allowed_hosts)
+        return AddressGuard.build(
+            allow_private=self.allow_private_addresses, allowed_hosts=self.allowed_hosts
+        )
 
 
 def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
@@ -124,9 +125,12 @@ def make_client(policy: FetchPolicy) -> httpx.AsyncClient:
     )
     # Headroom over the limiter's cap for robots.txt fetches, which bypass the limiter.
     limits = httpx.Limits(max_connections=policy.global_concurrency * 2)
-    transport = GuardedTransport(limits=limits, guard=policy.address_guard(),
-                                 total_timeout=policy.total_timeout,
-                                 max_body_bytes=policy.max_body_bytes)
+    transport = GuardedTransport(
+        limits=limits,
+        guard=policy.address_guard(),
+        total_timeout=policy.total_timeout,
+        max_body_bytes=policy.max_body_bytes,
+    )
     return httpx.AsyncClient(
         transport=transport,
         follow_redirects=True,
@@ -154,11 +158,14 @@ async def refuse_odd_redirect(response: httpx.Response) -> None:
         raise BlockedAddressError(
             f"refused to follow the redirect of {shown!r} to {redact_url(target)!r}: lexwatch"
             f" follows redirects only to http(s) URLs, not {parts.scheme or 'relative'}: ones",
-            url=shown)
+            url=shown,
+        )
     odd = odd_host_reason(host)
     if odd is not None:
-        raise BlockedAddressError(f"refused to follow the redirect of {shown!r} to"
-                                  f" {redact_url(target)!r}: {odd}", url=shown)
+        raise BlockedAddressError(
+            f"refused to follow the redirect of {shown!r} to {redact_url(target)!r}: {odd}",
+            url=shown,
+        )
 
 
 @functools.cache
@@ -183,8 +190,14 @@ class GuardedTransport(httpx_aiohttp.AiohttpTransport):
     connector's ``GuardedResolver``, so the addresses checked are the ones connected to.
     """
 
-    def __init__(self, *, limits: httpx.Limits, guard: AddressGuard, total_timeout: float,
-                 max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits,
+        guard: AddressGuard,
+        total_timeout: float,
+        max_body_bytes: int,
+    ) -> None:
         super().__init__(verify=tls_context(), limits=limits)
         self._guard = guard
         self._total = total_timeout
@@ -363,11 +376,16 @@ class Fetcher:
             # Not retried: a server that trickles its answer will trickle it again.
             raise TransportError(
                 f"{_shown(url)} did not finish within http.total_timeout="
-                f"{self._policy.total_timeout:g} s ({exc}); gave up", url=url) from exc
+                f"{self._policy.total_timeout:g} s ({exc}); gave up",
+                url=url,
+            ) from exc
         except httpx.TooManyRedirects as exc:
-            raise FetchError(f"cannot fetch {_shown(url)}: TooManyRedirects: more than"
-                             f" max_redirects={self._policy.max_redirects} redirects"
-                             " (a redirect loop?)", url=url) from exc
+            raise FetchError(
+                f"cannot fetch {_shown(url)}: TooManyRedirects: more than"
+                f" max_redirects={self._policy.max_redirects} redirects"
+                " (a redirect loop?)",
+                url=url,
+            ) from exc
         except httpx.UnsupportedProtocol as exc:
             raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
         except (httpx.TransportError, aiohttp.ClientError) as exc:
@@ -503,8 +521,9 @@ class _Decoder:
         codings = [c.strip().lower() for c in header.split(",") if c.strip()]
         unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate", "identity")]
         if unknown:
-            raise FetchError(f"cannot fetch {_shown(url)}: unsupported Content-Encoding"
-                             f" {header!r}", url=url)
+            raise FetchError(
+                f"cannot fetch {_shown(url)}: unsupported Content-Encoding {header!r}", url=url
+            )
         # Applied last to first.
         self._stages = [_Inflater(c) for c in reversed(codings) if c != "identity"]
         self._url, self._limit = url, limit
@@ -530,8 +549,10 @@ class _Decoder:
         return chunk
 
     def broken(self, exc: zlib.error) -> FetchError:
-        return FetchError(f"cannot fetch {_shown(self._url)}: the compressed body is corrupt"
-                          f" ({exc})", url=self._url)
+        return FetchError(
+            f"cannot fetch {_shown(self._url)}: the compressed body is corrupt ({exc})",
+            url=self._url,
+        )
 
     def too_large(self) -> BodyTooLargeError:
         return _too_large(self._url, self._limit)
@@ -633,8 +654,12 @@ class _UrlSecrets:
     def restore(self, url: str) -> str:
         if MASK not in url:
             return url
-        return rewrite(url, lambda host, name, value:
-                       self._values.get((host, name), value) if value == MASK else value)
+        return rewrite(
+            url,
+            lambda host, name, value: (
+                self._values.get((host, name), value) if value == MASK else value
+            ),
+        )
 
 
 def _shown(url: str) -> str:

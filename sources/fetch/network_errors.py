@@ -22,7 +22,7 @@ def cause(exc: BaseException) -> BaseException:
 
 
 def dns_failure(exc: BaseException) -> str | None:
-    """"could not resolve host 'x' (DNS: reason)" when ``exc`` is a failed name lookup."""
+    """ "could not resolve host 'x' (DNS: reason)" when ``exc`` is a failed name lookup."""
     found = cause(exc)
     if not isinstance(found, aiohttp.ClientConnectorDNSError):
         return None

@@ -105,8 +105,12 @@ class HostLimiter:
         try:
             return await self._turns(host, spacing)
         except Exception as exc:  # bookkeeping of politeness must never fail a check
-            logger.warning("cannot reserve a request turn for %s in the database (%s);"
-                           " spacing this process's requests only", host, exc)
+            logger.warning(
+                "cannot reserve a request turn for %s in the database (%s);"
+                " spacing this process's requests only",
+                host,
+                exc,
+            )
             return None
 
     def _host(self, host: str) -> _Host:

@@ -11,9 +11,24 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 # A query parameter whose name ends like one of these holds a credential (apiKey,
 # access_token, X-Amz-Signature, sessionid ...); its value is never logged or stored.
-_SECRET_ENDINGS = ("key", "token", "secret", "password", "passwd", "pwd", "pass", "auth",
-                   "authorization", "signature", "sig", "session", "sessionid", "sid",
-                   "credential", "credentials")
+_SECRET_ENDINGS = (
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "auth",
+    "authorization",
+    "signature",
+    "sig",
+    "session",
+    "sessionid",
+    "sid",
+    "credential",
+    "credentials",
+)
 
 
 @functools.lru_cache(maxsize=4096)  # called for every request and answer, with few URLs

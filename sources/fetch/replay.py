@@ -95,21 +95,30 @@ class Recording:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "source": self.source, "page": self.page, "url": self.url,
-            "final_url": self.final_url, "status": self.status,
-            "content_type": self.content_type, "headers": dict(self.headers),
-            "fetched_at": self.fetched_at.isoformat(), "body": self.body,
+            "source": self.source,
+            "page": self.page,
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "content_type": self.content_type,
+            "headers": dict(self.headers),
+            "fetched_at": self.fetched_at.isoformat(),
+            "body": self.body,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Recording:
         """Raises KeyError, TypeError or ValueError when ``data`` is not a recording."""
         return cls(
-            source=str(data["source"]), page=int(data["page"]), url=str(data["url"]),
-            final_url=str(data.get("final_url") or data["url"]), status=int(data["status"]),
+            source=str(data["source"]),
+            page=int(data["page"]),
+            url=str(data["url"]),
+            final_url=str(data.get("final_url") or data["url"]),
+            status=int(data["status"]),
             content_type=str(data.get("content_type", "")),
             headers={str(k): str(v) for k, v in dict(data.get("headers", {})).items()},
-            fetched_at=datetime.fromisoformat(data["fetched_at"]), body=str(data["body"]),
+            fetched_at=datetime.fromisoformat(data["fetched_at"]),
+            body=str(data["body"]),
         )
 
     @property
@@ -121,8 +130,10 @@ class Recording:
 def source_folder(directory: Path, source_key: str) -> Path:
     """``directory/<source_key>``; ConfigError for a key that is no safe folder name."""
     if not _SAFE_KEY.fullmatch(source_key):
-        raise ConfigError(f"source key {source_key!r} cannot be a recording folder name;"
-                          " use letters, digits, '.', '_' and '-' only")
+        raise ConfigError(
+            f"source key {source_key!r} cannot be a recording folder name;"
+            " use letters, digits, '.', '_' and '-' only"
+        )
     return directory / source_key
 
 
@@ -141,8 +152,9 @@ def load_recordings(directory: Path) -> Iterator[tuple[Recording, bytes]]:
             recording = Recording.from_json(json.loads(meta.read_text(encoding="utf-8")))
             body = (meta.parent / Path(recording.body).name).read_bytes()
         except (OSError, KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"recording {meta} cannot be read: {type(exc).__name__}: {exc}"
-                              ) from exc
+            raise ConfigError(
+                f"recording {meta} cannot be read: {type(exc).__name__}: {exc}"
+            ) from exc
         yield recording, body
 
 
@@ -150,8 +162,9 @@ def strong_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def body_response(request: web.Request, body: bytes, *, content_type: str,
-                  last_modified: str | None) -> web.Response:
+def body_response(
+    request: web.Request, body: bytes, *, content_type: str, last_modified: str | None
+) -> web.Response:
     """200 with a strong ETag and Last-Modified, or 304 when the request's validators match."""
     etag = strong_etag(body)
     headers = {"ETag": etag}
@@ -214,18 +227,25 @@ class ReplayServer:
 
     async def __aenter__(self) -> ReplayServer:
         if not self.directory.is_dir():
-            raise ConfigError(f"replay directory {self.directory} does not exist;"
-                              " record sources into it first (`lexwatch record`)")
+            raise ConfigError(
+                f"replay directory {self.directory} does not exist;"
+                " record sources into it first (`lexwatch record`)"
+            )
         self._entries = _index(load_recordings(self.directory))
         async with AsyncExitStack() as stack:
             self.base_url = await stack.enter_async_context(serve_loopback(self._handle))
             self._stack = stack.pop_all()
-        logger.info("replaying %d URL(s) from %s at %s", len(self._entries), self.directory,
-                    self.base_url)
+        logger.info(
+            "replaying %d URL(s) from %s at %s", len(self._entries), self.directory, self.base_url
+        )
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._stack is not None:
             await self._stack.aclose()
             self._stack = None
@@ -242,8 +262,12 @@ class ReplayServer:
         if normalise_url(recording.final_url) != normalise_url(url):
             # Replays the redirect, so the fetch ends at (and reports) the recorded final URL.
             return web.Response(status=302, headers={"Location": recording.final_url})
-        return body_response(request, body, content_type=recording.content_type,
-                             last_modified=recording.last_modified)
+        return body_response(
+            request,
+            body,
+            content_type=recording.content_type,
+            last_modified=recording.last_modified,
+        )
 
 
 def _index(recordings: Iterator[tuple[Recording, bytes]]) -> dict[str, tuple[Recording, bytes]]:
@@ -272,8 +296,13 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         target = self._target.copy_merge_params({"url": str(request.url)})
         headers = httpx.Headers(request.headers)
         headers["Host"] = target.netloc.decode("ascii")
-        rewritten = httpx.Request(request.method, target, headers=headers,
-                                  content=await request.aread(), extensions=request.extensions)
+        rewritten = httpx.Request(
+            request.method,
+            target,
+            headers=headers,
+            content=await request.aread(),
+            extensions=request.extensions,
+        )
         return await self._inner.handle_async_request(rewritten)
 
     async def aclose(self) -> None:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
-def retry_after(value: str | None, *,
-                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
+def retry_after(
+    value: str | None, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> float | None:
     """Seconds to wait, ``None`` when the header is absent or unreadable (never negative)."""
     if value is None or not value.strip():
         return None

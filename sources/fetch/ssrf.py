@@ -36,16 +36,24 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Names that point inside the machine or the cloud account whatever DNS says about them.
-_INTERNAL_NAMES = frozenset({
-    "localhost", "metadata", "metadata.google.internal", "metadata.goog", "instance-data",
-    "instance-data.ec2.internal",
-})
+_INTERNAL_NAMES = frozenset(
+    {
+        "localhost",
+        "metadata",
+        "metadata.google.internal",
+        "metadata.goog",
+        "instance-data",
+        "instance-data.ec2.internal",
+    }
+)
 _INTERNAL_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home.arpa")
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-_HOW_TO_ALLOW = ("set http.allowed_hosts (or http.allow_private_addresses = true)"
-                 " if this host is meant to be watched")
+_HOW_TO_ALLOW = (
+    "set http.allowed_hosts (or http.allow_private_addresses = true)"
+    " if this host is meant to be watched"
+)
 
 
 def address_problem(address: IPAddress) -> str | None:
@@ -86,8 +94,7 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 
 # Hosts that C's inet_aton (and so curl, browsers, some resolvers) reads as an IPv4 address:
 # one to four parts, each decimal, octal (leading 0) or hexadecimal (0x).
-_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}\.?$",
-                           re.IGNORECASE)
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}\.?$", re.IGNORECASE)
 
 
 def odd_ipv4_host(host: str) -> ipaddress.IPv4Address | None:
@@ -111,9 +118,11 @@ def odd_host_reason(host: str) -> str | None:
     address = odd_ipv4_host(host)
     if address is None:
         return None
-    return (f"its host {host!r} is the IPv4 address {address} written in another form"
-            " (decimal, octal, hexadecimal or shortened); lexwatch only accepts addresses"
-            f" written as four decimal numbers: use {address}")
+    return (
+        f"its host {host!r} is the IPv4 address {address} written in another form"
+        " (decimal, octal, hexadecimal or shortened); lexwatch only accepts addresses"
+        f" written as four decimal numbers: use {address}"
+    )
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -146,20 +155,22 @@ class AddressGuard:
             except ValueError:
                 pass
             if not value or any(c in value for c in "/:@ ") or value.count("*") > 1:
-                raise ConfigError(f"http.allowed_hosts: {entry!r} is neither a host name"
-                                  " (example.org, *.example.org) nor an address or CIDR"
-                                  " (10.0.0.5, 10.0.0.0/8, fd00::/8)")
+                raise ConfigError(
+                    f"http.allowed_hosts: {entry!r} is neither a host name"
+                    " (example.org, *.example.org) nor an address or CIDR"
+                    " (10.0.0.5, 10.0.0.0/8, fd00::/8)"
+                )
             names.add(value.rstrip("."))
-        return cls(allow_private=allow_private, names=frozenset(names),
-                   networks=tuple(networks))
+        return cls(allow_private=allow_private, names=frozenset(names), networks=tuple(networks))
 
     def host_allowed(self, host: str) -> bool:
         """True when ``host`` is listed in ``http.allowed_hosts`` by name."""
         name = host.lower().rstrip(".")
         if name in self.names:
             return True
-        return any(pattern.startswith("*.") and name.endswith(pattern[1:])
-                   for pattern in self.names)
+        return any(
+            pattern.startswith("*.") and name.endswith(pattern[1:]) for pattern in self.names
+        )
 
     def address_allowed(self, address: IPAddress) -> bool:
         return any(address.version == net.version and address in net for net in self.networks)
@@ -172,13 +183,16 @@ class AddressGuard:
         if address is not None:
             problem = self._problem(address)
             if problem:
-                raise BlockedAddressError(f"refused to fetch {url}: {address} is {problem}",
-                                          url=url)
+                raise BlockedAddressError(
+                    f"refused to fetch {url}: {address} is {problem}", url=url
+                )
             return
         name = host.lower().rstrip(".")
         if name in _INTERNAL_NAMES or name.endswith(_INTERNAL_SUFFIXES):
-            raise BlockedAddressError(f"refused to fetch {url}: {host!r} is an internal host"
-                                      f" name; {_HOW_TO_ALLOW}", url=url)
+            raise BlockedAddressError(
+                f"refused to fetch {url}: {host!r} is an internal host name; {_HOW_TO_ALLOW}",
+                url=url,
+            )
 
     def check_resolved(self, host: str, addresses: Iterable[str]) -> None:
         """BlockedAddressError unless every address ``host`` resolved to is allowed."""
@@ -187,12 +201,14 @@ class AddressGuard:
         for text in addresses:
             address = literal_address(text)
             if address is None:
-                raise BlockedAddressError(f"{host!r} resolves to {text!r}, not an address",
-                                          url=host)
+                raise BlockedAddressError(
+                    f"{host!r} resolves to {text!r}, not an address", url=host
+                )
             problem = self._problem(address)
             if problem:
-                raise BlockedAddressError(f"{host!r} resolves to {address}, which is {problem}",
-                                          url=host)
+                raise BlockedAddressError(
+                    f"{host!r} resolves to {address}, which is {problem}", url=host
+                )
 
     def _problem(self, address: IPAddress) -> str | None:
         problem = address_problem(address)
@@ -208,8 +224,9 @@ class GuardedResolver(AbstractResolver):
         self._guard = guard
         self._inner = inner
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         if self._inner is None:  # created lazily: ThreadedResolver wants a running loop
             self._inner = aiohttp.ThreadedResolver(asyncio.get_running_loop())
         results = await self._inner.resolve(host, port, family)
@@ -219,4 +236,3 @@ class GuardedResolver(AbstractResolver):
     async def close(self) -> None:
         if self._inner is not None:
             await self._inner.close()
-

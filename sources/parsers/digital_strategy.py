@@ -332,8 +332,6 @@ def _listing_items(root: Element, items: Sequence[Item], url: str) -> tuple[Item
 # --- small helpers --------------------------------------------------------------------------
 
 
-
-
 def _first_text(root: Element, xpath: str) -> str:
     found = elements(root, xpath)
     return text_of(found[0]) if found else ""
@@ -376,10 +374,3 @@ def _instant(match: re.Match[str]) -> str:
     if day is None:
         return ""
     return datetime.combine(day, clock, tzinfo=BRUSSELS).isoformat()
-
-
-
-
-
-
-

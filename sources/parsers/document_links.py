@@ -30,11 +30,13 @@ __all__ = ["DocumentLink", "document_links"]
 logger = logging.getLogger(__name__)
 
 _DOCUMENT_URL = re.compile(
-    r"\.(?:pdf|docx|odt)$|/redirection/document/|/document/download/|/TXT/PDF/",
-    re.IGNORECASE)
+    r"\.(?:pdf|docx|odt)$|/redirection/document/|/document/download/|/TXT/PDF/", re.IGNORECASE
+)
 _GENERIC = re.compile(
     r"^(?:download|télécharger|herunterladen|pdf|docx?|odt|word|english|en|here|link|view"
-    r"|open|read more|file)\b[^a-z]{0,40}$|^[^a-z]{0,12}$", re.IGNORECASE)
+    r"|open|read more|file)\b[^a-z]{0,40}$|^[^a-z]{0,12}$",
+    re.IGNORECASE,
+)
 _TITLE_CLASS = re.compile(r"title|heading|label|name", re.IGNORECASE)
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TEXT_CHARS = 200
@@ -46,8 +48,13 @@ class DocumentLink:
     text: str
 
 
-def document_links(content: bytes, url: str, options: SourceOptions,
-                   following: DocumentFollowing, content_type: str = "") -> list[DocumentLink]:
+def document_links(
+    content: bytes,
+    url: str,
+    options: SourceOptions,
+    following: DocumentFollowing,
+    content_type: str = "",
+) -> list[DocumentLink]:
     """The page's document links that pass ``following.patterns``, first ``max_documents``."""
     root = html_root(content, content_type)
     patterns = [re.compile(p, re.IGNORECASE) for p in following.patterns]
@@ -67,8 +74,7 @@ def _wanted(link: DocumentLink, patterns: Sequence[re.Pattern[str]]) -> bool:
 
 def _links(root: etree._Element, base: str, options: SourceOptions) -> Iterator[DocumentLink]:
     dropped = {el for css in options.drop for el in elements(root, CSSSelector(css).path)}
-    scopes = [el for css in options.keep
-              for el in elements(root, CSSSelector(css).path)] or [root]
+    scopes = [el for css in options.keep for el in elements(root, CSSSelector(css).path)] or [root]
     for scope in scopes:
         for anchor in scope.iter("a"):
             if dropped and any(el in dropped for el in anchor.iterancestors()):

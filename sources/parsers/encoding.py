@@ -24,20 +24,50 @@ from dataclasses import dataclass
 
 __all__ = ["Sniffed", "latin1_label", "looks_utf8", "sniff_html", "text_encoding"]
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';]+)""", re.IGNORECASE)
 # The prescan, simplified: <meta ... charset=X> or <meta ... content="...; charset=X">.
 _META = re.compile(rb"<meta\s[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _PRESCAN_BYTES = 1024
 # WHATWG labels of windows-1252 (Python has no single name for all of them).
-_WINDOWS_1252 = frozenset({
-    "ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1",
-    "iso-ir-100", "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1",
-    "us-ascii", "windows-1252", "x-cp1252",
-})
-_UTF16 = frozenset({"utf-16", "utf-16le", "utf-16be", "unicode", "ucs-2", "csunicode",
-                    "iso-10646-ucs-2", "unicodefeff", "unicodefffe"})
+_WINDOWS_1252 = frozenset(
+    {
+        "ansi_x3.4-1968",
+        "ascii",
+        "cp1252",
+        "cp819",
+        "csisolatin1",
+        "ibm819",
+        "iso-8859-1",
+        "iso-ir-100",
+        "iso8859-1",
+        "iso88591",
+        "iso_8859-1",
+        "iso_8859-1:1987",
+        "l1",
+        "latin1",
+        "us-ascii",
+        "windows-1252",
+        "x-cp1252",
+    }
+)
+_UTF16 = frozenset(
+    {
+        "utf-16",
+        "utf-16le",
+        "utf-16be",
+        "unicode",
+        "ucs-2",
+        "csunicode",
+        "iso-10646-ucs-2",
+        "unicodefeff",
+        "unicodefffe",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -141,7 +141,7 @@ def _xhtml_root(content: bytes) -> etree._Element | None:
     at = content.find(_XHTML_NS, 0, 2048)
     if not content.startswith(_UTF8_DECLARED) or at < 0:
         return None
-    content = content[:at] + content[at + len(_XHTML_NS):]
+    content = content[:at] + content[at + len(_XHTML_NS) :]
     try:
         return etree.fromstring(content, _xml_parser())
     except etree.XMLSyntaxError:
@@ -153,7 +153,8 @@ def _xml_parser() -> etree.XMLParser:
     parser: etree.XMLParser | None = getattr(_THREAD, "xml_parser", None)
     if parser is None:
         parser = _THREAD.xml_parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False)
+            resolve_entities=False, no_network=True, load_dtd=False
+        )
     return parser
 
 

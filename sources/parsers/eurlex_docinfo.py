@@ -88,8 +88,6 @@ def parse_eurlex_docinfo(content: bytes, context: ParseContext) -> Document:
     return Document(kind=DocumentKind.PAGE, items=(item,), title=title)
 
 
-
-
 def _main(root: Element, url: str) -> Element:
     """The main content region (the whole body when the page marks none)."""
     for path in _MAIN:
@@ -243,15 +241,6 @@ def _iso(year: str, month: str, day: str) -> str:
         return ""
 
 
-
-
 def _put(fields: dict[str, str], name: str, value: str) -> None:
     if value:
         fields[name] = value
-
-
-
-
-
-
-

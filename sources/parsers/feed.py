@@ -72,7 +72,7 @@ def utf8_declared(content: bytes) -> bytes:
     found = _XML_ENCODING.match(content)
     if found is None or not latin1_label(found.group(2).decode()) or not looks_utf8(content):
         return content
-    return found.group(1) + b"utf-8" + content[found.end():]
+    return found.group(1) + b"utf-8" + content[found.end() :]
 
 
 def _check(parsed: Any, url: str) -> None:

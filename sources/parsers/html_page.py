@@ -27,7 +27,11 @@ from sources.normalise import join_blocks, normalise_line, strip_tracking
 from sources.parsers.encoding import sniff_html
 
 __all__ = [
-    "apply_ignore", "check_selectors", "html_root", "html_to_text", "parse_html_page",
+    "apply_ignore",
+    "check_selectors",
+    "html_root",
+    "html_to_text",
+    "parse_html_page",
     "unique_keys",
 ]
 
@@ -104,7 +108,7 @@ def html_root(content: bytes, content_type: str = "") -> Element:
     # Decoded here, not by libxml2, so the encoding is the one sniffed (encoding.py).
     sniffed = sniff_html(content, content_type)
     if sniffed.source.startswith("utf-8 despite"):
-        logger.debug("reading a page as UTF-8 %s", sniffed.source[len("utf-8 "):])
+        logger.debug("reading a page as UTF-8 %s", sniffed.source[len("utf-8 ") :])
     content = _utf8(content, sniffed.encoding)
     parser = etree.HTMLParser(encoding="utf-8")
     try:
@@ -115,8 +119,7 @@ def html_root(content: bytes, content_type: str = "") -> Element:
     # silently; a page read in part must fail, not look as if its end was deleted.
     for error in parser.error_log:
         if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
-            raise ParseError(f"the page cannot be read whole: {error.message}"
-                             f" (line {error.line})")
+            raise ParseError(f"the page cannot be read whole: {error.message} (line {error.line})")
     return root
 
 
@@ -171,7 +174,7 @@ def _repair_utf8(content: bytes) -> bytes:
 def _cp1252_byte(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    byte = exc.object[exc.start:exc.start + 1]
+    byte = exc.object[exc.start : exc.start + 1]
     try:
         return byte.decode("cp1252"), exc.start + 1
     except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined

@@ -17,7 +17,9 @@ _END_TAG = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 # <html lang="fr">, <feed xml:lang="de">, <language>fr-be</language>, Formex <LG.DOC>FR</LG.DOC>.
 _DECLARED = re.compile(
     rb"<html\b[^>]*?\blang=[\"']?([A-Za-z]{2})\b|\bxml:lang=[\"']([A-Za-z]{2})\b"
-    rb"|<(?:\w+:)?language>\s*([A-Za-z]{2})\b|<LG\.DOC>\s*([A-Za-z]{2})\b", re.IGNORECASE)
+    rb"|<(?:\w+:)?language>\s*([A-Za-z]{2})\b|<LG\.DOC>\s*([A-Za-z]{2})\b",
+    re.IGNORECASE,
+)
 
 
 def declared_language(content: bytes) -> str:

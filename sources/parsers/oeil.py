@@ -91,8 +91,6 @@ def parse_oeil_procedure(content: bytes, context: ParseContext) -> Document:
     return Document(kind=DocumentKind.PAGE, items=tuple(items), title=title)
 
 
-
-
 def _reference(root: Element, url: str) -> str:
     """The procedure reference the page shows in its h1 or title ("2025/0359(COD)")."""
     for el in elements(root, "//h1 | //head/title"):
@@ -213,12 +211,3 @@ def _day(text: str) -> str:
 def _month(name: str) -> int:
     name = name.lower()
     return next((n for n, full in enumerate(_MONTHS, start=1) if full.startswith(name[:3])), 0)
-
-
-
-
-
-
-
-
-

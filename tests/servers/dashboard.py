@@ -28,17 +28,26 @@ class RecordingChecker:
 
 
 @contextmanager
-def served(app: App, *, clock: Callable[[], datetime] | None = None,
-           checker: Any = None) -> Iterator[str]:
+def served(
+    app: App, *, clock: Callable[[], datetime] | None = None, checker: Any = None
+) -> Iterator[str]:
     """Yields the dashboard's base URL (http://127.0.0.1:PORT) while it serves ``app``."""
     sock = bind("127.0.0.1", 0)  # listening already: requests wait until uvicorn accepts
     port = sock.getsockname()[1]
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    run = serve(app, host="127.0.0.1", port=port, stop=stop, sock=sock, clock=clock,
-                checker=checker or RecordingChecker())
-    thread = threading.Thread(target=loop.run_until_complete, args=(run,), daemon=True,
-                              name="dashboard")
+    run = serve(
+        app,
+        host="127.0.0.1",
+        port=port,
+        stop=stop,
+        sock=sock,
+        clock=clock,
+        checker=checker or RecordingChecker(),
+    )
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(run,), daemon=True, name="dashboard"
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"

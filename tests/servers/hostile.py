@@ -132,14 +132,18 @@ class HostileServer:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(body=body, headers={"ETag": etag, "Content-Type": content_type})
 
-    async def _gzip_bomb(self, request: web.Request, inflated: int = 1_000_000_000,
-                         layers: int = 1) -> web.Response:
+    async def _gzip_bomb(
+        self, request: web.Request, inflated: int = 1_000_000_000, layers: int = 1
+    ) -> web.Response:
         encoding = ", ".join(["gzip"] * layers)
-        return web.Response(body=gzip_bomb(inflated, layers), headers={
-            "Content-Type": "text/html; charset=utf-8", "Content-Encoding": encoding})
+        return web.Response(
+            body=gzip_bomb(inflated, layers),
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": encoding},
+        )
 
-    async def _huge(self, request: web.Request, declare: bool = False,
-                    size: int = 1_000_000_000) -> web.StreamResponse:
+    async def _huge(
+        self, request: web.Request, declare: bool = False, size: int = 1_000_000_000
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/html"})
         if declare:
             response.content_length = size
@@ -152,8 +156,9 @@ class HostileServer:
                 await response.write(chunk)
         return response
 
-    async def _slowloris(self, request: web.Request, interval: float = 0.1,
-                         limit: float = 120.0) -> web.StreamResponse:
+    async def _slowloris(
+        self, request: web.Request, interval: float = 0.1, limit: float = 120.0
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/html"})
         response.enable_chunked_encoding()
         await response.prepare(request)
@@ -168,16 +173,23 @@ class HostileServer:
     async def _redirect_loop(self, request: web.Request) -> web.Response:
         return web.Response(status=302, headers={"Location": request.path})
 
-    async def _redirect(self, request: web.Request, location: str,
-                        status: int = 302) -> web.Response:
+    async def _redirect(
+        self, request: web.Request, location: str, status: int = 302
+    ) -> web.Response:
         return web.Response(status=status, headers={"Location": location})
 
-    async def _body(self, request: web.Request, body: bytes | str, status: int = 200,
-                    content_type: str = "text/html",
-                    headers: dict[str, str] | None = None) -> web.Response:
+    async def _body(
+        self,
+        request: web.Request,
+        body: bytes | str,
+        status: int = 200,
+        content_type: str = "text/html",
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
         data = body.encode() if isinstance(body, str) else body
-        return web.Response(body=data, status=status,
-                            headers={"Content-Type": content_type, **(headers or {})})
+        return web.Response(
+            body=data, status=status, headers={"Content-Type": content_type, **(headers or {})}
+        )
 
 
 @contextlib.contextmanager

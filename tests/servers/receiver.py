@@ -26,7 +26,7 @@ class Received:
     path: str
     headers: dict[str, str]  # names lower-cased
     body: bytes
-    status: int              # what the receiver answered
+    status: int  # what the receiver answered
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ class Receiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
         # A short poll interval: shutdown() waits for it, once per test.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True, name="receiver")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True, name="receiver"
+        )
 
     def start(self) -> Receiver:
         self._thread.start()
@@ -64,8 +65,9 @@ class Receiver:
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def answer(self, status: int, body: str = "", *, headers: dict[str, str] | None = None,
-               times: int = 1) -> None:
+    def answer(
+        self, status: int, body: str = "", *, headers: dict[str, str] | None = None, times: int = 1
+    ) -> None:
         """Answer the next ``times`` requests with ``status`` (then 200 again)."""
         with self._lock:
             self._answers += [_Answer(status, body.encode(), headers or {})] * times
@@ -91,8 +93,7 @@ class Receiver:
         with self._lock:
             return list(self._requests)
 
-    def _respond(self, method: str, path: str, headers: dict[str, str],
-                 body: bytes) -> _Answer:
+    def _respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> _Answer:
         seen = Received(method, path, headers, body, 0)
         with self._lock:
             answer = self._answers.pop(0) if self._answers else _Answer(200, b"ok", {})

@@ -48,7 +48,7 @@ FAULT_KINDS = {
     "body": "200 with kw body (bytes or str) and kw content_type instead of the page",
     "disconnect": "close the connection without answering",
     "together": "hold the answer until kw count requests (default 2) for the path wait under"
-                " this fault (at most kw wait seconds, default 60), then answer normally",
+    " this fault (at most kw wait seconds, default 60), then answer normally",
 }
 
 MAINTENANCE_PAGE = """<!DOCTYPE html>

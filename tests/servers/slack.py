@@ -43,20 +43,27 @@ FAULT_KINDS = {
 }
 WEBHOOK_PATH = "/services/T00000000/B00000000/fakewebhooksecret"
 # Incoming-webhook error bodies Slack documents, with their statuses.
-WEBHOOK_ERROR_STATUS = {"invalid_payload": 400, "no_text": 400, "invalid_token": 403,
-                        "action_prohibited": 403, "no_service": 404, "channel_not_found": 404,
-                        "channel_is_archived": 410, "rollup_error": 500}
+WEBHOOK_ERROR_STATUS = {
+    "invalid_payload": 400,
+    "no_text": 400,
+    "invalid_token": 403,
+    "action_prohibited": 403,
+    "no_service": 404,
+    "channel_not_found": 404,
+    "channel_is_archived": 410,
+    "rollup_error": 500,
+}
 
 
 @dataclass(frozen=True)
 class SlackCall:
     """One request as the fake saw it and what it answered (``headers`` names lower-cased)."""
 
-    method: str                  # "chat.postMessage", "auth.test", ... or "webhook"
-    body: dict[str, Any]         # the JSON body, or the form fields
+    method: str  # "chat.postMessage", "auth.test", ... or "webhook"
+    body: dict[str, Any]  # the JSON body, or the form fields
     headers: dict[str, str]
-    status: int                  # HTTP status answered (0: connection dropped)
-    delivered: bool              # a message was accepted (it would show in Slack)
+    status: int  # HTTP status answered (0: connection dropped)
+    delivered: bool  # a message was accepted (it would show in Slack)
     ts: str | None = None
 
 
@@ -114,17 +121,29 @@ class FakeSlack:
         """An incoming webhook URL (the subscription's target)."""
         return f"{self.url}{WEBHOOK_PATH}"
 
-    def fail_next(self, kind: str, n: int = 1, *, retry_after: float = 1,
-                  status: int | None = None, error: str | None = None,
-                  content_type: str = "text/html", body: str = "<html>Bad gateway</html>"
-                  ) -> None:
+    def fail_next(
+        self,
+        kind: str,
+        n: int = 1,
+        *,
+        retry_after: float = 1,
+        status: int | None = None,
+        error: str | None = None,
+        content_type: str = "text/html",
+        body: str = "<html>Bad gateway</html>",
+    ) -> None:
         """Answer the next ``n`` calls with fault ``kind`` (see ``FAULT_KINDS``); faults queue."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind {kind!r} unknown; use one of {sorted(FAULT_KINDS)}")
         if n < 1:
             raise ValueError(f"fail_next n={n} must be >= 1")
-        options = {"retry_after": retry_after, "status": status, "error": error,
-                   "content_type": content_type, "body": body}
+        options = {
+            "retry_after": retry_after,
+            "status": status,
+            "error": error,
+            "content_type": content_type,
+            "body": body,
+        }
         with self._lock:
             self._faults.append(_Fault(kind, n, options))
 
@@ -159,8 +178,9 @@ class FakeSlack:
         self._record(SlackCall(method, body, headers, 200, delivered, answer.get("ts")))
         return web.json_response(answer)
 
-    def _api_answer(self, method: str, body: dict[str, Any],
-                    headers: dict[str, str]) -> dict[str, Any]:
+    def _api_answer(
+        self, method: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not auth.removeprefix("Bearer ").strip():
             return {"ok": False, "error": "not_authed"}
@@ -178,8 +198,14 @@ class FakeSlack:
             message["thread_ts"] = body["thread_ts"]
         return {"ok": True, "channel": "C1", "ts": ts, "message": message}
 
-    async def _api_fault(self, request: web.Request, method: str, body: dict[str, Any],
-                         headers: dict[str, str], fault: _Fault) -> web.StreamResponse:
+    async def _api_fault(
+        self,
+        request: web.Request,
+        method: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        fault: _Fault,
+    ) -> web.StreamResponse:
         kw = fault.options
         extra: dict[str, str] = {}
         if fault.kind == "disconnect":
@@ -187,8 +213,9 @@ class FakeSlack:
             return await _hang_up(request)
         if fault.kind == "not_json":
             self._record(SlackCall(method, body, headers, kw["status"] or 200, False))
-            return web.Response(status=kw["status"] or 200, text=kw["body"],
-                                content_type=kw["content_type"])
+            return web.Response(
+                status=kw["status"] or 200, text=kw["body"], content_type=kw["content_type"]
+            )
         if fault.kind == "rate_limited":
             status, error = 429, "ratelimited"
             extra["Retry-After"] = _seconds(kw["retry_after"])

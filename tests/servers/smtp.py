@@ -74,8 +74,14 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self._server = server
 
-    async def handle_RCPT(self, smtp: SMTP, session: Session, envelope: Envelope,
-                          address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        smtp: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         reply = self._server._take_fault("rcpt")
         if reply is not None:
             return reply
@@ -87,23 +93,37 @@ class _Handler:
         if reply is not None:
             return reply
         raw = envelope.original_content or b""
-        login = session.auth_data.login.decode() if isinstance(session.auth_data,
-                                                                LoginPassword) else None
+        login = (
+            session.auth_data.login.decode()
+            if isinstance(session.auth_data, LoginPassword)
+            else None
+        )
         parsed = message_from_bytes(raw, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
-        self._server.messages.append(CapturedMessage(
-            mail_from=str(envelope.mail_from), rcpt_tos=tuple(envelope.rcpt_tos), raw=raw,
-            message=parsed, login=login,
-            tls=smtp.transport is not None
-            and smtp.transport.get_extra_info("ssl_object") is not None))
+        self._server.messages.append(
+            CapturedMessage(
+                mail_from=str(envelope.mail_from),
+                rcpt_tos=tuple(envelope.rcpt_tos),
+                raw=raw,
+                message=parsed,
+                login=login,
+                tls=smtp.transport is not None
+                and smtp.transport.get_extra_info("ssl_object") is not None,
+            )
+        )
         return "250 2.0.0 OK: queued"
 
 
 class SmtpServer:
     """A capturing SMTP server on 127.0.0.1; see the module docstring."""
 
-    def __init__(self, *, mode: Mode = "plain", auth: tuple[str, str] | None = None,
-                 ca: trustme.CA | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        mode: Mode = "plain",
+        auth: tuple[str, str] | None = None,
+        ca: trustme.CA | None = None,
+    ) -> None:
         self.mode = mode
         self.auth = auth
         self.host = "127.0.0.1"
@@ -126,8 +146,9 @@ class SmtpServer:
             self._ca.configure_trust(context)
         return context
 
-    def fail_next(self, code: int, n: int = 1, *, stage: Stage = "data",
-                  reply: str | None = None) -> None:
+    def fail_next(
+        self, code: int, n: int = 1, *, stage: Stage = "data", reply: str | None = None
+    ) -> None:
         """Answer ``code`` to the next ``n`` messages (DATA) or RCPT TO commands."""
         text = reply or DEFAULT_REPLIES.get(code, f"{code} Failure requested by the test")
         with self._lock:
@@ -137,8 +158,13 @@ class SmtpServer:
         """Listen (again on the same port after stop(), so a client sees a recovery)."""
         assert self._controller is None, "already running"
         port = self.port or _free_port(self.host)
-        self._controller = Controller(_Handler(self), hostname=self.host, port=port,
-                                      ready_timeout=10.0, **self._server_options())
+        self._controller = Controller(
+            _Handler(self),
+            hostname=self.host,
+            port=port,
+            ready_timeout=10.0,
+            **self._server_options(),
+        )
         self._controller.start()
         self.port = port
         return self
@@ -181,14 +207,18 @@ class SmtpServer:
         elif self.mode == "starttls":
             options.update(tls_context=self._server_context, require_starttls=True)
         if self.auth is not None:
-            options.update(authenticator=self._authenticate, auth_required=True,
-                           # Implicit TLS is invisible to aiosmtpd's check, so only
-                           # STARTTLS mode can enforce "login over TLS only".
-                           auth_require_tls=self.mode == "starttls")
+            options.update(
+                authenticator=self._authenticate,
+                auth_required=True,
+                # Implicit TLS is invisible to aiosmtpd's check, so only
+                # STARTTLS mode can enforce "login over TLS only".
+                auth_require_tls=self.mode == "starttls",
+            )
         return options
 
-    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope,
-                      mechanism: str, auth_data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         if not isinstance(auth_data, LoginPassword) or self.auth is None:
             return AuthResult(success=False, handled=False)
         user, password = auth_data.login.decode(), auth_data.password.decode()

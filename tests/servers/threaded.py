@@ -17,8 +17,9 @@ from aiohttp import web
 class ThreadedApp:
     """Serves the application ``build`` returns; ``port`` is known once ``start`` returns."""
 
-    def __init__(self, name: str, build: Callable[[], web.Application], *,
-                 handler_cancellation: bool = False) -> None:
+    def __init__(
+        self, name: str, build: Callable[[], web.Application], *, handler_cancellation: bool = False
+    ) -> None:
         self.name = name
         self.port = 0
         self._build = build
@@ -32,8 +33,9 @@ class ThreadedApp:
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(sock, ready),
-                                        name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(sock, ready), name=self.name, daemon=True
+        )
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError(f"{self.name} did not start within 10 s")
@@ -48,8 +50,9 @@ class ThreadedApp:
 
     def _run(self, sock: socket.socket, ready: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
-        runner = web.AppRunner(self._build(), access_log=None,
-                               handler_cancellation=self._cancel, shutdown_timeout=0.5)
+        runner = web.AppRunner(
+            self._build(), access_log=None, handler_cancellation=self._cancel, shutdown_timeout=0.5
+        )
         self._loop.run_until_complete(runner.setup())
         self._loop.run_until_complete(web.SockSite(runner, sock).start())
         ready.set()

@@ -24,26 +24,47 @@ def build_change(diff: ItemDiff, finding: Finding, call: Call) -> Change:
     source = call.source
     name = finding.name or name_of(diff, call)
     return Change(
-        source_key=source.key, item_key=diff.key, category=finding.category,
-        severity=severity_of(finding.category), title=f"{shorten(name, 120)} — {source.title}",
-        summary=shorten(finding.summary, 300), url=item.url or source.url, diff=diff,
+        source_key=source.key,
+        item_key=diff.key,
+        category=finding.category,
+        severity=severity_of(finding.category),
+        title=f"{shorten(name, 120)} — {source.title}",
+        summary=shorten(finding.summary, 300),
+        url=item.url or source.url,
+        diff=diff,
         evidence=tuple(shorten(text) for text in finding.evidence[:MAX_EVIDENCE] if text),
-        old_date=finding.old_date, new_date=finding.new_date, event_key=finding.event_key,
-        rule=finding.rule)
+        old_date=finding.old_date,
+        new_date=finding.new_date,
+        event_key=finding.event_key,
+        rule=finding.rule,
+    )
 
 
 def page_removed(diffs: Sequence[ItemDiff], context: ClassifyContext) -> Change:
     source = context.source
     name = page_name(context)
-    first = diffs[0] if diffs else ItemDiff(
-        kind=DiffKind.REMOVED, key=source.url, new=None,
-        old=Item(key=source.url, title=name, url=source.url))
+    first = (
+        diffs[0]
+        if diffs
+        else ItemDiff(
+            kind=DiffKind.REMOVED,
+            key=source.url,
+            new=None,
+            old=Item(key=source.url, title=name, url=source.url),
+        )
+    )
     text = "\n".join(diff.item.text for diff in diffs if diff.item.text)
-    return Change(source_key=source.key, item_key=first.key, category=Category.PAGE_REMOVED,
-                  severity=severity_of(Category.PAGE_REMOVED),
-                  title=f"{shorten(name, 120)} — {source.title}",
-                  summary=f"Page removed: {name} ({source.url})", url=source.url, diff=first,
-                  evidence=lead_of(text))
+    return Change(
+        source_key=source.key,
+        item_key=first.key,
+        category=Category.PAGE_REMOVED,
+        severity=severity_of(Category.PAGE_REMOVED),
+        title=f"{shorten(name, 120)} — {source.title}",
+        summary=f"Page removed: {name} ({source.url})",
+        url=source.url,
+        diff=first,
+        evidence=lead_of(text),
+    )
 
 
 def merge(changes: list[Change], context: ClassifyContext) -> list[Change]:
@@ -75,12 +96,20 @@ def _same_event(a: Change, b: Change, context: ClassifyContext) -> bool:
 
 def _combine(kept: Change, other: Change) -> Change:
     """Prefer the added item's title (the teaser) and whichever date was found."""
-    first, second = (other, kept) if (other.diff.kind is DiffKind.ADDED
-                                      and kept.diff.kind is not DiffKind.ADDED) else (kept, other)
+    first, second = (
+        (other, kept)
+        if (other.diff.kind is DiffKind.ADDED and kept.diff.kind is not DiffKind.ADDED)
+        else (kept, other)
+    )
     day = first.new_date or second.new_date
     summary = first.summary
     if first.new_date is None and day is not None:
         summary = f"{summary} on {format_day(day)}"
     evidence = tuple(dict.fromkeys(first.evidence + second.evidence))[:MAX_EVIDENCE]
-    return replace(first, new_date=day, old_date=first.old_date or second.old_date,
-                   summary=summary, evidence=evidence)
+    return replace(
+        first,
+        new_date=day,
+        old_date=first.old_date or second.old_date,
+        summary=summary,
+        evidence=evidence,
+    )

@@ -44,8 +44,9 @@ class RuleClassifier:
         try:
             return self._classify(diffs, context)
         except Exception:  # a classifier bug must never lose a check: fall back to shape
-            logger.exception("rule classifier failed on %s; using the structural one",
-                             context.source.key)
+            logger.exception(
+                "rule classifier failed on %s; using the structural one", context.source.key
+            )
             return StructuralClassifier().classify(diffs, context)
 
     def _classify(self, diffs: Sequence[ItemDiff], context: ClassifyContext) -> list[Change]:
@@ -54,10 +55,13 @@ class RuleClassifier:
         expanded = [part for diff in diffs for part in split_records(diff, context)]
         if context.document_kind is DocumentKind.PAGE and not context.new_document:
             expanded = pair_renamed(expanded)
-        language = (self.language or context.source.options.language or context.language
-                    or "en")
-        call = Call(context=context, language=language, moved=moved_sentences(expanded),
-                    reference=context.fetched_on)
+        language = self.language or context.source.options.language or context.language or "en"
+        call = Call(
+            context=context,
+            language=language,
+            moved=moved_sentences(expanded),
+            reference=context.fetched_on,
+        )
         if context.new_document and context.document_kind is DocumentKind.PAGE and expanded:
             return new_page(expanded, call)
         changes: list[Change] = []
@@ -81,8 +85,9 @@ def _findings(diff: ItemDiff, call: Call) -> list[Finding]:
     entries = call.context.document_kind is not DocumentKind.PAGE or is_listing_page(call)
     if diff.kind is DiffKind.REMOVED:
         return [] if entries else removed_section(diff, call)
-    if diff.kind is DiffKind.ADDED and (entries or call.context.new_document
-                                        or ENTRY_FIELDS & set(diff.item.fields)):
+    if diff.kind is DiffKind.ADDED and (
+        entries or call.context.new_document or ENTRY_FIELDS & set(diff.item.fields)
+    ):
         return what_is_it(diff, call, added_text(diff, call))
     found = field_findings(diff, call)
     delta = delta_of(diff, call)

@@ -26,8 +26,7 @@ def delta_of(diff: ItemDiff, call: Call) -> Delta:
         new = _block_sentences(block.new, call)
         old_keys, new_keys = {norm(s) for s in old}, {norm(s) for s in new}
         delta.added += [Sentence(s, block.new or "") for s in new if norm(s) not in old_keys]
-        delta.removed += [Sentence(s, block.old or "") for s in old
-                          if norm(s) not in new_keys]
+        delta.removed += [Sentence(s, block.old or "") for s in old if norm(s) not in new_keys]
     if diff.title_changed and diff.old is not None and diff.new is not None:
         delta.added.append(Sentence(diff.new.title, diff.new.title))
         delta.removed.append(Sentence(diff.old.title, diff.old.title))
@@ -43,8 +42,11 @@ def _without_rewordings(delta: Delta) -> Delta:
     kept = []
     for sentence in delta.added:
         twin = twin_of(sentence.text, delta)
-        if twin is not None and twin not in same and net_words(
-                words_of(twin), words_of(sentence.text), numbers=True) == 0:
+        if (
+            twin is not None
+            and twin not in same
+            and net_words(words_of(twin), words_of(sentence.text), numbers=True) == 0
+        ):
             same.add(twin)
         else:
             kept.append(sentence)

@@ -95,8 +95,12 @@ def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
     celex = fields.get("celex") or celex_key(f"{item.key} {item.url or ''}", bare=True) or ""
     act_type = fields.get("act_type", "") + " " + fields.get("document_type", "")
     eli = ELI.search(f"{item.key} {item.url or ''} {fields.get('eli', '')}")
-    if (CORRIGENDUM.search(title) or "corrigend" in act_type.lower()
-            or re.search(r"R\(\d{2}\)$", celex) or (eli and "corrigendum" in eli.group())):
+    if (
+        CORRIGENDUM.search(title)
+        or "corrigend" in act_type.lower()
+        or re.search(r"R\(\d{2}\)$", celex)
+        or (eli and "corrigendum" in eli.group())
+    ):
         return [Category.CORRIGENDUM]
     status = fields.get("status", "").upper()
     if status == OPEN:
@@ -111,8 +115,7 @@ def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
     return []
 
 
-def _worded_kinds(title: str, text: str, fields: Mapping[str, str],
-                  call: Call) -> list[Category]:
+def _worded_kinds(title: str, text: str, fields: Mapping[str, str], call: Call) -> list[Category]:
     """What the title says the entry is, else its opening sentences. A publication that also
     opens a consultation ("Third draft of the Code published ... comments until 30 March") is
     both; a consultation on a draft is a consultation, its draft the object, not news of its
@@ -130,16 +133,20 @@ def _worded_kinds(title: str, text: str, fields: Mapping[str, str],
 def _publishes(title: str, body: Sequence[str]) -> bool:
     """The entry publishes a document: "Commission publishes guidelines ...", "The third
     draft of the Code ... is published"."""
-    return (any(_announces_document(text) for text in (title, *body))
-            or bool(DOCUMENT_LEAD.match(title)))
+    return any(_announces_document(text) for text in (title, *body)) or bool(
+        DOCUMENT_LEAD.match(title)
+    )
 
 
 def _announces_document(text: str) -> bool:
     """A verb that publishes a document, not one that launches a consultation about one
     ("launches a consultation on draft guidelines" publishes nothing)."""
     found = PUBLISHED.search(text)
-    return (found is not None and not CONSULTATION_WORD.search(found.group(0))
-            and not FUTURE.search(text))
+    return (
+        found is not None
+        and not CONSULTATION_WORD.search(found.group(0))
+        and not FUTURE.search(text)
+    )
 
 
 def _opens(body: Sequence[str], call: Call) -> bool:
@@ -154,8 +161,11 @@ def _lead_kind(lead: Sequence[str], call: Call) -> Category | None:
     if _opens(lead, call):
         return Category.CONSULTATION_OPENED
     for sentence in lead:
-        if EVENT.search(sentence) and (EVENT_WHEN.search(sentence) or FUTURE.search(sentence)
-                                       ) and not EVENT_PAST.search(sentence):
+        if (
+            EVENT.search(sentence)
+            and (EVENT_WHEN.search(sentence) or FUTURE.search(sentence))
+            and not EVENT_PAST.search(sentence)
+        ):
             return Category.EVENT_ANNOUNCED
     if _publishes("", lead):
         return Category.PUBLICATION_ADDED
@@ -163,18 +173,25 @@ def _lead_kind(lead: Sequence[str], call: Call) -> Category | None:
 
 
 def _entry_kind(title: str, type_word: str) -> Category | None:
-    if _is_act_title(title) or IN_FORCE.search(title) or (
-            ADOPTED_ACT.search(title) and not NOT_ADOPTION.search(title)):
+    if (
+        _is_act_title(title)
+        or IN_FORCE.search(title)
+        or (ADOPTED_ACT.search(title) and not NOT_ADOPTION.search(title))
+    ):
         return Category.LEGAL_ACT
     if OUTCOME.search(title):
         return Category.PUBLICATION_ADDED
     if CONSULTATION_TITLE.search(title) or CONSULTATION_WORD.search(type_word):
         return Category.CONSULTATION_OPENED
-    if (REPORTS.search(title) or EVENT_PAST.search(title) or DOCUMENT_LEAD.match(title)
-            or NEW_DOCUMENT.search(title) or _announces_document(title)):
+    if (
+        REPORTS.search(title)
+        or EVENT_PAST.search(title)
+        or DOCUMENT_LEAD.match(title)
+        or NEW_DOCUMENT.search(title)
+        or _announces_document(title)
+    ):
         return Category.PUBLICATION_ADDED
-    if EVENT.search(title) or re.search(r"\bevents?\b", type_word, _I) or EVENT.search(
-            type_word):
+    if EVENT.search(title) or re.search(r"\bevents?\b", type_word, _I) or EVENT.search(type_word):
         return Category.EVENT_ANNOUNCED
     return None
 
@@ -196,59 +213,96 @@ def _tag_kind(tags: Iterable[str]) -> Category | None:
     return None
 
 
-def _entry_finding(kind: Category, item: Item, title: str, text: str,
-                   call: Call) -> Finding:
+def _entry_finding(kind: Category, item: Item, title: str, text: str, call: Call) -> Finding:
     lead = lead_of(text)
     if kind is Category.CONSULTATION_OPENED:
         closing = field_date(item, *DEADLINE_FIELDS) or text_closing(text, call)
         until = f", open until {format_day(closing)}" if closing else ""
-        return Finding(category=kind, new_date=closing, evidence=lead or _facts(item),
-                       rule="new-entry", summary=f"Consultation opened: {title}{until}",
-                       event_key=item_key(item, call, consultation=True))
+        return Finding(
+            category=kind,
+            new_date=closing,
+            evidence=lead or _facts(item),
+            rule="new-entry",
+            summary=f"Consultation opened: {title}{until}",
+            event_key=item_key(item, call, consultation=True),
+        )
     if kind is Category.EVENT_ANNOUNCED:
         day = field_date(item, "event_date") or event_date(title, text, call)
         on = f" on {format_day(day)}" if day else ""
-        dated = tuple(s for s in split_sentences(text[:5_000]) if day and EVENT.search(s)
-                      and day in {f.first for f in dates_in(s, call)})
-        return Finding(rule="new-entry", category=kind, new_date=day, evidence=(*dated[:1], *lead),
-                       summary=f"Event announced: {title}{on}", event_key=item_key(item, call))
+        dated = tuple(
+            s
+            for s in split_sentences(text[:5_000])
+            if day and EVENT.search(s) and day in {f.first for f in dates_in(s, call)}
+        )
+        return Finding(
+            rule="new-entry",
+            category=kind,
+            new_date=day,
+            evidence=(*dated[:1], *lead),
+            summary=f"Event announced: {title}{on}",
+            event_key=item_key(item, call),
+        )
     if kind in (Category.LEGAL_ACT, Category.CORRIGENDUM):
         day = field_date(item, "oj_date") or oj_date(text, call) or published(item)
         on = f" (OJ {format_day(day)})" if day else ""
         what = "New legal act" if kind is Category.LEGAL_ACT else "Corrigendum published"
-        return Finding(rule="new-entry",
-                       category=kind, new_date=day, evidence=(title, *lead)[:MAX_EVIDENCE],
-                       summary=f"{what}: {title}{on}", event_key=item_key(item, call))
+        return Finding(
+            rule="new-entry",
+            category=kind,
+            new_date=day,
+            evidence=(title, *lead)[:MAX_EVIDENCE],
+            summary=f"{what}: {title}{on}",
+            event_key=item_key(item, call),
+        )
     what = "New consolidated version" if kind is Category.AMENDMENT else "New publication"
-    return Finding(rule="new-entry",
-                   category=kind, evidence=lead or _facts(item), summary=f"{what}: {title}",
-                   event_key=item_key(item, call))
+    return Finding(
+        rule="new-entry",
+        category=kind,
+        evidence=lead or _facts(item),
+        summary=f"{what}: {title}",
+        event_key=item_key(item, call),
+    )
 
 
 def _facts(item: Item) -> tuple[str, ...]:
     """Evidence for an entry without text: its structured facts."""
-    names = ("status", "stage", "feedback_start", "feedback_end", "deadline", "document_type",
-             "act_type", "published")
+    names = (
+        "status",
+        "stage",
+        "feedback_start",
+        "feedback_end",
+        "deadline",
+        "document_type",
+        "act_type",
+        "published",
+    )
     facts = [f"{name}: {item.fields[name]}" for name in names if item.fields.get(name)]
     return ("; ".join(facts),) if facts else ()
 
 
-def added_section(diff: ItemDiff, delta: Delta, call: Call,
-                  have: Sequence[Finding]) -> list[Finding]:
+def added_section(
+    diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]
+) -> list[Finding]:
     """A section that appeared on a known page: by its heading, else as new content."""
     title = diff.item.title
     if title.rstrip().endswith("?") and is_faq(diff, call):
         answer = delta.added[0].text if delta.added else ""
-        return [Finding(rule="added-section", category=Category.PUBLICATION_ADDED, name=title,
-                        evidence=tuple(t for t in (title, answer) if t),
-                        summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
-                        event_key=event_key(diff, call))]
+        return [
+            Finding(
+                rule="added-section",
+                category=Category.PUBLICATION_ADDED,
+                name=title,
+                evidence=tuple(t for t in (title, answer) if t),
+                summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(title, 140)}”",
+                event_key=event_key(diff, call),
+            )
+        ]
     text = added_text(diff, call)
-    kinds = [kind for kind in _worded_kinds(title, text, diff.item.fields, call)
-             if not has(have, kind)]
+    kinds = [
+        kind for kind in _worded_kinds(title, text, diff.item.fields, call) if not has(have, kind)
+    ]
     if kinds:
-        return [_entry_finding(kind, diff.item, clean_title(title), text, call)
-                for kind in kinds]
+        return [_entry_finding(kind, diff.item, clean_title(title), text, call) for kind in kinds]
     if have:
         return []
     return amendment(diff, delta, call, have=have)
@@ -258,9 +312,15 @@ def removed_section(diff: ItemDiff, call: Call) -> list[Finding]:
     text = diff.item.text
     if substantive_words(text) < 8 or is_chrome(text):
         return []
-    return [Finding(rule="removed-section", category=Category.AMENDMENT, evidence=lead_of(text),
-                    summary=f"{name_of(diff, call)}: section removed from the page",
-                    event_key=event_key(diff, call))]
+    return [
+        Finding(
+            rule="removed-section",
+            category=Category.AMENDMENT,
+            evidence=lead_of(text),
+            summary=f"{name_of(diff, call)}: section removed from the page",
+            event_key=event_key(diff, call),
+        )
+    ]
 
 
 def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
@@ -269,29 +329,29 @@ def new_page(diffs: Sequence[ItemDiff], call: Call) -> list[Change]:
     text = "\n".join(item.text for item in items if item.text)[:20_000]
     fields = {name: value for item in items for name, value in item.fields.items()}
     title = _page_title(call.context, items)
-    page = Item(key=call.source.url, title=title, url=call.source.url, text=text,
-                fields=fields)
+    page = Item(key=call.source.url, title=title, url=call.source.url, text=text, fields=fields)
     whole = ItemDiff(kind=DiffKind.ADDED, key=page.key, old=None, new=page)
     findings = what_is_it(whole, call, text)
     if call.context.replaces is not None:
         findings = new_version(findings, title, call.context.replaces)
-    return [build_change(diffs[0], replace(finding, name=title), call)
-            for finding in findings]
+    return [build_change(diffs[0], replace(finding, name=title), call) for finding in findings]
 
 
-def new_version(findings: Sequence[Finding], title: str, replaces: tuple[str, str]
-                ) -> list[Finding]:
+def new_version(
+    findings: Sequence[Finding], title: str, replaces: tuple[str, str]
+) -> list[Finding]:
     """A document that appeared as the new version of one its page links to ("Third draft"
     after "Second draft") is a publication, naming and linking the version it replaces;
     what else it says (a consultation it opens, a date) is kept beside it."""
     old_title, old_url = replaces
     found = next((f for f in findings if f.category is Category.PUBLICATION_ADDED), None)
     publication = Finding(
-        category=Category.PUBLICATION_ADDED, rule="new-version",
+        category=Category.PUBLICATION_ADDED,
+        rule="new-version",
         summary=f"New version published: {title} (replaces {old_title})",
-        evidence=(f"Previous version: {old_title} — {old_url}",
-                  *(found.evidence if found else ())),
-        event_key=found.event_key if found else None)
+        evidence=(f"Previous version: {old_title} — {old_url}", *(found.evidence if found else ())),
+        event_key=found.event_key if found else None,
+    )
     return [publication, *(f for f in findings if f.category is not Category.PUBLICATION_ADDED)]
 
 
@@ -300,8 +360,17 @@ def _page_title(context: ClassifyContext, items: Sequence[Item]) -> str:
     Service", "Skip to main content"), else the document title without the site name, else
     the first line of its text."""
     lines = (line for item in items[:1] for line in item.text.split("\n")[:5])
-    candidates = (*(item.title for item in items if item.key != "(top)"),
-                  re.split(r"\s+[|–—-]\s+", context.document_title)[0], *lines)
-    own = next((title.strip() for title in candidates if title.strip()
-                and not is_chrome(title) and not ELSEWHERE.search(title.strip())), "")
+    candidates = (
+        *(item.title for item in items if item.key != "(top)"),
+        re.split(r"\s+[|–—-]\s+", context.document_title)[0],
+        *lines,
+    )
+    own = next(
+        (
+            title.strip()
+            for title in candidates
+            if title.strip() and not is_chrome(title) and not ELSEWHERE.search(title.strip())
+        ),
+        "",
+    )
     return clean_title(own or context.source.title)

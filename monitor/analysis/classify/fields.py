@@ -38,8 +38,9 @@ def field_findings(diff: ItemDiff, call: Call) -> list[Finding]:
         return []
     changed = {change.name: change for change in diff.fields}
     if "status" not in changed and diff.old is not None and diff.new is not None:
-        shown = FieldChange(name="status", old=text_status(diff.old.text),
-                            new=text_status(diff.new.text))
+        shown = FieldChange(
+            name="status", old=text_status(diff.old.text), new=text_status(diff.new.text)
+        )
         if shown.old != shown.new and shown.new:
             changed["status"] = shown
     if not changed:
@@ -59,15 +60,19 @@ def text_status(text: str) -> str:
     for line in text.split("\n"):
         if len(line) > 60:
             continue
-        for state, label in (("CLOSED", STATUS_CLOSED_LINE), ("OPEN", STATUS_OPEN_LINE),
-                             ("UPCOMING", STATUS_UPCOMING_LINE)):
+        for state, label in (
+            ("CLOSED", STATUS_CLOSED_LINE),
+            ("OPEN", STATUS_OPEN_LINE),
+            ("UPCOMING", STATUS_UPCOMING_LINE),
+        ):
             if label.match(line.strip()):
                 return state
     return ""
 
 
-def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
-                     call: Call) -> list[Finding]:
+def _status_findings(
+    diff: ItemDiff, changed: Mapping[str, FieldChange], call: Call
+) -> list[Finding]:
     status = changed.get("status")
     if status is None:
         return []
@@ -76,21 +81,32 @@ def _status_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if new == OPEN and old != OPEN:
         closing = field_date(diff.item, *DEADLINE_FIELDS)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(rule="status-findings",
-                        category=Category.CONSULTATION_OPENED, new_date=closing,
-                        summary=f"{name}: feedback period opened{until}",
-                        evidence=(f"status: {status.old} → {status.new}",),
-                        event_key=event_key(diff, call, consultation=True))]
+        return [
+            Finding(
+                rule="status-findings",
+                category=Category.CONSULTATION_OPENED,
+                new_date=closing,
+                summary=f"{name}: feedback period opened{until}",
+                evidence=(f"status: {status.old} → {status.new}",),
+                event_key=event_key(diff, call, consultation=True),
+            )
+        ]
     if new in CLOSED_STATES and old in (OPEN, "UPCOMING"):
-        return [Finding(rule="status-findings", category=Category.CONSULTATION_CLOSED,
-                        summary=f"{name}: feedback period closed",
-                        evidence=(f"status: {status.old} → {status.new}",),
-                        event_key=event_key(diff, call, consultation=True))]
+        return [
+            Finding(
+                rule="status-findings",
+                category=Category.CONSULTATION_CLOSED,
+                summary=f"{name}: feedback period closed",
+                evidence=(f"status: {status.old} → {status.new}",),
+                event_key=event_key(diff, call, consultation=True),
+            )
+        ]
     return []
 
 
-def _deadline_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
-                             call: Call) -> list[Finding]:
+def _deadline_field_findings(
+    diff: ItemDiff, changed: Mapping[str, FieldChange], call: Call
+) -> list[Finding]:
     for name in DEADLINE_FIELDS:
         change = changed.get(name)
         if change is None or not change.old or not change.new:
@@ -102,23 +118,43 @@ def _deadline_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     return []
 
 
-def deadline_move(diff: ItemDiff, call: Call, old: date | None, new: date,
-                  proof: tuple[str, ...], *, name: str | None = None,
-                  rule: str = "deadline-field") -> Finding:
+def deadline_move(
+    diff: ItemDiff,
+    call: Call,
+    old: date | None,
+    new: date,
+    proof: tuple[str, ...],
+    *,
+    name: str | None = None,
+    rule: str = "deadline-field",
+) -> Finding:
     """A deadline that moved: later (or later by the text's word) is an extension."""
     label = name or name_of(diff, call)
     if old is not None and new < old:
-        return Finding(rule=rule, category=Category.DEADLINE_CHANGED, new_date=new, old_date=old,
-                       summary=f"{label}: deadline brought forward {format_span(old, new)}",
-                       evidence=proof, event_key=event_key(diff, call, consultation=True))
+        return Finding(
+            rule=rule,
+            category=Category.DEADLINE_CHANGED,
+            new_date=new,
+            old_date=old,
+            summary=f"{label}: deadline brought forward {format_span(old, new)}",
+            evidence=proof,
+            event_key=event_key(diff, call, consultation=True),
+        )
     moved = format_span(old, new) if old else f"to {format_day(new)}"
-    return Finding(rule=rule, category=Category.DEADLINE_EXTENDED, new_date=new, old_date=old,
-                   summary=f"{label}: deadline extended {moved}", evidence=proof,
-                   event_key=event_key(diff, call, consultation=True))
+    return Finding(
+        rule=rule,
+        category=Category.DEADLINE_EXTENDED,
+        new_date=new,
+        old_date=old,
+        summary=f"{label}: deadline extended {moved}",
+        evidence=proof,
+        event_key=event_key(diff, call, consultation=True),
+    )
 
 
-def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
-                         call: Call) -> list[Finding]:
+def _list_field_findings(
+    diff: ItemDiff, changed: Mapping[str, FieldChange], call: Call
+) -> list[Finding]:
     found: list[Finding] = []
     name = name_of(diff, call)
     corrections = _new_entries(changed.get("corrected_by"))
@@ -126,25 +162,38 @@ def _list_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     if corrections or (act_type and "corrigend" in (act_type.new or "").lower()):
         celex = celex_key(corrections[0]) if corrections else None
         day = oj_date(corrections[0], call) if corrections else None
-        found.append(Finding(rule="list-field-findings", 
-            category=Category.CORRIGENDUM, new_date=day,
-            evidence=tuple(f"Corrected by {c}" for c in corrections),
-            summary=f"{name}: corrected by {'; '.join(corrections) or 'a corrigendum'}",
-            event_key=celex or event_key(diff, call)))
-    for field_name, what in (("amended_by", "amended by"),
-                             ("consolidated_versions", "new consolidated version")):
+        found.append(
+            Finding(
+                rule="list-field-findings",
+                category=Category.CORRIGENDUM,
+                new_date=day,
+                evidence=tuple(f"Corrected by {c}" for c in corrections),
+                summary=f"{name}: corrected by {'; '.join(corrections) or 'a corrigendum'}",
+                event_key=celex or event_key(diff, call),
+            )
+        )
+    for field_name, what in (
+        ("amended_by", "amended by"),
+        ("consolidated_versions", "new consolidated version"),
+    ):
         entries = _new_entries(changed.get(field_name))
         if entries:
-            found.append(Finding(rule="list-field-findings", category=Category.AMENDMENT,
-                                 evidence=tuple(entries[:MAX_EVIDENCE]),
-                                 summary=f"{name}: {what} {', '.join(entries)}",
-                                 event_key=event_key(diff, call)))
+            found.append(
+                Finding(
+                    rule="list-field-findings",
+                    category=Category.AMENDMENT,
+                    evidence=tuple(entries[:MAX_EVIDENCE]),
+                    summary=f"{name}: {what} {', '.join(entries)}",
+                    event_key=event_key(diff, call),
+                )
+            )
     found += _attachment_findings(diff, changed, call)
     return found
 
 
-def _attachment_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
-                         call: Call) -> list[Finding]:
+def _attachment_findings(
+    diff: ItemDiff, changed: Mapping[str, FieldChange], call: Call
+) -> list[Finding]:
     titles = _new_entries(changed.get("attachment_titles"))
     files = _new_entries(changed.get("attachments"))
     links = [link for link in _new_entries(changed.get("links")) if DOC_LINK.search(link)]
@@ -153,14 +202,20 @@ def _attachment_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
         return []
     shown = "; ".join(_file_name(entry) for entry in new[:3])
     more = f" and {len(new) - 3} more" if len(new) > 3 else ""
-    return [Finding(rule="attachment-findings",
-                    category=Category.PUBLICATION_ADDED, evidence=tuple(new[:MAX_EVIDENCE]),
-                    summary=f"{name_of(diff, call)}: new document {shown}{more}",
-                    event_key=event_key(diff, call))]
+    return [
+        Finding(
+            rule="attachment-findings",
+            category=Category.PUBLICATION_ADDED,
+            evidence=tuple(new[:MAX_EVIDENCE]),
+            summary=f"{name_of(diff, call)}: new document {shown}{more}",
+            event_key=event_key(diff, call),
+        )
+    ]
 
 
-def _event_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
-                          call: Call) -> list[Finding]:
+def _event_field_findings(
+    diff: ItemDiff, changed: Mapping[str, FieldChange], call: Call
+) -> list[Finding]:
     event = changed.get("event")
     if event is not None and event.new:
         return [oeil_event(diff.item, event.new, call)]
@@ -172,8 +227,13 @@ def _event_field_findings(diff: ItemDiff, changed: Mapping[str, FieldChange],
     finding = oeil_event(diff.item, label, call)
     if old is None or new is None or finding.category is not Category.EVENT_ANNOUNCED:
         return [finding]
-    return [replace(finding, old_date=old, summary=f"{page_name(call.context)}: {label}"
-                    f" moved {format_span(old, new)}")]
+    return [
+        replace(
+            finding,
+            old_date=old,
+            summary=f"{page_name(call.context)}: {label} moved {format_span(old, new)}",
+        )
+    ]
 
 
 def oeil_event(item: Item, event: str, call: Call) -> Finding:
@@ -184,9 +244,15 @@ def oeil_event(item: Item, event: str, call: Call) -> Finding:
     subject = page_name(call.context)
     label = event if norm(event) != norm(subject) else item.title
     category = Category.LEGAL_ACT if ACT_EVENT.search(event) else Category.EVENT_ANNOUNCED
-    return Finding(rule="oeil-event", category=category, new_date=day, evidence=(f"{label}{on}",),
-                   summary=f"{subject}: {label}{on}", name=subject,
-                   event_key=item_key(item, call))
+    return Finding(
+        rule="oeil-event",
+        category=category,
+        new_date=day,
+        evidence=(f"{label}{on}",),
+        summary=f"{subject}: {label}{on}",
+        name=subject,
+        event_key=item_key(item, call),
+    )
 
 
 def _new_entries(change: FieldChange | None) -> list[str]:

@@ -56,8 +56,9 @@ _I = re.IGNORECASE
 _DATED = frozenset({Category.DEADLINE_EXTENDED, Category.DEADLINE_CHANGED})
 
 
-def text_findings(diff: ItemDiff, delta: Delta, call: Call,
-                  have: Sequence[Finding]) -> list[Finding]:
+def text_findings(
+    diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]
+) -> list[Finding]:
     if not delta.added and not delta.removed:
         return []
     found: list[Finding] = []
@@ -85,9 +86,11 @@ def fold(findings: list[Finding]) -> list[Finding]:
             folded[key] = finding
             continue
         folded[key] = replace(
-            kept, new_date=kept.new_date or finding.new_date,
+            kept,
+            new_date=kept.new_date or finding.new_date,
             old_date=kept.old_date or finding.old_date,
-            evidence=tuple(dict.fromkeys(finding.evidence + kept.evidence)))
+            evidence=tuple(dict.fromkeys(finding.evidence + kept.evidence)),
+        )
     return list(folded.values())
 
 
@@ -101,8 +104,7 @@ def pair_renamed(diffs: list[ItemDiff]) -> list[ItemDiff]:
     pairs: dict[int, ItemDiff] = {}
     used: set[int] = set()
     for new in added:
-        old = next((r for r in removed if id(r) not in used and _renamed(r.item, new.item)),
-                   None)
+        old = next((r for r in removed if id(r) not in used and _renamed(r.item, new.item)), None)
         if old is not None and old.old is not None and new.new is not None:
             used.add(id(old))
             pairs[id(new)] = _as_modified(old.old, new.new)
@@ -124,11 +126,20 @@ def _undated(title: str) -> list[str]:
 
 def _as_modified(old: Item, new: Item) -> ItemDiff:
     blocks = diff_text(old.text, new.text)
-    fields = tuple(FieldChange(name=n, old=old.fields.get(n), new=new.fields.get(n))
-                   for n in sorted(set(old.fields) | set(new.fields))
-                   if old.fields.get(n) != new.fields.get(n))
-    return ItemDiff(kind=DiffKind.MODIFIED, key=new.key, old=old, new=new, fields=fields,
-                    blocks=blocks, title_changed=old.title != new.title)
+    fields = tuple(
+        FieldChange(name=n, old=old.fields.get(n), new=new.fields.get(n))
+        for n in sorted(set(old.fields) | set(new.fields))
+        if old.fields.get(n) != new.fields.get(n)
+    )
+    return ItemDiff(
+        kind=DiffKind.MODIFIED,
+        key=new.key,
+        old=old,
+        new=new,
+        fields=fields,
+        blocks=blocks,
+        title_changed=old.title != new.title,
+    )
 
 
 def has(findings: Iterable[Finding], category: Category) -> bool:
@@ -144,17 +155,22 @@ def _closed_finding(diff: ItemDiff, delta: Delta, call: Call) -> Finding | None:
         twin = twin_of(sentence.text, delta)
         if twin is not None and CLOSED.search(twin):
             continue
-        return Finding(rule="closed-finding",
-                       category=Category.CONSULTATION_CLOSED, evidence=(sentence.text,),
-                       summary=f"{name_of(diff, call)}: consultation closed",
-                       event_key=event_key(diff, call, consultation=True))
+        return Finding(
+            rule="closed-finding",
+            category=Category.CONSULTATION_CLOSED,
+            evidence=(sentence.text,),
+            summary=f"{name_of(diff, call)}: consultation closed",
+            event_key=event_key(diff, call, consultation=True),
+        )
     return None
 
 
 def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     old_text = diff.old.text if diff.old is not None else ""
-    if diff.kind is DiffKind.MODIFIED and (OPENED.search(old_text) and (
-            CONSULTATION_WORD.search(old_text) or is_consultation(diff, call, delta))):
+    if diff.kind is DiffKind.MODIFIED and (
+        OPENED.search(old_text)
+        and (CONSULTATION_WORD.search(old_text) or is_consultation(diff, call, delta))
+    ):
         return []  # it was already open: the new wording is no opening
     for sentence in delta.added:
         text = sentence.text
@@ -162,10 +178,16 @@ def _opened_finding(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
             continue
         closing = _closing_date(sentence, delta, call)
         until = f", open until {format_day(closing)}" if closing else ""
-        return [Finding(rule="opened-finding",
-                        category=Category.CONSULTATION_OPENED, new_date=closing,
-                        evidence=(text,), summary=f"{name_of(diff, call)}: consultation"
-                        f" opened{until}", event_key=event_key(diff, call, consultation=True))]
+        return [
+            Finding(
+                rule="opened-finding",
+                category=Category.CONSULTATION_OPENED,
+                new_date=closing,
+                evidence=(text,),
+                summary=f"{name_of(diff, call)}: consultation opened{until}",
+                event_key=event_key(diff, call, consultation=True),
+            )
+        ]
     return []
 
 
@@ -187,13 +209,18 @@ def _closing_date(sentence: Sentence, delta: Delta, call: Call) -> date | None:
     own = cued_dates(sentence.text, CLOSING_CUE, call)
     if own:
         return max(own)
-    nearby = [d for s in delta.added if s.block == sentence.block
-              for d in cued_dates(s.text, CLOSING_CUE, call)]
+    nearby = [
+        d
+        for s in delta.added
+        if s.block == sentence.block
+        for d in cued_dates(s.text, CLOSING_CUE, call)
+    ]
     return max(nearby) if nearby else None
 
 
-def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
-                          have: Sequence[Finding]) -> list[Finding]:
+def _publication_findings(
+    diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]
+) -> list[Finding]:
     if has(have, Category.PUBLICATION_ADDED):
         return []
     # A rewrite of many sentences (a status section brought up to date) narrates what was
@@ -202,25 +229,43 @@ def _publication_findings(diff: ItemDiff, delta: Delta, call: Call,
         return []
     for sentence in delta.added:
         text = sentence.text
-        if _is_publication_sentence(text) and not _said_before(text, delta,
-                                                               _is_publication_sentence):
-            return [Finding(category=Category.PUBLICATION_ADDED, evidence=(text,),
-                            rule="publication-sentence",
-                            summary=f"{name_of(diff, call)}: new publication —"
-                            f" {shorten(text, 160)}", event_key=event_key(diff, call))]
+        if _is_publication_sentence(text) and not _said_before(
+            text, delta, _is_publication_sentence
+        ):
+            return [
+                Finding(
+                    category=Category.PUBLICATION_ADDED,
+                    evidence=(text,),
+                    rule="publication-sentence",
+                    summary=f"{name_of(diff, call)}: new publication — {shorten(text, 160)}",
+                    event_key=event_key(diff, call),
+                )
+            ]
     listed = _listed_document(diff, delta)
     if listed is not None:
-        return [Finding(category=Category.PUBLICATION_ADDED, evidence=(listed,),
-                        rule="document-listed", name=shorten(listed, 120),
-                        summary=f"{name_of(diff, call)}: new document listed —"
-                        f" {shorten(listed, 160)}", event_key=event_key(diff, call))]
+        return [
+            Finding(
+                category=Category.PUBLICATION_ADDED,
+                evidence=(listed,),
+                rule="document-listed",
+                name=shorten(listed, 120),
+                summary=f"{name_of(diff, call)}: new document listed — {shorten(listed, 160)}",
+                event_key=event_key(diff, call),
+            )
+        ]
     downloads = [s.text for s in delta.added if DOWNLOAD.search(s.text) and len(s.text) < 300]
     if downloads:
         shown = "; ".join(shorten(_strip_download(t), 100) for t in downloads[:3])
-        return [Finding(rule="publication-findings",
-                        category=Category.PUBLICATION_ADDED, evidence=tuple(downloads[:3]),
-                        summary=f"{name_of(diff, call)}: new document {shown}",
-                        name=_strip_download(downloads[0]), event_key=event_key(diff, call))]
+        return [
+            Finding(
+                rule="publication-findings",
+                category=Category.PUBLICATION_ADDED,
+                evidence=tuple(downloads[:3]),
+                summary=f"{name_of(diff, call)}: new document {shown}",
+                name=_strip_download(downloads[0]),
+                event_key=event_key(diff, call),
+            )
+        ]
     return _faq_findings(diff, delta, call)
 
 
@@ -236,15 +281,19 @@ def _listed_document(diff: ItemDiff, delta: Delta) -> str | None:
     Practice ...", "Guidelines on ..."): a document added to the page's list of them."""
     new_blocks = _fresh_blocks(diff)
     for sentence in delta.added:
-        if (sentence.block in new_blocks and sentence.block.startswith(sentence.text)
-                and DOCUMENT_LEAD.match(sentence.text) and not FUTURE.search(sentence.text)):
+        if (
+            sentence.block in new_blocks
+            and sentence.block.startswith(sentence.text)
+            and DOCUMENT_LEAD.match(sentence.text)
+            and not FUTURE.search(sentence.text)
+        ):
             return sentence.text
     return None
 
 
 def _is_publication_sentence(text: str) -> bool:
     found = PUBLISHED.search(text)
-    return found is not None and not FUTURE.search(text[:found.end()])
+    return found is not None and not FUTURE.search(text[: found.end()])
 
 
 def _strip_download(text: str) -> str:
@@ -256,37 +305,61 @@ def _faq_findings(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
     if not is_faq(diff, call):
         return []
     removed = {norm(s.text) for s in delta.removed}
-    questions = [s.text for s in delta.added if s.text.rstrip().endswith("?")
-                 and len(s.text) < 300 and norm(s.text) not in removed
-                 and twin_of(s.text, delta) is None]
+    questions = [
+        s.text
+        for s in delta.added
+        if s.text.rstrip().endswith("?")
+        and len(s.text) < 300
+        and norm(s.text) not in removed
+        and twin_of(s.text, delta) is None
+    ]
     answers = [s for s in delta.added if not s.text.rstrip().endswith("?")]
     if not questions or not answers:
         return []
-    return [Finding(rule="faq-findings",
-                    category=Category.PUBLICATION_ADDED, evidence=(questions[0],
-                    answers[0].text), name=questions[0],
-                    summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(questions[0], 140)}”",
-                    event_key=event_key(diff, call))]
+    return [
+        Finding(
+            rule="faq-findings",
+            category=Category.PUBLICATION_ADDED,
+            evidence=(questions[0], answers[0].text),
+            name=questions[0],
+            summary=f"{name_of(diff, call)}: new FAQ entry “{shorten(questions[0], 140)}”",
+            event_key=event_key(diff, call),
+        )
+    ]
 
 
-def _act_findings(diff: ItemDiff, delta: Delta, call: Call,
-                  have: Sequence[Finding]) -> list[Finding]:
+def _act_findings(
+    diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]
+) -> list[Finding]:
     found: list[Finding] = []
     # In a rewrite of many sentences, an act's publication is background, not the news.
     targeted = diff.kind is DiffKind.ADDED or len(delta.added) <= 3
     for sentence in delta.added:
         text = sentence.text
-        if not has(have, Category.CORRIGENDUM) and not has(found, Category.CORRIGENDUM) and (
-                CORRIGENDUM.search(text) and not _said_before(text, delta, CORRIGENDUM.search)):
+        if (
+            not has(have, Category.CORRIGENDUM)
+            and not has(found, Category.CORRIGENDUM)
+            and (CORRIGENDUM.search(text) and not _said_before(text, delta, CORRIGENDUM.search))
+        ):
             found.append(_corrigendum_finding(diff, text, call))
-        elif targeted and not has(found, Category.LEGAL_ACT) and _is_act_sentence(
-                text) and not _said_before(text, delta, _is_act_sentence):
+        elif (
+            targeted
+            and not has(found, Category.LEGAL_ACT)
+            and _is_act_sentence(text)
+            and not _said_before(text, delta, _is_act_sentence)
+        ):
             day = oj_date(text, call) or first_day(text, call)
             on = f", published {format_day(day)}" if day else ""
-            found.append(Finding(rule="act-findings",
-                                 category=Category.LEGAL_ACT, new_date=day, evidence=(text,),
-                                 summary=f"{name_of(diff, call)}: new legal act{on} —"
-                                 f" {shorten(text, 160)}", event_key=celex_key(text)))
+            found.append(
+                Finding(
+                    rule="act-findings",
+                    category=Category.LEGAL_ACT,
+                    new_date=day,
+                    evidence=(text,),
+                    summary=f"{name_of(diff, call)}: new legal act{on} — {shorten(text, 160)}",
+                    event_key=celex_key(text),
+                )
+            )
     return found
 
 
@@ -294,19 +367,28 @@ def _is_act_sentence(text: str) -> bool:
     if ACT_EVENT.search(text) and has_digit(text):
         return not FUTURE.search(text)
     named = ACT_NAME.search(text)
-    return bool(named and ACT_PUBLISHED.search(text) and not NOT_ACT.search(text)
-                and not FUTURE.search(text))
+    return bool(
+        named
+        and ACT_PUBLISHED.search(text)
+        and not NOT_ACT.search(text)
+        and not FUTURE.search(text)
+    )
 
 
 def _corrigendum_finding(diff: ItemDiff, text: str, call: Call) -> Finding:
     celex = celex_key(text)
-    return Finding(rule="corrigendum-finding",
-                   category=Category.CORRIGENDUM, evidence=(text,), event_key=celex,
-                   summary=f"{name_of(diff, call)}: corrected — {shorten(text, 160)}")
+    return Finding(
+        rule="corrigendum-finding",
+        category=Category.CORRIGENDUM,
+        evidence=(text,),
+        event_key=celex,
+        summary=f"{name_of(diff, call)}: corrected — {shorten(text, 160)}",
+    )
 
 
-def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
-                    have: Sequence[Finding]) -> list[Finding]:
+def _event_findings(
+    diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]
+) -> list[Finding]:
     if has(have, Category.EVENT_ANNOUNCED):
         return []
     for sentence in delta.added:
@@ -321,15 +403,27 @@ def _event_findings(diff: ItemDiff, delta: Delta, call: Call,
         if day in cued_dates(text, CLOSING_CUE, call):
             continue  # "feedback on the draft presented at the plenary: 11 December"
         what = noun.group(0).lower() if noun else "event"
-        return [Finding(rule="event-findings",
-                        category=Category.EVENT_ANNOUNCED, new_date=day, evidence=(text,),
-                        summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",
-                        event_key=event_key(diff, call))]
+        return [
+            Finding(
+                rule="event-findings",
+                category=Category.EVENT_ANNOUNCED,
+                new_date=day,
+                evidence=(text,),
+                summary=f"{name_of(diff, call)}: {what} on {format_day(day)}",
+                event_key=event_key(diff, call),
+            )
+        ]
     return []
 
 
-def _said_before(text: str, delta: Delta, rule: Callable[[str], object], *,
-                 same_dates: bool = False, call: Call | None = None) -> bool:
+def _said_before(
+    text: str,
+    delta: Delta,
+    rule: Callable[[str], object],
+    *,
+    same_dates: bool = False,
+    call: Call | None = None,
+) -> bool:
     """True when the old sentence this one rewrites already said the same (a fact the old
     text stated is no news)."""
     twin = twin_of(text, delta)

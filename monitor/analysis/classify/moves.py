@@ -53,8 +53,7 @@ _CUES = (CLOSING_CUE, APPLY_CUE, PLANNED_CUE)
 _NEAR_VERB = 60  # characters after "brought forward" / "rescheduled" its new date may stand
 
 
-def deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call,
-                           closed: bool) -> list[Finding]:
+def deadline_text_findings(diff: ItemDiff, delta: Delta, call: Call, closed: bool) -> list[Finding]:
     """The moves the changed text states, one finding per moved date."""
     for finder in (paired_moves, announced_moves):
         found = finder(diff, delta, call)
@@ -97,8 +96,11 @@ def _period_end_moved(new_text: str, old_text: str, call: Call) -> list[Move]:
     """A period that starts on the same day and ends on another: "19 February 2020 -
     19 May 2020" → "19 February 2020 - 31 May 2020" moved its end, whatever words frame it."""
     olds = {f.first: f.date for f in dates_in(old_text, call) if f.is_range}
-    return [(olds[f.first], f.date) for f in dates_in(new_text, call)
-            if f.is_range and f.first in olds and olds[f.first] != f.date]
+    return [
+        (olds[f.first], f.date)
+        for f in dates_in(new_text, call)
+        if f.is_range and f.first in olds and olds[f.first] != f.date
+    ]
 
 
 def _paired(lost: list[date], gained: list[date]) -> list[Move]:
@@ -139,7 +141,7 @@ def _undated(text: str, call: Call) -> str:
     """The text without its dates: what a timeline row says apart from when."""
     found = dates_in(text, call)
     for one in reversed(found):
-        text = text[:one.start] + " " + text[one.end:]
+        text = text[: one.start] + " " + text[one.end :]
     return " ".join(text.lower().split())
 
 
@@ -172,13 +174,19 @@ def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> 
     moves = _instead(text, found) or _ranges_from(text, found, verb.start())
     if moves:
         return moves
-    after = [f for f in found if f.start >= verb.start()
-             if extended or f.start - verb.end() <= _NEAR_VERB]  # "moved to" + its date
+    after = [
+        f
+        for f in found
+        if f.start >= verb.start()
+        if extended or f.start - verb.end() <= _NEAR_VERB
+    ]  # "moved to" + its date
     # Verb last (German, French inversions): "auf den 23.06.2026 vorgezogen" is the new date.
-    after += [f for f in found if f.start < verb.start()
-              and TO_BEFORE.search(text[max(0, f.start - 20):f.start])]
-    before = max((f.date for f in found if f.start < verb.start() and f not in after),
-                 default=None)
+    after += [
+        f
+        for f in found
+        if f.start < verb.start() and TO_BEFORE.search(text[max(0, f.start - 20) : f.start])
+    ]
+    before = max((f.date for f in found if f.start < verb.start() and f not in after), default=None)
     if after:
         news = sorted({f.date for f in after})
         old = before or _latest_before(_old_deadlines(diff, delta, call), news[-1])
@@ -190,8 +198,11 @@ def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> 
         sign = -1 if EARLIER.search(text) else 1
         olds = [before] if before else _shifted_from(sentence, diff, delta, call)
         return [(old, _shifted(old, sign, shift.group(1), shift.group(2))) for old in olds]
-    nearby = [d for s in _dated_neighbours(sentence, delta)
-              for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)]
+    nearby = [
+        d
+        for s in _dated_neighbours(sentence, delta)
+        for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)
+    ]
     if not nearby:
         return []
     new = max(nearby)
@@ -205,8 +216,9 @@ def moves_in_new_text(diff: ItemDiff, text: str, call: Call) -> list[Finding]:
     sentences = split_sentences(text[:10_000])
     delta = Delta(added=[Sentence(sentence, sentence) for sentence in sentences])
     for sentence in delta.added:
-        moves = [(old, new) for old, new in _announced(sentence, diff, delta, call)
-                 if old is not None]
+        moves = [
+            (old, new) for old, new in _announced(sentence, diff, delta, call) if old is not None
+        ]
         if moves:
             return _findings(diff, call, moves, (sentence.text,), "move-announced")
     return []
@@ -214,7 +226,7 @@ def moves_in_new_text(diff: ItemDiff, text: str, call: Call) -> list[Finding]:
 
 def hypothetical(text: str, at: int) -> bool:
     """ "may be extended", "could be postponed", "proposes to delay": not a decision."""
-    return bool(HYPOTHETICAL.search(text[max(0, at - 60):at]))
+    return bool(HYPOTHETICAL.search(text[max(0, at - 60) : at]))
 
 
 def _instead(text: str, found: Sequence[FoundDate]) -> list[Move]:
@@ -233,7 +245,7 @@ def _ranges_from(text: str, found: Sequence[FoundDate], at: int) -> list[Move]:
     moves: list[Move] = []
     last = at
     for one in (f for f in found if f.start >= at):
-        if one.is_range and FROM_BEFORE.search(text[last:one.start]):
+        if one.is_range and FROM_BEFORE.search(text[last : one.start]):
             moves.append((one.first, one.date))
         last = one.end
     return moves
@@ -265,8 +277,11 @@ def _shifted(day: date, sign: int, amount: str, unit_text: str) -> date:
 
 
 def _dated_neighbours(sentence: Sentence, delta: Delta) -> list[str]:
-    return [s.text for s in delta.added if s.block == sentence.block and s is not sentence
-            and has_digit(s.text)]
+    return [
+        s.text
+        for s in delta.added
+        if s.block == sentence.block and s is not sentence and has_digit(s.text)
+    ]
 
 
 def unpaired_move(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
@@ -299,7 +314,9 @@ def _latest_before(days: Iterable[date], limit: date) -> date | None:
     return max(earlier) if earlier else None
 
 
-def _findings(diff: ItemDiff, call: Call, moves: Sequence[Move], proof: tuple[str, ...],
-              rule: str) -> list[Finding]:
-    return [deadline_move(diff, call, old, new, proof, rule=rule)
-            for old, new in dict.fromkeys(moves)]
+def _findings(
+    diff: ItemDiff, call: Call, moves: Sequence[Move], proof: tuple[str, ...], rule: str
+) -> list[Finding]:
+    return [
+        deadline_move(diff, call, old, new, proof, rule=rule) for old, new in dict.fromkeys(moves)
+    ]

@@ -33,8 +33,12 @@ def name_of(diff: ItemDiff, call: Call) -> str:
     """What a human calls the changed thing: the item's title, the page's for the top."""
     item = diff.item
     page = page_name(call.context)
-    if item.key in ("(top)", "") or not item.title or item.title == item.key and "://" in (
-            item.key):
+    if (
+        item.key in ("(top)", "")
+        or not item.title
+        or item.title == item.key
+        and "://" in (item.key)
+    ):
         return page
     title = clean_title(item.title)
     if " > " in item.key and len(title.split()) <= 3:
@@ -65,8 +69,16 @@ def lead_of(text: str) -> tuple[str, ...]:
 def is_consultation(diff: ItemDiff, call: Call, delta: Delta | None = None) -> bool:
     """The item is about a consultation: by its title, url, page or old text."""
     item = diff.item
-    names = " ".join((item.title, item.key, item.url or "", call.context.document_title,
-                      call.source.url, call.source.title))
+    names = " ".join(
+        (
+            item.title,
+            item.key,
+            item.url or "",
+            call.context.document_title,
+            call.source.url,
+            call.source.title,
+        )
+    )
     if CONSULTATION_WORD.search(names.replace("-", " ")):
         return True
     old = diff.old.text[:5_000] if diff.old is not None else ""
@@ -74,8 +86,15 @@ def is_consultation(diff: ItemDiff, call: Call, delta: Delta | None = None) -> b
 
 
 def is_faq(diff: ItemDiff, call: Call) -> bool:
-    names = " ".join((diff.item.key, call.context.document_title, call.source.url,
-                      call.source.title, diff.item.url or ""))
+    names = " ".join(
+        (
+            diff.item.key,
+            call.context.document_title,
+            call.source.url,
+            call.source.title,
+            diff.item.url or "",
+        )
+    )
     if FAQ_HINT.search(names.replace("-", " ")) or FAQ_HINT.search(names):
         return True
     old = diff.old.text if diff.old is not None else ""
@@ -87,9 +106,11 @@ def is_listing_page(call: Call) -> bool:
 
 
 def is_legal(diff: ItemDiff, call: Call) -> bool:
-    return (diff.item.fields.get("kind") in LEGAL_KINDS
-            or call.source.parser in ("eurlex_act", "formex")
-            or any(tag in ("legal-act", "legal-text") for tag in call.source.tags))
+    return (
+        diff.item.fields.get("kind") in LEGAL_KINDS
+        or call.source.parser in ("eurlex_act", "formex")
+        or any(tag in ("legal-act", "legal-text") for tag in call.source.tags)
+    )
 
 
 def event_key(diff: ItemDiff | None, call: Call, *, consultation: bool = False) -> str | None:
@@ -115,8 +136,11 @@ def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | Non
         return f"celex:{celex}"
     if consultation:
         url = item.url or (item.key if "://" in item.key else None)
-        if url is None and call.context.document_kind is DocumentKind.PAGE and not (
-                is_listing_page(call)):
+        if (
+            url is None
+            and call.context.document_kind is DocumentKind.PAGE
+            and not (is_listing_page(call))
+        ):
             url = call.source.url  # a consultation's own page: the page is the consultation
         path = urlsplit(url).path.rstrip("/") if url else ""
         return f"consultation:{path}{_section_of_page(item, call, path)}" if path else None
@@ -124,10 +148,13 @@ def item_key(item: Item, call: Call, *, consultation: bool = False) -> str | Non
 
 
 def _section_of_page(item: Item, call: Call, path: str) -> str:
-    """"#<section key>" for a section of the page itself (no document of its own): a page
+    """ "#<section key>" for a section of the page itself (no document of its own): a page
     listing two consultations, each with its deadline, has two events, not one."""
-    if (call.context.document_kind is not DocumentKind.PAGE or item.key in ("(top)", "")
-            or "://" in item.key):
+    if (
+        call.context.document_kind is not DocumentKind.PAGE
+        or item.key in ("(top)", "")
+        or "://" in item.key
+    ):
         return ""
     if path != urlsplit(call.source.url).path.rstrip("/"):
         return ""  # the item is a document of its own: its URL is its identity

@@ -38,8 +38,7 @@ from monitor.analysis.classify.vocabulary import (
 from monitor.types import Category, DiffKind, ItemDiff
 
 
-def amendment(diff: ItemDiff, delta: Delta, call: Call,
-              have: Sequence[Finding]) -> list[Finding]:
+def amendment(diff: ItemDiff, delta: Delta, call: Call, have: Sequence[Finding]) -> list[Finding]:
     """A substantive rewrite of a document's text that no event explains is an amendment.
 
     It must be evidenced: words of its prose changed (any word in a legal text), or a
@@ -54,24 +53,33 @@ def amendment(diff: ItemDiff, delta: Delta, call: Call,
     if prose >= (1 if is_legal(diff, call) else 3) or _changes_substance(diff, call):
         return [_amended(diff, residual, call)]
     if labels >= 6:
-        return [Finding(category=Category.UPDATE, rule="labels-rewritten",
-                        evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]),
-                        summary=f"{name_of(diff, call)}: links or labels changed",
-                        event_key=event_key(diff, call))]
+        return [
+            Finding(
+                category=Category.UPDATE,
+                rule="labels-rewritten",
+                evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]),
+                summary=f"{name_of(diff, call)}: links or labels changed",
+                event_key=event_key(diff, call),
+            )
+        ]
     return []
 
 
 def _amended(diff: ItemDiff, residual: Sequence[Sentence], call: Call) -> Finding:
     count = len([b for b in diff.blocks if not quiet_block(b.new or b.old or "", call)])
-    return Finding(category=Category.AMENDMENT, rule="text-amended",
-                   evidence=tuple(s.text for s in residual[:MAX_EVIDENCE])
-                   or lead_of(diff.item.text),
-                   summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
-                   f"{'s' if count != 1 else ''} changed)", event_key=event_key(diff, call))
+    return Finding(
+        category=Category.AMENDMENT,
+        rule="text-amended",
+        evidence=tuple(s.text for s in residual[:MAX_EVIDENCE]) or lead_of(diff.item.text),
+        summary=f"{name_of(diff, call)}: text amended ({count} paragraph"
+        f"{'s' if count != 1 else ''} changed)",
+        event_key=event_key(diff, call),
+    )
 
 
-def _unexplained(diff: ItemDiff, delta: Delta, have: Sequence[Finding],
-                 call: Call) -> list[Sentence]:
+def _unexplained(
+    diff: ItemDiff, delta: Delta, have: Sequence[Finding], call: Call
+) -> list[Sentence]:
     """The added sentences no finding explains: not in a paragraph it quotes, not restating a
     date it moved ("open until 9 October" after "extended to 9 October"), not the new entry
     describing a document it published, not a rewrite of the consultation it opened or
@@ -83,9 +91,13 @@ def _unexplained(diff: ItemDiff, delta: Delta, have: Sequence[Finding],
     days = {day for f in have for day in (f.new_date, f.old_date) if day is not None}
     timeline = bool(found & _DATED) and not is_legal(diff, call)
     about = bool(found & (_CONSULTATIONS | _DATED))  # how to take part is the same news
-    return [s for s in delta.added if s.block not in explained
-            and not (about and (CONSULTATION_WORD.search(s.text) or FEEDBACK.search(s.text)))
-            and not _dated_by(s.text, days, timeline, call)]
+    return [
+        s
+        for s in delta.added
+        if s.block not in explained
+        and not (about and (CONSULTATION_WORD.search(s.text) or FEEDBACK.search(s.text)))
+        and not _dated_by(s.text, days, timeline, call)
+    ]
 
 
 def _dated_by(text: str, days: set[date], timeline: bool, call: Call) -> bool:
@@ -104,24 +116,37 @@ def quiet_finding(diff: ItemDiff, call: Call) -> Finding:
     or editorial (small wording, punctuation, a title tweak)."""
     name = name_of(diff, call)
     if diff.kind is DiffKind.REMOVED:
-        return Finding(rule="quiet-finding",
-                       category=Category.NOISE, summary=f"{name}: entry no longer listed")
+        return Finding(
+            rule="quiet-finding", category=Category.NOISE, summary=f"{name}: entry no longer listed"
+        )
     if diff.kind is DiffKind.MODIFIED and not diff.blocks and not diff.title_changed:
         if all(_is_counter(change.name) for change in diff.fields):
-            return Finding(rule="quiet-finding",
-                           category=Category.NOISE, summary=f"{name}: counters changed")
+            return Finding(
+                rule="quiet-finding", category=Category.NOISE, summary=f"{name}: counters changed"
+            )
         names = ", ".join(change.name for change in diff.fields[:5])
-        return Finding(rule="quiet-finding",
-                       category=Category.EDITORIAL, summary=f"{name}: fields changed ({names})")
+        return Finding(
+            rule="quiet-finding",
+            category=Category.EDITORIAL,
+            summary=f"{name}: fields changed ({names})",
+        )
     worded = diff.title_changed or any(
         not (quiet_block(b.new or "", call) or quiet_block(b.old or "", call))
-        and any(WORD.search(op.text) for op in b.ops if op.op != "equal") for b in diff.blocks)
+        and any(WORD.search(op.text) for op in b.ops if op.op != "equal")
+        for b in diff.blocks
+    )
     if not worded:
-        return Finding(rule="quiet-finding", category=Category.NOISE,
-                       summary=f"{name}: moved, boilerplate or stamp changes only")
-    return Finding(rule="quiet-finding",
-                   category=Category.EDITORIAL, summary=f"{name}: editorial change",
-                   evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]))
+        return Finding(
+            rule="quiet-finding",
+            category=Category.NOISE,
+            summary=f"{name}: moved, boilerplate or stamp changes only",
+        )
+    return Finding(
+        rule="quiet-finding",
+        category=Category.EDITORIAL,
+        summary=f"{name}: editorial change",
+        evidence=tuple(shorten(t) for t in _changed_texts(diff)[:MAX_EVIDENCE]),
+    )
 
 
 def _changed_words(diff: ItemDiff, call: Call) -> tuple[int, int]:
@@ -150,7 +175,8 @@ _QUANTITY = re.compile(
     r"|\b\d[\d.,]*\s?(?:%|per ?cent\b|million\b|billion\b|months?\b|years?\b|weeks?\b"
     r"|working days?\b|days?\b|hours?\b|FLOPs?\b|parameters\b)"
     r"|\b(?:Article|Art\.|Annex|paragraph|point|Section)\s+[\dIVXLC]+(?:\(\w+\))*",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _changes_substance(diff: ItemDiff, call: Call) -> bool:
@@ -170,10 +196,13 @@ def _changes_substance(diff: ItemDiff, call: Call) -> bool:
 def _normative_change(words: list[str], others: list[str]) -> bool:
     """A normative word in ``words`` that is not a typo fix of one in ``others``."""
     return any(
-        _normative(word) and not any(
+        _normative(word)
+        and not any(
             difflib.SequenceMatcher(None, word.lower(), other.lower()).ratio() >= 0.8
-            for other in others)
-        for word in words)
+            for other in others
+        )
+        for word in words
+    )
 
 
 def _normative(word: str) -> bool:
@@ -195,14 +224,20 @@ def net_words(deleted: list[str], inserted: list[str], *, numbers: bool) -> int:
     remaining_new = _multiset_minus(inserted, deleted)
     remaining_old, remaining_new = _rejoined(remaining_old, remaining_new)
     remaining_new, remaining_old = _rejoined(remaining_new, remaining_old)
-    counted = [w for w in remaining_old + remaining_new
-               if numbers or not (w.isdigit() or w in FUNCTION_WORDS)]
+    counted = [
+        w
+        for w in remaining_old + remaining_new
+        if numbers or not (w.isdigit() or w in FUNCTION_WORDS)
+    ]
     if len(counted) > 40:  # dozens of words: a rewrite, whatever typos it also fixes
         return len(counted)
     typos = 0
     for word in remaining_old:
-        if any(abs(len(word) - len(other)) <= 2 and difflib.SequenceMatcher(
-                None, word, other).ratio() >= 0.8 for other in remaining_new):
+        if any(
+            abs(len(word) - len(other)) <= 2
+            and difflib.SequenceMatcher(None, word, other).ratio() >= 0.8
+            for other in remaining_new
+        ):
             typos += 2
     return max(0, len(counted) - typos)
 
@@ -238,8 +273,13 @@ def quiet_block(text: str, call: Call) -> bool:
     if not text:
         return False
     key = norm(text)
-    return (key in call.moved or key in call.context.site_blocks or is_chrome(text)
-            or bool(STAMP.match(text)) or bool(IMAGE.search(text)))
+    return (
+        key in call.moved
+        or key in call.context.site_blocks
+        or is_chrome(text)
+        or bool(STAMP.match(text))
+        or bool(IMAGE.search(text))
+    )
 
 
 def is_chrome(text: str) -> bool:
@@ -248,8 +288,11 @@ def is_chrome(text: str) -> bool:
 
 def _is_counter(name: str) -> bool:
     last = name.rsplit(".", 1)[-1].lower()
-    return last in COUNTERS or name.lower().startswith("pageable.") or last in (
-        "published", "updated", "modified")
+    return (
+        last in COUNTERS
+        or name.lower().startswith("pageable.")
+        or last in ("published", "updated", "modified")
+    )
 
 
 def _changed_texts(diff: ItemDiff) -> list[str]:

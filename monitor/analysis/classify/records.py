@@ -26,8 +26,11 @@ def split_records(diff: ItemDiff, context: ClassifyContext) -> list[ItemDiff]:
     parts = []
     for key, fields in after.items():
         parts.append(_record_diff(key, before.get(key), fields, after, hys))
-    parts += [_record_diff(key, fields, None, before, hys) for key, fields in before.items()
-              if key not in after]
+    parts += [
+        _record_diff(key, fields, None, before, hys)
+        for key, fields in before.items()
+        if key not in after
+    ]
     return [part for part in parts if part is not None]
 
 
@@ -44,17 +47,23 @@ def _record_of(name: str, fields: Mapping[str, str]) -> tuple[str, str]:
     parts = name.split(".")
     for cut, part in enumerate(parts):
         if part.isdigit():
-            prefix = ".".join(parts[:cut + 1])
-            ident = next((fields[f"{prefix}.{k}"] for k in ID_FIELDS
-                          if f"{prefix}.{k}" in fields), None)
+            prefix = ".".join(parts[: cut + 1])
+            ident = next(
+                (fields[f"{prefix}.{k}"] for k in ID_FIELDS if f"{prefix}.{k}" in fields), None
+            )
             if ident:
-                return f"{'.'.join(parts[:cut])}[{ident}]", ".".join(parts[cut + 1:])
+                return f"{'.'.join(parts[:cut])}[{ident}]", ".".join(parts[cut + 1 :])
             return "", name
     return "", name
 
 
-def _record_diff(key: str, old: Mapping[str, str] | None, new: Mapping[str, str] | None,
-                 records: Mapping[str, Mapping[str, str]], hys: bool) -> ItemDiff | None:
+def _record_diff(
+    key: str,
+    old: Mapping[str, str] | None,
+    new: Mapping[str, str] | None,
+    records: Mapping[str, Mapping[str, str]],
+    hys: bool,
+) -> ItemDiff | None:
     before = _record_item(key, old, records, hys) if old is not None else None
     after = _record_item(key, new, records, hys) if new is not None else None
     if after is None and before is not None:
@@ -63,16 +72,19 @@ def _record_diff(key: str, old: Mapping[str, str] | None, new: Mapping[str, str]
         return None
     if before is None:
         return ItemDiff(kind=DiffKind.ADDED, key=after.key, old=None, new=after)
-    changes = tuple(FieldChange(name=n, old=before.fields.get(n), new=after.fields.get(n))
-                    for n in sorted(set(before.fields) | set(after.fields))
-                    if before.fields.get(n) != after.fields.get(n))
+    changes = tuple(
+        FieldChange(name=n, old=before.fields.get(n), new=after.fields.get(n))
+        for n in sorted(set(before.fields) | set(after.fields))
+        if before.fields.get(n) != after.fields.get(n)
+    )
     if not changes:
         return None
     return ItemDiff(kind=DiffKind.MODIFIED, key=after.key, old=before, new=after, fields=changes)
 
 
-def _record_item(key: str, fields: Mapping[str, str], records: Mapping[str, Mapping[str, str]],
-                 hys: bool) -> Item:
+def _record_item(
+    key: str, fields: Mapping[str, str], records: Mapping[str, Mapping[str, str]], hys: bool
+) -> Item:
     canonical = dict(fields)
     for name, value in fields.items():
         alias = ALIASES.get(name.rsplit(".", 1)[-1].lower())

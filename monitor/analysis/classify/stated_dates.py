@@ -42,8 +42,12 @@ def reference_day(diff: ItemDiff, call: Call) -> date | None:
     changed = [text for block in diff.blocks for text in (block.old, block.new) if text]
     whole = [item.text[:20_000] for item in (diff.old, diff.new) if item is not None]
     for texts in (changed, whole):
-        days = [found.date for text in texts for found in find_dates(text, call.language)
-                if found.year_given]
+        days = [
+            found.date
+            for text in texts
+            for found in find_dates(text, call.language)
+            if found.year_given
+        ]
         if days:
             return max(days)
     return None
@@ -59,9 +63,10 @@ def cued_found(text: str, cue: Words, call: Call) -> list[FoundDate]:
     days = []
     previous_end = 0
     for found in dates_in(text, call):
-        before = text[max(0, found.start - 60):found.start]
-        if not REPLACED.search(before) and (cue.search(before) or (
-                cue is CLOSING_CUE and _closing(text, found, previous_end))):
+        before = text[max(0, found.start - 60) : found.start]
+        if not REPLACED.search(before) and (
+            cue.search(before) or (cue is CLOSING_CUE and _closing(text, found, previous_end))
+        ):
             days.append(found)
         previous_end = found.end
     return days
@@ -73,7 +78,7 @@ def _closing(text: str, found: FoundDate, previous_end: int) -> bool:
     other date between ("Deadline for feedback on the draft, which ...: 28 November")."""
     if found.is_range and (PERIOD.search(text) or CLOSING_CUE.search(found.text + " ")):
         return True
-    span = text[max(previous_end, found.start - _FAR_CUE):found.start]
+    span = text[max(previous_end, found.start - _FAR_CUE) : found.start]
     return bool(DEADLINE_NOUN.search(span))
 
 

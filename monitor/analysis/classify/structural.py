@@ -27,17 +27,22 @@ class StructuralClassifier:
 
     def classify(self, diffs: Sequence[ItemDiff], context: ClassifyContext) -> list[Change]:
         """One Change per diff."""
-        return [self._classify_one(diff, context.source, context.document_kind)
-                for diff in diffs]
+        return [self._classify_one(diff, context.source, context.document_kind) for diff in diffs]
 
     def _classify_one(self, diff: ItemDiff, source: Source, kind: DocumentKind) -> Change:
         category = _structural_category(diff, kind)
         item = diff.item
         return Change(
-            source_key=source.key, item_key=diff.key, category=category,
-            severity=severity_of(category), title=f"{item.title or diff.key} — {source.title}",
-            summary=summarise(diff), url=item.url or source.url, diff=diff,
-            evidence=evidence(diff))
+            source_key=source.key,
+            item_key=diff.key,
+            category=category,
+            severity=severity_of(category),
+            title=f"{item.title or diff.key} — {source.title}",
+            summary=summarise(diff),
+            url=item.url or source.url,
+            diff=diff,
+            evidence=evidence(diff),
+        )
 
 
 def _structural_category(diff: ItemDiff, kind: DocumentKind) -> Category:

@@ -43,10 +43,26 @@ DATES = r"(?:daten|termine|fristen|geltungsbeginne|stichtage)"
 TO = r"(?:auf den|auf|bis zum|bis zur|bis)"
 SHIFT_BY = r"(?:um)"
 NUMBER_WORDS = (
-    ("einen", 1), ("ein", 1), ("eine", 1), ("zwei", 2), ("drei", 3), ("vier", 4),
-    ("fünf", 5), ("sechs", 6), ("sieben", 7), ("acht", 8), ("neun", 9), ("zehn", 10),
-    ("elf", 11), ("zwölf", 12), ("fünfzehn", 15), ("sechzehn", 16), ("achtzehn", 18),
-    ("zwanzig", 20), ("vierundzwanzig", 24), ("dreißig", 30),
+    ("einen", 1),
+    ("ein", 1),
+    ("eine", 1),
+    ("zwei", 2),
+    ("drei", 3),
+    ("vier", 4),
+    ("fünf", 5),
+    ("sechs", 6),
+    ("sieben", 7),
+    ("acht", 8),
+    ("neun", 9),
+    ("zehn", 10),
+    ("elf", 11),
+    ("zwölf", 12),
+    ("fünfzehn", 15),
+    ("sechzehn", 16),
+    ("achtzehn", 18),
+    ("zwanzig", 20),
+    ("vierundzwanzig", 24),
+    ("dreißig", 30),
 )
 UNITS = (("tage?n?", "day"), ("wochen?", "week"), ("monate?n?", "month"), ("jahre?n?", "year"))
 # What a consultation collects: "feedback ... until 23 January" opens one.
@@ -120,9 +136,7 @@ EVENT = (
 )
 EVENT_WHEN = r"(?:findet (?:\w+ ){0,4}statt|wird (?:\w+ ){0,3}stattfinden|anmeld\w*)"
 EVENT_PAST = r"(?:fand (?:\w+ ){0,4}statt|hat stattgefunden|aufzeichnung|angenommen|verabschiedet)"
-ACT_KIND = (
-    r"(?:Delegierte |Durchführungs)?(?:Verordnung|Richtlinie|Beschluss|Entscheidung)"
-)
+ACT_KIND = r"(?:Delegierte |Durchführungs)?(?:Verordnung|Richtlinie|Beschluss|Entscheidung)"
 NOT_ACT = r"(?:vorschlag|entwurf|fahrplan|standpunkt|mandat|allgemeine ausrichtung)"
 ACT_PUBLISHED = (
     r"(?:im Amtsblatt (?:der Europäischen Union )?veröffentlicht|ABl\. L\b|tr(?:itt|at)"
@@ -202,8 +216,23 @@ ELSEWHERE = (
     r"|bleiben sie informiert"
     r"|menü)"
 )
-NORMATIVE = ("muss", "müssen", "darf", "dürfen", "kann", "können", "soll", "sollen", "nicht",
-             "kein", "keine", "verboten", "verpflichtend", "freiwillig", "ausgenommen")
+NORMATIVE = (
+    "muss",
+    "müssen",
+    "darf",
+    "dürfen",
+    "kann",
+    "können",
+    "soll",
+    "sollen",
+    "nicht",
+    "kein",
+    "keine",
+    "verboten",
+    "verpflichtend",
+    "freiwillig",
+    "ausgenommen",
+)
 FUNCTION_WORDS = (
     "der die das den dem des ein eine einer eines einem und oder von zu zum zur im in mit"
     " für auf an am bei aus nach über unter ist sind wird werden wurde wurden es sie er"

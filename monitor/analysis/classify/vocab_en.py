@@ -53,10 +53,26 @@ DATES = r"(?:dates|deadlines|application dates)"
 TO = r"(?:to|until|till)"
 SHIFT_BY = r"(?:by)"
 NUMBER_WORDS = (
-    ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5),
-    ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11),
-    ("twelve", 12), ("fifteen", 15), ("sixteen", 16), ("eighteen", 18), ("twenty", 20),
-    ("twenty-four", 24), ("thirty", 30),
+    ("a", 1),
+    ("an", 1),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("eighteen", 18),
+    ("twenty", 20),
+    ("twenty-four", 24),
+    ("thirty", 30),
 )
 UNITS = (("days?", "day"), ("weeks?", "week"), ("months?", "month"), ("years?", "year"))
 # What a consultation collects: "feedback ... until 23 January" opens one.
@@ -248,8 +264,22 @@ ELSEWHERE = (
 )
 # One word can change what a text obliges: "shall" → "may", "shall" → "shall not".
 NORMATIVE = (
-    "shall", "must", "should", "not", "no", "never", "cannot", "prohibited", "prohibits",
-    "required", "requires", "mandatory", "optional", "voluntary", "exempt", "exempted",
+    "shall",
+    "must",
+    "should",
+    "not",
+    "no",
+    "never",
+    "cannot",
+    "prohibited",
+    "prohibits",
+    "required",
+    "requires",
+    "mandatory",
+    "optional",
+    "voluntary",
+    "exempt",
+    "exempted",
     "obliged",
 )
 FUNCTION_WORDS = (

@@ -41,13 +41,33 @@ DATES = r"(?:dates|échéances|dates d['’]application)"
 TO = r"(?:au|à|jusqu['’]au|jusqu['’]à)"
 SHIFT_BY = r"(?:de|d['’])"
 NUMBER_WORDS = (
-    ("un", 1), ("une", 1), ("deux", 2), ("trois", 3), ("quatre", 4), ("cinq", 5),
-    ("six", 6), ("sept", 7), ("huit", 8), ("neuf", 9), ("dix", 10), ("onze", 11),
-    ("douze", 12), ("quinze", 15), ("seize", 16), ("dix-huit", 18), ("vingt", 20),
-    ("vingt-quatre", 24), ("trente", 30),
+    ("un", 1),
+    ("une", 1),
+    ("deux", 2),
+    ("trois", 3),
+    ("quatre", 4),
+    ("cinq", 5),
+    ("six", 6),
+    ("sept", 7),
+    ("huit", 8),
+    ("neuf", 9),
+    ("dix", 10),
+    ("onze", 11),
+    ("douze", 12),
+    ("quinze", 15),
+    ("seize", 16),
+    ("dix-huit", 18),
+    ("vingt", 20),
+    ("vingt-quatre", 24),
+    ("trente", 30),
 )
-UNITS = (("jours?", "day"), ("semaines?", "week"), ("mois", "month"), ("ans?", "year"),
-         ("années?", "year"))
+UNITS = (
+    ("jours?", "day"),
+    ("semaines?", "week"),
+    ("mois", "month"),
+    ("ans?", "year"),
+    ("années?", "year"),
+)
 # What a consultation collects: "feedback ... until 23 January" opens one.
 FEEDBACK = r"(?:commentaires|contributions|observations|réponses|avis)"
 # "No call for input is open at the moment": a negation opens nothing.
@@ -116,9 +136,7 @@ EVENT = (
 )
 EVENT_WHEN = r"(?:aura lieu|se tiendra|se déroulera|inscri\w*)"
 EVENT_PAST = r"(?:a eu lieu|s['’]est tenue?|s['’]est déroulée?|enregistrement|replay|adoptée?s?)"
-ACT_KIND = (
-    r"(?:Règlement|Directive|Décision)(?: délégué(?:e)?| d['’]exécution)?"
-)
+ACT_KIND = r"(?:Règlement|Directive|Décision)(?: délégué(?:e)?| d['’]exécution)?"
 NOT_ACT = r"(?:proposition|projet|feuille de route|position|mandat|orientation générale)"
 ACT_PUBLISHED = (
     r"(?:publiée? au Journal officiel|JO L\b|entre(?:ra)? en vigueur|entrée en vigueur"
@@ -190,8 +208,20 @@ ELSEWHERE = (
     r"|newsletter"
     r"|menu)"
 )
-NORMATIVE = ("doit", "doivent", "peut", "peuvent", "interdit", "interdite", "obligatoire",
-             "facultatif", "ne", "pas", "jamais", "exempté")
+NORMATIVE = (
+    "doit",
+    "doivent",
+    "peut",
+    "peuvent",
+    "interdit",
+    "interdite",
+    "obligatoire",
+    "facultatif",
+    "ne",
+    "pas",
+    "jamais",
+    "exempté",
+)
 FUNCTION_WORDS = (
     "le la les l de des du d et ou en un une au aux à a par pour sur dans avec sans entre"
     " ce cette ces qui que dont est sont été être il elle ils elles se sa son ses leur leurs"

@@ -17,7 +17,20 @@ CLOSING_CUE = r"(?:\baté\b|\bprazo\b|\bdata limite\b)"
 APPLY_CUE = r"(?:\baplica(?:-se|r-se)?\b(?: \w+){0,3} (?:até|a partir de)\b)"
 DEADLINE_NOUN = r"(?:prazo|data limite)"
 SHIFT_BY = r"(?:por mais|por)"
-NUMBER_WORDS = (("um", 1), ("uma", 1), ("dois", 2), ("duas", 2), ("três", 3), ("seis", 6),
-                ("dez", 10), ("doze", 12))
-UNITS = (("dias?", "day"), ("semanas?", "week"), ("meses", "month"), ("mês", "month"),
-         ("anos?", "year"))
+NUMBER_WORDS = (
+    ("um", 1),
+    ("uma", 1),
+    ("dois", 2),
+    ("duas", 2),
+    ("três", 3),
+    ("seis", 6),
+    ("dez", 10),
+    ("doze", 12),
+)
+UNITS = (
+    ("dias?", "day"),
+    ("semanas?", "week"),
+    ("meses", "month"),
+    ("mês", "month"),
+    ("anos?", "year"),
+)

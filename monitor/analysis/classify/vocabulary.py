@@ -62,14 +62,27 @@ def _lowercase_pattern(source: str) -> str:
 
 
 # English, French and German define every pattern; the others the ones their pages need most.
-LANGUAGES = (vocab_en, vocab_fr, vocab_de, vocab_it, vocab_nl, vocab_es, vocab_pt, vocab_pl,
-             vocab_da, vocab_no)
+LANGUAGES = (
+    vocab_en,
+    vocab_fr,
+    vocab_de,
+    vocab_it,
+    vocab_nl,
+    vocab_es,
+    vocab_pt,
+    vocab_pl,
+    vocab_da,
+    vocab_no,
+)
 
 
 def _any(name: str) -> str:
     """The alternation of one named pattern over every language that defines it."""
-    return "(?:" + "|".join(f"(?:{getattr(module, name)})" for module in LANGUAGES
-                            if hasattr(module, name)) + ")"
+    return (
+        "(?:"
+        + "|".join(f"(?:{getattr(module, name)})" for module in LANGUAGES if hasattr(module, name))
+        + ")"
+    )
 
 
 def _words(name: str) -> frozenset[str]:
@@ -82,7 +95,8 @@ CONSULTATION_TITLE = Words(
     rf"^(?:[\w’'-]+[:,]?\s+){{0,4}}{_any('CONSULTATION')}\b"
     rf"|\b{_any('CONSULTATION_TITLE_LEAD')}\b.{{0,80}}\b{_any('CONSULTATION')}\b"
     r"|\bfor (?:public )?consultation\b|\bpour consultation\b|\bzur konsultation\b"
-    rf"|\b{_any('CONSULTS')}")
+    rf"|\b{_any('CONSULTS')}"
+)
 OUTCOME = Words(rf"\b{_any('OUTCOME')}\b")
 EXTENDED = Words(rf"\b{_any('EXTENDED')}\b")
 MOVED = Words(rf"\b{_any('MOVED')}\b")
@@ -90,8 +104,10 @@ EARLIER = Words(rf"\b{_any('EARLIER')}\b")
 FROM_BEFORE = Words(rf"\b{_any('FROM')}\s*$")  # "... and from <range>"
 # A row of a timeline or a list entry that starts with its date ("2. August 2026 | ...",
 # "ab 2. Dezember 2027: ...", "- from 2 August 2026: ...").
-DATED_ROW = Words(rf"^[\W\d]{{0,6}}(?:{_any('ROW_FROM')}\s+)?(?:\w+\s+)?\d{{1,2}}"
-                  r"(?:[./]|\s|er\s|st\s|nd\s|rd\s|th\s)")
+DATED_ROW = Words(
+    rf"^[\W\d]{{0,6}}(?:{_any('ROW_FROM')}\s+)?(?:\w+\s+)?\d{{1,2}}"
+    r"(?:[./]|\s|er\s|st\s|nd\s|rd\s|th\s)"
+)
 DATES_NOUN = Words(rf"\b{_any('DATES')}\b")
 TO_BEFORE = Words(rf"\b{_any('TO')}\s*$")  # German "auf den <date> verschoben": the new one
 INSTEAD = Words(rf"\b{_any('INSTEAD')}\b")
@@ -99,14 +115,18 @@ REPLACED = Words(rf"\b{_any('INSTEAD')}(?: the| of| le| la| dem| der)?\s*$")  # 
 VERB_FROM = Words(rf"^[\w-]+\s+{_any('FROM')}\s*$")  # "postponed from <range>"
 NUMBERS: dict[str, int] = {word: n for m in LANGUAGES for word, n in getattr(m, "NUMBER_WORDS", ())}
 UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"^{pattern}$"), unit) for m in LANGUAGES
-    for pattern, unit in getattr(m, "UNITS", ()))
+    (re.compile(rf"^{pattern}$"), unit)
+    for m in LANGUAGES
+    for pattern, unit in getattr(m, "UNITS", ())
+)
 # "postponed by 18 months", "prolongée de deux semaines", "um ein Jahr verschoben".
 SHIFT = Words(
     rf"\b{_any('SHIFT_BY')}\s*(\d{{1,3}}|"
     + "|".join(sorted((re.escape(w) for w in NUMBERS), key=len, reverse=True))
-    + r")\s+(" + "|".join(p for m in LANGUAGES for p, _ in getattr(m, "UNITS", ()))
-    + r")\b")
+    + r")\s+("
+    + "|".join(p for m in LANGUAGES for p, _ in getattr(m, "UNITS", ()))
+    + r")\b"
+)
 CLOSED = Words(rf"\b{_any('CLOSED')}")
 FEEDBACK = Words(rf"\b{_any('FEEDBACK')}\b")
 NEGATION = Words(rf"\b{_any('NEGATION')}")
@@ -123,14 +143,17 @@ NEW_DOCUMENT = Words(rf"\b{_any('NEW_DOCUMENT')}\s+(?:[\w-]+\s+)?{_any('PUBLICAT
 PUBLISHED = Words(
     rf"\b{_any('PUBLISH_VERB')}\s+(?:[\w’'-]+\s+){{0,6}}?{_PUBLICATION_NOUN}\b"
     rf"|\b{_PUBLICATION_NOUN}\b[^.;]{{0,80}}?\b{_any('AVAILABLE')}\b"
-    rf"|\b{_any('NOW_AVAILABLE')}\b|\b{_any('PUBLISHED_CLAUSE')}\b")
+    rf"|\b{_any('NOW_AVAILABLE')}\b|\b{_any('PUBLISHED_CLAUSE')}\b"
+)
 FUTURE = Words(rf"\b{_any('FUTURE')}\b")
 HYPOTHETICAL = Words(rf"\b{_any('HYPOTHETICAL')}\b[^.]{{0,40}}$")  # before the verb
 EVENT = Words(rf"\b{_any('EVENT')}\b")
 EVENT_WHEN = Words(rf"\b{_any('EVENT_WHEN')}\b")
 EVENT_PAST = Words(rf"\b{_any('EVENT_PAST')}\b")
-_ACT = (rf"{_any('ACT_KIND')}\s*\((?:EU|UE|EC|CE|EG|EWG|CEE|EEC|Euratom)\)"
-        r"\s*(?:No|n°|Nr\.?)?\s*\d{2,4}/\d+")
+_ACT = (
+    rf"{_any('ACT_KIND')}\s*\((?:EU|UE|EC|CE|EG|EWG|CEE|EEC|Euratom)\)"
+    r"\s*(?:No|n°|Nr\.?)?\s*\d{2,4}/\d+"
+)
 ACT_NAME = Words(rf"\b{_ACT}")
 ACT_TITLE = Words(rf"^{_ACT}")
 NOT_ACT = Words(rf"\b{_any('NOT_ACT')}\b")
@@ -146,15 +169,20 @@ REPORTS = Words(rf"\b{_any('REPORTS')}\b")
 CORRIGENDUM = Words(rf"\b{_any('CORRIGENDUM')}\b|►C\d|\b\d{{5}}[A-Z]{{1,2}}\d{{4}}R\(\d{{2}}\)")
 CELEX = re.compile(r"(?<!\w)([0-9CE]\d{4}[A-Z]{1,2}\d{4}(?:R\(\d{2}\)|-\d{8})?)(?![\w(])")
 # An ELI of an act (legislation.gov style, as EUR-Lex serves it): /eli/reg/2024/1689/oj.
-ELI = re.compile(r"/eli/(?:reg|dir|dec|reg_del|reg_impl|dir_del|dir_impl|dec_del|dec_impl)"
-                 r"/\d{4}/\d+(?:/(?:oj|corrigendum/[\w-]+))?")
+ELI = re.compile(
+    r"/eli/(?:reg|dir|dec|reg_del|reg_impl|dir_del|dir_impl|dec_del|dec_impl)"
+    r"/\d{4}/\d+(?:/(?:oj|corrigendum/[\w-]+))?"
+)
 OJ_REF = re.compile(r"\b(?:OJ|JO|ABl\.)\s?L\b[^|]{0,40}?(\d{1,2}\.\d{1,2}\.\d{4})")
 DOWNLOAD = Words(
     r"\((?:PDF|DOCX?|XLSX?|ODT|ODS|PPTX?|ZIP|CSV|EPUB)\b[^)]{0,30}\)|\bdownload\b"
     r"|\btélécharger\b|\bherunterladen\b"
-    r"|\.(?:pdf|docx?|xlsx?|odt|zip)\b|\b\d+(?:[.,]\d+)?\s?(?:KB|MB|kB|Ko|Mo)\b")
-DOC_LINK = Words(r"\.(?:pdf|docx?|xlsx?|odt|ods|pptx?|zip|csv)(?:$|[?#])|/document/"
-                 r"|/download|/library/|/files/")
+    r"|\.(?:pdf|docx?|xlsx?|odt|zip)\b|\b\d+(?:[.,]\d+)?\s?(?:KB|MB|kB|Ko|Mo)\b"
+)
+DOC_LINK = Words(
+    r"\.(?:pdf|docx?|xlsx?|odt|ods|pptx?|zip|csv)(?:$|[?#])|/document/"
+    r"|/download|/library/|/files/"
+)
 CHROME = Words(rf"\b{_any('CHROME')}\b")
 IMAGE = Words(_any("IMAGE"))
 STAMP = Words(rf"^{_any('STAMP')}")
@@ -174,7 +202,8 @@ FAQ_HINT = Words(rf"\b{_any('FAQ_HINT')}\b|q&a")
 # A listing is the page at the section's own path (/en/news), not an article under it.
 LISTING_PATH = Words(
     r"/(?:news|events?|library|consultations|publications?|press(?:corner)?|latest|calls"
-    r"|documents|newsroom|calendar|whats-new|all-news|actualites|aktuelles|presse)/?$")
+    r"|documents|newsroom|calendar|whats-new|all-news|actualites|aktuelles|presse)/?$"
+)
 # Sections that list other pages, not this page's content: their teasers come and go.
 ELSEWHERE = Words(rf"(?:^|> ){_any('ELSEWHERE')}(?: >|$)")
 TYPE_LINE = re.compile(r"^([A-Za-z][A-Za-z /&-]{2,40}?)\s*\|", re.MULTILINE)
@@ -198,16 +227,41 @@ COUNTERS = frozenset({
 })  # fmt: skip
 ATTACHMENT_NAME = Words(
     r"(?:^|\.)(?:attachments|documents|files|downloads)\.\d+\.(?:ersfilename|filename|title"
-    r"|name|url|link|href)$")
+    r"|name|url|link|href)$"
+)
 # "commitment" and "measure": the normative parts of a code of practice (documents parser).
-LEGAL_KINDS = frozenset({"article", "recital", "annex", "citation", "chapter", "section",
-                         "title_part", "preamble", "final_part", "commitment", "measure"})
+LEGAL_KINDS = frozenset(
+    {
+        "article",
+        "recital",
+        "annex",
+        "citation",
+        "chapter",
+        "section",
+        "title_part",
+        "preamble",
+        "final_part",
+        "commitment",
+        "measure",
+    }
+)
 DEADLINE_FIELDS = ("feedback_end", "deadline")
 # Fields that make an added item an entry in its own right (an initiative, an act, a key
 # event, a listed teaser), to be classified by what it is.
-ENTRY_FIELDS = frozenset({"event", "event_date", "status", "celex", "act_type",
-                          "initiative_id", "publication_id", "oj_date"})
+ENTRY_FIELDS = frozenset(
+    {
+        "event",
+        "event_date",
+        "status",
+        "celex",
+        "act_type",
+        "initiative_id",
+        "publication_id",
+        "oj_date",
+    }
+)
 OPEN, CLOSED_STATES = "OPEN", frozenset({"CLOSED", "DISABLED"})
+
 
 def severity_of(category: Category) -> Severity:
     """The category's severity in the registry (``monitor.types.CATEGORIES``): high for

@@ -37,15 +37,21 @@ def parse_document(content: bytes, context: ParseContext) -> Document:
 
 def document_of(extracted: Extracted, context: ParseContext) -> Document:
     """The items of an extracted document (the part of parsing that runs in lexwatch)."""
-    paragraphs = (paragraphs_of(extracted.paragraphs) if extracted.lines
-                  else list(extracted.paragraphs))
+    paragraphs = (
+        paragraphs_of(extracted.paragraphs) if extracted.lines else list(extracted.paragraphs)
+    )
     url = urldefrag(context.url).url
     title = normalise_line(extracted.title) or _first_line(paragraphs)
     items = items_of(paragraphs, url=url, title=title, lines=extracted.lines)
-    logger.debug("document %s: %s, %d pages, %d items", url, extracted.format,
-                 extracted.pages, len(items))
-    return Document(kind=DocumentKind.PAGE, items=tuple(items), title=title,
-                    language=context.options.language or extracted.language)
+    logger.debug(
+        "document %s: %s, %d pages, %d items", url, extracted.format, extracted.pages, len(items)
+    )
+    return Document(
+        kind=DocumentKind.PAGE,
+        items=tuple(items),
+        title=title,
+        language=context.options.language or extracted.language,
+    )
 
 
 def _first_line(paragraphs: Sequence[Paragraph]) -> str:

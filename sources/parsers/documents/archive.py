@@ -44,20 +44,23 @@ def open_package(content: bytes) -> zipfile.ZipFile:
 
 
 def package_kind(archive: zipfile.ZipFile) -> str:
-    """"docx" or "odt"; ParseError for another kind of package (XLSX, PPTX, ODS, plain ZIP)."""
+    """ "docx" or "odt"; ParseError for another kind of package (XLSX, PPTX, ODS, plain ZIP)."""
     names = set(archive.namelist())
     if "word/document.xml" in names:
         return "docx"
     if "mimetype" in names and read_member(archive, "mimetype").strip() == ODT_MIMETYPE:
         return "odt"
     if "xl/workbook.xml" in names or "ppt/presentation.xml" in names:
-        raise ParseError("a spreadsheet or presentation (XLSX/PPTX), not a text document;"
-                         " lexwatch reads PDF, DOCX and ODT")
+        raise ParseError(
+            "a spreadsheet or presentation (XLSX/PPTX), not a text document;"
+            " lexwatch reads PDF, DOCX and ODT"
+        )
     if "mimetype" in names:
         kind = read_member(archive, "mimetype")[:80].decode("ascii", "replace")
         raise ParseError(f"an OpenDocument file of type {kind!r}, not a text document (ODT)")
-    raise ParseError("a ZIP archive that is neither a Word (DOCX) nor an OpenDocument (ODT)"
-                     " text document")
+    raise ParseError(
+        "a ZIP archive that is neither a Word (DOCX) nor an OpenDocument (ODT) text document"
+    )
 
 
 def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -72,8 +75,7 @@ def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
 _CHUNK = 1 << 20
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, keep: bool = False
-             ) -> list[bytes]:
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, keep: bool = False) -> list[bytes]:
     """Inflate one member a chunk at a time (its CRC checked at the end); the chunks if kept."""
     chunks: list[bytes] = []
     try:
@@ -81,10 +83,18 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, keep: bool = Fa
             while chunk := member.read(_CHUNK):
                 if keep:
                     chunks.append(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            NotImplementedError, RuntimeError) as exc:  # RuntimeError: encrypted member
-        raise ParseError(f"the document is damaged: {info.filename} cannot be unpacked"
-                         f" ({exc})") from exc
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:  # RuntimeError: encrypted member
+        raise ParseError(
+            f"the document is damaged: {info.filename} cannot be unpacked ({exc})"
+        ) from exc
     return chunks
 
 
@@ -92,28 +102,35 @@ def _check_member_count(content: bytes) -> None:
     """Count the members from the end-of-directory record, before zipfile lists them all."""
     at = content.rfind(_EOCD, max(0, len(content) - 65_536 - _EOCD_SIZE))
     if at < 0 or at + _EOCD_SIZE > len(content):
-        raise ParseError("the document is damaged: its ZIP package has no directory"
-                         " (cut short?)")
+        raise ParseError("the document is damaged: its ZIP package has no directory (cut short?)")
     (entries,) = struct.unpack_from("<H", content, at + 10)
     if entries > MAX_MEMBERS:
-        raise ParseError(f"the document's package holds {entries:,} files, over the limit of"
-                         f" {MAX_MEMBERS:,}: not a document lexwatch reads")
+        raise ParseError(
+            f"the document's package holds {entries:,} files, over the limit of"
+            f" {MAX_MEMBERS:,}: not a document lexwatch reads"
+        )
 
 
 def _check_sizes(archive: zipfile.ZipFile) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise ParseError(f"the document's package holds {len(infos):,} files, over the limit"
-                         f" of {MAX_MEMBERS:,}: not a document lexwatch reads")
+        raise ParseError(
+            f"the document's package holds {len(infos):,} files, over the limit"
+            f" of {MAX_MEMBERS:,}: not a document lexwatch reads"
+        )
     total = sum(info.file_size for info in infos)
     if total > MAX_UNPACKED:
-        raise ParseError(f"decompression bomb: the document's package would unpack to"
-                         f" {total / 1e6:,.0f} MB, over the limit of {MAX_UNPACKED / 1e6:,.0f}"
-                         " MB; nothing was unpacked")
+        raise ParseError(
+            f"decompression bomb: the document's package would unpack to"
+            f" {total / 1e6:,.0f} MB, over the limit of {MAX_UNPACKED / 1e6:,.0f}"
+            " MB; nothing was unpacked"
+        )
     for info in infos:
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(
-                info.compress_size, 1):
+            info.compress_size, 1
+        ):
             raise ParseError(
                 f"decompression bomb: {info.filename} would inflate from"
                 f" {info.compress_size:,} to {info.file_size:,} bytes (over {MAX_RATIO} times);"
-                " nothing was unpacked")
+                " nothing was unpacked"
+            )

@@ -21,16 +21,27 @@ _KEYWORDS: dict[str, tuple[str, int]] = {
     "title": ("title_part", 3), "chapter": ("chapter", 4), "commitment": ("commitment", 4),
     "section": ("section", 5), "measure": ("measure", 6), "article": ("article", 7),
 }  # fmt: skip
-_LABELS = {"annex": "Annex", "appendix": "Appendix", "part": "Part", "title": "Title",
-           "chapter": "Chapter", "commitment": "Commitment", "section": "Section",
-           "measure": "Measure", "article": "Article"}
+_LABELS = {
+    "annex": "Annex",
+    "appendix": "Appendix",
+    "part": "Part",
+    "title": "Title",
+    "chapter": "Chapter",
+    "commitment": "Commitment",
+    "section": "Section",
+    "measure": "Measure",
+    "article": "Article",
+}
 _NUMBER = r"(?:[0-9]+[a-z]?|[IVXLC]+|[A-Z])(?:\.(?:[0-9]+[a-z]?|[IVXLC]+))*"
 _KEYWORD = re.compile(
     r"^(?P<word>article|annex|appendix|part|title|chapter|section|commitment|measure)"
     rf"\s+(?P<number>{_NUMBER})(?:(?P<sep>\.|\s*[:–—-])?\s+(?P<title>\S.*))?$",
-    re.IGNORECASE)
-_NUMBERED = re.compile(r"^(?P<number>[IVXLC]+|[0-9]{1,2}(?:\.[0-9]{1,2}){0,4})(?P<dot>\.?)"
-                       r"\s+(?P<title>[A-Z‘'\"“(][^\n]*)$")
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(
+    r"^(?P<number>[IVXLC]+|[0-9]{1,2}(?:\.[0-9]{1,2}){0,4})(?P<dot>\.?)"
+    r"\s+(?P<title>[A-Z‘'\"“(][^\n]*)$"
+)
 _RECITAL = re.compile(r"^\((?P<number>[0-9]{1,3})\)\s+\S")
 DOT_LEADERS = re.compile(r"(?:\.{4,}|…{2,}|\s\.\s\.\s)\s*\d*\s*$")
 _PAGE_NUMBER = re.compile(r"\s\d{1,3}$")  # a title that ends in one is a contents line
@@ -68,9 +79,13 @@ def heading_in(line: str, *, short: bool = True, level: int = 0) -> Heading | No
 def is_title_line(text: str) -> bool:
     """Whether a line can be the title under a bare heading ("Article 5" / "Prohibited AI
     practices"): short, capitalised, not ending like a sentence, not a heading or a point."""
-    return (len(text) <= _TITLE_CHARS and text[:1].isupper()
-            and not _SENTENCE_END.search(text) and heading_in(text) is None
-            and recital_in(text) is None)
+    return (
+        len(text) <= _TITLE_CHARS
+        and text[:1].isupper()
+        and not _SENTENCE_END.search(text)
+        and heading_in(text) is None
+        and recital_in(text) is None
+    )
 
 
 def recital_in(line: str) -> str | None:
@@ -86,15 +101,15 @@ def _keyword(line: str) -> Heading | None:
     word, number, title = match.group("word"), match.group("number"), match.group("title")
     if word.islower() or (word[0].islower()):
         return None  # "article 5 of ..." in running text
-    if title and (_PAGE_NUMBER.search(title) or not match.group("sep")
-                  and not _titled(word, title)):
+    if title and (
+        _PAGE_NUMBER.search(title) or not match.group("sep") and not _titled(word, title)
+    ):
         return None
     if word.lower() == "title" and not re.fullmatch(r"[IVXLC]+", number):
         return None  # "Title 3 ..." is rarely a heading; the acts' TITLE I is
     kind, rank = _KEYWORDS[word.lower()]
     label = f"{_LABELS[word.lower()]} {number}"
-    return Heading(kind=kind, number=number, label=label, title=(title or "").strip(),
-                   rank=rank)
+    return Heading(kind=kind, number=number, label=label, title=(title or "").strip(), rank=rank)
 
 
 def _titled(word: str, title: str) -> bool:
@@ -113,8 +128,11 @@ def _numbered(line: str) -> Heading | None:
     number, title = match.group("number"), match.group("title").strip()
     if "." not in number and not match.group("dot"):
         return None  # "4 For an overview ..." is a footnote, "13 March 2024" a date
-    if (len(title.split()) > _MAX_NUMBERED_WORDS or not any(c.isalpha() for c in title)
-            or _PAGE_NUMBER.search(title)):
+    if (
+        len(title.split()) > _MAX_NUMBERED_WORDS
+        or not any(c.isalpha() for c in title)
+        or _PAGE_NUMBER.search(title)
+    ):
         return None
     roman = bool(re.fullmatch(r"[IVXLC]+", number))
     rank = 2 if roman else 3 + number.count(".")

@@ -32,21 +32,26 @@ class WorkerLimits:
 
 
 DEFAULT_WORKER_LIMITS = WorkerLimits()
-_OUT_OF_MEMORY = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory",
-                  b"failed to map segment")
+_OUT_OF_MEMORY = (
+    b"MemoryError",
+    b"std::bad_alloc",
+    b"Cannot allocate memory",
+    b"failed to map segment",
+)
 _COMMAND = (sys.executable, "-m", "sources.parsers.documents.worker")
 
 
-def extract_isolated(content: bytes, limits: WorkerLimits = DEFAULT_WORKER_LIMITS
-                     ) -> Extracted:
+def extract_isolated(content: bytes, limits: WorkerLimits = DEFAULT_WORKER_LIMITS) -> Extracted:
     """The document's text as the worker read it; ParseError with the reason otherwise."""
     command = [*_COMMAND, str(limits.memory_mb), str(limits.cpu_seconds)]
     try:
-        done = subprocess.run(command, input=content, capture_output=True,
-                              timeout=limits.wall_seconds, check=False)
+        done = subprocess.run(
+            command, input=content, capture_output=True, timeout=limits.wall_seconds, check=False
+        )
     except subprocess.TimeoutExpired as exc:
-        raise ParseError(f"reading the document took longer than {limits.wall_seconds} s;"
-                         " nothing was stored") from exc
+        raise ParseError(
+            f"reading the document took longer than {limits.wall_seconds} s; nothing was stored"
+        ) from exc
     except OSError as exc:
         raise ParseError(f"the document reader could not be started: {exc}") from exc
     if done.returncode != 0:
@@ -69,16 +74,22 @@ def _answer(stdout: bytes) -> Extracted:
 def _died(code: int, stderr: bytes, limits: WorkerLimits) -> str:
     """Why the worker stopped without an answer, in a user's words."""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return (f"reading the document took more than {limits.cpu_seconds} s of CPU time;"
-                " nothing was stored")
+        return (
+            f"reading the document took more than {limits.cpu_seconds} s of CPU time;"
+            " nothing was stored"
+        )
     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     logger.warning("document worker exited with %s: %s", code, tail[0])
     if any(sign in stderr for sign in _OUT_OF_MEMORY):
-        return (f"the document needs more than {limits.memory_mb:,} MB of memory to read;"
-                " nothing was stored")
+        return (
+            f"the document needs more than {limits.memory_mb:,} MB of memory to read;"
+            " nothing was stored"
+        )
     if code == -signal.SIGABRT:  # PDFium aborts when an allocation fails
-        return (f"the document reader stopped (SIGABRT), most likely at its memory limit of"
-                f" {limits.memory_mb:,} MB; nothing was stored")
+        return (
+            f"the document reader stopped (SIGABRT), most likely at its memory limit of"
+            f" {limits.memory_mb:,} MB; nothing was stored"
+        )
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         return f"the document crashed the reader ({name}); nothing was stored"

@@ -26,8 +26,7 @@ from sources.parsers.documents.model import Paragraph
 
 _EDGE = 4  # lines at the top and the bottom of a page that may be running headers
 _DIGITS = re.compile(r"\d+")
-_PAGE_NUMBER_LINE = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$",
-                               re.IGNORECASE)
+_PAGE_NUMBER_LINE = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
 # A footnote marker or its brackets alone on a line: "(", "1", ")," glue to the line before.
 _MARKER_PIECE = re.compile(r"^(?:\d{1,3}\)?[,.;:]*|\)[,.;:]*)$")
 # A line cut short by a superscript footnote number ("... in the Union.2"): PDF text ends the
@@ -43,8 +42,7 @@ def paragraphs_of(lines: Sequence[Paragraph]) -> list[Paragraph]:
     """The paragraphs of a PDF's lines (each line with its page), in reading order."""
     pages = _by_page(lines)
     repeated = _running_lines(pages)
-    kept = [line for page in pages for line in _marked_contents(
-        _without_running(page, repeated))]
+    kept = [line for page in pages for line in _marked_contents(_without_running(page, repeated))]
     joined = _glue_markers(kept)
     return list(_join(joined, _usual_width(joined)))
 
@@ -77,9 +75,16 @@ def _without_running(page: Sequence[Paragraph], repeated: frozenset[str]) -> lis
     """The page without its running lines: at its edges, and anywhere for long ones (the
     Official Journal sets page 1's footer above the footnotes)."""
     edge = set(range(min(_EDGE, len(page)))) | set(range(max(0, len(page) - _EDGE), len(page)))
-    return [line for index, line in enumerate(page)
-            if not (_fold(line.text) in repeated and (index in edge or len(line.text) > 15)
-                    or index in edge and _PAGE_NUMBER_LINE.match(line.text))]
+    return [
+        line
+        for index, line in enumerate(page)
+        if not (
+            _fold(line.text) in repeated
+            and (index in edge or len(line.text) > 15)
+            or index in edge
+            and _PAGE_NUMBER_LINE.match(line.text)
+        )
+    ]
 
 
 def _marked_contents(page: list[Paragraph]) -> list[Paragraph]:
@@ -94,11 +99,15 @@ def _glue_markers(lines: Iterable[Paragraph]) -> list[Paragraph]:
     """Footnote markers set as superscripts come out as lines of their own: "(", "1", "),"."""
     glued: list[Paragraph] = []
     for line in lines:
-        if glued and (_MARKER_PIECE.match(line.text) or _GLUES_LEFT.match(line.text)
-                      or glued[-1].text.endswith("(")):
+        if glued and (
+            _MARKER_PIECE.match(line.text)
+            or _GLUES_LEFT.match(line.text)
+            or glued[-1].text.endswith("(")
+        ):
             last = glued[-1]
-            glued[-1] = Paragraph(page=last.page, text=last.text + line.text,
-                                  contents=last.contents)
+            glued[-1] = Paragraph(
+                page=last.page, text=last.text + line.text, contents=last.contents
+            )
         else:
             glued.append(line)
     return glued
@@ -116,17 +125,22 @@ def _join(lines: Sequence[Paragraph], width: int) -> Iterable[Paragraph]:
     for index, line in enumerate(lines):
         current.append(line)
         following = lines[index + 1] if index + 1 < len(lines) else None
-        if following is None or _ends_paragraph(line, following, lines[index + 2: index + 3],
-                                                 width, carried):
-            yield Paragraph(page=current[0].page, text=" ".join(p.text for p in current),
-                            contents=current[0].contents)
+        if following is None or _ends_paragraph(
+            line, following, lines[index + 2 : index + 3], width, carried
+        ):
+            yield Paragraph(
+                page=current[0].page,
+                text=" ".join(p.text for p in current),
+                contents=current[0].contents,
+            )
             current = []
         cut = following is not None and _CUT_AT_MARKER.search(line.text) is not None
         carried = carried + len(line.text) if cut else 0
 
 
-def _ends_paragraph(line: Paragraph, following: Paragraph, after: Sequence[Paragraph],
-                    width: int, carried: int) -> bool:
+def _ends_paragraph(
+    line: Paragraph, following: Paragraph, after: Sequence[Paragraph], width: int, carried: int
+) -> bool:
     """Whether a paragraph ends after ``line`` (``after``: the line after ``following``)."""
     short = carried + len(line.text) < _SHORT * width
     if line.contents:
@@ -150,14 +164,22 @@ def _stands_alone(line: Paragraph, short: bool) -> bool:
     return not line.contents and heading_in(line.text, short=short) is not None
 
 
-def _opens_part(line: Paragraph, following: Paragraph, after: Sequence[Paragraph],
-                short: bool, width: int) -> bool:
+def _opens_part(
+    line: Paragraph, following: Paragraph, after: Sequence[Paragraph], short: bool, width: int
+) -> bool:
     """Whether ``following`` is a heading. A bare "Article 49" is one after a line that ends a
     paragraph, or when a title follows it; after "... in accordance with" and before
     "Section A — ..." it is the end of a sentence."""
-    ahead = None if following.contents else heading_in(
-        following.text, short=len(following.text) < _SHORT * width)
+    ahead = (
+        None
+        if following.contents
+        else heading_in(following.text, short=len(following.text) < _SHORT * width)
+    )
     if ahead is None:
         return False
-    return (bool(ahead.title) or short or _ENDS_SENTENCE.search(line.text) is not None
-            or (bool(after) and is_title_line(after[0].text)))
+    return (
+        bool(ahead.title)
+        or short
+        or _ENDS_SENTENCE.search(line.text) is not None
+        or (bool(after) and is_title_line(after[0].text))
+    )

@@ -50,19 +50,31 @@ class Extracted:
 
 
 def to_json(extracted: Extracted) -> dict[str, Any]:
-    return {"format": extracted.format, "title": extracted.title, "pages": extracted.pages,
-            "language": extracted.language, "lines": extracted.lines,
-            "paragraphs": [[p.page, p.level, p.text] for p in extracted.paragraphs]}
+    return {
+        "format": extracted.format,
+        "title": extracted.title,
+        "pages": extracted.pages,
+        "language": extracted.language,
+        "lines": extracted.lines,
+        "paragraphs": [[p.page, p.level, p.text] for p in extracted.paragraphs],
+    }
 
 
 def from_json(data: dict[str, Any]) -> Extracted:
     """The Extracted a worker wrote; ParseError for anything else."""
     try:
-        paragraphs = tuple(Paragraph(page=int(page), level=int(level), text=str(text))
-                           for page, level, text in data["paragraphs"])
-        return Extracted(format=str(data["format"]), title=str(data["title"]),
-                         pages=int(data["pages"]), paragraphs=paragraphs,
-                         language=str(data.get("language", "")), lines=bool(data["lines"]))
+        paragraphs = tuple(
+            Paragraph(page=int(page), level=int(level), text=str(text))
+            for page, level, text in data["paragraphs"]
+        )
+        return Extracted(
+            format=str(data["format"]),
+            title=str(data["title"]),
+            pages=int(data["pages"]),
+            paragraphs=paragraphs,
+            language=str(data.get("language", "")),
+            lines=bool(data["lines"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"the document reader answered something unexpected: {exc!r}") from exc
 
@@ -70,8 +82,12 @@ def from_json(data: dict[str, Any]) -> Extracted:
 def check_size(pages: int, chars: int) -> None:
     """ParseError once a document has more pages or characters than lexwatch reads."""
     if pages > MAX_PAGES:
-        raise ParseError(f"the document has {pages:,} pages, over the limit of {MAX_PAGES:,}"
-                         " pages lexwatch reads; nothing was stored")
+        raise ParseError(
+            f"the document has {pages:,} pages, over the limit of {MAX_PAGES:,}"
+            " pages lexwatch reads; nothing was stored"
+        )
     if chars > MAX_CHARS:
-        raise ParseError(f"the document holds more than {MAX_CHARS:,} characters of text, over"
-                         " the limit lexwatch reads; nothing was stored")
+        raise ParseError(
+            f"the document holds more than {MAX_CHARS:,} characters of text, over"
+            " the limit lexwatch reads; nothing was stored"
+        )

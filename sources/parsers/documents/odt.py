@@ -49,8 +49,9 @@ def read_odt(archive: zipfile.ZipFile) -> Extracted:
             chars += len(text)
             check_size(page, chars)
     title, language = _meta(archive)
-    return Extracted(format="odt", title=title, pages=page, paragraphs=tuple(paragraphs),
-                     language=language)
+    return Extracted(
+        format="odt", title=title, pages=page, paragraphs=tuple(paragraphs), language=language
+    )
 
 
 def _refuse_encrypted(archive: zipfile.ZipFile) -> None:
@@ -58,18 +59,20 @@ def _refuse_encrypted(archive: zipfile.ZipFile) -> None:
         return
     manifest = read_member(archive, "META-INF/manifest.xml")
     if f"{{{_MANIFEST}}}encryption-data".encode() in manifest or b"encryption-data" in manifest:
-        raise ParseError("the OpenDocument file is encrypted: it needs a password to open, so"
-                         " lexwatch cannot read its text")
+        raise ParseError(
+            "the OpenDocument file is encrypted: it needs a password to open, so"
+            " lexwatch cannot read its text"
+        )
 
 
 def _xml(content: bytes, name: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         return etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"the OpenDocument file is damaged: {name} is not XML ({exc})"
-                         ) from exc
+        raise ParseError(f"the OpenDocument file is damaged: {name} is not XML ({exc})") from exc
 
 
 Walked = tuple[str, str, int]  # ("text", text, heading level) or ("break", "", 0)

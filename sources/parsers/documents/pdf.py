@@ -22,8 +22,7 @@ from sources.parsers.documents.model import (
 # documents break lines at the hyphens of compounds ("post-deployment", "large-scale").
 _JOINED_HYPHEN = "\ufffe"
 # Control characters PDFium passes through from broken font maps (STX for a hyphen, ...).
-_CONTROLS: dict[int, str | None] = {code: None for code in range(32)
-                                     if chr(code) not in "\n\r\t"}
+_CONTROLS: dict[int, str | None] = {code: None for code in range(32) if chr(code) not in "\n\r\t"}
 _CONTROLS[2] = "-"
 
 
@@ -39,11 +38,13 @@ def read_pdf(content: bytes) -> Extracted:
             text = _page_text(document, index)
             chars += len(text)
             check_size(pages, chars)
-            lines.extend(Paragraph(page=index + 1, text=line)
-                         for line in text.splitlines() if line.strip())
+            lines.extend(
+                Paragraph(page=index + 1, text=line) for line in text.splitlines() if line.strip()
+            )
         _check_text_layer(pages, lines)
-        return Extracted(format="pdf", title=_title(document), pages=pages,
-                         paragraphs=tuple(lines), lines=True)
+        return Extracted(
+            format="pdf", title=_title(document), pages=pages, paragraphs=tuple(lines), lines=True
+        )
     finally:
         document.close()
 
@@ -54,11 +55,12 @@ def _open(content: bytes) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
-            raise ParseError("the PDF is encrypted: it needs a password to open, so lexwatch"
-                             " cannot read its text") from exc
+            raise ParseError(
+                "the PDF is encrypted: it needs a password to open, so lexwatch"
+                " cannot read its text"
+            ) from exc
         if "security" in message.lower():
-            raise ParseError(f"the PDF uses an unsupported encryption scheme ({message})"
-                             ) from exc
+            raise ParseError(f"the PDF uses an unsupported encryption scheme ({message})") from exc
         raise ParseError(f"the PDF is damaged: PDFium cannot open it ({message})") from exc
 
 
@@ -66,8 +68,7 @@ def _page_text(document: pdfium.PdfDocument, index: int) -> str:
     try:
         page = document[index]
     except pdfium.PdfiumError as exc:
-        raise ParseError(f"the PDF is damaged: page {index + 1} cannot be read ({exc})"
-                         ) from exc
+        raise ParseError(f"the PDF is damaged: page {index + 1} cannot be read ({exc})") from exc
     try:
         textpage = page.get_textpage()
         try:
@@ -88,9 +89,11 @@ def _has_compatibility(text: str) -> bool:
 def _check_text_layer(pages: int, lines: list[Paragraph]) -> None:
     chars = sum(len(line.text.strip()) for line in lines)
     if pages and chars < MIN_CHARS_PER_PAGE * pages:
-        raise ParseError(f"no text layer: the PDF's {pages} page(s) hold {chars} characters of"
-                         " text, so it is probably a scan (images of pages); lexwatch does not"
-                         " read text in images (no OCR)")
+        raise ParseError(
+            f"no text layer: the PDF's {pages} page(s) hold {chars} characters of"
+            " text, so it is probably a scan (images of pages); lexwatch does not"
+            " read text in images (no OCR)"
+        )
 
 
 def _title(document: pdfium.PdfDocument) -> str:
@@ -100,7 +103,10 @@ def _title(document: pdfium.PdfDocument) -> str:
     except (pdfium.PdfiumError, KeyError):
         return ""
     lowered = title.lower()
-    if len(title.split()) < 2 or lowered.startswith(("microsoft word", "untitled")) or (
-            lowered.endswith((".doc", ".docx", ".pdf", ".odt"))):
+    if (
+        len(title.split()) < 2
+        or lowered.startswith(("microsoft word", "untitled"))
+        or (lowered.endswith((".doc", ".docx", ".pdf", ".odt")))
+    ):
         return ""
     return title

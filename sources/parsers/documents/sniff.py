@@ -15,7 +15,7 @@ _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 
 def sniff(content: bytes, content_type: str = "") -> str:
-    """"pdf" or "zip" (a DOCX or ODT package, told apart once it is opened); ParseError
+    """ "pdf" or "zip" (a DOCX or ODT package, told apart once it is opened); ParseError
     naming what the bytes are otherwise."""
     # The PDF header may follow a little junk (some servers prepend a BOM or a blank line).
     if _PDF in content[:1024]:
@@ -24,10 +24,14 @@ def sniff(content: bytes, content_type: str = "") -> str:
         return "zip"
     if content.startswith(_OLE2):
         if _ENCRYPTED_OOXML in content:
-            raise ParseError("the Word document is encrypted: it needs a password to open,"
-                             " so lexwatch cannot read its text")
-        raise ParseError("an old binary Office file (.doc, .xls or .ppt); lexwatch reads PDF,"
-                         " DOCX and ODT: ask for or watch the PDF or DOCX version")
+            raise ParseError(
+                "the Word document is encrypted: it needs a password to open,"
+                " so lexwatch cannot read its text"
+            )
+        raise ParseError(
+            "an old binary Office file (.doc, .xls or .ppt); lexwatch reads PDF,"
+            " DOCX and ODT: ask for or watch the PDF or DOCX version"
+        )
     served = f"served as {content_type}" if content_type else "served without a content type"
     start = content[:24].decode("latin-1").encode("unicode_escape").decode("ascii")
     raise ParseError(f"not a PDF, DOCX or ODT document ({served}; it starts with {start!r})")

@@ -35,14 +35,16 @@ class _Part:
     lines: list[str] = field(default_factory=list)
 
 
-def items_of(paragraphs: Sequence[Paragraph], *, url: str, title: str,
-             lines: bool) -> list[Item]:
+def items_of(paragraphs: Sequence[Paragraph], *, url: str, title: str, lines: bool) -> list[Item]:
     """The items of a document's paragraphs; ``lines``: they came from a PDF (headings are
     recognised only on lines shorter than a full line)."""
     parts = _parts(paragraphs, lines=lines)
     keys = _keys(parts)
-    return [_item(part, key, url, title) for part, key in zip(parts, keys, strict=True)
-            if part.lines or part.heading is not None]
+    return [
+        _item(part, key, url, title)
+        for part, key in zip(parts, keys, strict=True)
+        if part.lines or part.heading is not None
+    ]
 
 
 def _parts(paragraphs: Sequence[Paragraph], *, lines: bool) -> list[_Part]:
@@ -57,8 +59,9 @@ def _parts(paragraphs: Sequence[Paragraph], *, lines: bool) -> list[_Part]:
         if heading is not None and _in_text(heading, paragraph, stack, paragraphs, index):
             heading = None
         if heading is None and recitals and recital_in(paragraph.text) == str(expected):
-            heading = Heading(kind="recital", number=str(expected),
-                              label=f"Recital {expected}", title="", rank=8)
+            heading = Heading(
+                kind="recital", number=str(expected), label=f"Recital {expected}", title="", rank=8
+            )
             expected += 1
         if heading is None:
             _add(parts[-1], paragraph)
@@ -68,8 +71,13 @@ def _parts(paragraphs: Sequence[Paragraph], *, lines: bool) -> list[_Part]:
         if heading.kind != "recital":
             recitals = False
             stack = [h for h in stack if h.rank < heading.rank]
-        part = _Part(heading=heading, parent=stack[-1].label if stack else "",
-                     first_page=paragraph.page, last_page=paragraph.page, title=heading.title)
+        part = _Part(
+            heading=heading,
+            parent=stack[-1].label if stack else "",
+            first_page=paragraph.page,
+            last_page=paragraph.page,
+            title=heading.title,
+        )
         if heading.kind == "recital":
             _add(part, paragraph)
         elif not part.title and heading.number and _is_title(paragraphs, index + 1):
@@ -83,27 +91,35 @@ def _parts(paragraphs: Sequence[Paragraph], *, lines: bool) -> list[_Part]:
 
 
 def _heading(paragraph: Paragraph, *, lines: bool) -> Heading | None:
-    if paragraph.contents or not (lines or paragraph.level
-                                  or len(paragraph.text) <= _TITLE_LINE_CHARS):
+    if paragraph.contents or not (
+        lines or paragraph.level or len(paragraph.text) <= _TITLE_LINE_CHARS
+    ):
         return None
     return heading_in(paragraph.text, short=True, level=paragraph.level)
 
 
-def _in_text(heading: Heading, paragraph: Paragraph, stack: Sequence[Heading],
-             paragraphs: Sequence[Paragraph], index: int) -> bool:
+def _in_text(
+    heading: Heading,
+    paragraph: Paragraph,
+    stack: Sequence[Heading],
+    paragraphs: Sequence[Paragraph],
+    index: int,
+) -> bool:
     """A heading-like line that is text: a numbered line inside an article (articles have no
     headings, "7. Testing ..." is a point), or a bare "Article 49" without a title after it
     (the end of an annex's title "... in accordance with / Article 49")."""
     if heading.kind == "heading" and not paragraph.level:
         return bool(stack) and stack[-1].kind == "article"
-    return heading.kind == "article" and not heading.title and not _is_title(
-        paragraphs, index + 1)
+    return heading.kind == "article" and not heading.title and not _is_title(paragraphs, index + 1)
 
 
 def _is_title(paragraphs: Sequence[Paragraph], index: int) -> bool:
     """Whether the paragraph after a bare heading ("Article 5") is its title."""
-    return (index < len(paragraphs) and not paragraphs[index].level
-            and is_title_line(paragraphs[index].text))
+    return (
+        index < len(paragraphs)
+        and not paragraphs[index].level
+        and is_title_line(paragraphs[index].text)
+    )
 
 
 def _add(part: _Part, paragraph: Paragraph) -> None:
@@ -115,8 +131,10 @@ def _keys(parts: Sequence[_Part]) -> list[str]:
     """Each part's key: its label, "parent > label" where the label repeats, then "#n"."""
     labels = [part.heading.label if part.heading else TOP for part in parts]
     counts = Counter(labels)
-    keys = [label if counts[label] == 1 or not part.parent else f"{part.parent} > {label}"
-            for label, part in zip(labels, parts, strict=True)]
+    keys = [
+        label if counts[label] == 1 or not part.parent else f"{part.parent} > {label}"
+        for label, part in zip(labels, parts, strict=True)
+    ]
     seen: Counter[str] = Counter()
     unique = []
     for key in keys:

@@ -49,15 +49,21 @@ def read_docx(content: bytes) -> Extracted:
             check_size(page, chars)
         page += within
     core = document.core_properties
-    return Extracted(format="docx", title=normalise_line(core.title or ""), pages=page,
-                     paragraphs=tuple(paragraphs), language=(core.language or "")[:2].lower())
+    return Extracted(
+        format="docx",
+        title=normalise_line(core.title or ""),
+        pages=page,
+        paragraphs=tuple(paragraphs),
+        language=(core.language or "")[:2].lower(),
+    )
 
 
 Breaks = tuple[int, int]  # page breaks before a paragraph's text, and within or after it
 
 
-def _blocks(document: WordDocument, rendered: bool, levels: dict[str, int]
-            ) -> Iterator[tuple[Paragraph, Breaks]]:
+def _blocks(
+    document: WordDocument, rendered: bool, levels: dict[str, int]
+) -> Iterator[tuple[Paragraph, Breaks]]:
     """Each paragraph or table row, with its page breaks."""
     for part in document.iter_inner_content():
         if isinstance(part, Table):
@@ -95,7 +101,8 @@ def _breaks(paragraph: WordParagraph, rendered: bool) -> Breaks:
         if element.tag == _TEXT:
             seen_text = seen_text or bool(element.text and element.text.strip())
         elif element.tag == (_RENDERED if rendered else _BREAK) and (
-                rendered or element.get(f"{_W}type") == "page"):
+            rendered or element.get(f"{_W}type") == "page"
+        ):
             if seen_text:
                 within += 1
             else:

@@ -50,8 +50,10 @@ def _answer(content: bytes, memory_mb: int) -> dict[str, Any]:
     except ParseError as exc:
         return {"error": str(exc)}
     except MemoryError:
-        return {"error": f"the document needs more than {memory_mb:,} MB of memory to read;"
-                         " nothing was stored"}
+        return {
+            "error": f"the document needs more than {memory_mb:,} MB of memory to read;"
+            " nothing was stored"
+        }
     except RecursionError:
         return {"error": "the document is nested too deeply to read; nothing was stored"}
 
