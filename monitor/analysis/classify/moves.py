@@ -18,7 +18,9 @@ A move that is only considered ("may be extended", "proposes to delay") is no mo
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from monitor.analysis.classify.delta import twin_of
@@ -165,6 +167,7 @@ def announced_moves(diff: ItemDiff, delta: Delta, call: Call) -> list[Finding]:
 
 
 def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> list[Move]:
+    """The moves one sentence announces, read in the order the publications write them."""
     text = sentence.text
     extended = EXTENDED.search(text)
     verb = extended or MOVED.search(text)
@@ -174,39 +177,70 @@ def _announced(sentence: Sentence, diff: ItemDiff, delta: Delta, call: Call) -> 
     moves = _instead(text, found) or _ranges_from(text, found, verb.start())
     if moves:
         return moves
-    after = [
-        f
-        for f in found
-        if f.start >= verb.start()
-        if extended or f.start - verb.end() <= _NEAR_VERB
-    ]  # "moved to" + its date
-    # Verb last (German, French inversions): "auf den 23.06.2026 vorgezogen" is the new date.
-    after += [
-        f
-        for f in found
-        if f.start < verb.start() and TO_BEFORE.search(text[max(0, f.start - 20) : f.start])
-    ]
-    before = max((f.date for f in found if f.start < verb.start() and f not in after), default=None)
-    if after:
-        news = sorted({f.date for f in after})
-        old = before or _latest_before(_old_deadlines(diff, delta, call), news[-1])
-        if len(news) > 1 and DATES_NOUN.search(text):  # "the new dates will be X and Y"
-            return [(old, day) for day in news]
-        return [(old, news[-1])]
+    news = _new_dates(text, found, verb, near=extended is None)
+    before = max((f.date for f in found if f.start < verb.start() and f not in news), default=None)
+    olds = _Olds(before, sentence, diff, delta, call)
+    if news:
+        return _to_new_dates(text, sorted({f.date for f in news}), olds)
     shift = SHIFT.search(text)
     if shift is not None:
         sign = -1 if EARLIER.search(text) else 1
-        olds = [before] if before else _shifted_from(sentence, diff, delta, call)
-        return [(old, _shifted(old, sign, shift.group(1), shift.group(2))) for old in olds]
+        return [
+            (old, _shifted(old, sign, shift.group(1), shift.group(2))) for old in olds.shifted()
+        ]
     nearby = [
         d
         for s in _dated_neighbours(sentence, delta)
         for d in cued_dates(s, CLOSING_CUE, call) + cued_dates(s, APPLY_CUE, call)
     ]
-    if not nearby:
-        return []
-    new = max(nearby)
-    return [(before or _latest_before(_old_deadlines(diff, delta, call), new), new)]
+    return [(olds.before_or_latest(max(nearby)), max(nearby))] if nearby else []
+
+
+def _new_dates(
+    text: str, found: Sequence[FoundDate], verb: re.Match[str], *, near: bool
+) -> list[FoundDate]:
+    """The dates the verb points to: after it ("extended until 15 October"; right after it
+    for "moved to", ``near``), or before it behind "to" when the verb comes last (German
+    "auf den 23.06.2026 vorgezogen")."""
+    after = [
+        f
+        for f in found
+        if f.start >= verb.start() and (not near or f.start - verb.end() <= _NEAR_VERB)
+    ]
+    last = [
+        f
+        for f in found
+        if f.start < verb.start() and TO_BEFORE.search(text[max(0, f.start - 20) : f.start])
+    ]
+    return after + last
+
+
+def _to_new_dates(text: str, news: list[date], olds: _Olds) -> list[Move]:
+    old = olds.before_or_latest(news[-1])
+    if len(news) > 1 and DATES_NOUN.search(text):  # "the new dates will be X and Y"
+        return [(old, day) for day in news]
+    return [(old, news[-1])]
+
+
+@dataclass(frozen=True, slots=True)
+class _Olds:
+    """Where an announced move finds the date it moves from, looked up only when needed."""
+
+    before: date | None  # a date the sentence states before its verb
+    sentence: Sentence
+    diff: ItemDiff
+    delta: Delta
+    call: Call
+
+    def before_or_latest(self, new: date) -> date | None:
+        """The sentence's own old date, else the latest old deadline that is not ``new``."""
+        return self.before or _latest_before(_old_deadlines(self.diff, self.delta, self.call), new)
+
+    def shifted(self) -> list[date]:
+        """The dates a shift ("postponed by 16 months") moves."""
+        if self.before is not None:
+            return [self.before]
+        return _shifted_from(self.sentence, self.diff, self.delta, self.call)
 
 
 def moves_in_new_text(diff: ItemDiff, text: str, call: Call) -> list[Finding]:
