@@ -175,24 +175,7 @@ def raw_evidence(request: Request, change_id: RowId) -> Response:
     require_reader(request)
     detail = _detail(request, change_id)
     digest = detail.check.blob_hash if detail.check else None
-    body = lexwatch(request).store.blob(digest) if digest else None
-    if body is None:
-        raise HTTPException(
-            status_code=404,
-            detail="the raw response of this change is not"
-            " kept (it may be older than the retention period)",
-        )
-    assert digest is not None
-    media, suffix = _download_type(_stored_type(request, digest))
-    name = f"lexwatch-change-{change_id}-evidence.{suffix}"
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "content-security-policy": "default-src 'none'; sandbox",
-        },
-    )
+    return _download(request, digest, f"lexwatch-change-{change_id}-evidence", "raw response")
 
 
 @router.get("/changes/{change_id}/raw/previous", include_in_schema=False)
@@ -201,21 +184,24 @@ def previous_version(request: Request, change_id: RowId) -> Response:
     require_reader(request)
     detail = _detail(request, change_id)
     digest = _previous(request, detail.change)
+    return _download(request, digest, f"lexwatch-change-{change_id}-previous", "previous version")
+
+
+def _download(request: Request, digest: str | None, stem: str, what: str) -> Response:
+    """A stored body as an attachment in its own type; never rendered (it is scraped)."""
     body = lexwatch(request).store.blob(digest) if digest else None
-    if body is None:
+    if digest is None or body is None:
         raise HTTPException(
             status_code=404,
-            detail="the previous version of this change is"
-            " not kept (it may be older than the retention period)",
+            detail=f"the {what} of this change is not kept"
+            " (it may be older than the retention period)",
         )
-    assert digest is not None
     media, suffix = _download_type(_stored_type(request, digest))
-    name = f"lexwatch-change-{change_id}-previous.{suffix}"
     return Response(
         body,
         media_type=media,
         headers={
-            "content-disposition": f'attachment; filename="{name}"',
+            "content-disposition": f'attachment; filename="{stem}.{suffix}"',
             "content-security-policy": "default-src 'none'; sandbox",
         },
     )

@@ -286,16 +286,7 @@ def finish_sent(
 ) -> bool:
     """Record a send by the lease holder; False (nothing written) for anyone else."""
     result = session.execute(
-        update(DeliveryRow)
-        .where(*_fenced(delivery_id, token))
-        .values(
-            status=DeliveryStatus.SENT.value,
-            sent_at=now,
-            remote_id=remote_id,
-            last_error=None,
-            attempts=DeliveryRow.attempts + 1,
-            next_attempt_at=None,
-        )
+        update(DeliveryRow).where(*_fenced(delivery_id, token)).values(**_sent(remote_id, now))
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
@@ -420,18 +411,21 @@ def _thread(session: Session, row: DeliveryRow) -> str | None:
     return session.exec(statement).first()
 
 
+def _sent(remote_id: str | None, now: datetime) -> dict[str, Any]:
+    """The columns of a delivery that was sent (one more attempt, nothing left to retry)."""
+    return {
+        "status": DeliveryStatus.SENT.value,
+        "sent_at": now,
+        "remote_id": remote_id,
+        "last_error": None,
+        "attempts": DeliveryRow.attempts + 1,
+        "next_attempt_at": None,
+    }
+
+
 def mark_sent(session: Session, ids: Sequence[int], remote_id: str | None, now: datetime) -> None:
     session.execute(
-        update(DeliveryRow)
-        .where(col(DeliveryRow.id).in_(ids))
-        .values(
-            status=DeliveryStatus.SENT.value,
-            sent_at=now,
-            remote_id=remote_id,
-            last_error=None,
-            attempts=DeliveryRow.attempts + 1,
-            next_attempt_at=None,
-        )
+        update(DeliveryRow).where(col(DeliveryRow.id).in_(ids)).values(**_sent(remote_id, now))
     )
 
 
