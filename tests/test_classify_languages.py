@@ -157,6 +157,34 @@ ROWS = [
         " veröffentlicht.",
         {(A.PUBLICATION_ADDED, None)},
     ),
+    (
+        "es-disponible",
+        "La Agencia orienta a las empresas.",
+        "La Agencia orienta a las empresas. La nota técnica sobre el uso de la IA en el empleo"
+        " ya está disponible.",
+        {(A.PUBLICATION_ADDED, None)},
+    ),
+    (
+        "it-ora-disponibili",
+        "Il Garante vigila sul trattamento dei dati.",
+        "Il Garante vigila sul trattamento dei dati. Le schede informative sull'intelligenza"
+        " artificiale sono ora disponibili.",
+        {(A.PUBLICATION_ADDED, None)},
+    ),
+    (
+        "nl-publiceert",
+        "De toezichthouder houdt toezicht op algoritmes.",
+        "De toezichthouder houdt toezicht op algoritmes. De AP publiceert een handleiding voor"
+        " organisaties die AI inzetten.",
+        {(A.PUBLICATION_ADDED, None)},
+    ),
+    (
+        "pt-divulgou",
+        "A autoridade acompanha as empresas.",
+        "A autoridade acompanha as empresas. A CNPD divulgou um documento de orientação sobre"
+        " inteligência artificial.",
+        {(A.PUBLICATION_ADDED, None)},
+    ),
     # --- events ---------------------------------------------------------------------------------
     (
         "fr-webinaire",

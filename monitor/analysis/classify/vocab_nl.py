@@ -16,9 +16,20 @@ STATUS_OPEN = r"(?:open|lopend)"
 STATUS_CLOSED = r"(?:gesloten|afgesloten|afgerond)"
 STATUS_LABEL = r"(?:status)"
 PUBLICATION_NOUN = (
-    r"(?:richtsnoeren|richtlijnen|rapport|verslag|advies|handreiking|leidraad|ontwerp)"
+    r"(?:richtsnoeren|richtlijnen|rapport(?:en)?|verslag(?:en)?|advie(?:s|zen)"
+    r"|handreiking(?:en)?|leidraad|ontwerp(?:en)?|gedragscode|praktijkcode|sjablo(?:on|nen)"
+    r"|veelgestelde vragen|verklaring(?:en)?|studies?|aanbeveling(?:en)?|factsheets?"
+    r"|brochures?|handleiding(?:en)?|methodologie|samenvatting(?:en)?|analyses?|witboek"
+    r"|routekaart|evaluaties?|toelichting|documenten|document|publicaties?"
+    r"|mededeling(?:en)?|strategie|actieplan|checklists?)"
 )
-PUBLISH_VERB = r"(?:publiceert|heeft gepubliceerd|presenteert|brengt uit)"
+PUBLISH_VERB = (
+    r"(?:publiceert|publiceren|heeft gepubliceerd|hebben gepubliceerd|presenteert"
+    r"|brengt uit|heeft uitgebracht|lanceert|stelt beschikbaar)"
+)
+NEW_DOCUMENT = r"(?:nieuwe?|eerste|tweede|derde|geactualiseerde|herziene|bijgewerkte|definitieve)"
+AVAILABLE = r"(?:(?:is|zijn)\s+(?:nu\s+|vandaag\s+)?(?:gepubliceerd|beschikbaar|vastgesteld))"
+NOW_AVAILABLE = r"(?:nu beschikbaar|te downloaden)"
 FUTURE = r"(?:zal|zullen|binnenkort|gepland)"
 EVENT = r"(?:webinar|bijeenkomst|congres|workshop|conferentie|seminar)"
 CLOSING_CUE = r"(?:\btot en met\b|\buiterlijk\b|\bdeadline\b|\bsluit\b)"

@@ -9,8 +9,27 @@ FEEDBACK = r"(?:contributos|comentários|observações)"
 CLOSED = r"(?:(?:foi|está) (?:encerrad[ao]|concluíd[ao])|terminou)"
 OPENED = r"(?:(?:está|foi) abert[ao]|lança|inicia)"
 EXTENDED = r"(?:prorrogad[ao]s?|prorrogação|prolonga(?:d[ao]s?)?|adiad[ao]s?)"
-PUBLICATION_NOUN = r"(?:orientações|diretrizes|relatório|parecer|recomendaç(?:ão|ões)|guia)"
-PUBLISH_VERB = r"(?:publicou|publica|apresentou|adotou)"
+PUBLICATION_NOUN = (
+    r"(?:orientações|diretrizes|relatórios?|parecer|pareceres|recomendaç(?:ão|ões)|guias?"
+    r"|projetos? de \w+|códigos? de (?:conduta|boas práticas)|perguntas frequentes"
+    r"|declaraç(?:ão|ões)|estudos?|fichas?|brochuras?|manua(?:l|is)|metodologia|resumos?"
+    r"|análises?|livro branco|roteiro|avaliaç(?:ão|ões)"
+    r"|notas? (?:explicativas?|técnicas?|informativas?)|documentos?|publicaç(?:ão|ões)"
+    r"|comunicaç(?:ão|ões)|estratégia|plano de ação|ferramentas?)"
+)
+PUBLISH_VERB = (
+    r"(?:publicou|publica|publicaram|apresentou|apresenta|adotou|adota|lançou|lança"
+    r"|disponibiliza|disponibilizou|divulga|divulgou)"
+)
+NEW_DOCUMENT = (
+    r"(?:nov[ao]s?|primeir[ao]s?|segund[ao]s?|terceir[ao]s?|atualizad[ao]s?|revist[ao]s?"
+    r"|definitiv[ao]s?)"
+)
+AVAILABLE = (
+    r"(?:(?:está|estão|foi|foram)\s+(?:agora\s+)?(?:publicad[ao]s?|disponíve(?:l|is)"
+    r"|adotad[ao]s?|disponibilizad[ao]s?))"
+)
+NOW_AVAILABLE = r"(?:já (?:está|estão) disponíve(?:l|is)|pode ser descarregad[ao])"
 FUTURE = r"(?:será|serão|em breve|prevista?)"
 EVENT = r"(?:webinar|seminário|conferência|workshop|sessão de esclarecimento)"
 CLOSING_CUE = r"(?:\baté\b|\bprazo\b|\bdata limite\b)"
