@@ -22,6 +22,7 @@ import pytest
 
 from monitor.app import App
 from monitor.config import load_settings
+from monitor.errors import ConfigError
 from monitor.pipeline import CheckResult
 from monitor.types import CheckOutcome
 from tests.processes import clean_env
@@ -225,8 +226,13 @@ def test_without_chromium_the_source_fails_saying_how_to_install_it(
 
 def test_render_on_a_feed_is_a_configuration_error(tmp_path: Path):
     config = '[sources.news]\nurl = "https://example.org/feed"\nparser = "feed"\nrender = true\n'
-    with pytest.raises(Exception, match=r"sources\.news\.render: a rendered page is HTML"):
+    with pytest.raises(ConfigError, match=r"sources\.news\.render: a rendered page is HTML"):
         make_app(tmp_path, config)
+
+
+def test_more_than_two_pages_at_a_time_is_a_configuration_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match=r"render\.max_pages"):
+        make_app(tmp_path, "", render="max_pages = 3")
 
 
 def lexwatch(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

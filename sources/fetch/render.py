@@ -185,20 +185,25 @@ class _PageRun:
         self._served = False
         self._spent = len(fetched.content)
         self._failure: FetchError | None = None
+        # The page's own requests end with it: one that hangs holds nothing past the limit.
+        self._deadline = asyncio.get_running_loop().time() + self._policy.page_timeout
 
     async def run(self, browser: Browser) -> bytes:
         from playwright.async_api import Error
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         context = await browser.new_context(accept_downloads=False, service_workers="block")
+        # Playwright's own limit only backs up ours, which ends the page first.
+        context.set_default_timeout((self._policy.page_timeout + 5) * 1000)
         try:
             await context.route("**/*", self._route)
             await context.route_web_socket(re.compile(".*"), self._socket)
             page = await context.new_page()
-            async with asyncio.timeout(self._policy.page_timeout):
+            async with asyncio.timeout_at(self._deadline):
                 await page.goto(self._url, wait_until="load")
                 await page.wait_for_load_state("networkidle")
                 dom = (await page.content()).encode("utf-8")
-        except TimeoutError as exc:
+        except (TimeoutError, PlaywrightTimeout) as exc:
             raise self._failure or self._overtime() from exc
         except Error as exc:
             raise self._failure or RenderError(
@@ -245,13 +250,16 @@ class _PageRun:
         room = self._policy.max_bytes - self._spent
         sent = {k: v for k, v in (await request.all_headers()).items() if k in _FORWARDED}
         try:
-            answer = await self._fetcher.resource(
-                request.url,
-                method=request.method,
-                headers=sent,
-                body=request.post_data_buffer,
-                max_bytes=max(room, 1),
-            )
+            async with asyncio.timeout_at(self._deadline):
+                answer = await self._fetcher.resource(
+                    request.url,
+                    method=request.method,
+                    headers=sent,
+                    body=request.post_data_buffer,
+                    max_bytes=max(room, 1),
+                )
+        except TimeoutError:  # the page is over: run() reports it
+            return None
         except BlockedAddressError as exc:
             self._renderer.count_blocked(self._url, request.url, str(exc))
             return None
