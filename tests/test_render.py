@@ -26,7 +26,7 @@ from monitor.errors import ConfigError
 from monitor.pipeline import CheckResult
 from monitor.types import CheckOutcome
 from tests.processes import clean_env
-from tests.servers.rendered import ITEMS, RenderedSite, Spied
+from tests.servers.rendered import ITEMS, RenderedSite, Spied, SpiedUdp
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -157,25 +157,45 @@ def test_an_unchanged_page_answers_304_and_the_browser_is_not_used(
 def test_a_page_cannot_reach_a_private_address(
     tmp_path: Path, site: RenderedSite, caplog: pytest.LogCaptureFixture
 ):
-    spied = Spied()
+    spied, stun = Spied(), SpiedUdp()
     spied.start()
-    site.spied = spied.base
+    site.spied, site.stun = spied.base, stun.address
     app = make_app(tmp_path, source("spy", site.url("/spy")))
     try:
         with caplog.at_level(logging.WARNING, logger="sources.fetch.render"):
             [found], counts = check_rounds(app, ["spy"])
     finally:
         spied.stop()
+        stun.stop()
 
     assert found["spy"].outcome is CheckOutcome.BASELINE  # the page renders without them
     assert "Rendered after the blocked requests" in titles(app, "spy")
     assert spied.hits == 0
+    assert stun.datagrams == 0  # WebRTC, which interception does not see, sent nothing
     # The fetch, the image and the WebSocket; file: never leaves Chromium for an http page.
     assert counts["blocked"] == 3
     logged = [r.getMessage() for r in caplog.records]
     assert sum("blocked a request to http://127.0.0.2" in line for line in logged) == 2
     assert any("127.0.0.2 is loopback, not a public internet address" in m for m in logged)
     assert any("ws://127.0.0.2" in line and "WebSockets" in line for line in logged)
+    app.close()
+
+
+def test_no_more_pages_render_at_once_than_max_pages(tmp_path: Path, site: RenderedSite):
+    keys = [f"page-{number}" for number in range(4)]
+    config = "".join(source(key, site.url("/listing")) for key in keys)
+    app = make_app(tmp_path, config, render="max_pages = 2")
+
+    async def run() -> tuple[list[CheckResult], int, int]:
+        async with app.checker() as checker:
+            found = await asyncio.gather(*(checker.check(app.sources[key]) for key in keys))
+            assert checker.renderer is not None
+            return list(found), checker.renderer.most_at_once, checker.renderer.launches
+
+    found, most, launches = asyncio.run(run())
+
+    assert [result.outcome for result in found] == [CheckOutcome.BASELINE] * 4
+    assert most == 2 and launches == 1
     app.close()
 
 

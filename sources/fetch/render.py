@@ -10,8 +10,9 @@ XHR, frames, later navigations) is intercepted and sent through the Fetcher's ow
 the SSRF guard checks its URL, every redirect and every DNS answer exactly as for a source;
 a refused one is aborted, logged and counted, and the page renders without it. Only http(s)
 is fetched: ``file:``, ``chrome:`` and the rest are refused (``data:`` and ``blob:`` never
-leave the page). WebSockets are answered by a stub that closes them, service workers and
-downloads are off, and the browser's own resolver resolves nothing (``MAP * ~NOTFOUND``) in
+leave the page). WebSockets are answered by a stub that closes them; WebRTC, which the
+interception does not see, may only use a proxy, and there is none; service workers and
+downloads are off; and the browser's own resolver resolves nothing (``MAP * ~NOTFOUND``) in
 case a request ever slipped past the interception.
 
 Bounds: ``page_timeout`` for the whole page (load and network quiet included), ``max_bytes``
@@ -54,7 +55,13 @@ INSTALL_HINT = (
     " or set render.chromium (or LEXWATCH_CHROMIUM) to its path"
 )
 # The browser's own resolver answers nothing: every request is fetched by lexwatch instead.
-_LAUNCH_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND", "--disable-background-networking"]
+# WebRTC is the one way out that request interception does not see (STUN and TURN over UDP,
+# to any address a script names): it may only use a proxy, and there is none.
+_LAUNCH_ARGS = [
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--disable-background-networking",
+]
 # Request headers the page may set on what lexwatch fetches for it; the rest (User-Agent,
 # Accept-Encoding, Host, Connection) are the client's own.
 _FORWARDED = frozenset(
@@ -97,7 +104,7 @@ class Renderer:
     """Renders fetched pages in one lazily started, shared Chromium; ``close`` stops it.
 
     ``launches``, ``rendered`` and ``blocked`` count browser starts, pages rendered and
-    requests refused, for tests, benchmarks and logs.
+    requests refused; ``most_at_once`` is the most pages open together (``max_pages``).
     """
 
     def __init__(
@@ -111,6 +118,7 @@ class Renderer:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self.launches = self.rendered = self.blocked = 0
+        self.open_pages = self.most_at_once = 0
 
     async def render(self, fetched: Fetched) -> Fetched:
         """``fetched`` with its content replaced by the rendered DOM (UTF-8 HTML).
@@ -119,8 +127,12 @@ class Renderer:
         failed) or ``BodyTooLargeError`` (the page loaded more than ``max_bytes``)."""
         async with self._slots:
             browser = await self._started(fetched.url)
-            page = _PageRun(self, fetched)
-            dom = await page.run(browser)
+            self.open_pages += 1
+            self.most_at_once = max(self.most_at_once, self.open_pages)
+            try:
+                dom = await _PageRun(self, fetched).run(browser)
+            finally:
+                self.open_pages -= 1
         self.rendered += 1
         headers = {**fetched.headers, "content-type": _RENDERED_TYPE}
         return replace(fetched, content=dom, content_type=_RENDERED_TYPE, headers=headers)
@@ -185,6 +197,7 @@ class _PageRun:
         self._served = False
         self._spent = len(fetched.content)
         self._failure: FetchError | None = None
+        self._loaded = self._refused = 0
         # The page's own requests end with it: one that hangs holds nothing past the limit.
         self._deadline = asyncio.get_running_loop().time() + self._policy.page_timeout
 
@@ -216,6 +229,13 @@ class _PageRun:
             raise self._failure
         if len(dom) > self._policy.max_bytes:
             raise self._too_large()
+        logger.info(
+            "render %s: %d request(s) loaded, %d refused, %d bytes in all",
+            redact_url(self._url),
+            self._loaded,
+            self._refused,
+            self._spent,
+        )
         return dom
 
     async def _route(self, route: Route) -> None:
@@ -235,7 +255,7 @@ class _PageRun:
             return
         scheme = urlsplit(request.url).scheme.lower()
         if scheme not in ("http", "https"):
-            self._renderer.count_blocked(self._url, request.url, f"{scheme}: URLs are not loaded")
+            self._block(request.url, f"{scheme}: URLs are not loaded")
             await route.abort("blockedbyclient")
             return
         answer = await self._fetch(request)
@@ -261,7 +281,7 @@ class _PageRun:
         except TimeoutError:  # the page is over: run() reports it
             return None
         except BlockedAddressError as exc:
-            self._renderer.count_blocked(self._url, request.url, str(exc))
+            self._block(request.url, str(exc))
             return None
         except BodyTooLargeError:
             self._failure = self._failure or self._too_large()
@@ -270,14 +290,19 @@ class _PageRun:
             logger.info("render %s: %s", redact_url(self._url), exc)
             return None
         self._spent += len(answer.content)
+        self._loaded += 1
         if self._spent > self._policy.max_bytes:
             self._failure = self._failure or self._too_large()
             return None
         return answer
 
     async def _socket(self, socket: WebSocketRoute) -> None:
-        self._renderer.count_blocked(self._url, socket.url, "WebSockets are not opened")
+        self._block(socket.url, "WebSockets are not opened")
         await _quietly(socket.close())
+
+    def _block(self, url: str, reason: str) -> None:
+        self._refused += 1
+        self._renderer.count_blocked(self._url, url, reason)
 
     def _overtime(self) -> RenderError:
         return RenderError(

@@ -2,13 +2,15 @@
 
 ``RenderedSite`` serves them on 127.0.0.1 and counts every request by path; ``Spied`` is a
 server on another loopback address (127.0.0.2) that a page tries to reach and the SSRF guard
-must keep it from: it counts what reaches it.
+must keep it from: it counts what reaches it; ``SpiedUdp`` does the same for WebRTC's UDP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import socket
+import threading
 
 from aiohttp import web
 
@@ -41,10 +43,13 @@ ITEMS = [
 ]
 
 
-def spy_js(spied: str) -> str:
-    """A page that reaches for a private address four ways, then shows what it has."""
+def spy_js(spied: str, stun: str) -> str:
+    """A page that reaches for a private address five ways, then shows what it has."""
     return f"""
 fetch('{spied}/secret').catch(() => null);
+const peer = new RTCPeerConnection({{iceServers: [{{urls: 'stun:{stun}'}}]}});
+peer.createDataChannel('out');
+peer.createOffer().then(offer => peer.setLocalDescription(offer));
 const image = new Image(); image.src = '{spied}/pixel.gif';
 try {{ new WebSocket('{spied.replace("http", "ws")}/socket'); }} catch (e) {{}}
 fetch('file:///etc/passwd').catch(() => null);
@@ -61,6 +66,7 @@ class RenderedSite(ThreadedApp):
         super().__init__("rendered-site", self._build, handler_cancellation=True)
         self.hits: collections.Counter[str] = collections.Counter()
         self.spied = ""
+        self.stun = ""  # host:port of a UDP listener, for WebRTC
         self.heavy_bytes = 300_000
         self.items = list(ITEMS)  # what /items.json lists; a test publishes by appending
         self.etag = ETAG
@@ -87,7 +93,8 @@ class RenderedSite(ThreadedApp):
         if path == "/spy":
             return _page("Spy", '<script src="/spy.js"></script>')
         if path == "/spy.js":
-            return web.Response(text=spy_js(self.spied), content_type="application/javascript")
+            script = spy_js(self.spied, self.stun)
+            return web.Response(text=script, content_type="application/javascript")
         if path == "/endless":  # its script never arrives: the load event never fires
             return _page("Endless", '<script src="/never.js"></script>')
         if path == "/never.js":
@@ -126,3 +133,30 @@ class Spied(ThreadedApp):
     async def _serve(self, request: web.Request) -> web.Response:
         self.hits += 1
         return web.Response(text="the metadata of the machine")
+
+
+class SpiedUdp:
+    """A UDP port on 127.0.0.2 (a STUN server, for WebRTC): counts the datagrams it gets."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.2", 0))
+        self._socket.settimeout(0.2)
+        self.address = f"127.0.0.2:{self._socket.getsockname()[1]}"
+        self.datagrams = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._count, name="spied-udp", daemon=True)
+        self._thread.start()
+
+    def _count(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._socket.recv(4096)
+            except TimeoutError:
+                continue
+            self.datagrams += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._socket.close()
