@@ -134,6 +134,11 @@ def test_items_built_by_scripts_are_read_and_their_changes_found(
     assert second["rendered"].outcome is CheckOutcome.CHANGED
     [change] = second["rendered"].changes
     assert NEW_ITEM["title"] in change.title
+    # The evidence kept with the change (the dashboard's download) is the DOM that was read.
+    checked = second["rendered"].check_id
+    digest = next(c.blob_hash for c in app.store.checks("rendered") if c.id == checked)
+    assert digest is not None
+    assert NEW_ITEM["title"].encode() in (app.store.blob(digest) or b"")
     # One browser for both rounds; the page itself fetched once per check and source, never
     # by Chromium: the fetcher's body is what it renders.
     assert counts == {"launches": 1, "rendered": 2, "blocked": 0}
