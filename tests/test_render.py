@@ -306,3 +306,11 @@ per_host_spacing = 0
     )
     assert missing.returncode == 1
     assert "apt-get install chromium" in missing.stdout + missing.stderr
+
+    # `config check` says so before any check: a warning, the configuration itself is valid.
+    told = lexwatch(tmp_path, "config", "check", env={"LEXWATCH_CHROMIUM": str(tmp_path / "none")})
+    assert told.returncode == 0, told.stderr
+    assert "warning: rendered: render = true" in told.stderr
+    assert "apt-get install chromium" in told.stderr
+    fine = lexwatch(tmp_path, "config", "check", env={"LEXWATCH_CHROMIUM": CHROMIUM})
+    assert fine.returncode == 0 and "warning" not in fine.stderr
