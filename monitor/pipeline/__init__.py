@@ -1,8 +1,9 @@
 """One check of one source, end to end: fetch → guard → parse → diff → classify → store.
 
 ``Checker.check`` is the function the CLI, the scheduler, the workers and the tests all call.
-Fetching is async; the CPU stage runs in a worker thread so a huge page never stalls the
-other fetches; everything one check writes is stored in one transaction. Source states are
+Fetching is async (a ``render = true`` page's 2xx answer is then run in the browser seam,
+``sources.fetch.render``); the CPU stage runs in a worker thread so a huge page never stalls
+the other fetches; everything one check writes is stored in one transaction. Source states are
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
 written, in batches shared by the checks under way (``coalesce``): a batch is one
 transaction holding whole checks, committed before any of its checks returns. The
