@@ -130,7 +130,7 @@ class Renderer:
             self.open_pages += 1
             self.most_at_once = max(self.most_at_once, self.open_pages)
             try:
-                dom = await _PageRun(self, fetched).run(browser)
+                dom = await _PageRun(self, self._fetcher, self._policy, fetched).run(browser)
             finally:
                 self.open_pages -= 1
         self.rendered += 1
@@ -153,6 +153,7 @@ class Renderer:
             return self._browser
 
     async def _launch(self, url: str) -> Browser:
+        url = redact_url(url)  # the message is stored with the check
         executable = self._executable
         if executable is not None and not os.path.isfile(executable):
             raise RenderError(
@@ -188,10 +189,12 @@ class Renderer:
 class _PageRun:
     """One page in a fresh browser context: its requests served, its budget counted."""
 
-    def __init__(self, renderer: Renderer, fetched: Fetched) -> None:
+    def __init__(
+        self, renderer: Renderer, fetcher: Fetcher, policy: RenderPolicy, fetched: Fetched
+    ) -> None:
         self._renderer = renderer
-        self._policy = renderer._policy
-        self._fetcher = renderer._fetcher
+        self._policy = policy
+        self._fetcher = fetcher
         self._fetched = fetched
         self._url = fetched.final_url or fetched.url
         self._served = False
