@@ -294,6 +294,14 @@ per_host_spacing = 0
     read = [item["title"] for item in json.loads(tried.stdout)["items"]]
     assert read == ["Always in the HTML", *[i["title"] for i in ITEMS]]
 
+    # The URL of a configured source with render = true is rendered without --render.
+    implied = lexwatch(
+        tmp_path, "sources", "test", url, "--parser", "html", "--option", "sections=article",
+        "--json", env={"LEXWATCH_CHROMIUM": CHROMIUM},
+    )  # fmt: skip
+    assert implied.returncode == 0, implied.stderr
+    assert [item["title"] for item in json.loads(implied.stdout)["items"]] == read
+
     checked = lexwatch(tmp_path, "check", "rendered", env={"LEXWATCH_CHROMIUM": CHROMIUM})
     assert checked.returncode == 0, checked.stderr + checked.stdout
     assert "baseline" in checked.stdout
