@@ -35,6 +35,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 # The dashboard binds 127.0.0.1 outside a container. Inside one, 0.0.0.0 is needed for the
 # port mapping to reach it; the mapping (127.0.0.1:8787:8787 in compose.yaml) is the boundary.
 
+# Chromium, Debian's package as in CI, for the sources with render = true
+# (sources/fetch/render.py); it is found on the PATH. The browser only, no build tools.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY --from=builder /wheels /wheels
 COPY constraints.txt /tmp/constraints.txt
 RUN pip install -c /tmp/constraints.txt --no-index --find-links /wheels lexwatch \

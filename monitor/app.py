@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from notifiers.outbox import Dispatcher
     from sources.fetch.fetcher import FetchPolicy
     from sources.fetch.politeness import HostLimiter, Turns
+    from sources.fetch.render import RenderPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def resolve_sources(
     if resolved:
         _check_sources(resolved.values(), parsers)
         _check_following(resolved.values(), settings)
+        _check_rendering(resolved.values())
     return dict(sorted(resolved.items()))
 
 
@@ -68,6 +70,20 @@ def _check_following(sources: Iterable[Source], settings: Settings) -> None:
                 f"sources.{source.key}.max_document_mb: over http.max_body_mb"
                 f" ({settings.http.max_body_mb:g}), the most lexwatch downloads;"
                 " lower it or raise http.max_body_mb"
+            )
+
+
+# The parsers of HTML, which is what a rendered page is.
+RENDER_PARSERS = ("html", "ds_page", "eurlex_act", "eurlex_docinfo", "oeil_procedure")
+
+
+def _check_rendering(sources: Iterable[Source]) -> None:
+    for source in sources:
+        if source.render and source.parser not in RENDER_PARSERS:
+            raise ConfigError(
+                f"sources.{source.key}.render: a rendered page is HTML, and parser"
+                f" {source.parser!r} does not read HTML; use render with parser"
+                f" {', '.join(RENDER_PARSERS)} (feeds, JSON and documents need no browser)"
             )
 
 
@@ -114,6 +130,18 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+def render_policy(settings: Settings) -> RenderPolicy:
+    from sources.fetch.render import RenderPolicy
+
+    render = settings.render
+    return RenderPolicy(
+        page_timeout=render.page_timeout,
+        max_bytes=int(render.max_mb * 1_000_000),
+        max_pages=render.max_pages,
+        chromium=render.chromium,
+    )
+
+
 @dataclass
 class App:
     """Settings, sources, subscriptions and the store, ready to check and deliver."""
@@ -152,11 +180,13 @@ class App:
 
     @asynccontextmanager
     async def checker(self) -> AsyncIterator[Checker]:
-        """A Checker over one shared HTTP client, closed when the block ends."""
+        """A Checker over one shared HTTP client and one browser (started at the first
+        ``render = true`` page), both closed when the block ends."""
         from monitor.analysis.classify import RuleClassifier
         from monitor.analysis.deadlines import extract_deadlines
         from monitor.pipeline import Checker
         from sources.fetch.fetcher import Fetcher, make_client
+        from sources.fetch.render import Renderer
         from sources.fetch.replay import offline_policy, replay_client
         from sources.parsers import PAGERS, PARSERS
 
@@ -167,15 +197,20 @@ class App:
         opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
         async with opened as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
-            yield Checker(
-                store=self.store,
-                fetcher=fetcher,
-                classifier=RuleClassifier(),
-                parsers=PARSERS,
-                pagers=PAGERS,
-                find_deadlines=extract_deadlines,
-                limits=work_limits(self.settings),
-            )
+            renderer = Renderer(fetcher, render_policy(self.settings))
+            try:
+                yield Checker(
+                    store=self.store,
+                    fetcher=fetcher,
+                    renderer=renderer,
+                    classifier=RuleClassifier(),
+                    parsers=PARSERS,
+                    pagers=PAGERS,
+                    find_deadlines=extract_deadlines,
+                    limits=work_limits(self.settings),
+                )
+            finally:
+                await renderer.close()
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:
         """Per-host limits; on PostgreSQL the spacing is shared with every other process."""

@@ -118,6 +118,8 @@ class SourceSettings(BaseModel):
     max_documents: int | None = Field(default=None, ge=1, le=100)
     max_document_mb: float | None = Field(default=None, gt=0)
     document_filter: list[str] | None = None
+    # Render the page in headless Chromium before parsing ([render]; sources.fetch.render).
+    render: bool | None = None
 
     @field_validator("interval", "expected_change", mode="before")
     @classmethod
@@ -133,6 +135,20 @@ class SourceSettings(BaseModel):
             except re.error as exc:
                 raise ValueError(f"pattern {pattern!r} is not a regular expression: {exc}") from exc
         return value
+
+
+class RenderSettings(BaseModel):
+    """``[render]``: headless Chromium for the sources with ``render = true``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A path or a command; unset: $LEXWATCH_CHROMIUM, then `chromium` on PATH, then the
+    # browser Playwright installs itself.
+    chromium: str | None = None
+    # Seconds for one page: loading, its scripts and requests, until the network is quiet.
+    page_timeout: float = Field(default=30.0, gt=0, le=600)
+    max_mb: float = Field(default=20.0, gt=0)  # the page and everything it loads
+    max_pages: int = Field(default=1, ge=1, le=2)  # pages rendered at a time
 
 
 class ReplaySettings(BaseModel):
@@ -348,6 +364,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     replay: ReplaySettings = ReplaySettings()
+    render: RenderSettings = RenderSettings()
     sources: dict[str, SourceSettings] = {}
     subscriptions: list[SubscriptionSettings] = []
     smtp: SmtpSettings = SmtpSettings()
@@ -500,6 +517,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "alerts": AlertSettings,
     "dashboard": DashboardSettings,
     "retention": RetentionSettings,
+    "render": RenderSettings,
 }
 
 
@@ -541,6 +559,7 @@ def build_source(
         enabled=given.get("enabled", base.enabled if base else True),
         expected_change=given.get("expected_change", base.expected_change if base else None),
         documents=_documents(key, base.documents if base else None, given),
+        render=given.get("render", base.render if base else False),
     )
 
 

@@ -57,6 +57,11 @@ class BlockedAddressError(FetchError):
     """The URL (or a redirect, or its DNS answer) points at a non-public address."""
 
 
+class RenderError(FetchError):
+    """A ``render = true`` page could not be rendered: no Chromium, or the page did not
+    settle within ``render.page_timeout``, or the browser failed."""
+
+
 class ParseError(LexwatchError):
     """The content cannot be parsed by the source's parser."""
 

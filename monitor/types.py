@@ -392,6 +392,9 @@ class Source:
     # (seconds; None: never). A feed that stops updating is as broken as one that errors.
     expected_change: int | None = None
     documents: DocumentFollowing | None = None  # follow the documents the page links to
+    # Fetched, then rendered in headless Chromium: the parsers read the DOM after its
+    # scripts ran (sources.fetch.render).
+    render: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.common import Context, fails_cleanly
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
 
 
 def register(main: click.Group) -> None:
@@ -82,6 +86,27 @@ def config_check(ctx: click.Context, path: Path | None) -> None:
     # The very checks `lexwatch run` makes before it starts, no more and no fewer.
     sources, _ = resolve_configuration(settings)
     click.echo(effective_toml(settings, sources, _described_path(path)))
+    _warn_without_chromium(settings, [s.key for s in sources.values() if s.render and s.enabled])
+
+
+def _warn_without_chromium(settings: Settings, rendering: list[str]) -> None:
+    """A warning, not an error: Playwright's own browser may be installed, and the other
+    sources work without any."""
+    from monitor.cli.common import err
+    from sources.fetch.render import INSTALL_HINT, chromium_executable
+
+    if not rendering:
+        return
+    found = chromium_executable(settings.render.chromium, os.environ)
+    if found is not None and os.path.isfile(found):
+        return
+    where = f"{found} does not exist" if found else "no chromium on the PATH"
+    err.print(
+        f"warning: {', '.join(rendering)}: render = true, and {where}; unless Playwright's own"
+        f" browser is installed (playwright install chromium), their checks will fail."
+        f" {INSTALL_HINT}",
+        markup=False,
+    )
 
 
 @config.command("reference")

@@ -342,6 +342,7 @@ EXAMPLE_KEY = "my-ai-guidance"
 EXAMPLES: dict[str, str] = {
     "http.contact": '"mailto:compliance-team@example.org"',
     "replay.dir": '"recordings"',
+    "render.chromium": '"/usr/bin/chromium"',
     "smtp.username": '"lexwatch@example.org"',
     "alerts.dashboard_url": '"https://lexwatch.example.org"',
     "dashboard.trusted_proxies": '["127.0.0.1"]',
@@ -369,6 +370,7 @@ EXAMPLES: dict[str, str] = {
     "sources.*.max_documents": "10",
     "sources.*.max_document_mb": "10",
     "sources.*.document_filter": '["draft", "guidelines", "[.]pdf$"]',
+    "sources.*.render": "false",
     "subscriptions.*.name": '"ai-team-slack"',
     "subscriptions.*.channel": '"slack"',
     "subscriptions.*.target": '"#ai-regulation"',
@@ -470,6 +472,16 @@ MEANINGS: dict[str, str] = {
     "sources.*.document_filter": "With follow_documents: regular expressions; only links whose"
     " text or URL one of them finds are followed (default: every"
     " document link).",
+    "sources.*.render": "Render the page in headless Chromium before parsing, for pages whose"
+    " content only their scripts build (html and the EU page parsers; see [render]).",
+    # [render]
+    "render.chromium": "Chromium to render pages with, a path or a command (not set:"
+    " $LEXWATCH_CHROMIUM, then chromium on PATH, then Playwright's own browser).",
+    "render.page_timeout": "Seconds one rendered page may take, its scripts and requests"
+    " included, until its network is quiet; a page that takes longer is a failed check.",
+    "render.max_mb": "Most MB one rendered page may load, itself and all its resources"
+    " together; more is a failed check.",
+    "render.max_pages": "Pages rendered at a time (1 or 2), in each process.",
     # [[subscriptions]]
     "subscriptions.*.name": "Unique name of the subscription (letters, digits, . _ -).",
     "subscriptions.*.channel": "slack (bot token), slack_webhook, email, webhook (signed JSON"

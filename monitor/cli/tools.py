@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the commands load these when they run (see monitor.cli.comm
     from rich.table import Table
 
     from sources.fetch.fetcher import FetchPolicy
+    from sources.fetch.render import RenderPolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -153,6 +154,12 @@ class Trial:
     "--content-type",
     help="Parse as this content type (default: the server's, or by file extension).",
 )
+@click.option(
+    "--render",
+    is_flag=True,
+    help="Render the page in headless Chromium first ([render]); implied for the URL of a"
+    " configured source with render = true.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 @fails_cleanly
@@ -162,10 +169,11 @@ def sources_test(
     parser_name: str,
     options: tuple[str, ...],
     content_type: str | None,
+    render: bool,
     as_json: bool,
 ) -> None:
     """Fetch a URL (or read a file) and show what a parser makes of it; nothing is stored."""
-    from monitor.app import fetch_policy, warn_without_contact
+    from monitor.app import fetch_policy, render_policy, warn_without_contact
     from sources.parsers import PAGERS, get_parser
 
     parser = get_parser(parser_name)
@@ -173,7 +181,13 @@ def sources_test(
     if target.startswith(("http://", "https://")):
         settings = settings_of(ctx)
         warn_without_contact(settings)
-        fetched = asyncio.run(_fetch(fetch_policy(settings), target))
+        render = render or any(
+            given.render and given.url == target for given in settings.sources.values()
+        )
+        rendering = render_policy(settings) if render else None
+        fetched = asyncio.run(_fetch(fetch_policy(settings), target, rendering))
+    elif render:
+        raise click.BadParameter("renders URLs only, not files", param_hint="--render")
     else:
         fetched = _read_file(Path(target), content_type)
     context = ParseContext(
@@ -226,12 +240,20 @@ def parse_options(target: str, parser: str, pairs: Sequence[str]) -> SourceOptio
     return options
 
 
-async def _fetch(policy: FetchPolicy, url: str) -> Fetched:
+async def _fetch(policy: FetchPolicy, url: str, rendering: RenderPolicy | None) -> Fetched:
     from monitor.analysis.guard import response_problem
     from sources.fetch.fetcher import Fetcher, make_client
+    from sources.fetch.render import Renderer
 
     async with make_client(policy) as client:
-        fetched = await Fetcher(client, policy).fetch(url)
+        fetcher = Fetcher(client, policy)
+        fetched = await fetcher.fetch(url)
+        if rendering is not None and 200 <= fetched.status < 300:
+            renderer = Renderer(fetcher, rendering)
+            try:
+                fetched = await renderer.render(fetched)
+            finally:
+                await renderer.close()
     problem = response_problem(fetched)
     if problem:
         raise FetchError(f"{url}: {problem}; lexwatch would record a failed check", url=url)

@@ -1,8 +1,9 @@
 """One check of one source, end to end: fetch → guard → parse → diff → classify → store.
 
 ``Checker.check`` is the function the CLI, the scheduler, the workers and the tests all call.
-Fetching is async; the CPU stage runs in a worker thread so a huge page never stalls the
-other fetches; everything one check writes is stored in one transaction. Source states are
+Fetching is async (a ``render = true`` page's 2xx answer is then run in the browser seam,
+``sources.fetch.render``); the CPU stage runs in a worker thread so a huge page never stalls
+the other fetches; everything one check writes is stored in one transaction. Source states are
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
 written, in batches shared by the checks under way (``coalesce``): a batch is one
 transaction holding whole checks, committed before any of its checks returns. The
@@ -37,7 +38,7 @@ from monitor.analysis.analyse import (
 from monitor.analysis.dates import BRUSSELS
 from monitor.analysis.limits import WorkLimits
 from monitor.analysis.template import SiteTemplates
-from monitor.errors import ConfigError, FetchError, ParseError, StorageError
+from monitor.errors import ConfigError, FetchError, ParseError, RenderError, StorageError
 from monitor.logs import checking
 from monitor.pipeline.coalesce import Coalescer
 from monitor.pipeline.follow import Arrival, AsDocument, announce, follow_documents
@@ -58,6 +59,7 @@ from storage.store import Store
 
 if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
     from sources.fetch.fetcher import Fetcher
+    from sources.fetch.render import Renderer
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ class Checker:
         store: Store,
         fetcher: Fetcher,
         classifier: Classifier,
+        renderer: Renderer | None = None,
         parsers: Mapping[str, Parser],
         pagers: Mapping[str, Pager] | None = None,
         find_deadlines: DeadlineFinder | None = None,
@@ -102,6 +105,7 @@ class Checker:
         self.limits = limits
         self.store = store
         self.fetcher = fetcher
+        self.renderer = renderer
         self.classifier = classifier
         self.parsers = parsers
         self.pagers = pagers or {}
@@ -203,9 +207,19 @@ class Checker:
                 etag=state.etag if known else None,
                 last_modified=state.last_modified if known else None,
             )
+            if source.render:
+                first = await self._rendered(source, first)
             return await self._more_pages(source, first), ""
         except FetchError as exc:
             return [], str(exc)
+
+    async def _rendered(self, source: Source, first: Fetched) -> Fetched:
+        """The page after its scripts ran; a 304 or an error status is left as it is."""
+        if first.not_modified or not 200 <= first.status < 300:
+            return first
+        if self.renderer is None:  # a Checker built by hand, without a browser
+            raise RenderError(f"{source.key}: render = true, and no renderer", url=source.url)
+        return await self.renderer.render(first)
 
     async def _more_pages(self, source: Source, first: Fetched) -> list[Fetched]:
         """Follow a paginated API's next pages (the first page's 304 covers them all)."""

@@ -320,6 +320,28 @@ class Fetcher:
         capped._policy = dataclasses.replace(self._policy, max_body_bytes=max_bytes)
         return capped
 
+    async def resource(
+        self, url: str, *, method: str, headers: dict[str, str], body: bytes | None, max_bytes: int
+    ) -> Fetched:
+        """One request a rendered page makes (script, style, XHR), sent through the same client:
+        the SSRF guard on the URL, each redirect and the DNS answer; the total deadline; a body
+        of at most ``max_bytes``. No robots.txt, retries or per-host spacing: the page's own
+        loads, made together as a browser makes them, bounded by the page's time limit."""
+        _check_url(url)
+        started = time.monotonic()
+        try:
+            async with self._client.stream(method, url, headers=headers, content=body) as answer:
+                content = await _read_body(url, answer, max_bytes)
+        except FetchError:
+            raise
+        except (httpx.HTTPError, httpx.InvalidURL, aiohttp.ClientError) as exc:
+            raise TransportError(
+                f"could not fetch {_shown(url)}: {_describe(exc)}", url=url
+            ) from exc
+        return _to_fetched(
+            url, answer, content, time.monotonic() - started, self._now(), None, None
+        )
+
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> Fetched:

@@ -15,12 +15,21 @@ from aiohttp import web
 
 
 class ThreadedApp:
-    """Serves the application ``build`` returns; ``port`` is known once ``start`` returns."""
+    """Serves the application ``build`` returns; ``port`` is known once ``start`` returns.
+
+    ``host``: another loopback address (127.0.0.2) for a server the SSRF guard must refuse.
+    """
 
     def __init__(
-        self, name: str, build: Callable[[], web.Application], *, handler_cancellation: bool = False
+        self,
+        name: str,
+        build: Callable[[], web.Application],
+        *,
+        handler_cancellation: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
         self.name = name
+        self.host = host
         self.port = 0
         self._build = build
         # handler_cancellation: a slow or endless handler stops when the client hangs up.
@@ -30,7 +39,7 @@ class ThreadedApp:
 
     def start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         ready = threading.Event()
         self._thread = threading.Thread(
