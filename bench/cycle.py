@@ -29,6 +29,7 @@ Run: .venv/bin/python bench/cycle.py   (writes bench/results/cycle.txt; about a 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import functools
 import json
@@ -45,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -204,7 +205,8 @@ def _section(rng: random.Random, number: int, index: int, version: int) -> tuple
 
 def _settings_script(rng: random.Random, size: int) -> str:
     """Inline JSON (Drupal settings, analytics, webtools) that fills a page up to its size."""
-    entries, total = [], 0
+    entries: list[str] = []
+    total = 0
     while total < size:
         entry = f'"k{len(entries)}":"{rng.getrandbits(128):032x}{rng.choice(_VOCABULARY)}"'
         entries.append(entry)
@@ -370,7 +372,7 @@ class ClassifyTimer:
                     self.cpu += time.thread_time() - started
                     self.calls += 1
 
-        RuleClassifier.classify = timed  # type: ignore[method-assign]
+        RuleClassifier.classify = timed  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -412,12 +414,12 @@ class RssSampler:
         self._thread.join()
 
 
-def measured(server: Server, run: Callable[[], Awaitable[Any]]) -> tuple[Measure, Any]:
+def measured(server: Server, run: Callable[[], Coroutine[Any, Any, Any]]) -> tuple[Measure, Any]:
     server.call("GET", "/_stats")  # reset the counters
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     with RssSampler() as rss:
         start = time.perf_counter()
-        result = asyncio.run(run())
+        result: Any = asyncio.run(run())
         wall = time.perf_counter() - start
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     stats = server.call("GET", "/_stats")
@@ -623,7 +625,16 @@ def lexwatch(server: Server, app: Any) -> tuple[Measure, set[str]]:
 # -- the run ----------------------------------------------------------------------------------
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
+    arguments()
     logging.basicConfig(level=logging.WARNING)
     server = Server()
     try:
