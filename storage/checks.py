@@ -29,12 +29,12 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, or_, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
 from storage import outbox
 from storage.codec import compress, diff_to_dict
+from storage.db import upsert_insert
 from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
 from storage.outbox import Routing
 from storage.types import UtcDateTime
@@ -271,10 +271,11 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
 
 _INSERT_CHECKS = insert(CheckRow).returning(col(CheckRow.id), sort_by_parameter_order=True)
 _INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
-_INSERT_BLOB = {
-    postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
-    for postgres, dialect in ((False, sqlite), (True, postgresql))
-}
+
+
+@functools.cache
+def _insert_blob(dialect: str) -> Any:
+    return upsert_insert(dialect)(BlobRow).on_conflict_do_nothing()
 
 
 def _insert_checks(
@@ -342,7 +343,7 @@ def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> 
         "created_at": record.started_at,
     }
     # Two processes may store the same body at once: the second insert is a no-op.
-    connection.execute(_INSERT_BLOB[connection.dialect.name == "postgresql"], values)
+    connection.execute(_insert_blob(connection.dialect.name), values)
     return packed.blob_hash
 
 

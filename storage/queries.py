@@ -39,10 +39,26 @@ class ChangeFilter:
     limit: int = 100
 
 
+_KEYS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's limits on bound parameters
+
+
 def sync_sources(session: Session, sources: Iterable[Source]) -> None:
-    """Insert or update each source's configuration; its fetch state is left alone."""
-    for source in sources:
-        row = session.get(SourceRow, source.key) or SourceRow(
+    """Insert or update each source's configuration; its fetch state is left alone.
+
+    The stored rows are read in a few queries, not one per source (1,000 single-row SELECTs
+    cost a fifth of a second at every start); only the rows that differ are written.
+    """
+    configured = list(sources)
+    keys = [source.key for source in configured]
+    stored: dict[str, SourceRow] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        stored.update(
+            (row.key, row)
+            for row in session.exec(select(SourceRow).where(col(SourceRow.key).in_(chunk)))
+        )
+    for source in configured:
+        row = stored.get(source.key) or SourceRow(
             key=source.key, title="", url="", parser="", interval_seconds=0
         )
         row.title, row.url, row.parser = source.title, source.url, source.parser
