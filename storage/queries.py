@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, bindparam, func
@@ -58,17 +59,30 @@ def sync_sources(session: Session, sources: Iterable[Source]) -> None:
             for row in session.exec(select(SourceRow).where(col(SourceRow.key).in_(chunk)))
         )
     for source in configured:
-        row = stored.get(source.key) or SourceRow(
-            key=source.key, title="", url="", parser="", interval_seconds=0
-        )
-        row.title, row.url, row.parser = source.title, source.url, source.parser
-        row.interval_seconds, row.tags = source.interval, list(source.tags)
-        row.options = {
-            k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source.options).items()
-        }
-        row.official, row.enabled = source.official, source.enabled
-        row.expected_change_seconds = source.expected_change
+        values = _configured_values(source)
+        row = stored.get(source.key)
+        if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+            continue  # as configured: setting the attributes again costs a flush's worth
+        row = row or SourceRow(key=source.key, title="", url="", parser="", interval_seconds=0)
+        for name, value in values.items():
+            setattr(row, name, value)
         session.add(row)
+
+
+def _configured_values(source: Source) -> dict[str, Any]:
+    """The columns of a source's row that its configuration sets."""
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source.options).items()}
+    return {
+        "title": source.title,
+        "url": source.url,
+        "parser": source.parser,
+        "interval_seconds": source.interval,
+        "tags": list(source.tags),
+        "options": options,
+        "official": source.official,
+        "enabled": source.enabled,
+        "expected_change_seconds": source.expected_change,
+    }
 
 
 def source_state(session: Session, key: str) -> SourceState:
