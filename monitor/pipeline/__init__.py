@@ -21,7 +21,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -306,16 +306,35 @@ class Checker:
         return stored
 
     def _write_found(self, batch: list[Found]) -> list[Stored | Exception]:
-        """Checks of any outcome in one transaction; as ``_write_quiet``, those it cannot
-        take are stored one by one."""
+        """Checks of any outcome in one transaction (as ``_write_quiet``)."""
         checks = [
             Pending(record=record, previous_snapshot=state.snapshot_id, packed=packed)
             for record, state, packed in batch
         ]
+        return self._write_batch(lambda: self.store.record_found(checks), batch)
+
+    def _write_quiet(
+        self, batch: list[tuple[CheckRecord, SourceState]]
+    ) -> list[Stored | Exception]:
+        """Quiet checks in one transaction."""
+        records = [record for record, _ in batch]
+        found = [(record, state, None) for record, state in batch]
+        return self._write_batch(lambda: self.store.record_quiet(records), found)
+
+    def _write_batch(
+        self,
+        write: Callable[[], list[Stored | None]],
+        batch: Sequence[tuple[CheckRecord, SourceState, Packed | None]],
+    ) -> list[Stored | Exception]:
+        """``write()`` the batch in one transaction; those it cannot take are stored one by one.
+
+        After a failed batch each check is stored (or fails) on its own, as it would have
+        without batching: one check's problem never becomes another's.
+        """
         ids: list[Stored | None]
         try:
             with self._writing:
-                ids = self.store.record_found(checks)
+                ids = write()
         except Exception:
             logger.warning(
                 "storing %d checks at once failed; storing them one by one",
@@ -326,30 +345,6 @@ class Checker:
         return [
             stored if stored is not None else self._store_one(record, state, packed)
             for stored, (record, state, packed) in zip(ids, batch, strict=True)
-        ]
-
-    def _write_quiet(
-        self, batch: list[tuple[CheckRecord, SourceState]]
-    ) -> list[Stored | Exception]:
-        """Quiet checks in one transaction; those it cannot take are stored one by one.
-
-        After a failed batch each check is stored (or fails) on its own, as it would have
-        without batching: one check's problem never becomes another's.
-        """
-        ids: list[Stored | None]
-        try:
-            with self._writing:
-                ids = self.store.record_quiet([record for record, _ in batch])
-        except Exception:
-            logger.warning(
-                "storing %d checks at once failed; storing them one by one",
-                len(batch),
-                exc_info=True,
-            )
-            ids = [None] * len(batch)
-        return [
-            stored if stored is not None else self._store_one(record, state)
-            for stored, (record, state) in zip(ids, batch, strict=True)
         ]
 
     def _store_one(
