@@ -18,7 +18,10 @@ CPU seconds = user + system of the whole process (rusage of the child): start-up
 Targets (issue 17): changed and unchanged cycles <= 0.5x urlwatch's CPU, the first cycle
 <= 1.5x; PostgreSQL within 1.2x of SQLite on every cycle; nothing to check <= 0.3 s CPU.
 
-Run: .venv/bin/python bench/peers.py [--runs 3] [--no-postgres]
+``--compare OTHER_CHECKOUT`` runs another checkout of lexwatch (same interpreter and
+packages) on SQLite in the same interleaving, for a before/after in one run.
+
+Run: .venv/bin/python bench/peers.py [--runs 3] [--no-postgres] [--compare OTHER_CHECKOUT]
 (writes bench/results/peers.txt; about ten minutes on two shared cores at --runs 3)
 """
 
@@ -156,11 +159,16 @@ def lexwatch_config(folder: Path, database_url: str, urls: list[str], feeds: set
 LEXWATCH = [sys.executable, "-m", "monitor", "check", "--all", "--json"]
 
 
-def lexwatch_env() -> dict[str, str]:
+def lexwatch_env(tree: Path = ROOT) -> dict[str, str]:
+    """The environment of a lexwatch process that runs the checkout ``tree``."""
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("LEXWATCH_")},
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(tree),
     }
+
+
+# A tool's command, working folder and environment.
+Tool = tuple[list[str], Path, dict[str, str] | None]
 
 
 def reported(stdout: str) -> set[str]:
@@ -185,15 +193,15 @@ def postgres_database(admin_url: str, name: str) -> Iterator[str]:
 
 
 def repetition(
-    server: Server, tools: dict[str, tuple[list[str], Path]], samples: Samples, bump: list[int]
+    server: Server, tools: dict[str, Tool], samples: Samples, bump: list[int]
 ) -> set[str]:
     """The three cycles, every tool in turn; the sources lexwatch on SQLite reported."""
     found: set[str] = set()
     for cycle in CYCLES:
         if cycle == "changed":
             server.call("POST", "/_bump", bump)
-        for tool, (argv, cwd) in tools.items():
-            run = measured(argv, cwd, lexwatch_env() if tool != "urlwatch" else None)
+        for tool, (argv, cwd, env) in tools.items():
+            run = measured(argv, cwd, env)
             samples.add(tool, cycle, run)
             print(f"  {cycle:10} {tool:20} {run.cpu:6.2f} s CPU {run.wall:6.2f} s", flush=True)
             if cycle == "changed" and tool == "lexwatch SQLite":
@@ -201,7 +209,9 @@ def repetition(
     return found
 
 
-def measure(runs: int, with_postgres: bool) -> tuple[Samples, list[bool], int]:
+def measure(
+    runs: int, with_postgres: bool, compare: Path | None
+) -> tuple[Samples, list[bool], int]:
     from bench import cycle as fixture
 
     samples, verdicts = Samples(), []
@@ -220,7 +230,8 @@ def measure(runs: int, with_postgres: bool) -> tuple[Samples, list[bool], int]:
                     )
                 )
                 print(f"repetition {n + 1}/{runs}", flush=True)
-                with tools_of(base / f"run{n}", urlwatch, urls, with_postgres, n) as tools:
+                work = base / f"run{n}"
+                with tools_of(work, urlwatch, urls, with_postgres, n, compare) as tools:
                     found = repetition(server, tools, samples, bump)
                 verdicts.append(found == {f"s{i:04d}" for i in bump})
     finally:
@@ -240,19 +251,26 @@ def nothing_to_check(folder: Path) -> tuple[list[str], Path, dict[str, str]]:
 
 @contextmanager
 def tools_of(
-    work: Path, urlwatch: Path, urls: list[str], with_postgres: bool, n: int
-) -> Iterator[dict[str, tuple[list[str], Path]]]:
+    work: Path, urlwatch: Path, urls: list[str], with_postgres: bool, n: int, compare: Path | None
+) -> Iterator[dict[str, Tool]]:
     """Each tool's command and working folder, every one starting from nothing."""
     from bench import cycle as fixture
 
     feeds = {i for i in range(len(urls)) if fixture.is_feed(i)}
     uw = [str(urlwatch), *urlwatch_files(work / "urlwatch", urls)]
     lexwatch_config(work / "sqlite", f"sqlite:///{work}/sqlite/lexwatch.db", urls, feeds)
-    tools = {"urlwatch": (uw, work), "lexwatch SQLite": (LEXWATCH, work / "sqlite")}
+    tools: dict[str, Tool] = {
+        "urlwatch": (uw, work, None),
+        "lexwatch SQLite": (LEXWATCH, work / "sqlite", lexwatch_env()),
+    }
+    if compare is not None:
+        other = work / "compare"
+        lexwatch_config(other, f"sqlite:///{other}/lexwatch.db", urls, feeds)
+        tools[f"SQLite, {compare.name}"] = (LEXWATCH, other, lexwatch_env(compare))
     with contextmanager_or_none(with_postgres, n) as pg_url:
         if pg_url is not None:
             lexwatch_config(work / "postgres", pg_url, urls, feeds)
-            tools["lexwatch PostgreSQL"] = (LEXWATCH, work / "postgres")
+            tools["lexwatch PostgreSQL"] = (LEXWATCH, work / "postgres", lexwatch_env())
         yield tools
 
 
@@ -306,6 +324,10 @@ def report(samples: Samples, verdicts: list[bool], sources: int, runs: int) -> l
                 f"  {cycle:10} PostgreSQL / SQLite CPU {ratio:5.2f}x"
                 f" (target <= {POSTGRES_TARGET}x)  {verdict}"
             )
+    for other in (tool for tool in tools if tool.startswith("SQLite, ")):
+        for cycle in CYCLES:
+            ratio = samples.cpu("lexwatch SQLite", cycle) / samples.cpu(other, cycle)
+            lines.append(f"  {cycle:10} this checkout / {other[8:]} CPU {ratio:5.2f}x (SQLite)")
     empty = samples.cpu("lexwatch SQLite", "nothing to check")
     lines.append(
         f"  nothing to check  {empty:.2f} s CPU (target <= {EMPTY_TARGET_S} s)"
@@ -327,8 +349,14 @@ def main() -> None:
     parser.add_argument(
         "--no-postgres", action="store_true", help="lexwatch on SQLite only (no PostgreSQL)"
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another lexwatch checkout (say, main before a change) run alongside, on SQLite",
+    )
     args = parser.parse_args()
-    samples, verdicts, sources = measure(args.runs, not args.no_postgres)
+    compare = args.compare.resolve() if args.compare else None
+    samples, verdicts, sources = measure(args.runs, not args.no_postgres, compare)
     lines = report(samples, verdicts, sources, args.runs)
     print("\n".join(lines))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
