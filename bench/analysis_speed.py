@@ -14,6 +14,7 @@ the AI Act cases need ../shared/fixtures/real/eur-lex and are left out without i
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -71,7 +72,16 @@ def cases() -> list[tuple[str, Callable[[], object], float]]:
     ]
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
+    arguments()
     lines = [
         f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  .venv/bin/python bench/analysis_speed.py",
         f"# {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f};"

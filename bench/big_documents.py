@@ -17,6 +17,7 @@ Run: python bench/big_documents.py   (writes bench/results/big_documents.txt; ~1
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sqlite3
@@ -207,10 +208,25 @@ def run(only: list[str]) -> list[str]:
     return rows
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="*",
+        choices=[name for name, _ in SCENARIOS],
+        help="run only these scenarios and only print their rows (default: all, written)",
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
     """``python bench/big_documents.py [SCENARIO ...]``: a subset only prints its rows."""
-    rows = run(sys.argv[1:])
-    if sys.argv[1:]:
+    only = arguments().scenario
+    rows = run(only)
+    if only:
         return
     header = [
         f"# bench/big_documents.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"

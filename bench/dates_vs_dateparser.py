@@ -10,6 +10,7 @@ e.g. `python3 -m venv /tmp/dp && /tmp/dp/bin/pip install dateparser` and then
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from datetime import UTC, datetime
@@ -33,7 +34,16 @@ SENTENCES = [
 RUNS = 50
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
+    arguments()
     try:
         from dateparser.search import search_dates
     except ImportError:

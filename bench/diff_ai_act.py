@@ -19,6 +19,7 @@ Run: python bench/diff_ai_act.py   (writes bench/results/diff_ai_act.txt)
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import resource
@@ -163,7 +164,16 @@ def memory_probe() -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args()
+
+
 def main() -> int:
+    arguments()
     if not AI_ACT.exists():
         print(f"skipped: {AI_ACT} not found (../shared is absent)")
         return 0

@@ -12,6 +12,7 @@ Run: python bench/documents.py   (writes bench/results/documents.txt)
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -95,9 +96,21 @@ def generated(folder: Path) -> list[Path]:
     return paths
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--one", type=Path, help="measure this one file and print JSON (the child process)"
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(measure_one(Path(sys.argv[2]))))
+    one = arguments().one
+    if one is not None:
+        print(json.dumps(measure_one(one)))
         return
     with tempfile.TemporaryDirectory() as folder:
         paths = sorted(REAL.glob("*.pdf")) if REAL.exists() else []

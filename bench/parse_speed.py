@@ -10,6 +10,7 @@ Run: python bench/parse_speed.py   (writes bench/results/parse_speed.txt)
 
 from __future__ import annotations
 
+import argparse
 import collections
 import os
 import platform
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import lxml
@@ -60,7 +62,7 @@ def report(data: bytes, times: dict[str, list[float]], counts: dict[str, int]) -
     return "\n".join(
         [
             f"parse_speed  {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}"
-            f"  python {platform.python_version()}  lxml {lxml.__version__}",
+            f"  python {platform.python_version()}  lxml {version('lxml')}",
             f"document     {AI_ACT.name}  {len(data):,} bytes",
             f"fromstring   median {base * 1000:7.2f} ms  (runs: {_ms(times['fromstring'])})",
             f"full parse   median {full * 1000:7.2f} ms  (runs: {_ms(times['full'])})",
@@ -75,7 +77,16 @@ def _ms(values: list[float]) -> str:
     return " ".join(f"{value * 1000:.1f}" for value in values)
 
 
+def arguments() -> argparse.Namespace:
+    """``--help`` prints the docstring above and exits before anything runs."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args()
+
+
 def main() -> int:
+    arguments()
     if not AI_ACT.is_file():
         print(f"parse_speed: {AI_ACT} not found; it needs ../shared (or LEXWATCH_SHARED_DIR)")
         return 1

@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -169,7 +170,7 @@ def changed_record(page: Page, now: datetime, rng: random.Random) -> CheckRecord
     )
 
 
-def _record(page: Page, now: datetime, outcome: CheckOutcome, **kw: object) -> CheckRecord:
+def _record(page: Page, now: datetime, outcome: CheckOutcome, **kw: Any) -> CheckRecord:
     status = {CheckOutcome.NOT_MODIFIED: 304, CheckOutcome.FAILED: 503}.get(outcome, 200)
     size = 0 if status == 304 else len(page.raw)
     return CheckRecord(
@@ -185,7 +186,7 @@ def _record(page: Page, now: datetime, outcome: CheckOutcome, **kw: object) -> C
         content_hash=f"{page.version:064x}",
         parse_fingerprint="html:v1",
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def hourly_record(page: Page, now: datetime, rng: random.Random) -> CheckRecord:

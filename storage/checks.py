@@ -29,12 +29,12 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, or_, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
 from storage import outbox
 from storage.codec import compress, diff_to_dict
+from storage.db import upsert_insert
 from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
 from storage.outbox import Routing
 from storage.types import UtcDateTime
@@ -170,6 +170,19 @@ def record_quiet_checks(
     return [_stored(written.get(id(record))) for record in records]
 
 
+def record_found_checks(
+    session: Session, checks: Sequence[Pending], routing: Routing | None = None
+) -> list[Stored | None]:
+    """Write many checks of any outcome at once (``record_checks``), as
+    ``record_quiet_checks`` does quiet ones: their ids and which were skipped; None, and
+    nothing written, for a check left for ``record_check`` (its source is not in the
+    database, or it has no ``base_version``)."""
+    fenced = [pending for pending in checks if pending.record.base_version is not None]
+    done = record_checks(session, fenced, routing)
+    written = {id(pending): one for pending, one in zip(fenced, done, strict=True)}
+    return [_stored(written.get(id(pending))) for pending in checks]
+
+
 def _stored(written: Written | None) -> Stored | None:
     return None if written is None else Stored(written.check_id, skipped=written.skipped)
 
@@ -271,10 +284,11 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
 
 _INSERT_CHECKS = insert(CheckRow).returning(col(CheckRow.id), sort_by_parameter_order=True)
 _INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
-_INSERT_BLOB = {
-    postgres: dialect.insert(BlobRow).on_conflict_do_nothing()
-    for postgres, dialect in ((False, sqlite), (True, postgresql))
-}
+
+
+@functools.cache
+def _insert_blob(dialect: str) -> Any:
+    return upsert_insert(dialect)(BlobRow).on_conflict_do_nothing()
 
 
 def _insert_checks(
@@ -342,7 +356,7 @@ def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> 
         "created_at": record.started_at,
     }
     # Two processes may store the same body at once: the second insert is a no-op.
-    connection.execute(_INSERT_BLOB[connection.dialect.name == "postgresql"], values)
+    connection.execute(_insert_blob(connection.dialect.name), values)
     return packed.blob_hash
 
 
@@ -476,9 +490,15 @@ def sync_deadlines(
         ).all()
         if items is None or row.item_key in items
     }
+    new: list[dict[str, Any]] = []
     for deadline in _one_per_identity(deadlines):
         row = existing.pop((deadline.item_key, deadline.kind, deadline.label), None)
-        session.add(_updated_deadline(row, deadline, now))
+        if row is None:
+            new.append(_new_deadline(deadline, now))
+        else:
+            session.add(_updated_deadline(row, deadline, now))
+    if new:  # one statement: a page's first check can state dozens of deadlines
+        session.execute(insert(DeadlineRow), new)
     for row in existing.values():
         if row.status == "open":
             row.status, row.last_seen = "closed", now
@@ -496,18 +516,22 @@ def _one_per_identity(deadlines: Sequence[Deadline]) -> list[Deadline]:
     return list(latest.values())
 
 
-def _updated_deadline(row: DeadlineRow | None, deadline: Deadline, now: datetime) -> DeadlineRow:
-    if row is None:
-        row = DeadlineRow(
-            source_key=deadline.source_key,
-            item_key=deadline.item_key,
-            kind=deadline.kind,
-            label=deadline.label,
-            due=deadline.due,
-            first_seen=now,
-            last_seen=now,
-            history=[],
-        )
+def _new_deadline(deadline: Deadline, now: datetime) -> dict[str, Any]:
+    return {
+        "source_key": deadline.source_key,
+        "item_key": deadline.item_key,
+        "kind": deadline.kind,
+        "label": deadline.label,
+        "url": deadline.url,
+        "due": deadline.due,
+        "status": "open",
+        "first_seen": now,
+        "last_seen": now,
+        "history": [{"due": deadline.due.isoformat(), "seen": now.isoformat()}],
+    }
+
+
+def _updated_deadline(row: DeadlineRow, deadline: Deadline, now: datetime) -> DeadlineRow:
     if not row.history or row.due != deadline.due:
         row.history = [*row.history, {"due": deadline.due.isoformat(), "seen": now.isoformat()}]
     row.due, row.label, row.url = deadline.due, deadline.label, deadline.url

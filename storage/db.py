@@ -208,6 +208,21 @@ def retried_methods(cls: C) -> C:
     return cls
 
 
+def upsert_insert(dialect: str) -> Callable[..., Any]:
+    """The ``insert`` of ``dialect`` (``postgresql`` or ``sqlite``), for ON CONFLICT clauses.
+
+    Imported when first used: a process on SQLite never loads the PostgreSQL dialect (a
+    twentieth of a second at every start).
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

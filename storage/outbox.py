@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from monitor.types import (
@@ -38,6 +37,7 @@ from monitor.types import (
     Subscription,
 )
 from storage.codec import diff_from_dict
+from storage.db import upsert_insert
 from storage.excerpt import excerpt
 from storage.models import ChangeRow, DeliveryRow, MuteRow, SendLeaseRow, SourceRow
 
@@ -51,8 +51,7 @@ class Routing:
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     session.execute(insert(DeliveryRow).values(**values).on_conflict_do_nothing())
 
 
@@ -209,8 +208,7 @@ def acquire_lease(session: Session, lease: Lease, now: datetime, until: datetime
 
     One atomic upsert: two dispatchers racing for a free subscription cannot both win.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     values = {"subscription": lease.subscription, "token": lease.token, "expires_at": until}
     statement = insert(SendLeaseRow).values(**values)
     session.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, bindparam, func
@@ -39,20 +40,49 @@ class ChangeFilter:
     limit: int = 100
 
 
+_KEYS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's limits on bound parameters
+
+
 def sync_sources(session: Session, sources: Iterable[Source]) -> None:
-    """Insert or update each source's configuration; its fetch state is left alone."""
-    for source in sources:
-        row = session.get(SourceRow, source.key) or SourceRow(
-            key=source.key, title="", url="", parser="", interval_seconds=0
+    """Insert or update each source's configuration; its fetch state is left alone.
+
+    The stored rows are read in a few queries, not one per source (1,000 single-row SELECTs
+    cost a fifth of a second at every start); only the rows that differ are written.
+    """
+    configured = list(sources)
+    keys = [source.key for source in configured]
+    stored: dict[str, SourceRow] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        stored.update(
+            (row.key, row)
+            for row in session.exec(select(SourceRow).where(col(SourceRow.key).in_(chunk)))
         )
-        row.title, row.url, row.parser = source.title, source.url, source.parser
-        row.interval_seconds, row.tags = source.interval, list(source.tags)
-        row.options = {
-            k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source.options).items()
-        }
-        row.official, row.enabled = source.official, source.enabled
-        row.expected_change_seconds = source.expected_change
+    for source in configured:
+        values = _configured_values(source)
+        row = stored.get(source.key)
+        if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+            continue  # as configured: setting the attributes again costs a flush's worth
+        row = row or SourceRow(key=source.key, title="", url="", parser="", interval_seconds=0)
+        for name, value in values.items():
+            setattr(row, name, value)
         session.add(row)
+
+
+def _configured_values(source: Source) -> dict[str, Any]:
+    """The columns of a source's row that its configuration sets."""
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(source.options).items()}
+    return {
+        "title": source.title,
+        "url": source.url,
+        "parser": source.parser,
+        "interval_seconds": source.interval,
+        "tags": list(source.tags),
+        "options": options,
+        "official": source.official,
+        "enabled": source.enabled,
+        "expected_change_seconds": source.expected_change,
+    }
 
 
 def source_state(session: Session, key: str) -> SourceState:

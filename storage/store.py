@@ -313,6 +313,14 @@ class Store:
         with session_scope(self.engine) as session:
             return queries.source_states(session.connection(), keys)
 
+    def record_found(self, checks: Sequence[writes.Pending]) -> list[writes.Stored | None]:
+        """Write checks of any outcome in one transaction, by the same path as ``record``:
+        their check ids, and which were skipped. None for a check left for ``record``
+        (``storage.checks.record_found_checks``). Pack the checks before the call.
+        """
+        with session_scope(self.engine) as session:
+            return writes.record_found_checks(session, checks, self.routing)
+
     def record_quiet(self, records: Sequence[CheckRecord]) -> list[writes.Stored | None]:
         """Write quiet checks (``storage.checks.is_quiet``) in one transaction, by the same
         path as ``record``: their check ids, and which were skipped (another check of the

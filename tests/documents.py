@@ -105,7 +105,7 @@ def word_document(
     document.add_heading(title, level=0)
     for index, (heading, text) in enumerate(sections):
         if page_breaks and index:
-            document.add_page_break()
+            document.add_page_break()  # type: ignore[no-untyped-call]
         document.add_heading(heading, level=1)
         document.add_paragraph(text)
     buffer = io.BytesIO()

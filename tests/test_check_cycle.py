@@ -133,6 +133,26 @@ def test_when_a_batch_cannot_be_written_each_check_is_stored_on_its_own(app: App
         assert app.store.checks(key)[0].id == result.check_id
 
 
+def test_when_a_batch_of_new_pages_cannot_be_written_each_is_stored_on_its_own(
+    app: App, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from storage import checks
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO checks ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(checks, "record_found_checks", broken)
+    results = cycle(app)
+    assert {r.outcome for r in results.values()} == {CheckOutcome.BASELINE}
+    for key, result in results.items():
+        [stored] = app.store.checks(key)
+        assert stored.id == result.check_id
+    monkeypatch.undo()
+    assert {r.outcome for r in cycle(app).values()} == {CheckOutcome.NOT_MODIFIED}
+
+
 def test_coalescer_batches_concurrent_calls_and_raises_to_each_caller():
     batches: list[list[int]] = []
 

@@ -278,6 +278,18 @@ def test_sync_keeps_fetch_state(store: Store):
     assert (row.title, row.interval_seconds, row.last_check_at) == ("Renamed", 60, T0)
 
 
+def test_sync_of_more_sources_than_one_query_reads_adds_and_updates_each(store: Store):
+    def configured(n: int, title: str) -> Source:
+        return Source(
+            key=f"s{n:04d}", title=title, url=f"https://x.eu/{n}", parser="html", interval=60
+        )
+
+    store.sync_sources(configured(n, "old") for n in range(0, 1201, 2))
+    store.sync_sources(configured(n, "new" if n % 3 == 0 else "old") for n in range(1201))
+    rows = {row.key: row.title for row in store.sources() if row.key != SOURCE.key}
+    assert rows == {f"s{n:04d}": "new" if n % 3 == 0 else "old" for n in range(1201)}
+
+
 def change_about(event_key: str | None, source: str = SOURCE.key) -> Change:
     doc = Document(kind=DocumentKind.LISTING, items=(Item(key="a", title="A"),))
     [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()), doc)

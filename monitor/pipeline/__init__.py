@@ -22,7 +22,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -54,7 +54,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from storage.checks import CHECKED_ELSEWHERE, Stored, is_quiet, pack
+from storage.checks import CHECKED_ELSEWHERE, Packed, Pending, Stored, is_quiet, pack
 from storage.store import Store
 
 if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load httpx for all
@@ -62,6 +62,8 @@ if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load ht
     from sources.fetch.render import Renderer
 
 logger = logging.getLogger(__name__)
+# A check to store that is not quiet: its record, the state it started from, and pack(record).
+Found = tuple[CheckRecord, SourceState, Packed]
 
 
 def utcnow() -> datetime:
@@ -120,6 +122,9 @@ class Checker:
         self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = Coalescer(
             self._write_quiet
         )
+        # The other checks (new, changed, failed) are batched too: one transaction and one
+        # writer's turn for many, where each used to take its own.
+        self._found: Coalescer[Found, Stored | Exception] = Coalescer(self._write_found)
         self._templates = SiteTemplates(store.site_pages, clock)
 
     async def check(
@@ -303,17 +308,39 @@ class Checker:
         return [states.get(key, SourceState()) for key in keys]
 
     async def _save(self, record: CheckRecord, state: SourceState) -> Stored:
-        if not (is_quiet(record) and state.failure_streak == 0):
-            return await asyncio.to_thread(self._store, record, state)
-        stored = await self._quiet((record, state))
+        if is_quiet(record) and state.failure_streak == 0:
+            stored = await self._quiet((record, state))
+        else:
+            # Hashed and compressed in a worker thread of its own, outside the writer's turn
+            # (see storage.checks.pack): the batch's transaction only writes.
+            packed = await asyncio.to_thread(pack, record)
+            stored = await self._found((record, state, packed))
         if isinstance(stored, Exception):
             raise stored
         return stored
 
+    def _write_found(self, batch: list[Found]) -> list[Stored | Exception]:
+        """Checks of any outcome in one transaction (as ``_write_quiet``)."""
+        checks = [
+            Pending(record=record, previous_snapshot=state.snapshot_id, packed=packed)
+            for record, state, packed in batch
+        ]
+        return self._write_batch(lambda: self.store.record_found(checks), batch)
+
     def _write_quiet(
         self, batch: list[tuple[CheckRecord, SourceState]]
     ) -> list[Stored | Exception]:
-        """Quiet checks in one transaction; those it cannot take are stored one by one.
+        """Quiet checks in one transaction."""
+        records = [record for record, _ in batch]
+        found = [(record, state, None) for record, state in batch]
+        return self._write_batch(lambda: self.store.record_quiet(records), found)
+
+    def _write_batch(
+        self,
+        write: Callable[[], list[Stored | None]],
+        batch: Sequence[tuple[CheckRecord, SourceState, Packed | None]],
+    ) -> list[Stored | Exception]:
+        """``write()`` the batch in one transaction; those it cannot take are stored one by one.
 
         After a failed batch each check is stored (or fails) on its own, as it would have
         without batching: one check's problem never becomes another's.
@@ -321,7 +348,7 @@ class Checker:
         ids: list[Stored | None]
         try:
             with self._writing:
-                ids = self.store.record_quiet([record for record, _ in batch])
+                ids = write()
         except Exception:
             logger.warning(
                 "storing %d checks at once failed; storing them one by one",
@@ -330,24 +357,29 @@ class Checker:
             )
             ids = [None] * len(batch)
         return [
-            stored if stored is not None else self._store_one(record, state)
-            for stored, (record, state) in zip(ids, batch, strict=True)
+            stored if stored is not None else self._store_one(record, state, packed)
+            for stored, (record, state, packed) in zip(ids, batch, strict=True)
         ]
 
-    def _store_one(self, record: CheckRecord, state: SourceState) -> Stored | Exception:
+    def _store_one(
+        self, record: CheckRecord, state: SourceState, packed: Packed | None = None
+    ) -> Stored | Exception:
         try:
-            return self._store(record, state)
+            return self._store(record, state, packed)
         except Exception as exc:  # raised in the check's own task by ``_save``
             return exc
 
-    def _store(self, record: CheckRecord, state: SourceState) -> Stored:
+    def _store(
+        self, record: CheckRecord, state: SourceState, packed: Packed | None = None
+    ) -> Stored:
         """Store the check; if that fails, store at least that it failed, then re-raise.
 
         Without the failure row a source whose result cannot be stored would be retried
         forever with nothing to show why.
         """
         try:
-            packed = pack(record)  # outside the writer's turn: see storage.checks.pack
+            if packed is None:  # outside the writer's turn: see storage.checks.pack
+                packed = pack(record)
             with self._writing:
                 check = self.store.record(record, state.snapshot_id, packed)
         except StorageError as exc:

@@ -225,7 +225,8 @@ class GuardedTransport(httpx_aiohttp.AiohttpTransport):
             raise
         except BlockedAddressError as exc:  # from the resolver, which knows only the host
             raise BlockedAddressError(f"refused to fetch {shown}: {exc}", url=shown) from exc
-        if isinstance(response.stream, httpx.AsyncByteStream):
+        # A 304 has no body: nothing to time or decode (most answers of a cycle are 304s).
+        if response.status_code != 304 and isinstance(response.stream, httpx.AsyncByteStream):
             stream: httpx.AsyncByteStream = _DeadlineStream(response.stream, deadline, self._total)
             # Decoded here, bounded, for every caller (robots.txt too): httpx's own decoder
             # inflates a whole chunk at once, which a gzip bomb turns into gigabytes.
