@@ -129,6 +129,10 @@ class Dispatcher:
                 sent += (await self.send_digest(name)).changes
         return sent
 
+    def sending(self) -> frozenset[str]:
+        """The subscriptions whose worker is still sending (a round may end before them)."""
+        return frozenset(self._workers)
+
     async def wait_idle(self) -> None:
         """Wait for the sends a round left running (each ends within ``send_timeout``)."""
         while self._workers:

@@ -62,7 +62,10 @@ def make_dispatcher(
     http: httpx.AsyncClient,
     *,
     round_seconds: float = 1.0,
+    frozen: bool = False,
 ) -> Dispatcher:
+    """``frozen``: the workers' own clock stands still, so only the round (``round_seconds``
+    of real time) ends early; a worker sends all it has however slow the machine is."""
     subs = settings.resolved_subscriptions({})
     return Dispatcher(
         store=store,
@@ -73,6 +76,7 @@ def make_dispatcher(
         clock=clock,
         rng=lambda: 0.5,
         round_seconds=round_seconds,
+        **({"monotonic": lambda: 0.0} if frozen else {}),
     )
 
 
@@ -89,11 +93,16 @@ def stored_with_slow_one(store: Store, count: int) -> None:
 
 
 async def until(condition, what: str) -> None:
-    for _ in range(2000):
+    for _ in range(6000):
         if condition():
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"never happened: {what}")
+
+
+async def settled(dispatcher: Dispatcher, name: str) -> None:
+    """Wait for ``name``'s worker to finish: the round it ran in may have ended first."""
+    await until(lambda: name not in dispatcher.sending(), f"{name} finished sending")
 
 
 # ---- one hanging receiver holds nobody else -------------------------------------------------
@@ -110,17 +119,20 @@ def test_failed_deliveries_due_soon_are_not_held_by_a_hanging_receiver(
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
-            dispatcher = make_dispatcher(store, settings, clock, http)
+            dispatcher = make_dispatcher(store, settings, clock, http, frozen=True)
             # The first round ends although 'slow' still holds its request.
             assert await asyncio.wait_for(dispatcher.dispatch_due(), 60) == 0
-            assert slow.hanging == 1
+            await settled(dispatcher, "fast")
+            assert slow.hanging == 1 and dispatcher.sending() == {"slow"}
             fast = [row for row in store.deliveries() if row.subscription == "fast"]
             # backoff_base 3 s × (0.5 + rng 0.5): all ten are due again in 3 s.
             assert {(row.attempts, row.next_attempt_at) for row in fast} == {
                 (1, T0 + timedelta(seconds=3))
             }
             clock.advance(3)
-            assert await dispatcher.dispatch_due() == 10
+            await asyncio.wait_for(dispatcher.dispatch_due(), 60)
+            await settled(dispatcher, "fast")
+            assert sum(answered(receiver).values()) == 10
             assert slow.hanging == 1  # still waiting for the hanging receiver
             slow.release()
             await dispatcher.wait_idle()
@@ -141,13 +153,18 @@ def test_a_retry_after_of_7_s_is_honoured_while_another_receiver_hangs(
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
-            dispatcher = make_dispatcher(store, settings, clock, http)
+            dispatcher = make_dispatcher(store, settings, clock, http, frozen=True)
             assert await asyncio.wait_for(dispatcher.dispatch_due(), 60) == 0
+            await settled(dispatcher, "fast")
             assert len(receiver.requests) == 1  # the 429: the other two wait with it
             clock.advance(6.9)
-            assert await dispatcher.dispatch_due() == 0
+            assert await asyncio.wait_for(dispatcher.dispatch_due(), 60) == 0
+            await settled(dispatcher, "fast")
+            assert len(receiver.requests) == 1
             clock.advance(0.1)  # exactly 7 s after the 429
-            assert await dispatcher.dispatch_due() == 3
+            await asyncio.wait_for(dispatcher.dispatch_due(), 60)
+            await settled(dispatcher, "fast")
+            assert sum(answered(receiver).values()) == 3
             assert slow.hanging == 1
             slow.release()
             await dispatcher.wait_idle()
