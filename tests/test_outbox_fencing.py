@@ -61,11 +61,12 @@ def make_dispatcher(
     clock: Clock,
     http: httpx.AsyncClient,
     *,
-    round_seconds: float = 1.0,
+    round_seconds: float = 60.0,
     frozen: bool = False,
 ) -> Dispatcher:
-    """``frozen``: the workers' own clock stands still, so only the round (``round_seconds``
-    of real time) ends early; a worker sends all it has however slow the machine is."""
+    """A round of ``round_seconds`` of real time: long, so that a busy machine never ends it
+    before the sends a test counts. ``frozen``: the workers' own clock stands still, so a
+    short round ends early (past a hanging receiver) while its workers send all they have."""
     subs = settings.resolved_subscriptions({})
     return Dispatcher(
         store=store,
@@ -119,7 +120,9 @@ def test_failed_deliveries_due_soon_are_not_held_by_a_hanging_receiver(
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
-            dispatcher = make_dispatcher(store, settings, clock, http, frozen=True)
+            dispatcher = make_dispatcher(
+                store, settings, clock, http, round_seconds=1.0, frozen=True
+            )
             # The first round ends although 'slow' still holds its request.
             assert await asyncio.wait_for(dispatcher.dispatch_due(), 60) == 0
             await settled(dispatcher, "fast")
@@ -153,7 +156,9 @@ def test_a_retry_after_of_7_s_is_honoured_while_another_receiver_hangs(
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
-            dispatcher = make_dispatcher(store, settings, clock, http, frozen=True)
+            dispatcher = make_dispatcher(
+                store, settings, clock, http, round_seconds=1.0, frozen=True
+            )
             assert await asyncio.wait_for(dispatcher.dispatch_due(), 60) == 0
             await settled(dispatcher, "fast")
             assert len(receiver.requests) == 1  # the 429: the other two wait with it
