@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import uvicorn
 from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._databases import postgres_database  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.config import Settings  # noqa: E402
@@ -353,19 +353,6 @@ def measure_all(app: App, sources: list[Source], args: argparse.Namespace) -> li
     return lines
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = "lexwatch_bench"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=100_000)
@@ -390,7 +377,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             lines += run_backend("SQLite", f"sqlite:///{tmp}/bench.db", args) + [""]
     if args.only != "sqlite":
-        with postgres_database(args.postgres) as url:
+        with postgres_database(args.postgres, "lexwatch_bench") as url:
             lines += run_backend("PostgreSQL", url, args)
     RESULTS.write_text("\n".join([*lines, "", NOTES]) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._databases import postgres_database  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "peers.txt"
 POSTGRES = os.environ.get("LEXWATCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 URLWATCH = "urlwatch==2.29"
@@ -173,20 +175,6 @@ Tool = tuple[list[str], Path, dict[str, str] | None]
 
 def reported(stdout: str) -> set[str]:
     return {result["source"] for result in json.loads(stdout) if result["changes"]}
-
-
-@contextmanager
-def postgres_database(admin_url: str, name: str) -> Iterator[str]:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- the run ----------------------------------------------------------------------------------

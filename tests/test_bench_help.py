@@ -12,7 +12,8 @@ import pytest
 from tests.processes import clean_env
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-SCRIPTS = sorted(path for path in BENCH.glob("*.py") if path.name != "__init__.py")
+# Modules starting with "_" are helpers the benchmarks share, not benchmarks.
+SCRIPTS = sorted(path for path in BENCH.glob("*.py") if not path.name.startswith("_"))
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
