@@ -50,20 +50,18 @@ def resolve_sources(
     return dict(sorted(resolved.items()))
 
 
-# The parsers of HTML pages, whose links follow_documents reads.
-PAGE_PARSERS = ("html", "ds_page")
-
-
 def _check_following(sources: Iterable[Source], settings: Settings) -> None:
+    from sources.parsers import LINK_PARSERS
+
     limit = int(settings.http.max_body_mb * 1_000_000)
     for source in sources:
         if source.documents is None:
             continue
-        if source.parser not in PAGE_PARSERS:
+        if source.parser not in LINK_PARSERS:
             raise ConfigError(
                 f"sources.{source.key}.follow_documents: reads the links of an"
                 f" HTML page, and parser {source.parser!r} does not read one;"
-                f" use it with parser {' or '.join(PAGE_PARSERS)}"
+                f" use it with parser {' or '.join(LINK_PARSERS)}"
             )
         if (source.documents.max_bytes or 0) > limit:
             raise ConfigError(
@@ -73,17 +71,15 @@ def _check_following(sources: Iterable[Source], settings: Settings) -> None:
             )
 
 
-# The parsers of HTML, which is what a rendered page is.
-RENDER_PARSERS = ("html", "ds_page", "eurlex_act", "eurlex_docinfo", "oeil_procedure")
-
-
 def _check_rendering(sources: Iterable[Source]) -> None:
+    from sources.parsers import HTML_PARSERS
+
     for source in sources:
-        if source.render and source.parser not in RENDER_PARSERS:
+        if source.render and source.parser not in HTML_PARSERS:
             raise ConfigError(
                 f"sources.{source.key}.render: a rendered page is HTML, and parser"
                 f" {source.parser!r} does not read HTML; use render with parser"
-                f" {', '.join(RENDER_PARSERS)} (feeds, JSON and documents need no browser)"
+                f" {', '.join(HTML_PARSERS)} (feeds, JSON and documents need no browser)"
             )
 
 

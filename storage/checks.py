@@ -164,10 +164,7 @@ def record_quiet_checks(
     its source is not in the database (that one raises), or it has no ``base_version``
     (an unfenced check claims its source on its own).
     """
-    fenced = [record for record in records if record.base_version is not None]
-    done = record_checks(session, [Pending(record=record) for record in fenced], routing)
-    written = {id(record): one for record, one in zip(fenced, done, strict=True)}
-    return [_stored(written.get(id(record))) for record in records]
+    return record_found_checks(session, [Pending(record=record) for record in records], routing)
 
 
 def record_found_checks(

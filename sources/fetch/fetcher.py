@@ -333,8 +333,6 @@ class Fetcher:
         try:
             async with self._client.stream(method, url, headers=headers, content=body) as answer:
                 content = await _read_body(url, answer, max_bytes)
-        except FetchError:
-            raise
         except (httpx.HTTPError, httpx.InvalidURL, aiohttp.ClientError) as exc:
             raise TransportError(
                 f"could not fetch {_shown(url)}: {_describe(exc)}", url=url

@@ -36,7 +36,6 @@ from urllib.parse import urlsplit
 from monitor.errors import (
     BlockedAddressError,
     BodyTooLargeError,
-    ConfigError,
     FetchError,
     RenderError,
 )
@@ -78,17 +77,8 @@ class RenderPolicy:
 
     page_timeout: float = 30.0
     max_bytes: int = 20_000_000
-    max_pages: int = 1
+    max_pages: int = 1  # 1 or 2; the bounds are checked once, in RenderSettings
     chromium: str | None = None  # a path or a command; None: see ``chromium_executable``
-
-    def __post_init__(self) -> None:
-        if self.page_timeout <= 0 or self.max_bytes <= 0:
-            raise ConfigError("render.page_timeout and render.max_mb must be > 0")
-        if self.max_pages not in (1, 2):
-            raise ConfigError(
-                f"render.max_pages={self.max_pages}: use 1 or 2 (each page is a Chromium"
-                " renderer of 100 MB or more)"
-            )
 
 
 def chromium_executable(configured: str | None, environ: Mapping[str, str]) -> str | None:

@@ -24,7 +24,7 @@ from sources.parsers.json_api import parse_json
 from sources.parsers.oeil import parse_oeil_procedure
 from sources.parsers.text import parse_text
 
-__all__ = ["PAGERS", "PARSERS", "get_parser"]
+__all__ = ["HTML_PARSERS", "LINK_PARSERS", "PAGERS", "PARSERS", "get_parser"]
 
 PARSERS: Mapping[str, Parser] = MappingProxyType(
     {
@@ -45,6 +45,10 @@ PARSERS: Mapping[str, Parser] = MappingProxyType(
 )
 
 PAGERS: Mapping[str, Pager] = MappingProxyType({"hys_search": next_hys_page})
+# The parsers that read an HTML page: a rendered DOM goes to them (``render = true``).
+HTML_PARSERS = ("html", "ds_page", "eurlex_act", "eurlex_docinfo", "oeil_procedure")
+# The parsers of a page whose document links can be followed (``follow_documents``).
+LINK_PARSERS = ("html", "ds_page")
 
 
 def get_parser(name: str) -> Parser:
