@@ -142,6 +142,78 @@ class ChangeRow(SQLModel, table=True):
     # item, category, n-th such change of that check); see storage.checks.happening.
     # None only for changes stored before migration 0006.
     happening: str | None = Field(default=None, max_length=64)
+    # The event this change reports (one happening seen on one or more sources).
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+
+
+class EventRow(SQLModel, table=True):
+    """One real-world happening, however many sources reported it, and the team's triage of it.
+
+    Its changes point at it (``changes.event_id``). The triage columns (state, assignee,
+    action_due) are written only through storage's triage functions, which bump ``version``
+    and append to ``event_log`` in the same transaction.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_last_detected", "last_detected_at"),
+        Index("ix_events_state_assignee", "state", "assignee"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # What identifies the happening across sources (hys:<id>, celex:<n>, a document URL,
+    # a deadline identity), when anything does.
+    identity: str | None = Field(default=None, max_length=500, index=True)
+    category: str = Field(max_length=40)
+    severity: str = Field(max_length=10)
+    title: str
+    summary: str = ""
+    url: str | None = _document_url()
+    old_date: date | None = None
+    new_date: date | None = None
+    first_detected_at: datetime = _utc_column(nullable=False)
+    last_detected_at: datetime = _utc_column(nullable=False)
+    change_count: int = 0
+    source_count: int = 0
+    state: str = Field(default="new", max_length=20)  # new | in_review | actioned | dismissed
+    assignee: str | None = Field(default=None, max_length=200)
+    action_due: date | None = None  # the team's own date to act by
+    # Why its changes were grouped: [{"change_id": n, "rule": "...", "detail": "..."}].
+    grouping: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    split_from: int | None = Field(default=None, foreign_key="events.id")
+    # Bumped by every write of the event: a writer that read version n stores only while
+    # it is still n, so two editors at once never lose a transition.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class EventLogRow(SQLModel, table=True):
+    """The audit trail of an event: who did what when. Rows are only ever inserted."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (Index("ix_event_log_event_at", "event_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id")
+    at: datetime = _utc_column(nullable=False)
+    actor: str = Field(max_length=200)  # a dashboard user, an API token's user, or "lexwatch"
+    action: str = Field(max_length=30)  # created | joined | state | assign | due | note | split
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class UserSubscriptionRow(SQLModel, table=True):
+    """A dashboard user's own e-mail digest: which tags, categories and severities."""
+
+    __tablename__ = "user_subscriptions"
+
+    user: str = Field(primary_key=True, max_length=200)
+    email: str = Field(max_length=320)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    severities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    updated_at: datetime = _utc_column(nullable=False)
 
 
 class DeadlineRow(SQLModel, table=True):
@@ -161,6 +233,8 @@ class DeadlineRow(SQLModel, table=True):
     url: str | None = _document_url()
     due: datetime = _utc_column(nullable=False)
     status: str = Field(default="open", max_length=20)  # open | closed | withdrawn
+    # The event that set or last moved it: the deadlines page shows one row per event.
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
     first_seen: datetime = _utc_column(nullable=False)
     last_seen: datetime = _utc_column(nullable=False)
     # [{"due": iso, "seen": iso}] oldest first: every date this deadline has had.
@@ -192,6 +266,8 @@ class DeliveryRow(SQLModel, table=True):
     change_id: int | None = Field(default=None, foreign_key="changes.id")
     source_key: str = Field(max_length=200)
     item_key: str | None = None  # Slack threads: later alerts on the same item reply
+    # Slack threads by event: a later change of the same event replies and updates the parent.
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
     detail: str = ""
     status: str = Field(default="pending", max_length=10)  # pending | sent | dead | skipped
     attempts: int = 0
