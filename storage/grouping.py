@@ -7,9 +7,10 @@ A change joins an event when it is about the same thing AND reports the same hap
   the OJ L series, ELI and CELEX share since October 2023), consultation page
   (``consultation:<path>``) or document URL (without its #fragment); or, failing that, a
   closely matching title (``similar``) within ``TITLE_WINDOW`` of the event's last change;
-- the same happening (``_same_happening``): the same category and the same dates (a source
-  that states no date at all reports the same happening as one that does), or a date moved
-  again: a deadline change whose old date is the event's current date.
+- the same happening (``_same_happening``): the same category and the same dates (for a
+  named initiative, act or consultation page, a source that states no date at all reports
+  the same happening as one that does; a shared link alone needs the same dates), or a
+  date moved again: a deadline change whose old date is the event's current date.
 
 Two different items of one source (two sections of a page, two entries of a feed) are never
 one event, whatever their identity, and an item an editor split out of an event never
@@ -165,18 +166,22 @@ def _by_identity(change: Member, candidate: Candidate) -> Match | None:
         if not shared:
             continue
         key = min(shared, key=lambda k: list(RULES).index(mine[k]))
-        if _same_happening(change, member):
+        if _same_happening(change, member, loose=mine[key] != "url"):
             return Match(event_id=candidate.event_id, rule=mine[key], detail=key)
         if _moved_again(change, candidate):
             return Match(event_id=candidate.event_id, rule="moved", detail=key, moved=True)
     return None
 
 
-def _same_happening(change: Member, member: Member) -> bool:
+def _same_happening(change: Member, member: Member, *, loose: bool) -> bool:
+    """The same category (or both a moved deadline) and the same dates; ``loose``: or one
+    of them states no date at all (a named initiative or act, not a mere link)."""
     if not _same_kind(change.category, member.category):
         return False
     dates, theirs = (change.old_date, change.new_date), (member.old_date, member.new_date)
-    return dates == theirs or dates == (None, None) or theirs == (None, None)
+    if dates == theirs:
+        return True
+    return loose and (dates == (None, None) or theirs == (None, None))
 
 
 def _same_kind(one: str, other: str) -> bool:

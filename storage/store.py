@@ -208,10 +208,15 @@ class Store:
             return outbox.claim_next(session, lease, now, exclude)
 
     def finish_sent(
-        self, delivery_id: int, token: str, remote_id: str | None, now: datetime
+        self,
+        delivery_id: int,
+        token: str,
+        remote_id: str | None,
+        now: datetime,
+        remote_channel: str | None = None,
     ) -> bool:
         with session_scope(self.engine) as session:
-            return outbox.finish_sent(session, delivery_id, token, remote_id, now)
+            return outbox.finish_sent(session, delivery_id, token, remote_id, now, remote_channel)
 
     def finish_failed(
         self, delivery_id: int, token: str, error: str, next_attempt: datetime | None
