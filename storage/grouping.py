@@ -16,10 +16,13 @@ Two different items of one source (two sections of a page, two entries of a feed
 one event, whatever their identity, and an item an editor split out of an event never
 rejoins it. Identity matches look back ``IDENTITY_WINDOW``.
 
-Titles are compared by ``similar``: the share of matching characters (difflib's ratio) of
-the two titles' words, casefolded, deduplicated and sorted, so word order and repeats do not
-count; ``TITLE_SIMILARITY`` or more is the same title. Only changes of the same category
-with the same dates are compared at all, so a loose match cannot join two happenings.
+Titles are compared by ``similar``: the share of the shorter title's distinctive words
+(casefolded; not digits, month names, and not the words every title in this domain shares,
+``_COMMON``: "consultation", "opens", "artificial intelligence", ...) that the other title
+also has, with at least two shared; ``TITLE_SIMILARITY`` or more is the same title. Word
+order, punctuation and a source's own wording around the name ("Consultation opens: X" and
+"Artificial intelligence – X") do not count. Only changes of the same category with the same
+dates, on different sources, within ``TITLE_WINDOW``, are compared at all.
 """
 
 from __future__ import annotations
@@ -28,12 +31,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from difflib import SequenceMatcher
 from urllib.parse import urlsplit, urlunsplit
 
 IDENTITY_WINDOW = timedelta(days=90)
 TITLE_WINDOW = timedelta(days=3)
-TITLE_SIMILARITY = 0.85
+TITLE_SIMILARITY = 0.8
 # A deadline moved: changes of these categories can continue each other ("moved again").
 DATE_MOVES = frozenset({"deadline_extended", "deadline_changed"})
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -42,6 +44,17 @@ _ELI = re.compile(r"/eli/([a-z_]+)/(\d{4})/(\d+)", re.IGNORECASE)
 _OJ = re.compile(r"OJ:L_(\d{4})(\d{5})\b", re.IGNORECASE)
 _CELEX_ACT = re.compile(r"^3(\d{4})[RLD](\d{4})$")
 _WORD = re.compile(r"[^\W_]+")
+_MIN_SHARED = 2
+# Words that titles in this domain share whatever they are about: they tell nothing apart.
+_COMMON = frozenset(
+    """
+    a an and the of on in to by from at with for is are be will its this that as or new
+    consultation consultations targeted public call calls feedback open opens opened close
+    closes closed closing deadline extended until now launched launches published
+    artificial intelligence ai eu european commission
+    january february march april may june july august september october november december
+    """.split()
+)
 
 RULES = {
     "hys": "same Have Your Say initiative",
@@ -231,11 +244,16 @@ def _conflicting_identity(change: Member, candidate: Candidate) -> bool:
 
 def similar(one: str, other: str) -> float:
     """How alike two titles are, from 0 to 1 (see the module's docstring)."""
-    return SequenceMatcher(None, _words(one), _words(other), autojunk=False).ratio()
+    words, others = _distinctive(one), _distinctive(other)
+    shared = len(words & others)
+    if shared < _MIN_SHARED:
+        return 0.0
+    return shared / min(len(words), len(others))
 
 
-def _words(title: str) -> str:
-    return " ".join(sorted({word.casefold() for word in _WORD.findall(title)}))
+def _distinctive(title: str) -> frozenset[str]:
+    found = (word.casefold() for word in _WORD.findall(title))
+    return frozenset(word for word in found if word not in _COMMON and not word.isdigit())
 
 
 def higher(one: str, other: str) -> str:
