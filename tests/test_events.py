@@ -551,3 +551,52 @@ def test_retention_deletes_the_events_whose_changes_are_all_gone(store: Store):
         identities = session.exec(select(EventIdentityRow.event_id)).all()
         assert set(identities) == {kept.id}
         assert session.exec(select(DeadlineRow).where(DeadlineRow.event_id == gone.id)).all() == []
+
+
+# -- concurrency ------------------------------------------------------------------------------
+
+
+def test_two_workers_storing_one_happening_at_once_make_one_event(store: Store):
+    """Worker A has stored its change (and made the event) but not committed when worker B
+    stores the same happening from another source: B waits for A (PostgreSQL: the advisory
+    lock on the identity; SQLite: the one writer) and joins A's event."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from storage.checks import record_check
+
+    store.sync_sources([HYS, PAGE, NEWS])
+    first, second = (
+        CheckRecord(
+            source_key=change.source_key,
+            started_at=T0 + timedelta(minutes=n),
+            duration_ms=1,
+            outcome=CheckOutcome.CHANGED,
+            changes=(change,),
+        )
+        for n, change in enumerate(CADA[:2])
+    )
+    postgres = store.engine.dialect.name == "postgresql"
+    worker_a = Session(store.engine)
+    record_check(worker_a, first, None)
+    worker_a.flush()
+    worker_b = threading.Thread(target=store.record, args=(second, None))
+    worker_b.start()
+    if postgres:  # B is seen waiting for A's lock before A commits
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        with store.engine.connect() as watcher:
+            for _ in range(10_000):
+                if watcher.execute(text(waiting)).scalar():
+                    break
+                watcher.rollback()
+            else:
+                raise AssertionError("worker B never waited for worker A")
+    worker_a.commit()
+    worker_a.close()
+    worker_b.join()
+
+    [event] = events(store)
+    assert (event.change_count, event.source_count) == (2, 2)
+    assert {row.event_id for row in changes(store)} == {event.id}
