@@ -29,7 +29,7 @@ from storage.db import (
     retried_methods,
     session_scope,
 )
-from storage.event_browse import EventPage, EventQuery
+from storage.event_browse import EventDetail, EventPage, EventQuery
 from storage.models import (
     BlobRow,
     ChangeRow,
@@ -151,8 +151,14 @@ class Store:
         return event
 
     def events(self, where: EventQuery) -> EventPage:
+        """Events, latest first, with their sources (``storage.event_browse``)."""
         with session_scope(self.engine) as session:
             return event_browse.events_page(session, where)
+
+    def event(self, event_id: int) -> EventDetail | None:
+        """One event with its changes and audit trail; None when there is no such event."""
+        with session_scope(self.engine) as session:
+            return event_browse.event_detail(session, event_id)
 
     def mark_noise(self, change_id: int, now: datetime) -> ChangeRow | None:
         with session_scope(self.engine) as session:

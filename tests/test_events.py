@@ -600,3 +600,36 @@ def test_two_workers_storing_one_happening_at_once_make_one_event(store: Store):
     [event] = events(store)
     assert (event.change_count, event.source_count) == (2, 2)
     assert {row.event_id for row in changes(store)} == {event.id}
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_lexwatch_events_lists_one_row_per_event_and_shows_one(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    database = f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    config = tmp_path / "lexwatch.toml"
+    config.write_text(f'database_url = "{database}"\nbuiltin_catalog = false\n')
+    store = Store.open(database)
+    store.sync_sources([HYS, PAGE, NEWS])
+    for hours, change in enumerate(CADA):
+        store_change(store, change, T0 + timedelta(hours=hours))
+    [event] = events(store)
+    store.close()
+
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--config", str(config), "events", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.output)
+    assert (row["id"], row["sources"]) == (event.id, ["hys", "ds-page", "ds-news"])
+    table = runner.invoke(main, ["--config", str(config), "events"], env={"COLUMNS": "200"})
+    assert "3: hys, ds-page, ds-news" in table.output
+    shown = runner.invoke(main, ["--config", str(config), "events", "show", str(event.id)])
+    assert shown.exit_code == 0 and "hys: hys:14628" in shown.output
+    missing = runner.invoke(main, ["--config", str(config), "events", "show", "99"])
+    assert missing.exit_code == 1 and "no event with id 99" in missing.output
