@@ -42,7 +42,10 @@ def upgrade() -> None:
 
 
 def _group_existing_changes() -> None:
-    # The rules live in storage (one implementation for new and existing changes).
+    # The rules live in storage (one implementation for new and existing changes), and so do
+    # the models it writes with: a later revision that adds a column to changes, events,
+    # event_log, event_identities or deadlines must keep this revision working on a database
+    # without that column (e.g. by deferring the column here, or freezing these statements).
     from sqlmodel import Session
 
     from storage.events import backfill
