@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.types import Document
-from storage import browse, documents, queries
+from storage import browse, documents, event_browse, queries
 from storage.browse import (
     ChangeDetail,
     ChangePage,
@@ -27,6 +27,7 @@ from storage.browse import (
     SourceHealth,
 )
 from storage.db import session_scope
+from storage.event_browse import EventDetail, EventPage, EventQuery
 from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 P = ParamSpec("P")
@@ -103,3 +104,12 @@ class Reader:
 
     def dashboard_counts(self, now: datetime) -> DashboardCounts:
         return self._read(browse.dashboard_counts, now)
+
+    def events_page(self, q: EventQuery) -> EventPage:
+        return self._read(event_browse.events_page, q)
+
+    def event_detail(self, event_id: int) -> EventDetail | None:
+        return self._read(event_browse.event_detail, event_id)
+
+    def event_sources(self, ids: list[int]) -> dict[int, list[str]]:
+        return self._read(event_browse.event_sources, ids)
