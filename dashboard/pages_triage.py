@@ -220,7 +220,8 @@ def _entry(row: EventLogRow) -> LogEntry:
             text=f"set the action date to {detail.get('to') or 'none'}"
             f" (was {detail.get('from') or 'none'})",
         )
-    return LogEntry(row=row, text=f"{row.action} {detail}")
+    facts = ", ".join(f"{key}: {value}" for key, value in sorted(detail.items()))
+    return LogEntry(row=row, text=f"{row.action}" + (f" ({facts})" if facts else ""))
 
 
 def _label(state: object) -> str:
