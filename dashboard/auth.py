@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping
 
 from fastapi import HTTPException, Request
 
+# Re-exported for the callers that predate roles; it lives where no web framework loads.
+from dashboard.roles import parse_users as parse_users
+
 HASH_SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
 CSRF_FIELD = "csrf_token"
