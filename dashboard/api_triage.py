@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
 from dashboard.deps import (
     Clock,
@@ -42,8 +42,20 @@ AppDep = Annotated[Lexwatch, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 EditorDep = Annotated[Actor, Depends(token_with_role(Role.EDITOR, person=True))]
 State = Literal["new", "in_review", "actioned", "dismissed"]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer (3, or 3.0, which JSON Schema counts as one), not false or "3"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError("a version is an integer")
+    return value
+
+
 Version = Annotated[
-    StrictInt | None,  # strict: JSON false is not version 0
+    int | None,
+    BeforeValidator(_json_integer),
     Field(
         default=None,
         ge=0,
