@@ -53,16 +53,7 @@ def _json_integer(value: object) -> object:
     return value
 
 
-Version = Annotated[
-    int | None,
-    BeforeValidator(_json_integer),
-    Field(
-        default=None,
-        ge=0,
-        le=2**31 - 1,
-        description="the event's version you saw; the write is refused (409) if it changed",
-    ),
-]
+VersionNumber = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)]
 BAD_BODY: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not JSON"}
 }
@@ -103,14 +94,20 @@ class StateIn(BaseModel):
     noise: StrictBool = Field(
         default=False, description="with to=dismissed: mark the event's changes as noise too"
     )
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 class AssigneeIn(BaseModel):
     assignee: str | None = Field(
         max_length=200, pattern=WITHOUT_NUL, description="a dashboard user; null: nobody"
     )
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 def _iso_text(value: object) -> object:
@@ -124,12 +121,18 @@ class DueIn(BaseModel):
     due: Annotated[date | None, BeforeValidator(_iso_text)] = Field(
         description="the date the team means to act by; null: none"
     )
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_NOTE, pattern=WITHOUT_NUL)
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 def event_out(request: Request, row: EventRow) -> TriageEventOut:
