@@ -98,6 +98,8 @@ def test_filter_open_diff_log_in_and_mark_noise(page: Page, tmp_path: Path):
     page.screenshot(path=shots / "2-filtered.png", full_page=True)
 
     rows.first.get_by_role("link", name=TITLE).click()
+    page.wait_for_url(re.compile(r"/events/\d+$"))  # the timeline lists events
+    page.get_by_role("link", name="Diff and details").first.click()
     page.wait_for_url(re.compile(r"/changes/\d+$"))
     change_url = page.url
     inserted = page.locator(".diff ins", has_text="30")
