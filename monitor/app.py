@@ -18,6 +18,7 @@ from sources.catalog import builtin_sources
 from sources.fetch.redact import redact_url
 from storage.outbox import Routing
 from storage.store import Store
+from storage.subscriptions import UserDigests
 
 # The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
 # checked (``App.checker``), not for the commands that only read the database.
@@ -153,7 +154,12 @@ class App:
         sources, subscriptions = resolve_configuration(settings)
         store = Store.open(settings.database_url, migrate=migrate)
         store.routing = Routing(
-            subscriptions=tuple(subscriptions), failure_threshold=settings.alerts.failure_threshold
+            subscriptions=tuple(subscriptions),
+            failure_threshold=settings.alerts.failure_threshold,
+            user_digests=UserDigests(
+                digest_time=settings.dashboard.user_digest_time,
+                timezone=settings.dashboard.timezone,
+            ),
         )
         # Stored and shown in the dashboard: without credentials from the URL.
         store.sync_sources(
@@ -227,6 +233,7 @@ class App:
         import httpx
 
         from monitor.pipeline import utcnow
+        from notifiers.email import EmailSender
         from notifiers.outbox import Dispatcher
         from notifiers.senders import make_mailers, make_senders
 
@@ -239,6 +246,7 @@ class App:
                 mailers=make_mailers(self.subscriptions, self.settings),
                 settings=self.settings.alerts,
                 clock=utcnow,
+                mailer_for=lambda sub: EmailSender(sub, self.settings.smtp),
             )
             try:
                 yield dispatcher
@@ -264,11 +272,13 @@ class App:
         )
 
     def subscription(self, name: str) -> Subscription:
-        """The named subscription; an unknown name is a ConfigError listing the valid ones."""
-        for sub in self.subscriptions:
+        """The named subscription (of lexwatch.toml, or a user's own digest "user:<name>");
+        an unknown name is a ConfigError listing the valid ones."""
+        known = [*self.subscriptions, *self.store.user_subscriptions()]
+        for sub in known:
             if sub.name == name:
                 return sub
-        valid = ", ".join(sub.name for sub in self.subscriptions) or "none configured"
+        valid = ", ".join(sub.name for sub in known) or "none configured"
         raise ConfigError(f"unknown subscription {name!r}; valid names: {valid}")
 
     def close(self) -> None:
@@ -296,7 +306,10 @@ def warn_without_contact(settings: Settings) -> None:
 def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[Subscription]]:
     """The sources and subscriptions of ``settings``, checked as a start checks them (also by
     `lexwatch config check`, so that what it accepts, a start accepts); ConfigError if not."""
+    from dashboard.roles import check_roles
+
     sources = resolve_sources(settings)
+    check_roles(settings.dashboard)
     return sources, resolve_subscriptions(settings, sources)
 
 
