@@ -220,8 +220,23 @@ def _entry(row: EventLogRow) -> LogEntry:
             text=f"set the action date to {detail.get('to') or 'none'}"
             f" (was {detail.get('from') or 'none'})",
         )
+    if row.action in _GROUPING_WORDS:
+        return LogEntry(row=row, text=_GROUPING_WORDS[row.action].format_map(_Facts(detail)))
     facts = ", ".join(f"{key}: {value}" for key, value in sorted(detail.items()))
     return LogEntry(row=row, text=f"{row.action}" + (f" ({facts})" if facts else ""))
+
+
+# The grouping's own entries (storage.events), in words; a fact it did not record reads "?".
+_GROUPING_WORDS = {
+    "created": "started the event with change {change_id} from {source_key}",
+    "joined": "added change {change_id} from {source_key} ({rule}: {detail})",
+    "split": "split change {change_id} from {source_key} out into event {to_event}",
+}
+
+
+class _Facts(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def _label(state: object) -> str:
