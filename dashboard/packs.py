@@ -8,6 +8,7 @@
       changes/<id>/diff.json     the change's diff as stored
       raw/<sha256>.<ext>         each stored raw response (old and new body of each change),
                                  named by its blob hash: the SHA-256 of the body as served
+                                 (text types as .html.txt, .xml.txt: no browser runs them)
       manifest.json              every file above with its SHA-256 and size
       SHA256SUMS                 the same, for `sha256sum -c SHA256SUMS` (and manifest.json)
 
@@ -255,7 +256,8 @@ def _readme(event: EventRow) -> str:
             "event.json       the event, why its changes were grouped, its audit log, and every",
             "                 change with its evidence, check and raw responses",
             "changes/ID/      each change's diff: diff.txt (unified diff), diff.json (as stored)",
-            "raw/SHA256.EXT   the raw responses as served, named by their SHA-256",
+            "raw/SHA256.EXT   the raw responses as served, named by their SHA-256; text (HTML,",
+            "                 XML, JSON) ends in .txt, so that no browser runs a scraped page",
             "manifest.json    every file with its SHA-256 and size",
             "",
             "To verify, in this folder: sha256sum -c SHA256SUMS",
