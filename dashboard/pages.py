@@ -1,6 +1,8 @@
 """The dashboard's HTML pages (server-rendered, no JavaScript), gathered in one router.
 
 /                       timeline (filters in the query string)     pages_changes
+/events/{id}            one event: its changes, sources, grouping, audit trail;  pages_events
+                        POST split
 /changes/{id}           one change; /raw its stored response;      pages_changes
                         POST noise | mute | redeliver
 /sources, /sources/{k}  health; history, /compare, POST /check     pages_sources
@@ -19,11 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from dashboard import pages_account, pages_calendar, pages_changes, pages_sources
+from dashboard import pages_account, pages_calendar, pages_changes, pages_events, pages_sources
 from dashboard.pages_common import LoginRedirect, login_redirect, render
 
 router = APIRouter()
-for module in (pages_changes, pages_sources, pages_calendar, pages_account):
+for module in (pages_changes, pages_events, pages_sources, pages_calendar, pages_account):
     router.include_router(module.router)
 
 

@@ -32,9 +32,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
-from storage import outbox
+from storage import events, outbox
 from storage.codec import compress, diff_to_dict
 from storage.db import upsert_insert
+from storage.grouping import Member
 from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
 from storage.outbox import Routing
 from storage.types import UtcDateTime
@@ -207,6 +208,7 @@ def record_checks(
         for pending, one in zip(checks, written, strict=True)
         if one is not None and id(pending.record) in claims
     ]
+    events.lock(session, [member for pending, _, _ in won for member in _members(pending.record)])
     found = [_store_found(session, pending, one, claimed) for pending, one, claimed in won]
     _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
     if routing is not None:
@@ -391,7 +393,36 @@ def _store_found(
             record.started_at,
             items=record.deadline_items,
         )
+        session.flush()
+        events.link_deadlines(session, record.source_key, _events_by_item(session, stored))
     return stored
+
+
+def _events_by_item(session: Session, stored: list[tuple[int, Change]]) -> dict[str, int]:
+    """The event of each item's latest change in this check (its deadline's event)."""
+    found: dict[str, int] = {}
+    for change_id, change in stored:
+        row = session.get(ChangeRow, change_id)
+        if row is not None and row.event_id is not None:
+            found[change.item_key] = row.event_id
+    return found
+
+
+def _members(record: CheckRecord) -> list[Member]:
+    return [
+        Member(
+            source_key=change.source_key,
+            item_key=change.item_key,
+            category=change.category.value,
+            title=change.title,
+            url=change.url,
+            event_key=change.event_key,
+            old_date=change.old_date,
+            new_date=change.new_date,
+            detected_at=record.started_at,
+        )
+        for change in record.changes
+    ]
 
 
 def _store_changes(
@@ -429,8 +460,9 @@ def _store_changes(
             ),
         )
         session.add(row)
-        # Flushed one by one: a later change about the same event links to this one.
+        # Flushed one by one: a later change about the same event joins this one's event.
         session.flush()
+        events.join(session, row)
         rows.append((row, change))
     return [(row.id, change) for row, change in rows if row.id is not None]
 

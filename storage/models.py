@@ -202,6 +202,16 @@ class EventLogRow(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class EventIdentityRow(SQLModel, table=True):
+    """One identity of an event (hys:<id>, celex:<n>, eli:..., act:<year>/<n>, url:...): what
+    a later change about the same thing is found by (storage.grouping)."""
+
+    __tablename__ = "event_identities"
+
+    event_id: int = Field(foreign_key="events.id", primary_key=True)
+    identity: str = Field(primary_key=True, max_length=500, index=True)
+
+
 class UserSubscriptionRow(SQLModel, table=True):
     """A dashboard user's own e-mail digest: which tags, categories and severities."""
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.types import Document
-from storage import browse, documents, exports, queries
+from storage import browse, documents, event_browse, exports, queries
 from storage.browse import (
     ChangeDetail,
     ChangePage,
@@ -27,6 +27,7 @@ from storage.browse import (
     SourceHealth,
 )
 from storage.db import session_scope
+from storage.event_browse import EventDetail, EventPage, EventQuery
 from storage.exports import EventFilter, EventPack, ExportedEvent
 from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
@@ -126,3 +127,12 @@ class Reader:
     def blob(self, digest: str) -> bytes | None:
         """A stored raw response, decompressed (None: not kept)."""
         return self._read(queries.load_blob, digest)
+
+    def events_page(self, q: EventQuery) -> EventPage:
+        return self._read(event_browse.events_page, q)
+
+    def event_detail(self, event_id: int) -> EventDetail | None:
+        return self._read(event_browse.event_detail, event_id)
+
+    def event_sources(self, ids: list[int]) -> dict[int, list[str]]:
+        return self._read(event_browse.event_sources, ids)

@@ -19,7 +19,7 @@ from monitor.types import (
     Subscription,
 )
 from storage import checks as writes
-from storage import documents, heartbeats, outbox, queries, turns
+from storage import documents, event_browse, events, heartbeats, outbox, queries, turns
 from storage.db import (
     current_revision,
     head_revision,
@@ -29,12 +29,14 @@ from storage.db import (
     retried_methods,
     session_scope,
 )
+from storage.event_browse import EventPage, EventQuery
 from storage.models import (
     BlobRow,
     ChangeRow,
     CheckRow,
     DeadlineRow,
     DeliveryRow,
+    EventRow,
     SnapshotRow,
     SourceRow,
 )
@@ -138,6 +140,19 @@ class Store:
     ) -> Sequence[DeadlineRow]:
         with session_scope(self.engine) as session:
             return queries.list_deadlines(session, after=after, include_closed=include_closed)
+
+    def split_change(self, change_id: int, actor: str, now: datetime) -> EventRow:
+        """Take a change out of its event into a new event of its own (``storage.events``);
+        LookupError: no such change; ValueError: it is its event's only change."""
+        with session_scope(self.engine) as session:
+            event = events.split(session, change_id, actor, now)
+        if event is None:
+            raise LookupError(f"no change with id {change_id}")
+        return event
+
+    def events(self, where: EventQuery) -> EventPage:
+        with session_scope(self.engine) as session:
+            return event_browse.events_page(session, where)
 
     def mark_noise(self, change_id: int, now: datetime) -> ChangeRow | None:
         with session_scope(self.engine) as session:

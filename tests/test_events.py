@@ -1,0 +1,392 @@
+"""Events: changes that report the same happening are one event (storage.events)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+from dashboard.app import create_app
+from monitor.analysis.diff import diff_documents
+from monitor.app import App
+from monitor.types import (
+    Category,
+    Change,
+    CheckOutcome,
+    CheckRecord,
+    Document,
+    DocumentKind,
+    Item,
+    Source,
+)
+from storage import grouping
+from storage.db import session_scope
+from storage.event_browse import EventQuery
+from storage.models import ChangeRow, EventLogRow, EventRow
+from storage.store import Store
+
+T0 = datetime(2025, 4, 9, 10, 0, tzinfo=UTC)
+HYS = Source(
+    key="hys", title="Have Your Say", url="https://x.eu/hys", parser="hys_search", interval=60
+)
+PAGE = Source(
+    key="ds-page", title="Digital strategy", url="https://x.eu/ds", parser="ds_page", interval=60
+)
+NEWS = Source(
+    key="ds-news", title="Digital strategy news", url="https://x.eu/rss", parser="feed", interval=60
+)
+OJ = Source(key="oj", title="OJ L series", url="https://x.eu/oj", parser="eurlex_feed", interval=60)
+ACT = Source(
+    key="act", title="EUR-Lex act", url="https://x.eu/act", parser="eurlex_act", interval=60
+)
+CADA_PAGE = (
+    "https://digital-strategy.ec.europa.eu/en/consultations/"
+    "commission-launches-public-consultation-cloud-and-ai-development-act"
+)
+JUNE_4 = date(2025, 6, 4)
+
+
+@pytest.fixture
+def store(database_url: str):
+    store = Store.open(database_url)
+    yield store
+    store.close()
+
+
+def make(
+    source: Source,
+    item: str,
+    category: Category,
+    title: str,
+    *,
+    event_key: str | None = None,
+    url: str | None = None,
+    old: date | None = None,
+    new: date | None = None,
+) -> Change:
+    doc = Document(kind=DocumentKind.LISTING, items=(Item(key=item, title=title, text=title),))
+    [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()), doc)
+    return Change(
+        source_key=source.key,
+        item_key=item,
+        category=category,
+        severity=category.severity,
+        title=title,
+        summary=f"{title}.",
+        url=url,
+        diff=diff,
+        evidence=(f"{title}: the source says so.",),
+        old_date=old,
+        new_date=new,
+        event_key=event_key,
+    )
+
+
+def store_change(store: Store, change: Change, at: datetime) -> None:
+    store.record(
+        CheckRecord(
+            source_key=change.source_key,
+            started_at=at,
+            duration_ms=1,
+            outcome=CheckOutcome.CHANGED,
+            changes=(change,),
+        ),
+        None,
+    )
+
+
+def events(store: Store) -> list[EventRow]:
+    with session_scope(store.engine) as session:
+        return list(session.exec(select(EventRow).order_by(col(EventRow.id))).all())
+
+
+def changes(store: Store) -> list[ChangeRow]:
+    with session_scope(store.engine) as session:
+        return list(session.exec(select(ChangeRow).order_by(col(ChangeRow.id))).all())
+
+
+# The Cloud and AI Development Act consultation (9 April - 4 June 2025), as three sources
+# report it (tests/data/eval/real/lwe-hys-search-cloud-ai-development-act-call-for-evidence-
+# opened, lwe-ds-consultation-cloud-ai-development-act-...: the page links initiative 14628).
+CADA = (
+    make(
+        HYS,
+        "14628",
+        Category.CONSULTATION_OPENED,
+        "Cloud and AI Development Act",
+        event_key="hys:14628",
+        url="https://ec.europa.eu/info/law/better-regulation/have-your-say/initiatives/14628",
+        new=JUNE_4,
+    ),
+    make(
+        PAGE,
+        "(top)",
+        Category.CONSULTATION_OPENED,
+        "Commission launches public consultation on the Cloud and AI Development Act",
+        event_key="hys:14628",  # the page links exactly one initiative
+        url=CADA_PAGE,
+        new=JUNE_4,
+    ),
+    make(
+        NEWS,
+        "https://digital-strategy.ec.europa.eu/node/131100",
+        Category.CONSULTATION_OPENED,
+        "Commission launches public consultation on the Cloud and AI Development Act",
+        url=CADA_PAGE,  # the news item points at the consultation page
+        new=JUNE_4,
+    ),
+)
+
+
+def test_a_consultation_on_three_sources_is_one_event_seen_on_three(store: Store):
+    store.sync_sources([HYS, PAGE, NEWS])
+    for hours, change in enumerate(CADA):
+        store_change(store, change, T0 + timedelta(hours=hours))
+
+    [event] = events(store)
+    assert (event.change_count, event.source_count) == (3, 3)
+    assert event.category == "consultation_opened" and event.new_date == JUNE_4
+    assert [entry["rule"] for entry in event.grouping] == ["first", "hys", "url"]
+    assert {row.event_id for row in changes(store)} == {event.id}
+    page = store.events(EventQuery())
+    assert [row.id for row in page.rows] == [event.id]
+    assert page.sources[event.id] == ["hys", "ds-page", "ds-news"]
+    with session_scope(store.engine) as session:
+        log = session.exec(select(EventLogRow).order_by(col(EventLogRow.id))).all()
+    assert [(row.action, row.actor) for row in log] == [
+        ("created", "lexwatch"),
+        ("joined", "lexwatch"),
+        ("joined", "lexwatch"),
+    ]
+
+
+def test_an_oj_feed_item_and_the_eurlex_page_of_one_act_are_one_event(store: Store):
+    store.sync_sources([OJ, ACT])
+    title = (
+        "Commission Delegated Regulation (EU) 2026/77 amending Annex III to Regulation (EU)"
+        " 2024/1689"
+    )
+    feed_item = make(
+        OJ,
+        "http://data.europa.eu/eli/reg_del/2026/77/oj",
+        Category.LEGAL_ACT,
+        title,
+        event_key="celex:32026R0077",
+        url="http://data.europa.eu/eli/reg_del/2026/77/oj",
+    )
+    page = make(
+        ACT,
+        "tit_1",
+        Category.LEGAL_ACT,
+        "Title",
+        url="https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=OJ:L_202600077#tit_1",
+    )
+    store_change(store, feed_item, T0)
+    store_change(store, page, T0 + timedelta(hours=5))
+
+    [event] = events(store)
+    assert event.source_count == 2
+    assert event.grouping[1] == {
+        "change_id": changes(store)[1].id,
+        "rule": "act",
+        "detail": "act:2026/77",
+    }
+
+
+def test_a_deadline_moved_again_joins_its_event_and_moves_it(store: Store):
+    store.sync_sources([HYS, PAGE])
+    first = make(
+        HYS,
+        "14628",
+        Category.DEADLINE_EXTENDED,
+        "Cloud and AI Development Act",
+        event_key="hys:14628",
+        old=JUNE_4,
+        new=date(2025, 6, 18),
+    )
+    store_change(store, first, T0)
+    store_change(
+        store, replace(first, source_key="ds-page", item_key="(top)"), T0 + timedelta(hours=1)
+    )
+    again = replace(
+        first,
+        old_date=date(2025, 6, 18),
+        new_date=date(2025, 7, 2),
+        category=Category.DEADLINE_CHANGED,
+    )
+    store_change(store, again, T0 + timedelta(days=10))
+
+    [event] = events(store)
+    assert (event.change_count, event.source_count) == (3, 2)
+    assert (event.old_date, event.new_date) == (JUNE_4, date(2025, 7, 2))
+    assert event.last_detected_at == T0 + timedelta(days=10)
+    assert [entry["rule"] for entry in event.grouping] == ["first", "hys", "moved"]
+
+
+def test_sections_of_one_page_and_entries_of_one_feed_stay_separate(store: Store):
+    store.sync_sources([PAGE, NEWS])
+    sept = date(2026, 9, 10)
+    found = [
+        make(
+            PAGE,
+            "page > A",
+            Category.CONSULTATION_OPENED,
+            "Consultation A",
+            event_key="consultation:/c",
+            new=sept,
+        ),
+        make(
+            PAGE,
+            "page > B",
+            Category.CONSULTATION_OPENED,
+            "Consultation B",
+            event_key="consultation:/c",
+            new=sept,
+        ),
+        make(
+            NEWS,
+            "n/1",
+            Category.CONSULTATION_OPENED,
+            "Consultation A opens",
+            event_key="consultation:/c",
+            new=sept,
+        ),
+        make(
+            NEWS,
+            "n/2",
+            Category.CONSULTATION_OPENED,
+            "Consultation C opens",
+            event_key="consultation:/other",
+            new=sept,
+        ),
+        # Another date: another happening, even with the same identity.
+        make(
+            PAGE,
+            "page > A",
+            Category.CONSULTATION_CLOSED,
+            "Consultation A",
+            event_key="consultation:/c",
+            new=sept,
+        ),
+    ]
+    for hours, change in enumerate(found):
+        store_change(store, change, T0 + timedelta(hours=hours))
+
+    rows = changes(store)
+    groups = [row.event_id for row in rows]
+    assert groups[0] != groups[1]  # two sections
+    assert groups[2] == groups[0]  # the news item about A
+    # Another entry of the feed, about another consultation, with the same category and dates.
+    assert groups[3] not in (groups[0], groups[1])
+    assert groups[4] not in groups[:4]  # closed is not opened
+    assert len(events(store)) == 4
+
+
+def test_similar_titles_with_the_same_dates_group_within_the_window_only(store: Store):
+    store.sync_sources([PAGE, NEWS, HYS])
+    base = make(
+        PAGE,
+        "x",
+        Category.EVENT_ANNOUNCED,
+        "AI Board: first meeting on 10 September",
+        new=date(2026, 9, 10),
+    )
+    store_change(store, base, T0)
+    store_change(
+        store,
+        replace(
+            base, source_key="ds-news", item_key="n1", title="AI Board first meeting, 10 September"
+        ),
+        T0 + timedelta(days=1),
+    )
+    store_change(store, replace(base, source_key="hys", item_key="h1"), T0 + timedelta(days=9))
+
+    first, later = events(store)
+    assert first.change_count == 2 and first.grouping[1]["rule"] == "title"
+    assert later.change_count == 1
+
+
+def test_title_similarity_ignores_word_order_and_case():
+    assert grouping.similar("AI Board: first meeting", "first meeting of the ai board") > 0.8
+    assert grouping.similar("AI Board first meeting", "Data Act guidance published") < 0.5
+
+
+def test_a_split_change_becomes_an_event_of_its_own_and_never_rejoins(store: Store):
+    store.sync_sources([HYS, PAGE, NEWS])
+    for hours, change in enumerate(CADA):
+        store_change(store, change, T0 + timedelta(hours=hours))
+    news = changes(store)[2]
+    assert news.id is not None
+
+    split = store.split_change(news.id, "alice", T0 + timedelta(days=1))
+
+    parent, own = events(store)
+    assert (parent.change_count, parent.source_count) == (2, 2)
+    assert own.id == split.id and own.split_from == parent.id and own.change_count == 1
+    with pytest.raises(ValueError, match="only change"):
+        store.split_change(news.id, "alice", T0 + timedelta(days=1))
+    # The same item reports it again: it stays in its own event, not the one it left.
+    store_change(store, CADA[2], T0 + timedelta(days=2))
+    assert [row.event_id for row in changes(store)][-1] == own.id
+    assert events(store)[0].change_count == 2
+    with session_scope(store.engine) as session:
+        log = session.exec(select(EventLogRow).where(EventLogRow.action == "split")).all()
+    assert [(row.event_id, row.actor, row.detail["change_id"]) for row in log] == [
+        (parent.id, "alice", news.id)
+    ]
+
+
+# -- the event page ---------------------------------------------------------------------------
+
+
+def test_the_event_page_shows_every_source_its_evidence_and_why(tmp_path):
+    from tests.dashboard_pages_seed import NOW, database_path, start
+    from tests.test_dashboard import csrf_of, log_in
+
+    app: App = start(database_path(tmp_path))
+    try:
+        app.store.sync_sources([HYS, PAGE, NEWS])
+        for hours, change in enumerate(CADA):
+            store_change(app.store, change, T0 + timedelta(hours=hours))
+        [event] = [
+            e
+            for e in events(app.store)
+            if e.category == "consultation_opened" and e.change_count == 3
+        ]
+        client = TestClient(create_app(app, clock=lambda: NOW))
+        page = client.get(f"/events/{event.id}")
+        assert page.status_code == 200
+        text = re.sub(r"\s+", " ", page.text)
+        assert "seen on 3 sources" in text
+        ids = [row.id for row in changes(app.store) if row.event_id == event.id]
+        assert list(dict.fromkeys(re.findall(r"<a href=\"/changes/(\d+)\">", page.text))) == [
+            str(i) for i in ids
+        ]
+        for source in ("Have Your Say", "Digital strategy", "Digital strategy news"):
+            assert f">{source}</a>" in page.text
+        assert "same Have Your Say initiative" in text and "same document URL" in text
+        assert "Cloud and AI Development Act: the source says so." in text
+        assert "Split into an event" not in text  # not logged in
+        assert client.get("/events/999999").status_code == 404
+
+        log_in(client)
+        page = client.get(f"/events/{event.id}")
+        answer = client.post(
+            f"/events/{event.id}/split",
+            data={"change_id": ids[2], "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        new = client.get(answer.headers["location"])
+        assert "Split out of" in new.text and "split out by an editor" in new.text
+        assert "seen on 2 sources" in re.sub(r"\s+", " ", client.get(f"/events/{event.id}").text)
+        forged = client.post(
+            f"/events/{event.id}/split", data={"change_id": ids[1], "csrf_token": "x"}
+        )
+        assert forged.status_code == 403
+    finally:
+        app.close()
