@@ -13,15 +13,13 @@ from pydantic import BaseModel, Field
 from dashboard.deps import (
     Clock,
     Lexwatch,
-    bearer_token,
-    current_user,
     get_app,
     get_clock,
     get_reader,
     public_url,
     read_access,
-    require_token,
-    token_is_valid,
+    request_actor,
+    token_with_role,
 )
 from dashboard.openapi import (
     ACTION,
@@ -41,6 +39,7 @@ from dashboard.params import (
     lower_bound,
     upper_bound,
 )
+from dashboard.roles import Actor, Role
 from monitor.analysis.diff import diff_documents
 from monitor.types import Category, DeliveryStatus, Severity, Source
 from storage import browse
@@ -58,7 +57,8 @@ router = APIRouter(
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 AppDep = Annotated[Lexwatch, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-TokenDep = Annotated[str, Depends(require_token)]
+EditorDep = Annotated[Actor, Depends(token_with_role(Role.EDITOR))]
+AdminDep = Annotated[Actor, Depends(token_with_role(Role.ADMIN))]
 
 
 # -- query parameters shared with the Atom feed ----------------------------------------------
@@ -398,9 +398,10 @@ def _not_found(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {what}")
 
 
-def may_see_deliveries(request: Request, app: Lexwatch) -> bool:
-    """The outbox names subscriptions: only logged-in users and token holders see it."""
-    return current_user(request) is not None or token_is_valid(app, bearer_token(request))
+def may_see_deliveries(request: Request) -> bool:
+    """The outbox names subscriptions and addresses: admins only (user or token)."""
+    actor = request_actor(request)
+    return actor is not None and actor.role >= Role.ADMIN
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -433,9 +434,7 @@ def list_changes(request: Request, reader: ReaderDep, filters: FiltersDep) -> Ch
     responses=NOT_FOUND,
     openapi_extra=READ_SECURITY,
 )
-def get_change(
-    request: Request, change_id: RowId, reader: ReaderDep, app: AppDep
-) -> ChangeDetailOut:
+def get_change(request: Request, change_id: RowId, reader: ReaderDep) -> ChangeDetailOut:
     detail = reader.change_detail(change_id)
     if detail is None:
         raise _not_found(f"change with id {change_id}")
@@ -443,7 +442,7 @@ def get_change(
     titles = {detail.source.key: detail.source.title} if detail.source else {}
     titles |= reader.source_titles({other.source_key for other in detail.related})
     deliveries = (
-        [delivery_out(d) for d in detail.deliveries] if may_see_deliveries(request, app) else None
+        [delivery_out(d) for d in detail.deliveries] if may_see_deliveries(request) else None
     )
     return ChangeDetailOut(
         **change_out(request, row, titles).model_dump(),
@@ -549,20 +548,20 @@ def list_deadlines(
 @router.get(
     "/deliveries",
     response_model=DeliveryList,
-    summary="The outbox, newest first (needs a login or an API token)",
+    summary="The outbox, newest first (admins only: a login or an API token)",
     responses=FORBIDDEN,
     openapi_extra=TOKEN_SECURITY,
 )
 def list_deliveries(
     request: Request,
     reader: ReaderDep,
-    app: AppDep,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     page: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
 ) -> DeliveryList:
-    if not may_see_deliveries(request, app):
-        require_token(request)  # raises with the reason (no token, bad token, none set up)
+    if not may_see_deliveries(request):
+        # Raises with the reason (no token, bad token, none set up, not an admin).
+        token_with_role(Role.ADMIN)(request)
     found = reader.deliveries_page(
         delivery_status.value if delivery_status else None, page, per_page
     )
@@ -588,7 +587,7 @@ def list_deliveries(
     openapi_extra=TOKEN_SECURITY,
 )
 def mark_noise(
-    request: Request, change_id: RowId, app: AppDep, clock: ClockDep, _token: TokenDep
+    request: Request, change_id: RowId, app: AppDep, clock: ClockDep, _actor: EditorDep
 ) -> ChangeOut:
     row = app.store.mark_noise(change_id, clock())
     if row is None:
@@ -603,7 +602,7 @@ def mark_noise(
     responses=ACTION,
     openapi_extra=TOKEN_SECURITY,
 )
-def redeliver(change_id: RowId, app: AppDep, clock: ClockDep, _token: TokenDep) -> Redelivered:
+def redeliver(change_id: RowId, app: AppDep, clock: ClockDep, _actor: AdminDep) -> Redelivered:
     if app.store.change(change_id) is None:
         raise _not_found(f"change with id {change_id}")
     queued = app.store.redeliver(change_id, clock())
@@ -623,7 +622,7 @@ class SourceChecker(Protocol):
     openapi_extra=TOKEN_SECURITY,
 )
 def check_now(
-    request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTasks, _token: TokenDep
+    request: Request, key: SourceKey, app: AppDep, tasks: BackgroundTasks, _actor: EditorDep
 ) -> Accepted:
     source = app.sources.get(key)
     if source is None:

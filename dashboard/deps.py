@@ -6,7 +6,6 @@ The app factory (dashboard.app.create_app) puts the running application (``Lexwa
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from fastapi import HTTPException, Request, status
 
 from dashboard.auth import parse_users, session_user
+from dashboard.roles import Actor, Role, role_of, token_actor
 from storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -83,11 +83,7 @@ def bearer_token(request: Request) -> str | None:
 
 def token_is_valid(app: Lexwatch, token: str | None) -> bool:
     """Constant-time comparison against every configured token."""
-    if not token:
-        return False
-    given = token.encode()
-    matches = [hmac.compare_digest(given, known.encode()) for known in configured_tokens(app)]
-    return any(matches)
+    return token_actor(app.settings.dashboard, token) is not None
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -98,7 +94,7 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def require_token(request: Request) -> str:
+def require_token(request: Request) -> Actor:
     """Token-protected actions: a valid bearer token, else 401; 403 for a token sent when none
     is configured (no token could be right: the message says how to configure one)."""
     app = get_app(request)
@@ -109,9 +105,33 @@ def require_token(request: Request) -> str:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=TOKENS_HELP)
     if token is None:
         raise _unauthorized("this action needs an API token: Authorization: Bearer <token>")
-    if not token_is_valid(app, token):
+    actor = token_actor(app.settings.dashboard, token)
+    if actor is None:
         raise _unauthorized("the API token is not valid")
-    return "api-token"
+    return actor
+
+
+def token_with_role(role: Role, *, person: bool = False) -> Callable[[Request], Actor]:
+    """A dependency: a valid token whose user has at least ``role`` (else 403); with
+    ``person``, a token bound to a user (the audit trail names who acted)."""
+
+    def dependency(request: Request) -> Actor:
+        actor = require_token(request)
+        if actor.role < role:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"this needs the {role.label} role; the token's user"
+                f" {actor.name!r} is {actor.role.label}",
+            )
+        if person and not actor.person:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="this token is bound to no user, and the audit trail names who acted:"
+                " bind it in LEXWATCH_DASHBOARD__API_TOKENS as user:token",
+            )
+        return actor
+
+    return dependency
 
 
 def current_user(request: Request) -> str | None:
@@ -119,6 +139,16 @@ def current_user(request: Request) -> str | None:
     if "session" not in request.scope:  # no SessionMiddleware installed
         return None
     return session_user(request, parse_users(get_app(request).settings.dashboard.users))
+
+
+def request_actor(request: Request) -> Actor | None:
+    """Who the request acts as: the bearer token's actor, else the logged-in user."""
+    settings = get_app(request).settings.dashboard
+    actor = token_actor(settings, bearer_token(request))
+    if actor is not None:
+        return actor
+    name = current_user(request)
+    return Actor(name=name, role=role_of(settings, name), person=True) if name else None
 
 
 def read_access(request: Request) -> None:

@@ -43,11 +43,18 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 }
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: _answer(
-        "A token was sent but API tokens are not configured (LEXWATCH_DASHBOARD__API_TOKENS)"
+        "A token was sent but API tokens are not configured (LEXWATCH_DASHBOARD__API_TOKENS),"
+        " or the token's user lacks the role this needs (viewer < editor < admin)"
     )
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _answer("No such item")}
 ACTION = {**UNAUTHORIZED, **FORBIDDEN, **NOT_FOUND}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: _answer(
+        "The event changed since the version sent (another user acted first), or the"
+        " transition is not allowed from its current state: reload and try again"
+    )
+}
 
 
 def text_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
@@ -87,7 +94,8 @@ def install(web: FastAPI) -> None:
                 BEARER: {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "one of the tokens in LEXWATCH_DASHBOARD__API_TOKENS",
+                    "description": "one of the tokens in LEXWATCH_DASHBOARD__API_TOKENS"
+                    " (user:token acts as that user, with their role)",
                 }
             }
             web.openapi_schema = schema

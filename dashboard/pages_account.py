@@ -18,6 +18,7 @@ from dashboard.pages_common import (
     users,
 )
 from dashboard.params import PageNumber
+from dashboard.roles import Role
 from monitor.types import DeliveryStatus
 
 router = APIRouter()
@@ -80,7 +81,7 @@ def deliveries_page(
     request: Request, status: Annotated[str | None, Query()] = None, page: PageNumber = 1
 ) -> Response:
     """The outbox: what was sent, what waits, what gave up (subscription names and errors)."""
-    require_viewer_login(request)
+    require_viewer_login(request, Role.ADMIN)
     chosen = status if status in {s.value for s in DeliveryStatus} else None
     found = lexwatch(request).store.reader.deliveries_page(chosen, page=page, per_page=50)
     context = {

@@ -22,6 +22,7 @@ from dashboard.pages_common import (
     zone,
 )
 from dashboard.params import RowId, lower_bound, upper_bound
+from dashboard.roles import Role
 from monitor.analysis.feedback import propose_rule
 from monitor.types import Category, Severity
 from storage import browse, documents
@@ -292,7 +293,7 @@ def mute_item(
 def redeliver(
     request: Request, change_id: RowId, csrf_token: Annotated[str | None, Form()] = None
 ) -> Response:
-    require_actor(request, csrf_token)
+    require_actor(request, csrf_token, Role.ADMIN)
     _detail(request, change_id)
     count = lexwatch(request).store.redeliver(change_id, now(request))
     flash(

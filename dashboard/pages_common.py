@@ -14,8 +14,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from dashboard import auth, views
+from dashboard import auth, roles, views
 from dashboard.deps import Lexwatch
+from dashboard.roles import Role
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,12 +36,15 @@ _env.filters.update(
 )
 templates = Jinja2Templates(env=_env)
 
-NAV = (
-    ("/", "Timeline"),
-    ("/sources", "Sources"),
-    ("/deadlines", "Deadlines"),
-    ("/trends", "Trends"),
-    ("/deliveries", "Deliveries"),
+# (path, label, the role that sees the link: None for anyone, even logged out)
+NAV: tuple[tuple[str, str, Role | None], ...] = (
+    ("/", "Timeline", None),
+    ("/triage", "Triage", None),
+    ("/queue", "My queue", Role.VIEWER),
+    ("/sources", "Sources", None),
+    ("/deadlines", "Deadlines", None),
+    ("/trends", "Trends", None),
+    ("/deliveries", "Deliveries", Role.ADMIN),
 )
 
 
@@ -62,6 +66,12 @@ def user(request: Request) -> str | None:
     return auth.session_user(request, users(request))
 
 
+def role(request: Request) -> Role | None:
+    """The logged-in user's role; None when nobody is logged in."""
+    name = user(request)
+    return roles.role_of(lexwatch(request).settings.dashboard, name) if name else None
+
+
 def zone(request: Request) -> str:
     return lexwatch(request).settings.dashboard.timezone
 
@@ -80,21 +90,34 @@ def require_reader(request: Request) -> None:
         raise LoginRedirect(_here(request))
 
 
-def require_viewer_login(request: Request) -> str:
-    """A page only logged-in users may see (operational details)."""
+def require_viewer_login(request: Request, needed: Role = Role.VIEWER) -> str:
+    """A page only logged-in users (with at least ``needed``) may see."""
     name = user(request)
     if name is None:
         raise LoginRedirect(_here(request))
+    _check_role(request, needed)
     return name
 
 
-def require_actor(request: Request, csrf: str | None) -> str:
-    """An action: a logged-in user and the session's CSRF token, else 403."""
+def require_actor(request: Request, csrf: str | None, needed: Role = Role.EDITOR) -> str:
+    """An action: a logged-in user with at least ``needed`` and the session's CSRF token,
+    else 403."""
     check_csrf(request, csrf)
     name = user(request)
     if name is None:
         raise HTTPException(status_code=403, detail="log in to do this")
+    _check_role(request, needed)
     return name
+
+
+def _check_role(request: Request, needed: Role) -> None:
+    have = role(request)
+    if have is None or have < needed:
+        raise HTTPException(
+            status_code=403,
+            detail=f"this needs the {needed.label} role; you are"
+            f" {have.label if have else 'not logged in'} (ask an admin: [dashboard.roles])",
+        )
 
 
 def check_csrf(request: Request, csrf: str | None) -> None:
@@ -143,11 +166,19 @@ def render(
     """A page: the template with what the base layout needs (user, CSRF token, clock)."""
     current = user(request)
     place = zone(request)
+    have = role(request)
     base = {
         "request": request,
         "user": current,
+        "role": have.label if have else "",
+        "can_edit": have is not None and have >= Role.EDITOR,
+        "is_admin": have is not None and have >= Role.ADMIN,
         "title": title,
-        "nav": NAV,
+        "nav": [
+            (path, label)
+            for path, label, needed in NAV
+            if needed is None or (have is not None and have >= needed)
+        ],
         "path": request.url.path,
         "here": _here(request),
         "zone": place,

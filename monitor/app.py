@@ -296,7 +296,10 @@ def warn_without_contact(settings: Settings) -> None:
 def resolve_configuration(settings: Settings) -> tuple[dict[str, Source], list[Subscription]]:
     """The sources and subscriptions of ``settings``, checked as a start checks them (also by
     `lexwatch config check`, so that what it accepts, a start accepts); ConfigError if not."""
+    from dashboard.roles import check_roles
+
     sources = resolve_sources(settings)
+    check_roles(settings.dashboard)
     return sources, resolve_subscriptions(settings, sources)
 
 

@@ -317,6 +317,9 @@ class AlertSettings(BaseModel):
     slack_base_url: str = "https://slack.com/api/"
 
 
+Role = Literal["viewer", "editor", "admin"]
+
+
 class DashboardSettings(BaseModel):
     """``[dashboard]``: the web app served by `lexwatch run` and `lexwatch serve`."""
 
@@ -336,6 +339,13 @@ class DashboardSettings(BaseModel):
     # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto are believed; none
     # by default, so no client can pick the address that login throttling counts.
     trusted_proxies: list[str] = []
+    # Who may do what (README "Users and roles"): user name -> viewer | editor | admin.
+    # Without this table every user is an admin, as before roles existed; with it, users not
+    # named here get ``default_role`` (viewer unless set).
+    roles: dict[str, Role] = {}
+    default_role: Role | None = None
+    # When the users' own digests (set on /account) are sent, in ``timezone``.
+    user_digest_time: time = time(8, 0)
 
     _zone = field_validator("timezone")(lambda value: check_zone(value))
     _proxies = field_validator("trusted_proxies")(lambda value: check_networks(value))

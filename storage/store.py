@@ -44,6 +44,7 @@ from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.reader import Reader
 from storage.retention import PruneReport, RetentionLimits, prune
+from storage.triage import Triage
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Store:
         self.routing = routing
         # The dashboard's reads (storage.browse), each in a session of its own.
         self.reader = Reader(engine)
+        # Events' triage: compare-and-set writes with their audit trail (storage.triage).
+        self.triage = Triage(engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
