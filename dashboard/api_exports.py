@@ -21,19 +21,19 @@ from starlette.responses import Response
 from dashboard import exports, packs
 from dashboard.deps import (
     Clock,
-    bearer_token,
-    current_user,
     get_app,
     get_clock,
     get_reader,
     public_url,
     read_access,
+    request_actor,
 )
 from dashboard.openapi import NOT_FOUND, READ_SECURITY, UNAUTHORIZED, file_answer
 from dashboard.params import WITHOUT_NUL, Moment, RowId, lower_bound, upper_bound
 from monitor import __version__
 from monitor.types import Category, Severity
-from storage.exports import EventFilter
+from storage.browse import ChangeQuery
+from storage.event_browse import EventQuery
 from storage.reader import Reader
 
 router = APIRouter(
@@ -67,28 +67,41 @@ def event_filters(
     severity: Annotated[Severity | None, Query()] = None,
     since: Annotated[
         Moment | None,
-        Query(description="detected at or after: a date (from its midnight) or an ISO 8601 time"),
+        Query(
+            description="last detected at or after: a date (from its midnight in the"
+            " dashboard's time zone) or an ISO 8601 time (without an offset: UTC)"
+        ),
     ] = None,
     until: Annotated[
         Moment | None,
-        Query(description="detected before: a date (its whole day included) or a time"),
+        Query(description="last detected before: a date (its whole day included) or a time"),
     ] = None,
-) -> EventFilter:
-    """The events list's filters: an event matches when it was detected in the range."""
+    q: Annotated[
+        str | None, Query(description="text in title or summary", pattern=WITHOUT_NUL)
+    ] = None,
+    include_noise: Annotated[
+        bool, Query(description="also events of noise only, and editorial ones")
+    ] = False,
+    noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
+) -> EventQuery:
+    """The events list's filters (the timeline's, with state and assignee), same names."""
     zone = get_app(request).settings.dashboard.timezone
-    return EventFilter(
-        state=state,
-        assignee="" if unassigned else (assignee or None),
+    changes = ChangeQuery(
         source=source or None,
         tag=tag or None,
         category=category.value if category else None,
         severity=severity.value if severity else None,
         since=lower_bound(since, zone),
         until=upper_bound(until, zone),
+        text=q or None,
+        include_noise=include_noise or noise == "1",
+    )
+    return EventQuery(
+        changes=changes, state=state, assignee="" if unassigned else (assignee or None)
     )
 
 
-FiltersDep = Annotated[EventFilter, Depends(event_filters)]
+FiltersDep = Annotated[EventQuery, Depends(event_filters)]
 
 
 def links(request: Request) -> exports.Links:
@@ -159,7 +172,7 @@ def evidence_pack(request: Request, event_id: RowId, reader: ReaderDep) -> Strea
 
 
 def export_about(
-    where: EventFilter, moment: datetime, who: str, link: exports.Links
+    where: EventQuery, moment: datetime, who: str, link: exports.Links
 ) -> list[tuple[str, str]]:
     """The "Export" sheet: what was asked, when, by whom, from where."""
     filters = exports.describe(where) or [("filters", "none: every event")]
@@ -173,10 +186,8 @@ def export_about(
 
 
 def _who(request: Request) -> str:
-    user = current_user(request)
-    if user is not None:
-        return user
-    return "API token" if bearer_token(request) else "anonymous reader"
+    actor = request_actor(request)
+    return actor.name if actor is not None else "anonymous reader"
 
 
 def _spool() -> IO[bytes]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
-from storage.exports import EventFilter, ExportedChange, ExportedEvent
+from storage.event_browse import EventQuery
+from storage.exports import ExportedChange, ExportedEvent
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -245,16 +246,19 @@ def _about_sheet(book: Any, about: Sequence[tuple[str, str]]) -> None:
         sheet.append([_xlsx_cell(sheet, name), _xlsx_cell(sheet, value)])
 
 
-def describe(where: EventFilter) -> list[tuple[str, str]]:
-    """The filters of an export, for its "Export" sheet and the CLI's summary."""
+def describe(where: EventQuery) -> list[tuple[str, str]]:
+    """The filters of an export, for its "Export" sheet."""
+    changes = where.changes
     values = [
         ("state", where.state),
-        ("assignee", "(unassigned)" if where.assignee == "" else where.assignee),
-        ("source", where.source),
-        ("tag", where.tag),
-        ("category", where.category),
-        ("severity", where.severity),
-        ("since", _csv_cell(where.since) if where.since else None),
-        ("until (exclusive)", _csv_cell(where.until) if where.until else None),
+        ("assignee", "(nobody)" if where.assignee == "" else where.assignee),
+        ("source", changes.source),
+        ("tag", changes.tag),
+        ("category", changes.category),
+        ("severity", changes.severity),
+        ("text", changes.text),
+        ("last detected from (UTC)", _csv_cell(changes.since) if changes.since else None),
+        ("last detected before (UTC)", _csv_cell(changes.until) if changes.until else None),
+        ("noise", "included" if changes.include_noise else None),
     ]
     return [(name, value) for name, value in values if value is not None]

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from storage import event_browse
 from storage.browse import source_titles
+from storage.event_browse import EventQuery
 from storage.models import (
     BlobRow,
     ChangeRow,
@@ -26,33 +28,9 @@ from storage.models import (
     EventLogRow,
     EventRow,
     SnapshotRow,
-    SourceRow,
 )
 
-EVENT_STATES = ("new", "in_review", "actioned", "dismissed")
 BATCH = 500
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EventFilter:
-    """Which events an export holds. ``since`` (inclusive) and ``until`` (exclusive) bound
-    when the event was seen: an event matches when it was detected in the range at least once
-    (its first detection before ``until``, its last at or after ``since``). ``source`` and
-    ``tag``: at least one of its changes comes from that source (or a source with that tag).
-    ``assignee`` "" means unassigned."""
-
-    state: str | None = None
-    assignee: str | None = None
-    source: str | None = None
-    tag: str | None = None
-    category: str | None = None
-    severity: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.state is not None and self.state not in EVENT_STATES:
-            raise ValueError(f"state {self.state!r} is not one of {', '.join(EVENT_STATES)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,11 +95,12 @@ class EventPack:
 
 def event_batch(
     session: Session,
-    where: EventFilter,
+    where: EventQuery,
     after: tuple[datetime, int] | None = None,
     limit: int = BATCH,
 ) -> EventBatch:
-    """Up to ``limit`` events matching ``where``, newest first, after ``after``."""
+    """Up to ``limit`` events matching ``where``, in the list's order (the most recently
+    active first: last detection, then id), after ``after``."""
     conditions = _event_conditions(session, where)
     if conditions is None:
         return EventBatch(events=(), cursor=None)
@@ -145,41 +124,14 @@ def event_batch(
     return EventBatch(events=found, cursor=cursor)
 
 
-def _event_conditions(session: Session, where: EventFilter) -> list[Any] | None:
-    """The WHERE clauses; None when nothing can match (a tag no source has)."""
-    conditions: list[Any] = [
-        column == value
-        for column, value in (
-            (col(EventRow.state), where.state),
-            (col(EventRow.category), where.category),
-            (col(EventRow.severity), where.severity),
-        )
-        if value is not None
-    ]
-    if where.assignee is not None:
-        assignee = col(EventRow.assignee)
-        unassigned = where.assignee == ""
-        conditions.append(assignee.is_(None) if unassigned else assignee == where.assignee)
-    if where.since is not None:
-        conditions.append(col(EventRow.last_detected_at) >= where.since)
-    if where.until is not None:
-        conditions.append(col(EventRow.first_detected_at) < where.until)
-    keys = _source_keys(session, where)
-    if keys is not None:
-        if not keys:
-            return None
-        reported = col(ChangeRow.event_id) == col(EventRow.id)
-        conditions.append(exists().where(reported, col(ChangeRow.source_key).in_(keys)))
+def _event_conditions(session: Session, where: EventQuery) -> list[Any] | None:
+    """The events list's own WHERE clauses (``storage.event_browse``), so an export holds
+    exactly the events the list shows; None when nothing can match. ``assignee`` "" (events
+    nobody is assigned to, as in ``storage.triage``) is added here."""
+    conditions: list[Any] | None = event_browse._conditions(session, where)
+    if conditions is not None and where.assignee == "":
+        conditions.append(col(EventRow.assignee).is_(None))
     return conditions
-
-
-def _source_keys(session: Session, where: EventFilter) -> list[str] | None:
-    """The sources an event must have been seen on (None: any)."""
-    if where.tag is None:
-        return None if where.source is None else [where.source]
-    rows = session.exec(select(SourceRow.key, SourceRow.tags)).all()
-    tagged = [key for key, tags in rows if where.tag in (tags or [])]
-    return [key for key in tagged if where.source in (None, key)]
 
 
 def _exported_changes(

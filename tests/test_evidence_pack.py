@@ -10,7 +10,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,28 +20,22 @@ from dashboard.app import create_app
 from monitor.app import App
 from monitor.config import load_settings
 from storage.queries import ChangeFilter
+from storage.triage import Write
 from tests.checking import check
-from tests.event_seed import LogEntry, add_event
 from tests.servers.replay import ReplayServer
 from tests.test_cli import lexwatch
 
 BASE = "https://lexwatch.example.org"
+NOTE = "=cmd|' /C calc'!A0 (a note that looks like a formula)"
 V1 = """<!DOCTYPE html><html><head><title>AI Office</title></head><body><main>
 <h1>European AI Office</h1><p>The AI Office is the centre of AI expertise.</p>
 <h2>Consultation</h2><p>The consultation on the GPAI code is open until 10 June 2026.</p>
 </main></body></html>"""
 V2 = V1.replace("open until 10 June 2026", "open until 30 June 2026 (extended)")
-FEED_V1 = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
-<title>News</title><link>https://example.eu/</link>
-<item><guid>https://example.eu/n/1</guid><title>AI Pact webinar</title>
-<link>https://example.eu/n/1</link><description>Join the webinar.</description></item>
-</channel></rss>"""
-FEED_V2 = FEED_V1.replace(
-    "<item>",
-    """<item><guid>https://example.eu/n/2</guid><title>GPAI consultation extended</title>
-<link>https://example.eu/n/2</link>
-<description>Open until 30 June 2026.</description></item><item>""",
-    1,
+# The same page republished elsewhere, with an introduction of its own.
+MIRROR_V1, MIRROR_V2 = (
+    page.replace("The AI Office is the centre of AI expertise.", "Republished from the AI Office.")
+    for page in (V1, V2)
 )
 
 
@@ -51,7 +45,7 @@ class Checked:
     config: Path
     event_id: int
     page_change: int
-    feed_change: int
+    mirror_change: int
 
 
 def write_config(folder: Path, database_url: str, server: ReplayServer) -> Path:
@@ -66,53 +60,47 @@ contact = "mailto:tests@example.org"
 per_host_spacing = 0
 retries = 1
 [sources.office]
+title = "AI Office"
 url = "{server.url("/office")}"
 parser = "html"
 keep = ["main"]
 tags = ["ai-act"]
-[sources.news]
-url = "{server.url("/feed")}"
-parser = "feed"
+[sources.mirror]
+title = "AI Office"
+url = "{server.url("/mirror")}"
+parser = "html"
+keep = ["main"]
 """)
     return config
 
 
 @pytest.fixture
 def checked(tmp_path: Path, database_url: str, replay_server: ReplayServer) -> Iterator[Checked]:
-    """The page and the feed checked twice (a baseline, then the extension on both), and one
-    event of the two changes, reviewed by alice."""
+    """The page and its mirror checked twice (a baseline, then the deadline extended on
+    both): the grouping makes one event of the two changes, which alice then triages."""
     replay_server.add("/office", V1, V2)
-    replay_server.add("/feed", FEED_V1, FEED_V2, content_type="application/rss+xml")
+    replay_server.add("/mirror", MIRROR_V1, MIRROR_V2)
     config = write_config(tmp_path, database_url, replay_server)
     app = App.start(load_settings(config))
     for version in (0, 1):
-        replay_server.set_version("/office", version)
-        replay_server.set_version("/feed", version)
-        check(app, "office")
-        check(app, "news")
+        for key, path in (("office", "/office"), ("mirror", "/mirror")):
+            replay_server.set_version(path, version)
+            check(app, key)
     [page_change] = app.store.changes(ChangeFilter(source="office"))
-    [feed_change] = app.store.changes(ChangeFilter(source="news"))
-    assert page_change.id is not None and feed_change.id is not None
-    at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    log = [
-        LogEntry(at=at, actor="lexwatch", action="created", detail={"rule": "same deadline"}),
-        LogEntry(at=at, actor="alice", action="state", detail={"from": "new", "to": "in_review"}),
-        LogEntry(at=at, actor="alice", action="note", detail={"text": "=cmd|' /C calc'!A0"}),
-    ]
-    event_id = add_event(
-        app.store,
-        [page_change.id, feed_change.id],
-        title="GPAI consultation extended",
-        state="in_review",
-        assignee="alice",
-        log=log,
-    )
+    [mirror_change] = app.store.changes(ChangeFilter(source="mirror"))
+    assert page_change.id is not None and mirror_change.id is not None
+    event_id = page_change.event_id
+    assert event_id is not None and mirror_change.event_id == event_id
+    later = mirror_change.detected_at + timedelta(hours=1)  # after the grouping's own entries
+    write = Write(event_id=event_id, actor="alice", at=later)
+    assert app.store.triage.transition(write, "in_review").done
+    assert app.store.triage.add_note(write, NOTE).done
     yield Checked(
         app=app,
         config=config,
         event_id=event_id,
         page_change=page_change.id,
-        feed_change=feed_change.id,
+        mirror_change=mirror_change.id,
     )
     app.close()
 
@@ -152,12 +140,12 @@ def test_every_file_of_the_pack_is_listed_and_hashes_to_what_the_manifest_says(c
     assert set(listed) == set(files) - {"SHA256SUMS", "manifest.json"}
     for path, entry in listed.items():
         assert (entry["sha256"], entry["size"]) == (sha256(files[path]), len(files[path]))
-    page, feed = checked.page_change, checked.feed_change
+    page, mirror = checked.page_change, checked.mirror_change
     assert {
         f"changes/{page}/diff.txt",
         f"changes/{page}/diff.json",
-        f"changes/{feed}/diff.txt",
-        f"changes/{feed}/diff.json",
+        f"changes/{mirror}/diff.txt",
+        f"changes/{mirror}/diff.json",
         "event.json",
         "README.txt",
     } <= set(files)
@@ -167,10 +155,10 @@ def test_raw_responses_are_the_bytes_served_named_by_their_blob_hash(checked: Ch
     files = unzip(download(checked.app, checked.event_id))
     folder = f"lexwatch-event-{checked.event_id}/"
     raw = {name.removeprefix(folder): data for name, data in files.items() if "/raw/" in name}
-    served = [V1.encode(), V2.encode(), FEED_V1.encode(), FEED_V2.encode()]
+    served = [page.encode() for page in (V1, V2, MIRROR_V1, MIRROR_V2)]
     assert sorted(raw.values()) == sorted(served)
     for path, data in raw.items():
-        assert path == f"raw/{sha256(data)}.{'xml' if b'<rss' in data else 'html'}.txt"
+        assert path == f"raw/{sha256(data)}.html.txt"
     document = json.loads(files[f"{folder}event.json"])
     blob_hashes = {
         side["sha256"] for change in document["changes"] for side in change["raw"].values()
@@ -186,26 +174,29 @@ def test_event_json_has_the_event_its_grouping_audit_log_and_changes(checked: Ch
     files = unzip(download(checked.app, checked.event_id))
     document = json.loads(files[f"lexwatch-event-{checked.event_id}/event.json"])
     event = document["event"]
-    assert (event["id"], event["title"], event["state"], event["assignee"]) == (
+    assert (event["id"], event["state"], event["change_count"], event["source_count"]) == (
         checked.event_id,
-        "GPAI consultation extended",
         "in_review",
-        "alice",
+        2,
+        2,
     )
     assert event["html_url"] == f"{BASE}/events/{checked.event_id}"
-    assert [entry["change_id"] for entry in document["grouping"]] == [
-        checked.page_change,
-        checked.feed_change,
+    assert [(e["change_id"], e["rule"]) for e in document["grouping"]] == [
+        (checked.page_change, "first"),
+        (checked.mirror_change, "title"),
     ]
-    assert [(e["actor"], e["action"]) for e in document["log"]] == [
+    log = [(e["actor"], e["action"]) for e in document["log"]]
+    assert log == [
         ("lexwatch", "created"),
+        ("lexwatch", "joined"),
         ("alice", "state"),
         ("alice", "note"),
     ]
-    assert document["log"][2]["detail"]["text"] == "=cmd|' /C calc'!A0"  # JSON: kept as is
+    assert document["log"][-1]["detail"]["text"] == NOTE  # JSON keeps it as written
     page = document["changes"][0]
     assert page["id"] == checked.page_change and page["source_key"] == "office"
     assert any("30 June 2026" in sentence for sentence in page["evidence"])
+    assert (page["old_date"], page["new_date"]) == ("2026-06-10", "2026-06-30")
     assert page["check"]["http_status"] == 200
     assert page["raw"]["new"]["download_url"] == f"{BASE}/changes/{checked.page_change}/raw"
     assert page["raw"]["old"]["download_url"] == (

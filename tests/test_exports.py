@@ -8,20 +8,26 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pydantic import SecretStr
 
 from dashboard.app import create_app
 from dashboard.exports import COLUMNS
 from monitor.app import App
-from storage.exports import EventFilter
-from tests.api_seed import NOW, make_app, seed
-from tests.event_seed import add_event
+from monitor.types import Category, Severity
+from storage.browse import ChangeQuery
+from storage.event_browse import EventQuery
+from storage.queries import ChangeFilter
+from storage.store import Store
+from storage.triage import Write
+from tests.api_seed import NOW, T0, change, check, make_app, seed
+from tests.triage_seed import add_event
 
 TOKEN = "tok-exports-81c2"
 PASSWORD = "correct horse battery"
@@ -35,8 +41,26 @@ class Seeded:
     app: App
     consultation: int  # ai-office + hys, in review, alice's
     formula: int  # a press release whose title and summary look like formulas
+    hostile: int  # a press release with markup in its title
     extension: int  # hys, actioned, bob's
     changes: dict[str, int]
+    hidden: list[int]  # editorial, noise, and one whose only change is marked noise
+
+
+def event_of(store: Store, change_id: int) -> int:
+    row = store.change(change_id)
+    assert row is not None and row.event_id is not None
+    return row.event_id
+
+
+def triage(store: Store, event_id: int, *, to: list[str], assignee: str, due: date | None) -> None:
+    """Through the triage write path, as the dashboard's editors do."""
+    write = Write(event_id=event_id, actor="carol", at=NOW)
+    for state in to:
+        assert store.triage.transition(write, state).done
+    assert store.triage.assign(write, assignee).done
+    if due is not None:
+        assert store.triage.set_due(write, due).done
 
 
 @pytest.fixture
@@ -50,23 +74,26 @@ def seeded(database_url: str) -> Iterator[Seeded]:
     app.settings = app.settings.model_copy(
         update={"alerts": app.settings.alerts.model_copy(update={"dashboard_url": BASE + "/"})}
     )
-    changes = seed(app.store).changes
     store = app.store
+    changes = seed(store).changes
+    formula = change("press", "r3", Category.PUBLICATION_ADDED, Severity.MEDIUM, FORMULA_TITLE)
+    formula = replace(formula, summary=FORMULA_SUMMARY)
+    store.record(check("press", T0 + timedelta(days=1, hours=1), changes=(formula,)), None)
+    [changes["formula"]] = [
+        row.id for row in store.changes(ChangeFilter(source="press")) if row.title == FORMULA_TITLE
+    ]
+    events = {name: event_of(store, change_id) for name, change_id in changes.items()}
+    assert events["opened"] == events["hys_opened"], "the grouping put them in one event"
+    triage(store, events["opened"], to=["in_review"], assignee="alice", due=date(2026, 12, 1))
+    triage(store, events["extended"], to=["in_review", "actioned"], assignee="bob", due=None)
     yield Seeded(
         app=app,
-        consultation=add_event(
-            store,
-            [changes["opened"], changes["hys_opened"]],
-            title="GPAI consultation",
-            state="in_review",
-            assignee="alice",
-            action_due=date(2026, 12, 1),
-        ),
-        formula=add_event(
-            store, [changes["hostile"]], title=FORMULA_TITLE, summary=FORMULA_SUMMARY
-        ),
-        extension=add_event(store, [changes["extended"]], state="actioned", assignee="bob"),
+        consultation=events["opened"],
+        formula=events["formula"],
+        hostile=events["hostile"],
+        extension=events["extended"],
         changes=changes,
+        hidden=[events["editorial"], events["noise"], events["newsletter"]],
     )
     app.close()
 
@@ -99,14 +126,16 @@ def test_csv_has_one_row_per_event_newest_first_with_links_to_raw_responses(seed
         assert response.headers["content-disposition"] == (
             'attachment; filename="lexwatch-events-20261116-1200.csv"'
         )
+        # The most recently active first; events of noise only and editorial ones left out.
         assert [int(row["Event"]) for row in rows] == [
             seeded.extension,
             seeded.formula,
+            seeded.hostile,
             seeded.consultation,
         ]
-        row = rows[2]
+        row = rows[3]
         opened, hys_opened = seeded.changes["opened"], seeded.changes["hys_opened"]
-        assert row["Title"] == "GPAI consultation"
+        assert row["Title"] == "Consultation on GPAI guidelines opened"
         assert (row["State"], row["Assignee"], row["Action due"]) == (
             "in_review",
             "alice",
@@ -139,7 +168,8 @@ def test_csv_has_one_row_per_event_newest_first_with_links_to_raw_responses(seed
 def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(seeded: Seeded):
     with client_for(seeded.app) as client:
         rows = csv_rows(client.get("/api/v1/exports/events.csv?source=press"))
-    [row] = rows
+    [row, hostile] = rows
+    assert hostile["Title"].startswith("Press release <script>")  # as it is: CSV is no HTML
     assert row["Title"] == "'" + FORMULA_TITLE
     assert row["Summary"] == "'" + FORMULA_SUMMARY
     assert row["Event page"].startswith("https://")  # not everything gets a quote
@@ -148,26 +178,37 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(seeded: Seede
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["extension", "formula", "consultation"]),
+        ("", ["extension", "formula", "hostile", "consultation"]),
         ("state=in_review", ["consultation"]),
-        ("state=new", ["formula"]),
+        ("state=actioned", ["extension"]),
+        ("state=new", ["formula", "hostile"]),
         ("assignee=bob", ["extension"]),
-        ("unassigned=true", ["formula"]),
+        ("unassigned=true", ["formula", "hostile"]),
         ("source=hys", ["extension", "consultation"]),
-        ("tag=press", ["formula"]),
+        ("tag=press", ["formula", "hostile"]),
         ("tag=ai-act&source=ai-office", ["consultation"]),
         ("tag=no-such-tag", []),
         ("category=deadline_extended", ["extension"]),
-        ("severity=medium", ["formula"]),
+        ("severity=medium", ["formula", "hostile"]),
+        ("q=gpai", ["consultation"]),
         # Europe/Brussels days: the consultation was last seen on 2 November (UTC 11:00).
-        ("since=2026-11-03", ["extension", "formula"]),
+        ("since=2026-11-03", ["extension", "formula", "hostile"]),
         ("until=2026-11-02", ["consultation"]),
-        ("since=2026-11-03&until=2026-11-03", ["formula"]),
+        ("since=2026-11-03&until=2026-11-03", ["formula", "hostile"]),
         ("state=actioned&assignee=alice", []),
+        ("source=press&include_noise=true", ["newsletter", "formula", "hostile"]),
+        ("category=editorial", ["editorial"]),
     ],
 )
-def test_csv_export_applies_the_filters(seeded: Seeded, query: str, expected: list[str]):
-    ids = {name: getattr(seeded, name) for name in ("extension", "formula", "consultation")}
+def test_csv_export_applies_the_list_filters(seeded: Seeded, query: str, expected: list[str]):
+    ids = {
+        "extension": seeded.extension,
+        "formula": seeded.formula,
+        "hostile": seeded.hostile,
+        "consultation": seeded.consultation,
+        "editorial": seeded.hidden[0],
+        "newsletter": seeded.hidden[2],
+    }
     with client_for(seeded.app) as client:
         assert export_ids(client, query) == [ids[name] for name in expected]
 
@@ -197,7 +238,8 @@ def test_xlsx_holds_the_same_rows_as_typed_cells_and_the_filters_used(seeded: Se
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == list(COLUMNS)
     by_id = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
-    assert list(by_id) == [seeded.formula, seeded.consultation]  # tag ai-act: press, ai-office
+    # Tag ai-act: the press corner and the AI Office.
+    assert list(by_id) == [seeded.formula, seeded.hostile, seeded.consultation]
     consultation = by_id[seeded.consultation]
     assert consultation["First detected (UTC)"] == datetime(2026, 11, 2, 10, 0)
     assert consultation["Action due"] == datetime(2026, 12, 1)
@@ -223,18 +265,23 @@ def test_xlsx_keeps_formula_like_text_as_text(seeded: Seeded):
 
 
 def test_exports_read_in_batches_every_event_once_even_across_equal_times(seeded: Seeded):
-    """Three more events last seen at the same instant: the keyset cursor crosses them."""
+    """Three more events last active at the same instant: the keyset cursor crosses them."""
     store = seeded.app.store
-    editorial = seeded.changes["editorial"]
-    same_time = [add_event(store, [editorial], title=f"twin {n}") for n in range(3)]
-    batches = list(store.reader.export_events(EventFilter(), batch=2))
-    assert [len(batch) for batch in batches] == [2, 2, 2]
+    at = T0 + timedelta(days=5)
+    twins = [add_event(store.engine, f"twin {n}", at=at) for n in range(3)]
+    everything = EventQuery(changes=ChangeQuery(include_noise=True))
+    batches = list(store.reader.export_events(everything, batch=3))
+    assert [len(batch) for batch in batches] == [3, 3, 3, 1]
     ids = [item.event.id for batch in batches for item in batch]
-    # The twins were last seen at T0 + 8 days, after the others but the extension (10 days).
+    editorial, noise, newsletter = seeded.hidden
     assert ids == [
+        newsletter,
         seeded.extension,
-        *sorted(same_time, reverse=True),
+        noise,
+        editorial,
+        *sorted(twins, reverse=True),
         seeded.formula,
+        seeded.hostile,
         seeded.consultation,
     ]
 
@@ -264,27 +311,34 @@ def log_in(client: TestClient, name: str = "alice") -> None:
     assert response.status_code == 303, response.text
 
 
-def test_behind_a_login_a_reader_or_token_may_download_and_nobody_else(seeded: Seeded):
-    seeded.app.settings = seeded.app.settings.model_copy(
+def test_behind_a_login_a_viewer_or_a_token_may_download_and_nobody_else(seeded: Seeded):
+    """Exporting is reading: the viewer role is enough, logged in or by a token of theirs."""
+    dashboard = seeded.app.settings.dashboard.model_copy(
         update={
-            "dashboard": seeded.app.settings.dashboard.model_copy(update={"login_required": True})
+            "login_required": True,
+            "roles": {"alice": "viewer"},
+            "api_tokens": SecretStr(f"alice:{TOKEN}"),
         }
     )
+    seeded.app.settings = seeded.app.settings.model_copy(update={"dashboard": dashboard})
     urls = [
         "/api/v1/exports/events.csv",
         "/api/v1/exports/events.xlsx",
         f"/api/v1/events/{seeded.consultation}/evidence-pack",
     ]
+    token = {"authorization": f"Bearer {TOKEN}"}
     with client_for(seeded.app) as client:
         for url in urls:
             assert client.get(url).status_code == 401, url
-            token = {"authorization": f"Bearer {TOKEN}"}
+            assert client.get(url, headers={"authorization": "Bearer nope"}).status_code == 401
             assert client.get(url, headers=token).status_code == 200, url
+        by_token = load_workbook(io.BytesIO(client.get(urls[1], headers=token).content))
         log_in(client)
         for url in urls:
             assert client.get(url).status_code == 200, url
-        sheet = load_workbook(io.BytesIO(client.get(urls[1]).content))["Export"]
-        assert dict(sheet.iter_rows(values_only=True))["exported by"] == "alice"
+        by_login = load_workbook(io.BytesIO(client.get(urls[1]).content))
+    for book in (by_token, by_login):
+        assert dict(book["Export"].iter_rows(values_only=True))["exported by"] == "alice"
 
 
 def test_no_pack_for_an_unknown_event(seeded: Seeded):

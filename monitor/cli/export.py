@@ -23,7 +23,6 @@ from monitor.types import Category, Severity
 if TYPE_CHECKING:  # loaded by the commands that use them (see monitor.cli.common)
     from dashboard.exports import Links
     from monitor.app import App
-    from storage.exports import EventFilter
 
 T = TypeVar("T")
 STATES = ["new", "in_review", "actioned", "dismissed"]
@@ -52,8 +51,10 @@ def export() -> None:
 @click.option("--tag", help="Only events seen on a source with this tag.")
 @click.option("--category", type=click.Choice([c.value for c in Category]))
 @click.option("--severity", type=click.Choice([s.value for s in Severity]))
-@click.option("--since", help="Detected on or after this date (YYYY-MM-DD) or ISO 8601 time.")
-@click.option("--until", help="Detected on or before this date (the whole day) or before a time.")
+@click.option("--since", help="Last detected on or after this date (YYYY-MM-DD) or ISO time.")
+@click.option("--until", help="Last detected on or before this date (whole day) or before a time.")
+@click.option("--text", help="Only events with this text in their title or summary.")
+@click.option("--include-noise", is_flag=True, help="Also events of noise only, and editorial.")
 @click.option(
     "--output",
     "-o",
@@ -76,6 +77,8 @@ def export_events(
     severity: str | None,
     since: str | None,
     until: str | None,
+    text: str | None,
+    include_noise: bool,
 ) -> None:
     """Export events (one row each) with the dashboard's filters, for auditors.
 
@@ -84,14 +87,27 @@ def export_events(
     lexwatch export events --since 2026-01-01 --tag ai-act -o events.csv
     """
     from dashboard import exports
+    from dashboard.params import lower_bound, upper_bound
+    from storage.browse import ChangeQuery
+    from storage.event_browse import EventQuery
 
     kind = kind or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
     if kind == "xlsx" and str(output) == "-":
         raise click.BadParameter("XLSX cannot go to standard output", param_hint="--output")
     app = open_app(ctx)
-    given = dict(state=state, source=source, tag=tag, category=category, severity=severity)
+    zone = app.settings.dashboard.timezone
+    changes = ChangeQuery(
+        source=source,
+        tag=tag,
+        category=category,
+        severity=severity,
+        since=lower_bound(_point(since, "--since"), zone),
+        until=upper_bound(_point(until, "--until"), zone),
+        text=text,
+        include_noise=include_noise,
+    )
     assigned = "" if unassigned else (assignee or None)
-    where = _filter(app, given, assigned, since=since, until=until)
+    where = EventQuery(changes=changes, state=state, assignee=assigned)
     links = _links(app)
     batches = app.store.reader.export_events(where)
     if kind == "csv":
@@ -128,26 +144,6 @@ def export_pack(ctx: click.Context, event_id: int, output: Path | None) -> None:
     target = output or Path(f"{packs.pack_name(event_id)}.zip")
     paths = _written(target, lambda out: packs.write_pack(pack, reader.blob, _links(app), out))
     err.print(f"wrote {target}: {len(paths)} files", markup=False)
-
-
-def _filter(
-    app: App,
-    given: dict[str, str | None],
-    assignee: str | None,
-    *,
-    since: str | None,
-    until: str | None,
-) -> EventFilter:
-    from dashboard.params import lower_bound, upper_bound
-    from storage.exports import EventFilter
-
-    zone = app.settings.dashboard.timezone
-    return EventFilter(
-        **given,
-        assignee=assignee,
-        since=lower_bound(_point(since, "--since"), zone),
-        until=upper_bound(_point(until, "--until"), zone),
-    )
 
 
 def _point(value: str | None, option: str) -> date | datetime | None:
