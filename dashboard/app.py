@@ -22,7 +22,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import api, api_exports, categories, docs, feeds, openapi, ops, pages
+from dashboard import (
+    api,
+    api_exports,
+    api_triage,
+    categories,
+    docs,
+    feeds,
+    openapi,
+    ops,
+    pages,
+)
 from dashboard.auth import LoginThrottle
 from dashboard.deps import Lexwatch
 from monitor.errors import ConfigError
@@ -76,6 +86,7 @@ def create_app(
     web.include_router(docs.router)
     web.include_router(api.router)
     web.include_router(api_exports.router)
+    web.include_router(api_triage.router)
     web.include_router(feeds.router)
     web.include_router(ops.router)
     web.include_router(pages.router)

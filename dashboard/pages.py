@@ -7,7 +7,10 @@
                         POST noise | mute | redeliver
 /sources, /sources/{k}  health; history, /compare, POST /check     pages_sources
 /deadlines, /trends     lists and month grid; changes per week     pages_calendar
-/login, /logout         sessions; /deliveries the outbox           pages_account
+/login, /logout         sessions; /deliveries the outbox (admins)  pages_account
+/triage, /queue         events by state and assignee, bulk actions;  pages_triage
+                        my queue; POST /events/{id}/triage/...
+/account                the user's own e-mail digest                pages_subscription
 """
 
 from __future__ import annotations
@@ -21,11 +24,27 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from dashboard import pages_account, pages_calendar, pages_changes, pages_events, pages_sources
+from dashboard import (
+    pages_account,
+    pages_calendar,
+    pages_changes,
+    pages_events,
+    pages_sources,
+    pages_subscription,
+    pages_triage,
+)
 from dashboard.pages_common import LoginRedirect, login_redirect, render
 
 router = APIRouter()
-for module in (pages_changes, pages_events, pages_sources, pages_calendar, pages_account):
+for module in (
+    pages_changes,
+    pages_events,
+    pages_sources,
+    pages_calendar,
+    pages_account,
+    pages_triage,
+    pages_subscription,
+):
     router.include_router(module.router)
 
 

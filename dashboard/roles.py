@@ -121,3 +121,8 @@ def check_roles(settings: DashboardSettings) -> None:
                 f"LEXWATCH_DASHBOARD__API_TOKENS: the token bound to {name!r} is empty"
                 " (write user:token)"
             )
+
+
+def assignable(settings: DashboardSettings) -> list[str]:
+    """The users an event may be assigned to: every configured user, by name."""
+    return sorted(parse_users(settings.users))

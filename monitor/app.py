@@ -18,6 +18,7 @@ from sources.catalog import builtin_sources
 from sources.fetch.redact import redact_url
 from storage.outbox import Routing
 from storage.store import Store
+from storage.subscriptions import UserDigests
 
 # The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
 # checked (``App.checker``), not for the commands that only read the database.
@@ -153,7 +154,12 @@ class App:
         sources, subscriptions = resolve_configuration(settings)
         store = Store.open(settings.database_url, migrate=migrate)
         store.routing = Routing(
-            subscriptions=tuple(subscriptions), failure_threshold=settings.alerts.failure_threshold
+            subscriptions=tuple(subscriptions),
+            failure_threshold=settings.alerts.failure_threshold,
+            user_digests=UserDigests(
+                digest_time=settings.dashboard.user_digest_time,
+                timezone=settings.dashboard.timezone,
+            ),
         )
         # Stored and shown in the dashboard: without credentials from the URL.
         store.sync_sources(
@@ -227,6 +233,7 @@ class App:
         import httpx
 
         from monitor.pipeline import utcnow
+        from notifiers.email import EmailSender
         from notifiers.outbox import Dispatcher
         from notifiers.senders import make_mailers, make_senders
 
@@ -239,6 +246,7 @@ class App:
                 mailers=make_mailers(self.subscriptions, self.settings),
                 settings=self.settings.alerts,
                 clock=utcnow,
+                mailer_for=lambda sub: EmailSender(sub, self.settings.smtp),
             )
             try:
                 yield dispatcher

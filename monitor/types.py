@@ -576,6 +576,7 @@ class Subscription:
     tags: tuple[str, ...] = ()
     categories: tuple[Category, ...] = ()
     min_severity: Severity = Severity.LOW
+    severities: tuple[Severity, ...] = ()  # a user's own digest picks severities one by one
     mode: DeliveryMode = DeliveryMode.INSTANT
     digest_time: time = time(8, 0)
     timezone: str = "Europe/Brussels"
@@ -592,6 +593,7 @@ class Subscription:
             and (not self.tags or bool(set(self.tags) & set(source_tags)))
             and (not self.categories or change.category in self.categories)
             and change.severity.rank >= self.min_severity.rank
+            and (not self.severities or change.severity in self.severities)
         )
 
 

@@ -103,10 +103,13 @@ class Dispatcher:
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
         round_seconds: float | None = None,
+        mailer_for: Callable[[Subscription], DigestMailer] | None = None,
     ) -> None:
         self.store, self.settings, self.clock, self.rng = store, settings, clock, rng
         self.subscriptions = {sub.name: sub for sub in subscriptions}
         self.senders, self.mailers = senders, mailers
+        # Builds the mailer of a user's own digest (read from the database when it is sent).
+        self.mailer_for = mailer_for
         self.monotonic = monotonic
         self.lease_seconds = min(LEASE_SECONDS, float(settings.dispatch_interval))
         self.round_seconds = (
@@ -125,9 +128,20 @@ class Dispatcher:
         """
         sent = await self._send_instant(self.monotonic() + self.round_seconds)
         for name in await asyncio.to_thread(self.store.digests_to_retry, self.clock()):
-            if name in self.subscriptions:
+            if name in self.subscriptions or name in await self._user_subscriptions():
                 sent += (await self.send_digest(name)).changes
         return sent
+
+    async def _user_subscriptions(self) -> dict[str, Subscription]:
+        """The users' own digests that are on (``storage.subscriptions``), by name."""
+        if self.mailer_for is None:
+            return {}
+        found = await asyncio.to_thread(self.store.user_subscriptions)
+        return {sub.name: sub for sub in found}
+
+    async def send_user_digests(self) -> list[DigestResult]:
+        """Every user's own digest (the daily job at ``dashboard.user_digest_time``)."""
+        return [await self.send_digest(name) for name in await self._user_subscriptions()]
 
     def sending(self) -> frozenset[str]:
         """The subscriptions whose worker is still sending (a round may end before them)."""
@@ -330,7 +344,11 @@ class Dispatcher:
             return await self._send_digest(name, preview=preview, force=force)
 
     async def _send_digest(self, name: str, *, preview: bool, force: bool) -> DigestResult:
-        sub = self.subscriptions[name]
+        sub = self.subscriptions.get(name) or (await self._user_subscriptions()).get(name)
+        if sub is None:
+            return DigestResult(
+                subscription=name, sent=False, reason="no such digest (turned off?)"
+            )
         loaded = await asyncio.to_thread(
             self.store.digest_alerts, name, self.settings.dashboard_url
         )
@@ -353,7 +371,10 @@ class Dispatcher:
     async def _mail(
         self, sub: Subscription, rendered: RenderedEmail, ids: list[int], changes: int
     ) -> DigestResult:
-        mailer = self.mailers[sub.name]
+        mailer = self.mailers.get(sub.name)
+        if mailer is None:
+            assert self.mailer_for is not None  # only users' digests are not in self.mailers
+            mailer = self.mailer_for(sub)
         try:
             receipt = await mailer.send_rendered(rendered, sub.recipients)
         except NotifyError as exc:

@@ -36,10 +36,12 @@ from monitor.types import (
     Severity,
     Subscription,
 )
+from storage import subscriptions as user_subscriptions
 from storage.codec import diff_from_dict
 from storage.db import upsert_insert
 from storage.excerpt import excerpt
 from storage.models import ChangeRow, DeliveryRow, MuteRow, SendLeaseRow, SourceRow
+from storage.subscriptions import UserDigests
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,6 +50,8 @@ class Routing:
 
     subscriptions: tuple[Subscription, ...] = ()
     failure_threshold: int = 3
+    # Set: dashboard users' own digests (storage.subscriptions) are routed too.
+    user_digests: UserDigests | None = None
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> None:
@@ -88,7 +92,12 @@ def enqueue_changes(
     session: Session, routing: Routing, stored: Sequence[tuple[int, Change]], now: datetime
 ) -> None:
     """One delivery per (change, subscription that wants it), in the caller's transaction."""
-    if not stored or not routing.subscriptions:
+    if not stored:
+        return
+    subs = routing.subscriptions
+    if routing.user_digests is not None:
+        subs += tuple(user_subscriptions.enabled(session, routing.user_digests))
+    if not subs:
         return
     source_key = stored[0][1].source_key
     source = session.get(SourceRow, source_key)
@@ -98,7 +107,7 @@ def enqueue_changes(
         if change.item_key in muted:
             continue
         related = session.get(ChangeRow, change_id)
-        for sub in routing.subscriptions:
+        for sub in subs:
             if sub.wants(change, tags) and not _repeat(session, sub, related):
                 _insert_ignoring_duplicates(
                     session,

@@ -19,7 +19,16 @@ from monitor.types import (
     Subscription,
 )
 from storage import checks as writes
-from storage import documents, event_browse, events, heartbeats, outbox, queries, turns
+from storage import (
+    documents,
+    event_browse,
+    events,
+    heartbeats,
+    outbox,
+    queries,
+    subscriptions,
+    turns,
+)
 from storage.db import (
     current_revision,
     head_revision,
@@ -44,6 +53,7 @@ from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.reader import Reader
 from storage.retention import PruneReport, RetentionLimits, prune
+from storage.subscriptions import UserDigest
 from storage.triage import Triage
 
 logger = logging.getLogger(__name__)
@@ -160,6 +170,28 @@ class Store:
     def mark_noise(self, change_id: int, now: datetime) -> ChangeRow | None:
         with session_scope(self.engine) as session:
             return queries.mark_noise(session, change_id, now)
+
+    # ---- users' own digests (storage.subscriptions) --------------------------------------
+
+    def user_digest(self, user: str) -> UserDigest | None:
+        with session_scope(self.engine) as session:
+            return subscriptions.get(session, user)
+
+    def user_digests(self) -> list[UserDigest]:
+        with session_scope(self.engine) as session:
+            return subscriptions.listed(session)
+
+    def save_user_digest(self, digest: UserDigest, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            subscriptions.save(session, digest, now)
+
+    def user_subscriptions(self) -> list[Subscription]:
+        """The users' digests that are on, as subscriptions (none unless routed)."""
+        when = self.routing.user_digests if self.routing else None
+        if when is None:
+            return []
+        with session_scope(self.engine) as session:
+            return subscriptions.enabled(session, when)
 
     # ---- the outbox ---------------------------------------------------------------------
 

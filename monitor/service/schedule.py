@@ -174,6 +174,26 @@ class Service:
             extra={"subscription": name},
         )
 
+    async def user_digests(self) -> None:
+        """The dashboard users' own digests (set on /account), one after another."""
+        if self.dispatcher is None:
+            return
+        with self._running(self.background):
+            try:
+                results = await self.dispatcher.send_user_digests()
+            except Exception:
+                logger.exception("users' digests failed")
+                return
+        for result in results:
+            logger.info(
+                "digest %s: %s",
+                result.subscription,
+                f"sent, {result.changes} change(s)"
+                if result.sent
+                else f"not sent ({result.reason})",
+                extra={"subscription": result.subscription},
+            )
+
     async def retention(self) -> None:
         settings = self.app.settings.retention
         with self._running(self.background):
@@ -274,6 +294,20 @@ def add_cron_jobs(
                     coalesce=True,
                     misfire_grace_time=3600,
                 )
+        user_time = settings.dashboard.user_digest_time
+        scheduler.add_job(
+            service.user_digests,
+            CronTrigger(
+                hour=user_time.hour,
+                minute=user_time.minute,
+                timezone=ZoneInfo(settings.dashboard.timezone),
+            ),
+            id="digest:users",
+            name="users' own digests",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
     run_at = settings.retention.run_at
     scheduler.add_job(
         service.retention,
