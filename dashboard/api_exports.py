@@ -33,8 +33,9 @@ from dashboard.params import WITHOUT_NUL, Moment, RowId, lower_bound, upper_boun
 from monitor import __version__
 from monitor.types import Category, Severity
 from storage.browse import ChangeQuery
-from storage.event_browse import EventQuery
+from storage.exports import NOBODY, ExportQuery
 from storage.reader import Reader
+from storage.triage import OPEN_STATES
 
 router = APIRouter(
     prefix="/api/v1", tags=["exports"], dependencies=[Depends(read_access)], responses=UNAUTHORIZED
@@ -45,18 +46,23 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPOOL = 8 * 1024 * 1024  # a file this large is built in memory; a larger one on disk
 CHUNK = 256 * 1024
 
-EventState = Literal["new", "in_review", "actioned", "dismissed"]
+# The triage list's choices: one state, "open" (new or in review) or "all".
+StateChoice = Literal["new", "in_review", "actioned", "dismissed", "open", "all"]
+NOBODY_PARAM = "-"  # assignee=-: events assigned to nobody (the triage list's "Nobody")
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 def event_filters(
     request: Request,
-    state: Annotated[EventState | None, Query(description="triage state")] = None,
-    assignee: Annotated[
-        str | None, Query(description="assigned to this user", pattern=WITHOUT_NUL)
+    state: Annotated[
+        StateChoice | None,
+        Query(description="triage state; open: new or in review; all (the default): any"),
     ] = None,
-    unassigned: Annotated[bool, Query(description="only events assigned to nobody")] = False,
+    assignee: Annotated[
+        str | None,
+        Query(description="assigned to this user; - : to nobody", pattern=WITHOUT_NUL),
+    ] = None,
     source: Annotated[
         str | None, Query(description="seen on this source (key)", pattern=WITHOUT_NUL)
     ] = None,
@@ -83,8 +89,8 @@ def event_filters(
         bool, Query(description="also events of noise only, and editorial ones")
     ] = False,
     noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
-) -> EventQuery:
-    """The events list's filters (the timeline's, with state and assignee), same names."""
+) -> ExportQuery:
+    """The events lists' filters, by the same names: the timeline's and the triage list's."""
     zone = get_app(request).settings.dashboard.timezone
     changes = ChangeQuery(
         source=source or None,
@@ -96,12 +102,20 @@ def event_filters(
         text=q or None,
         include_noise=include_noise or noise == "1",
     )
-    return EventQuery(
-        changes=changes, state=state, assignee="" if unassigned else (assignee or None)
-    )
+    return ExportQuery(changes=changes, states=states_of(state), assignee=assignee_of(assignee))
 
 
-FiltersDep = Annotated[EventQuery, Depends(event_filters)]
+def states_of(choice: str | None) -> tuple[str, ...]:
+    if choice == "open":
+        return OPEN_STATES
+    return () if choice in (None, "all") else (str(choice),)
+
+
+def assignee_of(given: str | None) -> str | None:
+    return NOBODY if given == NOBODY_PARAM else (given or None)
+
+
+FiltersDep = Annotated[ExportQuery, Depends(event_filters)]
 
 
 def links(request: Request) -> exports.Links:
@@ -172,7 +186,7 @@ def evidence_pack(request: Request, event_id: RowId, reader: ReaderDep) -> Strea
 
 
 def export_about(
-    where: EventQuery, moment: datetime, who: str, link: exports.Links
+    where: ExportQuery, moment: datetime, who: str, link: exports.Links
 ) -> list[tuple[str, str]]:
     """The "Export" sheet: what was asked, when, by whom, from where."""
     filters = exports.describe(where) or [("filters", "none: every event")]

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
-from storage.event_browse import EventQuery
-from storage.exports import ExportedChange, ExportedEvent
+from storage.exports import NOBODY, ExportedChange, ExportedEvent, ExportQuery
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -246,12 +245,12 @@ def _about_sheet(book: Any, about: Sequence[tuple[str, str]]) -> None:
         sheet.append([_xlsx_cell(sheet, name), _xlsx_cell(sheet, value)])
 
 
-def describe(where: EventQuery) -> list[tuple[str, str]]:
+def describe(where: ExportQuery) -> list[tuple[str, str]]:
     """The filters of an export, for its "Export" sheet."""
     changes = where.changes
     values = [
-        ("state", where.state),
-        ("assignee", "(nobody)" if where.assignee == "" else where.assignee),
+        ("state", ", ".join(where.states) or None),
+        ("assignee", "(nobody)" if where.assignee == NOBODY else where.assignee),
         ("source", changes.source),
         ("tag", changes.tag),
         ("category", changes.category),

@@ -9,7 +9,7 @@ bodies still kept), so memory stays that of one batch. The rendering is the dash
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import event_browse
-from storage.browse import source_titles
+from storage.browse import ChangeQuery, source_titles
 from storage.event_browse import EventQuery
 from storage.models import (
     BlobRow,
@@ -31,6 +31,19 @@ from storage.models import (
 )
 
 BATCH = 500
+NOBODY = ""  # ``ExportQuery.assignee``: events assigned to nobody (as in storage.triage)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExportQuery:
+    """Which events an export holds, with the filters of the lists it is downloaded from:
+    the events timeline's (``changes``: source, tag, category, severity, dates, text, noise;
+    as ``storage.event_browse`` applies them) and the triage list's (``states``, any of them;
+    ``assignee``, NOBODY for events assigned to nobody)."""
+
+    changes: ChangeQuery = field(default_factory=ChangeQuery)
+    states: tuple[str, ...] = ()
+    assignee: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,7 +108,7 @@ class EventPack:
 
 def event_batch(
     session: Session,
-    where: EventQuery,
+    where: ExportQuery,
     after: tuple[datetime, int] | None = None,
     limit: int = BATCH,
 ) -> EventBatch:
@@ -124,13 +137,20 @@ def event_batch(
     return EventBatch(events=found, cursor=cursor)
 
 
-def _event_conditions(session: Session, where: EventQuery) -> list[Any] | None:
-    """The events list's own WHERE clauses (``storage.event_browse``), so an export holds
-    exactly the events the list shows; None when nothing can match. ``assignee`` "" (events
-    nobody is assigned to, as in ``storage.triage``) is added here."""
-    conditions: list[Any] | None = event_browse._conditions(session, where)
-    if conditions is not None and where.assignee == "":
+def _event_conditions(session: Session, where: ExportQuery) -> list[Any] | None:
+    """The events timeline's own WHERE clauses (``storage.event_browse``), and the triage
+    list's; None when nothing can match."""
+    conditions: list[Any] | None = event_browse._conditions(
+        session, EventQuery(changes=where.changes)
+    )
+    if conditions is None:
+        return None
+    if where.states:
+        conditions.append(col(EventRow.state).in_(where.states))
+    if where.assignee == NOBODY:
         conditions.append(col(EventRow.assignee).is_(None))
+    elif where.assignee is not None:
+        conditions.append(col(EventRow.assignee) == where.assignee)
     return conditions
 
 

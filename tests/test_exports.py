@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -22,7 +24,7 @@ from dashboard.exports import COLUMNS
 from monitor.app import App
 from monitor.types import Category, Severity
 from storage.browse import ChangeQuery
-from storage.event_browse import EventQuery
+from storage.exports import ExportQuery
 from storage.queries import ChangeFilter
 from storage.store import Store
 from storage.triage import Write
@@ -183,7 +185,9 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(seeded: Seede
         ("state=actioned", ["extension"]),
         ("state=new", ["formula", "hostile"]),
         ("assignee=bob", ["extension"]),
-        ("unassigned=true", ["formula", "hostile"]),
+        ("assignee=-", ["formula", "hostile"]),
+        ("state=open", ["formula", "hostile", "consultation"]),
+        ("state=all", ["extension", "formula", "hostile", "consultation"]),
         ("source=hys", ["extension", "consultation"]),
         ("tag=press", ["formula", "hostile"]),
         ("tag=ai-act&source=ai-office", ["consultation"]),
@@ -269,7 +273,7 @@ def test_exports_read_in_batches_every_event_once_even_across_equal_times(seeded
     store = seeded.app.store
     at = T0 + timedelta(days=5)
     twins = [add_event(store.engine, f"twin {n}", at=at) for n in range(3)]
-    everything = EventQuery(changes=ChangeQuery(include_noise=True))
+    everything = ExportQuery(changes=ChangeQuery(include_noise=True))
     batches = list(store.reader.export_events(everything, batch=3))
     assert [len(batch) for batch in batches] == [3, 3, 3, 1]
     ids = [item.event.id for batch in batches for item in batch]
@@ -346,3 +350,39 @@ def test_no_pack_for_an_unknown_event(seeded: Seeded):
         response = client.get("/api/v1/events/999999/evidence-pack")
     assert response.status_code == 404
     assert response.json() == {"detail": "no event with id 999999"}
+
+
+# -- the dashboard's links ----------------------------------------------------------------------
+
+
+def download_links(page: str) -> dict[str, str]:
+    """The page's download links by their text."""
+    found = re.findall(r'<a href="([^"]+)" download[^>]*>([^<]+)</a>', page)
+    return {text: html.unescape(href) for href, text in found}
+
+
+def test_the_triage_list_exports_what_it_shows(seeded: Seeded):
+    """Its links carry the list's filters: following one gives the events the list shows."""
+    with client_for(seeded.app) as client:
+        log_in(client)
+        for query in ("", "?state=all", "?state=new&assignee=-", "?state=all&assignee=alice"):
+            page = client.get(f"/triage{query}").text
+            listed = [int(n) for n in re.findall(r'href="/events/(\d+)"', page)]
+            links = download_links(page)
+            assert set(links) == {"CSV", "Excel (XLSX)"}, query
+            exported = [int(row["Event"]) for row in csv_rows(client.get(links["CSV"]))]
+            assert exported == list(dict.fromkeys(listed)), query
+            xlsx = client.get(links["Excel (XLSX)"])
+            assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert exported == [seeded.consultation]  # the last: alice's
+
+
+def test_the_event_page_links_to_its_evidence_pack(seeded: Seeded):
+    with client_for(seeded.app) as client:
+        page = client.get(f"/events/{seeded.consultation}").text
+        link = download_links(page)["Download the evidence pack (zip)"]
+        assert link == f"/api/v1/events/{seeded.consultation}/evidence-pack"
+        response = client.get(link)
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert f"lexwatch-event-{seeded.consultation}/event.json" in archive.namelist()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # loaded by the commands that use them (see monitor.cli.commo
     from monitor.app import App
 
 T = TypeVar("T")
-STATES = ["new", "in_review", "actioned", "dismissed"]
+STATES = ["new", "in_review", "actioned", "dismissed", "open", "all"]
 
 
 def register(main: click.Group) -> None:
@@ -44,9 +44,12 @@ def export() -> None:
     type=click.Choice(["csv", "xlsx"]),
     help="File format (default: from the file name's suffix, else csv).",
 )
-@click.option("--state", type=click.Choice(STATES), help="Only events in this triage state.")
-@click.option("--assignee", help="Only events assigned to this user.")
-@click.option("--unassigned", is_flag=True, help="Only events assigned to nobody.")
+@click.option(
+    "--state",
+    type=click.Choice(STATES),
+    help="Only events in this triage state (open: new or in review; default: all).",
+)
+@click.option("--assignee", help="Only events assigned to this user ('-': to nobody).")
 @click.option("--source", help="Only events seen on this source (key).")
 @click.option("--tag", help="Only events seen on a source with this tag.")
 @click.option("--category", type=click.Choice([c.value for c in Category]))
@@ -68,7 +71,6 @@ def export_events(
     ctx: click.Context,
     kind: str | None,
     output: Path,
-    unassigned: bool,
     state: str | None,
     assignee: str | None,
     source: str | None,
@@ -87,9 +89,10 @@ def export_events(
     lexwatch export events --since 2026-01-01 --tag ai-act -o events.csv
     """
     from dashboard import exports
+    from dashboard.api_exports import assignee_of, states_of
     from dashboard.params import lower_bound, upper_bound
     from storage.browse import ChangeQuery
-    from storage.event_browse import EventQuery
+    from storage.exports import ExportQuery
 
     kind = kind or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
     if kind == "xlsx" and str(output) == "-":
@@ -106,8 +109,7 @@ def export_events(
         text=text,
         include_noise=include_noise,
     )
-    assigned = "" if unassigned else (assignee or None)
-    where = EventQuery(changes=changes, state=state, assignee=assigned)
+    where = ExportQuery(changes=changes, states=states_of(state), assignee=assignee_of(assignee))
     links = _links(app)
     batches = app.store.reader.export_events(where)
     if kind == "csv":
