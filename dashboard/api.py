@@ -130,6 +130,7 @@ class ChangeOut(BaseModel):
     detected_at: datetime
     event_key: str | None
     related_to: int | None
+    event_id: int | None  # the event it reports (/api/v1/events/{id})
     marked_noise_at: datetime | None
     html_url: str
     api_url: str
@@ -288,6 +289,7 @@ def change_out(request: Request, row: ChangeRow, titles: dict[str, str]) -> Chan
         detected_at=row.detected_at,
         event_key=row.event_key,
         related_to=row.related_to,
+        event_id=row.event_id,
         marked_noise_at=row.marked_noise_at,
         html_url=public_url(request, f"/changes/{row.id}"),
         api_url=public_url(request, f"/api/v1/changes/{row.id}"),

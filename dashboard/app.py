@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard import (
     api,
+    api_events,
     api_exports,
     api_triage,
     categories,
@@ -85,6 +86,7 @@ def create_app(
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.include_router(docs.router)
     web.include_router(api.router)
+    web.include_router(api_events.router)
     web.include_router(api_exports.router)
     web.include_router(api_triage.router)
     web.include_router(feeds.router)

@@ -1,4 +1,5 @@
-"""Feeds to subscribe to: the timeline as Atom (RFC 4287), the deadlines as iCalendar.
+"""Feeds to subscribe to: the timeline as Atom (RFC 4287), one entry per event, and the
+deadlines as iCalendar.
 
 Atom ids are tag: URIs (RFC 4151) minted from the configured public address
 (``alerts.dashboard_url``), never from the request's Host header: a reader that reaches the
@@ -22,9 +23,9 @@ from dashboard.ics import deadlines_calendar
 from dashboard.openapi import READ_SECURITY, UNAUTHORIZED, text_answer
 from dashboard.views import local
 from monitor import __version__
-from storage import browse
 from storage.browse import ChangeQuery
-from storage.models import ChangeRow
+from storage.event_browse import EventPage, EventQuery
+from storage.models import EventRow
 from storage.reader import Reader
 
 router = APIRouter(
@@ -59,16 +60,19 @@ def _time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _entry(feed: etree._Element, request: Request, row: ChangeRow, titles: dict[str, str]) -> None:
-    page = public_url(request, f"/changes/{row.id}")
-    source = titles.get(row.source_key, row.source_key)
-    lines = [row.summary, "", f"Source: {source}", f"Category: {row.category} ({row.severity})"]
-    lines += [f"Evidence: {sentence}" for sentence in row.evidence]
+def _entry(feed: etree._Element, request: Request, row: EventRow, found: EventPage) -> None:
+    page = public_url(request, f"/events/{row.id}")
+    keys = found.sources.get(row.id or 0, [])
+    names = [found.source_titles.get(key, key) for key in keys]
+    seen = f"Seen on {len(keys)} source{'s' if len(keys) != 1 else ''}: {', '.join(names)}"
+    lines = [row.summary, "", seen, f"Category: {row.category} ({row.severity})"]
+    if row.change_count > 1:
+        lines.append(f"Changes: {row.change_count}")
     entry = _add(feed, "entry")
-    _add(entry, "id", tag_uri(request, f"change/{row.id}"))
+    _add(entry, "id", tag_uri(request, f"event/{row.id}"))
     _add(entry, "title", row.title, type="text")
-    _add(entry, "updated", _time(row.marked_noise_at or row.detected_at))
-    _add(entry, "published", _time(row.detected_at))
+    _add(entry, "updated", _time(row.last_detected_at))
+    _add(entry, "published", _time(row.first_detected_at))
     _add(entry, "link", rel="alternate", type="text/html", href=page)
     if row.url:  # stored URLs are http(s) only (storage.types.WebUrl)
         _add(entry, "link", rel="related", href=xml_text(row.url))
@@ -111,15 +115,13 @@ def _day(moment: datetime | None, zone: str, *, end: bool = False) -> str | None
         return None
 
 
-def atom_feed(
-    request: Request, found: browse.ChangePage, filters: ChangeQuery, now: datetime
-) -> bytes:
-    """The page of changes as an Atom document (lxml escapes every text and attribute)."""
+def atom_feed(request: Request, found: EventPage, filters: ChangeQuery, now: datetime) -> bytes:
+    """The page of events as an Atom document (lxml escapes every text and attribute)."""
     query = timeline_query(filters, get_app(request).settings.dashboard.timezone)
     self_url = public_url(
         request, request.url.path + (f"?{request.url.query}" if request.url.query else "")
     )
-    updated = found.rows[0].detected_at if found.rows else now
+    updated = found.rows[0].last_detected_at if found.rows else now
     # None is lxml's key for the default namespace; lxml-stubs types the keys as str.
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})  # type: ignore[dict-item]
     _add(feed, "id", tag_uri(request, "changes" + (f"?{query}" if query else "")))
@@ -136,14 +138,21 @@ def atom_feed(
     )
     _add(feed, "generator", "lexwatch", version=__version__)
     for row in found.rows:
-        _entry(feed, request, row, found.source_titles)
+        _entry(feed, request, row, found)
     document: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8")
     return document
 
 
 @router.get(
+    "/events.atom",
+    summary="Events as an Atom feed, one entry per event (the timeline's filters apply)",
+    response_class=Response,
+    openapi_extra=READ_SECURITY,
+    responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"),
+)
+@router.get(
     "/changes.atom",
-    summary="Changes as an Atom feed (the timeline's filters apply)",
+    summary="The same feed as /feeds/events.atom, at its former address",
     response_class=Response,
     openapi_extra=READ_SECURITY,
     responses=text_answer("application/atom+xml", "An Atom feed (RFC 4287)"),
@@ -154,7 +163,7 @@ def changes_atom(
     reader: Annotated[Reader, Depends(get_reader)],
     clock: Annotated[Clock, Depends(get_clock)],
 ) -> Response:
-    found = reader.changes_page(filters, count=False)
+    found = reader.events_page(EventQuery(changes=filters))
     return Response(atom_feed(request, found, filters, clock()), media_type=ATOM_TYPE)
 
 

@@ -1,4 +1,5 @@
-"""The timeline, one change (evidence, dates, diff, actions) and its raw evidence."""
+"""The timeline (one row per event), one change (evidence, dates, diff, actions) and its raw
+evidence."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from dashboard.roles import Role
 from monitor.analysis.feedback import propose_rule
 from monitor.types import Category, Severity
 from storage import browse, documents
+from storage.event_browse import EventQuery
 from storage.models import ChangeRow
 
 router = APIRouter()
@@ -53,7 +55,7 @@ class Timeline:
     def feed_url(self) -> str:
         """The Atom feed of the same filters."""
         query = urlencode(self.given)
-        return "/feeds/changes.atom" + (f"?{query}" if query else "")
+        return "/feeds/events.atom" + (f"?{query}" if query else "")
 
 
 def parse_timeline(params: dict[str, str], place: str) -> Timeline:
@@ -126,7 +128,8 @@ def timeline(request: Request) -> Response:
     require_reader(request)
     view = parse_timeline(dict(request.query_params), zone(request))
     reader = lexwatch(request).store.reader
-    page = reader.changes_page(view.query)
+    # One row per event, however many sources reported it (storage.event_browse).
+    page = reader.events_page(EventQuery(changes=view.query))
     options = reader.filter_options()
     context = {"view": view, "page": page, "sources": options.sources, "tags": options.tags}
     return render(request, "timeline.html", context, title="Timeline")

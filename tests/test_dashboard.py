@@ -90,14 +90,14 @@ def timeline_titles(client: TestClient, query: str = "") -> list[str]:
     assert response.status_code == 200, response.text
     return [
         html.unescape(t)
-        for t in re.findall(r'<a class="title" href="/changes/\d+">(.*?)</a>', response.text)
+        for t in re.findall(r'<a class="title" href="/events/\d+">(.*?)</a>', response.text)
     ]
 
 
 # -- the timeline ------------------------------------------------------------------------------
 
 
-def test_timeline_newest_first_one_line_per_change(client: TestClient):
+def test_timeline_newest_first_one_line_per_event(client: TestClient):
     page = client.get("/").text
     titles = timeline_titles(client)
     assert titles[:3] == [
@@ -106,7 +106,7 @@ def test_timeline_newest_first_one_line_per_change(client: TestClient):
         "Consultation on GPAI extended to 30 June",
     ]
     assert "View counter moved" not in titles  # the noise category stays out by default
-    assert f"{3 + BULK} changes" in page
+    assert f"{3 + BULK} events" in page
     row = page[page.index("Consultation on GPAI extended") :][:600]
     assert "Deadline extended" in page and "AI Office" in row
     assert "<del>10 Jun 2026</del>" in row and "<ins>30 Jun 2026</ins>" in row
@@ -156,7 +156,7 @@ def test_filters_stay_in_the_form_and_the_pager(client: TestClient):
     page = client.get("/?category=amendment&q=article").text
     assert '<option value="amendment" selected>' in page
     assert 'name="q" value="article"' in page
-    assert f"{BULK} changes match these filters" in page
+    assert f"{BULK} events match these filters" in page
     assert 'href="/?category=amendment&amp;q=article&amp;page=2" rel="next"' in page
     second = client.get("/?category=amendment&q=article&page=2").text
     assert len(re.findall(r'class="title"', second)) == BULK - 50

@@ -390,3 +390,34 @@ def test_the_event_page_shows_every_source_its_evidence_and_why(tmp_path):
         assert forged.status_code == 403
     finally:
         app.close()
+
+
+# -- the API ----------------------------------------------------------------------------------
+
+
+def test_the_api_lists_events_with_filters_and_shows_one(tmp_path):
+    from tests.dashboard_pages_seed import NOW, database_path, start
+
+    app: App = start(database_path(tmp_path))
+    try:
+        app.store.sync_sources([HYS, PAGE, NEWS])
+        for hours, change in enumerate(CADA):
+            store_change(app.store, change, T0 + timedelta(hours=hours))
+        client = TestClient(create_app(app, clock=lambda: NOW))
+        listed = client.get("/api/v1/events", params={"source": "ds-news"}).json()
+        [item] = listed["items"]
+        assert (item["source_count"], item["sources"]) == (3, ["hys", "ds-page", "ds-news"])
+        assert item["state"] == "new" and item["html_url"].endswith(f"/events/{item['id']}")
+        detail = client.get(f"/api/v1/events/{item['id']}").json()
+        assert [c["source"] for c in detail["changes"]] == ["hys", "ds-page", "ds-news"]
+        assert {c["event_id"] for c in detail["changes"]} == {item["id"]}
+        assert [g["rule"] for g in detail["grouping"]] == ["first", "hys", "url"]
+        assert [entry["action"] for entry in detail["log"]] == ["created", "joined", "joined"]
+        assert client.get("/api/v1/events", params={"state": "dismissed"}).json()["total"] == 0
+        assert client.get("/api/v1/events", params={"state": "gone"}).status_code == 422
+        assert client.get("/api/v1/events/999999").status_code == 404
+        # The change endpoints still answer, each change naming its event.
+        [change] = client.get("/api/v1/changes", params={"source": "ds-news"}).json()["items"]
+        assert change["event_id"] == item["id"]
+    finally:
+        app.close()

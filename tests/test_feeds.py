@@ -48,21 +48,29 @@ def test_atom_feed_lists_the_timeline_with_links_to_the_dashboard(
 ):
     feed = atom(client)
     assert feed.version == "atom10"
+    # One entry per event: the consultation seen on the AI Office page and Have Your Say.
     assert [entry.title for entry in feed.entries] == [
         "Deadline extended to 30 June",
         HOSTILE,
-        "Have Your Say: GPAI consultation",
         "Consultation on GPAI guidelines opened",
     ]
     opened = feed.entries[-1]
-    change_id = seeded.changes["opened"]
-    assert opened.link == f"http://testserver/changes/{change_id}"
-    assert opened.id == f"tag:lexwatch,2026:change/{change_id}"
+    event_id = event_of(seeded, seeded.changes["opened"])
+    assert opened.link == f"http://testserver/events/{event_id}"
+    assert opened.id == f"tag:lexwatch,2026:event/{event_id}"
     assert feed.feed.id == "tag:lexwatch,2026:changes"
     assert opened.published == "2026-11-02T10:00:00Z"
-    assert "Evidence: The consultation is open until 30 June." in opened.summary
+    assert opened.updated == "2026-11-02T11:00:00Z"
+    assert "Seen on 2 sources: AI Office, Have Your Say" in opened.summary
     assert {tag.term for tag in opened.tags} == {"consultation_opened", "severity:high"}
     assert feed.feed.updated == "2026-11-12T09:00:00Z"
+
+
+def event_of(seeded: Seeded, change_id: int) -> int:
+    with session_scope(seeded.store.engine) as session:
+        row = session.get(ChangeRow, change_id)
+        assert row is not None and row.event_id is not None
+        return row.event_id
 
 
 def test_hostile_text_is_escaped_and_round_trips(client: TestClient):
@@ -89,12 +97,12 @@ def test_control_characters_in_scraped_text_do_not_break_the_feed(seeded: Seeded
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("?source=hys", ["Deadline extended to 30 June", "Have Your Say: GPAI consultation"]),
+        ("?source=hys", ["Deadline extended to 30 June", "Consultation on GPAI guidelines opened"]),
         ("?tag=ai-act", [HOSTILE, "Consultation on GPAI guidelines opened"]),
         ("?category=noise", ["Cookie banner changed"]),
         ("?severity=medium", [HOSTILE]),
         ("?since=2026-11-03&until=2026-11-11", [HOSTILE]),
-        ("?q=gpai", ["Have Your Say: GPAI consultation", "Consultation on GPAI guidelines opened"]),
+        ("?q=gpai", ["Consultation on GPAI guidelines opened"]),
         ("?noise=1&source=press", ["Newsletter 42", HOSTILE]),
         ("?tag=unknown", []),
     ],
@@ -108,10 +116,10 @@ def test_atom_links_use_the_configured_dashboard_url(seeded: Seeded, monkeypatch
     with client_for(seeded) as client:
         feed = atom(client, "?source=press")
         forged = atom_with_host(client, "?source=press", "evil.example")
-    assert feed.entries[0].link.startswith("https://lexwatch.example.org/changes/")
+    assert feed.entries[0].link.startswith("https://lexwatch.example.org/events/")
     assert feed.feed.link == "https://lexwatch.example.org/?source=press"
     assert feed.feed.id == "tag:lexwatch.example.org,2026:changes?source=press"
-    assert feed.entries[0].id.startswith("tag:lexwatch.example.org,2026:change/")
+    assert feed.entries[0].id.startswith("tag:lexwatch.example.org,2026:event/")
     self_link = next(link.href for link in feed.feed.links if link.rel == "self")
     assert self_link == "https://lexwatch.example.org/feeds/changes.atom?source=press"
     assert forged == feed  # the Host header changes nothing a reader sees
