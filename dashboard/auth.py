@@ -19,7 +19,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 from fastapi import HTTPException, Request
-from pydantic import SecretStr
+
+# Re-exported for the callers that predate roles; it lives where no web framework loads.
+from dashboard.roles import parse_users as parse_users
 
 HASH_SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
@@ -55,18 +57,6 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def parse_users(users: SecretStr | None) -> dict[str, str]:
-    """``{name: password or hash}`` from "name:password,name2:password2" (None: no users)."""
-    if users is None:
-        return {}
-    parsed: dict[str, str] = {}
-    for pair in users.get_secret_value().split(","):
-        name, sep, password = pair.strip().partition(":")
-        if sep and name.strip() and password:
-            parsed[name.strip()] = password
-    return parsed
 
 
 @functools.cache

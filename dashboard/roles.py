@@ -20,7 +20,6 @@ from enum import IntEnum
 
 from pydantic import SecretStr
 
-from dashboard.auth import parse_users
 from monitor.config import DashboardSettings
 from monitor.errors import ConfigError
 
@@ -58,6 +57,18 @@ class Actor:
     name: str
     role: Role
     person: bool  # False: an unbound token, which names nobody in an audit trail
+
+
+def parse_users(users: SecretStr | None) -> dict[str, str]:
+    """``{name: password or hash}`` from "name:password,name2:password2" (None: no users)."""
+    if users is None:
+        return {}
+    parsed: dict[str, str] = {}
+    for pair in users.get_secret_value().split(","):
+        name, sep, password = pair.strip().partition(":")
+        if sep and name.strip() and password:
+            parsed[name.strip()] = password
+    return parsed
 
 
 def role_of(settings: DashboardSettings, user: str) -> Role:

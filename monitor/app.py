@@ -272,8 +272,9 @@ class App:
         )
 
     def subscription(self, name: str) -> Subscription:
-        """The named subscription; an unknown name is a ConfigError listing the valid ones."""
-        for sub in self.subscriptions:
+        """The named subscription (of lexwatch.toml, or a user's own digest "user:<name>");
+        an unknown name is a ConfigError listing the valid ones."""
+        for sub in [*self.subscriptions, *self.store.user_subscriptions()]:
             if sub.name == name:
                 return sub
         valid = ", ".join(sub.name for sub in self.subscriptions) or "none configured"

@@ -46,6 +46,9 @@ def effective_toml(settings: Settings, sources: Mapping[str, Source], path: str)
     for name, value in data.items():
         if isinstance(value, dict) and name != "sources":
             lines += ["", f"[{name}]", *_scalars(value, name)]
+            for inner, table in value.items():  # e.g. [dashboard.roles]
+                if isinstance(table, dict):
+                    lines += ["", f"[{name}.{inner}]", *_scalars(table, f"{name}.{inner}")]
     for key, override in data.get("sources", {}).items():
         lines += ["", f"[sources.{_toml_key(key)}]", *_scalars(override, "sources.*")]
     for subscription in data.get("subscriptions", []):

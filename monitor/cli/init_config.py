@@ -346,6 +346,8 @@ EXAMPLES: dict[str, str] = {
     "smtp.username": '"lexwatch@example.org"',
     "alerts.dashboard_url": '"https://lexwatch.example.org"',
     "dashboard.trusted_proxies": '["127.0.0.1"]',
+    "dashboard.roles": '{ "alice" = "admin", "bob" = "editor" }',
+    "dashboard.default_role": '"viewer"',
     "sources.*.url": '"https://example.org/ai/guidance"',
     "sources.*.title": '"Our national AI authority: guidance"',
     "sources.*.parser": '"html"',
@@ -546,7 +548,16 @@ MEANINGS: dict[str, str] = {
     " need a login).",
     "dashboard.users": "Comma-separated name:password pairs; the password may be a"
     " pbkdf2_sha256$... hash from `lexwatch dashboard hash`.",
-    "dashboard.api_tokens": "Comma-separated tokens for the JSON API (Authorization: Bearer).",
+    "dashboard.api_tokens": "Comma-separated tokens for the JSON API (Authorization: Bearer);"
+    " user:token binds a token to a user, who is its actor with their role (a token without a"
+    " user reads and acts as before roles, but may not triage).",
+    "dashboard.roles": "Each user's role: viewer (reads), editor (triages, marks noise, mutes,"
+    " splits, checks now) or admin (also deliveries, redelivery); empty: every user is an"
+    " admin, as before roles.",
+    "dashboard.default_role": "Role of users not in dashboard.roles when it is set; not set:"
+    " viewer.",
+    "dashboard.user_digest_time": "Time of day (in dashboard.timezone) users' own digests,"
+    " chosen on /account, are sent.",
     "dashboard.session_secret": "Key that signs login cookies; set it so logins survive a restart.",
     "dashboard.secure_cookies": "Send cookies only over HTTPS (set true behind HTTPS).",
     "dashboard.trusted_proxies": "Reverse proxies (IP addresses or networks) whose"

@@ -490,7 +490,7 @@ def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
 
 def _register_tools() -> None:
     """Commands that live in their own modules."""
-    from monitor.cli import alerts, cluster, config, export, serve, service, tools
+    from monitor.cli import alerts, cluster, config, export, serve, service, tools, triage
 
     tools.register(main, sources)
     config.register(main)
@@ -498,6 +498,7 @@ def _register_tools() -> None:
     service.register(main)
     cluster.register(main)
     serve.register(main)
+    triage.register(main)
     export.register(main)
 
 
