@@ -377,6 +377,23 @@ def test_the_triage_list_exports_what_it_shows(seeded: Seeded):
     assert exported == [seeded.consultation]  # the last: alice's
 
 
+def test_the_timeline_exports_what_it_shows(seeded: Seeded):
+    queries = ("", "?source=hys", "?tag=press&since=2026-11-03", "?q=gpai", "?noise=1")
+    with client_for(seeded.app) as client:
+        for query in queries:
+            page = client.get(f"/{query}").text
+            listed = re.findall(r'<a class="title" href="/events/(\d+)"', page)
+            links = download_links(page)
+            assert set(links) == {"CSV", "Excel (XLSX)"}, query
+            exported = [row["Event"] for row in csv_rows(client.get(links["CSV"]))]
+            assert exported == listed, query
+            sheet = load_workbook(io.BytesIO(client.get(links["Excel (XLSX)"]).content))
+            assert [str(r[0]) for r in sheet["Events"].iter_rows(min_row=2, values_only=True)] == (
+                listed
+            )
+    assert len(listed) == 7  # noise=1: every event
+
+
 def test_the_event_page_links_to_its_evidence_pack(seeded: Seeded):
     with client_for(seeded.app) as client:
         page = client.get(f"/events/{seeded.consultation}").text
