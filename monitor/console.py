@@ -18,6 +18,7 @@ from storage.health import Health, SourceHealth, source_health
 
 if TYPE_CHECKING:  # rows and results are only read here; importing them costs start-up time
     from monitor.pipeline import CheckResult
+    from storage.event_browse import EventDetail, EventPage
     from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 _OUTCOME_STYLE = {
@@ -85,6 +86,45 @@ def changes_table(rows: Sequence[ChangeRow]) -> Table:
             Text(category, style="dim" if muted else ""),
             Text(row.severity, style=_SEVERITY_STYLE.get(row.severity, "")),
             title,
+        )
+    return table
+
+
+def events_table(page: EventPage) -> Table:
+    """One row per event: what happened, how many sources told it, its triage state."""
+    table = Table(title="Events (latest first)", title_justify="left")
+    for name in ("id", "last seen", "category", "severity", "title", "sources", "state"):
+        table.add_column(name, overflow="fold")
+    for row in page.rows:
+        keys = page.sources.get(row.id or 0, [])
+        table.add_row(
+            str(row.id),
+            row.last_detected_at.strftime("%Y-%m-%d %H:%M"),
+            Text(row.category),
+            Text(row.severity, style=_SEVERITY_STYLE.get(row.severity, "")),
+            Text(row.title),
+            Text(f"{len(keys)}: " + ", ".join(keys)),
+            Text(row.state + (f" ({row.assignee})" if row.assignee else "")),
+        )
+    return table
+
+
+def event_table(detail: EventDetail) -> Table:
+    """An event's changes, each with its source and why it was grouped."""
+    event = detail.event
+    title = f"Event {event.id}: {event.title} (seen on {detail.source_count} source(s))"
+    table = Table(title=title, title_justify="left")
+    for name in ("change", "detected", "source", "category", "title", "grouped by"):
+        table.add_column(name, overflow="fold")
+    for one in detail.changes:
+        change, why = one.change, detail.rule_of(one.change.id)
+        table.add_row(
+            str(change.id),
+            change.detected_at.strftime("%Y-%m-%d %H:%M"),
+            Text(one.source_title),
+            Text(change.category),
+            Text(change.title),
+            Text(f"{why.get('rule', '')}: {why.get('detail', '')}" if why else ""),
         )
     return table
 

@@ -622,6 +622,31 @@ class AlertChange:
     old_date: date | None = None
     new_date: date | None = None
     related_to: int | None = None
+    event_id: int | None = None  # the event it reports
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertEvent:
+    """The event a change alert reports: one happening, however many sources told it."""
+
+    id: int
+    title: str
+    category: Category
+    severity: Severity
+    summary: str
+    sources: tuple[str, ...]  # the titles of the sources that reported it, first first
+    change_count: int
+    old_date: date | None = None
+    new_date: date | None = None
+    # Slack: the ts and channel id of the event's first message, which a later change of the
+    # event replies to (in its thread) and updates (chat.update).
+    parent_ts: str | None = None
+    parent_channel: str | None = None
+
+
+# The ``detail`` of a change alert that only updates its event's first Slack message
+# (chat.update: "seen on 3 sources"), instead of posting: another source told the same.
+EVENT_UPDATE = "event update"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -637,6 +662,7 @@ class Alert:
     detail: str = ""  # health alerts: the last error and the failure streak
     dashboard_url: str | None = None  # base URL of the dashboard, for links
     thread_ts: str | None = None  # Slack: the first alert about the same item, to reply to
+    event: AlertEvent | None = None  # the event of a change alert
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -644,6 +670,8 @@ class Receipt:
     """What a channel answered: its id for the message (Slack ts, SMTP Message-ID, ...)."""
 
     remote_id: str | None = None
+    # Slack: the id of the channel it was posted to (chat.update takes an id, not a #name).
+    remote_channel: str | None = None
 
 
 class Sender(Protocol):
@@ -674,6 +702,8 @@ class Digest:
     deadlines: tuple[DigestDeadline, ...]
     dashboard_url: str | None = None
     health: tuple[Alert, ...] = ()  # source-down/recovered events of the period
+    # The events of ``changes`` (each change is the latest of its event), by id.
+    events: Mapping[int, AlertEvent] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

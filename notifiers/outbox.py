@@ -24,6 +24,8 @@ from monitor.config import AlertSettings
 from monitor.errors import NotifyError
 from monitor.types import (
     Alert,
+    AlertChange,
+    AlertEvent,
     AlertKind,
     AlertSource,
     Digest,
@@ -33,7 +35,7 @@ from monitor.types import (
     Subscription,
 )
 from notifiers.render import RenderedEmail, render_digest
-from storage.models import DeliveryRow
+from storage.models import DeadlineRow, DeliveryRow
 from storage.outbox import Lease
 from storage.store import Store
 
@@ -275,7 +277,12 @@ class Dispatcher:
     async def _sent(self, row: DeliveryRow, token: str, receipt: Receipt) -> Attempt:
         assert row.id is not None
         if not await asyncio.to_thread(
-            self.store.finish_sent, row.id, token, receipt.remote_id, self.clock()
+            self.store.finish_sent,
+            row.id,
+            token,
+            receipt.remote_id,
+            self.clock(),
+            receipt.remote_channel,
         ):
             logger.warning(
                 "delivery %d was sent, but our lease ran out meanwhile: another"
@@ -406,9 +413,10 @@ class Dispatcher:
             DigestDeadline(
                 source_key=row.source_key, label=row.label, due=row.due, url=row.url, kind=row.kind
             )
-            for row in self.store.deadlines(after=now)
+            for row in _one_per_event(self.store.deadlines(after=now))
             if row.due <= horizon
         )
+        changes, events = _one_per_event_change(alerts)
         sources = {alert.source.key: alert.source for alert in alerts}
         sources.update(self._deadline_sources(deadlines, sources))
         return Digest(
@@ -416,7 +424,8 @@ class Dispatcher:
             period_start=start,
             period_end=now,
             timezone=sub.timezone,
-            changes=tuple(a.change for a in alerts if a.change is not None),
+            changes=changes,
+            events=events,
             sources=sources,
             deadlines=deadlines,
             dashboard_url=self.settings.dashboard_url,
@@ -434,3 +443,35 @@ class Dispatcher:
             for row in self.store.sources()
             if row.key in wanted
         }
+
+
+def _one_per_event(rows: Sequence[DeadlineRow]) -> list[DeadlineRow]:
+    """A deadline once per event however many sources state it (the first, soonest)."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        if row.event_id is not None:
+            if row.event_id in seen:
+                continue
+            seen.add(row.event_id)
+        kept.append(row)
+    return kept
+
+
+def _one_per_event_change(
+    alerts: Sequence[Alert],
+) -> tuple[tuple[AlertChange, ...], dict[int, AlertEvent]]:
+    """One entry per event: its latest change (alerts come oldest first), in the order the
+    events first appear; changes without an event stay as they are."""
+    slots: dict[object, AlertChange] = {}
+    events: dict[int, AlertEvent] = {}
+    for alert in alerts:
+        change = alert.change
+        if change is None:
+            continue
+        if alert.event is None:
+            slots[("change", change.id)] = change
+            continue
+        slots[("event", alert.event.id)] = change  # a later change takes the event's slot
+        events[alert.event.id] = alert.event
+    return tuple(slots.values()), events

@@ -13,7 +13,7 @@ import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -275,9 +275,7 @@ def group_changes(digest: Digest, zone: ZoneInfo, dashboard: str | None) -> list
         changes = sorted(
             by_category[category], key=lambda ch: (-ch.severity.rank, ch.detected_at, ch.id)
         )
-        views = tuple(
-            _change_view(ch, _source_title(digest, ch), zone, dashboard) for ch in changes
-        )
+        views = tuple(_event_view(ch, digest, zone, dashboard) for ch in changes)
         groups.append(GroupView(label=category_label(category), changes=views))
     return groups
 
@@ -298,6 +296,19 @@ def _change_view(
         change_url=f"{dashboard}/changes/{change.id}" if dashboard else None,
         detected=_moment(change.detected_at, zone),
     )
+
+
+def _event_view(
+    change: AlertChange, digest: Digest, zone: ZoneInfo, dashboard: str | None
+) -> ChangeView:
+    """A change, or the event it is the latest change of: "seen on 3 sources", its page."""
+    view = _change_view(change, _source_title(digest, change), zone, dashboard)
+    event = digest.events.get(change.event_id) if change.event_id is not None else None
+    if event is None or len(event.sources) < 2:
+        return view
+    seen = f"seen on {len(event.sources)} sources: " + ", ".join(event.sources)
+    page = f"{dashboard}/events/{event.id}" if dashboard else None
+    return replace(view, source_title=line(seen), change_url=page or view.change_url)
 
 
 def _source_title(digest: Digest, change: AlertChange) -> str:

@@ -25,8 +25,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from monitor.errors import ConfigError, NotifyError
 from monitor.types import (
+    EVENT_UPDATE,
     Alert,
     AlertChange,
+    AlertEvent,
     AlertKind,
     Channel,
     Receipt,
@@ -125,6 +127,8 @@ def _change_lead(alert: Alert, change: AlertChange) -> str:
         f" · {change.severity.value} severity",
         f"*Source:* {_source_link(alert)}",
     ]
+    if alert.event is not None and len(alert.event.sources) > 1:
+        lines.append(f"*Seen on {len(alert.event.sources)} sources:* {_sources(alert.event)}")
     moved = _date_line(change.old_date, change.new_date)
     if moved:
         lines.append(moved)
@@ -182,6 +186,9 @@ def _change_links(alert: Alert, change: AlertChange) -> list[str]:
     dashboard = _dashboard(alert, change.id)
     if dashboard:
         parts.append(link(dashboard, "View in lexwatch"))
+    event = _event_page(alert)
+    if event:
+        parts.append(link(event, "The event"))
     if change.related_to is not None:
         related = _dashboard(alert, change.related_to)
         label = f"Follows change #{change.related_to}"
@@ -194,6 +201,48 @@ def _dashboard(alert: Alert, change_id: int) -> str | None:
     if not alert.dashboard_url:
         return None
     return f"{alert.dashboard_url.rstrip('/')}/changes/{change_id}"
+
+
+def _event_page(alert: Alert) -> str | None:
+    if not alert.dashboard_url or alert.event is None:
+        return None
+    return f"{alert.dashboard_url.rstrip('/')}/events/{alert.event.id}"
+
+
+def _sources(event: AlertEvent) -> str:
+    return mrkdwn(clip(", ".join(one_line(title) for title in event.sources), MAX_SENTENCE))
+
+
+def event_message(alert: Alert) -> tuple[str, list[Block]]:
+    """The event's first message as it reads after a later change (``chat.update``): the
+    event as it stands now, seen on how many sources, and what changed last (pure)."""
+    event = alert.event
+    if event is None:
+        raise ValueError(f"alert {alert.delivery_id} has no event")
+    count = len(event.sources)
+    seen = f"seen on {count} source{'s' if count != 1 else ''}"
+    text = (
+        f"{SEVERITY_MARKS[event.severity]} {event.category.label} ({event.severity.value}): "
+        f"{mrkdwn(clip(one_line(event.title), MAX_FALLBACK))} · {seen}"
+    )
+    lines = [
+        f"{SEVERITY_MARKS[event.severity]} *{event.category.label}*"
+        f" · {event.severity.value} severity",
+        f"*Seen on {count} source{'s' if count != 1 else ''}:* {_sources(event)}",
+    ]
+    moved = _date_line(event.old_date, event.new_date)
+    if moved:
+        lines.append(moved)
+    summary = one_line(event.summary)
+    if summary and summary != one_line(event.title):
+        lines.append(mrkdwn(clip(summary, MAX_SENTENCE * 2)))
+    parts = [f"{event.change_count} changes; the latest in the thread"]
+    page = _event_page(alert)
+    if page:
+        parts.append(link(page, "The event in lexwatch"))
+    blocks = [_header(event.title or event.category.label), _section("\n".join(lines))]
+    blocks.append(_context(parts))
+    return clip_mrkdwn(text, MAX_TEXT), _limit_blocks(blocks)
 
 
 def _when(moment: datetime) -> str:
@@ -320,16 +369,23 @@ class SlackSender:
         if self._webhook is not None and self._subscription.channel is Channel.SLACK_WEBHOOK:
             return await self._send_webhook(self._webhook, text, blocks)
         assert self._client is not None  # checked in __init__
+        if alert.detail == EVENT_UPDATE and alert.event and alert.event.parent_ts:
+            if await self._update_parent(self._client, alert, None):
+                return Receipt(remote_id=None)  # no message of its own
+            # The first message cannot be updated (deleted?): tell it in the thread.
         return await self._post_message(self._client, alert, text, blocks)
 
     async def _post_message(
         self, client: AsyncWebClient, alert: Alert, text: str, blocks: list[Block]
     ) -> Receipt:
         try:
-            return await self._post(client, text, blocks, alert.thread_ts)
+            receipt, channel = await self._post(client, text, blocks, alert.thread_ts)
         except SlackApiError as exc:
             if not (alert.thread_ts and _error_code(exc) in THREAD_ERRORS):
                 raise self._api_error(exc) from exc
+        else:
+            await self._update_parent(client, alert, channel)
+            return receipt
         # The first message of the thread was deleted: a new message beats no message.
         log.warning(
             "Slack thread %s is gone; posting delivery %s as a new message",
@@ -337,13 +393,47 @@ class SlackSender:
             alert.delivery_id,
         )
         try:
-            return await self._post(client, text, blocks, None)
+            receipt, _ = await self._post(client, text, blocks, None)
         except SlackApiError as exc:
             raise self._api_error(exc) from exc
+        return receipt
+
+    async def _update_parent(
+        self, client: AsyncWebClient, alert: Alert, channel: str | None
+    ) -> bool:
+        """The event's first message now tells the event as it stands (``chat.update``);
+        whether it was updated. After a reply in the thread a failure here is only logged:
+        a retry of the delivery would post the reply twice.
+
+        chat.update takes a channel id, not a #name: the id Slack answered to the reply, or
+        to the first message (stored with it), else the subscription's target."""
+        event = alert.event
+        if event is None or event.parent_ts is None or alert.thread_ts != event.parent_ts:
+            return False
+        text, blocks = event_message(alert)
+        try:
+            await client.chat_update(
+                channel=channel or event.parent_channel or self._subscription.target,
+                ts=event.parent_ts,
+                text=text,
+                blocks=blocks,
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "Slack chat.update of event %s's message %s failed: %s",
+                event.id,
+                event.parent_ts,
+                _error_code(exc) or exc,
+            )
+            return False
+        except (*NETWORK_ERRORS, AttributeError, TypeError, ValueError) as exc:
+            log.warning("Slack chat.update of event %s's message failed: %r", event.id, exc)
+            return False
+        return True
 
     async def _post(
         self, client: AsyncWebClient, text: str, blocks: list[Block], thread_ts: str | None
-    ) -> Receipt:
+    ) -> tuple[Receipt, str | None]:
         """chat.postMessage; SlackApiError passes through, network errors become NotifyError."""
         try:
             response = await client.chat_postMessage(
@@ -365,8 +455,10 @@ class SlackSender:
                 f"Slack chat.postMessage to {self._subscription.target!r}"
                 f" (subscription {self._subscription.name!r}) failed: {NOT_JSON}"
             ) from exc
-        ts = response.get("ts")
-        return Receipt(remote_id=str(ts) if ts else None)
+        ts, channel = response.get("ts"), response.get("channel")
+        # The channel's id (the target may be a #name, which chat.update does not take).
+        channel_id = str(channel) if channel else None
+        return Receipt(remote_id=str(ts) if ts else None, remote_channel=channel_id), channel_id
 
     def _api_error(self, exc: SlackApiError) -> NotifyError:
         return _api_error(exc, self._subscription.name, self._subscription.target)

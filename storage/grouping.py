@@ -7,18 +7,22 @@ A change joins an event when it is about the same thing AND reports the same hap
   the OJ L series, ELI and CELEX share since October 2023), consultation page
   (``consultation:<path>``) or document URL (without its #fragment); or, failing that, a
   closely matching title (``similar``) within ``TITLE_WINDOW`` of the event's last change;
-- the same happening (``_same_happening``): the same category and the same dates (a source
-  that states no date at all reports the same happening as one that does), or a date moved
-  again: a deadline change whose old date is the event's current date.
+- the same happening (``_same_happening``): the same category and the same dates (for a
+  named initiative, act or consultation page, a source that states no date at all reports
+  the same happening as one that does; a shared link alone needs the same dates), or a
+  date moved again: a deadline change whose old date is the event's current date.
 
 Two different items of one source (two sections of a page, two entries of a feed) are never
 one event, whatever their identity, and an item an editor split out of an event never
 rejoins it. Identity matches look back ``IDENTITY_WINDOW``.
 
-Titles are compared by ``similar``: the share of matching characters (difflib's ratio) of
-the two titles' words, casefolded, deduplicated and sorted, so word order and repeats do not
-count; ``TITLE_SIMILARITY`` or more is the same title. Only changes of the same category
-with the same dates are compared at all, so a loose match cannot join two happenings.
+Titles are compared by ``similar``: the share of the shorter title's distinctive words
+(casefolded; not digits, month names, and not the words every title in this domain shares,
+``_COMMON``: "consultation", "opens", "artificial intelligence", ...) that the other title
+also has, with at least two shared; ``TITLE_SIMILARITY`` or more is the same title. Word
+order, punctuation and a source's own wording around the name ("Consultation opens: X" and
+"Artificial intelligence – X") do not count. Only changes of the same category with the same
+dates, on different sources, within ``TITLE_WINDOW``, are compared at all.
 """
 
 from __future__ import annotations
@@ -27,12 +31,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from difflib import SequenceMatcher
 from urllib.parse import urlsplit, urlunsplit
 
 IDENTITY_WINDOW = timedelta(days=90)
 TITLE_WINDOW = timedelta(days=3)
-TITLE_SIMILARITY = 0.85
+TITLE_SIMILARITY = 0.8
 # A deadline moved: changes of these categories can continue each other ("moved again").
 DATE_MOVES = frozenset({"deadline_extended", "deadline_changed"})
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -41,6 +44,17 @@ _ELI = re.compile(r"/eli/([a-z_]+)/(\d{4})/(\d+)", re.IGNORECASE)
 _OJ = re.compile(r"OJ:L_(\d{4})(\d{5})\b", re.IGNORECASE)
 _CELEX_ACT = re.compile(r"^3(\d{4})[RLD](\d{4})$")
 _WORD = re.compile(r"[^\W_]+")
+_MIN_SHARED = 2
+# Words that titles in this domain share whatever they are about: they tell nothing apart.
+_COMMON = frozenset(
+    """
+    a an and the of on in to by from at with for is are be will its this that as or new
+    consultation consultations targeted public call calls feedback open opens opened close
+    closes closed closing deadline extended until now launched launches published
+    artificial intelligence ai eu european commission
+    january february march april may june july august september october november december
+    """.split()
+)
 
 RULES = {
     "hys": "same Have Your Say initiative",
@@ -165,18 +179,22 @@ def _by_identity(change: Member, candidate: Candidate) -> Match | None:
         if not shared:
             continue
         key = min(shared, key=lambda k: list(RULES).index(mine[k]))
-        if _same_happening(change, member):
+        if _same_happening(change, member, loose=mine[key] != "url"):
             return Match(event_id=candidate.event_id, rule=mine[key], detail=key)
         if _moved_again(change, candidate):
             return Match(event_id=candidate.event_id, rule="moved", detail=key, moved=True)
     return None
 
 
-def _same_happening(change: Member, member: Member) -> bool:
+def _same_happening(change: Member, member: Member, *, loose: bool) -> bool:
+    """The same category (or both a moved deadline) and the same dates; ``loose``: or one
+    of them states no date at all (a named initiative or act, not a mere link)."""
     if not _same_kind(change.category, member.category):
         return False
     dates, theirs = (change.old_date, change.new_date), (member.old_date, member.new_date)
-    return dates == theirs or dates == (None, None) or theirs == (None, None)
+    if dates == theirs:
+        return True
+    return loose and (dates == (None, None) or theirs == (None, None))
 
 
 def _same_kind(one: str, other: str) -> bool:
@@ -226,11 +244,16 @@ def _conflicting_identity(change: Member, candidate: Candidate) -> bool:
 
 def similar(one: str, other: str) -> float:
     """How alike two titles are, from 0 to 1 (see the module's docstring)."""
-    return SequenceMatcher(None, _words(one), _words(other), autojunk=False).ratio()
+    words, others = _distinctive(one), _distinctive(other)
+    shared = len(words & others)
+    if shared < _MIN_SHARED:
+        return 0.0
+    return shared / min(len(words), len(others))
 
 
-def _words(title: str) -> str:
-    return " ".join(sorted({word.casefold() for word in _WORD.findall(title)}))
+def _distinctive(title: str) -> frozenset[str]:
+    found = (word.casefold() for word in _WORD.findall(title))
+    return frozenset(word for word in found if word not in _COMMON and not word.isdigit())
 
 
 def higher(one: str, other: str) -> str:

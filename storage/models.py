@@ -286,6 +286,7 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = _utc_column()
     remote_id: str | None = None  # Slack ts, SMTP Message-ID, HTTP status ...
+    remote_channel: str | None = Field(default=None, max_length=100)  # Slack: channel id
     # The send lease of the dispatcher sending it now (``send_leases.token``); only that
     # dispatcher may record the outcome, so one whose lease ran out cannot undo another's.
     lease_token: str | None = Field(default=None, max_length=36)

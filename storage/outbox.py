@@ -15,7 +15,7 @@ holder recorded. Digest deliveries are not leased: the digest sends them togethe
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +23,15 @@ from sqlalchemy import ColumnElement, delete, exists, func, update
 from sqlmodel import Session, col, select
 
 from monitor.types import (
+    EVENT_UPDATE,
     Alert,
     AlertChange,
+    AlertEvent,
     AlertKind,
     AlertSource,
     Category,
     Change,
+    Channel,
     CheckOutcome,
     CheckRecord,
     DeliveryMode,
@@ -40,7 +43,14 @@ from storage import subscriptions as user_subscriptions
 from storage.codec import diff_from_dict
 from storage.db import upsert_insert
 from storage.excerpt import excerpt
-from storage.models import ChangeRow, DeliveryRow, MuteRow, SendLeaseRow, SourceRow
+from storage.models import (
+    ChangeRow,
+    DeliveryRow,
+    EventRow,
+    MuteRow,
+    SendLeaseRow,
+    SourceRow,
+)
 from storage.subscriptions import UserDigests
 
 
@@ -69,6 +79,7 @@ def _delivery(
     change_id: int | None = None,
     item_key: str | None = None,
     detail: str = "",
+    event_id: int | None = None,
 ) -> dict[str, Any]:
     instant = sub.mode is DeliveryMode.INSTANT
     return {
@@ -80,6 +91,7 @@ def _delivery(
         "change_id": change_id,
         "source_key": source_key,
         "item_key": item_key,
+        "event_id": event_id,
         "detail": detail,
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
@@ -91,7 +103,8 @@ def _delivery(
 def enqueue_changes(
     session: Session, routing: Routing, stored: Sequence[tuple[int, Change]], now: datetime
 ) -> None:
-    """One delivery per (change, subscription that wants it), in the caller's transaction."""
+    """One delivery per (change, subscription that wants it), in the caller's transaction;
+    one alert per event (``_follow_up``)."""
     if not stored:
         return
     subs = routing.subscriptions
@@ -108,7 +121,8 @@ def enqueue_changes(
             continue
         related = session.get(ChangeRow, change_id)
         for sub in subs:
-            if sub.wants(change, tags) and not _repeat(session, sub, related):
+            follow = _follow_up(session, sub, related) if sub.wants(change, tags) else None
+            if follow is not None:
                 _insert_ignoring_duplicates(
                     session,
                     _delivery(
@@ -119,18 +133,55 @@ def enqueue_changes(
                         now=now,
                         change_id=change_id,
                         item_key=change.item_key,
+                        event_id=related.event_id if related is not None else None,
+                        detail=follow,
                     ),
                 )
 
 
-def _repeat(session: Session, sub: Subscription, row: ChangeRow | None) -> bool:
-    """The same event, seen first on another source, was already routed to ``sub``."""
-    if row is None or row.related_to is None:
+def _follow_up(session: Session, sub: Subscription, row: ChangeRow | None) -> str | None:
+    """Whether ``sub`` is alerted of this change: None (no), "" (an alert) or
+    ``EVENT_UPDATE``. One alert per event:
+
+    - the event's first change for ``sub`` is an alert;
+    - a change that moves the event's date (``storage.grouping``'s "moved" rule) is an
+      alert again: on Slack (bot token) a reply in the event's thread, which also updates
+      the first message;
+    - any other later change (the same happening told by another source) is, on Slack,
+      only an update of the first message ("seen on 3 sources"), and nothing elsewhere.
+    """
+    if row is None:
+        return ""
+    if row.event_id is None:
+        return None if _related_repeat(session, sub, row) else ""
+    earlier = select(DeliveryRow.id).where(
+        DeliveryRow.subscription == sub.name,
+        col(DeliveryRow.event_id) == row.event_id,
+        col(DeliveryRow.change_id) != row.id,
+    )
+    if session.exec(earlier.limit(1)).first() is None or _moves(session, row):
+        return ""
+    return EVENT_UPDATE if sub.channel is Channel.SLACK else None
+
+
+def _related_repeat(session: Session, sub: Subscription, row: ChangeRow) -> bool:
+    """A change stored before events: the same event, seen first on another source, was
+    already routed to ``sub``."""
+    if row.related_to is None:
         return False
     statement = select(DeliveryRow.id).where(
         DeliveryRow.subscription == sub.name, col(DeliveryRow.change_id) == row.related_to
     )
     return session.exec(statement.limit(1)).first() is not None
+
+
+def _moves(session: Session, row: ChangeRow) -> bool:
+    """The change moved its event's date (it joined by the "moved" rule)."""
+    event = session.get(EventRow, row.event_id)
+    return event is not None and any(
+        entry.get("change_id") == row.id and entry.get("rule") == "moved"
+        for entry in event.grouping
+    )
 
 
 def _muted_items(session: Session, source_key: str) -> set[str]:
@@ -289,11 +340,18 @@ def _fenced(delivery_id: int, token: str) -> tuple[ColumnElement[bool], ...]:
 
 
 def finish_sent(
-    session: Session, delivery_id: int, token: str, remote_id: str | None, now: datetime
+    session: Session,
+    delivery_id: int,
+    token: str,
+    remote_id: str | None,
+    now: datetime,
+    remote_channel: str | None = None,
 ) -> bool:
     """Record a send by the lease holder; False (nothing written) for anyone else."""
     result = session.execute(
-        update(DeliveryRow).where(*_fenced(delivery_id, token)).values(**_sent(remote_id, now))
+        update(DeliveryRow)
+        .where(*_fenced(delivery_id, token))
+        .values(**_sent(remote_id, now), remote_channel=remote_channel)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
@@ -354,6 +412,12 @@ def load_alert(
         return row, None
     source = session.get(SourceRow, row.source_key)
     assert row.id is not None
+    event = alert_event(session, change.event_id) if change is not None else None
+    # The event's first message, else (another event of the same item) the item's thread.
+    parent = _event_thread(session, row) if event is not None else None
+    if event is not None and parent is not None:
+        event = replace(event, parent_ts=parent[0], parent_channel=parent[1])
+    thread = parent[0] if parent is not None else _thread(session, row)
     return row, Alert(
         delivery_id=row.id,
         kind=AlertKind(row.kind),
@@ -363,7 +427,8 @@ def load_alert(
         change=alert_change(change) if change is not None else None,
         detail=row.detail,
         dashboard_url=dashboard_url,
-        thread_ts=_thread(session, row),
+        thread_ts=thread,
+        event=event,
     )
 
 
@@ -395,7 +460,57 @@ def alert_change(row: ChangeRow) -> AlertChange:
         old_date=row.old_date,
         new_date=row.new_date,
         related_to=row.related_to,
+        event_id=row.event_id,
     )
+
+
+def alert_event(session: Session, event_id: int | None) -> AlertEvent | None:
+    """The event as a notifier sees it: its sources' titles, in the order they told it."""
+    event = session.get(EventRow, event_id) if event_id is not None else None
+    if event is None or event.id is None:
+        return None
+    keys = session.exec(
+        select(ChangeRow.source_key)
+        .where(ChangeRow.event_id == event.id)
+        .order_by(col(ChangeRow.detected_at), col(ChangeRow.id))
+    ).all()
+    ordered = list(dict.fromkeys(keys))
+    titles = dict(
+        session.exec(
+            select(SourceRow.key, SourceRow.title).where(col(SourceRow.key).in_(ordered))
+        ).all()
+    )
+    return AlertEvent(
+        id=event.id,
+        title=event.title,
+        category=Category(event.category),
+        severity=Severity(event.severity),
+        summary=event.summary,
+        sources=tuple(titles.get(key, key) for key in ordered),
+        change_count=event.change_count,
+        old_date=event.old_date,
+        new_date=event.new_date,
+    )
+
+
+def _event_thread(session: Session, row: DeliveryRow) -> tuple[str, str | None] | None:
+    """The remote id and channel of this subscription's first sent alert about the event."""
+    if row.kind != AlertKind.CHANGE.value or row.event_id is None:
+        return None
+    statement = (
+        select(DeliveryRow.remote_id, DeliveryRow.remote_channel)
+        .where(
+            DeliveryRow.subscription == row.subscription,
+            col(DeliveryRow.event_id) == row.event_id,
+            col(DeliveryRow.status) == DeliveryStatus.SENT.value,
+            col(DeliveryRow.remote_id).is_not(None),
+            col(DeliveryRow.id) < row.id,
+        )
+        .order_by(col(DeliveryRow.id))
+        .limit(1)
+    )
+    found = session.exec(statement).first()
+    return None if found is None or found[0] is None else (found[0], found[1])
 
 
 def _thread(session: Session, row: DeliveryRow) -> str | None:

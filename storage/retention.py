@@ -4,7 +4,8 @@ Changes are never deleted here, and neither is anything a Change points to: the 
 found it, the snapshots before and after it, and the raw bodies those were parsed from. The
 newest snapshot of every source (and its raw body) is kept too: the next check diffs against
 it. Everything else older than its limit is deleted in batches, one transaction per batch, so
-a long prune never holds a lock for long and a stopped one leaves nothing half-done.
+a long prune never holds a lock for long and a stopped one leaves nothing half-done. An
+event none of whose changes is left goes too, with its audit trail (``empty_events``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, not_, or_, select, update
+from sqlalchemy import Engine, exists, func, not_, or_, select, update
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, delete
 
 from storage.db import session_scope
-from storage.models import BlobRow, ChangeRow, CheckRow, SnapshotRow
+from storage.models import (
+    BlobRow,
+    ChangeRow,
+    CheckRow,
+    DeadlineRow,
+    DeliveryRow,
+    EventIdentityRow,
+    EventLogRow,
+    EventRow,
+    SnapshotRow,
+)
 
 BATCH = 500
 
@@ -43,11 +54,12 @@ class PruneReport:
     snapshots: int = 0
     blobs: int = 0
     blob_bytes: int = 0  # stored (compressed) bytes of the deleted raw bodies
+    events: int = 0  # events none of whose changes is left, with their audit trail
     dry_run: bool = False
 
     @property
     def total(self) -> int:
-        return self.checks + self.snapshots + self.blobs
+        return self.checks + self.snapshots + self.blobs + self.events
 
 
 # SQLite cannot nest compound SELECTs, so the "kept" sets are several plain subqueries.
@@ -132,6 +144,7 @@ def prune(
                 snapshots=_count(session, old_snapshots(snapshot_cut)),
                 blobs=_count(session, old_blobs(raw_cut)),
                 blob_bytes=_blob_bytes(session, old_blobs(raw_cut)),
+                events=_count(session, empty_events()),
                 dry_run=True,
             )
     checks, _ = _in_batches(engine, lambda: old_checks(check_cut), _delete_checks, batch)
@@ -139,7 +152,30 @@ def prune(
         engine, lambda: old_snapshots(snapshot_cut), _delete_snapshots, batch
     )
     blobs, freed = _in_batches(engine, lambda: old_blobs(raw_cut), _delete_blobs, batch)
-    return PruneReport(checks=checks, snapshots=snapshots, blobs=blobs, blob_bytes=freed)
+    events, _ = _in_batches(engine, empty_events, _delete_events, batch)
+    return PruneReport(
+        checks=checks, snapshots=snapshots, blobs=blobs, blob_bytes=freed, events=events
+    )
+
+
+def empty_events() -> Select[Any]:
+    """Events none of whose changes is left (changes are deleted only by hand, or by a
+    source's removal: an event never outlives what it reports)."""
+    member = exists().where(col(ChangeRow.event_id) == col(EventRow.id))
+    return select(col(EventRow.id)).where(~member).order_by(col(EventRow.id))
+
+
+def _delete_events(session: Session, ids: Sequence[int]) -> int:
+    """The events, their audit trail and identities; what pointed at them no longer does."""
+    for table in (DeadlineRow, DeliveryRow):
+        column = col(table.event_id)
+        session.execute(update(table).where(column.in_(ids)).values(event_id=None))
+    split = col(EventRow.split_from)
+    session.execute(update(EventRow).where(split.in_(ids)).values(split_from=None))
+    session.execute(delete(EventLogRow).where(col(EventLogRow.event_id).in_(ids)))
+    session.execute(delete(EventIdentityRow).where(col(EventIdentityRow.event_id).in_(ids)))
+    session.execute(delete(EventRow).where(col(EventRow.id).in_(ids)))
+    return 0
 
 
 def _count(session: Session, ids: Select[Any]) -> int:

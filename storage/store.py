@@ -38,7 +38,7 @@ from storage.db import (
     retried_methods,
     session_scope,
 )
-from storage.event_browse import EventPage, EventQuery
+from storage.event_browse import EventDetail, EventPage, EventQuery
 from storage.models import (
     BlobRow,
     ChangeRow,
@@ -164,8 +164,14 @@ class Store:
         return event
 
     def events(self, where: EventQuery) -> EventPage:
+        """Events, latest first, with their sources (``storage.event_browse``)."""
         with session_scope(self.engine) as session:
             return event_browse.events_page(session, where)
+
+    def event(self, event_id: int) -> EventDetail | None:
+        """One event with its changes and audit trail; None when there is no such event."""
+        with session_scope(self.engine) as session:
+            return event_browse.event_detail(session, event_id)
 
     def mark_noise(self, change_id: int, now: datetime) -> ChangeRow | None:
         with session_scope(self.engine) as session:
@@ -243,10 +249,15 @@ class Store:
             return outbox.claim_next(session, lease, now, exclude)
 
     def finish_sent(
-        self, delivery_id: int, token: str, remote_id: str | None, now: datetime
+        self,
+        delivery_id: int,
+        token: str,
+        remote_id: str | None,
+        now: datetime,
+        remote_channel: str | None = None,
     ) -> bool:
         with session_scope(self.engine) as session:
-            return outbox.finish_sent(session, delivery_id, token, remote_id, now)
+            return outbox.finish_sent(session, delivery_id, token, remote_id, now, remote_channel)
 
     def finish_failed(
         self, delivery_id: int, token: str, error: str, next_attempt: datetime | None

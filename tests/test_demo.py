@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -193,7 +194,9 @@ def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
     try:
         changes = _get_json(f"http://127.0.0.1:{port}/api/v1/changes", demo)
         sources = _get_json(f"http://127.0.0.1:{port}/api/v1/sources", demo)
+        events = _get_json(f"http://127.0.0.1:{port}/api/v1/events", demo)
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        deadlines = _get_page(f"http://127.0.0.1:{port}/deadlines")
         demo.send_signal(signal.SIGINT)
         stdout, stderr = demo.communicate(timeout=30)
     finally:
@@ -214,6 +217,20 @@ def test_demo_serve_opens_the_dashboard_on_its_data(tmp_path: Path):
         "demo-news",
     ]
     assert "Example AI Office" in page
+    # The deadline extension, on the consultation page and the consultations API, is one
+    # event: one row of the timeline, seen on two sources; so is the consultation opened.
+    [extended] = [e for e in _items(events) if e["category"] == "deadline_extended"]
+    assert extended["sources"] == ["demo-consultation", "demo-hys"]
+    rows = re.findall(r'<a class="title" href="/events/(\d+)">', page)
+    assert rows.count(str(extended["id"])) == 1 and len(rows) == len(_items(events)) == 2
+    assert page.count("seen on 2 sources") == 2
+    # The deadlines page: one row per event (and the news item's own, older date).
+    linked = re.findall(r'<a href="/events/(\d+)">the event</a>', deadlines)
+    assert sorted(linked) == sorted(str(e["id"]) for e in _items(events))
+
+
+def _get_page(url: str) -> str:
+    return str(urllib.request.urlopen(url, timeout=10).read().decode())
 
 
 def _items(data):

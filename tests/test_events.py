@@ -421,3 +421,215 @@ def test_the_api_lists_events_with_filters_and_shows_one(tmp_path):
         assert change["event_id"] == item["id"]
     finally:
         app.close()
+
+
+# -- migration 0010 ---------------------------------------------------------------------------
+
+
+def _insert_at(connection, changes: list[tuple[Change, datetime]]) -> None:
+    """Sources, checks and changes as an older lexwatch wrote them (plain rows)."""
+    from sqlalchemy import MetaData
+
+    tables = MetaData()
+    tables.reflect(connection, only=["sources", "checks", "changes"])
+    for source in (HYS, PAGE, NEWS):
+        connection.execute(
+            tables.tables["sources"].insert(),
+            {
+                "key": source.key,
+                "title": source.title,
+                "url": source.url,
+                "parser": source.parser,
+                "interval_seconds": 60,
+                "tags": [],
+                "options": {},
+                "official": True,
+                "enabled": True,
+                "failure_streak": 0,
+            },
+        )
+    checks, rows = tables.tables["checks"], tables.tables["changes"]
+    for n, (change, at) in enumerate(changes, start=1):
+        check_id = connection.execute(
+            checks.insert().returning(checks.c.id),
+            {
+                "source_key": change.source_key,
+                "started_at": at,
+                "duration_ms": 1,
+                "outcome": "changed",
+                "bytes": 0,
+                "change_count": 1,
+            },
+        ).scalar_one()
+        connection.execute(
+            rows.insert(),
+            {
+                "source_key": change.source_key,
+                "check_id": check_id,
+                "item_key": change.item_key,
+                "category": change.category.value,
+                "severity": change.severity.value,
+                "title": change.title,
+                "summary": change.summary,
+                "url": change.url,
+                "old_date": change.old_date,
+                "new_date": change.new_date,
+                "evidence": list(change.evidence),
+                "diff": {},
+                "detected_at": at,
+                "event_key": change.event_key,
+                "happening": f"h{n}",
+            },
+        )
+
+
+@pytest.mark.parametrize("revision", ["0008", "0009"])
+def test_upgrading_groups_the_changes_stored_before_events(database_url: str, revision: str):
+    from alembic import command
+
+    from storage.db import alembic_config, make_engine
+    from storage.queries import ChangeFilter
+
+    other = make(NEWS, "n/9", Category.PUBLICATION_ADDED, "Data Act guidance", url="https://x.eu/g")
+    found = [(c, T0 + timedelta(hours=n)) for n, c in enumerate([*CADA, other])]
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:  # a database that revision left, with changes in it
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        _insert_at(connection, found)
+    engine.dispose()
+
+    store = Store.open(database_url)  # migrates to the head: 0010 groups them
+    try:
+        grouped = store.events(EventQuery())
+        assert [(row.title, row.change_count, row.source_count) for row in grouped.rows] == [
+            ("Data Act guidance", 1, 1),
+            ("Cloud and AI Development Act", 3, 3),
+        ]
+        consultation = grouped.rows[1]
+        assert [entry["rule"] for entry in consultation.grouping] == ["first", "hys", "url"]
+        by_item = {row.item_key: row.event_id for row in store.changes(ChangeFilter())}
+        assert by_item == {
+            "14628": consultation.id,
+            "(top)": consultation.id,
+            "https://digital-strategy.ec.europa.eu/node/131100": consultation.id,
+            "n/9": grouped.rows[0].id,
+        }
+        with session_scope(store.engine) as session:
+            log = session.exec(select(EventLogRow.action)).all()
+        assert sorted(log) == ["created", "created", "joined", "joined"]
+        # New changes keep joining the events the migration made.
+        store_change(store, CADA[1], T0 + timedelta(hours=6))
+        assert store.events(EventQuery()).rows[0].change_count == 4
+    finally:
+        store.close()
+
+
+def test_retention_deletes_the_events_whose_changes_are_all_gone(store: Store):
+    from sqlalchemy import delete
+
+    from monitor.config import RetentionSettings
+    from storage.models import DeadlineRow, EventIdentityRow
+
+    store.sync_sources([HYS, PAGE, NEWS])
+    for hours, change in enumerate(CADA):
+        store_change(store, change, T0 + timedelta(hours=hours))
+    other = make(NEWS, "n/9", Category.PUBLICATION_ADDED, "Data Act guidance", url="https://x.eu/g")
+    store_change(store, other, T0 + timedelta(hours=5))
+    gone, kept = events(store)
+    with session_scope(store.engine) as session:  # removed by hand: the event has no change
+        session.execute(delete(ChangeRow).where(col(ChangeRow.event_id) == gone.id))
+
+    limits = RetentionSettings(raw_days=3650, snapshot_days=3650, check_days=3650)
+    assert store.prune(limits, T0 + timedelta(days=1), dry_run=True).events == 1
+    assert store.prune(limits, T0 + timedelta(days=1)).events == 1
+
+    assert [row.id for row in events(store)] == [kept.id]
+    with session_scope(store.engine) as session:
+        assert {row.event_id for row in session.exec(select(EventLogRow)).all()} == {kept.id}
+        identities = session.exec(select(EventIdentityRow.event_id)).all()
+        assert set(identities) == {kept.id}
+        assert session.exec(select(DeadlineRow).where(DeadlineRow.event_id == gone.id)).all() == []
+
+
+# -- concurrency ------------------------------------------------------------------------------
+
+
+def test_two_workers_storing_one_happening_at_once_make_one_event(store: Store):
+    """Worker A has stored its change (and made the event) but not committed when worker B
+    stores the same happening from another source: B waits for A (PostgreSQL: the advisory
+    lock on the identity; SQLite: the one writer) and joins A's event."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from storage.checks import record_check
+
+    store.sync_sources([HYS, PAGE, NEWS])
+    first, second = (
+        CheckRecord(
+            source_key=change.source_key,
+            started_at=T0 + timedelta(minutes=n),
+            duration_ms=1,
+            outcome=CheckOutcome.CHANGED,
+            changes=(change,),
+        )
+        for n, change in enumerate(CADA[:2])
+    )
+    postgres = store.engine.dialect.name == "postgresql"
+    worker_a = Session(store.engine)
+    record_check(worker_a, first, None)
+    worker_a.flush()
+    worker_b = threading.Thread(target=store.record, args=(second, None))
+    worker_b.start()
+    if postgres:  # B is seen waiting for A's lock before A commits
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        with store.engine.connect() as watcher:
+            for _ in range(10_000):
+                if watcher.execute(text(waiting)).scalar():
+                    break
+                watcher.rollback()
+            else:
+                raise AssertionError("worker B never waited for worker A")
+    worker_a.commit()
+    worker_a.close()
+    worker_b.join()
+
+    [event] = events(store)
+    assert (event.change_count, event.source_count) == (2, 2)
+    assert {row.event_id for row in changes(store)} == {event.id}
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_lexwatch_events_lists_one_row_per_event_and_shows_one(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    database = f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    config = tmp_path / "lexwatch.toml"
+    config.write_text(f'database_url = "{database}"\nbuiltin_catalog = false\n')
+    store = Store.open(database)
+    store.sync_sources([HYS, PAGE, NEWS])
+    for hours, change in enumerate(CADA):
+        store_change(store, change, T0 + timedelta(hours=hours))
+    [event] = events(store)
+    store.close()
+
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--config", str(config), "events", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.output)
+    assert (row["id"], row["sources"]) == (event.id, ["hys", "ds-page", "ds-news"])
+    table = runner.invoke(main, ["--config", str(config), "events"], env={"COLUMNS": "200"})
+    assert "3: hys, ds-page, ds-news" in table.output
+    shown = runner.invoke(main, ["--config", str(config), "events", "show", str(event.id)])
+    assert shown.exit_code == 0 and "hys: hys:14628" in shown.output
+    missing = runner.invoke(main, ["--config", str(config), "events", "show", "99"])
+    assert missing.exit_code == 1 and "no event with id 99" in missing.output

@@ -97,7 +97,8 @@ def change(
         severity=severity,
         title=title or f"Consultation {item} on GPAI guidelines opened",
         summary="A consultation opened",
-        url="https://example.eu/c",
+        # A document of its own per item: two items are two events (storage.grouping).
+        url=f"https://example.eu/{item}",
         diff=diff,
         evidence=("open until 10 June 2026",),
     )
@@ -210,7 +211,9 @@ def test_routing_follows_the_subscription_filters(database_url: str):
         change("b", category=Category.PUBLICATION_ADDED, severity=Severity.MEDIUM),
         change("c", category=Category.EDITORIAL, severity=Severity.LOW),
     )
-    store_changes(store, T0, change("d", source=OTHER), source=OTHER)
+    # Its own title: changes of the same category and dates with closely matching titles are
+    # one event (storage.grouping), alerted once.
+    store_changes(store, T0, change("d", source=OTHER, title="Newsletter 7"), source=OTHER)
     routed = sorted((row.subscription, row.item_key) for row in store.deliveries())
     assert routed == [
         ("all", "a"),

@@ -244,6 +244,7 @@ parser = "html"
         "snapshots": 1,
         "blobs": 1,
         "blob_bytes": done["blob_bytes"],
+        "events": 0,
         "dry_run": False,
     }
     stats = lexwatch(tmp_path, "db", "stats")

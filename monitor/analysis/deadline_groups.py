@@ -6,7 +6,9 @@ transparency guidelines for general-purpose AI" and "Consultation closes: Target
 consultation on transparency guidelines for general-purpose AI". Stored per source (each
 source's deadline has its own history), they would be listed once per source.
 
-Two deadlines are the same when they are of the same kind, fall at the same instant, and
+Two deadlines of the same event (``deadlines.event_id``: set when a change of the event
+states them, see storage.events) are one deadline. Otherwise two deadlines are the same
+when they are of the same kind, fall at the same instant, and
 either point to the same document or name the same thing: the distinctive words of the
 shorter label (not "consultation", "closes", dates or "artificial intelligence") are nearly
 all in the longer one. Deadlines at different instants are never merged.
@@ -70,6 +72,8 @@ def group_deadlines(rows: Sequence[DeadlineRow]) -> list[DeadlineGroup]:
 
 
 def _same(one: DeadlineRow, other: DeadlineRow) -> bool:
+    if one.event_id is not None and one.event_id == other.event_id:
+        return True  # one event: its deadline once, whatever each source's wording or date
     if one.kind != other.kind or one.due != other.due:
         return False
     if one.url and one.url == other.url:

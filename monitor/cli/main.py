@@ -490,7 +490,7 @@ def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
 
 def _register_tools() -> None:
     """Commands that live in their own modules."""
-    from monitor.cli import alerts, cluster, config, export, serve, service, tools, triage
+    from monitor.cli import alerts, cluster, config, events, export, serve, service, tools, triage
 
     tools.register(main, sources)
     config.register(main)
@@ -499,6 +499,7 @@ def _register_tools() -> None:
     cluster.register(main)
     serve.register(main)
     triage.register(main)
+    events.register(main)
     export.register(main)
 
 

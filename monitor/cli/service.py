@@ -75,6 +75,11 @@ def _prune_text(report: PruneReport, app: App) -> str:
         f" {report.snapshots} snapshot(s) older than {limits.snapshot_days} days and"
         f" {report.blobs} raw response(s) older than {limits.raw_days} days"
         f" ({_bytes(report.blob_bytes)}); changes and their evidence are kept"
+        + (
+            f"; {verb} {report.events} event(s) none of whose changes is left"
+            if report.events
+            else ""
+        )
     )
 
 

@@ -13,7 +13,10 @@ run their own loop (``asyncio.run``) reach it through real sockets with the real
 Web API: ``POST {base_url}<method>`` (``chat.postMessage`` answers ``{"ok": true, "channel":
 "C1", "ts": ...}`` with increasing ts; ``auth.test`` answers ok; anything else
 ``unknown_method``). A request without ``Authorization: Bearer ...`` gets ``not_authed``; when
-``token`` is set, another token gets ``invalid_auth``. Incoming webhook: ``POST webhook_url``
+``token`` is set, another token gets ``invalid_auth``. ``chat.update`` (channel ``C1``, the
+``ts`` of a posted message) replaces that message's text and blocks: ``updated`` lists those
+calls and ``message(ts)`` the message as it reads now; an unknown ts gets
+``message_not_found``. Incoming webhook: ``POST webhook_url``
 answers ``ok``. Faults (``fail_next(kind, n)``) apply to the next ``n`` calls of either kind;
 see ``FAULT_KINDS``. Every call, failed or not, is in ``calls``; ``posted`` keeps the ones that
 delivered a message.
@@ -83,6 +86,7 @@ class FakeSlack:
         self._calls: list[SlackCall] = []
         self._faults: list[_Fault] = []
         self._ts = 0
+        self._messages: dict[str, dict[str, Any]] = {}  # ts -> the body it now has
         self._server = ThreadedApp("fake-slack", self._app)
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -158,6 +162,27 @@ class FakeSlack:
         """The calls that delivered a message (what a Slack user would see)."""
         return [call for call in self.calls if call.delivered]
 
+    @property
+    def updated(self) -> list[SlackCall]:
+        """The chat.update calls that changed a message."""
+        return [c for c in self.calls if c.method == "chat.update" and c.status == 200 and c.ts]
+
+    def message(self, ts: str) -> dict[str, Any] | None:
+        """The message posted at ``ts`` as it reads now (after any chat.update)."""
+        with self._lock:
+            return self._messages.get(ts)
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        """chat.update: the message at (channel C1, ts) gets the new text and blocks."""
+        ts = str(body.get("ts") or "")
+        with self._lock:
+            if body.get("channel") != "C1":
+                return {"ok": False, "error": "channel_not_found"}
+            if ts not in self._messages:
+                return {"ok": False, "error": "message_not_found"}
+            self._messages[ts] = {**self._messages[ts], **body}
+        return {"ok": True, "channel": "C1", "ts": ts, "text": body.get("text", "")}
+
     def reset(self) -> None:
         """Forget calls and pending faults."""
         with self._lock:
@@ -188,11 +213,15 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "team": "lexwatch-test", "user": "lexwatch", "bot_id": "B1"}
+        if method == "chat.update":
+            return self._update(body)
         if method != "chat.postMessage":
             return {"ok": False, "error": "unknown_method"}
         if not body.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         ts = self._next_ts()
+        with self._lock:
+            self._messages[ts] = body
         message = {"type": "message", "text": body.get("text", ""), "ts": ts}
         if body.get("thread_ts"):
             message["thread_ts"] = body["thread_ts"]

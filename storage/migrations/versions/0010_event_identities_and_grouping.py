@@ -1,4 +1,5 @@
-"""events: the identities changes are grouped by, and existing changes grouped into events
+"""events: the identities changes are grouped by, and existing changes grouped into events;
+the Slack channel id of a sent delivery (chat.update of an event's first message needs it)
 
 Every change stored before this revision is put into its event by the rules of
 storage.grouping (the same as for new changes), oldest first, with a "created" or "joined"
@@ -35,6 +36,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_event_identities_identity"), ["identity"], unique=False
         )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('remote_channel', sa.String(length=100), nullable=True))
     _group_existing_changes()
 
 
@@ -50,6 +53,8 @@ def _group_existing_changes() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_column('remote_channel')
     op.execute(sa.text("UPDATE changes SET event_id = NULL"))
     op.execute(sa.text("UPDATE deadlines SET event_id = NULL"))
     op.execute(sa.text("UPDATE deliveries SET event_id = NULL"))
