@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
 from dashboard.deps import (
     Clock,
@@ -42,19 +42,22 @@ AppDep = Annotated[Lexwatch, Depends(get_app)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 EditorDep = Annotated[Actor, Depends(token_with_role(Role.EDITOR, person=True))]
 State = Literal["new", "in_review", "actioned", "dismissed"]
-Version = Annotated[
-    int | None,
-    Field(
-        default=None,
-        ge=0,
-        le=2**31 - 1,
-        description="the event's version you saw; the write is refused (409) if it changed",
-    ),
-]
-BAD_ASSIGNEE: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "The assignee is not a configured dashboard user"}
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer (3, or 3.0, which JSON Schema counts as one), not false or "3"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError("a version is an integer")
+    return value
+
+
+VersionNumber = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)]
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not JSON"}
 }
-WRITE = {**ACTION, **CONFLICT}
+WRITE = {**ACTION, **CONFLICT, **BAD_BODY}
 
 
 class TriageEventOut(BaseModel):
@@ -88,27 +91,48 @@ class LogEntryOut(BaseModel):
 
 class StateIn(BaseModel):
     to: State
-    noise: bool = Field(
+    noise: StrictBool = Field(
         default=False, description="with to=dismissed: mark the event's changes as noise too"
     )
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 class AssigneeIn(BaseModel):
     assignee: str | None = Field(
         max_length=200, pattern=WITHOUT_NUL, description="a dashboard user; null: nobody"
     )
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
+
+
+def _iso_text(value: object) -> object:
+    """Only a "YYYY-MM-DD" string (or null) is a date here, not a number of seconds."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("a date is a string, YYYY-MM-DD")
+    return value
 
 
 class DueIn(BaseModel):
-    due: date | None = Field(description="the date the team means to act by; null: none")
-    version: Version = None
+    due: Annotated[date | None, BeforeValidator(_iso_text)] = Field(
+        description="the date the team means to act by; null: none"
+    )
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_NOTE, pattern=WITHOUT_NUL)
-    version: Version = None
+    version: VersionNumber | None = Field(
+        default=None,
+        description="the event's version you saw; the write is refused (409) if it changed",
+    )
 
 
 def event_out(request: Request, row: EventRow) -> TriageEventOut:
@@ -138,7 +162,7 @@ def answer(request: Request, result: Triaged) -> TriageEventOut:
     return event_out(request, result.event)
 
 
-def _write(app: Lexwatch, clock: Clock, actor: Actor, event_id: int, version: int | None) -> Write:
+def _write(clock: Clock, actor: Actor, event_id: int, version: int | None) -> Write:
     return Write(event_id=event_id, actor=actor.name, at=clock(), version=version)
 
 
@@ -196,7 +220,7 @@ def log_out(row: EventLogRow) -> LogEntryOut:
 def set_state(
     request: Request, event_id: RowId, body: StateIn, app: AppDep, clock: ClockDep, actor: EditorDep
 ) -> TriageEventOut:
-    write = _write(app, clock, actor, event_id, body.version)
+    write = _write(clock, actor, event_id, body.version)
     return answer(request, app.store.triage.transition(write, body.to, noise=body.noise))
 
 
@@ -204,7 +228,7 @@ def set_state(
     "/events/{event_id}/assignee",
     response_model=TriageEventOut,
     summary="Assign an event to a dashboard user (or to nobody); editors",
-    responses={**WRITE, **BAD_ASSIGNEE},
+    responses=WRITE,
     openapi_extra=TOKEN_SECURITY,
 )
 def set_assignee(
@@ -218,10 +242,10 @@ def set_assignee(
     users = assignable(app.settings.dashboard)
     if body.assignee is not None and body.assignee not in users:
         raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail=f"{body.assignee!r} is not a dashboard user; users: {', '.join(users)}",
+            status.HTTP_404_NOT_FOUND,
+            detail=f"no dashboard user {body.assignee!r}; users: {', '.join(users)}",
         )
-    write = _write(app, clock, actor, event_id, body.version)
+    write = _write(clock, actor, event_id, body.version)
     return answer(request, app.store.triage.assign(write, body.assignee))
 
 
@@ -235,7 +259,7 @@ def set_assignee(
 def set_due(
     request: Request, event_id: RowId, body: DueIn, app: AppDep, clock: ClockDep, actor: EditorDep
 ) -> TriageEventOut:
-    write = _write(app, clock, actor, event_id, body.version)
+    write = _write(clock, actor, event_id, body.version)
     return answer(request, app.store.triage.set_due(write, body.due))
 
 
@@ -249,5 +273,5 @@ def set_due(
 def add_note(
     request: Request, event_id: RowId, body: NoteIn, app: AppDep, clock: ClockDep, actor: EditorDep
 ) -> TriageEventOut:
-    write = _write(app, clock, actor, event_id, body.version)
+    write = _write(clock, actor, event_id, body.version)
     return answer(request, app.store.triage.add_note(write, body.text))

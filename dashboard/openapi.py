@@ -47,7 +47,9 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
         " or the token's user lacks the role this needs (viewer < editor < admin)"
     )
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _answer("No such item")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: _answer("No such item (for an assignment: no such event, or no such user)")
+}
 ACTION = {**UNAUTHORIZED, **FORBIDDEN, **NOT_FOUND}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: _answer(

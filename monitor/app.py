@@ -274,10 +274,11 @@ class App:
     def subscription(self, name: str) -> Subscription:
         """The named subscription (of lexwatch.toml, or a user's own digest "user:<name>");
         an unknown name is a ConfigError listing the valid ones."""
-        for sub in [*self.subscriptions, *self.store.user_subscriptions()]:
+        known = [*self.subscriptions, *self.store.user_subscriptions()]
+        for sub in known:
             if sub.name == name:
                 return sub
-        valid = ", ".join(sub.name for sub in self.subscriptions) or "none configured"
+        valid = ", ".join(sub.name for sub in known) or "none configured"
         raise ConfigError(f"unknown subscription {name!r}; valid names: {valid}")
 
     def close(self) -> None:

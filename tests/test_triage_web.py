@@ -76,7 +76,7 @@ def test_api_triage_as_the_tokens_user_with_conflicts_and_the_log(app: App, clie
         json={"assignee": "mallory"},
         headers=bearer("tok-bob"),
     )
-    assert nobody.status_code == 400 and "not a dashboard user" in nobody.json()["detail"]
+    assert nobody.status_code == 404 and "no dashboard user 'mallory'" in nobody.json()["detail"]
     due = client.post(
         f"/api/v1/events/{event_id}/due", json={"due": "2026-12-01"}, headers=bearer("tok-alice")
     )
