@@ -29,7 +29,8 @@ BASE = "https://lexwatch.example.org"
 NOTE = "=cmd|' /C calc'!A0 (a note that looks like a formula)"
 V1 = """<!DOCTYPE html><html><head><title>AI Office</title></head><body><main>
 <h1>European AI Office</h1><p>The AI Office is the centre of AI expertise.</p>
-<h2>Consultation</h2><p>The consultation on the GPAI code is open until 10 June 2026.</p>
+<h2>Consultation on the GPAI code of practice</h2>
+<p>The consultation on the GPAI code is open until 10 June 2026.</p>
 </main></body></html>"""
 V2 = V1.replace("open until 10 June 2026", "open until 30 June 2026 (extended)")
 # The same page republished elsewhere, with an introduction of its own.
