@@ -45,12 +45,13 @@ COLUMNS = (
     "Document URL",
     "Evidence excerpts",
     "Event page",
+    "Evidence pack",
     "Changes",
     "Raw responses",
     "Raw response SHA-256",
 )
 # XLSX column widths (characters), in COLUMNS' order.
-WIDTHS = (8, 50, 22, 9, 10, 14, 11, 19, 19, 24, 8, 8, 50, 40, 70, 36, 36, 45, 66)
+WIDTHS = (8, 50, 22, 9, 10, 14, 11, 19, 19, 24, 8, 8, 50, 40, 70, 36, 50, 36, 45, 66)
 
 Cell = str | int | date | datetime | None
 
@@ -86,6 +87,7 @@ def event_cells(item: ExportedEvent, links: Links) -> list[Cell]:
         event.url,
         _excerpts(item.changes),
         links.url(f"/events/{event.id}"),
+        links.url(f"/api/v1/events/{event.id}/evidence-pack"),
         "\n".join(links.url(f"/changes/{change.id}") for change in item.changes),
         "\n".join(url for url, _ in bodies),
         "\n".join(digest for _, digest in bodies),

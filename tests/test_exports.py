@@ -150,6 +150,9 @@ def test_csv_has_one_row_per_event_newest_first_with_links_to_raw_responses(seed
         assert (row["Source count"], row["Change count"]) == ("2", "2")
         assert row["Evidence excerpts"] == "ai-office: The consultation is open until 30 June."
         assert row["Event page"] == f"{BASE}/events/{seeded.consultation}"
+        pack = f"/api/v1/events/{seeded.consultation}/evidence-pack"
+        assert row["Evidence pack"] == BASE + pack
+        assert client.get(pack).headers["content-type"] == "application/zip"
         assert row["Changes"].split("\n") == [
             f"{BASE}/changes/{opened}",
             f"{BASE}/changes/{hys_opened}",
