@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
 from sqlalchemy import select as sa_select
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from storage import grouping
@@ -308,10 +308,6 @@ def _recount(session: Session, event: EventRow, *, removed: int) -> None:
     event.grouping = [e for e in event.grouping if e.get("change_id") != removed]
     event.version += 1
     session.add(event)
-
-
-def event_counts(session: Session) -> int:
-    return int(session.execute(sa_select(func.count()).select_from(EventRow)).scalar_one())
 
 
 def backfill(session: Session, batch: int = 500) -> int:

@@ -104,7 +104,7 @@ def enqueue_changes(
     session: Session, routing: Routing, stored: Sequence[tuple[int, Change]], now: datetime
 ) -> None:
     """One delivery per (change, subscription that wants it), in the caller's transaction;
-    one alert per event (``_follow_up``)."""
+    one alert per event (``_follow_up``). Users' own digests are routed too."""
     if not stored:
         return
     subs = routing.subscriptions

@@ -194,9 +194,11 @@ def test_deliveries_need_a_token_or_login(client: TestClient):
     anonymous = client.get("/api/v1/deliveries")
     assert anonymous.status_code == 401 and "Bearer" in anonymous.headers["www-authenticate"]
     body = client.get("/api/v1/deliveries", headers=AUTH).json()
-    assert body["total"] == 4
+    # Four alerts, and the update of the GPAI consultation's Slack message when a second
+    # source told it (one event: storage.outbox._follow_up).
+    assert body["total"] == 5
     pending = client.get("/api/v1/deliveries?status=pending&per_page=2", headers=AUTH).json()
-    assert pending["total"] == 3 and len(pending["items"]) == 2 and "page=2" in pending["next"]
+    assert pending["total"] == 4 and len(pending["items"]) == 2 and "page=2" in pending["next"]
     assert {item["status"] for item in pending["items"]} == {"pending"}
     assert client.get("/api/v1/deliveries?status=lost", headers=AUTH).status_code == 422
 
@@ -356,7 +358,8 @@ def test_metrics_parse_and_reflect_the_database(make_client: Factory):
     assert samples[("lexwatch_sources", (("state", "failing"),))] == 1
     assert samples[("lexwatch_sources", (("state", "ok"),))] == 2
     assert samples[("lexwatch_source_failure_streak", (("source", "press"),))] == 3
-    assert samples[("lexwatch_deliveries", (("status", "pending"),))] == 3
+    # Three alerts, and one update of an event's Slack message (a second source told it).
+    assert samples[("lexwatch_deliveries", (("status", "pending"),))] == 4
     assert samples[("lexwatch_checks_last_24h", (("outcome", "unchanged"),))] == 1
     last = samples[("lexwatch_last_check_timestamp_seconds", (("source", "ai-office"),))]
     assert last == (NOW.timestamp() - 3600)

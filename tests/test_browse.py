@@ -163,10 +163,12 @@ def test_deadlines_between(session: Session):
 
 def test_deliveries_page_and_counts(session: Session):
     pending = browse.deliveries_page(session, "pending", page=1, per_page=2)
-    assert (pending.total, len(pending.rows)) == (3, 2)
+    # Three alerts, and the update of the GPAI consultation's Slack message when a second
+    # source told it (one event, one message: storage.outbox._follow_up).
+    assert (pending.total, len(pending.rows)) == (4, 2)
     assert pending.rows[0].id > pending.rows[1].id  # type: ignore[operator]
     counts = browse.dashboard_counts(session, NOW)
-    assert counts.deliveries_by_status == {"pending": 3, "skipped": 1}
+    assert counts.deliveries_by_status == {"pending": 4, "skipped": 1}
     assert counts.changes_by_category["consultation_opened"] == 2
     assert counts.checks_last_24h == {"unchanged": 1}
     assert browse.database_ok(session)

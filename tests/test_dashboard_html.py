@@ -45,6 +45,8 @@ PAGES = (
     "/",
     "/?category=gossip&since=soon&page=x",
     "/?source=bulk&q=article&page=2",
+    "/events/{event}",
+    "/events/{hostile_event}",
     "/changes/{change}",
     "/changes/{change}?view=side",
     "/changes/{hostile}",
@@ -62,6 +64,7 @@ PAGES = (
     "/api/docs",
 )
 LOGGED_IN = (
+    "/events/{event}",
     "/changes/{change}",
     "/deliveries",
     "/deliveries?status=pending",
@@ -116,7 +119,10 @@ def test_every_page_is_valid_html(tmp_path: Path):
     with TestClient(create_app(app, clock=lambda: NOW)) as client:
         timeline = client.get("/?q=GPAI").text
         hostile = client.get("/?source=hostile").text
-        ids = {"change": _first_change(timeline), "hostile": _first_change(hostile)}
+        # The timeline lists events; an event's page links its changes.
+        ids = {"event": _first_event(timeline), "hostile_event": _first_event(hostile)}
+        ids["change"] = _first_change(client.get(f"/events/{ids['event']}").text)
+        ids["hostile"] = _first_change(client.get(f"/events/{ids['hostile_event']}").text)
         for path in PAGES:
             documents[path.format(**ids)] = _page(client, path.format(**ids))
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
@@ -152,7 +158,13 @@ def _page(client: TestClient, path: str) -> str:
     return response.text
 
 
+def _first_event(page: str) -> str:
+    found = re.search(r'<a class="title" href="/events/(\d+)">', page)
+    assert found is not None
+    return found.group(1)
+
+
 def _first_change(page: str) -> str:
-    found = re.search(r'<a class="title" href="/changes/(\d+)">', page)
+    found = re.search(r'<a href="/changes/(\d+)">', page)
     assert found is not None
     return found.group(1)

@@ -197,6 +197,40 @@ def test_an_oj_feed_item_and_the_eurlex_page_of_one_act_are_one_event(store: Sto
     }
 
 
+def test_the_oj_feed_entry_and_the_eurlex_page_of_one_act_as_parsed_are_one_event(store: Store):
+    """The items as the real parsers read the recorded OJ L feed and the AI Act's EUR-Lex
+    page (tests/data/parsers): the feed's corrigendum to Regulation 2024/1689 and a section
+    of the act's page share the act number."""
+    from pathlib import Path
+
+    from tests.test_parsers_eu import parse
+
+    data = Path(__file__).parent / "data" / "parsers"
+    feed = parse("eurlex_feed", data / "eurlex_feed" / "oj-l-feed.xml")
+    page = parse("eurlex_act", data / "eurlex_act" / "oj-act-excerpt.xhtml")
+    entry = next(item for item in feed.items if item.key == "CELEX:32024R1689R(01)")
+    section = page.items[0]
+    store.sync_sources([OJ, ACT])
+    told = make(
+        OJ,
+        entry.key,
+        Category.CORRIGENDUM,
+        entry.title,
+        event_key=f"celex:{entry.fields['celex']}",
+        url=entry.url,
+    )
+    store_change(store, told, T0)
+    store_change(
+        store,
+        make(ACT, section.key, Category.CORRIGENDUM, section.title, url=section.url),
+        T0 + timedelta(hours=3),
+    )
+
+    [event] = events(store)
+    assert (event.change_count, event.source_count) == (2, 2)
+    assert event.grouping[1]["rule"] == "act" and event.grouping[1]["detail"] == "act:2024/1689"
+
+
 def test_a_deadline_moved_again_joins_its_event_and_moves_it(store: Store):
     store.sync_sources([HYS, PAGE])
     first = make(

@@ -498,8 +498,8 @@ def _register_tools() -> None:
     service.register(main)
     cluster.register(main)
     serve.register(main)
-    triage.register(main)
     events.register(main)
+    triage.register(main)
     export.register(main)
 
 
