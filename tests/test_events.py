@@ -405,6 +405,10 @@ def test_the_event_page_shows_every_source_its_evidence_and_why(tmp_path):
         assert "same Have Your Say initiative" in text and "same document URL" in text
         assert "Cloud and AI Development Act: the source says so." in text
         assert "Split into an event" not in text  # not logged in
+        assert (
+            f'<a href="/events/{event.id}">Event {event.id}</a>'
+            in client.get(f"/changes/{ids[1]}").text
+        )
         assert client.get("/events/999999").status_code == 404
 
         log_in(client)
