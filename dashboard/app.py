@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dashboard import (
     api,
     api_events,
+    api_exports,
     api_triage,
     categories,
     docs,
@@ -86,6 +87,7 @@ def create_app(
     web.include_router(docs.router)
     web.include_router(api.router)
     web.include_router(api_events.router)
+    web.include_router(api_exports.router)
     web.include_router(api_triage.router)
     web.include_router(feeds.router)
     web.include_router(ops.router)

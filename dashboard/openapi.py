@@ -66,6 +66,24 @@ def text_answer(media_type: str, description: str) -> dict[int | str, dict[str, 
     }
 
 
+def file_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 whose body is a file to save (a spreadsheet, a zip), sent as an attachment."""
+    disposition = {
+        "Content-Disposition": {
+            "description": 'attachment; filename="..."',
+            "schema": {"type": "string"},
+        }
+    }
+    schema = {"type": "string", "format": "binary"}
+    return {
+        200: {
+            "description": description,
+            "headers": disposition,
+            "content": {media_type: {"schema": schema}},
+        }
+    }
+
+
 def install(web: FastAPI) -> None:
     """Generate the document once, with the bearer scheme the ``security`` entries name."""
 

@@ -200,7 +200,7 @@ def _download(request: Request, digest: str | None, stem: str, what: str) -> Res
             detail=f"the {what} of this change is not kept"
             " (it may be older than the retention period)",
         )
-    media, suffix = _download_type(_stored_type(request, digest))
+    media, suffix = download_type(_stored_type(request, digest))
     return Response(
         body,
         media_type=media,
@@ -245,7 +245,7 @@ _DOCUMENTS = {
 }
 
 
-def _download_type(stored: str) -> tuple[str, str]:
+def download_type(stored: str) -> tuple[str, str]:
     """Text as text/plain (so no browser renders it), documents as themselves, anything else
     as plain bytes."""
     lowered = stored.lower()

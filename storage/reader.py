@@ -7,7 +7,7 @@ page would rather answer now than wait half a minute for a database that is down
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from monitor.types import Document
-from storage import browse, documents, event_browse, queries
+from storage import browse, documents, event_browse, exports, queries
 from storage.browse import (
     ChangeDetail,
     ChangePage,
@@ -28,6 +28,7 @@ from storage.browse import (
 )
 from storage.db import session_scope
 from storage.event_browse import EventDetail, EventPage, EventQuery
+from storage.exports import EventPack, ExportedEvent, ExportQuery
 from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 P = ParamSpec("P")
@@ -104,6 +105,28 @@ class Reader:
 
     def dashboard_counts(self, now: datetime) -> DashboardCounts:
         return self._read(browse.dashboard_counts, now)
+
+    def export_events(
+        self, where: ExportQuery, batch: int = exports.BATCH
+    ) -> Iterator[list[ExportedEvent]]:
+        """The events matching ``where``, newest first, ``batch`` at a time: each batch is its
+        own short transaction, so a long download holds no read open (an event updated while
+        it runs may move past the cursor and be left out: export again for a later state)."""
+        after = None
+        while True:
+            found = self._read(exports.event_batch, where, after, batch)
+            if found.events:
+                yield list(found.events)
+            if found.cursor is None:
+                return
+            after = found.cursor
+
+    def event_pack(self, event_id: int) -> EventPack | None:
+        return self._read(exports.event_pack, event_id)
+
+    def blob(self, digest: str) -> bytes | None:
+        """A stored raw response, decompressed (None: not kept)."""
+        return self._read(queries.load_blob, digest)
 
     def events_page(self, q: EventQuery) -> EventPage:
         return self._read(event_browse.events_page, q)

@@ -490,7 +490,7 @@ def run(ctx: click.Context, no_dashboard: bool, no_checks: bool) -> None:
 
 def _register_tools() -> None:
     """Commands that live in their own modules."""
-    from monitor.cli import alerts, cluster, config, events, serve, service, tools, triage
+    from monitor.cli import alerts, cluster, config, events, export, serve, service, tools, triage
 
     tools.register(main, sources)
     config.register(main)
@@ -500,6 +500,7 @@ def _register_tools() -> None:
     serve.register(main)
     events.register(main)
     triage.register(main)
+    export.register(main)
 
 
 _register_tools()
