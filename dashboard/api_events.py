@@ -13,7 +13,7 @@ from dashboard.api import ChangeOut, FiltersDep, ReaderDep, change_out, page_lin
 from dashboard.deps import public_url, read_access
 from dashboard.openapi import NOT_FOUND, READ_SECURITY, UNAUTHORIZED
 from dashboard.params import WITHOUT_NUL, RowId
-from storage.event_browse import EventQuery
+from storage.event_browse import EventQuery, assignee_named, states_named
 from storage.models import EventRow
 
 router = APIRouter(
@@ -110,12 +110,17 @@ def list_events(
     filters: FiltersDep,
     state: Annotated[EventState | None, Query(description="the triage state")] = None,
     assignee: Annotated[
-        str | None, Query(description="the assigned user", pattern=WITHOUT_NUL)
+        str | None,
+        Query(
+            description="the assigned user; - for events assigned to nobody", pattern=WITHOUT_NUL
+        ),
     ] = None,
 ) -> EventList:
     """The timeline's filters apply (an event matches a source or tag when one of its changes
     comes from it; the dates bound its latest change), and the triage state and assignee."""
-    found = reader.events_page(EventQuery(changes=filters, state=state, assignee=assignee or None))
+    found = reader.events_page(
+        EventQuery(changes=filters, states=states_named(state), assignee=assignee_named(assignee))
+    )
     following, previous = page_links(request, found.page, found.has_next)
     return EventList(
         items=[event_out(request, row, found.sources.get(row.id or 0, [])) for row in found.rows],

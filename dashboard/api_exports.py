@@ -33,9 +33,8 @@ from dashboard.params import WITHOUT_NUL, Moment, RowId, lower_bound, upper_boun
 from monitor import __version__
 from monitor.types import Category, Severity
 from storage.browse import ChangeQuery
-from storage.exports import NOBODY, ExportQuery
+from storage.event_browse import EventQuery, assignee_named, states_named
 from storage.reader import Reader
-from storage.triage import OPEN_STATES
 
 router = APIRouter(
     prefix="/api/v1", tags=["exports"], dependencies=[Depends(read_access)], responses=UNAUTHORIZED
@@ -48,7 +47,6 @@ CHUNK = 256 * 1024
 
 # The triage list's choices: one state, "open" (new or in review) or "all".
 StateChoice = Literal["new", "in_review", "actioned", "dismissed", "open", "all"]
-NOBODY_PARAM = "-"  # assignee=-: events assigned to nobody (the triage list's "Nobody")
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
@@ -89,7 +87,7 @@ def event_filters(
         bool, Query(description="also events of noise only, and editorial ones")
     ] = False,
     noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
-) -> ExportQuery:
+) -> EventQuery:
     """The events lists' filters, by the same names: the timeline's and the triage list's."""
     zone = get_app(request).settings.dashboard.timezone
     changes = ChangeQuery(
@@ -102,20 +100,12 @@ def event_filters(
         text=q or None,
         include_noise=include_noise or noise == "1",
     )
-    return ExportQuery(changes=changes, states=states_of(state), assignee=assignee_of(assignee))
+    return EventQuery(
+        changes=changes, states=states_named(state), assignee=assignee_named(assignee)
+    )
 
 
-def states_of(choice: str | None) -> tuple[str, ...]:
-    if choice == "open":
-        return OPEN_STATES
-    return () if choice in (None, "all") else (str(choice),)
-
-
-def assignee_of(given: str | None) -> str | None:
-    return NOBODY if given == NOBODY_PARAM else (given or None)
-
-
-FiltersDep = Annotated[ExportQuery, Depends(event_filters)]
+FiltersDep = Annotated[EventQuery, Depends(event_filters)]
 
 
 def links(request: Request) -> exports.Links:
@@ -186,7 +176,7 @@ def evidence_pack(request: Request, event_id: RowId, reader: ReaderDep) -> Strea
 
 
 def export_about(
-    where: ExportQuery, moment: datetime, who: str, link: exports.Links
+    where: EventQuery, moment: datetime, who: str, link: exports.Links
 ) -> list[tuple[str, str]]:
     """The "Export" sheet: what was asked, when, by whom, from where."""
     filters = exports.describe(where) or [("filters", "none: every event")]

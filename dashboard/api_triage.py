@@ -31,8 +31,9 @@ from dashboard.openapi import (
 )
 from dashboard.params import WITHOUT_NUL, PageNumber, RowId
 from dashboard.roles import Actor, Role, assignable
+from storage.event_browse import assignee_named, every_event
 from storage.models import EventLogRow, EventRow
-from storage.triage import MAX_NOTE, MAX_PER_PAGE, STATES, EventQuery, Outcome, Triaged, Write
+from storage.triage import MAX_NOTE, MAX_PER_PAGE, STATES, Outcome, Triaged, Write
 
 router = APIRouter(
     prefix="/api/v1", tags=["triage"], dependencies=[Depends(read_access)], responses=UNAUTHORIZED
@@ -178,13 +179,15 @@ def list_triage(
     state: Annotated[list[State] | None, Query(description="any of these states")] = None,
     assignee: Annotated[
         str | None,
-        Query(max_length=200, pattern=WITHOUT_NUL, description="a user; empty: unassigned"),
+        Query(max_length=200, pattern=WITHOUT_NUL, description="a user; -: unassigned"),
     ] = None,
     page: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
 ) -> TriageList:
-    query = EventQuery(states=tuple(state or ()), assignee=assignee, page=page, per_page=per_page)
-    found = app.store.triage.events(query)
+    query = every_event(
+        states=tuple(state or ()), assignee=assignee_named(assignee), page=page, per_page=per_page
+    )
+    found = app.store.reader.events_page(query)
     return TriageList(
         items=[event_out(request, row) for row in found.rows],
         total=found.total,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
-from storage.exports import NOBODY, ExportedChange, ExportedEvent, ExportQuery
+from storage.event_browse import NOBODY, EventQuery
+from storage.exports import ExportedChange, ExportedEvent
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -247,7 +248,7 @@ def _about_sheet(book: Any, about: Sequence[tuple[str, str]]) -> None:
         sheet.append([_xlsx_cell(sheet, name), _xlsx_cell(sheet, value)])
 
 
-def describe(where: ExportQuery) -> list[tuple[str, str]]:
+def describe(where: EventQuery) -> list[tuple[str, str]]:
     """The filters of an export, for its "Export" sheet."""
     changes = where.changes
     values = [

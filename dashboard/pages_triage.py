@@ -29,8 +29,9 @@ from dashboard.pages_common import (
 )
 from dashboard.params import PageNumber, RowId
 from monitor.analysis.feedback import propose_rule
+from storage.event_browse import NOBODY_NAME, assignee_named, every_event, states_named
 from storage.models import EventLogRow, EventRow
-from storage.triage import OPEN_STATES, STATES, TRANSITIONS, EventQuery, Outcome, Triaged, Write
+from storage.triage import STATES, TRANSITIONS, Outcome, Triaged, Write
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ STATE_LABELS = {
     "actioned": "Actioned",
     "dismissed": "Dismissed",
 }
-UNASSIGNED = "-"
+UNASSIGNED = NOBODY_NAME
 
 
 # -- the list and the queue ---------------------------------------------------------------------
@@ -58,13 +59,10 @@ def triage_page(
     users = _users(request)
     chosen_state = state if state in (*STATES, "open", "all") else "open"
     chosen_assignee = assignee if assignee in (*users, UNASSIGNED) else ""
-    query = EventQuery(
-        states=_states(chosen_state),
-        assignee=_assignee_filter(chosen_assignee),
-        page=page,
-        per_page=50,
+    query = every_event(
+        states=states_named(chosen_state), assignee=assignee_named(chosen_assignee), page=page
     )
-    found = lexwatch(request).store.triage.events(query)
+    found = lexwatch(request).store.reader.events_page(query)
     context = {
         "found": found,
         "state": chosen_state,
@@ -74,18 +72,6 @@ def triage_page(
         "unassigned": UNASSIGNED,
     }
     return render(request, "triage.html", context, title="Triage")
-
-
-def _states(chosen: str) -> tuple[str, ...]:
-    if chosen == "open":
-        return OPEN_STATES
-    return () if chosen == "all" else (chosen,)
-
-
-def _assignee_filter(chosen: str) -> str | None:
-    if chosen == UNASSIGNED:
-        return ""
-    return chosen or None
 
 
 @router.get("/queue", include_in_schema=False)

@@ -19,15 +19,41 @@ from sqlmodel import Session, col, select
 
 from storage.browse import HIDDEN_CATEGORIES, ChangeQuery, source_titles
 from storage.models import ChangeRow, CheckRow, EventLogRow, EventRow, SourceRow
+from storage.triage import OPEN_STATES
+
+NOBODY = ""  # ``EventQuery.assignee``: the events nobody is assigned to
+NOBODY_NAME = "-"  # how a user asks for them: ?assignee=-, --assignee -
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EventQuery:
-    """The timeline's filters (``changes``) and the triage ones: state and assignee."""
+    """Which events a list holds: the timeline's filters (``changes``, which also page it) and
+    the triage list's: any of ``states``, and ``assignee`` (NOBODY: assigned to nobody). The
+    timeline, the triage list, the API, the feeds and the exports all read with it."""
 
     changes: ChangeQuery = field(default_factory=ChangeQuery)
-    state: str | None = None
+    states: tuple[str, ...] = ()
     assignee: str | None = None
+
+
+def every_event(
+    *, states: tuple[str, ...] = (), assignee: str | None = None, page: int = 1, per_page: int = 50
+) -> EventQuery:
+    """The triage lists' query: every event, noise included, by state and assignee."""
+    changes = ChangeQuery(include_noise=True, page=page, per_page=per_page)
+    return EventQuery(changes=changes, states=states, assignee=assignee)
+
+
+def states_named(choice: str | None) -> tuple[str, ...]:
+    """The states a list's ``state`` choice means: one state, "open" or "all" (None)."""
+    if choice == "open":
+        return OPEN_STATES
+    return () if choice in (None, "all") else (choice,)
+
+
+def assignee_named(given: str | None) -> str | None:
+    """The assignee filter a user typed: a user, NOBODY_NAME, or nothing (anyone)."""
+    return NOBODY if given == NOBODY_NAME else (given or None)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -85,7 +111,7 @@ class EventDetail:
 
 def events_page(session: Session, q: EventQuery) -> EventPage:
     """One page of events, the most recently active first, and how many match in all."""
-    conditions = _conditions(session, q)
+    conditions = event_conditions(session, q)
     cq = q.changes
     if conditions is None:
         return EventPage(rows=[], total=0, page=cq.page, per_page=cq.per_page)
@@ -110,7 +136,8 @@ def events_page(session: Session, q: EventQuery) -> EventPage:
     )
 
 
-def _conditions(session: Session, q: EventQuery) -> list[ColumnElement[bool]] | None:
+def event_conditions(session: Session, q: EventQuery) -> list[ColumnElement[bool]] | None:
+    """The WHERE clauses of ``q``; None when nothing can match."""
     cq = q.changes
     conditions: list[ColumnElement[bool]] = []
     keys = _source_keys(session, cq)
@@ -132,9 +159,11 @@ def _conditions(session: Session, q: EventQuery) -> list[ColumnElement[bool]] | 
         conditions.append(col(EventRow.last_detected_at) < cq.until)
     if cq.text and cq.text.strip():
         conditions.append(_text(cq.text.strip(), session.get_bind().dialect.name))
-    if q.state:
-        conditions.append(col(EventRow.state) == q.state)
-    if q.assignee:
+    if q.states:
+        conditions.append(col(EventRow.state).in_(q.states))
+    if q.assignee == NOBODY:
+        conditions.append(col(EventRow.assignee).is_(None))
+    elif q.assignee is not None:
         conditions.append(col(EventRow.assignee) == q.assignee)
     return conditions
 

@@ -9,7 +9,7 @@ bodies still kept), so memory stays that of one batch. The rendering is the dash
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import event_browse
-from storage.browse import ChangeQuery, source_titles
+from storage.browse import source_titles
 from storage.event_browse import EventQuery
 from storage.models import (
     BlobRow,
@@ -31,19 +31,6 @@ from storage.models import (
 )
 
 BATCH = 500
-NOBODY = ""  # ``ExportQuery.assignee``: events assigned to nobody (as in storage.triage)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ExportQuery:
-    """Which events an export holds, with the filters of the lists it is downloaded from:
-    the events timeline's (``changes``: source, tag, category, severity, dates, text, noise;
-    as ``storage.event_browse`` applies them) and the triage list's (``states``, any of them;
-    ``assignee``, NOBODY for events assigned to nobody)."""
-
-    changes: ChangeQuery = field(default_factory=ChangeQuery)
-    states: tuple[str, ...] = ()
-    assignee: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -108,13 +95,13 @@ class EventPack:
 
 def event_batch(
     session: Session,
-    where: ExportQuery,
+    where: EventQuery,
     after: tuple[datetime, int] | None = None,
     limit: int = BATCH,
 ) -> EventBatch:
     """Up to ``limit`` events matching ``where``, in the list's order (the most recently
     active first: last detection, then id), after ``after``."""
-    conditions = _event_conditions(session, where)
+    conditions = event_browse.event_conditions(session, where)
     if conditions is None:
         return EventBatch(events=(), cursor=None)
     if after is not None:
@@ -135,23 +122,6 @@ def event_batch(
     last = events[-1] if len(events) == limit else None
     cursor = (last.last_detected_at, last.id) if last is not None and last.id else None
     return EventBatch(events=found, cursor=cursor)
-
-
-def _event_conditions(session: Session, where: ExportQuery) -> list[Any] | None:
-    """The events timeline's own WHERE clauses (``storage.event_browse``), and the triage
-    list's; None when nothing can match."""
-    conditions: list[Any] | None = event_browse._conditions(
-        session, EventQuery(changes=where.changes)
-    )
-    if conditions is None:
-        return None
-    if where.states:
-        conditions.append(col(EventRow.state).in_(where.states))
-    if where.assignee == NOBODY:
-        conditions.append(col(EventRow.assignee).is_(None))
-    elif where.assignee is not None:
-        conditions.append(col(EventRow.assignee) == where.assignee)
-    return conditions
 
 
 def _exported_changes(

@@ -28,7 +28,7 @@ from storage.browse import (
 )
 from storage.db import session_scope
 from storage.event_browse import EventDetail, EventPage, EventQuery
-from storage.exports import EventPack, ExportedEvent, ExportQuery
+from storage.exports import EventPack, ExportedEvent
 from storage.models import ChangeRow, CheckRow, DeadlineRow, SourceRow
 
 P = ParamSpec("P")
@@ -107,7 +107,7 @@ class Reader:
         return self._read(browse.dashboard_counts, now)
 
     def export_events(
-        self, where: ExportQuery, batch: int = exports.BATCH
+        self, where: EventQuery, batch: int = exports.BATCH
     ) -> Iterator[list[ExportedEvent]]:
         """The events matching ``where``, newest first, ``batch`` at a time: each batch is its
         own short transaction, so a long download holds no read open (an event updated while

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from storage import queries
@@ -69,26 +69,6 @@ class Write:
     actor: str
     at: datetime
     version: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EventQuery:
-    states: tuple[str, ...] = ()
-    assignee: str | None = None  # a user name; "" for events nobody is assigned to
-    page: int = 1
-    per_page: int = 50
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EventPage:
-    rows: list[EventRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -212,22 +192,6 @@ def add_note(session: Session, write: Write, text: str) -> Triaged:
 # -- reads ------------------------------------------------------------------------------------
 
 
-def list_events(session: Session, query: EventQuery) -> EventPage:
-    """Events newest first, filtered by state and assignee."""
-    statement = select(EventRow)
-    if query.states:
-        statement = statement.where(col(EventRow.state).in_(query.states))
-    if query.assignee == "":
-        statement = statement.where(col(EventRow.assignee).is_(None))
-    elif query.assignee is not None:
-        statement = statement.where(EventRow.assignee == query.assignee)
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    page, per_page = max(1, query.page), min(MAX_PER_PAGE, max(1, query.per_page))
-    ordered = statement.order_by(col(EventRow.last_detected_at).desc(), col(EventRow.id).desc())
-    rows = session.exec(ordered.offset((page - 1) * per_page).limit(per_page)).all()
-    return EventPage(rows=list(rows), total=int(total), page=page, per_page=per_page)
-
-
 def queue(session: Session, user: str) -> list[EventRow]:
     """``user``'s open events, those due soonest first (undated last)."""
     statement = (
@@ -290,9 +254,6 @@ class Triage:
 
     def add_note(self, write: Write, text: str) -> Triaged:
         return self._run(add_note, write, text)
-
-    def events(self, query: EventQuery) -> EventPage:
-        return self._run(list_events, query)
 
     def queue(self, user: str) -> list[EventRow]:
         return self._run(queue, user)

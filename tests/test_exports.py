@@ -24,7 +24,7 @@ from dashboard.exports import COLUMNS
 from monitor.app import App
 from monitor.types import Category, Severity
 from storage.browse import ChangeQuery
-from storage.exports import ExportQuery
+from storage.event_browse import EventQuery
 from storage.queries import ChangeFilter
 from storage.store import Store
 from storage.triage import Write
@@ -276,7 +276,7 @@ def test_exports_read_in_batches_every_event_once_even_across_equal_times(seeded
     store = seeded.app.store
     at = T0 + timedelta(days=5)
     twins = [add_event(store.engine, f"twin {n}", at=at) for n in range(3)]
-    everything = ExportQuery(changes=ChangeQuery(include_noise=True))
+    everything = EventQuery(changes=ChangeQuery(include_noise=True))
     batches = list(store.reader.export_events(everything, batch=3))
     assert [len(batch) for batch in batches] == [3, 3, 3, 1]
     ids = [item.event.id for batch in batches for item in batch]

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from storage.event_browse import NOBODY, every_event
 from storage.store import Store
-from storage.triage import EventQuery, Outcome, Write
+from storage.triage import Outcome, Write
 from tests.dashboard_pages_seed import start
 from tests.triage_seed import AT, add_event
 
@@ -105,11 +106,11 @@ def test_lists_filter_by_state_and_assignee_and_the_queue_is_open_work(store: St
     nobody = add_event(store.engine, "nobody")
 
     def ids(**kw: Any) -> list[int]:
-        return sorted(row.id for row in store.triage.events(EventQuery(**kw)).rows if row.id)
+        return sorted(row.id for row in store.events(every_event(**kw)).rows if row.id)
 
     assert ids(states=("new",)) == [mine, nobody]
     assert ids(assignee="alice") == [mine, done]
-    assert ids(assignee="") == [nobody]
+    assert ids(assignee=NOBODY) == [nobody]
     assert ids(states=("in_review", "actioned"), assignee="bob") == [other]
     assert [row.id for row in store.triage.queue("alice")] == [mine]
 

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from dashboard.app import create_app
 from monitor.app import App
-from storage.triage import EventQuery
+from storage.event_browse import every_event
 from tests.dashboard_pages_seed import NOW, PASSWORD, database_path, start
 from tests.test_dashboard_e2e import CHROMIUM, free_port
 
@@ -73,7 +73,7 @@ def log_in(page: Page, name: str) -> None:
 
 
 def an_event(app: App) -> int:
-    rows = app.store.triage.events(EventQuery(states=("new",))).rows
+    rows = app.store.events(every_event(states=("new",))).rows
     assert rows and rows[0].id is not None
     return rows[0].id
 

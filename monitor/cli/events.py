@@ -79,7 +79,7 @@ def events(
         include_noise=noise,
         per_page=limit,
     )
-    page = open_app(ctx).store.events(EventQuery(changes=filters, state=state))
+    page = open_app(ctx).store.events(EventQuery(changes=filters, states=(state,) if state else ()))
     if as_json:
         click.echo(json.dumps(_events_json(page), indent=2, ensure_ascii=False))
     else:

@@ -89,10 +89,9 @@ def export_events(
     lexwatch export events --since 2026-01-01 --tag ai-act -o events.csv
     """
     from dashboard import exports
-    from dashboard.api_exports import assignee_of, states_of
     from dashboard.params import lower_bound, upper_bound
     from storage.browse import ChangeQuery
-    from storage.exports import ExportQuery
+    from storage.event_browse import EventQuery, assignee_named, states_named
 
     kind = kind or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
     if kind == "xlsx" and str(output) == "-":
@@ -109,7 +108,9 @@ def export_events(
         text=text,
         include_noise=include_noise,
     )
-    where = ExportQuery(changes=changes, states=states_of(state), assignee=assignee_of(assignee))
+    where = EventQuery(
+        changes=changes, states=states_named(state), assignee=assignee_named(assignee)
+    )
     links = _links(app)
     batches = app.store.reader.export_events(where)
     if kind == "csv":

@@ -83,11 +83,10 @@ def triage_list(
     ctx: click.Context, states: tuple[str, ...], assignee: str | None, limit: int, as_json: bool
 ) -> None:
     """Events newest first, with their state, assignee and date to act by."""
-    from storage.triage import EventQuery
+    from storage.event_browse import assignee_named, every_event
 
-    who = "" if assignee == NOBODY else assignee
-    query = EventQuery(states=states, assignee=who, per_page=limit)
-    rows = open_app(ctx).store.triage.events(query).rows
+    query = every_event(states=states, assignee=assignee_named(assignee), per_page=limit)
+    rows = open_app(ctx).store.events(query).rows
     if as_json:
         click.echo(json.dumps([_event_json(row) for row in rows], indent=2))
         return
