@@ -85,6 +85,15 @@ def test_commands_load_only_what_they_use(workdir: Path, command: list[str]):
     assert not found & SERVICE_ONLY, sorted(found & SERVICE_ONLY)
 
 
+def test_nothing_to_check_is_one_line_without_rich_or_alembic(workdir: Path):
+    loaded(workdir, "db", "upgrade")  # the database exists and is current
+    found = loaded(workdir, "check", "--all")
+    assert not found & {"rich", "alembic"}, sorted(found & {"rich", "alembic"})
+    result = lexwatch(workdir, "check", "--all")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "nothing to check: no source is enabled (see `lexwatch sources`)\n"
+
+
 def test_a_new_database_is_migrated_on_first_use(workdir: Path):
     assert "alembic" in loaded(workdir, "status")
     assert "alembic" not in loaded(workdir, "status")

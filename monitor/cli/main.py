@@ -93,8 +93,6 @@ def check(
 
     A page with follow_documents is followed by the documents it links to ("└ KEY/doc/...").
     """
-    from monitor import console
-
     if not keys and not check_all:
         raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
     from monitor.app import warn_without_contact
@@ -113,9 +111,12 @@ def check(
         _send_alerts(app)
     if as_json:
         click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
-    else:
+    elif results:
         _print_results(results, dry_run=dry_run)
-    if any(r.outcome is CheckOutcome.FAILED for r in console.with_documents(results)):
+    else:  # one line, not an empty table (and rich is not loaded for it: cron runs this)
+        click.echo("nothing to check: no source is enabled (see `lexwatch sources`)")
+    # Not console.with_documents: rich loads only for a table to print.
+    if any(each.outcome is CheckOutcome.FAILED for r in results for each in (r, *r.documents)):
         sys.exit(1)
 
 

@@ -37,6 +37,9 @@ _OUT_OF_MEMORY = (
     b"std::bad_alloc",
     b"Cannot allocate memory",
     b"failed to map segment",
+    # zlib's Z_MEM_ERROR: a DOCX or ODT member inflated at the cap (where the worker's own
+    # code was read from bytecode, as installed, rather than compiled at the cap first).
+    b"zlib.error: Error -4 ",
 )
 _COMMAND = (sys.executable, "-m", "sources.parsers.documents.worker")
 
