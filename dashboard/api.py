@@ -4,6 +4,7 @@ and token-protected actions (mark noise, redeliver, check now). OpenAPI describe
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Protocol
 
@@ -64,7 +65,7 @@ AdminDep = Annotated[Actor, Depends(token_with_role(Role.ADMIN))]
 # -- query parameters shared with the Atom feed ----------------------------------------------
 
 
-def change_filters(
+def timeline_filters(
     request: Request,
     source: Annotated[str | None, Query(description="source key", pattern=WITHOUT_NUL)] = None,
     tag: Annotated[
@@ -89,10 +90,9 @@ def change_filters(
     text: Annotated[str | None, Query(description="same as q", pattern=WITHOUT_NUL)] = None,
     include_noise: bool = False,
     noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
-    page: PageNumber = 1,
-    per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
 ) -> ChangeQuery:
-    """The timeline's filters as query parameters (the same for the API and the Atom feed)."""
+    """The timeline's filters as query parameters (the same for the API, the Atom feed and
+    the exports)."""
     zone = get_app(request).settings.dashboard.timezone
     return ChangeQuery(
         source=source or None,
@@ -103,9 +103,16 @@ def change_filters(
         until=upper_bound(until, zone),
         text=q or text or None,
         include_noise=include_noise or noise == "1",
-        page=page,
-        per_page=per_page,
     )
+
+
+def change_filters(
+    filters: Annotated[ChangeQuery, Depends(timeline_filters)],
+    page: PageNumber = 1,
+    per_page: Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE)] = 50,
+) -> ChangeQuery:
+    """The timeline's filters and a page of it."""
+    return replace(filters, page=page, per_page=per_page)
 
 
 FiltersDep = Annotated[ChangeQuery, Depends(change_filters)]

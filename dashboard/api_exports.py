@@ -19,9 +19,9 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from dashboard import exports, packs
+from dashboard.api import timeline_filters
 from dashboard.deps import (
     Clock,
-    get_app,
     get_clock,
     get_reader,
     public_url,
@@ -29,9 +29,8 @@ from dashboard.deps import (
     request_actor,
 )
 from dashboard.openapi import NOT_FOUND, READ_SECURITY, UNAUTHORIZED, file_answer
-from dashboard.params import WITHOUT_NUL, Moment, RowId, lower_bound, upper_bound
+from dashboard.params import WITHOUT_NUL, RowId
 from monitor import __version__
-from monitor.types import Category, Severity
 from storage.browse import ChangeQuery
 from storage.event_browse import EventQuery, assignee_named, states_named
 from storage.reader import Reader
@@ -52,7 +51,7 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 def event_filters(
-    request: Request,
+    changes: Annotated[ChangeQuery, Depends(timeline_filters)],
     state: Annotated[
         StateChoice | None,
         Query(description="triage state; open: new or in review; all (the default): any"),
@@ -61,45 +60,8 @@ def event_filters(
         str | None,
         Query(description="assigned to this user; - : to nobody", pattern=WITHOUT_NUL),
     ] = None,
-    source: Annotated[
-        str | None, Query(description="seen on this source (key)", pattern=WITHOUT_NUL)
-    ] = None,
-    tag: Annotated[
-        str | None, Query(description="seen on a source with this tag", pattern=WITHOUT_NUL)
-    ] = None,
-    category: Annotated[Category | None, Query()] = None,
-    severity: Annotated[Severity | None, Query()] = None,
-    since: Annotated[
-        Moment | None,
-        Query(
-            description="last detected at or after: a date (from its midnight in the"
-            " dashboard's time zone) or an ISO 8601 time (without an offset: UTC)"
-        ),
-    ] = None,
-    until: Annotated[
-        Moment | None,
-        Query(description="last detected before: a date (its whole day included) or a time"),
-    ] = None,
-    q: Annotated[
-        str | None, Query(description="text in title or summary", pattern=WITHOUT_NUL)
-    ] = None,
-    include_noise: Annotated[
-        bool, Query(description="also events of noise only, and editorial ones")
-    ] = False,
-    noise: Annotated[str | None, Query(description="1: same as include_noise")] = None,
 ) -> EventQuery:
     """The events lists' filters, by the same names: the timeline's and the triage list's."""
-    zone = get_app(request).settings.dashboard.timezone
-    changes = ChangeQuery(
-        source=source or None,
-        tag=tag or None,
-        category=category.value if category else None,
-        severity=severity.value if severity else None,
-        since=lower_bound(since, zone),
-        until=upper_bound(until, zone),
-        text=q or None,
-        include_noise=include_noise or noise == "1",
-    )
     return EventQuery(
         changes=changes, states=states_named(state), assignee=assignee_named(assignee)
     )
