@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from dashboard.app import create_app
+from monitor.app import App
 from tests.dashboard_pages_seed import NOW, PASSWORD, database_path, start
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,10 +39,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def base_url(tmp_path: Path) -> Iterator[str]:
-    """The seeded dashboard served by uvicorn in a thread on a free loopback port."""
-    app = start(database_path(tmp_path))
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """``app``'s dashboard served by uvicorn in a thread on a free loopback port: its URL.
+    Start-up is awaited by the server's state; a thread that dies fails at once."""
     port = free_port()
     config = uvicorn.Config(
         create_app(app, clock=lambda: NOW),
@@ -52,13 +54,22 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
     while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    """The seeded dashboard served by uvicorn in a thread on a free loopback port."""
+    app = start(database_path(tmp_path))
+    with serving(app) as url:
+        yield url
     app.close()
 
 

@@ -6,21 +6,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 from pydantic import SecretStr
 
-from dashboard.app import create_app
 from monitor.app import App
-from tests.dashboard_pages_seed import NOW, PASSWORD, database_path, start
-from tests.test_dashboard_e2e import CHROMIUM, free_port
+from tests.dashboard_pages_seed import PASSWORD, database_path, start
+from tests.test_dashboard_e2e import CHROMIUM, serving
 from tests.test_triage_e2e import an_event, log_in
 
 VIEWER = {
@@ -34,23 +30,8 @@ VIEWER = {
 def served(tmp_path: Path) -> Iterator[tuple[App, str]]:
     """The seeded dashboard behind a login, served by uvicorn on loopback."""
     app = start(database_path(tmp_path), **VIEWER)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(app, clock=lambda: NOW),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup is awaited by its state; a dead thread fails fast
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield app, url
     app.close()
 
 

@@ -5,21 +5,17 @@ triage controls and a forged POST is refused."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 from pydantic import SecretStr
 
-from dashboard.app import create_app
 from monitor.app import App
 from storage.event_browse import every_event
-from tests.dashboard_pages_seed import NOW, PASSWORD, database_path, start
-from tests.test_dashboard_e2e import CHROMIUM, free_port
+from tests.dashboard_pages_seed import PASSWORD, database_path, start
+from tests.test_dashboard_e2e import CHROMIUM, serving
 
 ROLES = {
     "users": SecretStr(f"alice:{PASSWORD},bob:{PASSWORD},vera:{PASSWORD}"),
@@ -30,24 +26,8 @@ ROLES = {
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[App, str]]:
     app = start(database_path(tmp_path), **ROLES)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(app, clock=lambda: NOW),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield app, url
     app.close()
 
 

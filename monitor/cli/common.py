@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
@@ -119,3 +120,21 @@ def service_logging(ctx: click.Context, settings: Settings) -> None:
     if root.get_parameter_source("log_level") is click.core.ParameterSource.DEFAULT:
         level = settings.log_level
     configure_logging(level.upper(), settings.log_format)
+
+
+def since_value(value: str | None) -> datetime | None:
+    """--since of `lexwatch changes` and `lexwatch events`: a date, or a period ago (7d)."""
+    from monitor.config import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)", param_hint="--since"
+        ) from None

@@ -7,12 +7,11 @@ Registered by monitor.cli (``register(main)``).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.cli.common import fails_cleanly, open_app, print_table
+from monitor.cli.common import fails_cleanly, open_app, print_table, since_value
 from monitor.errors import LexwatchError
 
 if TYPE_CHECKING:  # loaded by the commands that use them (see monitor.cli.common)
@@ -24,24 +23,6 @@ STATES = ("new", "in_review", "actioned", "dismissed")
 def register(main: click.Group) -> None:
     """Add `events` (and `events show`) to ``main``."""
     main.add_command(events)
-
-
-def _since(value: str | None) -> datetime | None:
-    """--since as `lexwatch changes` reads it: a date, or a period ago."""
-    from monitor.config import parse_duration
-
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    try:
-        return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)", param_hint="--since"
-        ) from None
 
 
 @click.group(invoke_without_command=True)
@@ -75,7 +56,7 @@ def events(
     filters = ChangeQuery(
         source=source,
         category=category,
-        since=_since(since),
+        since=since_value(since),
         include_noise=noise,
         per_page=limit,
     )

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from monitor.cli.common import (
     print_table,
     service_logging,
     settings_of,
+    since_value,
 )
 from monitor.errors import LexwatchError
 from monitor.types import CheckOutcome, Source
@@ -262,7 +263,7 @@ def changes(
     from monitor import console
     from storage.queries import ChangeFilter
 
-    where = ChangeFilter(source=source, category=category, since=_since(since), limit=limit)
+    where = ChangeFilter(source=source, category=category, since=since_value(since), limit=limit)
     rows = open_app(ctx).store.changes(where)
     if as_json:
         click.echo(json.dumps([_change_json(row) for row in rows], indent=2, ensure_ascii=False))
@@ -342,23 +343,6 @@ def _deadline_json(row: DeadlineRow) -> dict[str, Any]:
         "url": row.url,
         "history": row.history,
     }
-
-
-def _since(value: str | None) -> datetime | None:
-    from monitor.config import parse_duration
-
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    try:
-        return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r}: use a date (2025-09-01) or a period (7d, 12h)", param_hint="--since"
-        ) from None
 
 
 def _change_json(row: ChangeRow) -> dict[str, Any]:
