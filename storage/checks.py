@@ -198,9 +198,12 @@ def record_checks(
     connection = session.connection()
     records = [pending.record for pending in checks]
     keys = sorted({record.source_key for record in records})
-    present = _lock_sources(connection, keys) if len(keys) > 1 else None
+    # PostgreSQL: rows locked in key order, so that two batches cannot deadlock. SQLite has
+    # one writer and no row locks: the claim alone will do.
+    locking = len(keys) > 1 and connection.dialect.name != "sqlite"
+    present = _lock_sources(connection, keys) if locking else None
     claims = claim(connection, records)
-    if present is None:  # one source: the claim took its row, asking is needed only if lost
+    if present is None:  # the claims took the rows; asking is needed only if one was lost
         present = set(keys) if len(claims) == len(records) else _stored_keys(connection, keys)
     written = _insert_checks(connection, checks, present, claims)
     won = [
@@ -209,7 +212,8 @@ def record_checks(
         if one is not None and id(pending.record) in claims
     ]
     events.lock(session, [member for pending, _, _ in won for member in _members(pending.record)])
-    found = [_store_found(session, pending, one, claimed) for pending, one, claimed in won]
+    dated = _with_deadlines(connection, [pending.record for pending, _, _ in won])
+    found = [_store_found(session, pending, one, claimed, dated) for pending, one, claimed in won]
     _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
     if routing is not None:
         for (pending, one, claimed), stored in zip(won, found, strict=True):
@@ -281,9 +285,6 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
 
 # -- the rows -----------------------------------------------------------------------------
 
-_INSERT_CHECKS = insert(CheckRow).returning(col(CheckRow.id), sort_by_parameter_order=True)
-_INSERT_SNAPSHOT = insert(SnapshotRow).returning(col(SnapshotRow.id))
-
 
 @functools.cache
 def _insert_blob(dialect: str) -> Any:
@@ -294,13 +295,19 @@ def _insert_checks(
     connection: Connection, checks: Sequence[Pending], present: set[str], claims: dict[int, Claim]
 ) -> list[Written | None]:
     """The check rows, in one statement (after the blobs and snapshots of those that won)."""
+    won = [
+        pending
+        for pending in checks
+        if pending.record.source_key in present and id(pending.record) in claims
+    ]
+    bodies = _store_bodies(connection, won)
     values: list[dict[str, Any] | None] = []
     for pending in checks:
         record = pending.record
         if record.source_key not in present:
             values.append(None)
         elif id(record) in claims:
-            values.append(_won_values(connection, pending))
+            values.append(_won_values(record, bodies.get(id(record), (None, None))))
         else:
             values.append(
                 {
@@ -310,20 +317,68 @@ def _insert_checks(
                 }
             )
     rows = [row for row in values if row is not None]
-    inserted = connection.execute(_INSERT_CHECKS, rows).scalars().all() if rows else []
-    ids = iter(cast(Sequence[int], inserted))  # RETURNING id: never NULL
+    ids = iter(_inserted_ids(connection, CheckRow, rows) if rows else [])
     return [Written(next(ids), row) if row is not None else None for row in values]
 
 
-def _won_values(connection: Connection, pending: Pending) -> dict[str, Any]:
-    record = pending.record
-    if record.raw is None and record.snapshot is None:
-        return {**_check_values(record), "change_count": len(record.changes)}
-    packed = pending.packed if pending.packed is not None else pack(record)
+def _inserted_ids(
+    connection: Connection, table: type[CheckRow | SnapshotRow], rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` into ``table``; their ids, in order.
+
+    SQLite has no way to return the ids of a many-row insert in order, so SQLAlchemy inserts
+    one row per statement there (a thousand statements for a cycle's checks). Instead: one
+    ``executemany``, then the ids. This transaction is SQLite's one writer from its insert
+    to its commit, and a new rowid is always above every existing one, so the rows just
+    inserted are the ``len(rows)`` highest, in insertion order.
+    """
+    if connection.dialect.name != "sqlite":
+        statement = insert(table).returning(col(table.id), sort_by_parameter_order=True)
+        inserted = connection.execute(statement, rows).scalars().all()
+        return list(cast(Sequence[int], inserted))  # RETURNING id: never NULL
+    connection.execute(insert(table), rows)
+    newest = sa_select(col(table.id)).order_by(col(table.id).desc()).limit(len(rows))
+    return list(reversed(cast(Sequence[int], connection.execute(newest).scalars().all())))
+
+
+Body = tuple[str | None, int | None]  # a check's blob hash and snapshot id
+
+
+def _store_bodies(connection: Connection, won: Sequence[Pending]) -> dict[int, Body]:
+    """The raw bodies and snapshots of the checks that won, the bodies in one statement and
+    the snapshots in another: what each check points at, by the ``id()`` of its record."""
+    packed = [
+        (pending.record, pending.packed if pending.packed is not None else pack(pending.record))
+        for pending in won
+        if pending.record.raw is not None or pending.record.snapshot is not None
+    ]
+    blobs = [_blob_values(record, one) for record, one in packed if _keeps_raw(record, one)]
+    if blobs:  # a body two processes store at once: the second insert is a no-op
+        connection.execute(_insert_blob(connection.dialect.name), blobs)
+    kept = [(record, one) for record, one in packed if _keeps_snapshot(record, one)]
+    rows = [_snapshot_values(record, one) for record, one in kept]
+    ids = iter(_inserted_ids(connection, SnapshotRow, rows) if rows else [])
+    snapshots = {id(record): next(ids) for record, _ in kept}
+    return {
+        id(record): (one.blob_hash if _keeps_raw(record, one) else None, snapshots.get(id(record)))
+        for record, one in packed
+    }
+
+
+def _keeps_raw(record: CheckRecord, packed: Packed) -> bool:
+    return record.raw is not None and packed.blob is not None
+
+
+def _keeps_snapshot(record: CheckRecord, packed: Packed) -> bool:
+    return record.snapshot is not None and packed.snapshot is not None
+
+
+def _won_values(record: CheckRecord, body: Body) -> dict[str, Any]:
+    blob_hash, snapshot_id = body
     return {
         **_check_values(record),
-        "blob_hash": _store_blob(connection, record, packed),
-        "snapshot_id": _store_snapshot(connection, record, packed),
+        "blob_hash": blob_hash,
+        "snapshot_id": snapshot_id,
         "change_count": len(record.changes),
     }
 
@@ -344,25 +399,20 @@ def _check_values(record: CheckRecord) -> dict[str, Any]:
     }
 
 
-def _store_blob(connection: Connection, record: CheckRecord, packed: Packed) -> str | None:
-    if record.raw is None or packed.blob is None:
-        return None
-    values = {
+def _blob_values(record: CheckRecord, packed: Packed) -> dict[str, Any]:
+    assert record.raw is not None
+    return {
         "hash": packed.blob_hash,
         "size": len(record.raw),
         "content_type": record.content_type,
         "data": packed.blob,
         "created_at": record.started_at,
     }
-    # Two processes may store the same body at once: the second insert is a no-op.
-    connection.execute(_insert_blob(connection.dialect.name), values)
-    return packed.blob_hash
 
 
-def _store_snapshot(connection: Connection, record: CheckRecord, packed: Packed) -> int | None:
-    if record.snapshot is None or packed.snapshot is None:
-        return None
-    values = {
+def _snapshot_values(record: CheckRecord, packed: Packed) -> dict[str, Any]:
+    assert record.snapshot is not None
+    return {
         "source_key": record.source_key,
         "created_at": record.started_at,
         "content_hash": record.snapshot.content_hash,
@@ -370,28 +420,42 @@ def _store_snapshot(connection: Connection, record: CheckRecord, packed: Packed)
         "data": packed.snapshot,
         "blob_hash": packed.blob_hash,
     }
-    return connection.execute(_INSERT_SNAPSHOT, values).scalar_one()
 
 
 # -- what a check found -------------------------------------------------------------------
 
 
+def _with_deadlines(connection: Connection, records: Sequence[CheckRecord]) -> set[str]:
+    """Which of the sources whose deadlines these checks read have deadlines stored (one
+    query for a batch, where each check would ask again)."""
+    keys = {record.source_key for record in records if record.deadlines is not None}
+    if not keys:
+        return set()
+    statement = sa_select(col(DeadlineRow.source_key)).where(
+        col(DeadlineRow.source_key).in_(sorted(keys))
+    )
+    return set(connection.execute(statement.distinct()).scalars())
+
+
 def _store_found(
-    session: Session, pending: Pending, written: Written, won: Claim
+    session: Session, pending: Pending, written: Written, won: Claim, dated: set[str]
 ) -> list[tuple[int, Change]]:
-    """The check's changes and deadlines (ORM: rare, and a change links to earlier ones)."""
+    """The check's changes and deadlines (ORM: rare, and a change links to earlier ones).
+    ``dated``: the sources with deadlines stored."""
     record = pending.record
     if not record.changes and record.deadlines is None:
         return []
     snapshots = (pending.previous_snapshot, written.values["snapshot_id"])
     stored = _store_changes(session, record, written.check_id, snapshots, won.version - 1)
-    if record.deadlines is not None:
+    stated = record.source_key in dated
+    if record.deadlines is not None and (record.deadlines or stated):
         sync_deadlines(
             session,
             record.source_key,
             record.deadlines,
             record.started_at,
             items=record.deadline_items,
+            stored=stated,
         )
         session.flush()
         events.link_deadlines(session, record.source_key, _events_by_item(session, stored))
@@ -505,18 +569,22 @@ def sync_deadlines(
     now: datetime,
     *,
     items: frozenset[str] | None = None,
+    stored: bool = True,
 ) -> None:
     """Make the stored deadlines of a source what its document states now.
 
     With ``items``, only the deadlines of those items were read again; the others stay.
     A moved date is kept in the deadline's history; a deadline the document no longer
-    states is closed, not deleted.
+    states is closed, not deleted. ``stored=False``: the source has none stored yet.
     """
+    rows = (
+        session.exec(select(DeadlineRow).where(DeadlineRow.source_key == source_key)).all()
+        if stored
+        else []
+    )
     existing = {
         (row.item_key, row.kind, row.label): row
-        for row in session.exec(
-            select(DeadlineRow).where(DeadlineRow.source_key == source_key)
-        ).all()
+        for row in rows
         if items is None or row.item_key in items
     }
     new: list[dict[str, Any]] = []
@@ -526,8 +594,8 @@ def sync_deadlines(
             new.append(_new_deadline(deadline, now))
         else:
             session.add(_updated_deadline(row, deadline, now))
-    if new:  # one statement: a page's first check can state dozens of deadlines
-        session.execute(insert(DeadlineRow), new)
+    if new:  # one Core statement: a page's first check can state dozens of deadlines
+        session.connection().execute(insert(DeadlineRow), new)
     for row in existing.values():
         if row.status == "open":
             row.status, row.last_seen = "closed", now

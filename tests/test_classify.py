@@ -7,6 +7,7 @@ purpose: the rules must read EU publications in general, not one page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -1049,3 +1050,15 @@ def test_a_document_item_that_only_moved_to_another_page_is_no_change():
         kind=DocumentKind.PAGE, items=(_measure("Signatories shall keep documentation."),)
     )
     assert diff_documents(before, moved) == []
+
+
+def test_every_pattern_of_the_vocabulary_compiles_and_folds_like_ignorecase() -> None:
+    """The patterns compile on first use, so a typo in a language file would surface only
+    when a page says something: compile them all here, in both forms."""
+    from monitor.analysis.classify import vocabulary
+
+    words = [value for value in vars(vocabulary).values() if isinstance(value, vocabulary.Words)]
+    assert len(words) > 40
+    for pattern in words:
+        assert pattern.folded.flags & re.IGNORECASE == 0
+        assert pattern.exact.flags & re.IGNORECASE

@@ -338,9 +338,10 @@ def test_a_check_that_cannot_be_stored_is_recorded_as_failed(app: App, monkeypat
     from storage import checks
 
     def broken(*_args, **_kwargs):
-        raise IntegrityError("INSERT INTO deadlines ...", {}, Exception("constraint"))
+        raise IntegrityError("INSERT INTO changes ...", {}, Exception("constraint"))
 
-    monkeypatch.setattr(checks, "sync_deadlines", broken)
+    # A write after the check's snapshot and raw body: all of it must go.
+    monkeypatch.setattr(checks, "_store_changes", broken)
     with pytest.raises(StorageError):
         check(app, "office")
     [row] = app.store.checks("office")

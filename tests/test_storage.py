@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from dataclasses import replace
@@ -443,6 +444,82 @@ def test_quiet_checks_from_a_state_already_checked_elsewhere_are_skipped(store: 
     assert [c.outcome for c in store.checks("news")] == ["skipped", "not_modified"]
     [unfenced] = store.record_quiet([replace(stale, base_version=None)])
     assert unfenced is None  # left for Store.record
+
+
+def test_each_check_of_a_batch_gets_the_id_of_its_own_row(store: Store):
+    """A batch's check rows are inserted in one statement (SQLite cannot return their ids
+    in order, so they are read back): every id must be the row of its own record, also
+    after rows were deleted and with skipped checks in the batch."""
+    keys = [f"s{n}" for n in range(5)]
+    store.sync_sources([replace(SOURCE, key=key, url=f"https://x.eu/{key}") for key in keys])
+
+    def batch(minute: int) -> list[CheckRecord]:
+        return [
+            CheckRecord(
+                source_key=key,
+                started_at=T0 + timedelta(minutes=minute, seconds=n),
+                duration_ms=n,
+                outcome=CheckOutcome.NOT_MODIFIED,
+                base_version=store.state(key).version,
+            )
+            for n, key in enumerate([*keys, keys[1]])  # keys[1] twice: the second is skipped
+        ]
+
+    store.record_quiet(batch(0))
+    with store.engine.begin() as connection:  # the newest rows gone: ids may be reused
+        connection.execute(text("DELETE FROM checks WHERE source_key IN ('s3', 's4')"))
+    records = batch(1)
+    stored = store.record_quiet(records)
+
+    assert [s.skipped if s else None for s in stored] == [False] * 5 + [True]
+    with store.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, source_key, duration_ms FROM checks"))
+        by_id = {row.id: (row.source_key, row.duration_ms) for row in rows}
+    assert [by_id[s.check_id] for s in stored if s] == [
+        (r.source_key, r.duration_ms) for r in records
+    ]
+
+
+def test_each_baseline_of_a_batch_points_at_its_own_snapshot_and_body(store: Store):
+    """Snapshots and raw bodies of a batch are written many to a statement: each check must
+    point at its own (two sources serving the same bytes share one stored body)."""
+    from storage.checks import Pending, pack
+
+    keys = [f"s{n}" for n in range(4)]
+    store.sync_sources([replace(SOURCE, key=key, url=f"https://x.eu/{key}") for key in keys])
+    records = []
+    for n, key in enumerate(keys):
+        _, snapshot = snapshot_of(Item(key=f"k{n}", title=key, text=f"text {n}"))
+        raw = b"same body" if n >= 2 else f"body {n}".encode()
+        records.append(
+            CheckRecord(
+                source_key=key,
+                started_at=T0 + timedelta(seconds=n),
+                duration_ms=n,
+                outcome=CheckOutcome.BASELINE,
+                http_status=200,
+                raw=raw,
+                snapshot=snapshot,
+                content_type="text/html",
+                base_version=store.state(key).version,
+            )
+        )
+    stored = store.record_found([Pending(record=r, packed=pack(r)) for r in records])
+
+    query = text(
+        "SELECT c.id, c.source_key, s.source_key AS of, s.content_hash, b.hash, b.size"
+        " FROM checks c JOIN snapshots s ON s.id = c.snapshot_id"
+        " JOIN blobs b ON b.hash = c.blob_hash"
+    )
+    with store.engine.connect() as connection:
+        rows = {row.id: row for row in connection.execute(query)}
+    for one, record in zip(stored, records, strict=True):
+        assert one is not None and record.snapshot is not None and record.raw is not None
+        row = rows[one.check_id]
+        assert (row.source_key, row.of) == (record.source_key, record.source_key)
+        assert row.content_hash == record.snapshot.content_hash
+        assert (row.hash, row.size) == (hashlib.sha256(record.raw).hexdigest(), len(record.raw))
+    assert store.counts()["blobs"] == 3
 
 
 def test_a_quiet_batch_writes_what_single_checks_write_and_owes_the_same_alerts(store: Store):
