@@ -6,8 +6,9 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.analysis.limits import WorkLimits
@@ -23,6 +24,8 @@ from storage.subscriptions import UserDigests
 # The fetcher (httpx, aiohttp), the classifier and the replay server load when something is
 # checked (``App.checker``), not for the commands that only read the database.
 if TYPE_CHECKING:
+    import httpx
+
     from monitor.pipeline import Checker
     from notifiers.outbox import Dispatcher
     from sources.fetch.fetcher import FetchPolicy
@@ -86,7 +89,6 @@ def _check_rendering(sources: Iterable[Source]) -> None:
 
 def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:
     from sources.parsers import PARSERS
-    from sources.parsers.html_page import check_selectors
 
     known = PARSERS if parsers is None else parsers
     for source in sources:
@@ -97,10 +99,33 @@ def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | No
             )
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
-        try:
-            check_selectors(source.options)
-        except ConfigError as exc:
-            raise ConfigError(f"sources.{source.key}: {exc}") from exc
+        _check_selectors(source)
+
+
+def _check_selectors(source: Source) -> None:
+    options = source.options
+    if not (options.keep or options.drop or options.sections):
+        return  # most sources: the HTML parser (and lxml) need not be loaded for them
+    from sources.parsers.html_page import check_selectors
+
+    try:
+        check_selectors(options)
+    except ConfigError as exc:
+        raise ConfigError(f"sources.{source.key}: {exc}") from exc
+
+
+def _client(
+    policy: FetchPolicy, replay_dir: Path | None
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The HTTP client: the real one, or one answering from recordings (``[replay] dir``;
+    its module, with an aiohttp server in it, is loaded only then)."""
+    from sources.fetch.fetcher import make_client
+
+    if replay_dir is None:
+        return make_client(policy)
+    from sources.fetch.replay import offline_policy, replay_client
+
+    return replay_client(offline_policy(policy), replay_dir)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -187,17 +212,12 @@ class App:
         from monitor.analysis.classify import RuleClassifier
         from monitor.analysis.deadlines import extract_deadlines
         from monitor.pipeline import Checker
-        from sources.fetch.fetcher import Fetcher, make_client
+        from sources.fetch.fetcher import Fetcher
         from sources.fetch.render import Renderer
-        from sources.fetch.replay import offline_policy, replay_client
         from sources.parsers import PAGERS, PARSERS
 
         policy = fetch_policy(self.settings)
-        replay_dir = self.settings.replay.dir
-        if replay_dir is not None:
-            policy = offline_policy(policy)
-        opened = replay_client(policy, replay_dir) if replay_dir else make_client(policy)
-        async with opened as client:
+        async with _client(policy, self.settings.replay.dir) as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             renderer = Renderer(fetcher, render_policy(self.settings))
             try:

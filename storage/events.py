@@ -18,6 +18,7 @@ at a time, and a check holds the write lock (its claim) before it groups anythin
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -93,19 +94,23 @@ def candidates(session: Session, change: Member, *, exclude: int | None = None) 
     ids = _by_identity(session, change) | _by_title(session, change, exclude)
     if not ids:
         return []
-    events = session.exec(select(EventRow).where(col(EventRow.id).in_(ids))).all()
+    # The columns the rules read, not whole rows (an event's grouping log grows with it).
+    events = session.execute(
+        sa_select(col(EventRow.id), col(EventRow.new_date), col(EventRow.last_detected_at)).where(
+            col(EventRow.id).in_(ids)
+        )
+    ).all()
     members = _members(session, ids, exclude)
     split_out = _split_out(session, ids)
     return [
         Candidate(
-            event_id=event.id,
-            new_date=event.new_date,
-            last_detected_at=event.last_detected_at,
-            members=tuple(members.get(event.id, ())),
-            split_out=frozenset(split_out.get(event.id, ())),
+            event_id=event_id,
+            new_date=new_date,
+            last_detected_at=last_detected_at,
+            members=tuple(members.get(event_id, ())),
+            split_out=frozenset(split_out.get(event_id, ())),
         )
-        for event in events
-        if event.id is not None
+        for event_id, new_date, last_detected_at in events
     ]
 
 
@@ -142,14 +147,20 @@ def _equal(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
 
+_MEMBER_FIELDS = tuple(field.name for field in dataclasses.fields(Member))
+
+
 def _members(session: Session, ids: set[int], exclude: int | None) -> dict[int, list[Member]]:
-    statement = select(ChangeRow).where(col(ChangeRow.event_id).in_(ids))
+    """The members of each event: only the columns the rules read, not whole rows (a
+    change's diff can be large, and every change of a busy day may be a candidate's)."""
+    columns = [col(getattr(ChangeRow, name)) for name in _MEMBER_FIELDS]
+    statement = sa_select(col(ChangeRow.event_id), *columns).where(col(ChangeRow.event_id).in_(ids))
     if exclude is not None:
         statement = statement.where(col(ChangeRow.id) != exclude)
     found: dict[int, list[Member]] = {}
-    for row in session.exec(statement.order_by(col(ChangeRow.id))).all():
-        assert row.event_id is not None
-        found.setdefault(row.event_id, []).append(member_of(row))
+    for event_id, *values in session.execute(statement.order_by(col(ChangeRow.id))):
+        member = Member(**dict(zip(_MEMBER_FIELDS, values, strict=True)))
+        found.setdefault(event_id, []).append(member)
     return found
 
 

@@ -11,6 +11,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from sources.parsers.eurlex_act import parse_eurlex_act
 from sources.parsers.feed import parse_feed
 from sources.parsers.html_page import parse_html_page
 from sources.parsers.json_api import flatten, parse_json
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(__file__).parent / "data" / "parsers"
 # Read at import time: the autouse clean_environ fixture removes LEXWATCH_* from each test.
@@ -117,6 +121,24 @@ def test_registry_names() -> None:
     ]  # fmt: skip
     assert get_parser("html") is parse_html_page
     assert get_parser("eurlex_act") is parse_eurlex_act
+
+
+def test_a_parser_is_imported_when_first_used_not_when_named() -> None:
+    """A cycle of 304s parses nothing: naming, listing and checking parser names must not
+    import the parsers (lxml, feedparser); asking for one imports its module."""
+    code = (
+        "import sys; from sources.parsers import PAGERS, PARSERS;"
+        " assert 'html' in PARSERS and 'hys_search' in PAGERS and len(sorted(PARSERS)) == 13;"
+        " heavy = ('lxml', 'feedparser', 'sources.parsers.');"
+        " print(sorted(m for m in sys.modules if m.startswith(heavy)));"
+        " PARSERS['html']; print('sources.parsers.html_page' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
+    with pytest.raises(KeyError):
+        PARSERS["rss"]
 
 
 def test_unknown_parser_names_the_valid_ones() -> None:

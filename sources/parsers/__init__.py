@@ -6,45 +6,65 @@ PAGERS names, for the parsers of paginated APIs, the function that finds the nex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import TypeVar
 
 from monitor.errors import ConfigError
 from monitor.types import Pager, Parser
-from sources.parsers.digital_strategy import parse_ds_page
-from sources.parsers.documents import parse_document
-from sources.parsers.eurlex_act import parse_eurlex_act
-from sources.parsers.eurlex_docinfo import parse_eurlex_docinfo
-from sources.parsers.eurlex_feed import parse_eurlex_feed
-from sources.parsers.feed import parse_feed
-from sources.parsers.formex import parse_formex
-from sources.parsers.haveyoursay import next_hys_page, parse_hys_initiative, parse_hys_search
-from sources.parsers.html_page import parse_html_page
-from sources.parsers.json_api import parse_json
-from sources.parsers.oeil import parse_oeil_procedure
-from sources.parsers.text import parse_text
 
 __all__ = ["HTML_PARSERS", "LINK_PARSERS", "PAGERS", "PARSERS", "get_parser"]
 
-PARSERS: Mapping[str, Parser] = MappingProxyType(
+T = TypeVar("T")
+
+
+class Registry(Mapping[str, T]):
+    """Names to functions, each module imported when one of its functions is first asked
+    for: a check answered 304 parses nothing, and importing every parser (lxml, feedparser,
+    pypdfium2...) would cost a tenth of a second of every ``lexwatch check``. Naming,
+    listing and ``in`` import nothing."""
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = dict(where)  # name: "module:function"
+        self._loaded: dict[str, T] = {}
+
+    def __getitem__(self, name: str) -> T:
+        found = self._loaded.get(name)
+        if found is None:  # an unknown name raises KeyError here, as a dict would
+            module, _, function = self._where[name].partition(":")
+            found = self._loaded[name] = getattr(importlib.import_module(module), function)
+        return found
+
+    def __contains__(self, name: object) -> bool:  # Mapping's would import the module
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+_HERE = "sources.parsers"
+PARSERS: Mapping[str, Parser] = Registry(
     {
-        "html": parse_html_page,
-        "feed": parse_feed,
-        "json": parse_json,
-        "eurlex_act": parse_eurlex_act,
-        "hys_search": parse_hys_search,
-        "hys_initiative": parse_hys_initiative,
-        "ds_page": parse_ds_page,
-        "eurlex_docinfo": parse_eurlex_docinfo,
-        "eurlex_feed": parse_eurlex_feed,
-        "formex": parse_formex,
-        "oeil_procedure": parse_oeil_procedure,
-        "text": parse_text,
-        "document": parse_document,
+        "html": f"{_HERE}.html_page:parse_html_page",
+        "feed": f"{_HERE}.feed:parse_feed",
+        "json": f"{_HERE}.json_api:parse_json",
+        "eurlex_act": f"{_HERE}.eurlex_act:parse_eurlex_act",
+        "hys_search": f"{_HERE}.haveyoursay:parse_hys_search",
+        "hys_initiative": f"{_HERE}.haveyoursay:parse_hys_initiative",
+        "ds_page": f"{_HERE}.digital_strategy:parse_ds_page",
+        "eurlex_docinfo": f"{_HERE}.eurlex_docinfo:parse_eurlex_docinfo",
+        "eurlex_feed": f"{_HERE}.eurlex_feed:parse_eurlex_feed",
+        "formex": f"{_HERE}.formex:parse_formex",
+        "oeil_procedure": f"{_HERE}.oeil:parse_oeil_procedure",
+        "text": f"{_HERE}.text:parse_text",
+        "document": f"{_HERE}.documents:parse_document",
     }
 )
 
-PAGERS: Mapping[str, Pager] = MappingProxyType({"hys_search": next_hys_page})
+PAGERS: Mapping[str, Pager] = Registry({"hys_search": f"{_HERE}.haveyoursay:next_hys_page"})
 # The parsers that read an HTML page: a rendered DOM goes to them (``render = true``).
 HTML_PARSERS = ("html", "ds_page", "eurlex_act", "eurlex_docinfo", "oeil_procedure")
 # The parsers of a page whose document links can be followed (``follow_documents``).
