@@ -8,16 +8,25 @@ only bust caches or track clicks.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["join_blocks", "normalise_line", "normalise_text", "strip_tracking"]
+__all__ = [
+    "join_blocks",
+    "link_origin",
+    "normalise_line",
+    "normalise_text",
+    "plain_link",
+    "strip_tracking",
+]
 
 # Invisible characters that editors and CMSs insert and remove at will: soft hyphen, zero-width
 # space / non-joiner / joiner, word joiner, and the BOM used as a zero-width no-break space.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
 # Query parameters that never select content: click trackers and cache busters.
 _TRACKING_NAMES = frozenset(
@@ -35,6 +44,14 @@ _TIMESTAMP_VALUE = re.compile(r"\d{9,}")
 # Drupal appends a bare 6-character token (``webtools.js?t6pz2c``) to assets on cache rebuilds.
 _DRUPAL_ASSET_TOKEN = re.compile(r"[a-z0-9]{6}")
 _ASSET_SUFFIXES = (".js", ".css")
+# Links that ``strip_tracking(urljoin(base, link))`` gives back unchanged (a root-relative one
+# after an http(s) or ftp base's origin): http(s), no params, fragment, IPv6 or non-ASCII
+# host, dot segment (plain_link checks for "/."), nor a character urlsplit strips or removes.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[-\w.:@]+(?:/[-\w.~!$%&'()*+,=:@/]*)?(?:\?[-\w.~!$%&'()*+,=:@/?]*)?", re.ASCII
+)
+_PLAIN_ROOTED = re.compile(r"/(?!/)[-\w.~!$%&'()*+,=:@/]*", re.ASCII)
+_ORIGIN_SCHEMES = frozenset({"http", "https", "ftp"})
 
 
 def normalise_text(text: str) -> str:
@@ -44,7 +61,7 @@ def normalise_text(text: str) -> str:
     becomes one space, runs of spaces collapse, lines are stripped and empty lines dropped.
     Idempotent: ``normalise_text(normalise_text(t)) == normalise_text(t)``.
     """
-    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    text = unicodedata.normalize("NFC", _visible(text))
     # str.split() without arguments splits on every Unicode whitespace character (NBSP, thin,
     # narrow NBSP, ideographic space, tab...), which is exactly the set we want to collapse.
     lines = (" ".join(line.split()) for line in text.splitlines())
@@ -53,7 +70,7 @@ def normalise_text(text: str) -> str:
 
 def normalise_line(text: str) -> str:
     """Return ``text`` normalised like :func:`normalise_text`, with line breaks as spaces."""
-    return " ".join(unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).split())
+    return " ".join(unicodedata.normalize("NFC", _visible(text)).split())
 
 
 def join_blocks(blocks: Iterable[str]) -> str:
@@ -68,9 +85,23 @@ def join_blocks(blocks: Iterable[str]) -> str:
     text = "\x00".join(blocks)
     if text.count("\x00") != len(blocks) - 1:  # a block holds a NUL itself: no shortcut
         return "\n".join(line for line in map(normalise_line, blocks) if line)
-    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    text = unicodedata.normalize("NFC", _visible(text))
     lines = (" ".join(block.split()) for block in text.split("\x00"))
     return "\n".join(line for line in lines if line)
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible characters.
+
+    Most text holds none, and ``isascii`` or ``in`` tell that many times faster than the
+    regular expression's scan of a long text.
+    """
+    if text.isascii():
+        return text
+    for char in _INVISIBLE_CHARS:
+        if char in text:
+            return _INVISIBLE.sub("", text)
+    return text
 
 
 def strip_tracking(url: str) -> str:
@@ -93,3 +124,33 @@ def _is_tracking(pair: str, asset: bool) -> bool:
     if name in _TIMESTAMP_NAMES and _TIMESTAMP_VALUE.fullmatch(unquote_plus(raw_value)):
         return True
     return asset and not has_value and _DRUPAL_ASSET_TOKEN.fullmatch(name) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def link_origin(base_url: str) -> str | None:
+    """What :func:`plain_link` needs to know of a base URL.
+
+    "scheme://host" of an http(s) or ftp base; "" for any other base; None when urljoin
+    cannot read the base, so that every link raises as it does.
+    """
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return None
+    if parts.scheme in _ORIGIN_SCHEMES and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+def plain_link(origin: str, link: str) -> str | None:
+    """``strip_tracking(urljoin(base, link))`` for a plain link, else None.
+
+    ``origin`` is ``link_origin(base)``. Most links on a page or in a feed are plain: an
+    absolute one or a root-relative one, with nothing urljoin or urlsplit would change, and
+    they skip urllib's parses. A None says: call urljoin.
+    """
+    if _PLAIN_ABSOLUTE.fullmatch(link):
+        return strip_tracking(link) if "?" in link else link
+    if origin and "/." not in link and _PLAIN_ROOTED.fullmatch(link):
+        return origin + link
+    return None

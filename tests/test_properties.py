@@ -14,6 +14,7 @@ Sized to run in well under a minute on two cores.
 from __future__ import annotations
 
 import json
+from urllib.parse import urljoin
 from xml.sax.saxutils import escape
 
 import pytest
@@ -31,7 +32,14 @@ from monitor.types import (
     SourceOptions,
     TextOp,
 )
-from sources.normalise import join_blocks, normalise_line, normalise_text
+from sources.normalise import (
+    join_blocks,
+    link_origin,
+    normalise_line,
+    normalise_text,
+    plain_link,
+    strip_tracking,
+)
 from sources.parsers import PARSERS
 
 pytestmark = pytest.mark.filterwarnings(
@@ -245,6 +253,40 @@ def test_normalisation_is_idempotent(text: str) -> None:
     assert normalise_line(line) == line and "\n" not in line
     blocks = text.split("\n")
     assert join_blocks(blocks) == "\n".join(b for b in map(normalise_line, blocks) if b)
+
+
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+
+@FAST
+@given(text=st.text(st.sampled_from(f"a é\n\u00a0{INVISIBLE}"), max_size=60))
+def test_normalisation_removes_every_invisible_character(text: str) -> None:
+    expected = " ".join("".join(c for c in text if c not in INVISIBLE).split())
+    assert normalise_line(text) == expected
+
+
+LINK_BASES = [
+    "https://ex.europa.eu/a/b.html?utm_source=x", "http://Ex.EU:8080/", "HTTPS://h.eu",
+    "ftp://f.eu/d/", "", "mailto:a@b.eu", "file:///tmp/x", "http:/nohost", "https://b\u00fccher.de/",
+    "https://[::1]/x/", "http://[x", "https://h.eu/p;x?q#f",
+]  # fmt: skip
+link_text = st.lists(
+    st.sampled_from([
+        "/", "//", ".", "..", "?", "#", ";", ":", "@", "[", "]", "%2e", "&", "=", " ", "\t", "\n",
+        "\x00", "\u00e9", "A", "x", "h.eu", "utm_source=1", "v=2", ".js", "http://", "https://",
+        "HTTP://", "../", "./", "~", "'", "\\",
+    ]),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(base=st.sampled_from(LINK_BASES), link=link_text)
+def test_plain_links_are_what_urljoin_gives(base: str, link: str) -> None:
+    origin = link_origin(base)  # None: urljoin cannot read the base, no shortcut is taken
+    plain = plain_link(origin, link) if origin is not None else None
+    if plain is not None:
+        assert plain == strip_tracking(urljoin(base, link))
 
 
 # -- the differ --------------------------------------------------------------------------

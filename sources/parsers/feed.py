@@ -27,7 +27,13 @@ import feedparser
 
 from monitor.errors import ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext
-from sources.normalise import normalise_line, normalise_text, strip_tracking
+from sources.normalise import (
+    link_origin,
+    normalise_line,
+    normalise_text,
+    plain_link,
+    strip_tracking,
+)
 from sources.parsers.encoding import latin1_label, looks_utf8
 from sources.parsers.html_page import html_to_text
 
@@ -145,6 +151,10 @@ def _item(entry: Mapping[str, Any], base_url: str) -> Item:
 
 def _absolute(base_url: str, link: str) -> str | None:
     """The entry's link as an absolute URL; None when it is no URL at all."""
+    origin = link_origin(base_url)
+    plain = plain_link(origin, link) if origin is not None else None
+    if plain is not None:  # most links: no need for urljoin
+        return plain
     try:
         return strip_tracking(urljoin(base_url, link))
     except ValueError:  # urllib's "Invalid IPv6 URL" for "http://[x"

@@ -13,7 +13,7 @@ import codecs
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -23,7 +23,7 @@ from lxml import etree
 
 from monitor.errors import ConfigError, ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext, SourceOptions
-from sources.normalise import join_blocks, normalise_line, strip_tracking
+from sources.normalise import join_blocks, link_origin, normalise_line, plain_link, strip_tracking
 from sources.parsers.encoding import sniff_html
 
 __all__ = [
@@ -81,6 +81,7 @@ _CHROME_TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_HIDING_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "style"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CSS = cssselect.HTMLTranslator()
 _LINK_SCHEMES = frozenset({"http", "https", "ftp"})
@@ -314,14 +315,21 @@ class _PageWalker:
         self.root = root
         self.options = options
         self.base_url = _base_url(root, context.url)
+        self.origin = link_origin(self.base_url)
         self.page_url = strip_tracking(urldefrag(context.url).url) if context.url else None
         self.dropped = _select(root, options.drop)
         self.keep = _select(root, options.keep) if options.keep else None
         self.section_roots = _select(root, (options.sections,)) if options.sections else None
         self.found_kept = False
         self.item_collectors: list[tuple[Element, _Collector]] = []
-        # Collapsed accordion/tab panels are hidden until clicked; they are content.
-        self.controlled = set(" ".join(_xpath_strings(root, "//@aria-controls")).split())
+
+    @functools.cached_property
+    def controlled(self) -> set[str]:
+        """The ids of the elements a control reveals (read once a hidden element is met).
+
+        Collapsed accordion/tab panels are hidden until clicked; they are content.
+        """
+        return set(" ".join(_xpath_strings(self.root, "//@aria-controls")).split())
 
     def items(self) -> tuple[Item, ...]:
         """Walk the page and return its items in document order."""
@@ -374,12 +382,15 @@ class _PageWalker:
                 out.flush()
 
     def _children(self, el: Element, active: bool, out: _Collector) -> None:
-        if el.text:
-            out.text(el.text)
+        # Each read of .text or .tail makes a new Python string: read them once.
+        text = el.text
+        if text:
+            out.text(text)
         for child in el:
             self.walk(child, active, out)
-            if child.tail:
-                out.text(child.tail)
+            tail = child.tail
+            if tail:
+                out.text(tail)
 
     def _heading(self, el: Element, level: int, active: bool, out: _Collector) -> None:
         inner = _Collector("inline")
@@ -405,8 +416,17 @@ class _PageWalker:
     def _link(self, href: str | None, out: _Collector) -> None:
         if not href or href.startswith("#"):
             return
+        href = href.strip()
+        # Most links are plain http(s) ones: they skip urljoin and the scheme check.
+        url = plain_link(self.origin, href) if self.origin is not None else None
+        if url is not None:
+            out.link(url)
+        else:
+            self._joined_link(href, out)
+
+    def _joined_link(self, href: str, out: _Collector) -> None:
         try:
-            url = urljoin(self.base_url, href.strip())
+            url = urljoin(self.base_url, href)
             if urlsplit(url).scheme in _LINK_SCHEMES:
                 out.link(strip_tracking(url))
         except ValueError:  # e.g. "http://[x": a broken link is not worth failing a page
@@ -419,7 +439,12 @@ class _PageWalker:
             return True
         if (tag == "header" or tag == "footer") and not _in_sectioning(el):
             return True
-        if el.attrib and (_is_chrome(el) or self._hidden(el)):
+        names = el.keys()
+        if names and (
+            _is_chrome(el, names)
+            # Most elements have none of these attributes: no need to read them.
+            or (not _HIDING_ATTRIBUTES.isdisjoint(names) and self._hidden(el))
+        ):
             return True
         return bool(self.dropped) and el in self.dropped
 
@@ -465,10 +490,15 @@ def _item(key: str, title: str, url: str | None, text: str, links: set[str]) -> 
     return Item(key=key, title=title, url=url, text=text, fields=fields)
 
 
-def _is_chrome(el: Element) -> bool:
-    if el.get("role") in _SKIP_ROLES:
+def _is_chrome(el: Element, names: Sequence[str | bytes]) -> bool:
+    """True for a navigation role, or an id or a class that is a known chrome name."""
+    # ``names`` are the element's attributes: el.get costs more than looking there first,
+    # and most elements have a class, few an id or a role.
+    if "role" in names and el.get("role") in _SKIP_ROLES:
         return True
-    return _chrome_names(el.get("id"), el.get("class"))
+    el_id = el.get("id") if "id" in names else None
+    classes = el.get("class") if "class" in names else None
+    return (el_id is not None or classes is not None) and _chrome_names(el_id, classes)
 
 
 @functools.lru_cache(maxsize=4096)
