@@ -447,15 +447,15 @@ def _store_found(
         return []
     snapshots = (pending.previous_snapshot, written.values["snapshot_id"])
     stored = _store_changes(session, record, written.check_id, snapshots, won.version - 1)
-    stated = record.source_key in dated
-    if record.deadlines is not None and (record.deadlines or stated):
+    kept = record.source_key in dated
+    if record.deadlines is not None and (record.deadlines or kept):
         sync_deadlines(
             session,
             record.source_key,
             record.deadlines,
             record.started_at,
             items=record.deadline_items,
-            stored=stated,
+            stored=kept,
         )
         session.flush()
         events.link_deadlines(session, record.source_key, _events_by_item(session, stored))
