@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -30,15 +31,19 @@ def real_fixtures() -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No LEXWATCH_* setting from the developer's shell leaks into a test."""
+def _clean_lexwatch_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("LEXWATCH_") and name not in ("LEXWATCH_SHARED_DIR",):
             monkeypatch.delenv(name)
     # Every test server listens on 127.0.0.1, which the SSRF guard refuses by default;
     # tests/test_ssrf.py removes this to test the default.
     monkeypatch.setenv("LEXWATCH_HTTP__ALLOW_PRIVATE_ADDRESSES", "true")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No LEXWATCH_* setting from the developer's shell leaks into a test."""
+    _clean_lexwatch_environ(monkeypatch)
     yield
 
 
@@ -60,9 +65,8 @@ def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def _fresh_postgres_database() -> Iterator[str]:
     name = f"lexwatch_t_{uuid.uuid4().hex[:12]}"
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -72,9 +76,37 @@ def postgres_url() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with _fresh_postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The same test against a SQLite file and a real PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'lexwatch.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def shared_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``database_url`` for a whole module: one database per backend (each xdist worker makes
+    its own), which a module-scoped fixture seeds once for the tests that only read it.
+
+    The LEXWATCH_* environment is cleaned for as long as it lives, as for one test, so what is
+    seeded into it is built as a test's own fixture would build it.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clean_lexwatch_environ(monkeypatch)
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path_factory.mktemp('shared') / 'lexwatch.db'}"
+        else:
+            with _fresh_postgres_database() as url:
+                yield url
