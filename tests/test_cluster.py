@@ -210,6 +210,7 @@ def assert_each_change_once(lexwatch: Cluster, changed: set[str]) -> None:
         assert len(items) == len(set(items)), f"{source}: a change was stored twice: {rows}"
 
 
+@pytest.mark.slow
 def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
     lexwatch: Cluster, replay_server: ReplayServer
 ) -> None:

@@ -253,6 +253,7 @@ def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_status_command(tmp_path: Path, replay_server: ReplayServer):
     replay_server.add("/guidance", PAGE)
     (tmp_path / "lexwatch.toml").write_text(f"""
@@ -291,6 +292,7 @@ interval = "1h"
     assert data["failing"] == ["down"] and data["last_check_failed"] == []
 
 
+@pytest.mark.slow
 def test_status_of_a_running_then_stopped_service(tmp_path: Path, replay_server: ReplayServer):
     replay_server.add("/guidance", PAGE)
     (tmp_path / "lexwatch.toml").write_text(f"""
