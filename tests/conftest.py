@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,21 +78,74 @@ def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}")
 
 
-@contextmanager
-def _fresh_postgres_database() -> Iterator[str]:
+def _create_postgres_database() -> str:
     name = f"lexwatch_t_{uuid.uuid4().hex[:12]}"
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
     with _postgres_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _PostgresDatabases:
+    """Empty databases for one worker's tests, made one ahead and dropped after use by a
+    thread of their own: a test waits for neither (PostgreSQL's CREATE DATABASE copies
+    template1 and syncs; DROP waits for every backend to release the database's files).
+
+    Each test still gets a database created from template1 for it alone and never used
+    before, the same as one created in its set-up; a failure to create one fails or skips
+    the test as before, and a failure to drop one fails the session's end.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postgres-databases")
+        self._next: Future[str] | None = None
+        self._drops: list[Future[None]] = []
+
+    def take(self) -> str:
+        ahead, self._next = self._next, None
+        name = (ahead or self._thread.submit(_create_postgres_database)).result()
+        self._next = self._thread.submit(_create_postgres_database)  # the next test's
+        return name
+
+    def give_back(self, name: str) -> None:
+        self._drops.append(self._thread.submit(_drop_postgres_database, name))
+
+    def close(self) -> None:
+        if self._next is not None:
+            try:
+                self.give_back(self._next.result())
+            except BaseException:  # unreachable now: nothing was made to drop
+                pass
+        self._thread.shutdown(wait=True)
+        for dropped in self._drops:
+            dropped.result()
+
+
+@pytest.fixture(scope="session")
+def _postgres_databases() -> Iterator[_PostgresDatabases]:
+    databases = _PostgresDatabases()
+    yield databases
+    databases.close()
+
+
+@contextmanager
+def _fresh_postgres_database(databases: _PostgresDatabases) -> Iterator[str]:
+    name = databases.take()
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        databases.give_back(name)
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(_postgres_databases: _PostgresDatabases) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    with _fresh_postgres_database() as url:
+    with _fresh_postgres_database(_postgres_databases) as url:
         yield url
 
 
@@ -120,5 +174,6 @@ def shared_database_url(
         if request.param == "sqlite":
             yield f"sqlite:///{tmp_path_factory.mktemp('shared') / 'lexwatch.db'}"
         else:
-            with _fresh_postgres_database() as url:
+            databases = request.getfixturevalue("_postgres_databases")
+            with _fresh_postgres_database(databases) as url:
                 yield url
