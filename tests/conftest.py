@@ -27,10 +27,11 @@ if os.environ.get("LEXWATCH_SHARED_DIR"):
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked slow first, in their order, then the rest in theirs.
 
-    pytest-xdist (`load`) hands the first tests out one per worker in turn, so the long ones
-    start at once on every worker instead of one of them being handed out last and running
-    alone at the end while the other workers are idle. After pytest's own ordering by
-    fixture scope (trylast), which this keeps for everything not marked slow.
+    With `--maxschedchunk 1` (addopts) pytest-xdist hands each worker its next test as it
+    becomes free, in this order: the long tests start first, spread over the workers, instead
+    of one of them being handed out last and running alone at the end while the other
+    workers are idle. After pytest's own ordering by fixture scope (trylast), which this keeps
+    for everything not marked slow.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
