@@ -119,7 +119,7 @@ class _PostgresDatabases:
         if self._next is not None:
             try:
                 self.give_back(self._next.result())
-            except BaseException:  # unreachable now: nothing was made to drop
+            except BaseException:  # it could not be made (as a test was told): nothing to drop
                 pass
         self._thread.shutdown(wait=True)
         for dropped in self._drops:
