@@ -303,6 +303,12 @@ def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
             )
             for name in names
         ]
+        # Both take jobs before any is queued: on a busy machine one could still be importing
+        # while the other checks all twelve.
+        running.wait_for(
+            "both workers to start",
+            lambda: all("Starting worker on queues" in running.log(name) for name in names),
+        )
         assert f"queued {count} check(s)" in running.run("scheduler", "--once")
         running.wait_for(
             "every source checked",
