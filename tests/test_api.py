@@ -47,6 +47,18 @@ def client(make_client: Factory) -> TestClient:
     return make_client(api_tokens=TOKEN)[0]
 
 
+@pytest.fixture(scope="module")
+def shared_client(shared_database_url: str) -> Iterator[TestClient]:
+    """``client`` over one seeded database per module and backend, for tests that only read."""
+    app = make_app(shared_database_url, api_tokens=TOKEN)
+    try:
+        seed(app.store)
+        with TestClient(create_app(app, clock=lambda: NOW)) as client:
+            yield client
+    finally:
+        app.close()
+
+
 def titles(client: TestClient, query: str = "") -> list[str]:
     response = client.get(f"/api/v1/changes{query}")
     assert response.status_code == 200, response.text
@@ -96,16 +108,16 @@ def test_changes_default_view(client: TestClient):
         ("?noise=1&category=publication_added", ["Newsletter 42", HOSTILE]),
     ],
 )
-def test_change_filters(client: TestClient, query: str, expected: list[str]):
-    assert titles(client, query) == expected
+def test_change_filters(shared_client: TestClient, query: str, expected: list[str]):
+    assert titles(shared_client, query) == expected
 
 
 @pytest.mark.parametrize(
     "query",
     ["?category=gossip", "?severity=urgent", "?since=yesterday", "?per_page=500", "?page=0"],
 )
-def test_bad_filters_are_422_naming_the_value(client: TestClient, query: str):
-    response = client.get(f"/api/v1/changes{query}")
+def test_bad_filters_are_422_naming_the_value(shared_client: TestClient, query: str):
+    response = shared_client.get(f"/api/v1/changes{query}")
     assert response.status_code == 422
     assert query.split("=")[0].strip("?") in response.text
 

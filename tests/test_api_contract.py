@@ -22,7 +22,7 @@ from tests.servers.dashboard import RecordingChecker, served
 TOKEN = "tok-contract-7f3e"
 SEED = "20261120"
 # A run takes 15-70 s on a busy 2-core machine; the suite's 120 s per test is too tight.
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def schemathesis(base_url: str, workdir: Path, *options: str) -> subprocess.CompletedProcess[str]:

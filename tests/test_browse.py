@@ -29,6 +29,20 @@ def session(seeded: Seeded) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="module")
+def shared_seeded(shared_database_url: str) -> Iterator[Seeded]:
+    """``seeded`` once per module and backend, for tests that only read."""
+    app = make_app(shared_database_url)
+    yield seed(app.store)
+    app.close()
+
+
+@pytest.fixture
+def shared_session(shared_seeded: Seeded) -> Iterator[Session]:
+    with session_scope(shared_seeded.store.engine) as session:
+        yield session
+
+
 def titles(session: Session, **filters: object) -> list[str]:
     page = browse.changes_page(session, ChangeQuery(**filters))  # type: ignore[arg-type]
     return [row.title for row in page.rows]
@@ -77,8 +91,8 @@ def test_noise_and_editorial_show_when_asked_for(session: Session):
         ({"text": "100%"}, []),  # LIKE wildcards are matched literally
     ],
 )
-def test_filters(session: Session, filters: dict[str, object], expected: list[str]):
-    assert titles(session, **filters) == expected
+def test_filters(shared_session: Session, filters: dict[str, object], expected: list[str]):
+    assert titles(shared_session, **filters) == expected
 
 
 def test_pagination(session: Session):

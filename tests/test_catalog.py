@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from monitor.tools.record import write_recording
 from monitor.types import Fetched
 from sources.catalog import CATALOG
@@ -74,6 +76,7 @@ def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_builtin_catalog_runs_offline_through_replay(tmp_path: Path):
     record_catalog(tmp_path / "recordings")
     first = lexwatch(tmp_path, "--replay", "recordings", "check", "--all", "--json")

@@ -54,6 +54,7 @@ tags = ["ai-act"]
     return tmp_path
 
 
+@pytest.mark.slow
 def test_check_changes_diff_history(workdir: Path, replay_server: ReplayServer):
     first = lexwatch(workdir, "check", "guidance")
     assert first.returncode == 0, first.stderr
@@ -193,6 +194,7 @@ COUNTER = """<html><body><main><h1>Guidance</h1><p>Draft guidelines will be publ
 <p>This page was viewed {views} times since {since}.</p></main></body></html>"""
 
 
+@pytest.mark.slow
 def test_mark_noise_learns_an_ignore_rule(workdir: Path, replay_server: ReplayServer):
     replay_server.add(
         "/guidance",

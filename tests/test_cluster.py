@@ -210,6 +210,7 @@ def assert_each_change_once(lexwatch: Cluster, changed: set[str]) -> None:
         assert len(items) == len(set(items)), f"{source}: a change was stored twice: {rows}"
 
 
+@pytest.mark.slow
 def test_scheduler_and_workers_check_each_source_once_and_survive_a_kill(
     lexwatch: Cluster, replay_server: ReplayServer
 ) -> None:
@@ -302,6 +303,12 @@ def test_two_workers_space_their_requests_to_one_host_as_one_process_would(
             )
             for name in names
         ]
+        # Both take jobs before any is queued: on a busy machine one could still be importing
+        # while the other checks all twelve.
+        running.wait_for(
+            "both workers to start",
+            lambda: all("Starting worker on queues" in running.log(name) for name in names),
+        )
         assert f"queued {count} check(s)" in running.run("scheduler", "--once")
         running.wait_for(
             "every source checked",

@@ -44,6 +44,14 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     app.close()
 
 
+@pytest.fixture(scope="module")
+def shared_app_on_both(shared_database_url: str) -> Iterator[App]:
+    """``shared_app`` on each backend (SQLite and PostgreSQL), for the tests that only read."""
+    app = start(shared_database_url)
+    yield app
+    app.close()
+
+
 @pytest.fixture
 def client(shared_app: App) -> Iterator[TestClient]:
     with TestClient(create_app(shared_app, clock=lambda: NOW)) as test_client:
@@ -143,13 +151,11 @@ def test_timeline_newest_first_one_line_per_event(client: TestClient):
         ("?tag=nope", []),
     ],
 )
-def test_timeline_filters_on_both_databases(database_url: str, query: str, expected: list[str]):
-    app = start(database_url)
-    try:
-        with client_for(app) as client:
-            assert timeline_titles(client, query) == expected
-    finally:
-        app.close()
+def test_timeline_filters_on_both_databases(
+    shared_app_on_both: App, query: str, expected: list[str]
+):
+    with client_for(shared_app_on_both) as client:
+        assert timeline_titles(client, query) == expected
 
 
 def test_filters_stay_in_the_form_and_the_pager(client: TestClient):

@@ -8,6 +8,7 @@ never a document with fewer items (a false change).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -220,34 +221,44 @@ def test_the_kind_is_told_by_the_bytes_not_the_name_or_the_type():
 
 # -- hostile documents: a failed check with the reason, never fewer items ----------------------
 
-_REAL_PDF = code_of_practice()
+
+def _cut_short() -> bytes:
+    pdf = code_of_practice()
+    return pdf[: len(pdf) // 2]
 
 
+# Each document is made by its test, not when the module is collected: the forged archives
+# take seconds to build, and every xdist worker collects every module.
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("make", "reason"),
     [
-        pytest.param(encrypted_pdf(), "the PDF is encrypted", id="encrypted"),
-        pytest.param(_REAL_PDF[: len(_REAL_PDF) // 2], "the PDF is damaged", id="cut-short"),
-        pytest.param(scanned_pdf(), "no text layer", id="scanned"),
+        pytest.param(encrypted_pdf, "the PDF is encrypted", id="encrypted"),
+        pytest.param(_cut_short, "the PDF is damaged", id="cut-short"),
+        pytest.param(scanned_pdf, "no text layer", id="scanned"),
         pytest.param(
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old binary Office file", id="doc"
+            lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            "old binary Office file",
+            id="doc",
         ),
         pytest.param(
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
+            lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
             "the Word document is encrypted",
             id="encrypted-docx",
         ),
-        pytest.param(zip_bomb_docx(), "decompression bomb", id="zip-bomb"),
-        pytest.param(lying_zip_docx(), "cannot be unpacked", id="forged-size"),
+        pytest.param(zip_bomb_docx, "decompression bomb", id="zip-bomb"),
+        pytest.param(lying_zip_docx, "cannot be unpacked", id="forged-size"),
         pytest.param(
-            b"<!DOCTYPE html><html><title>Access denied</title></html>",
+            lambda: b"<!DOCTYPE html><html><title>Access denied</title></html>",
             "not a PDF, DOCX or ODT document",
             id="html",
         ),
-        pytest.param(b"PK\x03\x04 not really a zip", "the document is damaged", id="bad-zip"),
+        pytest.param(
+            lambda: b"PK\x03\x04 not really a zip", "the document is damaged", id="bad-zip"
+        ),
     ],
 )
-def test_an_unreadable_document_says_why(content: bytes, reason: str):
+def test_an_unreadable_document_says_why(make: Callable[[], bytes], reason: str):
+    content = make()
     with pytest.raises(ParseError, match=reason):
         read(content)
 

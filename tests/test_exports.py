@@ -10,6 +10,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -65,8 +66,8 @@ def triage(store: Store, event_id: int, *, to: list[str], assignee: str, due: da
         assert store.triage.set_due(write, due).done
 
 
-@pytest.fixture
-def seeded(database_url: str) -> Iterator[Seeded]:
+@contextmanager
+def seeding(database_url: str) -> Iterator[Seeded]:
     app = make_app(
         database_url,
         users=f"alice:{PASSWORD}",
@@ -98,6 +99,20 @@ def seeded(database_url: str) -> Iterator[Seeded]:
         hidden=[events["editorial"], events["noise"], events["newsletter"]],
     )
     app.close()
+
+
+@pytest.fixture
+def seeded(database_url: str) -> Iterator[Seeded]:
+    """A seeded database of the test's own."""
+    with seeding(database_url) as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def shared_seeded(shared_database_url: str) -> Iterator[Seeded]:
+    """The same seeded database, once per module and backend, for tests that only read it."""
+    with seeding(shared_database_url) as seeded:
+        yield seeded
 
 
 def client_for(app: App) -> TestClient:
@@ -207,7 +222,10 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(seeded: Seede
         ("category=editorial", ["editorial"]),
     ],
 )
-def test_csv_export_applies_the_list_filters(seeded: Seeded, query: str, expected: list[str]):
+def test_csv_export_applies_the_list_filters(
+    shared_seeded: Seeded, query: str, expected: list[str]
+):
+    seeded = shared_seeded
     ids = {
         "extension": seeded.extension,
         "formula": seeded.formula,

@@ -339,6 +339,7 @@ def test_after_a_kill_9_an_urgent_alert_goes_out_within_one_dispatch_interval(
     store.close()
 
 
+@pytest.mark.slow
 def test_two_dispatchers_and_a_receiver_that_hangs_past_the_lease_deliver_each_alert_once(
     tmp_path: Path, database_url: str, receiver: Receiver
 ):

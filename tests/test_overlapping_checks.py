@@ -341,6 +341,7 @@ GUIDELINES_ITEM = PAGE + "Consultation on the guidelines for general-purpose AI 
 CODE_ITEM = PAGE + "Consultation on the code of practice on AI-generated content"
 
 
+@pytest.mark.slow
 def test_a_second_consultation_on_the_same_page_is_a_new_alerted_event(
     tmp_path: Path, database_url: str, replay_server: ReplayServer, receiver: Receiver
 ):

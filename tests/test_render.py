@@ -273,6 +273,7 @@ def lexwatch(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 def test_the_command_line_renders_and_says_when_chromium_is_missing(
     tmp_path: Path, site: RenderedSite
 ):

@@ -42,41 +42,59 @@ class Hostile:
     app: App
     client: TestClient
     change_id: int
+    number: int  # "Scraped link N", "Scraped deadline N"
+
+
+@dataclass
+class Scraped:
+    app: App
+    client: TestClient
+    change_ids: dict[str, int]  # by bad link
+
+
+@pytest.fixture(scope="module")
+def scraped(shared_database_url: str) -> Iterator[Scraped]:
+    """The seeded history plus, on the press source, one change and one deadline per bad link
+    (item r9-N, "Scraped link N" and "Scraped deadline N"), stored by one check: every test
+    here only reads it."""
+    app = make_app(shared_database_url, api_tokens="tok")
+    seed(app.store)
+    changes, deadlines = [], []
+    for n, link in enumerate(BAD_LINKS):
+        title = f"Scraped link {n}"
+        base = change("press", f"r9-{n}", Category.PUBLICATION_ADDED, Severity.HIGH, title)
+        changes.append(Change(**{**_fields(base), "url": link}))
+        deadlines.append(
+            Deadline(
+                source_key="press",
+                item_key=f"r9-{n}",
+                label=f"Scraped deadline {n}",
+                kind="event",
+                due=NOW + timedelta(days=5),
+                url=link,
+            )
+        )
+    app.store.record(
+        check("press", T0 + timedelta(days=13), changes=tuple(changes), deadlines=tuple(deadlines)),
+        None,
+    )
+    by_title = {row.title: row.id for row in app.store.changes(ChangeFilter(source="press"))}
+    ids = {link: by_title[f"Scraped link {n}"] for n, link in enumerate(BAD_LINKS)}
+    assert all(change_id is not None for change_id in ids.values())
+    with TestClient(create_app(app, clock=lambda: NOW)) as client:
+        yield Scraped(app=app, client=client, change_ids=ids)  # type: ignore[arg-type]
+    app.close()
 
 
 @pytest.fixture(params=BAD_LINKS)
-def hostile(request: pytest.FixtureRequest, database_url: str) -> Iterator[Hostile]:
-    app = make_app(database_url, api_tokens="tok")
-    seed(app.store)
-    scraped = request.param
-    bad = Change(
-        **{
-            **_fields(
-                change("press", "r9", Category.PUBLICATION_ADDED, Severity.HIGH, "Scraped link")
-            ),
-            "url": scraped,
-        }
+def hostile(request: pytest.FixtureRequest, scraped: Scraped) -> Hostile:
+    """The change (and deadline) whose scraped link is ``request.param``."""
+    return Hostile(
+        app=scraped.app,
+        client=scraped.client,
+        change_id=scraped.change_ids[request.param],
+        number=BAD_LINKS.index(request.param),
     )
-    due = Deadline(
-        source_key="press",
-        item_key="r9",
-        label="Scraped deadline",
-        kind="event",
-        due=NOW + timedelta(days=5),
-        url=scraped,
-    )
-    app.store.record(
-        check("press", T0 + timedelta(days=13), changes=(bad,), deadlines=(due,)), None
-    )
-    [row] = [
-        row
-        for row in app.store.changes(ChangeFilter(source="press"))
-        if row.title == "Scraped link"
-    ]
-    assert row.id is not None
-    with TestClient(create_app(app, clock=lambda: NOW)) as client:
-        yield Hostile(app=app, client=client, change_id=row.id)
-    app.close()
 
 
 def _fields(value: Change) -> dict[str, object]:
@@ -89,9 +107,11 @@ def test_no_surface_carries_the_link(hostile: Hostile):
     listed = client.get("/api/v1/changes?source=press").json()["items"]
     assert [item["url"] for item in listed if item["id"] == change_id] == [None]
     deadlines = client.get("/api/v1/deadlines").json()
-    assert [d["url"] for d in deadlines if d["label"] == "Scraped deadline"] == [None]
+    label = f"Scraped deadline {hostile.number}"
+    assert [d["url"] for d in deadlines if d["label"] == label] == [None]
     atom = client.get("/feeds/changes.atom?source=press").content
-    entry = next(e for e in feedparser.parse(atom).entries if e.title == "Scraped link")
+    title = f"Scraped link {hostile.number}"
+    entry = next(e for e in feedparser.parse(atom).entries if e.title == title)
     assert [link.rel for link in entry.links] == ["alternate"]  # no rel="related"
     for surface in (
         atom,

@@ -128,6 +128,7 @@ def checks_of(workdir: Path, key: str) -> list[tuple[str, int]]:
         ).fetchall()
 
 
+@pytest.mark.slow
 def test_service_checks_alerts_serves_and_stops_cleanly(
     tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
 ):

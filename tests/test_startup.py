@@ -8,6 +8,7 @@ by the commands that fetch, once, not by every command.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,23 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def current_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose database `lexwatch db upgrade` made current, once for the module."""
+    folder = tmp_path_factory.mktemp("current")
+    (folder / "lexwatch.toml").write_text("builtin_catalog = false\n")
+    loaded(folder, "db", "upgrade")
+    return folder
+
+
+@pytest.fixture
+def current_workdir(workdir: Path, current_database: Path) -> Path:
+    """``workdir`` whose database exists and is current: a copy of that one's files."""
+    for made in current_database.glob("lexwatch.db*"):
+        shutil.copyfile(made, workdir / made.name)
+    return workdir
+
+
 def test_help_loads_click_and_nothing_heavy(workdir: Path):
     found = loaded(workdir, "--help")
     assert "click" in found
@@ -78,18 +96,16 @@ def test_help_loads_click_and_nothing_heavy(workdir: Path):
 @pytest.mark.parametrize(
     "command", [["check", "--all"], ["status"], ["changes"], ["sources"], ["deadlines"]]
 )
-def test_commands_load_only_what_they_use(workdir: Path, command: list[str]):
-    loaded(workdir, "db", "upgrade")  # the database exists and is current
-    found = loaded(workdir, *command)
+def test_commands_load_only_what_they_use(current_workdir: Path, command: list[str]):
+    found = loaded(current_workdir, *command)  # the database exists and is current
     assert "sqlalchemy" in found  # they did open the database
     assert not found & SERVICE_ONLY, sorted(found & SERVICE_ONLY)
 
 
-def test_nothing_to_check_is_one_line_without_rich_or_alembic(workdir: Path):
-    loaded(workdir, "db", "upgrade")  # the database exists and is current
-    found = loaded(workdir, "check", "--all")
+def test_nothing_to_check_is_one_line_without_rich_or_alembic(current_workdir: Path):
+    found = loaded(current_workdir, "check", "--all")  # the database exists and is current
     assert not found & {"rich", "alembic"}, sorted(found & {"rich", "alembic"})
-    result = lexwatch(workdir, "check", "--all")
+    result = lexwatch(current_workdir, "check", "--all")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "nothing to check: no source is enabled (see `lexwatch sources`)\n"
 

@@ -253,6 +253,7 @@ def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_status_command(tmp_path: Path, replay_server: ReplayServer):
     replay_server.add("/guidance", PAGE)
     (tmp_path / "lexwatch.toml").write_text(f"""
@@ -291,6 +292,7 @@ interval = "1h"
     assert data["failing"] == ["down"] and data["last_check_failed"] == []
 
 
+@pytest.mark.slow
 def test_status_of_a_running_then_stopped_service(tmp_path: Path, replay_server: ReplayServer):
     replay_server.add("/guidance", PAGE)
     (tmp_path / "lexwatch.toml").write_text(f"""
@@ -319,10 +321,16 @@ interval = 2
             found = lexwatch(tmp_path, "status", "--json")
             return json.loads(found.stdout) if found.returncode == 0 else {}
 
-        for _ in range(120):  # until its first checks are stored
-            if state().get("service", {}).get("checks_last_hour"):
-                break
-            time.sleep(0.5)
+        # Until its first checks are stored, read in-process as `status` reads them (the
+        # command itself, a process each time, once they are).
+        store = Store.open(f"sqlite:///{tmp_path / 'lexwatch.db'}")
+        try:
+            for _ in range(600):
+                if read_status(store, ["guidance"], datetime.now(UTC)).recent.checks:
+                    break
+                time.sleep(0.1)
+        finally:
+            store.close()
         running = state()
         assert running["service"]["state"] == "checking", (tmp_path / "run.log").read_text()
         assert running["service"]["heartbeat"]["stopped_at"] is None
