@@ -659,3 +659,20 @@ def test_chart_axis_and_sparkline():
     spark = chart.sparkline(["changed", "unchanged", "failed"])
     assert spark.summary == "last 3 checks: 1 failed, 1 changed"
     assert [m.height for m in spark.marks] == [12, 6, 16]
+
+
+def test_the_dashboards_connections_send_at_once():
+    """A keep-alive client (the dashboard's own pages, API clients, schemathesis) waited
+    about 40 ms for every response when Nagle's algorithm held back its body until the
+    client's delayed ACK: every connection the dashboard accepts must have it turned off."""
+    import socket
+
+    from dashboard.app import bind
+
+    listening = bind("127.0.0.1", 0)
+    listening.setblocking(True)
+    with listening, socket.create_connection(listening.getsockname()[:2]):
+        accepted, _ = listening.accept()
+        with accepted:
+            assert accepted.proto == socket.IPPROTO_TCP  # asyncio sets TCP_NODELAY on these
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

@@ -5,7 +5,6 @@ uvicorn with lexwatch's options) on a free loopback port, from a daemon thread.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,11 +33,6 @@ def served(
 ) -> Iterator[str]:
     """Yields the dashboard's base URL (http://127.0.0.1:PORT) while it serves ``app``."""
     sock = bind("127.0.0.1", 0)  # listening already: requests wait until uvicorn accepts
-    # Connections accepted from this socket inherit TCP_NODELAY. bind() makes it with proto 0,
-    # for which asyncio does not turn Nagle off on accepted connections, so a keep-alive client
-    # would wait ~40 ms (delayed ACK) for every response whose headers and body uvicorn writes
-    # apart: schemathesis's thousands of requests spent most of their time there.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     port = sock.getsockname()[1]
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
