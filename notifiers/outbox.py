@@ -179,17 +179,27 @@ class Dispatcher:
             logger.error("sending to subscription %s failed", name, exc_info=task.exception())
 
     async def _work(self, name: str, deadline: float) -> int:
-        """Send ``name``'s due deliveries under its send lease (none if another holds it)."""
-        lease = Lease(subscription=name, token=str(uuid.uuid4()))
-        now = self.clock()
-        if not await asyncio.to_thread(self.store.acquire_lease, lease, now, self._until(now)):
-            return 0
-        renewing = asyncio.get_running_loop().create_task(self._renew(lease))
-        try:
-            return await self._send_in_order(lease, deadline)
-        finally:
-            renewing.cancel()
-            await asyncio.to_thread(self.store.release_lease, lease)
+        """Send ``name``'s due deliveries under its send lease (none if another holds it).
+
+        Once the lease is let go, it looks again: another process (an overlapping ``lexwatch
+        check``) whose alerts arrived while this one held the lease found it taken and left
+        them to this one, which must not leave them waiting for the next run.
+        """
+        sent, tried = 0, set[int]()
+        while self.monotonic() < deadline:
+            lease = Lease(subscription=name, token=str(uuid.uuid4()))
+            now = self.clock()
+            if not await asyncio.to_thread(self.store.acquire_lease, lease, now, self._until(now)):
+                break  # the other holder sends them, and looks again when it lets go
+            renewing = asyncio.get_running_loop().create_task(self._renew(lease))
+            try:
+                sent += await self._send_in_order(lease, deadline, tried)
+            finally:
+                renewing.cancel()
+                await asyncio.to_thread(self.store.release_lease, lease)
+            if await asyncio.to_thread(self.store.next_due, name, self.clock(), tried) is None:
+                break
+        return sent
 
     def _until(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.lease_seconds)
@@ -213,9 +223,10 @@ class Dispatcher:
                 )
                 return
 
-    async def _send_in_order(self, lease: Lease, deadline: float) -> int:
-        """One subscription's deliveries oldest first (Slack threads need the first one)."""
-        sent, tried = 0, set[int]()
+    async def _send_in_order(self, lease: Lease, deadline: float, tried: set[int]) -> int:
+        """One subscription's deliveries oldest first (Slack threads need the first one);
+        none of ``tried`` (each is tried once a round), to which each one tried is added."""
+        sent = 0
         while self.monotonic() < deadline:
             delivery_id = await asyncio.to_thread(self.store.claim_next, lease, self.clock(), tried)
             if delivery_id is None:

@@ -300,15 +300,14 @@ def _holding(lease: Lease) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     )
 
 
-def claim_next(
-    session: Session, lease: Lease, now: datetime, exclude: Collection[int] = ()
+def next_due(
+    session: Session, subscription: str, now: datetime, exclude: Collection[int] = ()
 ) -> int | None:
-    """The oldest due instant delivery of the lease's subscription, stamped with its token;
-    None when none is due or the lease is no longer held (or has run out)."""
+    """The oldest instant delivery of ``subscription`` due now (not one of ``exclude``)."""
     statement = (
         select(DeliveryRow.id)
         .where(
-            DeliveryRow.subscription == lease.subscription,
+            DeliveryRow.subscription == subscription,
             col(DeliveryRow.status) == DeliveryStatus.PENDING.value,
             DeliveryRow.mode == DeliveryMode.INSTANT.value,
             col(DeliveryRow.next_attempt_at) <= now,
@@ -318,7 +317,15 @@ def claim_next(
     )
     if exclude:
         statement = statement.where(col(DeliveryRow.id).not_in(exclude))
-    delivery_id = session.exec(statement).first()
+    return session.exec(statement).first()
+
+
+def claim_next(
+    session: Session, lease: Lease, now: datetime, exclude: Collection[int] = ()
+) -> int | None:
+    """The oldest due instant delivery of the lease's subscription, stamped with its token;
+    None when none is due or the lease is no longer held (or has run out)."""
+    delivery_id = next_due(session, lease.subscription, now, exclude)
     if delivery_id is None:
         return None
     held = exists().where(*_holding(lease), col(SendLeaseRow.expires_at) > now)

@@ -243,6 +243,13 @@ class Store:
         with session_scope(self.engine) as session:
             outbox.release_lease(session, lease)
 
+    def next_due(
+        self, subscription: str, now: datetime, exclude: Collection[int] = ()
+    ) -> int | None:
+        """The next due delivery of ``subscription``, not claimed; None: nothing due."""
+        with session_scope(self.engine) as session:
+            return outbox.next_due(session, subscription, now, exclude)
+
     def claim_next(self, lease: Lease, now: datetime, exclude: Collection[int] = ()) -> int | None:
         """The next due delivery of the lease's subscription, claimed; None: nothing (more)."""
         with session_scope(self.engine) as session:

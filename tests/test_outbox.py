@@ -491,3 +491,31 @@ def test_an_empty_digest_is_sent_only_when_asked(database_url: str, smtp_server:
     assert digest(store, digest_settings(smtp_server, send_empty=True), clock, "daily").sent
     assert "No changes" in smtp_server.messages[0].message["Subject"]
     store.close()
+
+
+def test_alerts_queued_while_another_dispatcher_held_the_lease_are_sent_in_its_round(
+    database_url: str, slack_server: FakeSlack
+):
+    """Two overlapping `lexwatch check` runs: the second stores its alerts after the first
+    dispatcher's last look and before it lets the lease go, finds the lease taken and leaves
+    them. The first must send them in its round, not leave them for the next run."""
+    settings = slack_settings(slack_server)
+    store, clock = open_store(database_url, settings), Clock(T0)
+    store_changes(store, T0, change("a"))
+    release, second_tried = store.release_lease, []
+
+    def release_after_the_second_run(lease: Lease) -> None:
+        if not second_tried:
+            store_changes(store, T0, change("b"), source=OTHER)
+            other = Lease(subscription=lease.subscription, token="the second run")
+            second_tried.append(
+                store.acquire_lease(other, clock(), clock() + timedelta(seconds=60))
+            )
+        release(lease)
+
+    store.release_lease = release_after_the_second_run  # type: ignore[method-assign]
+    assert dispatch(store, settings, clock) == 2
+    assert second_tried == [False]  # the second run found the lease taken
+    assert {row.status for row in store.deliveries()} == {"sent"}
+    assert len(slack_server.posted) == 2
+    store.close()
