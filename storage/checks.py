@@ -269,6 +269,9 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
         pairs = [(key, record.base_version) for key, record in first.items()]
         statement = (
             update(SourceRow)
+            # The key alone too: SQLite reads a row-value IN by scanning the whole table
+            # (every source, for every batch); with the key it looks each one up.
+            .where(col(SourceRow.key).in_(list(first)))
             .where(tuple_(col(SourceRow.key), col(SourceRow.version)).in_(pairs))
             .values(version=col(SourceRow.version) + 1)
             .returning(*_CLAIMED)

@@ -654,3 +654,36 @@ def test_a_partial_deadline_update_leaves_unchanged_items_alone(store: Store):
         None,
     )
     assert [row.item_key for row in store.deadlines(after=None)] == ["art_113"]
+
+
+def test_storing_a_batch_of_checks_looks_sources_up_by_key_not_by_scanning(tmp_path: Path):
+    """The cost of storing a check must not grow with the number of sources: the claim's
+    `(key, version) IN (...)` alone made SQLite scan every source for every batch (the
+    service, writing one or two checks at a time, scanned them all for each)."""
+    import sqlalchemy
+
+    store = Store.open(f"sqlite:///{tmp_path / 'lexwatch.db'}")
+    keys = [f"s{n}" for n in range(40)]
+    store.sync_sources([replace(SOURCE, key=key, url=f"https://x.eu/{key}") for key in keys])
+    plans: list[str] = []
+
+    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
+    def explain(connection, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        if "sources" in statement and not executemany and not statement.startswith("EXPLAIN"):
+            rows = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+            plans.extend(row[-1] for row in rows)
+
+    records = [
+        CheckRecord(
+            source_key=key,
+            started_at=T0,
+            duration_ms=1,
+            outcome=CheckOutcome.NOT_MODIFIED,
+            base_version=store.state(key).version,
+        )
+        for key in keys[:3]
+    ]
+    assert all(stored is not None for stored in store.record_quiet(records))
+    store.close()
+    assert any("USING INDEX" in plan for plan in plans)
+    assert not [plan for plan in plans if plan.startswith("SCAN sources")]
