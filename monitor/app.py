@@ -89,6 +89,7 @@ def _check_rendering(sources: Iterable[Source]) -> None:
 
 def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | None) -> None:
     from sources.parsers import PARSERS
+    from sources.parsers.selectors import check_selectors
 
     known = PARSERS if parsers is None else parsers
     for source in sources:
@@ -99,19 +100,10 @@ def _check_sources(sources: Iterable[Source], parsers: Mapping[str, Parser] | No
             )
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(f"sources.{source.key}.url: {source.url!r} is not an http(s) URL")
-        _check_selectors(source)
-
-
-def _check_selectors(source: Source) -> None:
-    options = source.options
-    if not (options.keep or options.drop or options.sections):
-        return  # most sources: the HTML parser (and lxml) need not be loaded for them
-    from sources.parsers.html_page import check_selectors
-
-    try:
-        check_selectors(options)
-    except ConfigError as exc:
-        raise ConfigError(f"sources.{source.key}: {exc}") from exc
+        try:
+            check_selectors(source.options)
+        except ConfigError as exc:
+            raise ConfigError(f"sources.{source.key}: {exc}") from exc
 
 
 def _client(

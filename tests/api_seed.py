@@ -7,6 +7,8 @@ that fail; deadlines (one closed); deliveries from a real subscription routing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -281,6 +283,16 @@ def _fields(value: Change) -> dict[str, object]:
 def _ids(store: Store, source: str) -> list[int]:
     rows = store.changes(ChangeFilter(source=source))
     return sorted(row.id for row in rows if row.id is not None)
+
+
+@contextmanager
+def seeded_app(database_url: str, **dashboard: object) -> Iterator[tuple[App, Seeded]]:
+    """``make_app`` over ``database_url``, seeded; closed when the block ends."""
+    app = make_app(database_url, **dashboard)
+    try:
+        yield app, seed(app.store)
+    finally:
+        app.close()
 
 
 def make_app(database_url: str, *extra: Source, **dashboard: object) -> App:

@@ -19,7 +19,7 @@ from monitor.types import CheckOutcome, Source
 from storage.db import session_scope
 from storage.models import DeliveryRow
 from storage.store import Store
-from tests.api_seed import HOSTILE, NOW, Seeded, check, make_app, seed
+from tests.api_seed import HOSTILE, NOW, Seeded, check, make_app, seed, seeded_app
 
 TOKEN = "tok-3f9a1c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -50,13 +50,11 @@ def client(make_client: Factory) -> TestClient:
 @pytest.fixture(scope="module")
 def shared_client(shared_database_url: str) -> Iterator[TestClient]:
     """``client`` over one seeded database per module and backend, for tests that only read."""
-    app = make_app(shared_database_url, api_tokens=TOKEN)
-    try:
-        seed(app.store)
-        with TestClient(create_app(app, clock=lambda: NOW)) as client:
-            yield client
-    finally:
-        app.close()
+    with (
+        seeded_app(shared_database_url, api_tokens=TOKEN) as (app, _),
+        TestClient(create_app(app, clock=lambda: NOW)) as client,
+    ):
+        yield client
 
 
 def titles(client: TestClient, query: str = "") -> list[str]:

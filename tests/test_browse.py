@@ -13,14 +13,13 @@ from storage import browse
 from storage.browse import ChangeQuery
 from storage.db import session_scope
 from storage.health import Health
-from tests.api_seed import HOSTILE, NOW, T0, Seeded, check, make_app, seed
+from tests.api_seed import HOSTILE, NOW, T0, Seeded, check, seeded_app
 
 
 @pytest.fixture
 def seeded(database_url: str) -> Iterator[Seeded]:
-    app = make_app(database_url)
-    yield seed(app.store)
-    app.close()
+    with seeded_app(database_url) as (_, seeded):
+        yield seeded
 
 
 @pytest.fixture
@@ -32,9 +31,8 @@ def session(seeded: Seeded) -> Iterator[Session]:
 @pytest.fixture(scope="module")
 def shared_seeded(shared_database_url: str) -> Iterator[Seeded]:
     """``seeded`` once per module and backend, for tests that only read."""
-    app = make_app(shared_database_url)
-    yield seed(app.store)
-    app.close()
+    with seeded_app(shared_database_url) as (_, seeded):
+        yield seeded
 
 
 @pytest.fixture

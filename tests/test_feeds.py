@@ -13,14 +13,13 @@ from lxml import etree
 from dashboard.app import create_app
 from storage.db import session_scope
 from storage.models import ChangeRow
-from tests.api_seed import HOSTILE, HOSTILE_URL, NOW, Seeded, make_app, seed
+from tests.api_seed import HOSTILE, HOSTILE_URL, NOW, Seeded, make_app, seeded_app
 
 
 @pytest.fixture
 def seeded(database_url: str) -> Iterator[Seeded]:
-    app = make_app(database_url)
-    yield seed(app.store)
-    app.close()
+    with seeded_app(database_url) as (_, seeded):
+        yield seeded
 
 
 def client_for(seeded: Seeded, **dashboard: object) -> TestClient:
@@ -37,13 +36,8 @@ def client(seeded: Seeded) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def shared_client(shared_database_url: str) -> Iterator[TestClient]:
     """``client`` over one seeded database per module and backend, for tests that only read."""
-    app = make_app(shared_database_url)
-    try:
-        seed(app.store)
-        with client_for(Seeded(store=app.store)) as client:
-            yield client
-    finally:
-        app.close()
+    with seeded_app(shared_database_url) as (_, seeded), client_for(seeded) as client:
+        yield client
 
 
 def atom(client: TestClient, query: str = "") -> feedparser.FeedParserDict:

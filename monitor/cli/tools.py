@@ -215,7 +215,7 @@ def parse_options(target: str, parser: str, pairs: Sequence[str]) -> SourceOptio
     from pydantic import ValidationError
 
     from monitor.config import SourceSettings, build_source
-    from sources.parsers.html_page import check_selectors
+    from sources.parsers.selectors import check_selectors
 
     values: dict[str, Any] = {}
     for pair in pairs:

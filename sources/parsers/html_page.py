@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import cssselect
 import lxml.html
 from lxml import etree
 
@@ -25,10 +24,10 @@ from monitor.errors import ConfigError, ParseError
 from monitor.types import Document, DocumentKind, Item, ParseContext, SourceOptions
 from sources.normalise import join_blocks, link_origin, normalise_line, plain_link, strip_tracking
 from sources.parsers.encoding import sniff_html
+from sources.parsers.selectors import css_xpath
 
 __all__ = [
     "apply_ignore",
-    "check_selectors",
     "html_root",
     "html_to_text",
     "parse_html_page",
@@ -83,7 +82,6 @@ _CHROME_TOKEN = re.compile(
 )
 _HIDING_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "style"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_CSS = cssselect.HTMLTranslator()
 _LINK_SCHEMES = frozenset({"http", "https", "ftp"})
 
 
@@ -191,21 +189,6 @@ def _page_title(root: Element) -> str:
     return normalise_line(" ".join(map(str, title.itertext()))) if title is not None else ""
 
 
-def check_selectors(options: SourceOptions) -> None:
-    """Raise ``ConfigError`` for a CSS selector in the options that cannot be compiled."""
-    for css in (*options.keep, *options.drop, *((options.sections,) if options.sections else ())):
-        _css_xpath(css)
-
-
-@functools.lru_cache(maxsize=256)
-def _css_xpath(css: str) -> str:
-    """The XPath of a CSS selector (a string, so that threads never share compiled objects)."""
-    try:
-        return _CSS.css_to_xpath(css)
-    except cssselect.SelectorError as exc:
-        raise ConfigError(f"invalid CSS selector {css!r} in source options: {exc}") from exc
-
-
 @functools.lru_cache(maxsize=256)
 def _pattern(regex: str) -> re.Pattern[str]:
     try:
@@ -222,7 +205,7 @@ def _xpath_strings(root: Element, path: str) -> list[str]:
 def _select(root: Element, selectors: Iterable[str]) -> set[Element]:
     found: set[Element] = set()
     for css in selectors:
-        result = root.xpath(_css_xpath(css))
+        result = root.xpath(css_xpath(css))
         if isinstance(result, list):
             found.update(el for el in result if isinstance(el, etree._Element))
     return found
