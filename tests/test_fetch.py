@@ -38,11 +38,13 @@ T = TypeVar("T")
 
 
 def make_policy(**overrides: Any) -> FetchPolicy:
-    """Fast defaults: short timeouts, two retries, no spacing, robots off unless asked."""
+    """Two retries, no spacing, robots off unless asked. Timeouts far longer than any
+    answer of the loopback server, even on a busy machine (a 1 s read timeout once turned a
+    slow answer into a retry there); a test of timeouts sets its own short one."""
     values: dict[str, Any] = {
         "user_agent": UA,
-        "connect_timeout": 1.0,
-        "read_timeout": 1.0,
+        "connect_timeout": 30.0,
+        "read_timeout": 30.0,
         "retries": 2,
         "per_host_spacing": 0.0,
         "respect_robots": False,
