@@ -27,8 +27,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, or_, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    String,
+    Update,
+    bindparam,
+    func,
+    insert,
+    or_,
+    tuple_,
+    update,
+)
 from sqlalchemy import select as sa_select
+from sqlalchemy.types import TupleType
 from sqlmodel import Session, col, select
 
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
@@ -251,6 +265,22 @@ _CLAIM_ANY = (
 )
 
 
+# Built once: building the statement cost as much CPU as running it.
+_CLAIM_FENCED = (
+    update(SourceRow)
+    # The key alone too: SQLite reads a row-value IN by scanning the whole table (every
+    # source, for every batch); with the key it looks each one up.
+    .where(col(SourceRow.key).in_(bindparam("c_keys", expanding=True)))
+    .where(
+        tuple_(col(SourceRow.key), col(SourceRow.version)).in_(
+            bindparam("c_pairs", expanding=True, type_=TupleType(String(), Integer()))
+        )
+    )
+    .values(version=col(SourceRow.version) + 1)
+    .returning(*_CLAIMED)
+)
+
+
 def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, Claim]:
     """Bump each record's source's version, if it is still at the record's ``base_version``:
     the ``id()`` of the records that won, with their claims.
@@ -267,16 +297,8 @@ def claim(connection: Connection, records: Sequence[CheckRecord]) -> dict[int, C
     claims: dict[int, Claim] = {}
     if first:
         pairs = [(key, record.base_version) for key, record in first.items()]
-        statement = (
-            update(SourceRow)
-            # The key alone too: SQLite reads a row-value IN by scanning the whole table
-            # (every source, for every batch); with the key it looks each one up.
-            .where(col(SourceRow.key).in_(list(first)))
-            .where(tuple_(col(SourceRow.key), col(SourceRow.version)).in_(pairs))
-            .values(version=col(SourceRow.version) + 1)
-            .returning(*_CLAIMED)
-        )
-        for key, version, streak in connection.execute(statement):
+        values = {"c_keys": list(first), "c_pairs": pairs}
+        for key, version, streak in connection.execute(_CLAIM_FENCED, values):
             claims[id(first[key])] = Claim(version, streak)
     for record in records:
         if record.base_version is None:
@@ -336,12 +358,27 @@ def _inserted_ids(
     inserted are the ``len(rows)`` highest, in insertion order.
     """
     if connection.dialect.name != "sqlite":
-        statement = insert(table).returning(col(table.id), sort_by_parameter_order=True)
-        inserted = connection.execute(statement, rows).scalars().all()
+        inserted = connection.execute(_insert_returning_id(table), rows).scalars().all()
         return list(cast(Sequence[int], inserted))  # RETURNING id: never NULL
-    connection.execute(insert(table), rows)
-    newest = sa_select(col(table.id)).order_by(col(table.id).desc()).limit(len(rows))
-    return list(reversed(cast(Sequence[int], connection.execute(newest).scalars().all())))
+    connection.execute(_insert(table), rows)
+    newest = connection.execute(_newest(table), {"n": len(rows)}).scalars().all()
+    return list(reversed(cast(Sequence[int], newest)))
+
+
+@functools.cache
+def _insert(table: type[CheckRow | SnapshotRow]) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _insert_returning_id(table: type[CheckRow | SnapshotRow]) -> Insert:
+    return insert(table).returning(col(table.id), sort_by_parameter_order=True)
+
+
+@functools.cache
+def _newest(table: type[CheckRow | SnapshotRow]) -> Select[int | None]:
+    """The ids of the ``n`` newest rows, newest first."""
+    return sa_select(col(table.id)).order_by(col(table.id).desc()).limit(bindparam("n"))
 
 
 Body = tuple[str | None, int | None]  # a check's blob hash and snapshot id

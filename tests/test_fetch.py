@@ -168,6 +168,25 @@ def test_last_modified_alone_gives_304(replay_server: ReplayServer) -> None:
     assert second.not_modified and second.last_modified == first.last_modified
 
 
+def test_a_cookie_set_by_one_answer_goes_back_with_the_next_requests(
+    replay_server: ReplayServer,
+) -> None:
+    """Answers that set no cookie (304s among them) leave the jar as it was."""
+    url = replay_server.add("/page", "<p>Hello</p>")
+    replay_server.fault(
+        "/page", "body", body="<p>Hi</p>", headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+
+    async def use(fetcher: Fetcher) -> None:
+        await fetcher.fetch(url)
+        second = await fetcher.fetch(url)
+        await fetcher.fetch(url, etag=second.etag)
+
+    with_fetcher(make_policy(), use, sleep=RecordingSleep())
+    cookies = [r.headers.get("cookie") for r in replay_server.requests if r.path == "/page"]
+    assert cookies == [None, "session=abc", "session=abc"]
+
+
 def test_redirects_are_followed_and_final_url_recorded(replay_server: ReplayServer) -> None:
     target = replay_server.add("/new", "moved here")
     replay_server.redirect("/b", "/new", status=302)

@@ -45,7 +45,7 @@ FAULT_KINDS = {
     "timeout": "wait kw delay seconds (default 1.0), then answer normally",
     "truncated": "declare the full Content-Length, send kw sent bytes (default half), close",
     "maintenance": "200 with an EU-style 'This site is currently under maintenance' page",
-    "body": "200 with kw body (bytes or str) and kw content_type instead of the page",
+    "body": "200 with kw body (bytes or str), kw content_type and kw headers instead of the page",
     "disconnect": "close the connection without answering",
     "together": "hold the answer until kw count requests (default 2) for the path wait under"
     " this fault (at most kw wait seconds, default 60), then answer normally",
@@ -292,7 +292,8 @@ class ReplayServer:
         if fault.kind == "body":
             body = kw["body"].encode() if isinstance(kw["body"], str) else kw["body"]
             content_type = kw.get("content_type", "application/octet-stream")
-            return web.Response(body=body, headers={"Content-Type": content_type})
+            headers = {"Content-Type": content_type, **kw.get("headers", {})}
+            return web.Response(body=body, headers=headers)
         return await _hang_up(request)  # "disconnect"
 
     async def _together(self, fault: _Fault) -> None:
