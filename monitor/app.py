@@ -212,18 +212,20 @@ class App:
         async with _client(policy, self.settings.replay.dir) as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             renderer = Renderer(fetcher, render_policy(self.settings))
+            checker = Checker(
+                store=self.store,
+                fetcher=fetcher,
+                renderer=renderer,
+                classifier=RuleClassifier(),
+                parsers=PARSERS,
+                pagers=PAGERS,
+                find_deadlines=extract_deadlines,
+                limits=work_limits(self.settings),
+            )
             try:
-                yield Checker(
-                    store=self.store,
-                    fetcher=fetcher,
-                    renderer=renderer,
-                    classifier=RuleClassifier(),
-                    parsers=PARSERS,
-                    pagers=PAGERS,
-                    find_deadlines=extract_deadlines,
-                    limits=work_limits(self.settings),
-                )
+                yield checker
             finally:
+                checker.close()
                 await renderer.close()
 
     def _limiter(self, policy: FetchPolicy) -> HostLimiter:

@@ -45,7 +45,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.types import TupleType
 from sqlmodel import Session, col, select
 
-from monitor.types import Change, CheckOutcome, CheckRecord, Deadline
+from monitor.types import Change, CheckOutcome, CheckRecord, Deadline, NewSnapshot
 from storage import events, outbox
 from storage.codec import compress, diff_to_dict
 from storage.db import upsert_insert
@@ -118,7 +118,11 @@ def pack(record: CheckRecord) -> Packed:
     Done first, the compression of one check runs while another check writes (zstd lets
     other threads run), instead of inside the one writer's turn.
     """
-    raw, snapshot = record.raw, record.snapshot
+    return pack_body(record.raw, record.snapshot)
+
+
+def pack_body(raw: bytes | None, snapshot: NewSnapshot | None) -> Packed:
+    """``pack`` of a record that will hold ``raw`` and ``snapshot``."""
     return Packed(
         blob_hash=hashlib.sha256(raw).hexdigest() if raw is not None else None,
         blob=compress(raw) if raw is not None else None,

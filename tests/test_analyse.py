@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from monitor.analysis import guard
 from monitor.analysis.analyse import analyse, body_hash, fingerprint
 from monitor.analysis.classify import StructuralClassifier
 from monitor.types import CheckOutcome, Document, Fetched, ParseContext, Source, SourceState
@@ -175,3 +179,58 @@ def test_a_long_real_page_mentioning_access_denied_is_not_an_error_page():
         classifier=StructuralClassifier(),
     )
     assert result.outcome is CheckOutcome.BASELINE
+
+
+# -- error pages: the short text, read from prefixes ------------------------------------------
+
+MARKUP = st.sampled_from(
+    [
+        b"<p>",
+        b"</p>",
+        b"<script>",
+        b"</script>",
+        b"<SCRIPT >",
+        b"<noscript>",
+        b"</noscript >",
+        b"<style>",
+        b"</STYLE>",
+        b"<scripts>",
+        b"&amp;",
+        b"&amp",
+        b"&nbsp;",
+        b"\xc3\xa9",
+        b" ",
+        b"\n\t",
+        b">",
+        b"<",
+        b"Access denied",
+        b"word " * 40,
+        b"x" * 300,
+    ]
+)
+
+
+@settings(max_examples=2000)
+@given(st.lists(MARKUP, max_size=40), st.sampled_from([1, 16, 64, 256]))
+def test_the_short_text_of_an_error_page_is_read_as_from_the_whole_page(
+    parts: list[bytes], first_prefix: int
+) -> None:
+    """Prefixes only save work: a page is short exactly when its whole text is."""
+    markup = b"".join(parts)
+    whole = guard._text(guard._NOT_TEXT.sub(b" ", markup))
+    expected = whole if len(whole) <= 200 else None
+    with (
+        mock.patch.object(guard, "_FIRST_PREFIX", first_prefix),
+        mock.patch.object(guard, "_SHORT_PAGE_CHARS", 200),
+    ):
+        assert guard._short_text(markup) == expected
+
+
+def test_a_long_page_is_no_error_page_for_a_word_in_passing() -> None:
+    page = b"<html><body><main><p>Access denied to the archive before 2020.</p>"
+    page += b"<p>" + b"The AI Office publishes guidance. " * 200 + b"</p></main></body></html>"
+    short = b"<html><body><main><p>Access denied.</p></main></body></html>"
+    assert guard.error_page_reason(page) is None
+    assert (
+        guard.error_page_reason(short) == "error page served with 200 (page says 'Access denied')"
+    )

@@ -102,80 +102,36 @@ def body_hash(fetched: Fetched) -> str:
     return digest.hexdigest()
 
 
-# What ``_UNREAD_HTML.sub(b"", content)`` keeps, found with ``bytes.find`` on a lower-cased
-# copy: ten times faster than the regular expression, which tries three patterns at every
-# "<" of the markup (most of a page's bytes).
-_OPENERS = ((b"<script", b"</script"), (b"<style", b"</style"), (b"<!--", b"-->"))
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_SPACE = frozenset(b" \t\n\r\f\v")
+# What ``_UNREAD_HTML.sub(b"", content)`` keeps, found with one pattern for the three
+# openers and a search for each one's closer: three times faster than lower-casing the body
+# and finding each opener in it, ten times faster than the regular expression, which tries
+# its three lazy patterns at every "<" of the markup (most of a page's bytes).
+_OPENER = re.compile(
+    rb"<(?:(?P<script>" + _SCRIPT + rb")|(?P<style>" + _STYLE + rb"))(?![A-Za-z0-9_])|<!--"
+)
+_CLOSERS = {
+    "script": re.compile(rb"</" + _SCRIPT + rb"[ \t\n\r\f\v]*>"),
+    "style": re.compile(rb"</" + _STYLE + rb"[ \t\n\r\f\v]*>"),
+    None: re.compile(rb"-->"),
+}
 
 
 def _read_spans(content: bytes) -> Iterator[tuple[int, int]]:
     """The (start, end) spans of ``content`` that ``_UNREAD_HTML.sub`` would keep."""
-    lower, kept, pos = content.lower(), 0, 0
-    # Where each opener next starts (-1: nowhere); None once it cannot match any more.
-    starts: dict[bytes, int | None] = {opener: -1 for opener, _ in _OPENERS}
-    while True:
-        found = _next_unread(lower, pos, starts)
-        if found is None:
-            break
-        start, end = found
-        if end < 0:  # unclosed: the pattern does not match here
+    kept = pos = 0
+    unclosed: set[str | None] = set()  # no closer after one opener: none after a later one
+    while (opener := _OPENER.search(content, pos)) is not None:
+        kind, start = opener.lastgroup, opener.start()
+        closer = None if kind in unclosed else _CLOSERS[kind].search(content, opener.end())
+        if closer is None:  # the pattern does not match here
+            unclosed.add(kind)
             pos = start + 1
             continue
         if start > kept:
             yield kept, start
-        kept = pos = end
+        kept = pos = closer.end()
     if kept < len(content):
         yield kept, len(content)
-
-
-def _next_unread(lower: bytes, pos: int, starts: dict[bytes, int | None]) -> tuple[int, int] | None:
-    """The first script, style or comment at or after ``pos``: (start, end or -1)."""
-    best: tuple[int, bytes, bytes] | None = None
-    for opener, closer in _OPENERS:
-        start = starts[opener]
-        if start is None:
-            continue
-        if start < pos:
-            start = starts[opener] = _opening(lower, opener, pos)
-        if start < 0:
-            starts[opener] = None  # no opener after ``pos``, so none after any later one
-        elif best is None or start < best[0]:
-            best = (start, opener, closer)
-    if best is None:
-        return None
-    start, opener, closer = best
-    end = _closing(lower, closer, start + len(opener))
-    if end < 0:
-        starts[opener] = None  # no closer after this opener, so none after a later one
-    return start, end
-
-
-def _opening(lower: bytes, opener: bytes, pos: int) -> int:
-    """Where ``opener`` next starts as a whole tag name (``\\b`` after a tag name)."""
-    while True:
-        start = lower.find(opener, pos)
-        after = start + len(opener)
-        if start < 0 or opener == b"<!--" or after >= len(lower) or lower[after] not in _WORD:
-            return start
-        pos = start + 1
-
-
-def _closing(lower: bytes, closer: bytes, pos: int) -> int:
-    """The end of the first ``closer`` (then spaces and ">" for a tag) from ``pos``; -1."""
-    while True:
-        at = lower.find(closer, pos)
-        if at < 0:
-            return -1
-        end = at + len(closer)
-        if closer == b"-->":
-            return end
-        while end < len(lower) and lower[end] in _SPACE:
-            end += 1
-        if end < len(lower) and lower[end] == 0x3E:  # ">"
-            return end + 1
-        pos = at + 1
 
 
 def pages_hash(pages: Sequence[Fetched]) -> str:

@@ -34,19 +34,21 @@ _LOGIN = re.compile(
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _BODY = re.compile(rb"<body[^>]*>(.*)", re.IGNORECASE | re.DOTALL)
 _NOT_TEXT = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_NOT_TEXT_OPENER = re.compile(rb"<(?:script|style|noscript)\b", re.IGNORECASE)
 _TAG = re.compile(rb"<[^>]+>")
 # A real page can mention "access denied" in passing; an error page says little else, and
 # is small (a bot-check page with its inline script is tens of kB, not megabytes).
 _SHORT_PAGE_CHARS = 2_500
 _SNIFF_BYTES = 200_000
 _ERROR_PAGE_MAX_BYTES = 150_000
+_FIRST_PREFIX = 16_384
 
 
 def response_problem(fetched: Fetched) -> str | None:
     """Why this answer must not be diffed, or None when it may be."""
     if not 200 <= fetched.status < 300:
         return f"HTTP {fetched.status} from {fetched.final_url}"
-    if not fetched.content.strip():
+    if not fetched.content or fetched.content.isspace():  # strip() would copy the body
         return f"empty body from {fetched.final_url}"
     if is_html(fetched):
         return error_page_reason(fetched.content)
@@ -64,13 +66,37 @@ def error_page_reason(content: bytes) -> str | None:
     if len(content) > _ERROR_PAGE_MAX_BYTES:
         return None
     body = _BODY.search(head)
-    text = _text(_NOT_TEXT.sub(b" ", body.group(1) if body else head))
-    short = len(text) <= _SHORT_PAGE_CHARS
-    if short:
+    text = _short_text(body.group(1) if body else head)
+    if text is not None:
         found = _ERROR_PAGE.search(text)
         if found:
             return f"error page served with 200 (page says {found.group(0)!r})"
-    return _login_wall(head, title, text if short else "")
+    return _login_wall(head, title, text or "")
+
+
+def _short_text(markup: bytes) -> str | None:
+    """The text of ``markup`` if it is short (an error page's), else None.
+
+    Read from ever longer prefixes, so that the text of a long page is not extracted
+    whole only to be found long: the text of a prefix is never longer than the whole's.
+    """
+    size = _FIRST_PREFIX
+    while size < len(markup):
+        if len(_text(_prefix_text(markup, size))) > _SHORT_PAGE_CHARS:
+            return None
+        size *= 4
+    text = _text(_NOT_TEXT.sub(b" ", markup))
+    return text if len(text) <= _SHORT_PAGE_CHARS else None
+
+
+def _prefix_text(markup: bytes, size: int) -> bytes:
+    """``markup[:size]``, scripts and styles removed, up to what a longer prefix could read
+    otherwise: cut before a script or style that does not end within it, then after the
+    last ">" (so not inside a tag, an entity or a character)."""
+    readable = _NOT_TEXT.sub(b" ", markup[:size])
+    unclosed = _NOT_TEXT_OPENER.search(readable)
+    end = unclosed.start() if unclosed else len(readable)
+    return readable[: readable.rfind(b">", 0, end) + 1]
 
 
 def _login_wall(head: bytes, title: re.Match[bytes] | None, short_text: str) -> str | None:
