@@ -14,10 +14,12 @@ decompressed here, chunk by chunk with a cap on the output, so a gzip bomb stops
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import dataclasses
 import functools
 import logging
+import math
 import random
 import ssl
 import time
@@ -244,18 +246,18 @@ class GuardedTransport(httpx_aiohttp.AiohttpTransport):
         shown = redact_url(str(request.url))
         self._guard.check_url(shown, request.url.host)
         deadline = asyncio.get_running_loop().time() + self._total
+        # A Fetcher's attempt bounds the request, its body and its redirects with an earlier
+        # deadline: timing them here again would only cost timers (one per body chunk).
+        bounded = _CALLER_DEADLINE.get() <= deadline
         try:
-            async with asyncio.timeout_at(deadline) as scope:
-                response = await super().handle_async_request(request)
-        except TimeoutError as exc:
-            if scope.expired():
-                raise OvertimeError(f"no answer within {self._total:g} s") from exc
-            raise
+            response = await self._send(request, None if bounded else deadline)
         except BlockedAddressError as exc:  # from the resolver, which knows only the host
             raise BlockedAddressError(f"refused to fetch {shown}: {exc}", url=shown) from exc
         # A 304 has no body: nothing to time or decode (most answers of a cycle are 304s).
         if response.status_code != 304 and isinstance(response.stream, httpx.AsyncByteStream):
-            stream: httpx.AsyncByteStream = _DeadlineStream(response.stream, deadline, self._total)
+            stream: httpx.AsyncByteStream = response.stream
+            if not bounded:
+                stream = _DeadlineStream(stream, deadline, self._total)
             # Decoded here, bounded, for every caller (robots.txt too): httpx's own decoder
             # inflates a whole chunk at once, which a gzip bomb turns into gigabytes.
             coding = response.headers.pop("content-encoding", "")
@@ -265,6 +267,24 @@ class GuardedTransport(httpx_aiohttp.AiohttpTransport):
                 stream = _DecodedStream(stream, decoder)
             response.stream = stream
         return response
+
+    async def _send(self, request: httpx.Request, deadline: float | None) -> httpx.Response:
+        """The answer's head, within ``deadline`` (None: the caller's)."""
+        if deadline is None:
+            return await super().handle_async_request(request)
+        try:
+            async with asyncio.timeout_at(deadline) as scope:
+                return await super().handle_async_request(request)
+        except TimeoutError as exc:
+            if scope.expired():
+                raise OvertimeError(f"no answer within {self._total:g} s") from exc
+            raise
+
+
+# The deadline of the Fetcher attempt under way in this task (inf: none).
+_CALLER_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar(
+    "lexwatch_fetch_deadline", default=math.inf
+)
 
 
 class _DecodedStream(httpx.AsyncByteStream):
@@ -447,14 +467,18 @@ class Fetcher:
     ) -> Fetched:
         async with self._limiter.slot(url):
             started = time.monotonic()
-            # The transport bounds each request; this bounds a chain of redirects as well.
+            # One deadline for the request, its body and its redirects (the transport sees it).
+            deadline = asyncio.get_running_loop().time() + self._policy.total_timeout
+            token = _CALLER_DEADLINE.set(deadline)
             try:
-                async with asyncio.timeout(self._policy.total_timeout) as scope:
+                async with asyncio.timeout_at(deadline) as scope:
                     response, body = await self._get(url, headers)
             except TimeoutError as exc:
                 if scope.expired():
                     raise OvertimeError("the answer took too long") from exc
                 raise
+            finally:
+                _CALLER_DEADLINE.reset(token)
             elapsed = time.monotonic() - started
         return _to_fetched(url, response, body, elapsed, self._now(), etag, last_modified)
 
