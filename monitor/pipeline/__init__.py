@@ -98,6 +98,17 @@ class CheckResult:
     documents: tuple[CheckResult, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Run:
+    """A check fetched and analysed, not yet stored."""
+
+    state: SourceState  # the state it started from
+    analysis: Analysis
+    record: CheckRecord
+    packed: Packed | None  # pack(record), when it had a body to analyse
+    read: Fetched | None  # the page it read; None after a 304 or a failure
+
+
 class Checker:
     """Checks sources with one shared fetcher, store and classifier."""
 
@@ -149,11 +160,10 @@ class Checker:
     ) -> CheckResult:
         """Check ``source`` once, then the documents it links to (``follow_documents``);
         with ``dry_run`` nothing is stored. ``as_document``: ``source`` is one of those."""
-        async with self._in_flight:
-            with checking(source.key):
-                result, state, page = await self._check(
-                    source, dry_run=dry_run, as_document=as_document
-                )
+        with checking(source.key):
+            result, state, page = await self._check(
+                source, dry_run=dry_run, as_document=as_document
+            )
         if as_document is not None:
             return replace(result, title=source.title)
         if source.documents is None:
@@ -166,6 +176,20 @@ class Checker:
     ) -> tuple[CheckResult, SourceState, Fetched | None]:
         """The check's result, the state it started from, and the page it read (None after
         a 304 or a failure)."""
+        stored: Stored | None = None
+        async with self._in_flight:
+            run = await self._run(source, as_document)
+            quiet = is_quiet(run.record) and run.state.failure_streak == 0
+            if not (dry_run or quiet):
+                stored = await self._save(run.record, run.state, run.packed)
+        # A quiet check waits for its batch without its place: the next checks go on, and
+        # the batches of quiet rows grow larger (each costs a transaction and a thread hop).
+        if quiet and not dry_run:
+            stored = await self._save(run.record, run.state, run.packed)
+        return self._result(source, run, stored), run.state, run.read
+
+    async def _run(self, source: Source, as_document: AsDocument | None) -> _Run:
+        """Fetch and analyse: everything but storing."""
         started, timer = self.clock(), time.perf_counter()
         packed: Packed | None = None
         state = await self._states(source.key)
@@ -180,39 +204,34 @@ class Checker:
             )
         duration_ms = int((time.perf_counter() - timer) * 1000)
         record = _record(source, started, duration_ms, pages, analysis, state)
-        stored = None if dry_run else await self._save(record, state, packed)
         read = (
             pages[0]
             if pages and not pages[0].not_modified and (analysis.outcome is not CheckOutcome.FAILED)
             else None
         )
+        return _Run(state=state, analysis=analysis, record=record, packed=packed, read=read)
+
+    def _result(self, source: Source, run: _Run, stored: Stored | None) -> CheckResult:
+        record = run.record
         if stored is not None and stored.skipped:
             logger.info("check %s: skipped, %s", source.key, CHECKED_ELSEWHERE)
-            return (
-                CheckResult(
-                    source_key=source.key,
-                    outcome=CheckOutcome.SKIPPED,
-                    error=CHECKED_ELSEWHERE,
-                    http_status=record.http_status,
-                    duration_ms=duration_ms,
-                    check_id=stored.check_id,
-                ),
-                state,
-                read,
+            return CheckResult(
+                source_key=source.key,
+                outcome=CheckOutcome.SKIPPED,
+                error=CHECKED_ELSEWHERE,
+                http_status=record.http_status,
+                duration_ms=record.duration_ms,
+                check_id=stored.check_id,
             )
         _log(record)
-        return (
-            CheckResult(
-                source_key=source.key,
-                outcome=analysis.outcome,
-                changes=analysis.changes,
-                error=analysis.error,
-                http_status=record.http_status,
-                duration_ms=duration_ms,
-                check_id=stored.check_id if stored is not None else None,
-            ),
-            state,
-            read,
+        return CheckResult(
+            source_key=source.key,
+            outcome=run.analysis.outcome,
+            changes=run.analysis.changes,
+            error=run.analysis.error,
+            http_status=record.http_status,
+            duration_ms=record.duration_ms,
+            check_id=stored.check_id if stored is not None else None,
         )
 
     async def _fetch(
