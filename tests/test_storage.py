@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import SQLModel
 
 from monitor.analysis.diff import diff_documents
@@ -30,6 +30,7 @@ from monitor.types import (
     NewSnapshot,
     Severity,
     Source,
+    SourceOptions,
 )
 from storage import checks
 from storage.codec import document_hash, encode_document
@@ -289,6 +290,39 @@ def test_sync_of_more_sources_than_one_query_reads_adds_and_updates_each(store: 
     store.sync_sources(configured(n, "new" if n % 3 == 0 else "old") for n in range(1201))
     rows = {row.key: row.title for row in store.sources() if row.key != SOURCE.key}
     assert rows == {f"s{n:04d}": "new" if n % 3 == 0 else "old" for n in range(1201)}
+
+
+def test_a_start_writes_the_sources_whose_configuration_changed_and_no_other(store: Store):
+    sources = [
+        Source(
+            key=f"s{n}",
+            title=f"Source {n}",
+            url=f"https://x.eu/{n}",
+            parser="html",
+            interval=60,
+            tags=("ai-act",),
+            official=n % 2 == 0,
+            expected_change=86400 if n else None,
+            options=SourceOptions(keep=("main",), keywords=("AI",), language="fr"),
+        )
+        for n in range(3)
+    ]
+    store.sync_sources(sources)
+    written: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            written.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        store.sync_sources(sources)
+        assert written == []
+        store.sync_sources([replace(sources[1], options=SourceOptions(keep=("article",)))])
+        assert len(written) == 1
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert [row.options["keep"] for row in store.sources() if row.key == "s1"] == [["article"]]
 
 
 def change_about(event_key: str | None, source: str = SOURCE.key) -> Change:
