@@ -591,13 +591,14 @@ async def _read_body(url: str, response: httpx.Response, limit: int) -> bytes:
         )
     # GuardedTransport has decoded already; this covers other transports (replay, tests).
     decoder = _Decoder(url, response.headers.get("content-encoding", ""), limit)
-    body, received = bytearray(), 0
+    chunks: list[bytes] = []
+    received = 0
     async for chunk in response.aiter_raw():
         received += len(chunk)
         if received > limit:
             raise _too_large(url, limit)
-        body += decoder.feed(chunk)
-    return bytes(body)
+        chunks.append(decoder.feed(chunk) if decoder.active else chunk)
+    return b"".join(chunks)  # one copy, where a bytearray copies as it grows and once more
 
 
 def _too_large(url: str, limit: int) -> BodyTooLargeError:
