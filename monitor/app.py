@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from monitor.analysis.limits import WorkLimits
 from monitor.config import Settings, build_source
 from monitor.errors import ConfigError
-from monitor.types import Parser, Source, Subscription
+from monitor.types import (
+    Change,
+    Classifier,
+    ClassifyContext,
+    ItemDiff,
+    Parser,
+    Source,
+    Subscription,
+)
 from sources.catalog import builtin_sources
 from sources.fetch.redact import redact_url
 from storage.outbox import Routing
@@ -201,7 +209,6 @@ class App:
     async def checker(self) -> AsyncIterator[Checker]:
         """A Checker over one shared HTTP client and one browser (started at the first
         ``render = true`` page), both closed when the block ends."""
-        from monitor.analysis.classify import RuleClassifier
         from monitor.analysis.deadlines import extract_deadlines
         from monitor.pipeline import Checker
         from sources.fetch.fetcher import Fetcher
@@ -216,7 +223,7 @@ class App:
                 store=self.store,
                 fetcher=fetcher,
                 renderer=renderer,
-                classifier=RuleClassifier(),
+                classifier=RulesOnFirstUse(),
                 parsers=PARSERS,
                 pagers=PAGERS,
                 find_deadlines=extract_deadlines,
@@ -297,6 +304,21 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+
+class RulesOnFirstUse:
+    """The ``RuleClassifier``, imported when a check first has diffs to classify: a cycle
+    of unchanged pages never has, and need not import its rules."""
+
+    def __init__(self) -> None:
+        self._rules: Classifier | None = None
+
+    def classify(self, diffs: Sequence[ItemDiff], context: ClassifyContext) -> list[Change]:
+        if self._rules is None:  # two threads may both build one: it holds no state
+            from monitor.analysis.classify import RuleClassifier
+
+            self._rules = RuleClassifier()
+        return self._rules.classify(diffs, context)
 
 
 def work_limits(settings: Settings) -> WorkLimits:

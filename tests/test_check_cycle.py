@@ -8,6 +8,8 @@ sources one by one stores, and a source's recovery is still alerted.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,11 @@ from monitor.pipeline import CheckResult
 from monitor.pipeline.coalesce import Coalescer
 from monitor.types import CheckOutcome
 from tests.checking import check_all
+from tests.processes import LOOPBACK, clean_env
 from tests.servers.replay import ReplayServer
 
 COUNT = 12
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(n: int, version: int = 0) -> str:
@@ -211,3 +215,43 @@ def test_body_hash_reads_what_the_regular_expression_would(parts: list[bytes]):
     content = b"".join(parts)
     kept = b"".join(content[start:end] for start, end in _read_spans(content))
     assert kept == _UNREAD_HTML.sub(b"", content)
+
+
+CYCLE_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from monitor.app import App
+from monitor.config import load_settings
+from tests.checking import check_all
+app = App.start(load_settings(Path(sys.argv[1])))
+results = check_all(app, app.enabled())
+app.close()
+print(sorted({r.outcome.value for r in results}))
+print(sorted({c.category.value for r in results for c in r.changes}))
+print("monitor.analysis.classify" in sys.modules)
+"""
+
+
+def test_the_classifier_is_imported_by_the_first_change_not_by_a_cycle_of_304s(
+    app: App, replay_server: ReplayServer, tmp_path: Path
+):
+    """A cycle of 304s classifies nothing: the rules load with the first diff, and it is
+    they that say what changed (a version line: editorial; the shape-only fallback never
+    says editorial)."""
+    cycle(app)
+    config = tmp_path / "lexwatch.toml"
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", CYCLE_IN_A_PROCESS, str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=clean_env(LOOPBACK),
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    assert run() == ["['not_modified']", "[]", "False"]
+    replay_server.set_version("/p4", 1)
+    assert run() == ["['changed', 'not_modified']", "['editorial']", "True"]
