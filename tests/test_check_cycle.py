@@ -228,16 +228,16 @@ results = check_all(app, app.enabled())
 app.close()
 print(sorted({r.outcome.value for r in results}))
 print(sorted({c.category.value for r in results for c in r.changes}))
-print("monitor.analysis.classify" in sys.modules)
+print("monitor.analysis.classify" in sys.modules, "lxml" in sys.modules)
 """
 
 
-def test_the_classifier_is_imported_by_the_first_change_not_by_a_cycle_of_304s(
+def test_the_classifier_and_parsers_are_imported_by_a_change_not_by_a_cycle_of_304s(
     app: App, replay_server: ReplayServer, tmp_path: Path
 ):
-    """A cycle of 304s classifies nothing: the rules load with the first diff, and it is
-    they that say what changed (a version line: editorial; the shape-only fallback never
-    says editorial)."""
+    """A cycle of 304s parses and classifies nothing, and loads neither lxml nor the rules;
+    they load with the first new body, and it is the rules that say what changed (a version
+    line: editorial; the shape-only fallback never says editorial)."""
     cycle(app)
     config = tmp_path / "lexwatch.toml"
 
@@ -252,6 +252,6 @@ def test_the_classifier_is_imported_by_the_first_change_not_by_a_cycle_of_304s(
         assert done.returncode == 0, done.stderr
         return done.stdout.splitlines()
 
-    assert run() == ["['not_modified']", "[]", "False"]
+    assert run() == ["['not_modified']", "[]", "False False"]
     replay_server.set_version("/p4", 1)
-    assert run() == ["['changed', 'not_modified']", "['editorial']", "True"]
+    assert run() == ["['changed', 'not_modified']", "['editorial']", "True True"]

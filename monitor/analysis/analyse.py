@@ -34,7 +34,7 @@ from monitor.types import (
     Source,
     SourceState,
 )
-from sources.parsers.markup import declared_language
+from sources.parsers.language import declared_language
 from storage.codec import document_hash, encode_document
 
 DeadlineFinder = Callable[[Document, Source], Sequence[Deadline]]

@@ -44,12 +44,12 @@ from monitor.types import (
     SourceOptions,
     SourceState,
 )
-from sources.parsers.document_links import DocumentLink, document_links
 from storage.codec import decode_document
 from storage.documents import document_prefix
 
 if TYPE_CHECKING:
     from monitor.pipeline import Checker, CheckResult
+    from sources.parsers.document_links import DocumentLink
     from storage.models import SourceRow
 
 logger = logging.getLogger(__name__)
@@ -161,6 +161,9 @@ def _links_before(
 
 def _links_in(parent: Source, body: bytes, url: str, content_type: str) -> list[DocumentLink]:
     assert parent.documents is not None
+    # Imported here: lxml loads only for a page whose documents are followed.
+    from sources.parsers.document_links import document_links
+
     try:
         return document_links(body, url, parent.options, parent.documents, content_type)
     except ParseError as exc:  # the page itself was read, so this is rare: say it, go on
