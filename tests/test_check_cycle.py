@@ -178,6 +178,38 @@ def test_coalescer_batches_concurrent_calls_and_raises_to_each_caller():
     assert all(isinstance(result, ValueError) for result in failed)
 
 
+def test_a_held_batch_waits_for_the_items_on_their_way_and_no_longer() -> None:
+    """Items that trickle in while ``hold()`` says more are coming are written together;
+    once ``hold()`` says no (``notify``), the batch goes at once; a hold that never ends is
+    cut short by ``hold_seconds``."""
+    batches: list[list[int]] = []
+    coming = [3]
+
+    def write(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    coalescer: Coalescer[int, int] = Coalescer(write, hold=lambda: coming[0] > 0)
+
+    async def trickle() -> list[int]:
+        async def one(item: int) -> int:
+            await asyncio.sleep(0)
+            for _ in range(item):  # each item arrives a few loop turns after the last
+                await asyncio.sleep(0)
+            coming[0] -= 1
+            coalescer.notify()
+            return await coalescer(item)
+
+        return list(await asyncio.gather(*(one(i) for i in range(3))))
+
+    assert asyncio.run(trickle()) == [0, 1, 2]
+    assert batches == [[0, 1, 2]]
+    batches.clear()
+    forever: Coalescer[int, int] = Coalescer(write, hold=lambda: True, hold_seconds=0.01)
+    assert asyncio.run(forever(7)) == 7
+    assert batches == [[7]]
+
+
 TOKENS = st.sampled_from(
     [
         b"<script",

@@ -6,8 +6,11 @@ Fetching is async (a ``render = true`` page's 2xx answer is then run in the brow
 the other fetches; everything one check writes is stored in one transaction. Source states are
 read, and quiet checks (304 or an unchanged body: a check row and the source's fetch state)
 written, in batches shared by the checks under way (``coalesce``): a batch is one
-transaction holding whole checks, committed before any of its checks returns. The
-documents a page links to are checked right after it (``follow``).
+transaction holding whole checks, committed before any of its checks returns. A check reads
+its state before it takes one of the places in flight, and a batch of rows waits (a quarter
+of a second at most) for the checks still fetching or analysing, so that a cycle writes in
+a few dozen transactions, not one or two checks at a time. The documents a page links to
+are checked right after it (``follow``).
 
 A check is stored only against the state it read: when another check of the same source
 (another process: `lexwatch check` from cron next to `lexwatch run`, another worker) was
@@ -147,12 +150,19 @@ class Checker:
         self._writing: contextlib.AbstractContextManager[object] = (
             threading.Lock() if store.one_writer() else contextlib.nullcontext()
         )
+        self._running = 0
         self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = Coalescer(
-            self._write_quiet
+            self._write_quiet, hold=lambda: self._running > 0
         )
         # The other checks (new, changed, failed) are batched too: one transaction and one
         # writer's turn for many, where each used to take its own.
-        self._found: Coalescer[Found, Stored | Exception] = Coalescer(self._write_found)
+        # While other checks are in their CPU stage, a batch waits for them (up to the
+        # checks in flight): new pages come out of it one at a time, and each batch is a
+        # transaction of its own.
+        self._analysing = 0
+        self._found: Coalescer[Found, Stored | Exception] = Coalescer(
+            self._write_found, hold=lambda: self._analysing > 0
+        )
         self._templates = SiteTemplates(store.site_pages, clock)
 
     async def check(
@@ -177,8 +187,16 @@ class Checker:
         """The check's result, the state it started from, and the page it read (None after
         a 304 or a failure)."""
         stored: Stored | None = None
+        # Read before taking a place: the states of the checks waiting for one are read
+        # together, in a few batches, not one or two at a time as places free up.
+        state = await self._states(source.key)
         async with self._in_flight:
-            run = await self._run(source, as_document)
+            self._running += 1
+            try:
+                run = await self._run(source, state, as_document)
+            finally:
+                self._running -= 1
+                self._quiet.notify()
             quiet = is_quiet(run.record) and run.state.failure_streak == 0
             if not (dry_run or quiet):
                 stored = await self._save(run.record, run.state, run.packed)
@@ -188,20 +206,19 @@ class Checker:
             stored = await self._save(run.record, run.state, run.packed)
         return self._result(source, run, stored), run.state, run.read
 
-    async def _run(self, source: Source, as_document: AsDocument | None) -> _Run:
-        """Fetch and analyse: everything but storing."""
+    async def _run(
+        self, source: Source, state: SourceState, as_document: AsDocument | None
+    ) -> _Run:
+        """Fetch and analyse from ``state``: everything but storing."""
         started, timer = self.clock(), time.perf_counter()
         packed: Packed | None = None
-        state = await self._states(source.key)
         pages, fetch_error = await self._fetch(source, state, as_document)
         if not pages:
             analysis = Analysis(outcome=CheckOutcome.FAILED, error=fetch_error)
         elif pages[0].not_modified:  # nothing to analyse: no thread hop
             analysis = Analysis(outcome=CheckOutcome.NOT_MODIFIED)
         else:
-            analysis, packed = await self._in_cpu_stage(
-                self._analyse_packed, source, pages, state, as_document
-            )
+            analysis, packed = await self._analysed(source, pages, state, as_document)
         duration_ms = int((time.perf_counter() - timer) * 1000)
         record = _record(source, started, duration_ms, pages, analysis, state)
         read = (
@@ -279,6 +296,20 @@ class Checker:
                 break
             pages.append(await self.fetcher.fetch(next_url))
         return pages
+
+    async def _analysed(
+        self,
+        source: Source,
+        pages: list[Fetched],
+        state: SourceState,
+        as_document: AsDocument | None,
+    ) -> tuple[Analysis, Packed]:
+        self._analysing += 1
+        try:
+            return await self._in_cpu_stage(self._analyse_packed, source, pages, state, as_document)
+        finally:
+            self._analysing -= 1
+            self._found.notify()
 
     async def _in_cpu_stage(self, work: Callable[..., T], *args: object) -> T:
         """``work(*args)`` in a CPU-stage thread, in this task's context (its log fields)."""

@@ -4,7 +4,9 @@ A check cycle reads the state of every source and writes a row for every check; 
 one, each costs a thread hop and a transaction, which for an unchanged (304) page is most of
 the check's cost. A ``Coalescer`` runs one batch at a time: while a batch runs, the calls
 made meanwhile queue up and form the next one, so the batches grow just as large as the
-load needs, and a lone call waits for nothing but itself.
+load needs, and a lone call waits for nothing but itself. Given ``hold``, a batch also waits
+while more items are known to be on their way (checks still in their CPU stage), so that
+a steady trickle is written in a few batches, not one transaction per item.
 """
 
 from __future__ import annotations
@@ -27,9 +29,21 @@ class Coalescer(Generic[K, V]):
     one loop after another (the CLI, tests) or, guarded elsewhere, by several.
     """
 
-    def __init__(self, run_many: Callable[[list[K]], Sequence[V]], *, limit: int = 64) -> None:
+    def __init__(
+        self,
+        run_many: Callable[[list[K]], Sequence[V]],
+        *,
+        limit: int = 64,
+        hold: Callable[[], bool] | None = None,
+        hold_seconds: float = 0.25,
+    ) -> None:
+        """``hold()``: whether more items are on their way, so that a batch that is not full
+        yet should wait for them, ``hold_seconds`` at most (``notify`` when ``hold()`` may
+        have changed)."""
         self._run_many = run_many
         self._limit = limit
+        self._hold = hold
+        self._hold_seconds = hold_seconds
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[K, V]] = (
             weakref.WeakKeyDictionary()
         )
@@ -41,15 +55,23 @@ class Coalescer(Generic[K, V]):
             queue = self._queues[loop] = _Queue()
         future: asyncio.Future[V] = loop.create_future()
         queue.pending.append((item, future))
+        queue.arrived.set()
         if queue.runner is None or queue.runner.done():
             # An empty context: the batch runs for many sources, not the first caller's one.
             queue.runner = loop.create_task(self._drain(queue), context=contextvars.Context())
         return await future
 
+    def notify(self) -> None:
+        """``hold()`` may say otherwise now: a batch held for more items looks again."""
+        queue = self._queues.get(asyncio.get_running_loop())
+        if queue is not None:
+            queue.arrived.set()
+
     async def _drain(self, queue: _Queue[K, V]) -> None:
         batch: list[tuple[K, asyncio.Future[V]]] = []
         try:
             while queue.pending:
+                await self._filled(queue)
                 batch = queue.pending[: self._limit]
                 del queue.pending[: self._limit]
                 await self._run(batch)
@@ -58,6 +80,18 @@ class Coalescer(Generic[K, V]):
                 future.cancel()
             queue.pending.clear()
             queue.runner = None  # the task refers to its loop: let a closed loop go
+
+    async def _filled(self, queue: _Queue[K, V]) -> None:
+        """Wait while the batch is not full and ``hold()`` says more is coming, for
+        ``hold_seconds`` at most: a slow page, or one waiting its turn at its host, must
+        not keep the others' rows unwritten."""
+        try:
+            async with asyncio.timeout(self._hold_seconds):
+                while self._hold is not None and len(queue.pending) < self._limit and self._hold():
+                    queue.arrived.clear()
+                    await queue.arrived.wait()
+        except TimeoutError:
+            pass
 
     async def _run(self, batch: list[tuple[K, asyncio.Future[V]]]) -> None:
         try:
@@ -78,3 +112,4 @@ class _Queue(Generic[K, V]):
     def __init__(self) -> None:
         self.pending: list[tuple[K, asyncio.Future[V]]] = []
         self.runner: asyncio.Task[None] | None = None
+        self.arrived = asyncio.Event()  # an item arrived, or ``hold()`` may have changed
