@@ -527,33 +527,33 @@ class Fetcher:
 
 
 def _httpx_url(url: str) -> httpx.URL:
-    """``url`` parsed by httpx, once: parsing it is a seventh of a 304 check's CPU."""
+    """``url`` parsed by httpx, once (``_check_url`` parsed it already, unless a secret was
+    put back into it since): parsing it is a seventh of a 304 check's CPU."""
     parsed = _PARSED.get(url)
     if parsed is None:
-        if len(_PARSED) >= 10_000:  # a bound, as _GOOD_URLS
-            _PARSED.clear()
-        parsed = _PARSED[url] = httpx.URL(url)
+        parsed = _remember(url, httpx.URL(url))
     return parsed
-
-
-_PARSED: dict[str, httpx.URL] = {}
 
 
 def _check_url(url: str) -> None:
     """FetchError unless ``url`` is an absolute http(s) URL that httpx and urllib both accept."""
-    if url not in _GOOD_URLS:
-        _parse_url(url)
-        if len(_GOOD_URLS) >= 10_000:  # a bound, not an LRU: sources are a few thousand
-            _GOOD_URLS.clear()
-        _GOOD_URLS.add(url)
+    if url not in _PARSED:
+        _remember(url, _parse_url(url))
 
 
-# URLs that passed: a check cycle fetches the same URLs again and again, and parsing one
-# twice costs a tenth of a 304 check.
-_GOOD_URLS: set[str] = set()
+# URLs that passed, as httpx parsed them: a check cycle fetches the same URLs again and
+# again, and parsing one twice costs a tenth of a 304 check.
+_PARSED: dict[str, httpx.URL] = {}
 
 
-def _parse_url(url: str) -> None:
+def _remember(url: str, parsed: httpx.URL) -> httpx.URL:
+    if len(_PARSED) >= 10_000:  # a bound, not an LRU: sources are a few thousand
+        _PARSED.clear()
+    _PARSED[url] = parsed
+    return parsed
+
+
+def _parse_url(url: str) -> httpx.URL:
     try:
         host = urlsplit(url).hostname or ""  # the limiter and the robots cache key on it
     except ValueError as exc:
@@ -567,6 +567,7 @@ def _parse_url(url: str) -> None:
         raise FetchError(f"cannot fetch {_shown(url)}: {exc}", url=url) from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise FetchError(f"cannot fetch {_shown(url)}: not an absolute http(s) URL", url=url)
+    return parsed
 
 
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
