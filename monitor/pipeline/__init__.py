@@ -150,6 +150,8 @@ class Checker:
         self._writing: contextlib.AbstractContextManager[object] = (
             threading.Lock() if store.one_writer() else contextlib.nullcontext()
         )
+        # Quiet rows wait for the checks still fetching: a cycle of 304s ends in a few
+        # batches of 64 rows, not a hundred of ten.
         self._running = 0
         self._quiet: Coalescer[tuple[CheckRecord, SourceState], Stored | Exception] = Coalescer(
             self._write_quiet, hold=lambda: self._running > 0
