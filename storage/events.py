@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, insert, text, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, insert, or_, text, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -144,14 +145,20 @@ def _about(change: Reported, match: Match | None = None) -> dict[str, Any]:
 
 
 def candidates(session: Session, change: Member, *, exclude: int | None = None) -> list[Candidate]:
-    """The events ``change`` might join, with their members."""
+    """The events ``change`` might join, with their members: those that share one of its
+    identities, and those whose title rule may match it (``grouping.titled_alike``); no
+    other event can match any rule. (``exclude``: the change's own row, if stored.)"""
     connection = session.connection()
-    ids = sorted(_by_identity(connection, change) | _by_title(connection, change, exclude))
+    by_identity = _by_identity(connection, change)
+    members = _members(connection, change, by_identity, exclude)
+    ids = sorted(
+        by_identity
+        | {event_id for event_id, its in members.items() if grouping.titled_alike(change, its)}
+    )
     if not ids:
         return []
     # The columns the rules read, not whole rows (an event's grouping log grows with it).
     events = connection.execute(_EVENTS, {"e_ids": ids}).all()
-    members = _members(connection, ids, exclude)
     split_out = _split_out(connection, ids)
     return [
         Candidate(
@@ -180,6 +187,8 @@ _BY_IDENTITY = (
 
 
 def _by_identity(connection: Connection, change: Member) -> set[int]:
+    """The events lately seen that share an identity with ``change``: every event that may
+    match by an identity, as ``_add_identities`` records the identities of all its members."""
     keys = [_stored_identity(key) for key in grouping.identities(change.event_key, change.url)]
     if not keys:
         return set()
@@ -187,9 +196,18 @@ def _by_identity(connection: Connection, change: Member) -> set[int]:
     return set(connection.execute(_BY_IDENTITY, {"i_keys": keys, "i_since": since}).scalars())
 
 
-def _by_title(connection: Connection, change: Member, exclude: int | None) -> set[int]:
-    statement = _title_statement(
-        change.old_date is not None, change.new_date is not None, exclude is not None
+_MEMBER_FIELDS = tuple(field.name for field in dataclasses.fields(Member))
+
+
+def _members(
+    connection: Connection, change: Member, ids: set[int], exclude: int | None
+) -> dict[int, list[Member]]:
+    """The members of the events ``ids`` and of those with a change of the same category
+    and dates on another source within ``TITLE_WINDOW`` (the title rule's), in one
+    statement: only the columns the rules read, not whole rows (a change's diff can be
+    large, and every change of a busy day may be a candidate's)."""
+    statement = _members_statement(
+        change.old_date is not None, change.new_date is not None, exclude is not None, bool(ids)
     )
     values = {
         "t_category": change.category,
@@ -197,56 +215,48 @@ def _by_title(connection: Connection, change: Member, exclude: int | None) -> se
         "t_new": change.new_date,
         "t_since": change.detected_at - grouping.TITLE_WINDOW,
         "t_source": change.source_key,
-        "t_exclude": exclude,
+        "m_exclude": exclude,
+        "m_ids": sorted(ids),
     }
-    found = connection.execute(statement, values).scalars()
-    return {event_id for event_id in found if event_id is not None}
-
-
-@functools.cache
-def _title_statement(old_dated: bool, new_dated: bool, excluding: bool) -> Select[Any]:
-    """The events of changes of the same category and dates on other sources, lately: one
-    statement for each of the shapes (a date stated or not, a change to leave out or not)."""
-    statement = sa_select(col(ChangeRow.event_id)).where(
-        col(ChangeRow.event_id).is_not(None),
-        col(ChangeRow.category) == bindparam("t_category"),
-        _equal(col(ChangeRow.old_date), "t_old", old_dated),
-        _equal(col(ChangeRow.new_date), "t_new", new_dated),
-        col(ChangeRow.detected_at) >= bindparam("t_since", type_=UtcDateTime()),
-        col(ChangeRow.source_key) != bindparam("t_source"),
-    )
-    return statement.where(col(ChangeRow.id) != bindparam("t_exclude")) if excluding else statement
-
-
-def _equal(column: Any, name: str, stated: bool) -> Any:
-    return column == bindparam(name) if stated else column.is_(None)
-
-
-_MEMBER_FIELDS = tuple(field.name for field in dataclasses.fields(Member))
-
-
-def _members(
-    connection: Connection, ids: list[int], exclude: int | None
-) -> dict[int, list[Member]]:
-    """The members of each event: only the columns the rules read, not whole rows (a
-    change's diff can be large, and every change of a busy day may be a candidate's)."""
-    values = {"m_ids": ids, "m_exclude": exclude}
     found: dict[int, list[Member]] = {}
-    for event_id, *values_ in connection.execute(_members_statement(exclude is not None), values):
-        member = Member(**dict(zip(_MEMBER_FIELDS, values_, strict=True)))
+    for event_id, *columns in connection.execute(statement, values):
+        member = Member(**dict(zip(_MEMBER_FIELDS, columns, strict=True)))
         found.setdefault(event_id, []).append(member)
     return found
 
 
 @functools.cache
-def _members_statement(excluding: bool) -> Select[Any]:
-    columns = [col(getattr(ChangeRow, name)) for name in _MEMBER_FIELDS]
-    statement = sa_select(col(ChangeRow.event_id), *columns).where(
-        col(ChangeRow.event_id).in_(bindparam("m_ids", expanding=True))
+def _members_statement(
+    old_dated: bool, new_dated: bool, excluding: bool, with_ids: bool
+) -> Select[Any]:
+    """``_members``' statement, for each shape: a date stated or not (IS NULL), a change to
+    leave out or not, events by identity or not."""
+    lately = aliased(ChangeRow, name="lately")
+    titled = sa_select(col(lately.event_id)).where(
+        col(lately.event_id).is_not(None),
+        col(lately.category) == bindparam("t_category"),
+        _equal(col(lately.old_date), "t_old", old_dated),
+        _equal(col(lately.new_date), "t_new", new_dated),
+        col(lately.detected_at) >= bindparam("t_since", type_=UtcDateTime()),
+        col(lately.source_key) != bindparam("t_source"),
     )
+    events = col(ChangeRow.event_id)
+    columns = [col(getattr(ChangeRow, name)) for name in _MEMBER_FIELDS]
+    # By event id alone (no category here): SQLite then reads each event's members by its
+    # index, not every change of the category again.
+    found: ColumnElement[bool] = events.in_(
+        titled.where(col(lately.id) != bindparam("m_exclude")) if excluding else titled
+    )
+    if with_ids:
+        found = or_(found, events.in_(bindparam("m_ids", expanding=True)))
+    statement = sa_select(events, *columns).where(found)
     if excluding:
         statement = statement.where(col(ChangeRow.id) != bindparam("m_exclude"))
     return statement.order_by(col(ChangeRow.id))
+
+
+def _equal(column: Any, name: str, stated: bool) -> Any:
+    return column == bindparam(name) if stated else column.is_(None)
 
 
 _SPLIT_OUT = (
