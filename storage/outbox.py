@@ -140,17 +140,17 @@ def routes(session: Session, routing: Routing, source_keys: Collection[str]) -> 
         subs += tuple(user_subscriptions.enabled(session, routing.user_digests))
     if not subs:
         return Routes()
-    connection, keys = session.connection(), {"r_keys": sorted(source_keys)}
-    tags = {key: list(value) for key, value in connection.execute(_TAGS, keys).all()}
-    muted = frozenset((key, item) for key, item in connection.execute(_MUTED, keys).all())
+    rows = session.connection().execute(_TAGS_AND_MUTED, {"r_keys": sorted(source_keys)}).all()
+    tags = {key: list(tags) for key, tags, _ in rows}
+    muted = frozenset((key, item) for key, _, item in rows if item is not None)
     return Routes(subscriptions=subs, tags=tags, muted=muted)
 
 
-_TAGS = select(col(SourceRow.key), col(SourceRow.tags)).where(
-    col(SourceRow.key).in_(bindparam("r_keys", expanding=True))
-)
-_MUTED = select(col(MuteRow.source_key), col(MuteRow.item_key)).where(
-    col(MuteRow.source_key).in_(bindparam("r_keys", expanding=True))
+# Each source's tags, with each of its muted items (a row with None: none muted).
+_TAGS_AND_MUTED = (
+    select(col(SourceRow.key), col(SourceRow.tags), col(MuteRow.item_key))
+    .outerjoin(MuteRow, col(MuteRow.source_key) == col(SourceRow.key))
+    .where(col(SourceRow.key).in_(bindparam("r_keys", expanding=True)))
 )
 
 
@@ -158,18 +158,35 @@ def enqueue_changes(
     session: Session, routes: Routes, stored: Sequence[StoredChange], now: datetime
 ) -> None:
     """One delivery per (change, subscription that wants it), in the caller's transaction;
-    one alert per event (``_follow_up``). Users' own digests are routed too."""
+    one alert per event (``_follow_up``). Users' own digests are routed too.
+
+    The deliveries go in together, in order, at the end or before ``_follow_up`` reads the
+    deliveries (it does not for a change that started its event)."""
     if not stored or not routes.subscriptions:
         return
     source_key = stored[0].change.source_key
     tags = routes.tags.get(source_key, [])
+    rows: list[dict[str, Any]] = []
     for one in stored:
         if (source_key, one.change.item_key) in routes.muted:
             continue
         for sub in routes.subscriptions:
-            follow = _follow_up(session, sub, one) if sub.wants(one.change, tags) else None
+            if not sub.wants(one.change, tags):
+                continue
+            if not one.started:
+                _insert_deliveries(session, rows)
+            follow = _follow_up(session, sub, one)
             if follow is not None:
-                _insert_ignoring_duplicates(session, _change_delivery(sub, one, now, follow))
+                rows.append(_change_delivery(sub, one, now, follow))
+    _insert_deliveries(session, rows)
+
+
+def _insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the waiting ``rows`` (a duplicate is ignored) and empty the list."""
+    if rows:
+        connection = session.connection()
+        connection.execute(_insert_delivery(connection.dialect.name), rows)
+        rows.clear()
 
 
 def _change_delivery(
