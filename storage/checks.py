@@ -48,10 +48,10 @@ from sqlmodel import Session, col, select
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline, NewSnapshot
 from storage import events, outbox
 from storage.codec import compress, diff_to_dict
-from storage.db import upsert_insert
+from storage.db import inserted_id, upsert_insert
 from storage.grouping import Member
 from storage.models import BlobRow, ChangeRow, CheckRow, DeadlineRow, SnapshotRow, SourceRow
-from storage.outbox import Routing
+from storage.outbox import Routing, StoredChange
 from storage.types import UtcDateTime
 
 CHECKED_ELSEWHERE = (
@@ -211,7 +211,8 @@ def record_checks(
     the database: nothing is written for it.
 
     The rows every check writes go through Core statements, many rows to a statement (a
-    third of the cost of ORM objects); changes and deadlines, rare, through the ORM.
+    third of the cost of ORM objects); changes one statement each (a later one may join an
+    earlier one's event), deadlines, rare, through the ORM.
     """
     connection = session.connection()
     records = [pending.record for pending in checks]
@@ -234,8 +235,11 @@ def record_checks(
     found = [_store_found(session, pending, one, claimed, dated) for pending, one, claimed in won]
     _update_sources(connection, [(pending.record, claimed) for pending, _, claimed in won])
     if routing is not None:
+        routes = outbox.routes(
+            session, routing, {one.change.source_key for s in found for one in s}
+        )
         for (pending, one, claimed), stored in zip(won, found, strict=True):
-            outbox.enqueue_changes(session, routing, stored, pending.record.started_at)
+            outbox.enqueue_changes(session, routes, stored, pending.record.started_at)
             outbox.enqueue_health(session, routing, pending.record, claimed.streak, one.check_id)
     return written
 
@@ -483,9 +487,8 @@ def _with_deadlines(connection: Connection, records: Sequence[CheckRecord]) -> s
 
 def _store_found(
     session: Session, pending: Pending, written: Written, won: Claim, dated: set[str]
-) -> list[tuple[int, Change]]:
-    """The check's changes and deadlines (ORM: rare, and a change links to earlier ones).
-    ``dated``: the sources with deadlines stored."""
+) -> list[StoredChange]:
+    """The check's changes and deadlines. ``dated``: the sources with deadlines stored."""
     record = pending.record
     if not record.changes and record.deadlines is None:
         return []
@@ -502,35 +505,34 @@ def _store_found(
             stored=kept,
         )
         session.flush()
-        events.link_deadlines(session, record.source_key, _events_by_item(session, stored))
+        events.link_deadlines(session, record.source_key, _events_by_item(stored))
     return stored
 
 
-def _events_by_item(session: Session, stored: list[tuple[int, Change]]) -> dict[str, int]:
+def _events_by_item(stored: list[StoredChange]) -> dict[str, int]:
     """The event of each item's latest change in this check (its deadline's event)."""
-    found: dict[str, int] = {}
-    for change_id, change in stored:
-        row = session.get(ChangeRow, change_id)
-        if row is not None and row.event_id is not None:
-            found[change.item_key] = row.event_id
-    return found
+    return {one.change.item_key: one.event_id for one in stored if one.event_id is not None}
 
 
 def _members(record: CheckRecord) -> list[Member]:
-    return [
-        Member(
-            source_key=change.source_key,
-            item_key=change.item_key,
-            category=change.category.value,
-            title=change.title,
-            url=change.url,
-            event_key=change.event_key,
-            old_date=change.old_date,
-            new_date=change.new_date,
-            detected_at=record.started_at,
-        )
-        for change in record.changes
-    ]
+    return [_member(change, record.started_at) for change in record.changes]
+
+
+def _member(change: Change, detected_at: datetime) -> Member:
+    return Member(
+        source_key=change.source_key,
+        item_key=change.item_key,
+        category=change.category.value,
+        title=change.title,
+        url=change.url,
+        event_key=change.event_key,
+        old_date=change.old_date,
+        new_date=change.new_date,
+        detected_at=detected_at,
+    )
+
+
+_INSERT_CHANGE = insert(ChangeRow)
 
 
 def _store_changes(
@@ -539,43 +541,75 @@ def _store_changes(
     check_id: int,
     snapshots: tuple[int | None, int | None],
     base_version: int,
-) -> list[tuple[int, Change]]:
-    rows: list[tuple[ChangeRow, Change]] = []
+) -> list[StoredChange]:
+    """Each change, then its event (``storage.events``): one by one, as a later change
+    about the same event joins this one's event. Core statements built once, not ORM
+    objects: the ORM's flushes cost more than the statements."""
+    connection = session.connection()
+    stored: list[StoredChange] = []
     seen: Counter[tuple[str, str]] = Counter()
     for change in record.changes:
         nth = seen[change.item_key, change.category.value]
         seen[change.item_key, change.category.value] += 1
-        row = ChangeRow(
-            event_key=change.event_key,
-            related_to=_first_about(session, change, record.started_at),
-            source_key=change.source_key,
-            check_id=check_id,
-            item_key=change.item_key,
-            category=change.category.value,
-            severity=change.severity.value,
-            title=change.title,
-            summary=change.summary,
-            url=change.url,
-            old_date=change.old_date,
-            new_date=change.new_date,
-            evidence=list(change.evidence),
-            diff=diff_to_dict(change.diff),
-            old_snapshot_id=snapshots[0],
-            new_snapshot_id=snapshots[1],
-            detected_at=record.started_at,
-            happening=happening(
-                change.source_key, base_version, change.item_key, change.category.value, nth
-            ),
+        values = _change_values(change, record.started_at, check_id, snapshots)
+        values["related_to"] = _first_about(connection, change, record.started_at)
+        values["happening"] = happening(
+            change.source_key, base_version, change.item_key, change.category.value, nth
         )
-        session.add(row)
-        # Flushed one by one: a later change about the same event joins this one's event.
-        session.flush()
-        events.join(session, row)
-        rows.append((row, change))
-    return [(row.id, change) for row, change in rows if row.id is not None]
+        change_id = inserted_id(connection.execute(_INSERT_CHANGE, values))
+        stored.append(_placed(session, change, change_id, values))
+    return stored
 
 
-def _first_about(session: Session, change: Change, now: datetime) -> int | None:
+def _placed(
+    session: Session, change: Change, change_id: int, values: dict[str, Any]
+) -> StoredChange:
+    """The stored change put into its event."""
+    joined = events.place(
+        session,
+        events.Reported(
+            change_id=change_id,
+            member=_member(change, values["detected_at"]),
+            severity=values["severity"],
+            summary=values["summary"],
+        ),
+    )
+    return StoredChange(
+        id=change_id,
+        change=change,
+        event_id=joined.event_id,
+        related_to=values["related_to"],
+        started=joined.created,
+        moved=joined.moved,
+    )
+
+
+def _change_values(
+    change: Change, at: datetime, check_id: int, snapshots: tuple[int | None, int | None]
+) -> dict[str, Any]:
+    return {
+        "event_key": change.event_key,
+        "source_key": change.source_key,
+        "check_id": check_id,
+        "item_key": change.item_key,
+        "category": change.category.value,
+        "severity": change.severity.value,
+        "title": change.title,
+        "summary": change.summary,
+        "url": change.url,
+        "old_date": change.old_date,
+        "new_date": change.new_date,
+        "evidence": list(change.evidence),
+        "diff": diff_to_dict(change.diff),
+        "old_snapshot_id": snapshots[0],
+        "new_snapshot_id": snapshots[1],
+        "detected_at": at,
+        "marked_noise_at": None,
+        "event_id": None,
+    }
+
+
+def _first_about(connection: Connection, change: Change, now: datetime) -> int | None:
     """The first change about the same event in the last 30 days, or None.
 
     The same event: the same identity (``event_key``: an initiative, a CELEX number, a
@@ -586,24 +620,43 @@ def _first_about(session: Session, change: Change, now: datetime) -> int | None:
     """
     if not change.event_key:
         return None
-    statement = (
-        select(ChangeRow.id, ChangeRow.related_to)
+    statement = _about_statement(change.old_date is not None, change.new_date is not None)
+    values = {
+        "a_key": change.event_key,
+        "a_category": change.category.value,
+        "a_old": change.old_date,
+        "a_new": change.new_date,
+        "a_source": change.source_key,
+        "a_item": change.item_key,
+        "a_since": now - RELATED_WINDOW,
+    }
+    row = connection.execute(statement, values).first()
+    return None if row is None else (row[1] or row[0])
+
+
+@functools.cache
+def _about_statement(old_dated: bool, new_dated: bool) -> Select[int | None, int | None]:
+    """``_first_about``'s statement, for each shape: each date stated, or not (IS NULL)."""
+    return (
+        sa_select(col(ChangeRow.id), col(ChangeRow.related_to))
         .where(
-            ChangeRow.event_key == change.event_key,
-            ChangeRow.category == change.category.value,
-            ChangeRow.old_date == change.old_date,
-            ChangeRow.new_date == change.new_date,
+            col(ChangeRow.event_key) == bindparam("a_key"),
+            col(ChangeRow.category) == bindparam("a_category"),
+            _same(col(ChangeRow.old_date), "a_old", old_dated),
+            _same(col(ChangeRow.new_date), "a_new", new_dated),
             or_(
-                col(ChangeRow.source_key) != change.source_key,
-                col(ChangeRow.item_key) == change.item_key,
+                col(ChangeRow.source_key) != bindparam("a_source"),
+                col(ChangeRow.item_key) == bindparam("a_item"),
             ),
-            col(ChangeRow.detected_at) >= now - RELATED_WINDOW,
+            col(ChangeRow.detected_at) >= bindparam("a_since", type_=UtcDateTime()),
         )
         .order_by(col(ChangeRow.id))
         .limit(1)
     )
-    row = session.exec(statement).first()
-    return None if row is None else (row[1] or row[0])
+
+
+def _same(column: Any, name: str, stated: bool) -> Any:
+    return column == bindparam(name) if stated else column.is_(None)
 
 
 def sync_deadlines(

@@ -27,8 +27,9 @@ dates, on different sources, within ``TITLE_WINDOW``, are compared at all.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -216,19 +217,32 @@ def _by_title(change: Member, candidate: Candidate) -> Match | None:
     if _conflicting_identity(change, candidate):
         return None
     for member in candidate.members:
-        same = member.category == change.category and (member.old_date, member.new_date) == (
-            change.old_date,
-            change.new_date,
-        )
-        if same and member.source_key != change.source_key:
-            score = similar(change.title, member.title)
-            if score >= TITLE_SIMILARITY:
-                return Match(
-                    event_id=candidate.event_id,
-                    rule="title",
-                    detail=f"title similarity {score:.2f} with {member.source_key}",
-                )
+        score = title_score(change, member)
+        if score >= TITLE_SIMILARITY:
+            return Match(
+                event_id=candidate.event_id,
+                rule="title",
+                detail=f"title similarity {score:.2f} with {member.source_key}",
+            )
     return None
+
+
+def title_score(change: Member, member: Member) -> float:
+    """How alike the titles are, for a member the title rule compares ``change`` with: of
+    the same category and dates, on another source; 0 for any other."""
+    same = member.category == change.category and (member.old_date, member.new_date) == (
+        change.old_date,
+        change.new_date,
+    )
+    if not same or member.source_key == change.source_key:
+        return 0.0
+    return similar(change.title, member.title)
+
+
+def titled_alike(change: Member, members: Iterable[Member]) -> bool:
+    """Whether the title rule could put ``change`` in an event of these members (if the
+    event's last change is recent enough and no identity conflicts: see ``_by_title``)."""
+    return any(title_score(change, member) >= TITLE_SIMILARITY for member in members)
 
 
 def _conflicting_identity(change: Member, candidate: Candidate) -> bool:
@@ -251,6 +265,7 @@ def similar(one: str, other: str) -> float:
     return shared / min(len(words), len(others))
 
 
+@functools.lru_cache(maxsize=4096)  # a title is compared with many (every candidate's)
 def _distinctive(title: str) -> frozenset[str]:
     found = (word.casefold() for word in _WORD.findall(title))
     return frozenset(word for word in found if word not in _COMMON and not word.isdigit())

@@ -14,12 +14,13 @@ holder recorded. Digest deliveries are not leased: the digest sends them togethe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, update
 from sqlmodel import Session, col, select
 
 from monitor.types import (
@@ -64,9 +65,15 @@ class Routing:
     user_digests: UserDigests | None = None
 
 
+@functools.cache
+def _insert_delivery(dialect: str) -> Any:
+    """Built once per dialect: building it cost as much CPU as running it."""
+    return upsert_insert(dialect)(DeliveryRow).on_conflict_do_nothing()
+
+
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> None:
-    insert = upsert_insert(session.get_bind().dialect.name)
-    session.execute(insert(DeliveryRow).values(**values).on_conflict_do_nothing())
+    connection = session.connection()
+    connection.execute(_insert_delivery(connection.dialect.name), values)
 
 
 def _delivery(
@@ -100,46 +107,105 @@ def _delivery(
     }
 
 
-def enqueue_changes(
-    session: Session, routing: Routing, stored: Sequence[tuple[int, Change]], now: datetime
-) -> None:
-    """One delivery per (change, subscription that wants it), in the caller's transaction;
-    one alert per event (``_follow_up``). Users' own digests are routed too."""
-    if not stored:
-        return
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredChange:
+    """A change as stored, with what routing it reads: its id, its event and how it went
+    into it (``storage.events``)."""
+
+    id: int
+    change: Change
+    event_id: int | None = None
+    related_to: int | None = None
+    # It started its event: no alert about that event can have been queued before it.
+    started: bool = False
+    moved: bool = False  # it moved its event's date (grouping's "moved" rule)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Routes:
+    """What routing the changes of a batch of checks reads, read once for the batch: the
+    subscriptions (users' digests too), and the tags and muted items of their sources."""
+
+    subscriptions: tuple[Subscription, ...] = ()
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    muted: frozenset[tuple[str, str]] = frozenset()
+
+
+def routes(session: Session, routing: Routing, source_keys: Collection[str]) -> Routes:
+    """``Routes`` for changes of these sources (none: nothing to read)."""
+    if not source_keys:
+        return Routes()
     subs = routing.subscriptions
     if routing.user_digests is not None:
         subs += tuple(user_subscriptions.enabled(session, routing.user_digests))
     if not subs:
+        return Routes()
+    rows = session.connection().execute(_TAGS_AND_MUTED, {"r_keys": sorted(source_keys)}).all()
+    tags = {key: list(tags) for key, tags, _ in rows}
+    muted = frozenset((key, item) for key, _, item in rows if item is not None)
+    return Routes(subscriptions=subs, tags=tags, muted=muted)
+
+
+# Each source's tags, with each of its muted items (a row with None: none muted).
+_TAGS_AND_MUTED = (
+    select(col(SourceRow.key), col(SourceRow.tags), col(MuteRow.item_key))
+    .outerjoin(MuteRow, col(MuteRow.source_key) == col(SourceRow.key))
+    .where(col(SourceRow.key).in_(bindparam("r_keys", expanding=True)))
+)
+
+
+def enqueue_changes(
+    session: Session, routes: Routes, stored: Sequence[StoredChange], now: datetime
+) -> None:
+    """One delivery per (change, subscription that wants it), in the caller's transaction;
+    one alert per event (``_follow_up``). Users' own digests are routed too.
+
+    The deliveries go in together, in order, at the end or before ``_follow_up`` reads the
+    deliveries (it does not for a change that started its event)."""
+    if not stored or not routes.subscriptions:
         return
-    source_key = stored[0][1].source_key
-    source = session.get(SourceRow, source_key)
-    tags = source.tags if source is not None else []
-    muted = _muted_items(session, source_key)
-    for change_id, change in stored:
-        if change.item_key in muted:
+    source_key = stored[0].change.source_key
+    tags = routes.tags.get(source_key, [])
+    rows: list[dict[str, Any]] = []
+    for one in stored:
+        if (source_key, one.change.item_key) in routes.muted:
             continue
-        related = session.get(ChangeRow, change_id)
-        for sub in subs:
-            follow = _follow_up(session, sub, related) if sub.wants(change, tags) else None
+        for sub in routes.subscriptions:
+            if not sub.wants(one.change, tags):
+                continue
+            if not one.started:
+                _insert_deliveries(session, rows)
+            follow = _follow_up(session, sub, one)
             if follow is not None:
-                _insert_ignoring_duplicates(
-                    session,
-                    _delivery(
-                        sub,
-                        kind=AlertKind.CHANGE,
-                        dedupe_key=f"change:{change_id}",
-                        source_key=source_key,
-                        now=now,
-                        change_id=change_id,
-                        item_key=change.item_key,
-                        event_id=related.event_id if related is not None else None,
-                        detail=follow,
-                    ),
-                )
+                rows.append(_change_delivery(sub, one, now, follow))
+    _insert_deliveries(session, rows)
 
 
-def _follow_up(session: Session, sub: Subscription, row: ChangeRow | None) -> str | None:
+def _insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the waiting ``rows`` (a duplicate is ignored) and empty the list."""
+    if rows:
+        connection = session.connection()
+        connection.execute(_insert_delivery(connection.dialect.name), rows)
+        rows.clear()
+
+
+def _change_delivery(
+    sub: Subscription, one: StoredChange, now: datetime, follow: str
+) -> dict[str, Any]:
+    return _delivery(
+        sub,
+        kind=AlertKind.CHANGE,
+        dedupe_key=f"change:{one.id}",
+        source_key=one.change.source_key,
+        now=now,
+        change_id=one.id,
+        item_key=one.change.item_key,
+        event_id=one.event_id,
+        detail=follow,
+    )
+
+
+def _follow_up(session: Session, sub: Subscription, change: StoredChange) -> str | None:
     """Whether ``sub`` is alerted of this change: None (no), "" (an alert) or
     ``EVENT_UPDATE``. One alert per event:
 
@@ -150,43 +216,36 @@ def _follow_up(session: Session, sub: Subscription, row: ChangeRow | None) -> st
     - any other later change (the same happening told by another source) is, on Slack,
       only an update of the first message ("seen on 3 sources"), and nothing elsewhere.
     """
-    if row is None:
+    if change.event_id is None:
+        return None if _related_repeat(session, sub, change) else ""
+    if change.started:
         return ""
-    if row.event_id is None:
-        return None if _related_repeat(session, sub, row) else ""
-    earlier = select(DeliveryRow.id).where(
-        DeliveryRow.subscription == sub.name,
-        col(DeliveryRow.event_id) == row.event_id,
-        col(DeliveryRow.change_id) != row.id,
-    )
-    if session.exec(earlier.limit(1)).first() is None or _moves(session, row):
+    values = {"d_sub": sub.name, "d_event": change.event_id, "d_change": change.id}
+    if session.connection().execute(_EARLIER, values).first() is None or change.moved:
         return ""
     return EVENT_UPDATE if sub.channel is Channel.SLACK else None
 
 
-def _related_repeat(session: Session, sub: Subscription, row: ChangeRow) -> bool:
+_EARLIER = (
+    select(col(DeliveryRow.id))
+    .where(
+        col(DeliveryRow.subscription) == bindparam("d_sub"),
+        col(DeliveryRow.event_id) == bindparam("d_event"),
+        col(DeliveryRow.change_id) != bindparam("d_change"),
+    )
+    .limit(1)
+)
+
+
+def _related_repeat(session: Session, sub: Subscription, change: StoredChange) -> bool:
     """A change stored before events: the same event, seen first on another source, was
     already routed to ``sub``."""
-    if row.related_to is None:
+    if change.related_to is None:
         return False
     statement = select(DeliveryRow.id).where(
-        DeliveryRow.subscription == sub.name, col(DeliveryRow.change_id) == row.related_to
+        DeliveryRow.subscription == sub.name, col(DeliveryRow.change_id) == change.related_to
     )
     return session.exec(statement.limit(1)).first() is not None
-
-
-def _moves(session: Session, row: ChangeRow) -> bool:
-    """The change moved its event's date (it joined by the "moved" rule)."""
-    event = session.get(EventRow, row.event_id)
-    return event is not None and any(
-        entry.get("change_id") == row.id and entry.get("rule") == "moved"
-        for entry in event.grouping
-    )
-
-
-def _muted_items(session: Session, source_key: str) -> set[str]:
-    statement = select(MuteRow.item_key).where(MuteRow.source_key == source_key)
-    return set(session.exec(statement).all())
 
 
 def enqueue_health(

@@ -344,6 +344,67 @@ def test_similar_titles_with_the_same_dates_group_within_the_window_only(store: 
     assert later.change_count == 1
 
 
+def test_a_title_like_an_older_member_s_joins_an_event_seen_lately(store: Store):
+    """The title rule compares every member of an event seen lately, not only its recent
+    ones: here the title matches a member older than the window."""
+    store.sync_sources([PAGE, NEWS, HYS])
+    oct_1 = date(2026, 10, 1)
+    first = make(
+        PAGE,
+        "x",
+        Category.PUBLICATION_ADDED,
+        "Delegated regulation on notified conformity assessment bodies",
+        url="https://x.eu/doc/77",
+        new=oct_1,
+    )
+    store_change(store, first, T0)
+    # Five days later another source links the same document, under another title.
+    other = replace(first, source_key="ds-news", item_key="n1", title="Unrelated wording here")
+    store_change(store, other, T0 + timedelta(days=5))
+    reworded = "Notified bodies: conformity assessment delegated regulation"
+    store_change(
+        store,
+        replace(first, source_key="hys", item_key="h1", title=reworded, url=None),
+        T0 + timedelta(days=6),
+    )
+
+    [event] = events(store)
+    assert [entry["rule"] for entry in event.grouping] == ["first", "url", "title"]
+    assert event.grouping[2]["detail"] == "title similarity 1.00 with ds-page"
+
+
+def test_storing_a_change_beside_events_it_cannot_join_takes_no_more_statements(store: Store):
+    """Events of the same category and dates on other sources whose titles are unlike the
+    change's are not read further: storing a change beside 20 of them takes the same
+    statements as beside none (each was three more: the events, their split-outs)."""
+    import sqlalchemy
+
+    sources = [
+        Source(key=f"s{n}", title=f"S{n}", url=f"https://x.eu/s{n}", parser="feed", interval=60)
+        for n in range(22)
+    ]
+    store.sync_sources(sources)
+    statements: list[str] = []
+
+    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
+    def count(connection, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        statements.append(statement)
+
+    def storing(n: int, title: str, at: datetime) -> int:
+        statements.clear()
+        change = make(sources[n], "x", Category.UPDATE, title, new=date(2026, 9, 10))
+        store_change(store, change, at)
+        return len(statements)
+
+    alone = storing(0, "Report alpha0 beta0", T0)
+    for n in range(1, 21):
+        storing(n, f"Report alpha{n} beta{n}", T0 + timedelta(minutes=n))
+    beside = storing(21, "Report alpha21 beta21", T0 + timedelta(hours=1))
+
+    assert beside == alone
+    assert len(events(store)) == 22
+
+
 def test_title_similarity_ignores_word_order_and_case():
     assert grouping.similar("AI Board: first meeting", "first meeting of the ai board") > 0.8
     assert grouping.similar("AI Board first meeting", "Data Act guidance published") < 0.5
