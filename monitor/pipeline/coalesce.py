@@ -85,9 +85,12 @@ class Coalescer(Generic[K, V]):
         """Wait while the batch is not full and ``hold()`` says more is coming, for
         ``hold_seconds`` at most: a slow page, or one waiting its turn at its host, must
         not keep the others' rows unwritten."""
+        hold = self._hold
+        if hold is None or not hold():  # the common case for a lone call: no timer
+            return
         try:
             async with asyncio.timeout(self._hold_seconds):
-                while self._hold is not None and len(queue.pending) < self._limit and self._hold():
+                while len(queue.pending) < self._limit and hold():
                     queue.arrived.clear()
                     await queue.arrived.wait()
         except TimeoutError:
