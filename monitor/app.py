@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -216,6 +218,7 @@ class App:
         from sources.parsers import PAGERS, PARSERS
 
         policy = fetch_policy(self.settings)
+        _freeze_start_up()
         async with _client(policy, self.settings.replay.dir) as client:
             fetcher = Fetcher(client, policy, limiter=self._limiter(policy))
             renderer = Renderer(fetcher, render_policy(self.settings))
@@ -304,6 +307,15 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+
+@functools.cache  # once a process: what exists when the first checks start
+def _freeze_start_up() -> None:
+    """Take what start-up built (modules, models, settings, the store) out of the cyclic
+    garbage collector's walks: they live as long as the process, and walking them again at
+    each collection cost a sixth of a cycle of 304s (bench/cycle.py: 0.08 of 0.47 s CPU).
+    The objects still go when nothing refers to them; only cycles among them stay."""
+    gc.freeze()
 
 
 class RulesOnFirstUse:
