@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from monitor.analysis.analyse import (
     DEFAULT_LIMITS,
@@ -68,7 +68,6 @@ if TYPE_CHECKING:  # the App builds the Fetcher; importing it here would load ht
     from sources.fetch.render import Renderer
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 # A check to store that is not quiet: its record, the state it started from, and pack(record).
 Found = tuple[CheckRecord, SourceState, Packed]
 
@@ -110,6 +109,11 @@ class _Run:
     record: CheckRecord
     packed: Packed | None  # pack(record), when it had a body to analyse
     read: Fetched | None  # the page it read; None after a 304 or a failure
+
+    @property
+    def quiet(self) -> bool:
+        """Stored as a quiet row (``storage.checks.is_quiet``), with no failures to end."""
+        return is_quiet(self.record) and self.state.failure_streak == 0
 
 
 class Checker:
@@ -199,13 +203,12 @@ class Checker:
             finally:
                 self._running -= 1
                 self._quiet.notify()
-            quiet = is_quiet(run.record) and run.state.failure_streak == 0
-            if not (dry_run or quiet):
-                stored = await self._save(run.record, run.state, run.packed)
+            if not (dry_run or run.quiet):
+                stored = await self._save(run)
         # A quiet check waits for its batch without its place: the next checks go on, and
         # the batches of quiet rows grow larger (each costs a transaction and a thread hop).
-        if quiet and not dry_run:
-            stored = await self._save(run.record, run.state, run.packed)
+        if run.quiet and not dry_run:
+            stored = await self._save(run)
         return self._result(source, run, stored), run.state, run.read
 
     async def _run(
@@ -306,18 +309,17 @@ class Checker:
         state: SourceState,
         as_document: AsDocument | None,
     ) -> tuple[Analysis, Packed]:
+        """``_analyse_packed`` in a CPU-stage thread, in this task's context (its log
+        fields), counted while it runs (the hold of the found rows)."""
         self._analysing += 1
+        context = contextvars.copy_context()
         try:
-            return await self._in_cpu_stage(self._analyse_packed, source, pages, state, as_document)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._cpu, context.run, self._analyse_packed, source, pages, state, as_document
+            )
         finally:
             self._analysing -= 1
             self._found.notify()
-
-    async def _in_cpu_stage(self, work: Callable[..., T], *args: object) -> T:
-        """``work(*args)`` in a CPU-stage thread, in this task's context (its log fields)."""
-        context = contextvars.copy_context()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu, context.run, work, *args)
 
     def _analyse_packed(
         self,
@@ -402,14 +404,14 @@ class Checker:
         states = self.store.states(keys)
         return [states.get(key, SourceState()) for key in keys]
 
-    async def _save(self, record: CheckRecord, state: SourceState, packed: Packed | None) -> Stored:
-        """Store the check; ``packed``: ``pack(record)`` from the CPU stage, None when it had
-        no body to analyse (nothing to compress then)."""
-        if is_quiet(record) and state.failure_streak == 0:
-            stored = await self._quiet((record, state))
+    async def _save(self, run: _Run) -> Stored:
+        """Store the check (packed in the CPU stage, or here when it had no body to analyse:
+        nothing to compress then)."""
+        if run.quiet:
+            stored = await self._quiet((run.record, run.state))
         else:
-            packed = packed if packed is not None else pack(record)
-            stored = await self._found((record, state, packed))
+            packed = run.packed if run.packed is not None else pack(run.record)
+            stored = await self._found((run.record, run.state, packed))
         if isinstance(stored, Exception):
             raise stored
         return stored
