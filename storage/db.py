@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-import functools
 import inspect
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,13 +19,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.errors import ConfigError, StorageError
+from storage.revision import MIGRATIONS, head_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 logger = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -309,28 +306,6 @@ def current_revision(engine: Engine) -> str | None:
             ).scalar_one_or_none()
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot use the database {_safe(engine)}: {_cause(exc)}") from exc
-
-
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?(\w+)", re.MULTILINE)
-
-
-@functools.cache
-def head_revision() -> str | None:
-    """The newest migration's revision, read from the files in migrations/versions/.
-
-    Read by hand rather than through Alembic's ScriptDirectory, which costs a tenth of a
-    second at every start (tests check that both agree).
-    """
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict(_REVISION.findall(path.read_text()))
-        if "revision" in found:
-            revisions.add(found["revision"])
-            parents.add(found.get("down_revision"))
-    heads = revisions - parents
-    if len(heads) > 1:
-        raise StorageError(f"the migrations have several heads: {sorted(heads)}")
-    return heads.pop() if heads else None
 
 
 def _cause(exc: SQLAlchemyError) -> str:

@@ -31,7 +31,6 @@ from storage import (
 )
 from storage.db import (
     current_revision,
-    head_revision,
     make_engine,
     migrate_schema,
     not_retried,
@@ -53,6 +52,7 @@ from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
 from storage.reader import Reader
 from storage.retention import PruneReport, RetentionLimits, prune
+from storage.revision import head_revision
 from storage.subscriptions import UserDigest
 from storage.triage import Triage
 

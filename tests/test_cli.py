@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import head_revision
+from storage.revision import head_revision
 from tests.processes import LOOPBACK, clean_env
 from tests.servers.replay import ReplayServer
 

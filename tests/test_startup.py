@@ -93,21 +93,54 @@ def test_help_loads_click_and_nothing_heavy(workdir: Path):
     assert not found & (SERVICE_ONLY | {"sqlalchemy", "sqlmodel", "pydantic", "rich", "lxml"})
 
 
-@pytest.mark.parametrize(
-    "command", [["check", "--all"], ["status"], ["changes"], ["sources"], ["deadlines"]]
-)
+@pytest.mark.parametrize("command", [["status"], ["changes"], ["sources"], ["deadlines"]])
 def test_commands_load_only_what_they_use(current_workdir: Path, command: list[str]):
     found = loaded(current_workdir, *command)  # the database exists and is current
     assert "sqlalchemy" in found  # they did open the database
     assert not found & SERVICE_ONLY, sorted(found & SERVICE_ONLY)
 
 
-def test_nothing_to_check_is_one_line_without_rich_or_alembic(current_workdir: Path):
+NOTHING_TO_CHECK = "nothing to check: no source is enabled (see `lexwatch sources`)\n"
+DATABASE = {"sqlalchemy", "sqlmodel", "alembic", "rich"}
+
+
+def test_nothing_to_check_is_one_line_without_the_database_layer(current_workdir: Path):
     found = loaded(current_workdir, "check", "--all")  # the database exists and is current
-    assert not found & {"rich", "alembic"}, sorted(found & {"rich", "alembic"})
+    assert not found & (SERVICE_ONLY | DATABASE), sorted(found & (SERVICE_ONLY | DATABASE))
     result = lexwatch(current_workdir, "check", "--all")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "nothing to check: no source is enabled (see `lexwatch sources`)\n"
+    assert result.stdout == NOTHING_TO_CHECK
+    json_result = lexwatch(current_workdir, "check", "--all", "--json")
+    assert json_result.returncode == 0, json_result.stderr
+    assert json_result.stdout == "[]\n"
+
+
+def test_nothing_to_check_still_creates_the_database_first(workdir: Path):
+    assert "alembic" in loaded(workdir, "check", "--all")  # a new database: made the full way
+    assert (workdir / "lexwatch.db").is_file()
+    assert "sqlalchemy" not in loaded(workdir, "check", "--all")
+
+
+def test_nothing_to_check_with_a_subscription_still_sends_what_is_due(current_workdir: Path):
+    # Alerts waiting in the outbox are sent by `check`: the database must be opened.
+    (current_workdir / "lexwatch.toml").write_text("""
+builtin_catalog = false
+[[subscriptions]]
+name = "team"
+channel = "webhook"
+target = "http://127.0.0.1:9/hook"
+""")
+    assert "sqlalchemy" in loaded(current_workdir, "check", "--all")
+
+
+def test_nothing_to_check_refuses_what_a_start_refuses(current_workdir: Path):
+    # A role for a user that does not exist: a start refuses it, and so does this shortcut.
+    (current_workdir / "lexwatch.toml").write_text(
+        'builtin_catalog = false\n[dashboard.roles]\nmallory = "admin"\n'
+    )
+    result = lexwatch(current_workdir, "check", "--all")
+    assert result.returncode == 2, result.stdout
+    assert "dashboard.roles names user(s) 'mallory'" in result.stderr
 
 
 def test_a_new_database_is_migrated_on_first_use(workdir: Path):

@@ -34,9 +34,10 @@ from monitor.types import (
 )
 from storage import checks
 from storage.codec import document_hash, encode_document
-from storage.db import alembic_config, head_revision, make_engine, session_scope
+from storage.db import alembic_config, make_engine, session_scope
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter
+from storage.revision import head_revision
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

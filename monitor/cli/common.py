@@ -101,11 +101,12 @@ def settings_of(ctx: click.Context) -> Settings:
     return settings
 
 
-def open_app(ctx: click.Context) -> App:
-    """The started App, closed when the command ends."""
+def open_app(ctx: click.Context, settings: Settings | None = None) -> App:
+    """The started App (with ``settings``, else those of the global options), closed when
+    the command ends."""
     from monitor.app import App
 
-    app = App.start(settings_of(ctx))
+    app = App.start(settings or settings_of(ctx))
     ctx.call_on_close(app.close)
     return app
 

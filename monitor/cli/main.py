@@ -35,6 +35,7 @@ from monitor.types import CheckOutcome, Source
 # Each command imports what it uses when it runs (see monitor.cli.common).
 if TYPE_CHECKING:
     from monitor.app import App
+    from monitor.config import Settings
     from monitor.pipeline import Checker, CheckResult
     from storage.models import ChangeRow, DeadlineRow, SourceRow
 
@@ -96,10 +97,58 @@ def check(
     """
     if not keys and not check_all:
         raise click.UsageError("name the sources to check (see `lexwatch sources`) or use --all")
+    settings = settings_of(ctx)
+    results = (
+        []
+        if check_all and _nothing_to_do(settings)
+        else _run_checks(
+            ctx,
+            settings,
+            None if check_all else keys,
+            dry_run=dry_run,
+            as_json=as_json,
+            no_alerts=no_alerts,
+        )
+    )
+    if as_json:
+        click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
+    elif results:
+        _print_results(results, dry_run=dry_run)
+    else:  # one line, not an empty table (and rich is not loaded for it: cron runs this)
+        click.echo("nothing to check: no source is enabled (see `lexwatch sources`)")
+    # Not console.with_documents: rich loads only for a table to print.
+    if any(each.outcome is CheckOutcome.FAILED for r in results for each in (r, *r.documents)):
+        sys.exit(1)
+
+
+def _nothing_to_do(settings: Settings) -> bool:
+    """True when the configuration has no source and no subscription, and the database is
+    current: then `check --all` would open it only to find nothing to check and nothing to
+    send. Told without SQLAlchemy, the models or the catalog (a cron line pays for its imports
+    at every run); anything else goes the full way (``_run_checks``)."""
+    from dashboard.roles import check_roles
+    from storage.revision import is_current
+
+    if settings.builtin_catalog or settings.sources or settings.subscriptions:
+        return False
+    check_roles(settings.dashboard)  # what a start would refuse, this run refuses too
+    return is_current(settings.database_url)
+
+
+def _run_checks(
+    ctx: click.Context,
+    settings: Settings,
+    keys: tuple[str, ...] | None,
+    *,
+    dry_run: bool,
+    as_json: bool,
+    no_alerts: bool,
+) -> list[CheckResult]:
+    """Open the app, check the named sources (None: every enabled one), send what is due."""
     from monitor.app import warn_without_contact
 
-    app = open_app(ctx)
-    sources = app.enabled() if check_all else app.select(keys)
+    app = open_app(ctx, settings)
+    sources = app.enabled() if keys is None else app.select(keys)
     if sources:
         warn_without_contact(app.settings)
         _said_in_the_table()
@@ -110,15 +159,7 @@ def check(
     )
     if app.subscriptions and not (dry_run or no_alerts):
         _send_alerts(app)
-    if as_json:
-        click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
-    elif results:
-        _print_results(results, dry_run=dry_run)
-    else:  # one line, not an empty table (and rich is not loaded for it: cron runs this)
-        click.echo("nothing to check: no source is enabled (see `lexwatch sources`)")
-    # Not console.with_documents: rich loads only for a table to print.
-    if any(each.outcome is CheckOutcome.FAILED for r in results for each in (r, *r.documents)):
-        sys.exit(1)
+    return results
 
 
 def _said_in_the_table() -> None:
