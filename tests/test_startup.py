@@ -27,7 +27,9 @@ try:
     main(sys.argv[1:], prog_name="lexwatch")
 except SystemExit as stop:
     code = stop.code
-names = {name.split(".")[0] for name in sys.modules} | set(sys.modules) & {"rich.progress"}
+# (A None entry is a module kept from loading: monitor/__init__.py keeps httpx's CLI out.)
+modules = {name for name, module in sys.modules.items() if module is not None}
+names = {name.split(".")[0] for name in modules} | modules & {"rich.progress"}
 print("LOADED", " ".join(sorted(names)), file=sys.stderr)
 sys.exit(code)
 """
@@ -146,6 +148,22 @@ def test_nothing_to_check_refuses_what_a_start_refuses(current_workdir: Path):
 def test_a_new_database_is_migrated_on_first_use(workdir: Path):
     assert "alembic" in loaded(workdir, "status")
     assert "alembic" not in loaded(workdir, "status")
+
+
+def test_a_check_printing_json_loads_no_console_library(
+    tmp_path: Path, replay_server: ReplayServer
+):
+    # httpx would load rich and pygments for its own command-line tool (monitor/__init__.py).
+    (tmp_path / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[sources.guidance]
+url = "{replay_server.add("/guidance", "<main><h1>Guidance</h1><p>Text.</p></main>")}"
+parser = "html"
+""")
+    loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)  # the first: a migration
+    found = loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)
+    assert "httpx" in found  # it did fetch
+    assert not found & {"rich", "pygments"}, sorted(found & {"rich", "pygments"})
 
 
 CONTACT = "http.contact is not set"
