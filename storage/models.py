@@ -7,8 +7,18 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from storage.types import UtcDateTime, WebUrl
+
+
+class _Row(SQLModel):
+    """A table's base. Rows are built from the database and from lexwatch's own values, not
+    validated: the validator pydantic would build for each table at import (6 ms of every
+    start) is built at a first use, if one comes."""
+
+    # SQLModel's own config type (its pydantic ConfigDict with table options), not exported.
+    model_config = SQLModelConfig(defer_build=True)
 
 
 def _utc_column(*, nullable: bool = True) -> Any:
@@ -20,7 +30,7 @@ def _document_url() -> Any:
     return Field(default=None, sa_column=Column(WebUrl(), nullable=True))
 
 
-class SourceRow(SQLModel, table=True):
+class SourceRow(_Row, table=True):
     """A watched source: its configuration as last synced, plus its fetch state."""
 
     __tablename__ = "sources"
@@ -52,7 +62,7 @@ class SourceRow(SQLModel, table=True):
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class CheckRow(SQLModel, table=True):
+class CheckRow(_Row, table=True):
     """One row per check of one source, whatever its outcome."""
 
     __tablename__ = "checks"
@@ -75,7 +85,7 @@ class CheckRow(SQLModel, table=True):
     change_count: int = 0
 
 
-class SnapshotRow(SQLModel, table=True):
+class SnapshotRow(_Row, table=True):
     """A source's parsed, normalised document; stored only when it differs from the last."""
 
     __tablename__ = "snapshots"
@@ -90,7 +100,7 @@ class SnapshotRow(SQLModel, table=True):
     blob_hash: str | None = Field(default=None, max_length=64)
 
 
-class BlobRow(SQLModel, table=True):
+class BlobRow(_Row, table=True):
     """A raw response body, content-addressed by SHA-256, compressed, stored once."""
 
     __tablename__ = "blobs"
@@ -102,7 +112,7 @@ class BlobRow(SQLModel, table=True):
     created_at: datetime = _utc_column(nullable=False)
 
 
-class ChangeRow(SQLModel, table=True):
+class ChangeRow(_Row, table=True):
     """A classified change, with the diff and evidence that justify it."""
 
     __tablename__ = "changes"
@@ -146,7 +156,7 @@ class ChangeRow(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
 
 
-class EventRow(SQLModel, table=True):
+class EventRow(_Row, table=True):
     """One real-world happening, however many sources reported it, and the team's triage of it.
 
     Its changes point at it (``changes.event_id``). The triage columns (state, assignee,
@@ -188,7 +198,7 @@ class EventRow(SQLModel, table=True):
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class EventLogRow(SQLModel, table=True):
+class EventLogRow(_Row, table=True):
     """The audit trail of an event: who did what when. Rows are only ever inserted."""
 
     __tablename__ = "event_log"
@@ -202,7 +212,7 @@ class EventLogRow(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class EventIdentityRow(SQLModel, table=True):
+class EventIdentityRow(_Row, table=True):
     """One identity of an event (hys:<id>, celex:<n>, eli:..., act:<year>/<n>, url:...): what
     a later change about the same thing is found by (storage.grouping)."""
 
@@ -212,7 +222,7 @@ class EventIdentityRow(SQLModel, table=True):
     identity: str = Field(primary_key=True, max_length=500, index=True)
 
 
-class UserSubscriptionRow(SQLModel, table=True):
+class UserSubscriptionRow(_Row, table=True):
     """A dashboard user's own e-mail digest: which tags, categories and severities."""
 
     __tablename__ = "user_subscriptions"
@@ -226,7 +236,7 @@ class UserSubscriptionRow(SQLModel, table=True):
     updated_at: datetime = _utc_column(nullable=False)
 
 
-class DeadlineRow(SQLModel, table=True):
+class DeadlineRow(_Row, table=True):
     """A date to act on, kept current from every check; its history comes from Changes."""
 
     __tablename__ = "deadlines"
@@ -253,7 +263,7 @@ class DeadlineRow(SQLModel, table=True):
     )
 
 
-class DeliveryRow(SQLModel, table=True):
+class DeliveryRow(_Row, table=True):
     """The outbox: one alert to one subscription, written in the transaction of its Change.
 
     ``dedupe_key`` ("change:<id>", "down:<source>:<check id>", ...) is unique per subscription,
@@ -292,7 +302,7 @@ class DeliveryRow(SQLModel, table=True):
     lease_token: str | None = Field(default=None, max_length=36)
 
 
-class MuteRow(SQLModel, table=True):
+class MuteRow(_Row, table=True):
     """An item whose changes are kept but never alerted (muted from the dashboard)."""
 
     __tablename__ = "mutes"
@@ -303,7 +313,7 @@ class MuteRow(SQLModel, table=True):
     created_by: str | None = None
 
 
-class HostTurnRow(SQLModel, table=True):
+class HostTurnRow(_Row, table=True):
     """When the next request to a host may start, for every worker at once (scale-out)."""
 
     __tablename__ = "host_turns"
@@ -312,7 +322,7 @@ class HostTurnRow(SQLModel, table=True):
     next_start: datetime = _utc_column(nullable=False)
 
 
-class SendLeaseRow(SQLModel, table=True):
+class SendLeaseRow(_Row, table=True):
     """Which dispatcher sends a subscription's instant alerts now, and until when.
 
     One dispatcher at a time per subscription (so a channel sees its alerts in order, and a
@@ -327,7 +337,7 @@ class SendLeaseRow(SQLModel, table=True):
     expires_at: datetime = _utc_column(nullable=False)
 
 
-class HeartbeatRow(SQLModel, table=True):
+class HeartbeatRow(_Row, table=True):
     """A service process (`lexwatch run`, `lexwatch scheduler`) saying it is alive."""
 
     __tablename__ = "heartbeats"
