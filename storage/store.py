@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -21,7 +23,6 @@ from monitor.types import (
 from storage import checks as writes
 from storage import (
     documents,
-    event_browse,
     events,
     heartbeats,
     outbox,
@@ -37,7 +38,6 @@ from storage.db import (
     retried_methods,
     session_scope,
 )
-from storage.event_browse import EventDetail, EventPage, EventQuery
 from storage.models import (
     BlobRow,
     ChangeRow,
@@ -50,11 +50,15 @@ from storage.models import (
 )
 from storage.outbox import Lease, Routing
 from storage.queries import ChangeFilter
-from storage.reader import Reader
-from storage.retention import PruneReport, RetentionLimits, prune
 from storage.revision import head_revision
 from storage.subscriptions import UserDigest
-from storage.triage import Triage
+
+# The dashboard's reads, events' triage and pruning load when first used: a check needs none.
+if TYPE_CHECKING:
+    from storage.event_browse import EventDetail, EventPage, EventQuery
+    from storage.reader import Reader
+    from storage.retention import PruneReport, RetentionLimits
+    from storage.triage import Triage
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +72,20 @@ class Store:
         self.engine = engine
         # Where stored changes and source failures are alerted (set by monitor.app).
         self.routing = routing
-        # The dashboard's reads (storage.browse), each in a session of its own.
-        self.reader = Reader(engine)
-        # Events' triage: compare-and-set writes with their audit trail (storage.triage).
-        self.triage = Triage(engine)
+
+    @functools.cached_property
+    def reader(self) -> Reader:
+        """The dashboard's reads (storage.browse), each in a session of its own."""
+        from storage.reader import Reader
+
+        return Reader(self.engine)
+
+    @functools.cached_property
+    def triage(self) -> Triage:
+        """Events' triage: compare-and-set writes with their audit trail (storage.triage)."""
+        from storage.triage import Triage
+
+        return Triage(self.engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -165,11 +179,15 @@ class Store:
 
     def events(self, where: EventQuery) -> EventPage:
         """Events, latest first, with their sources (``storage.event_browse``)."""
+        from storage import event_browse
+
         with session_scope(self.engine) as session:
             return event_browse.events_page(session, where)
 
     def event(self, event_id: int) -> EventDetail | None:
         """One event with its changes and audit trail; None when there is no such event."""
+        from storage import event_browse
+
         with session_scope(self.engine) as session:
             return event_browse.event_detail(session, event_id)
 
@@ -345,6 +363,8 @@ class Store:
         self, settings: RetentionLimits, now: datetime, *, dry_run: bool = False
     ) -> PruneReport:
         """Delete old checks, snapshots and raw bodies, never the evidence of a Change."""
+        from storage.retention import prune
+
         return prune(self.engine, settings, now, dry_run=dry_run)
 
     # ---- the check cycle's batched fast path ------------------------------------------
