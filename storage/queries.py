@@ -166,33 +166,41 @@ def load_blob(session: Session, digest: str) -> bytes | None:
     return decompress(row.data) if row is not None else None
 
 
+# The data column alone, not an ORM row: every changed check reads its last snapshot, and
+# building the row (and its identity map) cost as much as the query.
+_SNAPSHOT_DATA = sa_select(col(SnapshotRow.data)).where(col(SnapshotRow.id) == bindparam("s_id"))
+
+
 def load_document(session: Session, snapshot_id: int) -> Document:
-    row = session.get(SnapshotRow, snapshot_id)
-    if row is None:
+    data = session.connection().execute(_SNAPSHOT_DATA, {"s_id": snapshot_id}).scalar()
+    if data is None:
         raise LookupError(f"no snapshot with id {snapshot_id}")
-    return decode_document(decompress(row.data))
+    return decode_document(decompress(data))
+
+
+# Documents (PDF, Word) are no pages of the site: two drafts share most paragraphs, which
+# would make their text look like the site's template.
+_SITE_SOURCES = sa_select(col(SourceRow.key), col(SourceRow.url)).where(
+    col(SourceRow.enabled), col(SourceRow.parser) != "document"
+)
+_LAST_SNAPSHOT_DATA = (
+    sa_select(col(SnapshotRow.data))
+    .where(col(SnapshotRow.source_key) == bindparam("s_key"))
+    .order_by(col(SnapshotRow.created_at).desc())
+    .limit(1)
+)
 
 
 def site_pages(session: Session, host: str, limit: int = 12) -> list[tuple[str, Document]]:
     """The last stored document of up to ``limit`` enabled sources on ``host``."""
-    # Documents (PDF, Word) are no pages of the site: two drafts share most paragraphs,
-    # which would make their text look like the site's template.
-    rows = session.exec(
-        select(SourceRow.key, SourceRow.url).where(
-            col(SourceRow.enabled), col(SourceRow.parser) != "document"
-        )
-    ).all()
+    connection = session.connection()
+    rows = connection.execute(_SITE_SOURCES).all()
     keys = [key for key, url in rows if (urlsplit(url).hostname or "").lower() == host][:limit]
     pages = []
     for key in keys:
-        snapshot = session.exec(
-            select(SnapshotRow)
-            .where(SnapshotRow.source_key == key)
-            .order_by(col(SnapshotRow.created_at).desc())
-            .limit(1)
-        ).first()
-        if snapshot is not None:
-            pages.append((key, decode_document(decompress(snapshot.data))))
+        data = connection.execute(_LAST_SNAPSHOT_DATA, {"s_key": key}).scalar()
+        if data is not None:
+            pages.append((key, decode_document(decompress(data))))
     return pages
 
 
