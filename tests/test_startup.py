@@ -150,16 +150,20 @@ def test_a_new_database_is_migrated_on_first_use(workdir: Path):
     assert "alembic" not in loaded(workdir, "status")
 
 
+def one_source(folder: Path, server: ReplayServer) -> None:
+    (folder / "lexwatch.toml").write_text(f"""
+builtin_catalog = false
+[sources.guidance]
+url = "{server.add("/guidance", "<main><h1>Guidance</h1><p>Text.</p></main>")}"
+parser = "html"
+""")
+
+
 def test_a_check_printing_json_loads_no_console_library(
     tmp_path: Path, replay_server: ReplayServer
 ):
     # httpx would load rich and pygments for its own command-line tool (monitor/__init__.py).
-    (tmp_path / "lexwatch.toml").write_text(f"""
-builtin_catalog = false
-[sources.guidance]
-url = "{replay_server.add("/guidance", "<main><h1>Guidance</h1><p>Text.</p></main>")}"
-parser = "html"
-""")
+    one_source(tmp_path, replay_server)
     loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)  # the first: a migration
     found = loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)
     assert "httpx" in found  # it did fetch
@@ -183,12 +187,7 @@ def lexwatch(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_contact_warning_is_said_once_by_what_fetches(
     tmp_path: Path, replay_server: ReplayServer
 ):
-    (tmp_path / "lexwatch.toml").write_text(f"""
-builtin_catalog = false
-[sources.guidance]
-url = "{replay_server.add("/guidance", "<main><h1>Guidance</h1><p>Text.</p></main>")}"
-parser = "html"
-""")
+    one_source(tmp_path, replay_server)
     for quiet in (
         ["--help"],
         ["status"],
