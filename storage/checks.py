@@ -22,12 +22,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
     Insert,
     Integer,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     String,
     Update,
     bindparam,
+    column,
     func,
     insert,
     or_,
@@ -42,7 +44,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.types import TupleType
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TupleType, TypeEngine
 from sqlmodel import Session, col, select
 
 from monitor.types import Change, CheckOutcome, CheckRecord, Deadline, NewSnapshot
@@ -755,15 +758,72 @@ def _update_sources(connection: Connection, won: Sequence[tuple[CheckRecord, Cla
         # A change, or a document confirmed gone, moves last_change_at.
         batches[failed, validators, bool(record.changes)].append(params)
     for shape, rows in batches.items():
-        connection.execute(_source_update(*shape), rows)
+        if connection.dialect.name == "postgresql":
+            # One statement over arrays: psycopg runs an executemany row by row, at about
+            # 25 us of CPU each (27 against 10 ms for 1,000 sources in batches of 62).
+            arrays = {name: [row[name] for row in rows] for name in rows[0]}
+            connection.execute(_source_update_arrays(*shape), arrays)
+        else:
+            connection.execute(_source_update(*shape), rows)
+
+
+# The parameters of a source update, with their types (all of one shape's rows have the same).
+_SOURCE_PARAMS: dict[str, TypeEngine[Any]] = {
+    "b_key": String(),
+    "b_at": UtcDateTime(),
+    "b_streak": Integer(),
+    "b_error": String(),
+    "b_etag": String(),
+    "b_modified": String(),
+    "b_hash": String(),
+    "b_fingerprint": String(),
+}
 
 
 @functools.cache
 def _source_update(failed: bool, validators: bool, changed: bool) -> Update:
-    at = bindparam("b_at", type_=UtcDateTime())
+    """One row's update (run as an executemany)."""
+
+    def param(name: str) -> ColumnElement[Any]:
+        return bindparam(name, type_=_SOURCE_PARAMS[name])
+
+    return (
+        update(SourceRow)
+        .where(col(SourceRow.key) == param("b_key"))
+        .values(**_source_values(param, failed=failed, validators=validators, changed=changed))
+    )
+
+
+@functools.cache
+def _source_update_arrays(failed: bool, validators: bool, changed: bool) -> Update:
+    """Every row's update at once, from one array per parameter (PostgreSQL's unnest)."""
+    names = ["b_key", "b_at"]
+    names += ["b_streak", "b_error"] if failed else []
+    names += ["b_etag", "b_modified", "b_hash", "b_fingerprint"] if validators else []
+    arrays = [bindparam(name, type_=ARRAY(_SOURCE_PARAMS[name])) for name in names]
+    rows = (
+        func.unnest(*arrays)
+        .table_valued(*(column(name, _SOURCE_PARAMS[name]) for name in names))
+        .render_derived(name="b_rows")
+    )
+
+    def param(name: str) -> ColumnElement[Any]:
+        return rows.c[name]
+
+    return (
+        update(SourceRow)
+        .where(col(SourceRow.key) == rows.c.b_key)
+        .values(**_source_values(param, failed=failed, validators=validators, changed=changed))
+    )
+
+
+def _source_values(
+    param: Callable[[str], ColumnElement[Any]], *, failed: bool, validators: bool, changed: bool
+) -> dict[str, Any]:
+    at = param("b_at")
     values: dict[str, Any] = {"last_check_at": at}
     if failed:
-        values.update(failure_streak=bindparam("b_streak"), last_error=bindparam("b_error"))
+        values.update(failure_streak=param("b_streak"), last_error=param("b_error"))
     else:
         values.update(
             last_success_at=at,
@@ -773,11 +833,11 @@ def _source_update(failed: bool, validators: bool, changed: bool) -> Update:
         )
     if validators:
         values.update(
-            etag=bindparam("b_etag"),
-            last_modified=bindparam("b_modified"),
-            content_hash=bindparam("b_hash"),
-            parse_fingerprint=bindparam("b_fingerprint"),
+            etag=param("b_etag"),
+            last_modified=param("b_modified"),
+            content_hash=param("b_hash"),
+            parse_fingerprint=param("b_fingerprint"),
         )
     if changed:
         values["last_change_at"] = at
-    return update(SourceRow).where(col(SourceRow.key) == bindparam("b_key")).values(**values)
+    return values
