@@ -43,6 +43,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TupleType, TypeEngine
@@ -366,14 +367,29 @@ def _inserted_ids(
     one row per statement there (a thousand statements for a cycle's checks). Instead: one
     ``executemany``, then the ids. This transaction is SQLite's one writer from its insert
     to its commit, and a new rowid is always above every existing one, so the rows just
-    inserted are the ``len(rows)`` highest, in insertion order.
+    inserted are the ``len(rows)`` highest, in insertion order. PostgreSQL's writers run at
+    once: there the ids are drawn first (``_inserted_with_drawn_ids``).
     """
-    if connection.dialect.name != "sqlite":
-        inserted = connection.execute(_insert_returning_id(table), rows).scalars().all()
-        return list(cast(Sequence[int], inserted))  # RETURNING id: never NULL
+    if connection.dialect.name == "postgresql":
+        return _inserted_with_drawn_ids(connection, table, rows)
     connection.execute(_insert(table), rows)
     newest = connection.execute(_newest(table), {"n": len(rows)}).scalars().all()
     return list(reversed(cast(Sequence[int], newest)))
+
+
+def _inserted_with_drawn_ids(
+    connection: Connection, table: type[CheckRow | SnapshotRow], rows: list[dict[str, Any]]
+) -> list[int]:
+    """PostgreSQL: the ids drawn from the table's sequence first, then every row in one
+    INSERT over arrays (unnest). An INSERT returning its ids in the rows' order cost about
+    70 us of CPU a row (SQLAlchemy renders a VALUES list with a counter and sorts by it)."""
+    ids = list(
+        cast(Sequence[int], connection.execute(_next_ids(table), {"n": len(rows)}).scalars().all())
+    )
+    names = tuple(rows[0])  # every row of one call has the same columns
+    arrays = {name: [row[name] for row in rows] for name in names}
+    connection.execute(_insert_arrays(table, names), {**arrays, "id": ids})
+    return ids
 
 
 @functools.cache
@@ -382,8 +398,23 @@ def _insert(table: type[CheckRow | SnapshotRow]) -> Insert:
 
 
 @functools.cache
-def _insert_returning_id(table: type[CheckRow | SnapshotRow]) -> Insert:
-    return insert(table).returning(col(table.id), sort_by_parameter_order=True)
+def _next_ids(table: type[CheckRow | SnapshotRow]) -> Select[Any]:
+    sequence = func.pg_get_serial_sequence(table.__tablename__, "id")
+    return sa_select(func.nextval(sequence)).select_from(func.generate_series(1, bindparam("n")))
+
+
+@functools.cache
+def _insert_arrays(table: type[CheckRow | SnapshotRow], names: tuple[str, ...]) -> Insert:
+    columns = sa_inspect(table).local_table.c
+    every = ("id", *names)
+    arrays = [bindparam(name, type_=ARRAY(columns[name].type)) for name in every]
+    rows = (
+        func.unnest(*arrays)
+        .table_valued(*(column(name, columns[name].type) for name in every))
+        .render_derived(name="new_rows")
+    )
+    every_row = sa_select(*(rows.c[name] for name in every))
+    return insert(table).from_select(list(every), every_row, include_defaults=False)
 
 
 @functools.cache
