@@ -326,6 +326,28 @@ def test_a_start_writes_the_sources_whose_configuration_changed_and_no_other(sto
     assert [row.options["keep"] for row in store.sources() if row.key == "s1"] == [["article"]]
 
 
+def test_a_source_another_start_adds_meanwhile_is_no_error(store: Store, database_url: str):
+    # Two processes starting at once on a new database both find the source missing; the
+    # second insert is a no-op (PostgreSQL) or, on SQLite, retried from a fresh read.
+    other = Store.open(database_url)
+    mine = Source(key="new", title="Mine", url="https://x.eu/new", parser="html", interval=60)
+    added: list[str] = []
+
+    def first_add(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SOURCES") and not added:
+            added.append(statement)
+            other.sync_sources([replace(mine, title="Theirs")])
+
+    event.listen(store.engine, "before_cursor_execute", first_add)
+    try:
+        store.sync_sources([mine])
+    finally:
+        event.remove(store.engine, "before_cursor_execute", first_add)
+        other.close()
+    assert added
+    assert [row.title for row in store.sources() if row.key == "new"] in (["Mine"], ["Theirs"])
+
+
 def change_about(event_key: str | None, source: str = SOURCE.key) -> Change:
     doc = Document(kind=DocumentKind.LISTING, items=(Item(key="a", title="A"),))
     [diff] = diff_documents(Document(kind=DocumentKind.LISTING, items=()), doc)
