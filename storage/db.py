@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from monitor.errors import ConfigError, StorageError
-from storage.revision import MIGRATIONS, head_revision
+from storage.revision import MIGRATIONS, REVISION_QUERY, head_revision, normalise_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,14 +55,6 @@ _TRANSIENT_MESSAGES = (
     "consuming input failed",
     "timeout expired",
 )
-
-
-def normalise_url(url: str) -> str:
-    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def make_engine(url: str, *, retry_seconds: float = RETRY_SECONDS) -> Engine:
@@ -301,9 +293,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             if not schema_of(connection).has_table("alembic_version"):
                 return None
-            return connection.execute(
-                text("SELECT version_num FROM alembic_version")
-            ).scalar_one_or_none()
+            return connection.execute(text(REVISION_QUERY)).scalar_one_or_none()
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot use the database {_safe(engine)}: {_cause(exc)}") from exc
 

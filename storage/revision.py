@@ -39,7 +39,16 @@ def head_revision() -> str | None:
     return heads.pop() if heads else None
 
 
-_SELECT = "SELECT version_num FROM alembic_version"
+# The revision a database is at (Alembic's table), also read by storage.db.current_revision.
+REVISION_QUERY = "SELECT version_num FROM alembic_version"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def is_current(database_url: str) -> bool:
@@ -50,22 +59,20 @@ def is_current(database_url: str) -> bool:
     way (``storage.db``), which migrates it, waits for it, or says what is wrong.
     """
     try:
-        stored = _stored_revision(database_url)
+        stored = _stored_revision(normalise_url(database_url))
     except (sqlite3.Error, OSError, ImportError, ValueError):
         return False
-    except Exception as exc:  # psycopg's errors, without importing psycopg to name them
-        if type(exc).__module__.startswith("psycopg"):
-            return False
-        raise
     return stored is not None and stored == head_revision()
+
+
+_PSYCOPG = "postgresql+psycopg://"
 
 
 def _stored_revision(url: str) -> str | None:
     if url.startswith("sqlite:///") and "?" not in url:
         return _sqlite_revision(url.removeprefix("sqlite:///"))
-    for scheme in ("postgresql://", "postgres://", "postgresql+psycopg://"):
-        if url.startswith(scheme):
-            return _postgresql_revision("postgresql://" + url.removeprefix(scheme))
+    if url.startswith(_PSYCOPG):
+        return _postgresql_revision("postgresql://" + url.removeprefix(_PSYCOPG))
     return None
 
 
@@ -76,13 +83,16 @@ def _sqlite_revision(path: str) -> str | None:
     # read-only connection to a WAL database leaves its -wal and -shm files behind.
     uri = f"{Path(path).absolute().as_uri()}?mode=rw"
     with closing(sqlite3.connect(uri, uri=True)) as connection:
-        row = connection.execute(_SELECT).fetchone()
+        row = connection.execute(REVISION_QUERY).fetchone()
     return str(row[0]) if row else None
 
 
 def _postgresql_revision(conninfo: str) -> str | None:
     import psycopg
 
-    with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as connection:
-        row = connection.execute(_SELECT).fetchone()
+    try:
+        with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as connection:
+            row = connection.execute(REVISION_QUERY).fetchone()
+    except psycopg.Error:  # unreachable, no alembic_version table yet, ...
+        return None
     return str(row[0]) if row else None

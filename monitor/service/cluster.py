@@ -46,7 +46,7 @@ from monitor.service.heartbeat import HEARTBEAT_SECONDS, Heartbeat, this_process
 from monitor.service.lexwatch import Lexwatch
 from monitor.service.schedule import first_run
 from monitor.types import DeliveryMode
-from storage.db import normalise_url
+from storage.revision import normalise_url
 
 logger = logging.getLogger(__name__)
 
