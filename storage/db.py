@@ -12,7 +12,19 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlalchemy import CursorResult, Engine, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    CursorResult,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -271,7 +283,7 @@ def upgrade(engine: Engine) -> str | None:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # processes starting together: one migrates
-                connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+                _lock_postgres_schema(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
@@ -280,11 +292,66 @@ def upgrade(engine: Engine) -> str | None:
 
 
 def migrate_schema(engine: Engine) -> str | None:
-    """Bring the schema to the head revision, unless it is there already (plain SQL)."""
+    """Bring the schema to the head revision, unless it is there already (plain SQL).
+
+    A new, empty database is created from the models (``create_schema``) rather than by
+    replaying every migration: 0.03 s of CPU instead of 0.14 s (and Alembic's import).
+    """
     revision = current_revision(engine)
     if revision == head_revision():
         return revision
+    if revision is None and create_schema(engine):
+        return head_revision()
     return upgrade(engine)
+
+
+# Alembic's own version table, as its MigrationContext defines it: written here so that a
+# new database needs neither Alembic nor its migration scripts loaded.
+_VERSIONS = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+def create_schema(engine: Engine) -> bool:
+    """Create the newest schema in an empty database, at the head revision; False, and
+    nothing done, when the database holds any table (then the migrations decide).
+
+    Alembic's cookbook way for a new database ("create_all", then stamp the head); tests
+    check that it builds what the migrations build, table by table. Two processes that start
+    on the same new database at once take turns: the second finds the tables and goes on.
+    """
+    from sqlmodel import SQLModel
+
+    import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+    try:
+        with engine.begin() as connection:
+            _lock_for_schema(connection)
+            if schema_of(connection).get_table_names():
+                return False
+            SQLModel.metadata.create_all(connection)
+            _VERSIONS.create(connection)
+            connection.execute(_VERSIONS.insert().values(version_num=head_revision()))
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach the database {_safe(engine)}: {exc.orig}") from exc
+    return True
+
+
+def _lock_for_schema(connection: Connection) -> None:
+    """Hold the schema's lock until the transaction ends. SQLite: its write lock, taken
+    now (the sqlite3 module would run DDL outside any transaction); PostgreSQL: the lock
+    ``upgrade`` takes too."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        _lock_postgres_schema(connection)
+
+
+def _lock_postgres_schema(connection: Connection) -> None:
+    connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
 
 
 def current_revision(engine: Engine) -> str | None:

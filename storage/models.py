@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
@@ -23,6 +23,13 @@ class _Row(SQLModel):
 
 def _utc_column(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
+
+
+def _named_reference(target: str, name: str, *, index: bool = False) -> Any:
+    """A foreign key (NULL allowed) named as the migration that added it names it: a new
+    database is built from these models (``storage.db.create_schema``), and a migration
+    drops a constraint by its name."""
+    return Field(default=None, sa_column_args=[ForeignKey(target, name=name)], index=index)
 
 
 def _document_url() -> Any:
@@ -146,14 +153,14 @@ class ChangeRow(_Row, table=True):
     detected_at: datetime = _utc_column(nullable=False)
     event_key: str | None = Field(default=None, index=True)
     # The first change about the same event on any source, when this one repeats it.
-    related_to: int | None = Field(default=None, foreign_key="changes.id")
+    related_to: int | None = _named_reference("changes.id", "fk_changes_related_to")
     marked_noise_at: datetime | None = _utc_column()
     # What happened, once: SHA-256 of (source, the source version the check started from,
     # item, category, n-th such change of that check); see storage.checks.happening.
     # None only for changes stored before migration 0006.
     happening: str | None = Field(default=None, max_length=64)
     # The event this change reports (one happening seen on one or more sources).
-    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    event_id: int | None = _named_reference("events.id", "fk_changes_event_id", index=True)
 
 
 class EventRow(_Row, table=True):
@@ -254,7 +261,7 @@ class DeadlineRow(_Row, table=True):
     due: datetime = _utc_column(nullable=False)
     status: str = Field(default="open", max_length=20)  # open | closed | withdrawn
     # The event that set or last moved it: the deadlines page shows one row per event.
-    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    event_id: int | None = _named_reference("events.id", "fk_deadlines_event_id", index=True)
     first_seen: datetime = _utc_column(nullable=False)
     last_seen: datetime = _utc_column(nullable=False)
     # [{"due": iso, "seen": iso}] oldest first: every date this deadline has had.
@@ -287,7 +294,7 @@ class DeliveryRow(_Row, table=True):
     source_key: str = Field(max_length=200)
     item_key: str | None = None  # Slack threads: later alerts on the same item reply
     # Slack threads by event: a later change of the same event replies and updates the parent.
-    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    event_id: int | None = _named_reference("events.id", "fk_deliveries_event_id", index=True)
     detail: str = ""
     status: str = Field(default="pending", max_length=10)  # pending | sent | dead | skipped
     attempts: int = 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.revision import is_current
 from tests.processes import LOOPBACK, clean_env
 from tests.servers.replay import ReplayServer
 
@@ -118,8 +119,8 @@ def test_nothing_to_check_is_one_line_without_the_database_layer(current_workdir
 
 
 def test_nothing_to_check_still_creates_the_database_first(workdir: Path):
-    assert "alembic" in loaded(workdir, "check", "--all")  # a new database: made the full way
-    assert (workdir / "lexwatch.db").is_file()
+    assert "sqlalchemy" in loaded(workdir, "check", "--all")  # a new database: the full way
+    assert is_current(f"sqlite:///{workdir / 'lexwatch.db'}")
     assert "sqlalchemy" not in loaded(workdir, "check", "--all")
 
 
@@ -145,9 +146,10 @@ def test_nothing_to_check_refuses_what_a_start_refuses(current_workdir: Path):
     assert "dashboard.roles names user(s) 'mallory'" in result.stderr
 
 
-def test_a_new_database_is_migrated_on_first_use(workdir: Path):
-    assert "alembic" in loaded(workdir, "status")
+def test_a_new_database_is_built_on_first_use_without_alembic(workdir: Path):
+    # Built from the models (tests/test_schema.py): Alembic loads only for a migration.
     assert "alembic" not in loaded(workdir, "status")
+    assert is_current(f"sqlite:///{workdir / 'lexwatch.db'}")
 
 
 def one_source(folder: Path, server: ReplayServer) -> None:
@@ -164,7 +166,7 @@ def test_a_check_printing_json_loads_no_console_library(
 ):
     # httpx would load rich and pygments for its own command-line tool (monitor/__init__.py).
     one_source(tmp_path, replay_server)
-    loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)  # the first: a migration
+    loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)  # the first: a new database
     found = loaded(tmp_path, "check", "--all", "--json", env=LOOPBACK)
     assert "httpx" in found  # it did fetch
     assert not found & {"rich", "pygments"}, sorted(found & {"rich", "pygments"})
