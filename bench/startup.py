@@ -8,6 +8,9 @@ seconds:
                          is already migrated (the first, migrating run is a warm-up)
   --help                 ``lexwatch --help``
   status                 ``lexwatch status`` on the same database
+  check, new database    ``lexwatch check --all`` with no enabled source where there is no
+                         database yet (a first start: it builds the database; removed again
+                         before each run)
 
 and, as lower bounds in the same run, what the interpreter and the required stack cost with
 none of lexwatch's code (``python -c ...``):
@@ -95,6 +98,8 @@ COMMANDS = (
     ("--help", ["--help"]),
     ("status", ["status"]),
 )
+NEW_DATABASE = "check, new database"
+ROWS = (*(name for name, _ in COMMANDS), NEW_DATABASE)
 STACK = "import click, pydantic_settings, sqlmodel, sqlalchemy.dialects.sqlite"
 BOUNDS = (
     ("python alone", [sys.executable, "-c", "pass"]),
@@ -103,15 +108,17 @@ BOUNDS = (
 
 
 def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
-    """Every command of ``COMMANDS`` from every tree, ``runs`` times, interleaved."""
+    """Every row of ``ROWS`` from every tree, ``runs`` times, interleaved."""
     samples: dict[tuple[Path, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="lexwatch-startup-") as tmp:
-        cwds = {}
+        cwds, new = {}, {}
         for n, tree in enumerate(trees):
             cwd = cwds[tree] = Path(tmp) / str(n)
-            cwd.mkdir()
-            (cwd / "lexwatch.toml").write_text(CONFIG.format(db=cwd / "lexwatch.db"))
-            # Creates and migrates the database: what follows is a start with nothing due.
+            new[tree] = Path(tmp) / f"{n}-new"
+            for folder in (cwd, new[tree]):
+                folder.mkdir()
+                (folder / "lexwatch.toml").write_text(CONFIG.format(db=folder / "lexwatch.db"))
+            # Creates the database: what follows is a start with nothing due.
             run_once([*LEXWATCH, "check", "--all"], cwd, environment(tree))
         for _ in range(runs):
             for name, args in COMMANDS:
@@ -119,6 +126,12 @@ def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
                     samples.setdefault((tree, name), []).append(
                         run_once([*LEXWATCH, *args], cwds[tree], environment(tree))
                     )
+            for tree in trees:
+                for path in new[tree].glob("lexwatch.db*"):
+                    path.unlink()
+                samples.setdefault((tree, NEW_DATABASE), []).append(
+                    run_once([*LEXWATCH, "check", "--all"], new[tree], environment(tree))
+                )
             for name, argv in BOUNDS:
                 samples.setdefault((ROOT, name), []).append(run_once(argv, ROOT, dict(os.environ)))
     return {
@@ -128,7 +141,7 @@ def measure(trees: list[Path], runs: int) -> dict[Path, list[Timing]]:
                 cpu=[s[0] for s in samples[tree, name]],
                 wall=[s[1] for s in samples[tree, name]],
             )
-            for name, _ in (*COMMANDS, *(BOUNDS if tree == ROOT else ()))
+            for name in (*ROWS, *(name for name, _ in BOUNDS if tree == ROOT))
         ]
         for tree in trees
     }
@@ -152,7 +165,7 @@ def report(measured: dict[Path, list[Timing]], runs: int) -> str:
             f"target: check with nothing to do <= {TARGET_CPU_S:.1f} s CPU: {check:.2f} s"
             f"  {verdict}",
         ]
-        if len(timings) > len(COMMANDS):
+        if len(timings) > len(ROWS):
             stack = statistics.median(timings[-1].cpu)
             lines.append(
                 f"lower bound: the stack's imports alone take {stack:.2f} s CPU"
