@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -77,20 +75,6 @@ def test_the_head_read_from_the_migration_files_is_alembics_head():
     from storage.db import alembic_config
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path):
-    """Alembic costs a tenth of a second of every command: only a due migration loads it."""
-    url = f"sqlite:///{tmp_path / 'lexwatch.db'}"
-    Store.open(url).close()
-    code = (
-        "import sys; from storage.store import Store; Store.open(sys.argv[1]).close();"
-        " print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, url], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(database_url: str):
