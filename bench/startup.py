@@ -5,7 +5,7 @@ times and reports the median CPU seconds (user + system, from the child's rusage
 seconds:
 
   check, nothing to do   ``lexwatch check --all`` with no enabled source, on a database that
-                         is already migrated (the first, migrating run is a warm-up)
+                         is already current (the first run, which builds it, is a warm-up)
   --help                 ``lexwatch --help``
   status                 ``lexwatch status`` on the same database
   check, new database    ``lexwatch check --all`` with no enabled source where there is no
