@@ -282,8 +282,7 @@ def upgrade(engine: Engine) -> str | None:
     config = alembic_config()
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":  # processes starting together: one migrates
-                _lock_postgres_schema(connection)
+            _lock_for_schema(connection)  # processes starting together: one migrates
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
@@ -341,17 +340,14 @@ def create_schema(engine: Engine) -> bool:
 
 
 def _lock_for_schema(connection: Connection) -> None:
-    """Hold the schema's lock until the transaction ends. SQLite: its write lock, taken
-    now (the sqlite3 module would run DDL outside any transaction); PostgreSQL: the lock
-    ``upgrade`` takes too."""
+    """Hold the schema's lock until the transaction ends, so that of processes starting
+    together one builds or migrates and the others then find it done. SQLite: its write
+    lock, taken now (the sqlite3 module would run the DDL outside any transaction, and a
+    second process would fail on a table the first made); PostgreSQL: an advisory lock."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif connection.dialect.name == "postgresql":
-        _lock_postgres_schema(connection)
-
-
-def _lock_postgres_schema(connection: Connection) -> None:
-    connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -162,12 +162,23 @@ def test_a_database_that_holds_other_tables_is_migrated_and_they_stay(database_u
     engine.dispose()
 
 
-def test_processes_starting_on_one_new_database_at_once_all_start(
-    database_url: str, tmp_path: Path
-):
-    """Each one builds the schema or finds it built (the schema's lock): none fails on a
-    table another one created. Processes, as in life (Alembic is not thread-safe), each
-    loaded and waiting for one signal before it opens the database."""
+def at_revision(database_url: str, revision: str) -> None:
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("start", [None, "0008"], ids=["new", "older"])
+def test_processes_starting_at_once_all_start(database_url: str, tmp_path: Path, start: str):
+    """On a new database each one builds the schema or finds it built, on an older one each
+    migrates it or finds it migrated (the schema's lock): none fails on a table or a column
+    another one made. Processes, as in life (Alembic is not thread-safe), each loaded and
+    waiting for one signal before it opens the database."""
+    if start is not None:
+        at_revision(database_url, start)
     code = (
         "import sys, time; from pathlib import Path; from storage.store import Store\n"
         "Path(sys.argv[3]).touch()\n"
