@@ -586,18 +586,14 @@ def _insert_at(connection, changes: list[tuple[Change, datetime]]) -> None:
 def test_upgrading_groups_the_changes_stored_before_events(database_url: str, revision: str):
     from alembic import command
 
-    from storage.db import alembic_config, make_engine
     from storage.queries import ChangeFilter
+    from tests.migrations import alembic_on
 
     other = make(NEWS, "n/9", Category.PUBLICATION_ADDED, "Data Act guidance", url="https://x.eu/g")
     found = [(c, T0 + timedelta(hours=n)) for n, c in enumerate([*CADA, other])]
-    engine = make_engine(database_url)
-    config = alembic_config()
-    with engine.begin() as connection:  # a database that revision left, with changes in it
-        config.attributes["connection"] = connection
+    with alembic_on(database_url) as (config, connection):  # revision's database, with changes
         command.upgrade(config, revision)
         _insert_at(connection, found)
-    engine.dispose()
 
     store = Store.open(database_url)  # migrates to the head: 0010 groups them
     try:

@@ -19,7 +19,6 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from storage.db import (
-    alembic_config,
     create_schema,
     current_revision,
     make_engine,
@@ -28,6 +27,7 @@ from storage.db import (
 from storage.revision import head_revision
 from storage.store import Store
 from tests.conftest import _fresh_postgres_database, _PostgresDatabases
+from tests.migrations import alembic_on
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,16 +118,12 @@ def test_a_built_database_takes_the_migrations_down_and_up(database_url: str):
     """What a later migration will do to it: Alembic reads its version table, finds each
     constraint under the name the migrations gave it, and steps it back and forth."""
     Store.open(database_url).close()
+    with alembic_on(database_url) as (config, _):
+        command.downgrade(config, "0008")  # 0010 and 0009: they drop named constraints
+        command.upgrade(config, "head")
     engine = make_engine(database_url)
-    config = alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0008")  # 0010 and 0009: they drop named constraints
-            command.upgrade(config, "head")
-        assert current_revision(engine) == head_revision()
-    finally:
-        engine.dispose()
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "current"])
@@ -162,15 +158,6 @@ def test_a_database_that_holds_other_tables_is_migrated_and_they_stay(database_u
     engine.dispose()
 
 
-def at_revision(database_url: str, revision: str) -> None:
-    engine = make_engine(database_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
-
-
 @pytest.mark.parametrize("start", [None, "0008"], ids=["new", "older"])
 def test_processes_starting_at_once_all_start(database_url: str, tmp_path: Path, start: str):
     """On a new database each one builds the schema or finds it built, on an older one each
@@ -178,7 +165,8 @@ def test_processes_starting_at_once_all_start(database_url: str, tmp_path: Path,
     another one made. Processes, as in life (Alembic is not thread-safe), each loaded and
     waiting for one signal before it opens the database."""
     if start is not None:
-        at_revision(database_url, start)
+        with alembic_on(database_url) as (config, _):
+            command.upgrade(config, start)
     code = (
         "import sys, time; from pathlib import Path; from storage.store import Store\n"
         "Path(sys.argv[3]).touch()\n"

@@ -29,11 +29,12 @@ from monitor.types import (
 )
 from storage import checks
 from storage.codec import document_hash, encode_document
-from storage.db import alembic_config, make_engine, session_scope
+from storage.db import alembic_config, session_scope
 from storage.models import ChangeRow
 from storage.queries import ChangeFilter
 from storage.revision import head_revision
 from storage.store import Store
+from tests.migrations import alembic_on
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -72,16 +73,11 @@ def record(outcome: CheckOutcome, at: datetime, **kw) -> CheckRecord:
 def test_the_head_read_from_the_migration_files_is_alembics_head():
     from alembic.script import ScriptDirectory
 
-    from storage.db import alembic_config
-
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0(database_url: str):
-    engine = make_engine(database_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with alembic_on(database_url) as (config, connection):
         command.upgrade(config, "0005")
         connection.execute(
             text(
@@ -90,7 +86,6 @@ def test_upgrading_from_0005_keeps_every_row_and_starts_each_source_at_version_0
                 " 60, '[]', '{}', true, true, 0)"
             )
         )
-    engine.dispose()
     store = Store.open(database_url)  # migrates to the head
     try:
         assert store.state("old").version == 0
