@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 import uuid
@@ -122,13 +123,18 @@ class Dispatcher:
         self._workers: dict[str, asyncio.Task[int]] = {}
         self._digest_lock = asyncio.Lock()
 
-    async def dispatch_due(self) -> int:
+    async def dispatch_due(self, *, until_done: bool = False) -> int:
         """One round: send the instant deliveries that are due, and retry failed digests;
         returns how many were sent within the round.
 
         Each delivery is tried at most once per round, even when its retry is due at once.
+        ``until_done`` (the commands that exit after it, such as ``lexwatch check``): the round
+        claims until nothing is due, not for ``round_seconds`` only, since their next run (and
+        that of an overlapping one that left its alerts to this one's lease) may be hours away.
         """
-        sent = await self._send_instant(self.monotonic() + self.round_seconds)
+        sent = await self._send_instant(
+            math.inf if until_done else self.monotonic() + self.round_seconds
+        )
         for name in await asyncio.to_thread(self.store.digests_to_retry, self.clock()):
             if name in self.subscriptions or name in await self._user_subscriptions():
                 sent += (await self.send_digest(name)).changes
@@ -159,7 +165,8 @@ class Dispatcher:
         started = [self._start(name, deadline) for name in due if name not in self._workers]
         if not started:
             return 0
-        done, _ = await asyncio.wait(started, timeout=max(0.0, deadline - self.monotonic()))
+        timeout = None if deadline == math.inf else max(0.0, deadline - self.monotonic())
+        done, _ = await asyncio.wait(started, timeout=timeout)
         return sum(
             task.result() for task in done if not task.cancelled() and task.exception() is None
         )

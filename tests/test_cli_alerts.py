@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.store import Store
+from tests import test_overlapping_checks as overlapping
 from tests.servers.receiver import Received, Receiver, receiver_fixture  # noqa: F401
 from tests.servers.replay import ReplayServer
 from tests.servers.smtp import SmtpServer
@@ -159,3 +161,32 @@ def test_a_bad_subscription_stops_lexwatch_with_the_key_named(workdir: Path):
     (workdir / "lexwatch.toml").write_text(text)
     result = lexwatch(workdir, "deliveries")  # LEXWATCH_HOOK_SECRET not set
     assert result.returncode == 2 and "LEXWATCH_HOOK_SECRET is not set" in result.stderr
+
+
+@pytest.mark.slow
+def test_check_sends_every_alert_before_it_exits_however_long_that_takes(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+):
+    """A dispatcher round stops claiming after `dispatch_interval` (1 s here). A receiver that
+    takes 0.4 s an answer gets eight alerts per subscription only well after that; `lexwatch
+    check` sends them all before it exits rather than leaving them to the next run."""
+    feeds = {overlapping.key(i): f"/feed/{i}" for i in range(8)}
+    for i, path in enumerate(feeds.values()):
+        replay_server.add(
+            path, overlapping.feed(i, 0), overlapping.feed(i, 1), content_type=overlapping.RSS
+        )
+    database_url = f"sqlite:///{tmp_path / 'lexwatch.db'}"
+    urls = {name: replay_server.url(path) for name, path in feeds.items()}
+    config = overlapping.write_config(tmp_path / "lexwatch.toml", database_url, urls, receiver)
+    overlapping.finish(overlapping.lexwatch(config, "check", "--all"))  # the baseline
+    for path in feeds.values():
+        replay_server.set_version(path, 1)
+    receiver.delay = 0.4
+    overlapping.finish(overlapping.lexwatch(config, "check", "--all"))
+    store = Store.open(database_url)
+    try:
+        statuses = [d.status for d in store.deliveries(limit=100)]
+    finally:
+        store.close()
+    assert statuses == ["sent"] * 16
+    assert sorted(r.path for r in delivered(receiver)) == ["/hook/legal"] * 8 + ["/hook/team"] * 8

@@ -167,7 +167,12 @@ def assert_each_happening_once(
     queued = Counter((d.subscription, d.change_id) for d in deliveries)
     assert set(queued.values()) == {1}
     assert len(queued) == len(expected) * len(SUBSCRIPTIONS)
-    assert {d.status for d in deliveries} == {"sent"}
+    unsent = [
+        (d.id, d.subscription, d.status, d.attempts, d.lease_token, d.last_error)
+        for d in deliveries
+        if d.status != "sent"
+    ]
+    assert unsent == [], "a delivery left unsent (id, subscription, status, attempts, token, error)"
     sent = {
         (r.path, r.headers["x-lexwatch-delivery"]): _happening(r.path, json.loads(r.body))
         for r in receiver.requests

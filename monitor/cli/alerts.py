@@ -64,9 +64,9 @@ def deliveries_retry(ctx: click.Context, ids: tuple[int, ...], all_dead: bool) -
 
 
 async def send_due(app: App) -> int:
-    """Send what is due in the outbox now; the number sent."""
+    """Send all that is due in the outbox now, before the command exits; the number sent."""
     async with app.dispatcher() as dispatcher:
-        return await dispatcher.dispatch_due()
+        return await dispatcher.dispatch_due(until_done=True)
 
 
 @click.command()

@@ -6,13 +6,14 @@ answers what the test queued (default 200), optionally checking a signature firs
         ...
         body = receiver.requests[0].body
 
-A ``check`` callable (request -> bool) makes it answer 401 to requests it rejects, like a real
-receiver verifying signatures.
+``delay`` slows every answer down by that many seconds. A ``check`` callable (request ->
+bool) makes it answer 401 to requests it rejects, like a real receiver verifying signatures.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,7 @@ class Receiver:
         self._requests: list[Received] = []
         self.check: Callable[[Received], bool] | None = None
         self._released = threading.Event()
+        self.delay = 0.0  # seconds before each answer: a slow receiver
         self._hanging = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self._server.server_address[1]
@@ -95,6 +97,7 @@ class Receiver:
 
     def _respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> _Answer:
         seen = Received(method, path, headers, body, 0)
+        time.sleep(self.delay)
         with self._lock:
             answer = self._answers.pop(0) if self._answers else _Answer(200, b"ok", {})
             self._hanging += answer.hang
