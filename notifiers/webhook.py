@@ -53,7 +53,8 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
 
 
 def _change(change: AlertChange, dashboard_url: str | None) -> dict[str, Any]:
-    dashboard = f"{dashboard_url.rstrip('/')}/changes/{change.id}" if dashboard_url else None
+    base = dashboard_url.rstrip("/") if dashboard_url else None
+    event = change.event_id
     return {
         "id": change.id,
         "category": change.category.value,
@@ -68,7 +69,10 @@ def _change(change: AlertChange, dashboard_url: str | None) -> dict[str, Any]:
         "excerpt": [{"op": op.op, "text": op.text} for op in change.excerpt],
         "detected_at": _iso(change.detected_at),
         "related_to": change.related_to,
-        "dashboard_url": dashboard,
+        # The happening it reports, however many sources told it: a receiver's ticket key.
+        "event_id": event,
+        "dashboard_url": f"{base}/changes/{change.id}" if base else None,
+        "event_dashboard_url": f"{base}/events/{event}" if base and event else None,
     }
 
 

@@ -45,6 +45,7 @@ CHANGE = AlertChange(
     detected_at=DETECTED,
     old_date=date(2025, 9, 10),
     new_date=date(2025, 9, 18),
+    event_id=17,
 )
 
 

@@ -69,6 +69,8 @@ def test_check_changes_diff_history(workdir: Path, replay_server: ReplayServer):
     assert [(c["source"], c["item"], c["category"]) for c in listed] == [
         ("guidance", "Guidance", "publication_added")
     ]
+    [event] = json.loads(lexwatch(workdir, "events", "--json").stdout)
+    assert listed[0]["event_id"] == event["id"]
 
     shown = lexwatch(workdir, "diff", str(listed[0]["id"]))
     assert "[-will be-] {+were+}" in shown.stdout

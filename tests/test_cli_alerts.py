@@ -94,6 +94,8 @@ def test_check_sends_its_alerts_and_a_later_run_sends_what_an_outage_held_back(
     [sent] = delivered(receiver)
     payload = json.loads(sent.body)
     assert payload["kind"] == "change" and payload["change"]["category"] == "publication_added"
+    [event] = json.loads(run(workdir, "events", "--json").stdout)
+    assert payload["change"]["event_id"] == event["id"]
     signed = f"{sent.headers['x-lexwatch-timestamp']}.".encode() + sent.body
     expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert sent.headers["x-lexwatch-signature"] == f"sha256={expected}"

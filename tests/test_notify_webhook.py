@@ -89,6 +89,15 @@ def test_payload_matches_json_schema(name: str) -> None:
     )
 
 
+def test_the_readmes_example_body_matches_the_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("Example body (shown indented", 1)[1].split("```json\n", 1)[1]
+    body = json.loads(example.split("```", 1)[0])
+    jsonschema.validate(body, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    assert set(body["change"]) == set(webhook_payload(change_alert())["change"])
+
+
 def test_schema_rejects_a_payload_missing_its_change_fields() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -106,6 +115,10 @@ def test_change_payload_carries_dates_excerpt_and_links() -> None:
     assert (change["old_date"], change["new_date"]) == ("2025-09-10", "2025-09-18")
     assert change["excerpt"][1] == {"op": "delete", "text": "10 September 2025"}
     assert change["dashboard_url"] == "https://lexwatch.example.org/changes/42"
+    assert change["event_id"] == 17
+    assert change["event_dashboard_url"] == "https://lexwatch.example.org/events/17"
+    minimal = webhook_payload(minimal_change_alert())["change"]
+    assert (minimal["event_id"], minimal["event_dashboard_url"]) == (None, None)
     assert change["detected_at"] == "2025-09-03T07:30:00Z"
     down = webhook_payload(health_alert(AlertKind.SOURCE_DOWN))
     assert down["change"] is None and "HTTP 503" in down["detail"]

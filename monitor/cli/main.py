@@ -402,6 +402,7 @@ def _change_json(row: ChangeRow) -> dict[str, Any]:
         "evidence": row.evidence,
         "diff": row.diff,
         "event_key": row.event_key,
+        "event_id": row.event_id,
         "related_to": row.related_to,
         "marked_noise": row.marked_noise_at is not None,
     }
