@@ -135,6 +135,22 @@ def test_digest_preview_then_send(
     assert "nothing to send" in again.stdout and len(smtp_server.messages) == 1
 
 
+def test_a_users_digest_preview_is_written_under_a_portable_file_name(
+    workdir: Path, replay_server: ReplayServer
+):
+    """``user:bob`` as ``digest-user-bob.html``: a colon is no file name on Windows."""
+    users = {"LEXWATCH_DASHBOARD__USERS": "bob:pw-41c8", "LEXWATCH_HOOK_SECRET": SECRET}
+    run(workdir, "check", "guidance")
+    replay_server.set_version("/guidance", 1)
+    run(workdir, "check", "guidance")
+    saved = lexwatch(workdir, "users", "digest", "bob", "--email", "bob@example.org", env=users)
+    assert saved.returncode == 0, saved.stderr
+    preview = lexwatch(workdir, "digest", "user:bob", "--preview", env=users)
+    assert preview.returncode == 0, preview.stderr
+    assert "<html" in (workdir / "digest-user-bob.html").read_text()
+    assert [p.name for p in workdir.glob("digest-*")] == ["digest-user-bob.html"]
+
+
 def test_dead_deliveries_are_listed_and_redriven(
     workdir: Path, replay_server: ReplayServer, receiver: Receiver
 ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +80,7 @@ async def send_due(app: App) -> int:
     default=Path("."),
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where --preview writes digest-NAME.html.",
+    help="Where --preview writes digest-NAME.html (user:bob: digest-user-bob.html).",
 )
 @click.pass_context
 @fails_cleanly
@@ -106,7 +107,7 @@ async def _digests(app: App, names: Sequence[str], *, preview: bool, out_dir: Pa
         for name in names:
             result = await dispatcher.send_digest(name, preview=preview, force=preview)
             if preview and result.rendered is not None:
-                path = out_dir / f"digest-{name}.html"
+                path = out_dir / preview_file(name)
                 path.write_text(result.rendered.html, encoding="utf-8")
                 click.echo(f"Subject: {result.rendered.subject}\n\n{result.rendered.text}")
                 err.print(f"HTML written to {path}", markup=False)
@@ -118,6 +119,12 @@ async def _digests(app: App, names: Sequence[str], *, preview: bool, out_dir: Pa
                 raise NotifyError(
                     f"digest {name} was not sent: {result.reason} (it stays queued and is retried)"
                 )
+
+
+def preview_file(name: str) -> str:
+    """``digest-NAME.html``, with whatever a file name may not hold on any system (the colon
+    of ``user:bob``, a slash) as ``-``."""
+    return "digest-" + re.sub(r"[^\w.@-]", "-", name).strip(".") + ".html"
 
 
 @click.group()
