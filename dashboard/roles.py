@@ -24,6 +24,10 @@ from monitor.config import DashboardSettings
 from monitor.errors import ConfigError
 
 LEGACY_TOKEN_ACTOR = "api-token"
+# A user's own digest is the subscription "user:NAME", and subscription names are at most 100
+# characters where deliveries are stored (PostgreSQL would refuse a longer one, and with it
+# the check that stored the change).
+USER_NAME_MAX = 100 - len("user:")
 
 
 class Role(IntEnum):
@@ -114,8 +118,15 @@ def token_actor(settings: DashboardSettings, given: str | None) -> Actor | None:
 
 
 def check_roles(settings: DashboardSettings) -> None:
-    """ConfigError naming what is wrong: roles or bound tokens for users that do not exist."""
+    """ConfigError naming what is wrong: a user name too long, roles or bound tokens for users
+    that do not exist."""
     users = set(parse_users(settings.users))
+    long = sorted(name for name in users if len(name) > USER_NAME_MAX)
+    if long:
+        raise ConfigError(
+            f"LEXWATCH_DASHBOARD__USERS: user name {long[0][:40]!r}... has {len(long[0])}"
+            f" characters; at most {USER_NAME_MAX}"
+        )
     unknown = sorted(set(settings.roles) - users)
     if unknown:
         configured = ", ".join(sorted(users)) or "none (LEXWATCH_DASHBOARD__USERS is not set)"

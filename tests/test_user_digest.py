@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from pydantic import SecretStr
 
+from dashboard.roles import USER_NAME_MAX
 from monitor.app import App
 from monitor.config import DashboardSettings, Settings, SourceSettings, SubscriptionSettings
+from monitor.errors import ConfigError
 from monitor.types import Category, CheckOutcome, CheckRecord, Severity
 from notifiers.outbox import DigestResult
 from storage.subscriptions import UserDigest
@@ -122,3 +125,25 @@ def test_a_users_digest_has_only_their_categories_over_real_smtp(
     waiting = [d for d in app.store.deliveries(limit=500) if d.subscription == "user:vera"]
     assert {d.status for d in waiting} == {"sent", "skipped"}
     app.close()
+
+
+def test_the_longest_user_name_allowed_gets_a_digest_and_a_longer_one_is_refused_at_start(
+    database_url: str, smtp_server: SmtpServer
+):
+    """A user's digest is the subscription "user:NAME", stored in a column of 100 characters:
+    a longer name would make PostgreSQL refuse every change that reaches the digest, and
+    with it the check that found the change."""
+    longest = "v" * USER_NAME_MAX
+    settings = settings_for(database_url, smtp_server)
+    settings.dashboard.users = SecretStr(f"{longest}:pw,{longest}w:pw")
+    with pytest.raises(ConfigError, match=f"has {USER_NAME_MAX + 1} characters; at most"):
+        App.start(settings)
+    settings.dashboard.users = SecretStr(f"{longest}:pw")
+    app = App.start(settings)
+    try:
+        app.store.save_user_digest(UserDigest(user=longest, email="v@example.eu"), T0)
+        store_changes(app, "ai-office", change("a", category=Category.DEADLINE_EXTENDED))
+        queued = {d.subscription for d in app.store.deliveries(limit=10)}
+    finally:
+        app.close()
+    assert queued == {"team", f"user:{longest}"}
