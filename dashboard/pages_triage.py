@@ -79,7 +79,8 @@ def queue_page(request: Request) -> Response:
     """The logged-in user's open events, those due soonest first."""
     name = require_viewer_login(request)
     rows = lexwatch(request).store.triage.queue(name)
-    context = {"rows": rows, "states": STATE_LABELS}
+    # state and assignee: the exports (triage_exports.html) download these same events.
+    context = {"rows": rows, "states": STATE_LABELS, "state": "open", "assignee": name}
     return render(request, "queue.html", context, title="My queue")
 
 

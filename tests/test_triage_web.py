@@ -235,3 +235,17 @@ def test_users_manage_their_own_digest(app: App, client: TestClient):
     )
     assert mine.tags == ("ai-act",) and mine.enabled
     assert [sub.name for sub in app.store.user_subscriptions()] == ["user:vera"]
+
+
+def test_my_queue_exports_the_events_it_lists(app: App, client: TestClient):
+    mine = add_event(app.store.engine, "Mine, open", assignee="alice", state="in_review")
+    add_event(app.store.engine, "Mine, done", assignee="alice", state="actioned")
+    add_event(app.store.engine, "Bob's", assignee="bob")
+    log_in(client, "alice")
+    queue = client.get("/queue").text
+    links = re.findall(r'href="(/api/v1/exports/events\.(?:csv|xlsx)\?[^"]*)"', queue)
+    assert len(links) == 2, queue
+    exported = client.get(links[0].replace("&amp;", "&"))
+    assert exported.status_code == 200, exported.text
+    rows = exported.content.decode("utf-8-sig").splitlines()[1:]
+    assert [int(row.split(",", 1)[0]) for row in rows] == [mine]
