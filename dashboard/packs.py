@@ -3,7 +3,8 @@
     lexwatch-event-42/
       README.txt                 what is where, and how to verify it
       event.json                 the event, its grouping, its audit log, every change with
-                                 its evidence, metadata and where its files are
+                                 its evidence, metadata and where its files are, the alerts
+                                 sent of them (whom, how, when) and the event's deadlines
       changes/<id>/diff.txt      a readable unified diff of the change
       changes/<id>/diff.json     the change's diff as stored
       raw/<sha256>.<ext>         each stored raw response (old and new body of each change),
@@ -32,7 +33,7 @@ from typing import IO, Any
 from dashboard.exports import Links
 from dashboard.pages_changes import download_type
 from storage.exports import EventPack, PackedChange, StoredBody
-from storage.models import EventLogRow, EventRow
+from storage.models import DeadlineRow, DeliveryRow, EventLogRow, EventRow
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ def _event_document(pack: EventPack, kept: dict[str, str], links: Links) -> dict
         "grouping": event.grouping,
         "log": [_log_json(row) for row in pack.log],
         "changes": [_change_json(packed, kept, links) for packed in pack.changes],
+        "alerts": [_delivery_json(row) for row in pack.deliveries],
+        "deadlines": [_deadline_json(row) for row in pack.deadlines],
     }
 
 
@@ -168,6 +171,19 @@ def _change_json(packed: PackedChange, kept: dict[str, str], links: Links) -> di
             "new": _raw_json(packed.new_hash, packed.new_body, kept, new_url),
         },
     }
+
+
+def _delivery_json(row: DeliveryRow) -> dict[str, Any]:
+    """Who was alerted of which change, how and when (no error text: it may name a target)."""
+    names = (
+        "id change_id subscription channel mode kind detail status attempts created_at sent_at"
+    )
+    return {name: _plain(getattr(row, name)) for name in names.split()}
+
+
+def _deadline_json(row: DeadlineRow) -> dict[str, Any]:
+    names = "id source_key item_key kind label url due status first_seen last_seen history"
+    return {name: _plain(getattr(row, name)) for name in names.split()}
 
 
 def _check_json(check: Any) -> dict[str, Any]:
@@ -254,7 +270,9 @@ def _readme(event: EventRow) -> str:
             f"lexwatch evidence pack of event {event.id}: {event.title}",
             "",
             "event.json       the event, why its changes were grouped, its audit log, and every",
-            "                 change with its evidence, check and raw responses",
+            "                 change with its evidence, check and raw responses; the alerts",
+            "                 of its changes (subscription, channel, status, when sent) and",
+            "                 its deadlines with every date they have had",
             "changes/ID/      each change's diff: diff.txt (unified diff), diff.json (as stored)",
             "raw/SHA256.EXT   the raw responses as served, named by their SHA-256; text (HTML,",
             "                 XML, JSON) ends in .txt, so that no browser runs a scraped page",

@@ -25,6 +25,8 @@ from storage.models import (
     BlobRow,
     ChangeRow,
     CheckRow,
+    DeadlineRow,
+    DeliveryRow,
     EventLogRow,
     EventRow,
     SnapshotRow,
@@ -88,6 +90,8 @@ class EventPack:
     event: EventRow
     log: tuple[EventLogRow, ...]  # oldest first
     changes: tuple[PackedChange, ...]  # oldest first
+    deliveries: tuple[DeliveryRow, ...] = ()  # the alerts of its changes, oldest first
+    deadlines: tuple[DeadlineRow, ...] = ()  # the dates it set or last moved
 
 
 # -- events in batches --------------------------------------------------------------------------
@@ -182,7 +186,8 @@ def _body(digest: str | None, content_type: str | None, size: int | None) -> Sto
 
 
 def event_pack(session: Session, event_id: int) -> EventPack | None:
-    """The event, its audit log and its changes (with checks and raw bodies' metadata)."""
+    """The event, its audit log, its changes (with checks and raw bodies' metadata), their
+    alerts and the event's deadlines."""
     event = session.get(EventRow, event_id)
     if event is None:
         return None
@@ -198,7 +203,22 @@ def event_pack(session: Session, event_id: int) -> EventPack | None:
     ).all()
     titles = source_titles(session, {change.source_key for change in changes})
     packed = tuple(_packed(session, change, titles) for change in changes)
-    return EventPack(event=event, log=tuple(log), changes=packed)
+    ids = [change.id for change in changes]
+    deliveries = session.exec(
+        select(DeliveryRow)
+        .where(col(DeliveryRow.change_id).in_(ids))
+        .order_by(col(DeliveryRow.created_at), col(DeliveryRow.id))
+    ).all()
+    deadlines = session.exec(
+        select(DeadlineRow).where(DeadlineRow.event_id == event_id).order_by(col(DeadlineRow.id))
+    ).all()
+    return EventPack(
+        event=event,
+        log=tuple(log),
+        changes=packed,
+        deliveries=tuple(deliveries),
+        deadlines=tuple(deadlines),
+    )
 
 
 def _packed(session: Session, change: ChangeRow, titles: dict[str, str]) -> PackedChange:

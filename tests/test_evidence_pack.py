@@ -71,6 +71,10 @@ title = "AI Office"
 url = "{server.url("/mirror")}"
 parser = "html"
 keep = ["main"]
+[[subscriptions]]
+name = "ticketing"
+channel = "webhook"
+target = "http://127.0.0.1:9/hook"
 """)
     return config
 
@@ -256,3 +260,21 @@ def test_the_cli_says_which_event_is_missing(checked: Checked):
     assert result.returncode == 1
     assert "no event with id 424242" in result.stderr
     assert not (checked.config.parent / "lexwatch-event-424242.zip").exists()
+
+
+def test_event_json_names_the_alerts_of_its_changes_and_its_deadline(checked: Checked):
+    files = unzip(download(checked.app, checked.event_id))
+    document = json.loads(files[f"lexwatch-event-{checked.event_id}/event.json"])
+    # One alert per event on a webhook: the mirror told the same happening, so none of its own.
+    assert [
+        (a["change_id"], a["subscription"], a["channel"], a["mode"], a["kind"], a["status"])
+        for a in document["alerts"]
+    ] == [(checked.page_change, "ticketing", "webhook", "instant", "change", "pending")]
+    # The sentence that stated the date changed, on both sources: its old deadline closed,
+    # the new one opened.
+    assert sorted((d["source_key"], d["due"][:10], d["status"]) for d in document["deadlines"]) == [
+        ("mirror", "2026-06-10", "closed"),
+        ("mirror", "2026-06-30", "open"),
+        ("office", "2026-06-10", "closed"),
+        ("office", "2026-06-30", "open"),
+    ]
