@@ -175,9 +175,7 @@ def _change_json(packed: PackedChange, kept: dict[str, str], links: Links) -> di
 
 def _delivery_json(row: DeliveryRow) -> dict[str, Any]:
     """Who was alerted of which change, how and when (no error text: it may name a target)."""
-    names = (
-        "id change_id subscription channel mode kind detail status attempts created_at sent_at"
-    )
+    names = "id change_id subscription channel mode kind detail status attempts created_at sent_at"
     return {name: _plain(getattr(row, name)) for name in names.split()}
 
 
