@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import time
 import uuid
@@ -128,13 +127,11 @@ class Dispatcher:
         returns how many were sent within the round.
 
         Each delivery is tried at most once per round, even when its retry is due at once.
-        ``until_done`` (the commands that exit after it, such as ``lexwatch check``): the round
-        claims until nothing is due, not for ``round_seconds`` only, since their next run (and
-        that of an overlapping one that left its alerts to this one's lease) may be hours away.
+        ``until_done``: for the commands that exit after it (``lexwatch check``), whose next run
+        (and that of an overlapping one that left its alerts to this one's lease) may be hours
+        away: rounds follow one another while they send and something is due.
         """
-        sent = await self._send_instant(
-            math.inf if until_done else self.monotonic() + self.round_seconds
-        )
+        sent = await (self._rounds() if until_done else self._send_instant(self._round_end()))
         for name in await asyncio.to_thread(self.store.digests_to_retry, self.clock()):
             if name in self.subscriptions or name in await self._user_subscriptions():
                 sent += (await self.send_digest(name)).changes
@@ -160,12 +157,30 @@ class Dispatcher:
         while self._workers:
             await asyncio.wait(set(self._workers.values()))
 
-    async def _send_instant(self, deadline: float) -> int:
+    def _round_end(self) -> float:
+        return self.monotonic() + self.round_seconds
+
+    async def _rounds(self) -> int:
+        """Rounds, each waiting for the sends it started, until one sends nothing (a receiver
+        that fails or hangs: its alerts wait for their retry) or nothing is due."""
+        sent = 0
+        while True:
+            await self.wait_idle()  # a round's sends are its own: none is left running
+            this_round = await self._send_instant(self._round_end(), wait=True)
+            sent += this_round
+            if not this_round or not await asyncio.to_thread(
+                self.store.due_subscriptions, self.clock()
+            ):
+                return sent
+
+    async def _send_instant(self, deadline: float, *, wait: bool = False) -> int:
+        """Start a worker for each subscription with due deliveries (and none running);
+        their count of sent alerts, when they finish by ``deadline`` (or at all, ``wait``)."""
         due = await asyncio.to_thread(self.store.due_subscriptions, self.clock())
         started = [self._start(name, deadline) for name in due if name not in self._workers]
         if not started:
             return 0
-        timeout = None if deadline == math.inf else max(0.0, deadline - self.monotonic())
+        timeout = None if wait else max(0.0, deadline - self.monotonic())
         done, _ = await asyncio.wait(started, timeout=timeout)
         return sum(
             task.result() for task in done if not task.cancelled() and task.exception() is None

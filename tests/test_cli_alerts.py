@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from storage.models import DeliveryRow
 from storage.store import Store
 from tests import test_overlapping_checks as overlapping
 from tests.servers.receiver import Received, Receiver, receiver_fixture  # noqa: F401
@@ -188,6 +190,38 @@ def test_check_sends_every_alert_before_it_exits_however_long_that_takes(
     """A dispatcher round stops claiming after `dispatch_interval` (1 s here). A receiver that
     takes 0.4 s an answer gets eight alerts per subscription only well after that; `lexwatch
     check` sends them all before it exits rather than leaving them to the next run."""
+    database_url, config = eight_new_notices(tmp_path, replay_server, receiver)
+    receiver.delay = 0.4
+    overlapping.finish(overlapping.lexwatch(config, "check", "--all"))
+    assert [d.status for d in deliveries(database_url)] == ["sent"] * 16
+    assert sorted(r.path for r in delivered(receiver)) == ["/hook/legal"] * 8 + ["/hook/team"] * 8
+
+
+@pytest.mark.slow
+def test_check_leaves_the_alerts_of_a_hanging_receiver_to_their_retry_after_one_try(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+):
+    """A receiver that never answers: each send gives up after `send_timeout` (3 s), which
+    outlasts the round (1 s), so `lexwatch check` stops there rather than spending 3 s on
+    each of the eight alerts of each subscription; they wait, pending, for their retry."""
+    database_url, config = eight_new_notices(tmp_path, replay_server, receiver)
+    config.write_text(config.read_text().replace("[alerts]\n", "[alerts]\nsend_timeout = 3\n"))
+    receiver.hang(times=16)
+    overlapping.finish(overlapping.lexwatch(config, "check", "--all"))
+    waiting = deliveries(database_url)
+    assert [d.status for d in waiting] == ["pending"] * 16
+    tries: Counter[str] = Counter()
+    for delivery in waiting:
+        tries[delivery.subscription] += delivery.attempts
+    assert set(tries.values()) <= {0, 1}, tries  # at most one try per subscription
+    assert receiver.hanging == sum(tries.values())  # each try is a request held unanswered
+
+
+def eight_new_notices(
+    tmp_path: Path, replay_server: ReplayServer, receiver: Receiver
+) -> tuple[str, Path]:
+    """Eight feeds checked once (a baseline), then each given a new notice: the database URL
+    and the configuration (two webhook subscriptions on ``receiver``, rounds of 1 s)."""
     feeds = {overlapping.key(i): f"/feed/{i}" for i in range(8)}
     for i, path in enumerate(feeds.values()):
         replay_server.add(
@@ -199,12 +233,12 @@ def test_check_sends_every_alert_before_it_exits_however_long_that_takes(
     overlapping.finish(overlapping.lexwatch(config, "check", "--all"))  # the baseline
     for path in feeds.values():
         replay_server.set_version(path, 1)
-    receiver.delay = 0.4
-    overlapping.finish(overlapping.lexwatch(config, "check", "--all"))
+    return database_url, config
+
+
+def deliveries(database_url: str) -> list[DeliveryRow]:
     store = Store.open(database_url)
     try:
-        statuses = [d.status for d in store.deliveries(limit=100)]
+        return store.deliveries(limit=100)
     finally:
         store.close()
-    assert statuses == ["sent"] * 16
-    assert sorted(r.path for r in delivered(receiver)) == ["/hook/legal"] * 8 + ["/hook/team"] * 8
