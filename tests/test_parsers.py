@@ -271,6 +271,27 @@ def test_formatting_and_chrome_churn_give_an_identical_document() -> None:
     assert parse_html_page(churned_policy(page), context) == parse_html_page(page, context)
 
 
+def test_a_page_wrapped_in_one_form_is_read_but_a_search_form_is_not() -> None:
+    """ASP.NET and SharePoint sites put the whole page inside one <form>: its content is the
+    page's. A search box, a login or a sign-up form is chrome."""
+    page = """<!DOCTYPE html><html lang="es"><head><title>FAQ</title></head><body>
+    <div class="search"><form action="/buscar"><label for="q">Buscar en el sitio</label>
+    <input id="q" name="q"><button>Buscar</button></form></div>
+    <form method="post" action="./faq.aspx" id="aspnetForm">
+    <input type="hidden" name="__VIEWSTATE" value="/wEPDwUKMTY1NDU2MTA1Mg9kFgJmD2QWAg==">
+    <div id="s4-workspace"><h1>Preguntas frecuentes</h1>
+    <h2>¿Hasta cuándo se pueden presentar solicitudes?</h2>
+    <p>El plazo de presentación finaliza el 14 de marzo de 2025.</p>
+    <form action="/boletin"><p>Suscríbase al boletín</p></form>
+    </div></form></body></html>""".encode()
+    document = parse_html_page(page, ParseContext(url="https://example.gob.es/faq.aspx"))
+    texts = {item.key: item.text for item in document.items}
+    assert texts["Preguntas frecuentes > ¿Hasta cuándo se pueden presentar solicitudes?"] == (
+        "El plazo de presentación finaliza el 14 de marzo de 2025."
+    )
+    assert not any("Buscar" in text or "boletín" in text for text in texts.values()), texts
+
+
 def test_sections_are_keyed_by_heading_path() -> None:
     document = parse_html_page(POLICY.read_bytes(), case_context(POLICY))
     keys = [item.key for item in document.items]

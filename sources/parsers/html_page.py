@@ -46,9 +46,12 @@ PATH_SEPARATOR = " > "
 _SKIP_TAGS = frozenset(
     {
         "head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object",
-        "embed", "canvas", "nav", "aside", "form", "select",
+        "embed", "canvas", "nav", "aside", "select",
     }
 )  # fmt: skip
+# A form is a search box, a login or a newsletter sign-up, unless the page's content is in it:
+# ASP.NET and SharePoint sites (many national authorities) wrap the whole page in one.
+_CONTENT_IN_FORM = etree.XPath("boolean(.//main | .//article | .//h1 | .//h2)")
 _SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 # A header/footer inside one of these is the heading or byline of that content (ARIA maps it
 # to no landmark), not the site's banner or footer, so it is kept.
@@ -419,6 +422,8 @@ class _PageWalker:
         """True for comments, chrome, hidden elements and the source's ``drop`` matches."""
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            return True
+        if tag == "form" and not _CONTENT_IN_FORM(el):
             return True
         if (tag == "header" or tag == "footer") and not _in_sectioning(el):
             return True
