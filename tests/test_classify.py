@@ -535,6 +535,26 @@ ENTRY_CASES = [
     ("EDPB adopts opinion on AI models at its December plenary", "", {}, A.PUBLICATION_ADDED),
     ("Report on the stakeholder workshop on AI literacy", "", {}, A.PUBLICATION_ADDED),
     ("Guidelines on prohibited AI practices", "", {}, A.PUBLICATION_ADDED),
+    # Words that name nothing: the hours of an event make it one, a time of publication not.
+    (
+        "Digital Assembly 2026: trustworthy AI",
+        "Tuesday 3 March 2026, 14:00 – 18:30 CET | Egmont Palace, Brussels",
+        {},
+        A.EVENT_ANNOUNCED,
+    ),
+    (
+        "Annual activity overview 2025",
+        "3 March 2026, 14:00 CET | Brussels",
+        {},
+        A.PUBLICATION_ADDED,
+    ),
+    (
+        "prEN 18228 Artificial intelligence — Risk management",
+        "The draft standard is open for public enquiry at national standards bodies until"
+        " 5 May 2026.",
+        {},
+        A.CONSULTATION_OPENED,
+    ),
     (
         "Commission adopts delegated act amending the list of high-risk AI systems",
         "",
@@ -1062,3 +1082,28 @@ def test_every_pattern_of_the_vocabulary_compiles_and_folds_like_ignorecase() ->
     for pattern in words:
         assert pattern.folded.flags & re.IGNORECASE == 0
         assert pattern.exact.flags & re.IGNORECASE
+
+
+def test_a_consultation_page_closing_is_one_closing_not_an_opening_or_an_amendment() -> None:
+    """The form and the response instructions give way to a closed notice under another
+    heading: the notice restates the old deadline, which opens nothing, and the sections
+    removed with the closing are part of it."""
+    old = page(
+        item("Consultation on AI sandboxes", "Status: open. Comments until 14 April 2026."),
+        item(
+            "Submitting comments",
+            "Interested parties are invited to send their written comments on the draft rules"
+            " to the ministry by e-mail, using the template provided, by 14 April 2026.",
+        ),
+    )
+    new = page(
+        item("Consultation on AI sandboxes", "Status: closed. Comments until 14 April 2026."),
+        item(
+            "About the consultation",
+            "The consultation has now closed. Comments could be submitted until 14 April 2026;"
+            " the ministry thanks everyone who took part and will publish a summary.",
+        ),
+    )
+    changes = classify(old, new, source(CONSULTATION_URL))
+    alerted = [c.category for c in changes if c.category.alertable]
+    assert alerted == [A.CONSULTATION_CLOSED], [(c.category, c.summary) for c in changes]

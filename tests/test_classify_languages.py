@@ -185,6 +185,14 @@ ROWS = [
         " inteligência artificial.",
         {(A.PUBLICATION_ADDED, None)},
     ),
+    (
+        "es-se-amplia-finaliza",
+        "Las observaciones pueden enviarse a la autoridad. La consulta finaliza el 31 de marzo"
+        " de 2026.",
+        "Las observaciones pueden enviarse a la autoridad. La consulta se amplía y finaliza el"
+        " 15/04/2026.",
+        {(A.DEADLINE_EXTENDED, date(2026, 4, 15))},
+    ),
     # --- events ---------------------------------------------------------------------------------
     (
         "fr-webinaire",

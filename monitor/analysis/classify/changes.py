@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from monitor.analysis.classify.findings import MAX_EVIDENCE, Call, Finding
+from monitor.analysis.classify.findings import MAX_EVIDENCE, REMOVED_SECTION, Call, Finding
 from monitor.analysis.classify.naming import lead_of, name_of, page_name
 from monitor.analysis.classify.sentences import shorten
 from monitor.analysis.classify.vocabulary import severity_of
@@ -65,6 +65,24 @@ def page_removed(diffs: Sequence[ItemDiff], context: ClassifyContext) -> Change:
         diff=first,
         evidence=lead_of(text),
     )
+
+
+def closing_takes_removals(changes: list[Change]) -> list[Change]:
+    """A page whose consultation closed: the sections removed with it (how to respond, the
+    form) went with the consultation, an editorial part of its closing, not amendments."""
+    if not any(change.category is Category.CONSULTATION_CLOSED for change in changes):
+        return changes
+    return [
+        replace(
+            change,
+            category=Category.EDITORIAL,
+            severity=severity_of(Category.EDITORIAL),
+            summary=f"{change.summary}, with the consultation's closing",
+        )
+        if change.rule == REMOVED_SECTION
+        else change
+        for change in changes
+    ]
 
 
 def merge(changes: list[Change], context: ClassifyContext) -> list[Change]:

@@ -12,7 +12,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from monitor.analysis.classify.changes import build_change, merge, page_removed
+from monitor.analysis.classify.changes import (
+    build_change,
+    closing_takes_removals,
+    merge,
+    page_removed,
+)
 from monitor.analysis.classify.delta import added_text, delta_of, moved_sentences
 from monitor.analysis.classify.entries import added_section, new_page, removed_section, what_is_it
 from monitor.analysis.classify.fields import field_findings
@@ -67,7 +72,7 @@ class RuleClassifier:
         changes: list[Change] = []
         for diff in expanded:
             changes.extend(_classify_diff(diff, call))
-        return merge(changes, context)
+        return merge(closing_takes_removals(changes), context)
 
 
 def _classify_diff(diff: ItemDiff, call: Call) -> list[Change]:

@@ -15,7 +15,13 @@ from dataclasses import replace
 from monitor.analysis.classify.changes import build_change
 from monitor.analysis.classify.delta import added_text
 from monitor.analysis.classify.fields import oeil_event
-from monitor.analysis.classify.findings import MAX_EVIDENCE, Call, Delta, Finding
+from monitor.analysis.classify.findings import (
+    MAX_EVIDENCE,
+    REMOVED_SECTION,
+    Call,
+    Delta,
+    Finding,
+)
 from monitor.analysis.classify.language import has, opens_consultation
 from monitor.analysis.classify.moves import moves_in_new_text
 from monitor.analysis.classify.naming import (
@@ -42,6 +48,7 @@ from monitor.analysis.classify.vocabulary import (
     ACT_NAME,
     ACT_TITLE,
     ADOPTED_ACT,
+    CLOSED,
     CONSOLIDATED,
     CONSULTATION_TITLE,
     CONSULTATION_WORD,
@@ -63,6 +70,7 @@ from monitor.analysis.classify.vocabulary import (
     OUTCOME,
     PUBLISHED,
     REPORTS,
+    TIME_SPAN,
 )
 from monitor.analysis.dates import format_day
 from monitor.types import Category, Change, ClassifyContext, DiffKind, Item, ItemDiff
@@ -83,8 +91,15 @@ def what_is_it(diff: ItemDiff, call: Call, text: str) -> list[Finding]:
     kinds = _structural_kinds(item, title, text) or _worded_kinds(title, text, fields, call)
     moves = moves_in_new_text(diff, text, call)
     if not kinds and not moves:
-        kinds = [_tag_kind(call.source.tags) or Category.PUBLICATION_ADDED]
+        kinds = [_tag_kind(call.source.tags) or _unworded_kind(text)]
     return [_entry_finding(kind, item, title, text, call) for kind in kinds] + moves
+
+
+def _unworded_kind(text: str) -> Category:
+    """An entry whose words name nothing: an event when it gives its hours ("Thursday 11
+    December, 09:30 - 17:30"), else a publication."""
+    timed = TIME_SPAN.search(text[:1_000])
+    return Category.EVENT_ANNOUNCED if timed else Category.PUBLICATION_ADDED
 
 
 def _structural_kinds(item: Item, title: str, text: str) -> list[Category]:
@@ -123,6 +138,8 @@ def _worded_kinds(title: str, text: str, fields: Mapping[str, str], call: Call) 
     act_type = fields.get("act_type", "") + " " + fields.get("document_type", "")
     kind = _entry_kind(title, f"{type_line(text)} {act_type}")
     body = split_sentences(text[:3_000])[:12]
+    if kind is Category.CONSULTATION_OPENED and _says_closed(body):
+        kind = None  # "About the consultation: it has now closed" opens nothing
     if kind is None and body:
         kind = _lead_kind(body[:3], call)
     if kind is Category.PUBLICATION_ADDED and _opens(body, call):
@@ -150,8 +167,13 @@ def _announces_document(text: str) -> bool:
 
 
 def _opens(body: Sequence[str], call: Call) -> bool:
-    """Its sentences open a consultation (``opens_consultation``)."""
-    return any(opens_consultation(sentence, call) for sentence in body)
+    """Its sentences open a consultation (``opens_consultation``), and none says it closed
+    ("This consultation is now closed. The deadline for submissions was 16 July")."""
+    return any(opens_consultation(s, call) for s in body) and not _says_closed(body)
+
+
+def _says_closed(body: Sequence[str]) -> bool:
+    return any(CLOSED.search(sentence) for sentence in body)
 
 
 def _lead_kind(lead: Sequence[str], call: Call) -> Category | None:
@@ -314,7 +336,7 @@ def removed_section(diff: ItemDiff, call: Call) -> list[Finding]:
         return []
     return [
         Finding(
-            rule="removed-section",
+            rule=REMOVED_SECTION,
             category=Category.AMENDMENT,
             evidence=lead_of(text),
             summary=f"{name_of(diff, call)}: section removed from the page",

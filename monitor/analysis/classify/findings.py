@@ -16,6 +16,7 @@ from monitor.analysis.classify.sentences import WordIndex
 from monitor.types import Category, ClassifyContext, Source
 
 MAX_EVIDENCE = 3
+REMOVED_SECTION = "removed-section"  # the rule of a section gone from a page
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -11,7 +11,9 @@ CONSULTATION = (
     r"(?:consultations?|call for (?:evidence|contributions?|input|comments|feedback|views"
     r"|expressions? of interest|applications)|calls for (?:evidence|contributions|input)"
     r"|surveys?|questionnaires?|feedback (?:period|round|phase)|have your say"
-    r"|public comments?|stakeholder input)"
+    r"|public comments?|stakeholder input"
+    # Standards bodies (CEN, CENELEC, ETSI and national ones) put drafts to "public enquiry".
+    r"|public enquir(?:y|ies))"
 )
 # A verb that opens one: "the Commission consults on", "seeks views", "invites comments".
 CONSULTS = (

@@ -11,7 +11,10 @@ CONSULTS = r"(?:se pueden (?:enviar|presentar) (?:comentarios|contribuciones|obs
 FEEDBACK = r"(?:comentarios|contribuciones|observaciones|aportaciones)"
 CLOSED = r"(?:(?:ha|se ha) (?:cerrado|concluido|finalizado)|(?:está|queda) cerrad[ao])"
 OPENED = r"(?:(?:está|queda) abiert[ao]|abre|lanza|inicia)"
-EXTENDED = r"(?:prorrogad[ao]|prórroga|ampliad[ao]|aplazad[ao])"
+EXTENDED = (
+    r"(?:prorrogad[ao]|prórroga|ampliad[ao]|aplazad[ao]|ampliación|(?:se )?amplía|amplió"
+    r"|(?:se )?prorroga|prorrogó|(?:se )?aplaza|aplazó)"
+)
 STATUS_OPEN = r"(?:abierta|en curso)"
 STATUS_CLOSED = r"(?:cerrada|finalizada|concluida)"
 STATUS_LABEL = r"(?:estado)"
@@ -38,7 +41,10 @@ AVAILABLE = (
 NOW_AVAILABLE = r"(?:ya (?:está|están) disponibles?|se puede descargar|puede descargarse)"
 FUTURE = r"(?:será|serán|próximamente|previst[ao])"
 EVENT = r"(?:seminario web|jornada|seminario|congreso|taller|conferencia)"
-CLOSING_CUE = r"(?:\bhasta el\b|\bplazo\b|\bantes del\b|\bfecha límite\b)"
+CLOSING_CUE = (
+    r"(?:\bhasta el\b|\bplazo\b|\bantes del\b|\bfecha límite\b|\bfinaliza\b|\btermina\b"
+    r"|\bconcluye\b|\bvence\b|\bse cierra\b)"
+)
 DEADLINE_NOUN = r"(?:plazo|fecha límite)"
 CORRIGENDUM = r"(?:corrección de errores)"
 CHROME = r"(?:compartir|imprimir|este sitio web utiliza cookies|aceptar todas|boletín)"

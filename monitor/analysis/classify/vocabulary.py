@@ -225,6 +225,14 @@ LISTING_PATH = Words(
 # Sections that list other pages, not this page's content: their teasers come and go.
 ELSEWHERE = Words(rf"(?:^|> ){_any('ELSEWHERE')}(?: >|$)")
 TYPE_LINE = re.compile(r"^([A-Za-z][A-Za-z /&-]{2,40}?)\s*\|", re.MULTILINE)
+# A span of clock times ("09:30 - 17:30", "14h00 à 16h00", "10:00 bis 12:00"): what an
+# event states and a publication does not. No "." between hours and minutes: "11.12 - 12.12"
+# is more often a span of days.
+TIME_SPAN = re.compile(
+    r"\b(?:[01]?\d|2[0-3])[:h][0-5]\d\s*(?:-|–|—|to|until|bis|à|a|al|tot|till)\s*"
+    r"(?:[01]?\d|2[0-3])[:h][0-5]\d\b",
+    re.IGNORECASE,
+)
 
 # Field names as the EU-specific parsers emit them, and the JSON names they stand for.
 ALIASES = {
