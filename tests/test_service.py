@@ -140,7 +140,8 @@ def test_service_checks_alerts_serves_and_stops_cleanly(
     try:
         # On schedule: the first check, then one every ~2 s, each a conditional GET.
         wait_for(lambda: replay_server.hits("/guidance") >= 3, 30, "three checks")
-        assert replay_server.hits("/news") >= 2
+        # The other source is on its own schedule: on a busy machine it may be a beat behind.
+        wait_for(lambda: replay_server.hits("/news") >= 2, 30, "two checks of the other source")
         assert "if-none-match" in replay_server.requests[-1].headers
 
         replay_server.set_version("/guidance", 1)
