@@ -207,8 +207,9 @@ class Dispatcher:
         check``) whose alerts arrived while this one held the lease found it taken and left
         them to this one, which must not leave them waiting for the next run.
         """
-        sent, tried = 0, set[int]()
-        while self.monotonic() < deadline:
+        sent, tried, first = 0, set[int](), True
+        while first or self.monotonic() < deadline:  # once even if the round ran out before
+            first = False
             lease = Lease(subscription=name, token=str(uuid.uuid4()))
             now = self.clock()
             if not await asyncio.to_thread(self.store.acquire_lease, lease, now, self._until(now)):
@@ -247,12 +248,15 @@ class Dispatcher:
 
     async def _send_in_order(self, lease: Lease, deadline: float, tried: set[int]) -> int:
         """One subscription's deliveries oldest first (Slack threads need the first one);
-        none of ``tried`` (each is tried once a round), to which each one tried is added."""
-        sent = 0
-        while self.monotonic() < deadline:
+        none of ``tried`` (each is tried once a round), to which each one tried is added.
+        One is tried even when the round ran out before (a slow database, a busy machine): a
+        round that started sends something, and ``lexwatch check`` counts on that."""
+        sent, claimed = 0, False
+        while not claimed or self.monotonic() < deadline:
             delivery_id = await asyncio.to_thread(self.store.claim_next, lease, self.clock(), tried)
             if delivery_id is None:
                 break
+            claimed = True
             tried.add(delivery_id)
             attempt = await self._send_one(delivery_id, lease.token)
             if attempt.result is Result.RATE_LIMITED and attempt.wait is not None:

@@ -132,8 +132,9 @@ def store_failure(store: Store, at: datetime) -> None:
     )
 
 
-def with_dispatcher(store: Store, settings: Settings, clock: Clock, use):
-    """Run ``use(dispatcher)`` with the real senders of ``settings``' subscriptions."""
+def with_dispatcher(store: Store, settings: Settings, clock: Clock, use, **options):
+    """Run ``use(dispatcher)`` with the real senders of ``settings``' subscriptions
+    (``options``: more Dispatcher arguments)."""
 
     async def run():
         subs = settings.resolved_subscriptions({})
@@ -146,7 +147,8 @@ def with_dispatcher(store: Store, settings: Settings, clock: Clock, use):
                 settings=settings.alerts,
                 clock=clock,
                 rng=lambda: 0.5,
-                round_seconds=60.0,  # no receiver here hangs: a busy machine never ends a round
+                # No receiver here hangs: a busy machine never ends a round.
+                **{"round_seconds": 60.0, **options},
             )
             return await use(dispatcher)
 
@@ -518,4 +520,33 @@ def test_alerts_queued_while_another_dispatcher_held_the_lease_are_sent_in_its_r
     assert second_tried == [False]  # the second run found the lease taken
     assert {row.status for row in store.deliveries()} == {"sent"}
     assert len(slack_server.posted) == 2
+    store.close()
+
+
+def test_a_round_that_ran_out_before_its_first_claim_still_sends_one_and_check_sends_all(
+    database_url: str, slack_server: FakeSlack
+):
+    """Each look at the monotonic clock is 100 s later than the last: every round has run out
+    before it claims anything, as on a machine too busy to start in time. A round still sends
+    one alert (the oldest); `lexwatch check`'s rounds (until_done) send every one."""
+    settings = slack_settings(slack_server)
+    store, clock = open_store(database_url, settings), Clock(T0)
+    store_changes(store, T0, change("a"), change("b"), change("c"))
+    ticks = iter(range(0, 10**9, 100))
+
+    def late() -> float:
+        return float(next(ticks))
+
+    async def one_round(dispatcher: Dispatcher) -> None:
+        await dispatcher.dispatch_due()  # returns at once: its time is up
+        await dispatcher.wait_idle()  # the send it started, as `lexwatch run` lets it finish
+
+    options = {"monotonic": late, "round_seconds": 1.0}
+    with_dispatcher(store, settings, clock, one_round, **options)
+    assert len(slack_server.posted) == 1
+    assert "Consultation a " in slack_server.posted[0].body["text"]
+    rest = with_dispatcher(
+        store, settings, clock, lambda d: d.dispatch_due(until_done=True), **options
+    )
+    assert rest == 2 and {row.status for row in store.deliveries()} == {"sent"}
     store.close()
