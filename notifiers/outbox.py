@@ -161,17 +161,16 @@ class Dispatcher:
         return self.monotonic() + self.round_seconds
 
     async def _rounds(self) -> int:
-        """Rounds, each waiting for the sends it started, until one sends nothing (a receiver
-        that fails or hangs: its alerts wait for their retry) or nothing is due."""
+        """Rounds, each waiting for the sends it started, until one sends nothing: nothing is
+        due (the round looked and started no worker), or a receiver fails or hangs (its
+        alerts wait for their retry)."""
         sent = 0
         while True:
             await self.wait_idle()  # a round's sends are its own: none is left running
             this_round = await self._send_instant(self._round_end(), wait=True)
-            sent += this_round
-            if not this_round or not await asyncio.to_thread(
-                self.store.due_subscriptions, self.clock()
-            ):
+            if not this_round:
                 return sent
+            sent += this_round
 
     async def _send_instant(self, deadline: float, *, wait: bool = False) -> int:
         """Start a worker for each subscription with due deliveries (and none running);
